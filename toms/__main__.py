@@ -1,0 +1,35 @@
+"""`python -m toms <command>`: the tools around the baseline, one module per command."""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+from collections.abc import Sequence
+
+from toms import __version__
+
+# Each module defines `COMMAND` (its name), `HELP` (one line), `add_arguments(parser)` and
+# `run(args) -> int` (the process exit code).
+COMMAND_MODULES: tuple[str, ...] = ()
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m toms", description=__doc__)
+    parser.add_argument("--version", action="version", version=f"toms {__version__}")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    for module_name in COMMAND_MODULES:
+        module = importlib.import_module(module_name)
+        command = commands.add_parser(module.COMMAND, help=module.HELP, description=module.HELP)
+        module.add_arguments(command)
+        command.set_defaults(run=module.run)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    return int(args.run(args))
+
+
+if __name__ == "__main__":
+    sys.exit(main())
