@@ -1,0 +1,278 @@
+"""Preview or deploy one client stack for real, always under the policy pack and that client's pack config.
+
+This runs the `pulumi` CLI itself rather than the Automation API. The command it runs is exactly the one
+docs/deploying.md shows, so what a person types, what this tool runs and what CI runs cannot drift apart.
+The Automation API would add calls of its own (`pulumi version`, `pulumi stack select`, which changes the
+stack the user's workspace has selected, and `stack output --show-secrets` after an update), and its `up`
+always passes `--yes --skip-preview`: nobody would see the diff and confirm it before AWS changes.
+Makefile targets alone could not refuse with a clear message before anything runs.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import re
+import shlex
+import shutil
+import signal
+import subprocess
+import sys
+from pathlib import Path, PurePosixPath
+
+import yaml
+from packaging.requirements import InvalidRequirement, Requirement
+
+COMMAND = "deploy"
+HELP = "Preview or deploy a client stack with pulumi, always under the policy pack and its client config."
+
+REPOSITORY_ROOT = Path(__file__).resolve().parent.parent
+STACKS_DIR = PurePosixPath("stacks")
+PACK_CONFIG_DIR = STACKS_DIR / "policy-config"
+PACK_DIR = PurePosixPath("policies")
+PACK_PROJECT_FILE = PACK_DIR / "PulumiPolicy.yaml"
+PACK_REQUIREMENTS_FILE = PACK_DIR / "requirements.txt"
+PACK_INSTALL_HINT = "create it and install the pack's requirements with `make policy-venv`"
+
+# Exit code when this tool refuses before running pulumi (argparse uses the same code for bad arguments).
+REFUSED = 2
+
+# A client name is a stack name, an S3 bucket name part and a tag value: one lowercase DNS label.
+CLIENT_NAME = re.compile(r"[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?")
+
+# Run inside the pack's own interpreter: which version of each named distribution is installed there.
+INSTALLED_VERSIONS_SCRIPT = """
+import importlib.metadata, json, sys
+versions = {}
+for name in json.loads(sys.argv[1]):
+    try:
+        versions[name] = importlib.metadata.version(name)
+    except importlib.metadata.PackageNotFoundError:
+        versions[name] = None
+print(json.dumps(versions))
+"""
+
+
+class Refusal(Exception):
+    """A precondition for a policy-checked run is not met; the message says which and how to fix it."""
+
+
+def client_name(value: str) -> str:
+    if not CLIENT_NAME.fullmatch(value):
+        raise argparse.ArgumentTypeError(
+            f"{value!r} is not a client name: expected one lowercase DNS label "
+            "(a-z, 0-9 and '-', at most 63 characters, starting and ending with a letter or digit)"
+        )
+    return value
+
+
+def stack_file(client: str) -> PurePosixPath:
+    return STACKS_DIR / f"Pulumi.{client}.yaml"
+
+
+def pack_config_file(client: str) -> PurePosixPath:
+    return PACK_CONFIG_DIR / f"{client}.json"
+
+
+def client_stacks(root: Path) -> list[str]:
+    """The clients that have a stack file, which is the list CI previews."""
+    return sorted(
+        path.name.removeprefix("Pulumi.").removesuffix(".yaml")
+        for path in (root / STACKS_DIR).glob("Pulumi.*.yaml")
+    )
+
+
+def pulumi_command(action: str, client: str, *, yes: bool) -> list[str]:
+    """The one way toms runs pulumi: the pack and this client's pack config are never optional."""
+    command = [
+        "pulumi",
+        action,
+        "--stack",
+        client,
+        "--policy-pack",
+        str(PACK_DIR),
+        "--policy-pack-config",
+        str(pack_config_file(client)),
+        "--diff",
+    ]
+    if yes:
+        command.append("--yes")
+    return command
+
+
+def check_client_files(root: Path, client: str) -> None:
+    if not (root / stack_file(client)).is_file():
+        known = ", ".join(client_stacks(root)) or "none"
+        raise Refusal(
+            f"{stack_file(client)} does not exist, so {client!r} is not a client stack (clients: {known}). "
+            "Add the stack file before previewing or deploying it."
+        )
+    config_path = pack_config_file(client)
+    if not (root / config_path).is_file():
+        raise Refusal(
+            f"{config_path} does not exist: the policy pack has no configuration for {client!r}, so it would "
+            f"check {client!r} against the pack's defaults instead of that client's agreement. "
+            f"Write {config_path} first."
+        )
+    try:
+        config = json.loads((root / config_path).read_text(encoding="utf-8"))
+    except json.JSONDecodeError as error:
+        raise Refusal(
+            f"{config_path}: not valid JSON (line {error.lineno}, column {error.colno}: {error.msg})"
+        ) from error
+    if not isinstance(config, dict):
+        raise Refusal(
+            f"{config_path}: expected a JSON object keyed by policy name, found {type(config).__name__}"
+        )
+
+
+def pack_interpreter(root: Path) -> Path:
+    """The python the CLI will run the pack with: the virtualenv PulumiPolicy.yaml declares, under the pack.
+
+    The CLI starts a Python pack from the pack directory and takes `runtime.options.virtualenv` relative to
+    it; without that option it runs whichever `python3` is first on PATH, which proves nothing.
+    """
+    if not (root / PACK_PROJECT_FILE).is_file():
+        raise Refusal(f"{PACK_PROJECT_FILE} does not exist, so {PACK_DIR}/ is not a policy pack")
+    try:
+        project = yaml.safe_load((root / PACK_PROJECT_FILE).read_text(encoding="utf-8"))
+    except yaml.YAMLError as error:
+        raise Refusal(f"{PACK_PROJECT_FILE}: not valid YAML: {error}") from error
+    runtime = project.get("runtime") if isinstance(project, dict) else None
+    options = runtime.get("options") if isinstance(runtime, dict) else None
+    virtualenv = options.get("virtualenv") if isinstance(options, dict) else None
+    if not isinstance(runtime, dict) or runtime.get("name") != "python":
+        raise Refusal(f"{PACK_PROJECT_FILE}: key runtime.name: expected python")
+    if not isinstance(virtualenv, str) or not virtualenv:
+        raise Refusal(
+            f"{PACK_PROJECT_FILE}: key runtime.options.virtualenv is missing: expected the pack's own "
+            "virtualenv (virtualenv: venv); without it the pulumi CLI runs the pack with whichever python3 "
+            "is first on PATH"
+        )
+    interpreter = root / PACK_DIR / virtualenv / "bin" / "python"
+    if not interpreter.is_file():
+        raise Refusal(
+            f"the policy pack's dependencies are not installed: its virtualenv {PACK_DIR / virtualenv} "
+            f"(runtime.options.virtualenv in {PACK_PROJECT_FILE}) does not exist; {PACK_INSTALL_HINT}"
+        )
+    return interpreter
+
+
+def pack_requirements(root: Path) -> list[Requirement]:
+    path = root / PACK_REQUIREMENTS_FILE
+    if not path.is_file():
+        raise Refusal(f"{PACK_REQUIREMENTS_FILE} does not exist: the pack does not say what it needs to run")
+    requirements = []
+    for line_number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+        text = line.split("#", 1)[0].strip()
+        if not text:
+            continue
+        try:
+            requirements.append(Requirement(text))
+        except InvalidRequirement as error:
+            raise Refusal(
+                f"{PACK_REQUIREMENTS_FILE}, line {line_number}: expected a requirement such as "
+                f"name==1.2.3: {error}"
+            ) from error
+    return requirements
+
+
+def check_pack_dependencies(root: Path) -> None:
+    """Ask the pack's own interpreter which versions it has, and compare them with the pack's pins."""
+    interpreter = pack_interpreter(root)
+    requirements = pack_requirements(root)
+    try:
+        # -I: only the virtualenv's own packages count, not PYTHONPATH or the user's site-packages.
+        answer = subprocess.run(
+            [
+                str(interpreter),
+                "-I",
+                "-c",
+                INSTALLED_VERSIONS_SCRIPT,
+                json.dumps([r.name for r in requirements]),
+            ],
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+        installed: dict[str, str | None] = json.loads(answer.stdout)
+    except (OSError, subprocess.CalledProcessError, json.JSONDecodeError) as error:
+        detail = getattr(error, "stderr", None) or str(error)
+        raise Refusal(
+            f"the policy pack's interpreter {interpreter.relative_to(root)} does not run ({detail.strip()}); "
+            f"{PACK_INSTALL_HINT}"
+        ) from error
+    problems = []
+    for requirement in requirements:
+        version = installed.get(requirement.name)
+        if version is None:
+            problems.append(f"{requirement.name} is not installed (needs {requirement.specifier})")
+        elif not requirement.specifier.contains(version, prereleases=True):
+            problems.append(f"{requirement.name} {version} is installed (needs {requirement.specifier})")
+    if problems:
+        raise Refusal(
+            f"the policy pack's dependencies are not installed in "
+            f"{interpreter.parent.parent.relative_to(root)}: {'; '.join(problems)}; {PACK_INSTALL_HINT}"
+        )
+
+
+def run_pulumi(command: list[str], root: Path) -> int:
+    """Run pulumi in the project directory and hand back its exit code unchanged."""
+    process = subprocess.Popen(command, cwd=root)
+    # Ctrl-C reaches pulumi through the terminal; pulumi decides how to cancel an update safely, so this
+    # process only waits for it instead of dying first and leaving the stack locked.
+    previous_handler = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        return_code = process.wait()
+    finally:
+        signal.signal(signal.SIGINT, previous_handler)
+    # A pulumi killed by a signal gets the shell's exit code for it, never a success.
+    return 128 - return_code if return_code < 0 else return_code
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    actions = parser.add_subparsers(dest="action", required=True, metavar="ACTION")
+    descriptions = {
+        "preview": "pulumi preview for one client stack, under the policy pack and that client's pack config",
+        "up": "pulumi up for one client stack, under the policy pack and that client's pack config; "
+        "pulumi asks for confirmation unless --yes is given",
+        "check": "only check that a policy-checked run can start: stack file, pack config, pack virtualenv",
+    }
+    for action, description in descriptions.items():
+        action_parser = actions.add_parser(action, help=description, description=description)
+        action_parser.add_argument(
+            "--stack", required=True, type=client_name, metavar="CLIENT", help="client stack name, e.g. acme"
+        )
+        action_parser.add_argument(
+            "--project-dir",
+            type=Path,
+            default=REPOSITORY_ROOT,
+            help="the toms checkout holding Pulumi.yaml, stacks/ and policies/ (default: this one)",
+        )
+        if action == "up":
+            action_parser.add_argument(
+                "--yes",
+                action="store_true",
+                help="apply without asking (CI); the diff is still printed and the pack still runs",
+            )
+
+
+def run(args: argparse.Namespace) -> int:
+    root: Path = args.project_dir.resolve()
+    try:
+        check_client_files(root, args.stack)
+        check_pack_dependencies(root)
+        if args.action == "check":
+            print(
+                f"ready: {stack_file(args.stack)}, {pack_config_file(args.stack)} and the policy pack's "
+                "pinned dependencies are in place"
+            )
+            return 0
+        if shutil.which("pulumi") is None:
+            raise Refusal("the pulumi CLI is not on PATH; install it: https://www.pulumi.com/docs/install/")
+    except Refusal as refusal:
+        print(f"toms deploy: refused, pulumi was not run: {refusal}", file=sys.stderr)
+        return REFUSED
+    command = pulumi_command(args.action, args.stack, yes=getattr(args, "yes", False))
+    print(f"+ {shlex.join(command)}", file=sys.stderr, flush=True)
+    return run_pulumi(command, root)
