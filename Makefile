@@ -26,5 +26,17 @@ preview: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python -m toms.bench
 
+# The policy pack's own virtualenv: PulumiPolicy.yaml points the pulumi CLI at it (docs/deploying.md).
+PACK_VENV := policies/venv
+PACK_STAMP := $(PACK_VENV)/.installed
+.PHONY: policy-venv
+
+$(PACK_STAMP): policies/requirements.txt
+	test -x $(PACK_VENV)/bin/python || $(PYTHON) -m venv $(PACK_VENV)
+	$(PACK_VENV)/bin/python -m pip install --quiet -r policies/requirements.txt
+	touch $(PACK_STAMP)
+
+policy-venv: $(PACK_STAMP)
+
 clean:
-	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) $(PACK_VENV) .pytest_cache .mypy_cache .ruff_cache
