@@ -1,0 +1,96 @@
+"""Sessions and clients for the live tools: one region, standard retries, and setup errors as one line.
+
+`AWS_ENDPOINT_URL` is honoured by botocore itself, which is how the tests point the tools at moto.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import boto3
+from botocore.config import Config
+from botocore.exceptions import (
+    BotoCoreError,
+    ClientError,
+    NoCredentialsError,
+    NoRegionError,
+    PartialCredentialsError,
+    ProfileNotFound,
+)
+
+from toms import __version__
+
+# Standard mode retries throttling and transient errors with exponential backoff; 5 attempts
+# rides out a short burst of throttling during an audit without hiding a real outage.
+RETRY_CONFIG = Config(retries={"mode": "standard", "max_attempts": 5}, user_agent_extra=f"toms/{__version__}")
+
+# Error codes that mean the caller's identity is unusable, as opposed to one call being refused.
+_CREDENTIAL_ERROR_CODES = frozenset(
+    {
+        "InvalidClientTokenId",
+        "SignatureDoesNotMatch",
+        "ExpiredToken",
+        "ExpiredTokenException",
+        "UnrecognizedClientException",
+        "AuthFailure",
+    }
+)
+
+
+class AwsSetupError(Exception):
+    """No usable credentials or region: the tools exit 2 with this message and no traceback."""
+
+
+class AwsContext:
+    """A session bound to one region, the account it reaches, and clients created on first use."""
+
+    def __init__(self, region: str | None) -> None:
+        try:
+            self.session = boto3.Session(region_name=region)
+        except ProfileNotFound as error:
+            raise AwsSetupError(f"AWS profile not found: {error}") from None
+        if not self.session.region_name:
+            raise AwsSetupError("no AWS region: pass --region, or set AWS_REGION or a profile's region")
+        self.region: str = self.session.region_name
+        self._clients: dict[str, Any] = {}
+        self.account_id = self._caller_account()
+
+    def client(self, service: str) -> Any:
+        if service not in self._clients:
+            self._clients[service] = self.session.client(service, config=RETRY_CONFIG)
+        return self._clients[service]
+
+    def _caller_account(self) -> str:
+        """Asks STS who we are, so that missing or invalid credentials stop the tool before any work."""
+        try:
+            identity = self.client("sts").get_caller_identity()
+        except (NoCredentialsError, PartialCredentialsError):
+            raise AwsSetupError(
+                "no AWS credentials: set AWS_PROFILE, or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY"
+            ) from None
+        except NoRegionError:
+            raise AwsSetupError("no AWS region: pass --region or set AWS_REGION") from None
+        except ClientError as error:
+            if error_code(error) in _CREDENTIAL_ERROR_CODES:
+                raise AwsSetupError(f"AWS rejected the credentials: {error_message(error)}") from None
+            raise AwsSetupError(f"cannot reach AWS STS: {error_message(error)}") from None
+        except BotoCoreError as error:
+            raise AwsSetupError(f"cannot reach AWS in {self.region}: {error}") from None
+        return str(identity["Account"])
+
+
+def error_code(error: ClientError) -> str:
+    return str(error.response.get("Error", {}).get("Code", "Unknown"))
+
+
+def error_message(error: Exception) -> str:
+    """`Code: message` for a ClientError, the text of anything else."""
+    if isinstance(error, ClientError):
+        message = error.response.get("Error", {}).get("Message", "")
+        return f"{error_code(error)}: {message}" if message else error_code(error)
+    return str(error) or type(error).__name__
+
+
+def tags_to_dict(tags: list[dict[str, str]] | None, key: str = "Key", value: str = "Value") -> dict[str, str]:
+    """The tag lists of the AWS APIs (`[{"Key": .., "Value": ..}]`, spelt per service) as a dict."""
+    return {tag[key]: tag.get(value, "") for tag in tags or []}
