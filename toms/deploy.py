@@ -126,8 +126,8 @@ def check_client_files(root: Path, client: str) -> None:
         )
 
 
-def pack_interpreter(root: Path) -> Path:
-    """The python the CLI will run the pack with: the virtualenv PulumiPolicy.yaml declares, under the pack.
+def pack_virtualenv(root: Path) -> PurePosixPath:
+    """The virtualenv the CLI will run the pack with: the one PulumiPolicy.yaml declares, under the pack.
 
     The CLI starts a Python pack from the pack directory and takes `runtime.options.virtualenv` relative to
     it; without that option it runs whichever `python3` is first on PATH, which proves nothing.
@@ -149,13 +149,12 @@ def pack_interpreter(root: Path) -> Path:
             "virtualenv (virtualenv: venv); without it the pulumi CLI runs the pack with whichever python3 "
             "is first on PATH"
         )
-    interpreter = root / PACK_DIR / virtualenv / "bin" / "python"
-    if not interpreter.is_file():
+    if not (root / PACK_DIR / virtualenv / "bin" / "python").is_file():
         raise Refusal(
             f"the policy pack's dependencies are not installed: its virtualenv {PACK_DIR / virtualenv} "
             f"(runtime.options.virtualenv in {PACK_PROJECT_FILE}) does not exist; {PACK_INSTALL_HINT}"
         )
-    return interpreter
+    return PACK_DIR / virtualenv
 
 
 def pack_requirements(root: Path) -> list[Requirement]:
@@ -179,7 +178,8 @@ def pack_requirements(root: Path) -> list[Requirement]:
 
 def check_pack_dependencies(root: Path) -> None:
     """Ask the pack's own interpreter which versions it has, and compare them with the pack's pins."""
-    interpreter = pack_interpreter(root)
+    virtualenv = pack_virtualenv(root)
+    interpreter = root / virtualenv / "bin" / "python"
     requirements = pack_requirements(root)
     try:
         # -I: only the virtualenv's own packages count, not PYTHONPATH or the user's site-packages.
@@ -199,7 +199,7 @@ def check_pack_dependencies(root: Path) -> None:
     except (OSError, subprocess.CalledProcessError, json.JSONDecodeError) as error:
         detail = getattr(error, "stderr", None) or str(error)
         raise Refusal(
-            f"the policy pack's interpreter {interpreter.relative_to(root)} does not run ({detail.strip()}); "
+            f"the policy pack's interpreter {virtualenv}/bin/python does not run ({detail.strip()}); "
             f"{PACK_INSTALL_HINT}"
         ) from error
     problems = []
@@ -212,7 +212,7 @@ def check_pack_dependencies(root: Path) -> None:
     if problems:
         raise Refusal(
             f"the policy pack's dependencies are not installed in "
-            f"{interpreter.parent.parent.relative_to(root)}: {'; '.join(problems)}; {PACK_INSTALL_HINT}"
+            f"{virtualenv}: {'; '.join(problems)}; {PACK_INSTALL_HINT}"
         )
 
 

@@ -333,3 +333,20 @@ def test_the_real_pack_runs_in_the_virtualenv_make_policy_venv_builds() -> None:
     assert project["runtime"]["options"]["virtualenv"] == "venv"
     assert "PACK_VENV := policies/venv" in (REPOSITORY / "Makefile").read_text()
     assert "venv/" in (REPOSITORY / "policies" / ".gitignore").read_text().splitlines()
+
+
+def test_a_pack_interpreter_that_does_not_run_is_refused(
+    fake_pulumi: FakePulumi, project: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    interpreter = project / "policies" / "venv" / "bin" / "python"
+    interpreter.unlink()
+    interpreter.write_text("#!/bin/sh\necho 'no usable python here' >&2\nexit 1\n")
+    interpreter.chmod(0o755)
+
+    assert toms_deploy("preview", "--stack", "acme", "--project-dir", project) == deploy.REFUSED
+
+    error = capsys.readouterr().err
+    assert (
+        "the policy pack's interpreter policies/venv/bin/python does not run (no usable python here)" in error
+    )
+    assert fake_pulumi.calls() == []
