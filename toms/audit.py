@@ -257,7 +257,7 @@ class Audit:
         age = self.now() - newest["SnapshotCreateTime"]
         observed = {
             "newest_snapshot": newest["DBSnapshotIdentifier"],
-            "created_at": newest["SnapshotCreateTime"].isoformat(),
+            "created_at": _iso(newest["SnapshotCreateTime"]),
             "age_hours": round(age.total_seconds() / 3600, 1),
             "max_age_hours": SNAPSHOT_MAX_AGE.total_seconds() / 3600,
         }
