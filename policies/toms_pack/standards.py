@@ -22,6 +22,17 @@ BACKUP_RETENTION_MAX_DAYS = 35
 # (`ELBSecurityPolicy-2016-08`) accepts TLS 1.0: neither may ever be used.
 TLS_POLICY_PATTERN = re.compile(r"^ELBSecurityPolicy-TLS13-1-[23]-[A-Za-z0-9-]+$")
 DEFAULT_TLS_POLICY = "ELBSecurityPolicy-TLS13-1-2-Res-2021-06"
+# The TLS 1.2/1.3-only policies the pack admits unless a client's pack config narrows the list.
+ALLOWED_TLS_POLICIES: tuple[str, ...] = (
+    "ELBSecurityPolicy-TLS13-1-2-2021-06",
+    "ELBSecurityPolicy-TLS13-1-2-Res-2021-06",
+    "ELBSecurityPolicy-TLS13-1-2-Ext1-2021-06",
+    "ELBSecurityPolicy-TLS13-1-2-Ext2-2021-06",
+    "ELBSecurityPolicy-TLS13-1-2-FIPS-2023-04",
+    "ELBSecurityPolicy-TLS13-1-2-Res-FIPS-2023-04",
+    "ELBSecurityPolicy-TLS13-1-3-2021-06",
+    "ELBSecurityPolicy-TLS13-1-3-FIPS-2023-04",
+)
 
 # Tags the AWS provider applies to every taggable resource (default tags), and the one data stores add.
 TAG_CLIENT = "client"
@@ -38,6 +49,30 @@ MIN_REPLICAS = 2
 KMS_DELETION_WINDOW_DAYS = 30
 
 OBJECT_LOCK_MODES: tuple[str, ...] = ("GOVERNANCE", "COMPLIANCE")
+
+# `data-classification` values. A bucket carrying the tag holds personal data or its evidence and needs a
+# customer-managed key; the log archive also needs Object Lock and a lifecycle expiry.
+DATA_CLASSIFICATION_PERSONAL = "personal-data"
+DATA_CLASSIFICATION_LOG_ARCHIVE = "log-archive"
+
+# The retention bounds the pack applies when a client's pack config does not narrow them. A week of
+# restore points is the least the restore commitment needs; CloudWatch Logs retention between a month and
+# 400 days covers every client's contract without ever keeping logs forever.
+BACKUP_RETENTION_DEFAULT_MIN_DAYS = 7
+LOG_RETENTION_DEFAULT_MIN_DAYS = 30
+LOG_RETENTION_DEFAULT_MAX_DAYS = 400
+ARCHIVE_RETENTION_DEFAULT_MIN_DAYS = 30
+ARCHIVE_RETENTION_DEFAULT_MAX_DAYS = 3653
+
+# Seconds ECS waits before load-balancer health checks may stop a new task: long enough to start the app.
+MIN_HEALTH_CHECK_GRACE_SECONDS = 30
+# A rolling deployment keeps every running copy until its replacement is healthy.
+MIN_HEALTHY_PERCENT = 100
+
+# Ports that may be open to the internet (the load balancer's HTTP redirect and HTTPS), and the admin
+# ports that may never be reachable from a public address.
+PUBLIC_INGRESS_PORTS: tuple[int, ...] = (80, 443)
+ADMIN_PORTS: tuple[int, ...] = (22, 3389)
 
 
 def is_allowed_tls_policy(name: object) -> bool:
