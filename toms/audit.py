@@ -24,6 +24,9 @@ from rich.console import Console
 from rich.table import Table
 
 from policies.toms_pack import catalogue, standards
+
+# The pack's rule for parameter groups names the TLS-forcing parameter of each engine family.
+from policies.toms_pack.rules_stack import TLS_PARAMETERS
 from toms import __version__
 from toms.aws import AwsContext, AwsSetupError, error_code, error_message, tags_to_dict
 
@@ -164,14 +167,16 @@ class Audit:
             and tags.get(standards.TAG_MANAGED_BY) == standards.MANAGED_BY
         )
 
-    def _tagged_arns(self, resource_type: str) -> list[str]:
+    def _tagged_arns(self, resource_type: str, **more_tags: str) -> list[str]:
         """ARNs of the client's resources of a type, from the Resource Groups Tagging API."""
+        tags = {
+            standards.TAG_CLIENT: self.client,
+            standards.TAG_MANAGED_BY: standards.MANAGED_BY,
+            **more_tags,
+        }
         paginator = self.aws.client("resourcegroupstaggingapi").get_paginator("get_resources")
         pages = paginator.paginate(
-            TagFilters=[
-                {"Key": standards.TAG_CLIENT, "Values": [self.client]},
-                {"Key": standards.TAG_MANAGED_BY, "Values": [standards.MANAGED_BY]},
-            ],
+            TagFilters=[{"Key": key, "Values": [value]} for key, value in tags.items()],
             ResourceTypeFilters=[resource_type],
         )
         return sorted(mapping["ResourceARN"] for page in pages for mapping in page["ResourceTagMappingList"])
@@ -213,9 +218,14 @@ class Audit:
         return True, observed, "encrypted with the client's customer managed key"
 
     def _rds_force_ssl(self, instance: dict[str, Any]) -> Verdict:
-        rds = self.aws.client("rds")
+        engine = str(instance.get("Engine", ""))
+        family = next((family for family in TLS_PARAMETERS if family in engine), None)
+        if family is None:
+            return False, {"engine": engine}, f"no known parameter forces TLS on engine {engine!r}"
+        name, accepted = TLS_PARAMETERS[family]
         groups = [group["DBParameterGroupName"] for group in instance.get("DBParameterGroups", [])]
         values: dict[str, Any] = {}
+        rds = self.aws.client("rds")
         for group in groups:
             pages = rds.get_paginator("describe_db_parameters").paginate(DBParameterGroupName=group)
             values[group] = next(
@@ -223,22 +233,14 @@ class Audit:
                     parameter.get("ParameterValue")
                     for page in pages
                     for parameter in page["Parameters"]
-                    if parameter["ParameterName"] == standards.FORCE_SSL_PARAMETER
+                    if parameter["ParameterName"] == name
                 ),
                 None,
             )
-        observed = {"parameter": standards.FORCE_SSL_PARAMETER, "parameter_groups": values}
-        if groups and all(value == standards.FORCE_SSL_VALUE for value in values.values()):
-            return (
-                True,
-                observed,
-                f"{standards.FORCE_SSL_PARAMETER} = {standards.FORCE_SSL_VALUE}: TLS is required",
-            )
-        return (
-            False,
-            observed,
-            f"{standards.FORCE_SSL_PARAMETER} is not {standards.FORCE_SSL_VALUE}: plain connections accepted",
-        )
+        observed = {"parameter": name, "parameter_groups": values}
+        if groups and all(value in accepted for value in values.values()):
+            return True, observed, f"{name} = {'/'.join(accepted)}: connections without TLS are refused"
+        return False, observed, f"{name} is not {'/'.join(accepted)}: connections without TLS are accepted"
 
     def _rds_recent_snapshot(self, instance: dict[str, Any]) -> Verdict:
         rds = self.aws.client("rds")
@@ -398,8 +400,13 @@ class Audit:
     # Archive buckets
 
     def _audit_archive_buckets(self) -> None:
+        # The log archive is the bucket the baseline classifies as such; other buckets are not archives.
+        def archive_buckets() -> list[str]:
+            classification = {standards.TAG_DATA_CLASSIFICATION: standards.DATA_CLASSIFICATION_LOG_ARCHIVE}
+            return self._tagged_arns("s3", **classification)
+
         scope = "arn:aws:s3:::*"
-        for arn in self._discover(ARCHIVE_CHECKS, "S3 bucket", scope, lambda: self._tagged_arns("s3")):
+        for arn in self._discover(ARCHIVE_CHECKS, "log archive bucket", scope, archive_buckets):
             bucket = arn.rsplit(":", 1)[1]
             self._check(
                 "archive-object-lock",
@@ -477,13 +484,13 @@ def _rds_multi_az(instance: dict[str, Any]) -> Verdict:
 
 def _rds_backup_retention(instance: dict[str, Any]) -> Verdict:
     days = int(instance.get("BackupRetentionPeriod", 0))
-    observed = {
-        "backup_retention_days": days,
-        "allowed": [standards.BACKUP_RETENTION_MIN_DAYS, standards.BACKUP_RETENTION_MAX_DAYS],
-    }
-    if standards.BACKUP_RETENTION_MIN_DAYS <= days <= standards.BACKUP_RETENTION_MAX_DAYS:
+    allowed = (standards.BACKUP_RETENTION_DEFAULT_MIN_DAYS, standards.BACKUP_RETENTION_MAX_DAYS)
+    observed = {"backup_retention_days": days, "allowed_days": list(allowed)}
+    if allowed[0] <= days <= allowed[1]:
         return True, observed, f"automated backups kept {days} days"
-    return False, observed, "automated backups are off" if days == 0 else f"backup retention of {days} days"
+    if days == 0:
+        return False, observed, "automated backups are off"
+    return False, observed, f"backups kept {days} days, outside {allowed[0]}-{allowed[1]}"
 
 
 def _rds_deletion_protection(instance: dict[str, Any]) -> Verdict:
@@ -550,10 +557,13 @@ def _ecs_deployment_healthy(service: dict[str, Any]) -> Verdict:
 
 def _log_group_retention(group: dict[str, Any]) -> Verdict:
     days = group.get("retentionInDays")
-    observed = {"retention_in_days": days}
-    if days in standards.CLOUDWATCH_RETENTION_DAYS:
+    allowed = (standards.LOG_RETENTION_DEFAULT_MIN_DAYS, standards.LOG_RETENTION_DEFAULT_MAX_DAYS)
+    observed = {"retention_in_days": days, "allowed_days": list(allowed)}
+    if days is None:
+        return False, observed, "events never expire"
+    if days in standards.CLOUDWATCH_RETENTION_DAYS and allowed[0] <= days <= allowed[1]:
         return True, observed, f"events kept {days} days"
-    return False, observed, "events never expire" if days is None else f"retention of {days} days"
+    return False, observed, f"events kept {days} days, outside {allowed[0]}-{allowed[1]}"
 
 
 def _log_group_kms(group: dict[str, Any]) -> Verdict:
@@ -621,10 +631,14 @@ def _lifecycle_verdict(s3: Any, bucket: str) -> Verdict:
         for rule in rules
         if rule.get("Status") == "Enabled" and rule.get("Expiration")
     ]
-    observed = {"expiring_rules": expiring}
-    if expiring:
-        return True, observed, "an enabled rule expires objects after the retention period"
-    return False, observed, "no enabled lifecycle rule expires objects"
+    allowed = (standards.ARCHIVE_RETENTION_DEFAULT_MIN_DAYS, standards.ARCHIVE_RETENTION_DEFAULT_MAX_DAYS)
+    observed = {"expiring_rules": expiring, "allowed_days": list(allowed)}
+    if not expiring:
+        return False, observed, "no enabled lifecycle rule expires objects"
+    in_bounds = [rule for rule in expiring if allowed[0] <= (rule["expiration_days"] or 0) <= allowed[1]]
+    if in_bounds:
+        return True, observed, f"objects expire after {in_bounds[0]['expiration_days']} days"
+    return False, observed, f"objects do not expire within {allowed[0]}-{allowed[1]} days"
 
 
 def _trail_logging(cloudtrail: Any, arn: str) -> Verdict:

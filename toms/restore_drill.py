@@ -77,7 +77,7 @@ class Step:
 
 @dataclass
 class RestoreDrill:
-    """One drill against one source instance. `waiter_delay` is the seconds between status polls."""
+    """One drill against one source instance. `waiter_delay` is the seconds between status polls (> 0)."""
 
     rds: Any
     source_id: str
@@ -281,13 +281,11 @@ class RestoreDrill:
         return f"{identifier} from {snapshot['DBSnapshotIdentifier']}"
 
     def _waiter_config(self) -> dict[str, Any]:
-        delay = max(self.waiter_delay, 0)
-        attempts = (
-            max(1, math.ceil(self.max_wait_minutes * 60 / delay))
-            if delay
-            else max(1, int(self.max_wait_minutes))
-        )
-        return {"Delay": delay, "MaxAttempts": attempts}
+        """Polls every `waiter_delay` seconds for at most --max-wait-minutes."""
+        return {
+            "Delay": self.waiter_delay,
+            "MaxAttempts": max(1, math.ceil(self.max_wait_minutes * 60 / self.waiter_delay)),
+        }
 
     def _wait_available(self, identifier: str) -> str:
         with self._progress(identifier, "restoring"):

@@ -113,8 +113,8 @@ def build_baseline(client: str, *, compliant: bool, session: boto3.Session | Non
         DBParameterGroupName=parameter_group,
         Parameters=[
             {
-                "ParameterName": standards.FORCE_SSL_PARAMETER,
-                "ParameterValue": standards.FORCE_SSL_VALUE if compliant else "0",
+                "ParameterName": "rds.force_ssl",
+                "ParameterValue": "1" if compliant else "0",
                 "ApplyMethod": "immediate",
             }
         ],
@@ -148,7 +148,11 @@ def build_baseline(client: str, *, compliant: bool, session: boto3.Session | Non
     bucket = f"{client}-log-archive"
     location = {"CreateBucketConfiguration": {"LocationConstraint": REGION}}
     s3.create_bucket(Bucket=bucket, ObjectLockEnabledForBucket=compliant, **location)
-    s3.put_bucket_tagging(Bucket=bucket, Tagging={"TagSet": _tag_list(tags)})
+    archive_tags = {**tags, standards.TAG_DATA_CLASSIFICATION: standards.DATA_CLASSIFICATION_LOG_ARCHIVE}
+    s3.put_bucket_tagging(Bucket=bucket, Tagging={"TagSet": _tag_list(archive_tags)})
+    # A bucket that is not the archive (as the load balancer's access-log bucket): no archive checks.
+    s3.create_bucket(Bucket=f"{client}-access-logs", **location)
+    s3.put_bucket_tagging(Bucket=f"{client}-access-logs", Tagging={"TagSet": _tag_list(tags)})
     if compliant:
         s3.put_object_lock_configuration(
             Bucket=bucket,

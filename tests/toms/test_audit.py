@@ -113,7 +113,10 @@ def test_compliant_findings_record_what_was_observed(acme: Baseline) -> None:
         "running_count": 2,
         "min_replicas": 2,
     }
-    assert by_check(findings, acme.log_group_arn)["log-group-retention"].observed == {"retention_in_days": 90}
+    assert by_check(findings, acme.log_group_arn)["log-group-retention"].observed == {
+        "retention_in_days": 90,
+        "allowed_days": [30, 400],
+    }
     lock = by_check(findings, f"arn:aws:s3:::{acme.bucket}")["archive-object-lock"]
     assert lock.observed["mode"] == "COMPLIANCE"
     assert lock.observed["days"] == 90
@@ -165,6 +168,21 @@ def test_non_compliant_account_fails_every_check(globex: Baseline) -> None:
     assert http.observed["default_actions"] == ["forward"]
     deployment = by_check(findings, globex.service_arn)["ecs-deployment-healthy"]
     assert deployment.observed["deployments"][0]["rollout_state"] == "FAILED"
+
+
+@pytest.mark.parametrize(
+    ("verdict", "resource", "expected_message"),
+    [
+        (audit._rds_backup_retention, {"BackupRetentionPeriod": 3}, "backups kept 3 days, outside 7-35"),
+        (audit._log_group_retention, {"retentionInDays": 3653}, "events kept 3653 days, outside 30-400"),
+        (audit._log_group_retention, {"retentionInDays": 7}, "events kept 7 days, outside 30-400"),
+    ],
+)
+def test_retention_outside_the_packs_bounds_fails(
+    verdict: Any, resource: dict[str, Any], expected_message: str
+) -> None:
+    passed, _, message = verdict(resource)
+    assert (passed, message) == (False, expected_message)
 
 
 def test_a_database_key_managed_by_aws_fails_encryption(acme: Baseline) -> None:

@@ -1,0 +1,338 @@
+"""`toms restore-drill` against moto, in process: success, and a failure injected at each step in turn.
+
+Failures are injected through botocore's event hooks on the drill's own client, one operation at a time.
+moto gaps met here, worked around narrowly:
+- moto's restore ignores overrides set to False/0, so the temporary instance inherits the source's
+  deletion protection; the drill turns it off explicitly before deleting (as it must anyway if someone
+  set it), which these tests exercise because the source has deletion protection on.
+- moto's snapshot listings ignore MaxRecords; the drill pages with the paginator and never relies on it.
+- moto restores instantly, so a slow or stuck restore is simulated by rewriting the status it reports.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import boto3
+import pytest
+from botocore.exceptions import ClientError
+from moto import mock_aws
+from moto_baseline import ENVIRONMENT_TO_CLEAR, FAKE_CREDENTIALS, REGION, Baseline, build_baseline
+from rich.console import Console
+
+from toms.__main__ import main
+from toms.restore_drill import DRILL_TAG, RestoreDrill, UsageError
+
+STEP_NAMES = ["restore", "wait-available", "verify", "delete", "wait-deleted"]
+# Seconds between the waiters' polls in these tests: short, so a simulated timeout takes milliseconds.
+FAST_POLL = 0.01
+
+
+@pytest.fixture
+def acme(monkeypatch: pytest.MonkeyPatch) -> Iterator[Baseline]:
+    for name in ENVIRONMENT_TO_CLEAR:
+        monkeypatch.delenv(name, raising=False)
+    for name, value in FAKE_CREDENTIALS.items():
+        monkeypatch.setenv(name, value)
+    with mock_aws():
+        yield build_baseline("acme", compliant=True)
+
+
+@pytest.fixture
+def rds(acme: Baseline) -> Any:
+    return boto3.client("rds", region_name=REGION)
+
+
+def drill_for(rds: Any, source: str = "acme-db", max_wait_minutes: float = 5) -> RestoreDrill:
+    return RestoreDrill(
+        rds, source, max_wait_minutes, waiter_delay=FAST_POLL, console=Console(file=io.StringIO(), width=200)
+    )
+
+
+def leftovers(rds: Any, source: str = "acme-db") -> dict[str, list[str]]:
+    """Instances and snapshots that are not the source's: a drill must leave none behind."""
+    instances = [
+        instance["DBInstanceIdentifier"]
+        for page in rds.get_paginator("describe_db_instances").paginate()
+        for instance in page["DBInstances"]
+        if instance["DBInstanceIdentifier"] != source
+    ]
+    snapshots = [
+        snapshot["DBSnapshotIdentifier"]
+        for page in rds.get_paginator("describe_db_snapshots").paginate()
+        for snapshot in page["DBSnapshots"]
+        if snapshot["DBInstanceIdentifier"] != source
+    ]
+    return {"instances": instances, "snapshots": snapshots}
+
+
+def step_outcomes(evidence: dict[str, Any]) -> list[tuple[str, str]]:
+    return [(step["name"], step["status"]) for step in evidence["steps"]]
+
+
+def client_error(code: str, operation: str) -> ClientError:
+    return ClientError({"Error": {"Code": code, "Message": f"injected {code}"}}, operation)
+
+
+def test_drill_restores_verifies_and_deletes(acme: Baseline, rds: Any, tmp_path: Path) -> None:
+    restore_requests: list[dict[str, Any]] = []
+    rds.meta.events.register(
+        "provide-client-params.rds.RestoreDBInstanceFromDBSnapshot",
+        lambda params, **_: restore_requests.append(dict(params)),
+    )
+
+    evidence = drill_for(rds).run(clean_up_previous=False)
+
+    assert evidence["result"] == "PASS", evidence["error"]
+    assert evidence["error"] is None
+    assert step_outcomes(evidence) == [(name, "ok") for name in STEP_NAMES]
+    assert evidence["source"] == {
+        "db_instance": "acme-db",
+        "arn": acme.db_arn,
+        "engine": "postgres",
+        "engine_version": "16.8",
+        "kms_key_id": acme.key_arn,
+    }
+    assert evidence["snapshot"]["type"] == "automated"
+    assert evidence["snapshot"]["id"].startswith("rds:acme-db-")
+    assert evidence["temporary_instance"].startswith("acme-db-drill-")
+    assert isinstance(evidence["restore_seconds"], float)
+    assert "encrypted with " + acme.key_arn in evidence["steps"][2]["detail"]
+    [request] = restore_requests
+    assert request["DBSubnetGroupName"] == acme.subnet_group
+    assert request["VpcSecurityGroupIds"] == [acme.security_group]
+    assert request["DBParameterGroupName"] == acme.parameter_group
+    assert (request["PubliclyAccessible"], request["DeletionProtection"]) == (False, False)
+    assert {tag["Key"]: tag["Value"] for tag in request["Tags"]} == {
+        DRILL_TAG: "acme-db",
+        "client": "acme",
+        "managed-by": "toms-restore-drill",
+    }
+    assert leftovers(rds) == {"instances": [], "snapshots": []}
+
+
+def test_the_newest_snapshot_is_restored_manual_or_automated(acme: Baseline, rds: Any) -> None:
+    rds.create_db_snapshot(DBInstanceIdentifier="acme-db", DBSnapshotIdentifier="acme-db-before-upgrade")
+
+    evidence = drill_for(rds).run(clean_up_previous=False)
+
+    assert evidence["snapshot"]["id"] == "acme-db-before-upgrade"
+    assert evidence["snapshot"]["type"] == "manual"
+    assert evidence["result"] == "PASS"
+
+
+def test_restore_failure_after_the_instance_was_created_cleans_up(acme: Baseline, rds: Any) -> None:
+    # The request reached RDS and created the instance, but the answer was an error (as after a timeout).
+    def fail_after_creating(**_: Any) -> None:
+        raise client_error("InternalFailure", "RestoreDBInstanceFromDBSnapshot")
+
+    rds.meta.events.register("after-call.rds.RestoreDBInstanceFromDBSnapshot", fail_after_creating)
+
+    evidence = drill_for(rds).run(clean_up_previous=False)
+
+    assert evidence["result"] == "FAIL"
+    assert evidence["error"] == "restore failed: InternalFailure: injected InternalFailure"
+    assert step_outcomes(evidence) == [("restore", "failed"), ("delete", "ok"), ("wait-deleted", "ok")]
+    assert evidence["restore_seconds"] is None
+    assert leftovers(rds) == {"instances": [], "snapshots": []}
+
+
+def test_restore_refused_leaves_nothing_to_clean(acme: Baseline, rds: Any) -> None:
+    def refuse(**_: Any) -> None:
+        raise client_error("AccessDenied", "RestoreDBInstanceFromDBSnapshot")
+
+    rds.meta.events.register("before-call.rds.RestoreDBInstanceFromDBSnapshot", refuse)
+
+    evidence = drill_for(rds).run(clean_up_previous=False)
+
+    assert step_outcomes(evidence) == [("restore", "failed")]
+    assert evidence["steps"][0]["detail"] == "AccessDenied: injected AccessDenied"
+    assert leftovers(rds) == {"instances": [], "snapshots": []}
+
+
+def test_wait_timeout_cleans_up(acme: Baseline, rds: Any) -> None:
+    stuck = {"creating": True}
+
+    def report_creating(parsed: dict[str, Any], **_: Any) -> None:
+        for instance in parsed.get("DBInstances", []):
+            if stuck["creating"] and instance["DBInstanceIdentifier"].startswith("acme-db-drill-"):
+                instance["DBInstanceStatus"] = "creating"
+
+    def unstick(**_: Any) -> None:
+        stuck["creating"] = False
+
+    rds.meta.events.register("after-call.rds.DescribeDBInstances", report_creating)
+    rds.meta.events.register("before-call.rds.DeleteDBInstance", unstick)
+
+    # 0.001 minutes = 0.06 s of polling every 0.01 s: the waiter gives up after 6 attempts.
+    evidence = drill_for(rds, max_wait_minutes=0.001).run(clean_up_previous=False)
+
+    assert evidence["result"] == "FAIL"
+    assert step_outcomes(evidence) == [
+        ("restore", "ok"),
+        ("wait-available", "failed"),
+        ("delete", "ok"),
+        ("wait-deleted", "ok"),
+    ]
+    assert "Max attempts exceeded" in evidence["steps"][1]["detail"]
+    assert evidence["error"].startswith("wait-available failed")
+    assert leftovers(rds) == {"instances": [], "snapshots": []}
+
+
+def test_verify_failure_on_a_different_key_cleans_up(acme: Baseline, rds: Any) -> None:
+    # A manual copy re-encrypted with another key is the newest snapshot: restorable, but not what the
+    # source is, so the drill must fail it.
+    other_key = boto3.client("kms", region_name=REGION).create_key()["KeyMetadata"]["Arn"]
+    automated = rds.describe_db_snapshots(DBInstanceIdentifier="acme-db", SnapshotType="automated")[
+        "DBSnapshots"
+    ]
+    rds.copy_db_snapshot(
+        SourceDBSnapshotIdentifier=automated[0]["DBSnapshotIdentifier"],
+        TargetDBSnapshotIdentifier="acme-db-other-key",
+        KmsKeyId=other_key,
+    )
+
+    evidence = drill_for(rds).run(clean_up_previous=False)
+
+    assert evidence["snapshot"]["id"] == "acme-db-other-key"
+    assert evidence["result"] == "FAIL"
+    assert step_outcomes(evidence) == [
+        ("restore", "ok"),
+        ("wait-available", "ok"),
+        ("verify", "failed"),
+        ("delete", "ok"),
+        ("wait-deleted", "ok"),
+    ]
+    assert f"KmsKeyId is '{other_key}', expected '{acme.key_arn}'" in evidence["steps"][2]["detail"]
+    assert evidence["error"].startswith("verify failed: KmsKeyId")
+    assert leftovers(rds) == {"instances": [], "snapshots": []}
+
+
+def test_delete_failure_is_retried_by_the_cleanup(acme: Baseline, rds: Any) -> None:
+    calls = {"delete": 0}
+
+    def fail_first_delete(**_: Any) -> None:
+        calls["delete"] += 1
+        if calls["delete"] == 1:
+            raise client_error("InvalidDBInstanceState", "DeleteDBInstance")
+
+    rds.meta.events.register("before-call.rds.DeleteDBInstance", fail_first_delete)
+
+    evidence = drill_for(rds).run(clean_up_previous=False)
+
+    assert evidence["result"] == "FAIL"
+    assert step_outcomes(evidence) == [
+        ("restore", "ok"),
+        ("wait-available", "ok"),
+        ("verify", "ok"),
+        ("delete", "failed"),
+        ("delete", "ok"),
+        ("wait-deleted", "ok"),
+    ]
+    assert evidence["error"] == "delete failed: InvalidDBInstanceState: injected InvalidDBInstanceState"
+    assert leftovers(rds) == {"instances": [], "snapshots": []}
+
+
+def test_a_delete_that_keeps_failing_says_what_is_left_and_the_next_drill_refuses(
+    acme: Baseline, rds: Any
+) -> None:
+    def refuse(**_: Any) -> None:
+        raise client_error("AccessDenied", "DeleteDBInstance")
+
+    rds.meta.events.register("before-call.rds.DeleteDBInstance", refuse)
+    evidence = drill_for(rds).run(clean_up_previous=False)
+    left_behind = evidence["temporary_instance"]
+
+    assert evidence["result"] == "FAIL"
+    assert f"{left_behind} may still exist" in evidence["error"]
+    assert leftovers(rds)["instances"] == [left_behind]
+
+    rds.meta.events.unregister("before-call.rds.DeleteDBInstance", refuse)
+    with pytest.raises(UsageError, match="rerun with --clean-up-previous"):
+        drill_for(rds).run(clean_up_previous=False)
+    assert leftovers(rds)["instances"] == [left_behind]
+
+    evidence = drill_for(rds).run(clean_up_previous=True)
+
+    assert evidence["result"] == "PASS"
+    assert leftovers(rds) == {"instances": [], "snapshots": []}
+
+
+def test_ctrl_c_while_waiting_cleans_up(acme: Baseline, rds: Any) -> None:
+    interrupted = {"done": False}
+
+    # The first look at the temporary instance is the waiter's.
+    def press_ctrl_c(parsed: dict[str, Any], **_: Any) -> None:
+        instances = parsed.get("DBInstances", [])
+        if not interrupted["done"] and [i for i in instances if i["DBInstanceIdentifier"] != "acme-db"]:
+            interrupted["done"] = True
+            raise KeyboardInterrupt
+
+    rds.meta.events.register("after-call.rds.DescribeDBInstances", press_ctrl_c)
+
+    evidence = drill_for(rds).run(clean_up_previous=False)
+
+    assert evidence["error"] == "interrupted (Ctrl-C)"
+    assert evidence["result"] == "FAIL"
+    assert step_outcomes(evidence)[:2] == [("restore", "ok"), ("wait-available", "failed")]
+    assert evidence["steps"][1]["detail"] == "interrupted (Ctrl-C)"
+    assert step_outcomes(evidence)[2:] == [("delete", "ok"), ("wait-deleted", "ok")]
+    assert leftovers(rds) == {"instances": [], "snapshots": []}
+
+
+def test_no_available_snapshot_is_a_failure_without_a_restore(acme: Baseline, rds: Any) -> None:
+    def no_snapshots(parsed: dict[str, Any], **_: Any) -> None:
+        parsed["DBSnapshots"] = []
+
+    rds.meta.events.register("after-call.rds.DescribeDBSnapshots", no_snapshots)
+
+    evidence = drill_for(rds).run(clean_up_previous=False)
+
+    assert evidence["result"] == "FAIL"
+    assert evidence["error"] == "no available snapshot of acme-db to restore"
+    assert evidence["steps"] == []
+    assert evidence["snapshot"] is None
+
+
+def test_command_writes_the_evidence_and_exits_0(acme: Baseline, tmp_path: Path) -> None:
+    evidence_file = tmp_path / "drill.json"
+
+    code = main(["restore-drill", "--db-instance", "acme-db", "--evidence", str(evidence_file)])
+
+    assert code == 0
+    evidence = json.loads(evidence_file.read_text())
+    assert set(evidence) == {
+        "tool",
+        "toms_version",
+        "region",
+        "source",
+        "snapshot",
+        "temporary_instance",
+        "steps",
+        "restore_seconds",
+        "result",
+        "error",
+        "started_at",
+        "finished_at",
+    }
+    assert (evidence["tool"], evidence["region"], evidence["result"]) == (
+        "toms restore-drill",
+        REGION,
+        "PASS",
+    )
+    assert set(evidence["snapshot"]) == {"id", "type", "created_at"}
+    assert set(evidence["steps"][0]) == {"name", "started_at", "finished_at", "status", "detail"}
+
+
+def test_command_usage_errors_exit_2(acme: Baseline, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["restore-drill", "--db-instance", "nope"]) == 2
+    assert capsys.readouterr().err.strip() == (
+        "toms restore-drill: error: no DB instance nope in this account and region"
+    )
+    with pytest.raises(SystemExit) as exit_info:
+        main(["restore-drill", "--db-instance", "acme-db", "--max-wait-minutes", "0"])
+    assert exit_info.value.code == 2
