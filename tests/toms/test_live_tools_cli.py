@@ -1,0 +1,181 @@
+"""`python -m toms audit` and `python -m toms restore-drill` as processes, against moto's server on 127.0.0.1.
+
+The tools reach moto only through AWS_ENDPOINT_URL, with fake credentials, exactly as they would reach AWS.
+The baselines are built in this process through the same server (ThreadedMotoServer shares moto's state
+with the test, which is what lets `fail_deployments` reach its backend).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import boto3
+import pytest
+from moto.server import ThreadedMotoServer
+from moto_baseline import ENVIRONMENT_TO_CLEAR, FAKE_CREDENTIALS, REGION, build_baseline, fail_deployments
+
+REPOSITORY = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture(scope="module")
+def endpoint() -> Iterator[str]:
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+    server.start()
+    host, port = server.get_host_and_port()
+    url = f"http://{host}:{port}"
+    environment = {**FAKE_CREDENTIALS, "AWS_ENDPOINT_URL": url}
+    saved = {name: os.environ.get(name) for name in (*environment, *ENVIRONMENT_TO_CLEAR)}
+    os.environ.update(environment)
+    for name in ENVIRONMENT_TO_CLEAR:
+        if name != "AWS_ENDPOINT_URL":
+            os.environ.pop(name, None)
+    try:
+        session = boto3.Session(region_name=REGION)
+        build_baseline("acme", compliant=True, session=session)
+        fail_deployments(build_baseline("globex", compliant=False, session=session))
+        yield url
+    finally:
+        for name, value in saved.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
+        server.stop()
+
+
+def toms(endpoint: str, *arguments: str) -> subprocess.CompletedProcess[str]:
+    environment = {
+        name: value
+        for name, value in os.environ.items()
+        if name not in ENVIRONMENT_TO_CLEAR and not name.startswith("AWS_")
+    }
+    environment.update(FAKE_CREDENTIALS, AWS_ENDPOINT_URL=endpoint)
+    return subprocess.run(
+        [sys.executable, "-m", "toms", *arguments],
+        cwd=REPOSITORY,
+        env=environment,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+
+
+def test_audit_of_the_compliant_client_exits_0_with_evidence(endpoint: str, tmp_path: Path) -> None:
+    result = toms(
+        endpoint,
+        "audit",
+        "--region",
+        REGION,
+        "--client",
+        "acme",
+        "--json",
+        str(tmp_path / "audit.json"),
+        "--markdown",
+        str(tmp_path / "audit.md"),
+    )
+
+    assert result.returncode == 0, result.stdout + result.stderr
+    report = json.loads((tmp_path / "audit.json").read_text())
+    assert report["summary"] == {"PASS": 23, "FAIL": 0, "ERROR": 0}
+    assert "23 PASS, 0 FAIL, 0 ERROR" in result.stdout
+    assert "| PASS | kms-rotation |" in (tmp_path / "audit.md").read_text()
+
+
+def test_audit_of_the_non_compliant_client_exits_1(endpoint: str, tmp_path: Path) -> None:
+    result = toms(
+        endpoint, "audit", "--region", REGION, "--client", "globex", "--json", str(tmp_path / "a.json")
+    )
+
+    assert result.returncode == 1, result.stderr
+    report = json.loads((tmp_path / "a.json").read_text())
+    # The automated snapshot moto takes at creation is fresh, so rds-recent-snapshot passes here.
+    failed = {finding["check"] for finding in report["findings"] if finding["status"] == "FAIL"}
+    assert failed == {
+        "rds-encryption",
+        "rds-force-ssl",
+        "rds-multi-az",
+        "rds-backup-retention",
+        "rds-deletion-protection",
+        "lb-listeners",
+        "lb-attributes",
+        "ecs-replicas",
+        "ecs-circuit-breaker",
+        "ecs-deployment-healthy",
+        "log-group-retention",
+        "log-group-kms",
+        "log-group-subscription",
+        "archive-object-lock",
+        "archive-encryption",
+        "archive-public-access-block",
+        "archive-lifecycle",
+        "cloudtrail-logging",
+        "cloudtrail-validation",
+        "cloudtrail-kms",
+        "kms-rotation",
+    }
+
+
+def test_audit_without_a_region_exits_2_without_a_traceback(endpoint: str) -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "toms", "audit", "--client", "acme"],
+        cwd=REPOSITORY,
+        env={
+            "PATH": os.environ["PATH"],
+            "AWS_CONFIG_FILE": "/nonexistent",
+            "AWS_EC2_METADATA_DISABLED": "true",
+        },
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert result.returncode == 2
+    assert result.stderr.startswith("toms audit: error: no AWS region")
+    assert "Traceback" not in result.stderr
+
+
+def test_restore_drill_passes_and_writes_evidence(endpoint: str, tmp_path: Path) -> None:
+    evidence_file = tmp_path / "drill.json"
+
+    result = toms(
+        endpoint,
+        "restore-drill",
+        "--region",
+        REGION,
+        "--db-instance",
+        "acme-db",
+        "--evidence",
+        str(evidence_file),
+    )
+
+    assert result.returncode == 0, result.stdout + result.stderr
+    evidence = json.loads(evidence_file.read_text())
+    assert evidence["result"] == "PASS"
+    assert [step["name"] for step in evidence["steps"]] == [
+        "restore",
+        "wait-available",
+        "verify",
+        "delete",
+        "wait-deleted",
+    ]
+    assert "PASS: restored acme-db" in result.stdout
+    rds = boto3.Session(region_name=REGION).client("rds", endpoint_url=endpoint)
+    identifiers = {
+        instance["DBInstanceIdentifier"] for instance in rds.describe_db_instances()["DBInstances"]
+    }
+    assert identifiers == {"acme-db", "globex-db"}
+
+
+def test_restore_drill_of_an_unknown_instance_exits_2(endpoint: str) -> None:
+    result = toms(endpoint, "restore-drill", "--region", REGION, "--db-instance", "nope")
+
+    assert result.returncode == 2
+    assert (
+        result.stderr.strip() == "toms restore-drill: error: no DB instance nope in this account and region"
+    )
