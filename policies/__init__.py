@@ -1,1 +1,1 @@
-"""The toms CrossGuard policy pack. Run by the Pulumi engine as `python policies`; `toms_pack` holds the rules."""
+"""The toms CrossGuard policy pack, run by the Pulumi engine; `toms_pack` holds its rules."""

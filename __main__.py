@@ -1,0 +1,71 @@
+"""The toms program: one client's AWS baseline, composed from the client's stack file.
+
+Every stack file in `stacks/` describes one client. The configuration is validated as a whole before
+any resource is registered; a bad stack file stops the program with one message that lists each
+problem (file, key, value, expectation) and no traceback.
+"""
+
+from __future__ import annotations
+
+import pulumi
+import pulumi_aws as aws
+
+from components.config import ClientConfig, StackConfigError, load_client_config
+from components.keys import ClientKey, ClientKeyArgs
+from components.log_group import LogPolicy
+from components.network import Network, NetworkArgs
+from policies.toms_pack import standards
+from toms import __version__
+
+
+def client_provider(config: ClientConfig) -> aws.Provider:
+    """The one AWS provider of the stack: the client's region, the client's account only, and the
+    baseline's tags on every taggable resource."""
+    return aws.Provider(
+        "aws",
+        region=config.region,
+        allowed_account_ids=[config.account_id],
+        default_tags=aws.ProviderDefaultTagsArgs(
+            tags={
+                standards.TAG_CLIENT: config.client,
+                standards.TAG_MANAGED_BY: standards.MANAGED_BY,
+                standards.TAG_TOMS_VERSION: __version__,
+            }
+        ),
+    )
+
+
+def compose_baseline(config: ClientConfig) -> None:
+    provider = client_provider(config)
+    in_account = pulumi.ResourceOptions(providers=[provider])
+    key = ClientKey(
+        config.client,
+        ClientKeyArgs(client=config.client, account_id=config.account_id, region=config.region),
+        opts=in_account,
+    )
+    log_policy = LogPolicy(
+        client=config.client, retention_days=config.retention.log_days, kms_key_arn=key.key_arn
+    )
+    network = Network(
+        config.client,
+        NetworkArgs(
+            client=config.client, region=config.region, network=config.network, log_policy=log_policy
+        ),
+        opts=in_account,
+    )
+
+    pulumi.export("client", config.client)
+    pulumi.export("region", config.region)
+    pulumi.export("kms_key_arn", key.key_arn)
+    pulumi.export("vpc_id", network.vpc_id)
+
+
+def main() -> None:
+    try:
+        config = load_client_config(pulumi.get_stack())
+    except StackConfigError as error:
+        raise pulumi.RunError(str(error)) from None
+    compose_baseline(config)
+
+
+main()

@@ -1,0 +1,448 @@
+"""The client's stack configuration: the one place where every knob a client may turn is validated.
+
+A stack file (`stacks/Pulumi.<client>.yaml`) reaches the program as flat Pulumi config: `aws:region`
+and keys in the `toms:` namespace, structured values as JSON text. `load_client_config` checks all of
+it at once and either returns a typed `ClientConfig` or raises `StackConfigError` listing every problem
+with the file, the key path, the bad value and what was expected, before any resource is registered.
+Defaults are the secure choice; a client only turns a knob to be stricter or to size the service.
+"""
+
+from __future__ import annotations
+
+import difflib
+import ipaddress
+import json
+import re
+from collections.abc import Mapping
+from typing import Annotated, Any, Literal
+
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+)
+from pydantic.alias_generators import to_camel
+
+from policies.toms_pack import standards
+
+NAMESPACE = "toms"
+REGION_KEY = "aws:region"
+STACK_CONFIG_DIR = "stacks"
+
+REGION_PATTERN = re.compile(r"^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d$")
+CLIENT_PATTERN = re.compile(r"^[a-z][a-z0-9-]{0,14}[a-z0-9]$")
+CERTIFICATE_ARN_PATTERN = re.compile(
+    r"^arn:(?P<partition>aws|aws-us-gov|aws-cn):acm:(?P<region>[a-z0-9-]+):(?P<account>\d{12}):"
+    r"certificate/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$"
+)
+IMAGE_PATTERN = re.compile(
+    r"^[a-z0-9][a-z0-9._/:-]*(:[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}|@sha256:[0-9a-f]{64})$"
+)
+SECRET_REFERENCE_PATTERN = re.compile(
+    r"^arn:aws[a-z-]*:(secretsmanager|ssm):[a-z0-9-]+:\d{12}:(secret:|parameter/).+$"
+)
+ENV_NAME_PATTERN = re.compile(r"^[A-Z_][A-Z0-9_]*$")
+INSTANCE_CLASS_PATTERN = re.compile(r"^db\.[a-z][a-z0-9-]*\.[a-z0-9]+$")
+ENGINE_VERSION_PATTERN = re.compile(r"^(?P<major>\d{2})\.(?P<minor>\d{1,2})$")
+
+# PostgreSQL majors that RDS supports in standard support; the parameter group family follows the major.
+POSTGRES_MAJORS = (13, 14, 15, 16, 17)
+POSTGRES_MIN_STORAGE_GIB = 20
+RDS_MAX_STORAGE_GIB = 65536
+
+# Fargate's task sizes: CPU units -> the memory values (MiB) AWS accepts with them.
+FARGATE_MEMORY_BY_CPU: dict[int, tuple[int, ...]] = {
+    256: (512, 1024, 2048),
+    512: tuple(range(1024, 4096 + 1, 1024)),
+    1024: tuple(range(2048, 8192 + 1, 1024)),
+    2048: tuple(range(4096, 16384 + 1, 1024)),
+    4096: tuple(range(8192, 30720 + 1, 1024)),
+    8192: tuple(range(16384, 61440 + 1, 4096)),
+    16384: tuple(range(32768, 122880 + 1, 8192)),
+}
+MAX_REPLICAS = 100
+
+
+class StackConfigError(Exception):
+    """A stack file that cannot be deployed; `problems` holds one line per bad key."""
+
+    def __init__(self, source: str, problems: list[str]) -> None:
+        self.source = source
+        self.problems = problems
+        count = f"{len(problems)} problem{'s' if len(problems) != 1 else ''}"
+        lines = "\n".join(f"  - {problem}" for problem in problems)
+        super().__init__(f"{source}: {count} in the stack configuration; nothing was created:\n{lines}")
+
+
+def _one_of(value: int, allowed: tuple[int, ...], what: str) -> int:
+    if value not in allowed:
+        raise ValueError(f"expected {what}: one of {', '.join(map(str, allowed))}")
+    return value
+
+
+def _retention_days(value: int) -> int:
+    if value == 0:
+        raise ValueError(
+            "0 means 'never expire'; expected a predetermined number of days CloudWatch Logs accepts: "
+            + ", ".join(map(str, standards.CLOUDWATCH_RETENTION_DAYS))
+        )
+    return _one_of(value, standards.CLOUDWATCH_RETENTION_DAYS, "a number of days CloudWatch Logs accepts")
+
+
+class _Section(BaseModel):
+    """A structured config value: camelCase keys as in the stack file, unknown keys refused."""
+
+    model_config = ConfigDict(alias_generator=to_camel, extra="forbid", frozen=True, validate_default=True)
+
+
+class RetentionConfig(_Section):
+    """`toms:retention`: how long this client's logs, archive and backups are kept."""
+
+    log_days: Annotated[int, AfterValidator(_retention_days)]
+    backup_days: int = Field(ge=standards.BACKUP_RETENTION_MIN_DAYS, le=standards.BACKUP_RETENTION_MAX_DAYS)
+    archive_days: int | None = Field(default=None, ge=1, le=36500)
+
+    @field_validator("archive_days")
+    @classmethod
+    def _archive_outlives_logs(cls, value: int | None, info: ValidationInfo) -> int | None:
+        log_days = info.data.get("log_days")
+        if value is not None and log_days is not None and value < log_days:
+            raise ValueError(
+                f"expected archiveDays >= logDays ({log_days}): the archive is the copy kept off the server"
+            )
+        return value
+
+    @property
+    def archive_retention_days(self) -> int:
+        """Days the off-server archive keeps objects: `archiveDays`, or `logDays` when not set."""
+        return self.archive_days if self.archive_days is not None else self.log_days
+
+
+class ArchiveConfig(_Section):
+    """`toms:archive`: the off-server log archive.
+
+    COMPLIANCE mode is the default: no one, the account's root user included, can delete or shorten the
+    retention of an archived object before its time, so the logs stay trustworthy evidence.
+    """
+
+    lock_mode: Literal["GOVERNANCE", "COMPLIANCE"] = "COMPLIANCE"
+
+
+class ServiceConfig(_Section):
+    """`toms:service`: the client's container service."""
+
+    image: str
+    replicas: int = Field(default=standards.MIN_REPLICAS, ge=standards.MIN_REPLICAS, le=MAX_REPLICAS)
+    max_replicas: int | None = Field(default=None, ge=standards.MIN_REPLICAS, le=MAX_REPLICAS)
+    cpu: int = 512
+    memory: int = 1024
+    container_port: int = Field(default=8080, ge=1024, le=65535)
+    health_check_path: str = "/health"
+    environment: dict[str, str] = Field(default_factory=dict)
+    secrets: dict[str, str] = Field(default_factory=dict)
+
+    @field_validator("image")
+    @classmethod
+    def _pinned_image(cls, value: str) -> str:
+        if not IMAGE_PATTERN.fullmatch(value) or value.endswith(":latest"):
+            raise ValueError(
+                "expected a container image pinned to a tag or digest, e.g. "
+                "123456789012.dkr.ecr.eu-west-1.amazonaws.com/app:1.4.2 (not ':latest', not untagged)"
+            )
+        return value
+
+    @field_validator("cpu")
+    @classmethod
+    def _fargate_cpu(cls, value: int) -> int:
+        return _one_of(value, tuple(FARGATE_MEMORY_BY_CPU), "Fargate CPU units")
+
+    @field_validator("health_check_path")
+    @classmethod
+    def _absolute_path(cls, value: str) -> str:
+        if not value.startswith("/") or any(char.isspace() for char in value):
+            raise ValueError("expected an absolute URL path such as /health")
+        return value
+
+    @field_validator("environment", "secrets")
+    @classmethod
+    def _variable_names(cls, value: dict[str, str]) -> dict[str, str]:
+        bad = [name for name in value if not ENV_NAME_PATTERN.fullmatch(name)]
+        if bad:
+            raise ValueError(f"expected environment variable names in UPPER_SNAKE_CASE, got {', '.join(bad)}")
+        return value
+
+    @field_validator("secrets")
+    @classmethod
+    def _secret_references(cls, value: dict[str, str]) -> dict[str, str]:
+        bad = [name for name, arn in value.items() if not SECRET_REFERENCE_PATTERN.fullmatch(arn)]
+        if bad:
+            raise ValueError(
+                f"expected each secret to be a Secrets Manager secret or SSM parameter ARN, not a value "
+                f"(check {', '.join(bad)})"
+            )
+        return value
+
+    @field_validator("max_replicas")
+    @classmethod
+    def _not_below_replicas(cls, value: int | None, info: ValidationInfo) -> int | None:
+        replicas = info.data.get("replicas")
+        if value is not None and replicas is not None and value < replicas:
+            raise ValueError(
+                f"expected maxReplicas >= replicas ({replicas}), so scaling can never drop below the "
+                "replica requirement"
+            )
+        return value
+
+    @field_validator("memory")
+    @classmethod
+    def _fits_cpu(cls, value: int, info: ValidationInfo) -> int:
+        allowed_memory = FARGATE_MEMORY_BY_CPU.get(info.data.get("cpu", 0), ())
+        if allowed_memory and value not in allowed_memory:
+            raise ValueError(
+                f"expected a memory size (MiB) that Fargate accepts with cpu {info.data['cpu']}: one of "
+                + ", ".join(map(str, allowed_memory))
+            )
+        return value
+
+    @property
+    def autoscaling_max(self) -> int:
+        """The autoscaling ceiling: `maxReplicas`, or twice the replica requirement."""
+        return self.max_replicas if self.max_replicas is not None else min(2 * self.replicas, MAX_REPLICAS)
+
+
+class DatabaseConfig(_Section):
+    """`toms:database`: the client's PostgreSQL instance."""
+
+    engine: Literal["postgres"] = "postgres"
+    engine_version: str = "16.8"
+    instance_class: str = "db.t4g.medium"
+    allocated_storage: int = Field(default=POSTGRES_MIN_STORAGE_GIB, le=RDS_MAX_STORAGE_GIB)
+    multi_az: bool = True
+
+    @field_validator("engine_version")
+    @classmethod
+    def _supported_version(cls, value: str) -> str:
+        match = ENGINE_VERSION_PATTERN.fullmatch(value)
+        if match is None or int(match["major"]) not in POSTGRES_MAJORS:
+            raise ValueError(
+                "expected a PostgreSQL MAJOR.MINOR version with a major of "
+                + ", ".join(map(str, POSTGRES_MAJORS))
+                + " (e.g. 16.8)"
+            )
+        return value
+
+    @field_validator("instance_class")
+    @classmethod
+    def _instance_class_format(cls, value: str) -> str:
+        if not INSTANCE_CLASS_PATTERN.fullmatch(value):
+            raise ValueError("expected an RDS instance class such as db.t4g.medium or db.r6g.large")
+        return value
+
+    @field_validator("allocated_storage")
+    @classmethod
+    def _minimum_storage(cls, value: int) -> int:
+        if value < POSTGRES_MIN_STORAGE_GIB:
+            raise ValueError(
+                f"expected at least {POSTGRES_MIN_STORAGE_GIB} GiB, the minimum RDS allows for PostgreSQL"
+            )
+        return value
+
+    @property
+    def parameter_group_family(self) -> str:
+        return f"postgres{self.engine_version.split('.')[0]}"
+
+
+class NetworkConfig(_Section):
+    """`toms:network`: the client's VPC."""
+
+    cidr: str = "10.0.0.0/16"
+    az_count: int = Field(default=2, ge=2, le=6)
+
+    @field_validator("cidr")
+    @classmethod
+    def _private_cidr(cls, value: str) -> str:
+        try:
+            network = ipaddress.ip_network(value)
+        except ValueError:
+            raise ValueError("expected an IPv4 network in CIDR notation such as 10.0.0.0/16") from None
+        if not (
+            isinstance(network, ipaddress.IPv4Network)
+            and network.is_private
+            and 16 <= network.prefixlen <= 20
+        ):
+            raise ValueError(
+                "expected a private (RFC 1918) IPv4 network from /16 to /20, such as 10.0.0.0/16"
+            )
+        return value
+
+
+class LoadBalancerConfig(_Section):
+    """`toms:loadBalancer`: the client's internet-facing entry point."""
+
+    tls_policy: str = standards.DEFAULT_TLS_POLICY
+
+    @field_validator("tls_policy")
+    @classmethod
+    def _tls12_or_13_only(cls, value: str) -> str:
+        if not standards.is_allowed_tls_policy(value):
+            raise ValueError(
+                "expected an ALB security policy that allows only TLS 1.2 and 1.3: "
+                "ELBSecurityPolicy-TLS13-1-2-* or ELBSecurityPolicy-TLS13-1-3-* "
+                "(TLS13-1-0-* and TLS13-1-1-* still accept TLS 1.0/1.1)"
+            )
+        return value
+
+
+class ClientConfig(BaseModel):
+    """Everything one client's stack file decides."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, validate_default=True)
+
+    region: str = Field(alias="aws:region")
+    client: str = Field(alias="toms:client")
+    certificate_arn: str = Field(alias="toms:certificateArn")
+    retention: RetentionConfig = Field(alias="toms:retention")
+    service: ServiceConfig = Field(alias="toms:service")
+    database: DatabaseConfig = Field(default_factory=DatabaseConfig, alias="toms:database")
+    network: NetworkConfig = Field(default_factory=NetworkConfig, alias="toms:network")
+    load_balancer: LoadBalancerConfig = Field(default_factory=LoadBalancerConfig, alias="toms:loadBalancer")
+    archive: ArchiveConfig = Field(default_factory=ArchiveConfig, alias="toms:archive")
+
+    @field_validator("region")
+    @classmethod
+    def _region_format(cls, value: str) -> str:
+        if not REGION_PATTERN.fullmatch(value):
+            raise ValueError("expected an AWS region name such as eu-west-1")
+        return value
+
+    @field_validator("client")
+    @classmethod
+    def _dns_safe(cls, value: str) -> str:
+        if not CLIENT_PATTERN.fullmatch(value):
+            raise ValueError(
+                "expected 2 to 16 lowercase letters, digits and hyphens, starting with a letter "
+                "and not ending with a hyphen (it is used in DNS-safe resource names and tags)"
+            )
+        return value
+
+    @field_validator("certificate_arn")
+    @classmethod
+    def _certificate_in_region(cls, value: str, info: ValidationInfo) -> str:
+        match = CERTIFICATE_ARN_PATTERN.fullmatch(value)
+        if match is None:
+            raise ValueError(
+                "expected an ACM certificate ARN: arn:aws:acm:<region>:<12-digit account>:certificate/<uuid>"
+            )
+        region = info.data.get("region")
+        if region is not None and match["region"] != region:
+            raise ValueError(
+                f"expected a certificate in the stack's region {region} (a load balancer can only use those)"
+            )
+        return value
+
+    @property
+    def account_id(self) -> str:
+        """The AWS account that owns the certificate: the only account this stack may deploy into."""
+        match = CERTIFICATE_ARN_PATTERN.fullmatch(self.certificate_arn)
+        assert match is not None  # guaranteed by validation
+        return match["account"]
+
+
+def stack_file(stack: str) -> str:
+    """The stack file the Pulumi CLI reads for `stack` (the project sets `stackConfigDir: stacks`)."""
+    return f"{STACK_CONFIG_DIR}/Pulumi.{stack}.yaml"
+
+
+def _decode(value: Any) -> Any:
+    """Pulumi hands structured config to programs as JSON text; plain values stay as they are."""
+    if isinstance(value, str) and value[:1] in "{[":
+        try:
+            return json.loads(value)
+        except json.JSONDecodeError:
+            return value
+    return value
+
+
+def _key_path(loc: tuple[int | str, ...]) -> str:
+    path = ""
+    for part in loc:
+        if isinstance(part, int):
+            path += f"[{part}]"
+        elif path:
+            path += f".{part}"
+        else:
+            path = part
+    return path or "(stack configuration)"
+
+
+def _known_keys(loc: tuple[int | str, ...]) -> list[str]:
+    """The keys the config accepts at the level of `loc`'s parent, for 'did you mean' hints."""
+    model: type[BaseModel] = ClientConfig
+    for part in loc[:-1]:
+        field = next((f for f in model.model_fields.values() if f.alias == part), None)
+        annotation = field.annotation if field is not None else None
+        if not (isinstance(annotation, type) and issubclass(annotation, BaseModel)):
+            return []
+        model = annotation
+    return [field.alias for field in model.model_fields.values() if field.alias]
+
+
+def _expectation(error: Mapping[str, Any]) -> str:
+    context = error.get("ctx") or {}
+    expectations = {
+        "greater_than_equal": f"expected at least {context.get('ge')}",
+        "less_than_equal": f"expected at most {context.get('le')}",
+        "int_parsing": "expected a whole number",
+        "int_type": "expected a whole number",
+        "int_from_float": "expected a whole number",
+        "bool_parsing": "expected true or false",
+        "bool_type": "expected true or false",
+        "string_type": "expected text",
+        "dict_type": "expected a mapping of keys to values",
+        "model_type": "expected a mapping of keys to values",
+        "model_attributes_type": "expected a mapping of keys to values",
+        "literal_error": f"expected {context.get('expected')}",
+    }
+    return expectations.get(error["type"], str(error["msg"]).removeprefix("Value error, "))
+
+
+def _describe(error: Mapping[str, Any]) -> str:
+    loc = tuple(error["loc"])
+    key = _key_path(loc)
+    if error["type"] == "missing":
+        return f"{key}: missing; this key is required (see the configuration reference in README.md)"
+    if error["type"] == "extra_forbidden":
+        close = difflib.get_close_matches(str(loc[-1]), _known_keys(loc), n=1)
+        hint = f"did you mean {close[0]}? " if close else ""
+        return f"{key}: unknown key; {hint}expected only the keys in the configuration reference in README.md"
+    value = error.get("input")
+    shown = (
+        json.dumps(value) if isinstance(value, str | int | float | bool) or value is None else "a structure"
+    )
+    return f"{key}: got {shown}; {_expectation(error)}"
+
+
+def parse_client_config(raw: Mapping[str, Any], source: str) -> ClientConfig:
+    """Validate flat Pulumi config (`aws:region`, `toms:*`) read from `source`; raise StackConfigError."""
+    relevant = {
+        key: _decode(value)
+        for key, value in raw.items()
+        if key == REGION_KEY or key.startswith(f"{NAMESPACE}:")
+    }
+    try:
+        return ClientConfig.model_validate(relevant)
+    except ValidationError as error:
+        problems = [_describe(detail) for detail in error.errors(include_url=False)]
+        raise StackConfigError(source, problems) from None
+
+
+def load_client_config(stack: str) -> ClientConfig:
+    """The running program's config, as the Pulumi CLI or the mock runtime provides it."""
+    from pulumi.runtime import config as runtime_config
+
+    raw = {**runtime_config.get_config_env(), **runtime_config.CONFIG.get()}
+    return parse_client_config(raw, stack_file(stack))

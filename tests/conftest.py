@@ -1,0 +1,36 @@
+"""Shared fixtures: the real program, run offline under Pulumi's mock runtime, once per example stack."""
+
+from __future__ import annotations
+
+import functools
+from pathlib import Path
+
+import pytest
+
+from toms.mock_run import ProgramRun, run_program
+
+REPO = Path(__file__).resolve().parent.parent
+STACKS_DIR = REPO / "stacks"
+EXAMPLE_STACKS = tuple(
+    sorted(
+        path.name.removeprefix("Pulumi.").removesuffix(".yaml") for path in STACKS_DIR.glob("Pulumi.*.yaml")
+    )
+)
+
+
+@functools.cache
+def run_example_stack(stack: str, preview: bool = False) -> ProgramRun:
+    """The program's registrations for an example stack; cached, since every run of a stack is the same."""
+    return run_program(REPO, stack, preview=preview)
+
+
+@pytest.fixture(params=EXAMPLE_STACKS)
+def stack_run(request: pytest.FixtureRequest) -> ProgramRun:
+    """Every example stack in `stacks/`, as the program registers it for `pulumi up`."""
+    return run_example_stack(request.param)
+
+
+@pytest.fixture(params=EXAMPLE_STACKS)
+def preview_run(request: pytest.FixtureRequest) -> ProgramRun:
+    """Every example stack as `pulumi preview` sees it: values the cloud decides are unknown."""
+    return run_example_stack(request.param, preview=True)

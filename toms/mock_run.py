@@ -1,0 +1,431 @@
+"""Run a Pulumi Python program offline, under Pulumi's own mock runtime, and record what it registers.
+
+The program is the real one (`__main__.py` of a project folder), executed in-process with the stack's
+config exactly as the Pulumi CLI would hand it over (flat `namespace:key` values; structured values as
+JSON text). Every resource registration is recorded with its type, name, URN, parent, provider and
+inputs, including the serialized property struct the engine would pass on to a policy analyzer.
+
+The mocks answer like AWS would: deterministic ids, ARNs, names and endpoints derived from the
+resource's URN, region and account. With `preview=True` only the inputs come back, so every value the
+cloud decides stays unknown, as in `pulumi preview`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+import hashlib
+import json
+import runpy
+import sys
+import uuid
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+from google.protobuf import struct_pb2
+from pulumi import runtime as pulumi_runtime
+from pulumi.runtime import mocks as pulumi_mocks
+from pulumi.runtime import rpc
+from pulumi.runtime.stack import run_pulumi_func
+
+DEFAULT_ACCOUNT = "123456789012"
+DEFAULT_REGION = "us-east-1"
+
+
+class ProgramError(Exception):
+    """The program could not run: a bad stack or project file, or an error raised by the program."""
+
+
+@dataclass(frozen=True)
+class RegisteredResource:
+    """One `RegisterResource` call as the engine receives it."""
+
+    urn: str
+    type: str
+    name: str
+    parent: str
+    custom: bool
+    provider: str
+    inputs: Mapping[str, Any]
+    # The inputs as the serialized struct the engine forwards to analyzers (unknowns and secrets kept).
+    properties: struct_pb2.Struct
+    dependencies: tuple[str, ...]
+    protect: bool
+    outputs: Mapping[str, Any]
+
+
+@dataclass(frozen=True)
+class ProgramRun:
+    project: str
+    stack: str
+    preview: bool
+    config: Mapping[str, str]
+    resources: tuple[RegisteredResource, ...]
+    stack_outputs: Mapping[str, Any] = field(default_factory=dict)
+
+    def of_type(self, type_token: str) -> list[RegisteredResource]:
+        return [resource for resource in self.resources if resource.type == type_token]
+
+    def children_of(self, parent_urn: str) -> list[RegisteredResource]:
+        return [resource for resource in self.resources if resource.parent == parent_urn]
+
+
+def flatten_stack_config(raw_config: Mapping[str, Any], source: str) -> dict[str, str]:
+    """Config values as the Pulumi CLI passes them to a program: text, structured values as JSON."""
+    flat: dict[str, str] = {}
+    for key, value in raw_config.items():
+        if not isinstance(key, str) or ":" not in key:
+            raise ProgramError(f"{source}: config key {key!r}: expected a namespaced key such as toms:client")
+        if isinstance(value, Mapping) and set(value) == {"secure"}:
+            raise ProgramError(
+                f"{source}: {key}: is an encrypted secret; an offline run cannot decrypt it, pass a plain "
+                "value with --config instead"
+            )
+        if isinstance(value, Mapping | list):
+            flat[key] = json.dumps(value)
+        elif isinstance(value, bool):
+            flat[key] = "true" if value else "false"
+        elif value is None:
+            flat[key] = ""
+        else:
+            flat[key] = str(value)
+    return flat
+
+
+def read_stack_file(path: Path) -> dict[str, str]:
+    """The flat config of a `Pulumi.<stack>.yaml` file; a clear ProgramError when it cannot be used."""
+    try:
+        document = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ProgramError(f"{path}: no such stack file") from None
+    except yaml.YAMLError as error:
+        raise ProgramError(f"{path}: not valid YAML: {error}") from None
+    if document is None:
+        document = {}
+    if not isinstance(document, Mapping):
+        raise ProgramError(f"{path}: expected a mapping with a `config:` key at the top level")
+    raw_config = document.get("config") or {}
+    if not isinstance(raw_config, Mapping):
+        raise ProgramError(f"{path}: config: expected a mapping of namespaced keys to values")
+    return flatten_stack_config(raw_config, str(path))
+
+
+def read_project(program_dir: Path) -> tuple[str, Path]:
+    """The project name and the stack config folder from `Pulumi.yaml`."""
+    project_file = program_dir / "Pulumi.yaml"
+    try:
+        project = yaml.safe_load(project_file.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ProgramError(f"{program_dir}: no Pulumi.yaml; expected a Pulumi project folder") from None
+    except yaml.YAMLError as error:
+        raise ProgramError(f"{project_file}: not valid YAML: {error}") from None
+    if not isinstance(project, Mapping) or not isinstance(project.get("name"), str):
+        raise ProgramError(f"{project_file}: name: expected the project's name")
+    runtime = project.get("runtime")
+    runtime_name = runtime.get("name") if isinstance(runtime, Mapping) else runtime
+    if runtime_name != "python":
+        raise ProgramError(f"{project_file}: runtime: expected python, got {runtime_name!r}")
+    config_dir = program_dir / str(project.get("stackConfigDir") or ".")
+    return project["name"], config_dir
+
+
+def _digest(*parts: str) -> str:
+    return hashlib.sha256("|".join(parts).encode()).hexdigest()
+
+
+# Id prefixes AWS uses for EC2 objects, so ids in outputs and evidence look like the real ones.
+EC2_ID_PREFIXES = {
+    "aws:ec2/vpc:Vpc": "vpc-",
+    "aws:ec2/subnet:Subnet": "subnet-",
+    "aws:ec2/securityGroup:SecurityGroup": "sg-",
+    "aws:ec2/defaultSecurityGroup:DefaultSecurityGroup": "sg-",
+    "aws:ec2/internetGateway:InternetGateway": "igw-",
+    "aws:ec2/natGateway:NatGateway": "nat-",
+    "aws:ec2/eip:Eip": "eipalloc-",
+    "aws:ec2/routeTable:RouteTable": "rtb-",
+    "aws:ec2/vpcEndpoint:VpcEndpoint": "vpce-",
+    "aws:ec2/flowLog:FlowLog": "fl-",
+    "aws:ec2/instance:Instance": "i-",
+    "aws:ec2/vpcSecurityGroupIngressRule:VpcSecurityGroupIngressRule": "sgr-",
+    "aws:ec2/vpcSecurityGroupEgressRule:VpcSecurityGroupEgressRule": "sgr-",
+}
+
+
+class AwsLikeMocks(pulumi_mocks.Mocks):
+    """Outputs shaped like AWS's, derived deterministically from each resource's URN."""
+
+    def __init__(self, region: str, account: str, preview: bool) -> None:
+        self.region = region
+        self.account = account
+        self.preview = preview
+
+    def call(self, args: pulumi_mocks.MockCallArgs) -> tuple[dict[Any, Any], list[tuple[str, str]] | None]:
+        region = args.args.get("region") or self.region
+        answers: dict[str, Callable[[], dict[str, Any]]] = {
+            "aws:index/getAvailabilityZones:getAvailabilityZones": lambda: {
+                "names": [f"{region}{letter}" for letter in "abc"],
+                "zoneIds": [f"{region}-az{number}" for number in (1, 2, 3)],
+                "id": region,
+                "groupNames": [region],
+            },
+            "aws:index/getCallerIdentity:getCallerIdentity": lambda: {
+                "accountId": self.account,
+                "arn": f"arn:aws:iam::{self.account}:user/toms-offline",
+                "userId": "AIDAOFFLINE",
+                "id": self.account,
+            },
+            "aws:index/getRegion:getRegion": lambda: {
+                "name": region,
+                "region": region,
+                "id": region,
+                "endpoint": f"ec2.{region}.amazonaws.com",
+            },
+            "aws:index/getPartition:getPartition": lambda: {
+                "partition": "aws",
+                "dnsSuffix": "amazonaws.com",
+                "id": "aws",
+            },
+        }
+        answer = answers.get(args.token)
+        if answer is None:
+            raise ProgramError(
+                f"the offline run has no answer for the provider function {args.token}; "
+                "add one to toms/mock_run.py"
+            )
+        return answer(), []
+
+    def new_resource(self, args: pulumi_mocks.MockResourceArgs) -> tuple[str | None, dict[Any, Any]]:
+        inputs = dict(args.inputs)
+        if args.typ.startswith("pulumi:providers:"):
+            return ("" if self.preview else _digest(args.name, args.typ)[:32]), inputs
+        if self.preview:
+            # A real preview knows the inputs only; ids, ARNs and endpoints stay unknown.
+            return None, inputs
+        return self._created(args.typ, args.name, inputs)
+
+    def _created(self, typ: str, name: str, inputs: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+        digest = _digest(typ, name)
+        region, account = self.region, self.account
+        physical_name = inputs.get("name") or f"{name}-{digest[:7]}"
+        resource_id = EC2_ID_PREFIXES.get(typ, "") + digest[:17] if typ in EC2_ID_PREFIXES else physical_name
+        outputs: dict[str, Any] = {**inputs, "id": resource_id}
+        module = typ.split(":")[1].split("/")[0]
+
+        if typ == "aws:kms/key:Key":
+            key_id = str(uuid.UUID(digest[:32]))
+            outputs.update(keyId=key_id, arn=f"arn:aws:kms:{region}:{account}:key/{key_id}")
+            resource_id = key_id
+        elif typ == "aws:kms/alias:Alias":
+            outputs.update(arn=f"arn:aws:kms:{region}:{account}:{physical_name}", name=physical_name)
+        elif typ == "aws:cloudwatch/logGroup:LogGroup":
+            outputs.update(
+                name=physical_name, arn=f"arn:aws:logs:{region}:{account}:log-group:{physical_name}"
+            )
+        elif typ.startswith("aws:iam/"):
+            kind = typ.split(":")[-1].lower()
+            outputs.update(name=physical_name, arn=f"arn:aws:iam::{account}:{kind}/{physical_name}")
+            if typ == "aws:iam/role:Role":
+                outputs["uniqueId"] = "AROA" + digest[:17].upper()
+        elif typ == "aws:s3/bucket:Bucket":
+            bucket = inputs.get("bucket") or f"{name}-{digest[:12]}"
+            resource_id = bucket
+            outputs.update(
+                id=bucket,
+                bucket=bucket,
+                arn=f"arn:aws:s3:::{bucket}",
+                bucketDomainName=f"{bucket}.s3.amazonaws.com",
+                bucketRegionalDomainName=f"{bucket}.s3.{region}.amazonaws.com",
+                region=region,
+            )
+        elif typ in ("aws:lb/loadBalancer:LoadBalancer", "aws:alb/loadBalancer:LoadBalancer"):
+            short_name = physical_name[:32]
+            suffix = f"app/{short_name}/{digest[:16]}"
+            arn = f"arn:aws:elasticloadbalancing:{region}:{account}:loadbalancer/{suffix}"
+            resource_id = arn
+            outputs.update(
+                name=short_name,
+                arn=arn,
+                arnSuffix=suffix,
+                dnsName=f"{short_name}-{int(digest[:8], 16)}.{region}.elb.amazonaws.com",
+                zoneId="Z32O12XQLNTSW2",
+            )
+        elif typ in ("aws:lb/targetGroup:TargetGroup", "aws:alb/targetGroup:TargetGroup"):
+            short_name = physical_name[:32]
+            suffix = f"targetgroup/{short_name}/{digest[:16]}"
+            arn = f"arn:aws:elasticloadbalancing:{region}:{account}:{suffix}"
+            resource_id = arn
+            outputs.update(name=short_name, arn=arn, arnSuffix=suffix)
+        elif typ in ("aws:lb/listener:Listener", "aws:alb/listener:Listener"):
+            listener = f"listener/app/{name}/{digest[:16]}/{digest[16:32]}"
+            arn = f"arn:aws:elasticloadbalancing:{region}:{account}:{listener}"
+            resource_id = arn
+            outputs.update(arn=arn)
+        elif typ == "aws:rds/instance:Instance":
+            identifier = inputs.get("identifier") or f"{name}-{digest[:7]}"
+            address = f"{identifier}.{digest[:12]}.{region}.rds.amazonaws.com"
+            port = inputs.get("port") or 5432
+            resource_id = identifier
+            outputs.update(
+                identifier=identifier,
+                arn=f"arn:aws:rds:{region}:{account}:db:{identifier}",
+                address=address,
+                endpoint=f"{address}:{port}",
+                port=port,
+                resourceId="db-" + digest[:26].upper(),
+                masterUserSecrets=[
+                    {
+                        "secretArn": (
+                            f"arn:aws:secretsmanager:{region}:{account}:secret:rds!db-{digest[:8]}-{digest[8:14]}"
+                        ),
+                        "kmsKeyId": inputs.get("masterUserSecretKmsKeyId"),
+                        "secretStatus": "active",
+                    }
+                ]
+                if inputs.get("manageMasterUserPassword")
+                else [],
+            )
+        elif typ.startswith("aws:ecs/"):
+            kind = typ.split(":")[-1]
+            kind = {"TaskDefinition": "task-definition", "Cluster": "cluster", "Service": "service"}.get(
+                kind, kind.lower()
+            )
+            revision = 1
+            suffix = f"{physical_name}:{revision}" if kind == "task-definition" else physical_name
+            arn = f"arn:aws:ecs:{region}:{account}:{kind}/{suffix}"
+            outputs.update(arn=arn, name=physical_name)
+            if kind == "task-definition":
+                outputs.update(revision=revision, arnWithoutRevision=arn.rsplit(":", 1)[0])
+            if kind in ("cluster", "task-definition"):
+                resource_id = arn
+        elif typ == "aws:kinesis/firehoseDeliveryStream:FirehoseDeliveryStream":
+            arn = f"arn:aws:firehose:{region}:{account}:deliverystream/{physical_name}"
+            resource_id = arn
+            outputs.update(name=physical_name, arn=arn)
+        elif typ == "aws:cloudtrail/trail:Trail":
+            arn = f"arn:aws:cloudtrail:{region}:{account}:trail/{physical_name}"
+            resource_id = arn
+            outputs.update(name=physical_name, arn=arn, homeRegion=region)
+        elif typ == "aws:secretsmanager/secret:Secret":
+            arn = f"arn:aws:secretsmanager:{region}:{account}:secret:{physical_name}-{digest[:6]}"
+            resource_id = arn
+            outputs.update(name=physical_name, arn=arn)
+        elif typ == "aws:ec2/eip:Eip":
+            outputs.update(allocationId=resource_id, publicIp=f"203.0.113.{int(digest[:2], 16) % 250 + 1}")
+        elif typ == "aws:ec2/securityGroup:SecurityGroup":
+            outputs.update(
+                arn=f"arn:aws:ec2:{region}:{account}:security-group/{resource_id}", name=physical_name
+            )
+        elif module == "ec2":
+            kind = typ.split(":")[-1].lower()
+            outputs.update(arn=f"arn:aws:ec2:{region}:{account}:{kind}/{resource_id}")
+        else:
+            outputs.setdefault("arn", f"arn:aws:{module}:{region}:{account}:{physical_name}")
+        outputs["id"] = resource_id
+        return resource_id, outputs
+
+
+class RecordingMonitor(pulumi_mocks.MockMonitor):
+    """The mock monitor, keeping every registration with what the engine would know of it."""
+
+    def __init__(self, mocks: pulumi_mocks.Mocks) -> None:
+        super().__init__(mocks)
+        self.registrations: list[RegisteredResource] = []
+
+    def RegisterResource(self, request: Any) -> Any:
+        response = super().RegisterResource(request)
+        if request.type == "pulumi:pulumi:Stack":
+            return response
+        registration = self.resources[response.urn]
+        properties = struct_pb2.Struct()
+        properties.CopyFrom(request.object)
+        self.registrations.append(
+            RegisteredResource(
+                urn=response.urn,
+                type=request.type,
+                name=request.name,
+                parent=request.parent,
+                custom=bool(request.custom),
+                provider=request.provider,
+                inputs=rpc.deserialize_properties(request.object, keep_unknowns=True),
+                properties=properties,
+                dependencies=tuple(request.dependencies),
+                protect=bool(request.protect),
+                outputs=registration.state,
+            )
+        )
+        return response
+
+
+def _account_and_region(config: Mapping[str, str]) -> tuple[str, str]:
+    region = config.get("aws:region") or DEFAULT_REGION
+    account = DEFAULT_ACCOUNT
+    for value in config.values():
+        parts = value.split(":")
+        if value.startswith("arn:") and len(parts) > 4 and parts[4].isdigit() and len(parts[4]) == 12:
+            account = parts[4]
+            break
+    return account, region
+
+
+def _run_main(program_dir: Path) -> None:
+    runpy.run_path(str(program_dir / "__main__.py"), run_name="__main__")
+
+
+def run_program(
+    program_dir: Path,
+    stack: str,
+    config: Mapping[str, str] | None = None,
+    *,
+    preview: bool = False,
+) -> ProgramRun:
+    """Run `program_dir/__main__.py` for `stack` under mocks; config defaults to the stack's file."""
+    program_dir = program_dir.resolve()
+    project, config_dir = read_project(program_dir)
+    if config is None:
+        config = read_stack_file(config_dir / f"Pulumi.{stack}.yaml")
+    account, region = _account_and_region(config)
+    monitor = RecordingMonitor(AwsLikeMocks(region=region, account=account, preview=preview))
+
+    def execute() -> ProgramRun:
+        # The runtime binds the root stack resource to the current event loop, so the loop comes first.
+        loop = asyncio.new_event_loop()
+        asyncio.set_event_loop(loop)
+        pulumi_runtime.set_mocks(
+            monitor.mocks,
+            project=project,
+            stack=stack,
+            preview=preview,
+            monitor=monitor,
+        )
+        pulumi_runtime.set_all_config(dict(config))
+        sys.path.insert(0, str(program_dir))
+        try:
+            loop.run_until_complete(run_pulumi_func(functools.partial(_run_main, program_dir)))
+        finally:
+            sys.path.remove(str(program_dir))
+            loop.close()
+            asyncio.set_event_loop(None)
+        return ProgramRun(
+            project=project,
+            stack=stack,
+            preview=preview,
+            config=dict(config),
+            resources=tuple(monitor.registrations),
+        )
+
+    try:
+        # A fresh context per run: the Pulumi runtime keeps its settings in context variables.
+        return execute()
+    except ProgramError:
+        raise
+    except Exception as error:
+        from pulumi import RunError
+
+        if isinstance(error, RunError):
+            raise ProgramError(str(error)) from None
+        raise ProgramError(
+            f"{program_dir / '__main__.py'}: the program failed: {type(error).__name__}: {error}"
+        ) from error
