@@ -26,6 +26,7 @@ from typing import Any
 
 import yaml
 from google.protobuf import struct_pb2
+from pulumi import RunError
 from pulumi import runtime as pulumi_runtime
 from pulumi.runtime import mocks as pulumi_mocks
 from pulumi.runtime import rpc
@@ -36,7 +37,15 @@ DEFAULT_REGION = "us-east-1"
 
 
 class ProgramError(Exception):
-    """The program could not run: a bad stack or project file, or an error raised by the program."""
+    """The program could not run: a bad stack or project file, or an error raised by the program.
+
+    `registered` holds what the program had registered before it stopped, so callers can show that a
+    refused stack file left nothing half-applied.
+    """
+
+    def __init__(self, message: str, registered: tuple[RegisteredResource, ...] = ()) -> None:
+        super().__init__(message)
+        self.registered = registered
 
 
 @dataclass(frozen=True)
@@ -419,13 +428,12 @@ def run_program(
     try:
         # A fresh context per run: the Pulumi runtime keeps its settings in context variables.
         return execute()
-    except ProgramError:
-        raise
+    except ProgramError as error:
+        raise ProgramError(str(error), tuple(monitor.registrations)) from None
+    except RunError as error:
+        raise ProgramError(str(error), tuple(monitor.registrations)) from None
     except Exception as error:
-        from pulumi import RunError
-
-        if isinstance(error, RunError):
-            raise ProgramError(str(error)) from None
         raise ProgramError(
-            f"{program_dir / '__main__.py'}: the program failed: {type(error).__name__}: {error}"
+            f"{program_dir / '__main__.py'}: the program failed: {type(error).__name__}: {error}",
+            tuple(monitor.registrations),
         ) from error

@@ -1,0 +1,247 @@
+"""Every validation rule of the stack configuration, with the exact message a platform engineer sees."""
+
+from __future__ import annotations
+
+import copy
+import json
+from typing import Any
+
+import pytest
+import yaml
+
+from components.config import ClientConfig, StackConfigError, parse_client_config
+from tests.conftest import EXAMPLE_STACKS, REPO
+from toms.mock_run import ProgramError, flatten_stack_config, run_program
+
+SOURCE = "stacks/Pulumi.acme.yaml"
+
+
+def acme_config() -> dict[str, Any]:
+    document = yaml.safe_load((REPO / SOURCE).read_text())
+    return copy.deepcopy(document["config"])
+
+
+def problems_for(config: dict[str, Any]) -> list[str]:
+    with pytest.raises(StackConfigError) as caught:
+        parse_client_config(flatten_stack_config(config, SOURCE), SOURCE)
+    assert str(caught.value).startswith(f"{SOURCE}: ")
+    return caught.value.problems
+
+
+@pytest.mark.parametrize("stack", EXAMPLE_STACKS)
+def test_every_example_stack_is_valid(stack: str) -> None:
+    document = yaml.safe_load((REPO / "stacks" / f"Pulumi.{stack}.yaml").read_text())
+    config = parse_client_config(flatten_stack_config(document["config"], stack), stack)
+    assert config.client == stack
+
+
+def test_secure_defaults_fill_what_a_stack_leaves_out() -> None:
+    config = parse_client_config(flatten_stack_config(acme_config(), SOURCE), SOURCE)
+    assert config.database.multi_az is True
+    assert config.service.replicas == 2
+    assert config.network.az_count == 2
+    assert config.archive.lock_mode == "COMPLIANCE"
+    assert config.load_balancer.tls_policy == "ELBSecurityPolicy-TLS13-1-2-Res-2021-06"
+    assert config.retention.archive_retention_days == config.retention.log_days == 90
+    assert config.account_id == "111122223333"
+
+
+def test_structured_values_arrive_as_json_text_like_from_the_cli() -> None:
+    raw = {
+        key: (json.dumps(value) if isinstance(value, dict) else str(value))
+        for key, value in acme_config().items()
+    }
+    assert isinstance(parse_client_config(raw, SOURCE), ClientConfig)
+
+
+RULES: list[tuple[str, Any, str]] = [
+    (
+        "toms:retention.logDays",
+        0,
+        "toms:retention.logDays: got 0; 0 means 'never expire'; expected a predetermined",
+    ),
+    (
+        "toms:retention.logDays",
+        42,
+        "toms:retention.logDays: got 42; expected a number of days CloudWatch Logs accepts",
+    ),
+    ("toms:retention.backupDays", 36, "toms:retention.backupDays: got 36; expected at most 35"),
+    ("toms:retention.backupDays", 0, "toms:retention.backupDays: got 0; expected at least 1"),
+    (
+        "toms:retention.archiveDays",
+        60,
+        "toms:retention.archiveDays: got 60; expected archiveDays >= logDays (90)",
+    ),
+    ("toms:service.replicas", 1, "toms:service.replicas: got 1; expected at least 2"),
+    ("toms:service.maxReplicas", 1, "toms:service.maxReplicas: got 1; expected at least 2"),
+    ("toms:service.cpu", 300, "toms:service.cpu: got 300; expected Fargate CPU units: one of 256, 512, 1024"),
+    (
+        "toms:service.memory",
+        64,
+        "toms:service.memory: got 64; expected a memory size (MiB) that Fargate accepts",
+    ),
+    (
+        "toms:service.image",
+        "app",
+        'toms:service.image: got "app"; expected a container image pinned to a tag',
+    ),
+    ("toms:service.image", "app:latest", 'toms:service.image: got "app:latest"; expected a container image'),
+    ("toms:service.containerPort", 80, "toms:service.containerPort: got 80; expected at least 1024"),
+    (
+        "toms:service.healthCheckPath",
+        "health",
+        'toms:service.healthCheckPath: got "health"; expected an absolute',
+    ),
+    ("toms:database.engine", "mysql", "toms:database.engine: got \"mysql\"; expected 'postgres'"),
+    ("toms:database.engineVersion", "9.6", 'toms:database.engineVersion: got "9.6"; expected a PostgreSQL'),
+    (
+        "toms:database.instanceClass",
+        "t3.micro",
+        'toms:database.instanceClass: got "t3.micro"; expected an RDS',
+    ),
+    (
+        "toms:database.allocatedStorage",
+        10,
+        "toms:database.allocatedStorage: got 10; expected at least 20 GiB",
+    ),
+    ("toms:database.multiAz", "maybe", 'toms:database.multiAz: got "maybe"; expected true or false'),
+    ("toms:network.azCount", 1, "toms:network.azCount: got 1; expected at least 2"),
+    ("toms:network.cidr", "8.8.0.0/16", 'toms:network.cidr: got "8.8.0.0/16"; expected a private (RFC 1918)'),
+    ("toms:network.cidr", "10.0.0.0/8", 'toms:network.cidr: got "10.0.0.0/8"; expected a private (RFC 1918)'),
+    (
+        "toms:loadBalancer.tlsPolicy",
+        "ELBSecurityPolicy-TLS13-1-1-2021-06",
+        'toms:loadBalancer.tlsPolicy: got "ELBSecurityPolicy-TLS13-1-1-2021-06"; expected an ALB security policy '
+        "that allows only TLS 1.2 and 1.3",
+    ),
+    (
+        "toms:archive.lockMode",
+        "LEGAL_HOLD",
+        "toms:archive.lockMode: got \"LEGAL_HOLD\"; expected 'GOVERNANCE' or",
+    ),
+    ("toms:client", "Acme Corp", 'toms:client: got "Acme Corp"; expected 2 to 16 lowercase letters'),
+    ("aws:region", "Europe", 'aws:region: got "Europe"; expected an AWS region name such as eu-west-1'),
+    (
+        "toms:certificateArn",
+        "arn:aws:acm:eu-west-1:1111:certificate/x",
+        'toms:certificateArn: got "arn:aws:acm:eu-west-1:1111:certificate/x"; expected an ACM certificate ARN',
+    ),
+    (
+        "toms:certificateArn",
+        "arn:aws:acm:us-east-1:111122223333:certificate/0f2c6a8e-4b1d-4c3e-9a57-2d8e1f6b9c01",
+        "expected a certificate in the stack's region eu-west-1",
+    ),
+]
+
+
+def set_key(config: dict[str, Any], dotted: str, value: Any) -> None:
+    top, _, nested = dotted.partition(".")
+    if nested:
+        config.setdefault(top, {})[nested] = value
+    else:
+        config[top] = value
+
+
+@pytest.mark.parametrize(
+    ("key", "value", "message"), RULES, ids=[f"{key}={value}" for key, value, _ in RULES]
+)
+def test_each_rule_names_the_key_the_value_and_the_expectation(key: str, value: Any, message: str) -> None:
+    config = acme_config()
+    set_key(config, key, value)
+    problems = problems_for(config)
+    assert len(problems) == 1, problems
+    assert problems[0].startswith(key)
+    assert message in problems[0]
+
+
+def test_a_typo_is_an_unknown_key_with_a_suggestion_not_a_silent_default() -> None:
+    config = acme_config()
+    config["toms:retention"]["logDay"] = config["toms:retention"].pop("logDays")
+    problems = problems_for(config)
+    assert "toms:retention.logDays: missing; this key is required" in problems[0]
+    assert problems[1] == (
+        "toms:retention.logDay: unknown key; did you mean logDays? expected only the keys in the configuration "
+        "reference in README.md"
+    )
+
+
+def test_an_unknown_top_level_key_in_the_namespace_is_refused() -> None:
+    config = acme_config()
+    config["toms:retenton"] = {"logDays": 30}
+    assert problems_for(config) == [
+        "toms:retenton: unknown key; did you mean toms:retention? expected only the keys in the configuration "
+        "reference in README.md"
+    ]
+
+
+def test_keys_of_other_namespaces_are_left_to_their_owners() -> None:
+    config = acme_config()
+    config["aws:profile"] = "platform"
+    config["other:setting"] = "x"
+    assert parse_client_config(flatten_stack_config(config, SOURCE), SOURCE).client == "acme"
+
+
+def test_missing_client_is_required() -> None:
+    config = acme_config()
+    del config["toms:client"]
+    assert problems_for(config) == [
+        "toms:client: missing; this key is required (see the configuration reference in README.md)"
+    ]
+
+
+def test_all_problems_are_reported_at_once() -> None:
+    config = acme_config()
+    del config["toms:client"]
+    config["toms:retention"] = {"logDays": 42, "backupDays": 36}
+    config["toms:service"]["replicas"] = 1
+    problems = problems_for(config)
+    assert [problem.split(":")[0] + ":" + problem.split(":")[1] for problem in problems] == [
+        "toms:client",
+        "toms:retention.logDays",
+        "toms:retention.backupDays",
+        "toms:service.replicas",
+    ]
+
+
+def test_maximum_replicas_below_replicas_is_refused() -> None:
+    config = acme_config()
+    config["toms:service"].update(replicas=4, maxReplicas=3)
+    assert problems_for(config) == [
+        "toms:service.maxReplicas: got 3; expected maxReplicas >= replicas (4), so scaling can never drop below "
+        "the replica requirement"
+    ]
+
+
+def test_secrets_must_be_references_not_values() -> None:
+    config = acme_config()
+    config["toms:service"]["secrets"] = {"DATABASE_URL": "postgres://user:hunter2@db/app"}
+    assert (
+        "expected each secret to be a Secrets Manager secret or SSM parameter ARN" in problems_for(config)[0]
+    )
+
+
+REFUSED_BEFORE_ANY_RESOURCE = [
+    ("toms:retention.logDay", 90, "toms:retention.logDay: unknown key"),
+    ("toms:client", None, "toms:client: missing"),
+    ("toms:retention.logDays", 0, "toms:retention.logDays: got 0"),
+    ("toms:retention.logDays", 42, "toms:retention.logDays: got 42"),
+    ("toms:service.replicas", 1, "toms:service.replicas: got 1"),
+    ("toms:retention.backupDays", 36, "toms:retention.backupDays: got 36"),
+]
+
+
+@pytest.mark.parametrize(("key", "value", "message"), REFUSED_BEFORE_ANY_RESOURCE)
+def test_the_program_refuses_a_bad_stack_before_registering_anything(
+    key: str, value: Any, message: str
+) -> None:
+    config = acme_config()
+    if value is None:
+        del config[key]
+    else:
+        set_key(config, key, value)
+    with pytest.raises(ProgramError) as caught:
+        run_program(REPO, "acme", flatten_stack_config(config, SOURCE))
+    assert str(caught.value).startswith("stacks/Pulumi.acme.yaml: ")
+    assert message in str(caught.value)
+    assert "Traceback" not in str(caught.value)
+    assert caught.value.registered == ()
