@@ -24,9 +24,6 @@ from rich.console import Console
 from rich.table import Table
 
 from policies.toms_pack import catalogue, standards
-
-# The pack's rule for parameter groups names the TLS-forcing parameter of each engine family.
-from policies.toms_pack.rules_stack import TLS_PARAMETERS
 from toms import __version__
 from toms.aws import AwsContext, AwsSetupError, error_code, error_message, tags_to_dict
 
@@ -219,10 +216,10 @@ class Audit:
 
     def _rds_force_ssl(self, instance: dict[str, Any]) -> Verdict:
         engine = str(instance.get("Engine", ""))
-        family = next((family for family in TLS_PARAMETERS if family in engine), None)
+        family = next((family for family in standards.TLS_PARAMETERS if family in engine), None)
         if family is None:
             return False, {"engine": engine}, f"no known parameter forces TLS on engine {engine!r}"
-        name, accepted = TLS_PARAMETERS[family]
+        name, accepted = standards.TLS_PARAMETERS[family]
         groups = [group["DBParameterGroupName"] for group in instance.get("DBParameterGroups", [])]
         values: dict[str, Any] = {}
         rds = self.aws.client("rds")

@@ -8,6 +8,7 @@ from typing import Any
 
 from pulumi_policy import Severity
 
+from . import standards
 from .rulekit import (
     MISSING,
     UNKNOWN,
@@ -31,23 +32,16 @@ PARAMETER_GROUP = "aws:rds/parameterGroup:ParameterGroup"
 CLUSTER_PARAMETER_GROUP = "aws:rds/clusterParameterGroup:ClusterParameterGroup"
 SUBSCRIPTION_FILTER = "aws:cloudwatch/logSubscriptionFilter:LogSubscriptionFilter"
 
-# The parameter that makes each engine family refuse unencrypted connections, and the values that do so.
-TLS_PARAMETERS: dict[str, tuple[str, tuple[str, ...]]] = {
-    "postgres": ("rds.force_ssl", ("1",)),
-    "mysql": ("require_secure_transport", ("1", "ON", "on")),
-    "mariadb": ("require_secure_transport", ("1", "ON", "on")),
-}
-
 
 def _engine_family(engine: Any) -> str | None:
     if not isinstance(engine, str):
         return None
-    return next((family for family in TLS_PARAMETERS if family in engine), None)
+    return next((family for family in standards.TLS_PARAMETERS if family in engine), None)
 
 
 def _forces_tls(group: Resource, family: str) -> Any:
     """True/False, or UNKNOWN when the parameters are not known yet."""
-    name, values = TLS_PARAMETERS[family]
+    name, values = standards.TLS_PARAMETERS[family]
     parameters = group.get("parameters")
     if parameters is UNKNOWN:
         return UNKNOWN
@@ -107,7 +101,7 @@ def parameter_group_forces_tls(stack: Stack, _: Settings) -> Iterator[Outcome]:
             if forced is UNKNOWN:
                 yield Unverifiable(f"{group.name}.parameters", database)
             elif not forced:
-                parameter, values = TLS_PARAMETERS[family]
+                parameter, values = standards.TLS_PARAMETERS[family]
                 yield Violation(
                     f"database {database.name}: parameter group {group.name} does not set "
                     f"{parameter}={values[0]}",

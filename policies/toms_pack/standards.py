@@ -34,6 +34,17 @@ ALLOWED_TLS_POLICIES: tuple[str, ...] = (
     "ELBSecurityPolicy-TLS13-1-3-FIPS-2023-04",
 )
 
+# The database parameter that makes each engine family refuse unencrypted connections, and the values
+# that do so.
+TLS_PARAMETERS: dict[str, tuple[str, tuple[str, ...]]] = {
+    "postgres": ("rds.force_ssl", ("1",)),
+    "mysql": ("require_secure_transport", ("1", "ON", "on")),
+    "mariadb": ("require_secure_transport", ("1", "ON", "on")),
+}
+# The RDS certificate authority databases present: RSA 2048 with SHA-256, valid until 2061 (rds-ca-2019,
+# the API's former default, expired in August 2024).
+RDS_CA_CERTIFICATE_IDENTIFIER = "rds-ca-rsa2048-g1"
+
 # Tags the AWS provider applies to every taggable resource (default tags), and the one data stores add.
 TAG_CLIENT = "client"
 TAG_MANAGED_BY = "managed-by"
