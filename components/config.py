@@ -223,6 +223,16 @@ class DatabaseConfig(_Section):
     allocated_storage: int = Field(default=POSTGRES_MIN_STORAGE_GIB, le=RDS_MAX_STORAGE_GIB)
     multi_az: bool = True
 
+    @field_validator("engine", mode="before")
+    @classmethod
+    def _postgres_only(cls, value: object) -> object:
+        if value != "postgres":
+            raise ValueError(
+                "expected 'postgres': toms supports only PostgreSQL, the one engine whose forced TLS "
+                "(rds.force_ssl), log exports and restore drill it builds and tests"
+            )
+        return value
+
     @field_validator("engine_version")
     @classmethod
     def _supported_version(cls, value: str) -> str:
