@@ -21,9 +21,20 @@ BACKUP_RETENTION_MAX_DAYS = 35
 # `-TLS13-1-1-*` carry "TLS13" in their names but still accept TLS 1.0 / 1.1, and the API's default
 # (`ELBSecurityPolicy-2016-08`) accepts TLS 1.0: neither may ever be used.
 TLS_POLICY_PATTERN = re.compile(r"^ELBSecurityPolicy-TLS13-1-[23]-[A-Za-z0-9-]+$")
-DEFAULT_TLS_POLICY = "ELBSecurityPolicy-TLS13-1-2-Res-2021-06"
+# AWS's recommended successor of TLS13-1-2-Res-2021-06: the same TLS 1.2/1.3 protocols and restricted
+# ciphers, plus hybrid post-quantum (ML-KEM) key exchange for clients that offer it; see
+# docs/edge-and-service.md.
+DEFAULT_TLS_POLICY = "ELBSecurityPolicy-TLS13-1-2-Res-PQ-2025-09"
 # The TLS 1.2/1.3-only policies the pack admits unless a client's pack config narrows the list.
 ALLOWED_TLS_POLICIES: tuple[str, ...] = (
+    "ELBSecurityPolicy-TLS13-1-2-PQ-2025-09",
+    "ELBSecurityPolicy-TLS13-1-2-Res-PQ-2025-09",
+    "ELBSecurityPolicy-TLS13-1-2-Ext1-PQ-2025-09",
+    "ELBSecurityPolicy-TLS13-1-2-Ext2-PQ-2025-09",
+    "ELBSecurityPolicy-TLS13-1-2-FIPS-PQ-2025-09",
+    "ELBSecurityPolicy-TLS13-1-2-Res-FIPS-PQ-2025-09",
+    "ELBSecurityPolicy-TLS13-1-3-PQ-2025-09",
+    "ELBSecurityPolicy-TLS13-1-3-FIPS-PQ-2025-09",
     "ELBSecurityPolicy-TLS13-1-2-2021-06",
     "ELBSecurityPolicy-TLS13-1-2-Res-2021-06",
     "ELBSecurityPolicy-TLS13-1-2-Ext1-2021-06",
@@ -74,6 +85,14 @@ LOG_RETENTION_DEFAULT_MIN_DAYS = 30
 LOG_RETENTION_DEFAULT_MAX_DAYS = 400
 ARCHIVE_RETENTION_DEFAULT_MIN_DAYS = 30
 ARCHIVE_RETENTION_DEFAULT_MAX_DAYS = 3653
+
+# Load-balancer settings the edge component applies and the pack and audit may check: strictest HTTP desync
+# mitigation, and HSTS for a year on every HTTPS response (no `preload`: that is the client's domain-wide
+# commitment to make).
+LB_DESYNC_MITIGATION_MODE = "strictest"
+HSTS_HEADER_VALUE = "max-age=31536000; includeSubDomains"
+# The longest a failed container may keep receiving requests from the load balancer, in seconds.
+MAX_SECONDS_TO_OUT_OF_ROTATION = 30
 
 # Seconds ECS waits before load-balancer health checks may stop a new task: long enough to start the app.
 MIN_HEALTH_CHECK_GRACE_SECONDS = 30

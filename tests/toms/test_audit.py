@@ -20,7 +20,7 @@ from moto_baseline import (
     fail_deployments,
 )
 
-from policies.toms_pack import catalogue
+from policies.toms_pack import catalogue, standards
 from toms import audit
 from toms.__main__ import main
 from toms.aws import AwsContext
@@ -105,7 +105,7 @@ def test_compliant_findings_record_what_was_observed(acme: Baseline) -> None:
     assert checks["rds-backup-retention"].observed["backup_retention_days"] == 14
     assert checks["rds-recent-snapshot"].observed["newest_snapshot"].startswith(f"rds:{acme.db_instance}-")
     https = by_check(findings, acme.https_listener_arn)["lb-listeners"]
-    assert https.observed["ssl_policy"] == "ELBSecurityPolicy-TLS13-1-2-Res-2021-06"
+    assert https.observed["ssl_policy"] == standards.DEFAULT_TLS_POLICY
     http = by_check(findings, acme.http_listener_arn)["lb-listeners"]
     assert http.observed == {"protocol": "HTTP", "port": 80, "default_actions": ["redirect"]}
     assert by_check(findings, acme.service_arn)["ecs-replicas"].observed == {
