@@ -143,6 +143,11 @@ class ResourceInput:
     parent: str = ""
     dependencies: tuple[str, ...] = ()
     property_dependencies: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    # Resource options the engine passes along (`AnalyzerResourceOptions`).
+    protect: bool = False
+    ignore_changes: tuple[str, ...] = ()
+    delete_before_replace: bool | None = None
+    additional_secret_outputs: tuple[str, ...] = ()
 
     def resolved_urn(self, project: str = "toms", stack: str = "test") -> str:
         return self.urn or f"urn:pulumi:{stack}::{project}::{self.type}::{self.name}"
@@ -463,7 +468,7 @@ class PolicyPackProcess:
             properties=to_struct(resource.props),
             urn=resource.resolved_urn(self.project, self.stack),
             name=resource.name,
-            options=analyzer_pb2.AnalyzerResourceOptions(parent=resource.parent),
+            options=self._options(resource),
         )
         if resource.provider is not None:
             request.provider.CopyFrom(self._provider(resource.provider))
@@ -478,7 +483,7 @@ class PolicyPackProcess:
                 properties=to_struct(resource.props),
                 urn=resource.resolved_urn(self.project, self.stack),
                 name=resource.name,
-                options=analyzer_pb2.AnalyzerResourceOptions(parent=resource.parent),
+                options=self._options(resource),
                 parent=resource.parent,
                 dependencies=list(resource.dependencies),
             )
@@ -488,6 +493,17 @@ class PolicyPackProcess:
                 if urns:
                     entry.propertyDependencies[key].urns.extend(urns)
         return self._diagnostics(self._call("AnalyzeStack", request))
+
+    @staticmethod
+    def _options(resource: ResourceInput) -> analyzer_pb2.AnalyzerResourceOptions:
+        return analyzer_pb2.AnalyzerResourceOptions(
+            parent=resource.parent,
+            protect=resource.protect,
+            ignoreChanges=list(resource.ignore_changes),
+            deleteBeforeReplace=bool(resource.delete_before_replace),
+            deleteBeforeReplaceDefined=resource.delete_before_replace is not None,
+            additionalSecretOutputs=list(resource.additional_secret_outputs),
+        )
 
     def _provider(self, provider: ResourceInput) -> analyzer_pb2.AnalyzerProviderResource:
         return analyzer_pb2.AnalyzerProviderResource(
