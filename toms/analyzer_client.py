@@ -402,6 +402,15 @@ class PolicyPackProcess:
     def running(self) -> bool:
         return self._process is not None and self._process.poll() is None
 
+    @property
+    def exit_code(self) -> int | None:
+        """The pack process's exit status once it has ended (None while it runs or before it started)."""
+        return self._process.poll() if self._process is not None else None
+
+    def stderr_text(self) -> str:
+        """What the pack wrote to stderr (waits up to 5 s for a process that is ending)."""
+        return self._stderr_text()
+
     def _call(self, method: str, request: Any) -> Any:
         if self._stub is None:
             raise PolicyPackError("the policy pack is not running; use it in a `with` block or call start()")

@@ -64,6 +64,14 @@ class RegisteredResource:
     dependencies: tuple[str, ...]
     protect: bool
     outputs: Mapping[str, Any]
+    # Which other resources each input came from (what the engine keeps as property dependencies).
+    property_dependencies: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    ignore_changes: tuple[str, ...] = ()
+    delete_before_replace: bool | None = None
+    additional_secret_outputs: tuple[str, ...] = ()
+    version: str = ""
+    # Where the program constructed the resource, as the SDK reports it: (file URI, line), or None.
+    source_position: tuple[str, int] | None = None
 
 
 @dataclass(frozen=True)
@@ -145,6 +153,11 @@ def _digest(*parts: str) -> str:
     return hashlib.sha256("|".join(parts).encode()).hexdigest()
 
 
+def _elb_account(region: str) -> str:
+    """A made-up regional ELB log delivery account, stable per region."""
+    return str(int(_digest("elb", region)[:12], 16) % 10**12).zfill(12)
+
+
 # Id prefixes AWS uses for EC2 objects, so ids in outputs and evidence look like the real ones.
 EC2_ID_PREFIXES = {
     "aws:ec2/vpc:Vpc": "vpc-",
@@ -191,6 +204,11 @@ class AwsLikeMocks(pulumi_mocks.Mocks):
                 "region": region,
                 "id": region,
                 "endpoint": f"ec2.{region}.amazonaws.com",
+            },
+            "aws:elb/getServiceAccount:getServiceAccount": lambda: {
+                "id": _elb_account(region),
+                "arn": f"arn:aws:iam::{_elb_account(region)}:root",
+                "region": region,
             },
             "aws:index/getPartition:getPartition": lambda: {
                 "partition": "aws",
@@ -363,6 +381,20 @@ class RecordingMonitor(pulumi_mocks.MockMonitor):
                 dependencies=tuple(request.dependencies),
                 protect=bool(request.protect),
                 outputs=registration.state,
+                property_dependencies={
+                    key: tuple(deps.urns) for key, deps in request.propertyDependencies.items()
+                },
+                ignore_changes=tuple(request.ignoreChanges),
+                delete_before_replace=(
+                    bool(request.deleteBeforeReplace) if request.deleteBeforeReplaceDefined else None
+                ),
+                additional_secret_outputs=tuple(request.additionalSecretOutputs),
+                version=request.version,
+                source_position=(
+                    (request.sourcePosition.uri, request.sourcePosition.line)
+                    if request.HasField("sourcePosition") and request.sourcePosition.uri
+                    else None
+                ),
             )
         )
         return response
