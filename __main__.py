@@ -12,6 +12,7 @@ import pulumi_aws as aws
 
 from components.config import ClientConfig, StackConfigError, load_client_config
 from components.keys import ClientKey, ClientKeyArgs
+from components.log_archive import LogArchive, LogArchiveArgs
 from components.log_group import LogPolicy
 from components.network import Network, NetworkArgs
 from policies.toms_pack import standards
@@ -43,8 +44,24 @@ def compose_baseline(config: ClientConfig) -> None:
         ClientKeyArgs(client=config.client, account_id=config.account_id, region=config.region),
         opts=in_account,
     )
+    log_archive = LogArchive(
+        config.client,
+        LogArchiveArgs(
+            client=config.client,
+            account_id=config.account_id,
+            region=config.region,
+            retention=config.retention,
+            archive=config.archive,
+            kms_key_arn=key.key_arn,
+        ),
+        opts=in_account,
+    )
     log_policy = LogPolicy(
-        client=config.client, retention_days=config.retention.log_days, kms_key_arn=key.key_arn
+        client=config.client,
+        retention_days=config.retention.log_days,
+        kms_key_arn=key.key_arn,
+        export_destination_arn=log_archive.delivery_stream_arn,
+        export_role_arn=log_archive.export_role_arn,
     )
     network = Network(
         config.client,

@@ -158,6 +158,11 @@ def _elb_account(region: str) -> str:
     return str(int(_digest("elb", region)[:12], 16) % 10**12).zfill(12)
 
 
+def _elb_account(region: str) -> str:
+    """A made-up regional ELB log delivery account, stable per region."""
+    return str(int(_digest("elb", region)[:12], 16) % 10**12).zfill(12)
+
+
 # Id prefixes AWS uses for EC2 objects, so ids in outputs and evidence look like the real ones.
 EC2_ID_PREFIXES = {
     "aws:ec2/vpc:Vpc": "vpc-",
@@ -204,6 +209,11 @@ class AwsLikeMocks(pulumi_mocks.Mocks):
                 "region": region,
                 "id": region,
                 "endpoint": f"ec2.{region}.amazonaws.com",
+            },
+            "aws:elb/getServiceAccount:getServiceAccount": lambda: {
+                "id": _elb_account(region),
+                "arn": f"arn:aws:iam::{_elb_account(region)}:root",
+                "region": region,
             },
             "aws:elb/getServiceAccount:getServiceAccount": lambda: {
                 "id": _elb_account(region),

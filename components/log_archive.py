@@ -1,0 +1,381 @@
+"""The client's off-server log archive, the bucket for load balancer access logs, and the export path.
+
+Every CloudWatch log group of the baseline has a subscription filter (see `components/log_group.py`)
+to one Firehose delivery stream per client. CloudWatch Logs sends gzip'd JSON batches that name their
+log group; Firehose decompresses them, reads `logGroup` with a JQ query and writes GZIP objects under
+`<client>/<log-group>/<yyyy-MM-dd>/` of the archive bucket, at the latest 60 seconds after a batch
+arrived (dynamic partitioning allows no shorter buffer). Records Firehose cannot partition land under
+`<client>/_errors/`.
+
+The stream keeps no CloudWatch log group of its own for delivery errors: that group would have to be
+exported like every other one, through this very stream, so a failing stream would feed its own errors
+back into itself. Delivery problems show in the stream's CloudWatch metrics (DeliveryToS3.Success,
+DeliveryToS3.DataFreshness) and in the error prefix instead.
+
+CloudTrail writes under `cloudtrail/` of the same bucket; the bucket policy admits exactly the client's
+trail, whose name and ARN are fixed here so the policy exists before the trail does.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any
+
+import pulumi
+import pulumi_aws as aws
+
+from components.bucket import HardenedBucket, HardenedBucketArgs, ObjectLock, bucket_arn
+from components.config import ArchiveConfig, RetentionConfig
+from policies.toms_pack import standards
+
+CLOUDTRAIL_PREFIX = "cloudtrail"
+
+# Regions opened before August 2022: load balancers there deliver access logs as the region's ELB
+# account. Regions opened since deliver as the log delivery service principal.
+ELB_ACCOUNT_REGIONS = frozenset(
+    {
+        "us-east-1", "us-east-2", "us-west-1", "us-west-2", "af-south-1", "ap-east-1", "ap-south-1",
+        "ap-northeast-1", "ap-northeast-2", "ap-northeast-3", "ap-southeast-1", "ap-southeast-2",
+        "ap-southeast-3", "ca-central-1", "eu-central-1", "eu-west-1", "eu-west-2", "eu-west-3",
+        "eu-south-1", "eu-north-1", "me-south-1", "sa-east-1", "us-gov-east-1", "us-gov-west-1",
+        "cn-north-1", "cn-northwest-1",
+    }
+)  # fmt: skip
+ELB_LOG_DELIVERY_SERVICE = "logdelivery.elasticloadbalancing.amazonaws.com"
+
+# Dynamic partitioning needs a buffer of at least 64 MiB and 60 s; whichever fills first is written.
+FIREHOSE_BUFFER_MIB = 64
+FIREHOSE_BUFFER_SECONDS = 60
+# The JQ query that names a CloudWatch Logs batch's log group without its leading slash.
+LOG_GROUP_QUERY = '{logGroup: .logGroup | ltrimstr("/")}'
+
+
+def archive_bucket_name(client: str, account_id: str, region: str) -> str:
+    return f"toms-{client}-log-archive-{account_id}-{region}"
+
+
+def access_logs_bucket_name(client: str, account_id: str, region: str) -> str:
+    return f"toms-{client}-access-logs-{account_id}-{region}"
+
+
+def audit_trail_name(client: str) -> str:
+    return f"toms-{client}-audit"
+
+
+def audit_trail_arn(client: str, account_id: str, region: str, partition: str = "aws") -> str:
+    return f"arn:{partition}:cloudtrail:{region}:{account_id}:trail/{audit_trail_name(client)}"
+
+
+def export_prefix(client: str) -> str:
+    """Where Firehose writes a log group's events: `<client>/<log-group>/<date>/`."""
+    return f"{client}/!{{partitionKeyFromQuery:logGroup}}/!{{timestamp:yyyy-MM-dd}}/"
+
+
+def export_error_prefix(client: str) -> str:
+    return f"{client}/_errors/!{{firehose:error-output-type}}/!{{timestamp:yyyy-MM-dd}}/"
+
+
+@dataclass(frozen=True)
+class LogArchiveArgs:
+    client: str
+    account_id: str
+    region: str
+    retention: RetentionConfig
+    archive: ArchiveConfig
+    kms_key_arn: pulumi.Input[str]
+    partition: str = "aws"
+
+
+def archive_policy_statements(args: LogArchiveArgs) -> list[dict[str, Any]]:
+    """Who may write to the archive besides its owner: the client's trail, under its own prefix."""
+    arn = bucket_arn(archive_bucket_name(args.client, args.account_id, args.region), args.partition)
+    trail = audit_trail_arn(args.client, args.account_id, args.region, args.partition)
+    trail_objects = f"{arn}/{CLOUDTRAIL_PREFIX}/AWSLogs/{args.account_id}"
+    return [
+        {
+            # Objects without an encryption header get the client key by default; a writer may not ask
+            # for anything weaker. CloudTrail's digest files are the exception AWS imposes: they are
+            # always written with SSE-S3 (they hold hashes and signatures, no log content).
+            "Sid": "DenyPutsWithoutKmsEncryption",
+            "Effect": "Deny",
+            "Principal": "*",
+            "Action": "s3:PutObject",
+            "NotResource": f"{trail_objects}/CloudTrail-Digest/*",
+            "Condition": {
+                "Null": {"s3:x-amz-server-side-encryption": "false"},
+                "StringNotEquals": {"s3:x-amz-server-side-encryption": ["aws:kms", "aws:kms:dsse"]},
+            },
+        },
+        {
+            "Sid": "CloudTrailChecksTheBucket",
+            "Effect": "Allow",
+            "Principal": {"Service": "cloudtrail.amazonaws.com"},
+            "Action": "s3:GetBucketAcl",
+            "Resource": arn,
+            "Condition": {"StringEquals": {"aws:SourceArn": trail}},
+        },
+        {
+            "Sid": "CloudTrailWritesItsPrefix",
+            "Effect": "Allow",
+            "Principal": {"Service": "cloudtrail.amazonaws.com"},
+            "Action": "s3:PutObject",
+            "Resource": f"{trail_objects}/*",
+            "Condition": {
+                "StringEquals": {"s3:x-amz-acl": "bucket-owner-full-control", "aws:SourceArn": trail}
+            },
+        },
+    ]
+
+
+def access_log_delivery_statement(
+    logs_bucket_arn: str, account_id: str, writer: dict[str, str]
+) -> dict[str, Any]:
+    """Let the regional load balancer log delivery put this account's access logs."""
+    return {
+        "Sid": "LoadBalancerDeliversAccessLogs",
+        "Effect": "Allow",
+        "Principal": writer,
+        "Action": "s3:PutObject",
+        "Resource": f"{logs_bucket_arn}/AWSLogs/{account_id}/*",
+    }
+
+
+def _trust(service: str, condition: dict[str, Any]) -> str:
+    return json.dumps(
+        {
+            "Version": "2012-10-17",
+            "Statement": [
+                {
+                    "Effect": "Allow",
+                    "Principal": {"Service": service},
+                    "Action": "sts:AssumeRole",
+                    "Condition": condition,
+                }
+            ],
+        }
+    )
+
+
+class LogArchive(pulumi.ComponentResource):
+    """The client's log archive bucket (locked, KMS, expiring), the access-log bucket, and the
+    Firehose stream every log group exports to."""
+
+    bucket_name: pulumi.Output[str]
+    bucket_arn: pulumi.Output[str]
+    access_logs_bucket_name: pulumi.Output[str]
+    access_logs_bucket_arn: pulumi.Output[str]
+    delivery_stream_arn: pulumi.Output[str]
+    export_role_arn: pulumi.Output[str]
+
+    def __init__(self, name: str, args: LogArchiveArgs, opts: pulumi.ResourceOptions | None = None) -> None:
+        super().__init__("toms:logging:LogArchive", name, None, opts)
+        child = pulumi.ResourceOptions(parent=self)
+        archive_days = args.retention.archive_retention_days
+
+        archive_name = archive_bucket_name(args.client, args.account_id, args.region)
+        archive = HardenedBucket(
+            f"{name}-log-archive",
+            HardenedBucketArgs(
+                bucket_name=archive_name,
+                expiry_days=archive_days,
+                kms_key_arn=args.kms_key_arn,
+                object_lock=ObjectLock(mode=args.archive.lock_mode, days=archive_days),
+                policy_statements=archive_policy_statements(args),
+                tags={standards.TAG_DATA_CLASSIFICATION: standards.DATA_CLASSIFICATION_LOG_ARCHIVE},
+                partition=args.partition,
+            ),
+            opts=child,
+        )
+
+        logs_name = access_logs_bucket_name(args.client, args.account_id, args.region)
+        logs_arn = bucket_arn(logs_name, args.partition)
+        if args.region in ELB_ACCOUNT_REGIONS:
+            elb_account = aws.elb.get_service_account_output(
+                region=args.region, opts=pulumi.InvokeOutputOptions(parent=self)
+            )
+            delivery_statements: pulumi.Input[list[dict[str, Any]]] = elb_account.arn.apply(
+                lambda elb_arn: [access_log_delivery_statement(logs_arn, args.account_id, {"AWS": elb_arn})]
+            )
+        else:
+            delivery_statements = [
+                access_log_delivery_statement(
+                    logs_arn, args.account_id, {"Service": ELB_LOG_DELIVERY_SERVICE}
+                )
+            ]
+        access_logs = HardenedBucket(
+            f"{name}-access-logs",
+            HardenedBucketArgs(
+                bucket_name=logs_name,
+                expiry_days=archive_days,
+                # Load balancers write access logs only to buckets encrypted with SSE-S3.
+                kms_key_arn=None,
+                policy_statements=delivery_statements,
+                partition=args.partition,
+            ),
+            opts=child,
+        )
+
+        firehose_role = aws.iam.Role(
+            f"{name}-firehose",
+            description=f"toms: Firehose writes {args.client}'s exported logs to the archive",
+            assume_role_policy=_trust(
+                "firehose.amazonaws.com", {"StringEquals": {"sts:ExternalId": args.account_id}}
+            ),
+            opts=child,
+        )
+        archive_arn = bucket_arn(archive_name, args.partition)
+        firehose_write = aws.iam.RolePolicy(
+            f"{name}-firehose",
+            role=firehose_role.id,
+            policy=pulumi.Output.from_input(args.kms_key_arn).apply(
+                lambda key_arn: json.dumps(
+                    {
+                        "Version": "2012-10-17",
+                        "Statement": [
+                            {
+                                "Sid": "WriteTheClientsExportPrefix",
+                                "Effect": "Allow",
+                                "Action": ["s3:PutObject", "s3:AbortMultipartUpload"],
+                                "Resource": f"{archive_arn}/{args.client}/*",
+                            },
+                            {
+                                # Firehose checks the bucket's region before it writes.
+                                "Sid": "LocateTheArchive",
+                                "Effect": "Allow",
+                                "Action": "s3:GetBucketLocation",
+                                "Resource": archive_arn,
+                            },
+                            {
+                                "Sid": "EncryptThroughS3Only",
+                                "Effect": "Allow",
+                                "Action": ["kms:GenerateDataKey", "kms:Decrypt"],
+                                "Resource": key_arn,
+                                "Condition": {
+                                    "StringEquals": {"kms:ViaService": f"s3.{args.region}.amazonaws.com"},
+                                    "StringLike": {
+                                        "kms:EncryptionContext:aws:s3:arn": [archive_arn, f"{archive_arn}/*"]
+                                    },
+                                },
+                            },
+                        ],
+                    }
+                )
+            ),
+            opts=child,
+        )
+
+        stream = aws.kinesis.FirehoseDeliveryStream(
+            f"{name}-export",
+            name=f"toms-{args.client}-log-export",
+            destination="extended_s3",
+            server_side_encryption=aws.kinesis.FirehoseDeliveryStreamServerSideEncryptionArgs(
+                enabled=True, key_type="CUSTOMER_MANAGED_CMK", key_arn=args.kms_key_arn
+            ),
+            extended_s3_configuration=aws.kinesis.FirehoseDeliveryStreamExtendedS3ConfigurationArgs(
+                bucket_arn=archive.bucket_arn,
+                role_arn=firehose_role.arn,
+                kms_key_arn=args.kms_key_arn,
+                compression_format="GZIP",
+                buffering_size=FIREHOSE_BUFFER_MIB,
+                buffering_interval=FIREHOSE_BUFFER_SECONDS,
+                prefix=export_prefix(args.client),
+                error_output_prefix=export_error_prefix(args.client),
+                dynamic_partitioning_configuration=(
+                    aws.kinesis.FirehoseDeliveryStreamExtendedS3ConfigurationDynamicPartitioningConfigurationArgs(
+                        enabled=True
+                    )
+                ),
+                processing_configuration=_cloudwatch_logs_processing(),
+                cloudwatch_logging_options=(
+                    aws.kinesis.FirehoseDeliveryStreamExtendedS3ConfigurationCloudwatchLoggingOptionsArgs(
+                        enabled=False
+                    )
+                ),
+            ),
+            opts=pulumi.ResourceOptions(parent=self, depends_on=[firehose_write, archive]),
+        )
+
+        export_role = aws.iam.Role(
+            f"{name}-log-export",
+            description=f"toms: CloudWatch Logs hands {args.client}'s log events to the export stream",
+            assume_role_policy=_trust(
+                "logs.amazonaws.com",
+                {
+                    "ArnLike": {
+                        "aws:SourceArn": f"arn:{args.partition}:logs:{args.region}:{args.account_id}:*"
+                    }
+                },
+            ),
+            opts=child,
+        )
+        export_put = aws.iam.RolePolicy(
+            f"{name}-log-export",
+            role=export_role.id,
+            policy=stream.arn.apply(
+                lambda stream_arn: json.dumps(
+                    {
+                        "Version": "2012-10-17",
+                        "Statement": [
+                            {
+                                "Sid": "PutIntoTheExportStreamOnly",
+                                "Effect": "Allow",
+                                "Action": ["firehose:PutRecord", "firehose:PutRecordBatch"],
+                                "Resource": stream_arn,
+                            }
+                        ],
+                    }
+                )
+            ),
+            opts=child,
+        )
+
+        self.bucket_name = archive.bucket_name
+        self.bucket_arn = archive.bucket_arn
+        self.access_logs_bucket_name = access_logs.bucket_name
+        self.access_logs_bucket_arn = access_logs.bucket_arn
+        self.delivery_stream_arn = stream.arn
+        # Subscription filters need the role's permission in place, not just the role.
+        self.export_role_arn = pulumi.Output.all(export_role.arn, export_put.id).apply(
+            lambda values: values[0]
+        )
+        self.register_outputs(
+            {
+                "bucket_name": self.bucket_name,
+                "bucket_arn": self.bucket_arn,
+                "access_logs_bucket_name": self.access_logs_bucket_name,
+                "access_logs_bucket_arn": self.access_logs_bucket_arn,
+                "delivery_stream_arn": self.delivery_stream_arn,
+                "export_role_arn": self.export_role_arn,
+            }
+        )
+
+
+def _cloudwatch_logs_processing() -> (
+    aws.kinesis.FirehoseDeliveryStreamExtendedS3ConfigurationProcessingConfigurationArgs
+):
+    """Decompress CloudWatch Logs batches, read their log group for the prefix, one JSON batch a line."""
+    processor = aws.kinesis.FirehoseDeliveryStreamExtendedS3ConfigurationProcessingConfigurationProcessorArgs
+    parameter = (
+        aws.kinesis.FirehoseDeliveryStreamExtendedS3ConfigurationProcessingConfigurationProcessorParameterArgs
+    )
+    return aws.kinesis.FirehoseDeliveryStreamExtendedS3ConfigurationProcessingConfigurationArgs(
+        enabled=True,
+        processors=[
+            processor(
+                type="Decompression",
+                parameters=[parameter(parameter_name="CompressionFormat", parameter_value="GZIP")],
+            ),
+            processor(
+                type="MetadataExtraction",
+                parameters=[
+                    parameter(parameter_name="MetadataExtractionQuery", parameter_value=LOG_GROUP_QUERY),
+                    parameter(parameter_name="JsonParsingEngine", parameter_value="JQ-1.6"),
+                ],
+            ),
+            processor(
+                type="AppendDelimiterToRecord",
+                parameters=[parameter(parameter_name="Delimiter", parameter_value="\\n")],
+            ),
+        ],
+    )
