@@ -35,78 +35,157 @@ VIOLATIONS: list[tuple[str, ResourceInput, str]] = [
     ("rds-multi-az", resource(RDS, multiAz=False), "multiAz is false"),
     ("rds-multi-az", resource(CLUSTER, availabilityZones=["eu-west-1a"]), "single zone"),
     ("rds-backup-retention", resource(RDS, backupRetentionPeriod=0), "expected between 7 and 35"),
-    ("rds-backup-retention", resource(CLUSTER, backupRetentionPeriod=DELETE), "backupRetentionPeriod is not set"),
+    (
+        "rds-backup-retention",
+        resource(CLUSTER, backupRetentionPeriod=DELETE),
+        "backupRetentionPeriod is not set",
+    ),
     ("rds-deletion-protection", resource(RDS, deletionProtection=DELETE), "deletionProtection is not set"),
     ("rds-final-snapshot", resource(RDS, skipFinalSnapshot=True), "skipFinalSnapshot is true"),
     ("rds-final-snapshot", resource(CLUSTER, finalSnapshotIdentifier=DELETE), "finalSnapshotIdentifier"),
     ("rds-iam-authentication", resource(RDS, iamDatabaseAuthenticationEnabled=False), "iamDatabaseAuth"),
     ("rds-no-plaintext-password", resource(RDS, password="hunter2"), "password is set"),
-    ("rds-no-plaintext-password", resource(CLUSTER, manageMasterUserPassword=DELETE), "manageMasterUserPassword"),
+    (
+        "rds-no-plaintext-password",
+        resource(CLUSTER, manageMasterUserPassword=DELETE),
+        "manageMasterUserPassword",
+    ),
     ("rds-logs-exported", resource(RDS, enabledCloudwatchLogsExports=["upgrade"]), "lacks 'postgresql'"),
     ("rds-logs-exported", resource(CLUSTER, enabledCloudwatchLogsExports=DELETE), "is empty"),
-    ("lb-tls-listener-policy", resource(HTTPS_LISTENER, sslPolicy="ELBSecurityPolicy-TLS13-1-1-2021-06"), "TLS13-1-1"),
-    ("lb-tls-listener-policy", resource(HTTPS_LISTENER, sslPolicy="ELBSecurityPolicy-TLS13-1-0-2021-06"), "TLS13-1-0"),
+    (
+        "lb-tls-listener-policy",
+        resource(HTTPS_LISTENER, sslPolicy="ELBSecurityPolicy-TLS13-1-1-2021-06"),
+        "TLS13-1-1",
+    ),
+    (
+        "lb-tls-listener-policy",
+        resource(HTTPS_LISTENER, sslPolicy="ELBSecurityPolicy-TLS13-1-0-2021-06"),
+        "TLS13-1-0",
+    ),
     ("lb-tls-listener-policy", resource(HTTPS_LISTENER, sslPolicy=DELETE), "AWS default accepts TLS 1.0"),
-    ("lb-tls-listener-policy", resource(HTTPS_LISTENER, protocol="TLS", sslPolicy="ELBSecurityPolicy-2016-08"), "2016-08"),
+    (
+        "lb-tls-listener-policy",
+        resource(HTTPS_LISTENER, protocol="TLS", sslPolicy="ELBSecurityPolicy-2016-08"),
+        "2016-08",
+    ),
     (
         "lb-http-redirects-to-https",
         resource(HTTP_LISTENER, defaultActions=[{"type": "forward", "targetGroupArn": "arn:tg"}]),
-        "type \"forward\"",
+        'type "forward"',
     ),
     (
         "lb-http-redirects-to-https",
         resource(HTTP_LISTENER, defaultActions=[{**HTTPS_REDIRECT, "redirect": {"protocol": "HTTP"}}]),
         "redirect with protocol HTTPS",
     ),
-    ("lb-drop-invalid-headers", resource(LB, dropInvalidHeaderFields=False), "dropInvalidHeaderFields is false"),
-    ("lb-drop-invalid-headers", resource(ALB, dropInvalidHeaderFields=DELETE), "dropInvalidHeaderFields is not set"),
+    (
+        "lb-drop-invalid-headers",
+        resource(LB, dropInvalidHeaderFields=False),
+        "dropInvalidHeaderFields is false",
+    ),
+    (
+        "lb-drop-invalid-headers",
+        resource(ALB, dropInvalidHeaderFields=DELETE),
+        "dropInvalidHeaderFields is not set",
+    ),
     ("lb-deletion-protection", resource(ALB, enableDeletionProtection=False), "enableDeletionProtection"),
     ("lb-access-logs", resource(LB, accessLogs__enabled=False), "accessLogs.enabled is false"),
     ("lb-access-logs", resource(ALB, accessLogs=DELETE), "accessLogs is not set"),
     ("ecs-service-min-replicas", resource(SERVICE, desiredCount=1), "desiredCount is 1, expected at least 2"),
-    ("ecs-service-circuit-breaker", resource(SERVICE, deploymentCircuitBreaker__rollback=False), "rollback is false"),
-    ("ecs-service-circuit-breaker", resource(SERVICE, deploymentCircuitBreaker=DELETE), "deploymentCircuitBreaker is"),
+    (
+        "ecs-service-circuit-breaker",
+        resource(SERVICE, deploymentCircuitBreaker__rollback=False),
+        "rollback is false",
+    ),
+    (
+        "ecs-service-circuit-breaker",
+        resource(SERVICE, deploymentCircuitBreaker=DELETE),
+        "deploymentCircuitBreaker is",
+    ),
     ("ecs-service-min-healthy-percent", resource(SERVICE, deploymentMinimumHealthyPercent=50), "is 50"),
-    ("ecs-service-no-public-ip", resource(SERVICE, networkConfiguration__assignPublicIp=True), "assignPublicIp is"),
-    ("ecs-service-health-check-grace", resource(SERVICE, healthCheckGracePeriodSeconds=DELETE), "GracePeriod"),
-    ("ecs-task-read-only-root", resource(TASK, containerDefinitions=containers(readonlyRootFilesystem=False)), "readonly"),
-    ("ecs-task-not-privileged", resource(TASK, containerDefinitions=containers(privileged=True)), "privileged is true"),
-    ("ecs-task-log-configuration", resource(TASK, containerDefinitions=containers(logConfiguration=DELETE)), "logDriver"),
-    ("ecs-task-health-check", resource(TASK, containerDefinitions=containers(healthCheck=DELETE)), "healthCheck.command"),
+    (
+        "ecs-service-no-public-ip",
+        resource(SERVICE, networkConfiguration__assignPublicIp=True),
+        "assignPublicIp is",
+    ),
+    (
+        "ecs-service-health-check-grace",
+        resource(SERVICE, healthCheckGracePeriodSeconds=DELETE),
+        "GracePeriod",
+    ),
+    (
+        "ecs-task-read-only-root",
+        resource(TASK, containerDefinitions=containers(readonlyRootFilesystem=False)),
+        "readonly",
+    ),
+    (
+        "ecs-task-not-privileged",
+        resource(TASK, containerDefinitions=containers(privileged=True)),
+        "privileged is true",
+    ),
+    (
+        "ecs-task-log-configuration",
+        resource(TASK, containerDefinitions=containers(logConfiguration=DELETE)),
+        "logDriver",
+    ),
+    (
+        "ecs-task-health-check",
+        resource(TASK, containerDefinitions=containers(healthCheck=DELETE)),
+        "healthCheck.command",
+    ),
     (
         "ecs-task-no-plaintext-secrets",
-        resource(TASK, containerDefinitions=containers(environment=[{"name": "DB_PASSWORD", "value": "s3cret"}])),
+        resource(
+            TASK, containerDefinitions=containers(environment=[{"name": "DB_PASSWORD", "value": "s3cret"}])
+        ),
         "DB_PASSWORD looks like a secret",
     ),
     (
         "ecs-task-no-plaintext-secrets",
-        resource(TASK, containerDefinitions=containers(environment=[{"name": "URL", "value": "postgres://u:p@db/x"}])),
+        resource(
+            TASK,
+            containerDefinitions=containers(environment=[{"name": "URL", "value": "postgres://u:p@db/x"}]),
+        ),
         "URL looks like a secret",
     ),
     ("log-group-retention", resource(LOG_GROUP, retentionInDays=0), "kept forever"),
     ("log-group-retention", resource(LOG_GROUP, retentionInDays=DELETE), "kept forever"),
     ("log-group-retention", resource(LOG_GROUP, retentionInDays=3653), "expected between 30 and 400"),
     ("log-group-retention", resource(LOG_GROUP, retentionInDays=100), "does not accept"),
-    ("log-group-kms", resource(LOG_GROUP, kmsKeyId=""), "kmsKeyId is \"\""),
+    ("log-group-kms", resource(LOG_GROUP, kmsKeyId=""), 'kmsKeyId is ""'),
     ("kms-key-rotation", resource(KEY, enableKeyRotation=DELETE), "enableKeyRotation is not set"),
     ("kms-deletion-window", resource(KEY, deletionWindowInDays=7), "expected at least 30"),
-    ("security-group-public-ingress", resource(SG, ingress__0__fromPort=0, ingress__0__toPort=65535), "to the internet"),
+    (
+        "security-group-public-ingress",
+        resource(SG, ingress__0__fromPort=0, ingress__0__toPort=65535),
+        "to the internet",
+    ),
     ("security-group-public-ingress", resource(INGRESS, ipProtocol="-1"), "to the internet"),
     ("security-group-admin-ports", resource(SG, ingress__1__cidrBlocks=["0.0.0.0/0"]), "admin port 22"),
     (
         "security-group-admin-ports",
-        resource(SG_RULE, sourceSecurityGroupId=DELETE, fromPort=3389, toPort=3389, cidrBlocks=["52.94.0.0/16"]),
+        resource(
+            SG_RULE, sourceSecurityGroupId=DELETE, fromPort=3389, toPort=3389, cidrBlocks=["52.94.0.0/16"]
+        ),
         "admin port 3389 to public range 52.94.0.0/16",
     ),
-    ("security-group-rule-description", resource(SG, egress__0__description=""), "egress[0] has no description"),
+    (
+        "security-group-rule-description",
+        resource(SG, egress__0__description=""),
+        "egress[0] has no description",
+    ),
     ("security-group-rule-description", resource(EGRESS, description=DELETE), "no description"),
     ("security-group-rule-description", resource(SG_RULE, description="  "), "no description"),
     ("cloudtrail-secure", resource(TRAIL, enableLogFileValidation=False), "enableLogFileValidation is false"),
     ("cloudtrail-secure", resource(TRAIL, isMultiRegionTrail=DELETE, kmsKeyId=DELETE), "isMultiRegionTrail"),
     ("ec2-approved-ami", resource(EC2, ami="ami-00000000000000000"), "not an approved AMI"),
-    ("ec2-imdsv2", resource(EC2, metadataOptions__httpTokens="optional"), "httpTokens is \"optional\""),
+    ("ec2-imdsv2", resource(EC2, metadataOptions__httpTokens="optional"), 'httpTokens is "optional"'),
     ("ec2-no-public-ip", resource(EC2, associatePublicIpAddress=True), "associatePublicIpAddress is true"),
-    ("ec2-encrypted-volumes", resource(EC2, ebsBlockDevices__0__encrypted=False), "ebsBlockDevices[0].encrypted"),
+    (
+        "ec2-encrypted-volumes",
+        resource(EC2, ebsBlockDevices__0__encrypted=False),
+        "ebsBlockDevices[0].encrypted",
+    ),
     ("ec2-encrypted-volumes", resource(VOLUME, encrypted=DELETE), "encrypted is not set"),
     ("required-tags", ResourceInput(KEY, "untagged", COMPLIANT[KEY]), "missing required tags: client"),
     (
@@ -158,8 +237,16 @@ def test_every_policy_has_a_violating_and_a_compliant_case(pack: PolicyPackProce
 
 
 def test_replica_databases_are_not_asked_for_backups_or_passwords(pack: PolicyPackProcess) -> None:
-    replica = with_props(RDS, {**COMPLIANT[RDS], "replicateSourceDb": "acme-db", "backupRetentionPeriod": 0,
-                               "manageMasterUserPassword": False, "skipFinalSnapshot": True})
+    replica = with_props(
+        RDS,
+        {
+            **COMPLIANT[RDS],
+            "replicateSourceDb": "acme-db",
+            "backupRetentionPeriod": 0,
+            "manageMasterUserPassword": False,
+            "skipFinalSnapshot": True,
+        },
+    )
     names = {d.policy_name for d in pack.analyze(replica)}
     assert not names & {"rds-backup-retention", "rds-no-plaintext-password", "rds-final-snapshot"}
 

@@ -1,0 +1,99 @@
+"""Malformed or unexpected shapes are violations with a clear message, never an exception."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.policies.samples import containers, resource, with_props
+from toms.analyzer_client import PolicyPackProcess
+
+TASK = "aws:ecs/taskDefinition:TaskDefinition"
+
+
+@pytest.mark.parametrize(
+    ("subject", "policy", "fragment"),
+    [
+        (resource(TASK, containerDefinitions="[{not json"), "ecs-task-read-only-root", "not valid JSON"),
+        (
+            resource(TASK, containerDefinitions='{"name": "app"}'),
+            "ecs-task-health-check",
+            "expected a non-empty list",
+        ),
+        (resource(TASK, containerDefinitions="[1, 2]"), "ecs-task-not-privileged", "expected an object"),
+        (
+            resource(TASK, containerDefinitions=containers(environment="A=B")),
+            "ecs-task-no-plaintext-secrets",
+            "expected a list of name/value pairs",
+        ),
+        (
+            resource("aws:ecs/service:Service", deploymentCircuitBreaker="yes"),
+            "ecs-service-circuit-breaker",
+            'deploymentCircuitBreaker is "yes"',
+        ),
+        (resource("aws:ecs/service:Service", desiredCount="two"), "ecs-service-min-replicas", "whole number"),
+        (
+            resource("aws:ecs/service:Service", loadBalancers={"arn": "x"}),
+            "ecs-service-health-check-grace",
+            "expected a list",
+        ),
+        (
+            resource("aws:rds/instance:Instance", enabledCloudwatchLogsExports="postgresql"),
+            "rds-logs-exported",
+            "expected a list",
+        ),
+        (
+            resource("aws:rds/instance:Instance", publiclyAccessible="no"),
+            "rds-not-publicly-accessible",
+            "expected a boolean",
+        ),
+        (
+            resource("aws:ec2/securityGroup:SecurityGroup", ingress="all"),
+            "security-group-public-ingress",
+            "expected a list of rules",
+        ),
+        (
+            resource("aws:ec2/securityGroup:SecurityGroup", ingress=["tcp/22"]),
+            "security-group-admin-ports",
+            "expected a rule object",
+        ),
+        (resource("aws:lb/loadBalancer:LoadBalancer", accessLogs=["on"]), "lb-access-logs", "accessLogs is"),
+        (
+            with_props("aws:kms/key:Key", {"enableKeyRotation": True, "tags": "client=acme"}),
+            "required-tags",
+            "expected a map",
+        ),
+    ],
+)
+def test_malformed_shape_is_a_clear_violation(
+    pack: PolicyPackProcess, subject, policy: str, fragment: str
+) -> None:
+    findings = [d for d in pack.analyze(subject) if d.policy_name == policy]
+    assert findings and all(f.mandatory for f in findings)
+    assert any(fragment in f.message for f in findings), [f.message for f in findings]
+    assert pack.running
+
+
+def test_malformed_stack_shapes_do_not_crash(pack: PolicyPackProcess) -> None:
+    from toms.analyzer_client import ResourceInput
+
+    stack = [
+        ResourceInput("aws:s3/bucket:Bucket", "b", {"bucket": "b", "tagsAll": "oops"}),
+        ResourceInput(
+            "aws:s3/bucketVersioning:BucketVersioning", "v", {"bucket": "b", "versioningConfiguration": 3}
+        ),
+        ResourceInput(
+            "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration",
+            "l",
+            {"bucket": "b", "rules": "x"},
+        ),
+        ResourceInput("aws:rds/parameterGroup:ParameterGroup", "pg", {"name": "pg", "parameters": {"a": 1}}),
+        ResourceInput("aws:rds/instance:Instance", "db", {"engine": "postgres", "parameterGroupName": "pg"}),
+        ResourceInput("aws:ecs/service:Service", "svc", {"loadBalancers": [7]}),
+    ]
+    diagnostics = pack.analyze_stack(stack)
+    assert {d.policy_name for d in diagnostics} >= {
+        "s3-versioning",
+        "rds-parameter-group-forces-tls",
+        "ecs-service-load-balanced",
+    }
+    assert pack.running

@@ -1,0 +1,55 @@
+"""Unknown values: advisory in preview (checked again later), a violation at update time, never a crash."""
+
+from __future__ import annotations
+
+import dataclasses
+
+from tests.policies.samples import compliant_stack, resource
+from toms.analyzer_client import UNKNOWN, PolicyPackProcess, Secret
+
+RDS = "aws:rds/instance:Instance"
+TASK = "aws:ecs/taskDefinition:TaskDefinition"
+
+
+def test_unknown_flag_is_advisory_in_preview(preview_pack: PolicyPackProcess) -> None:
+    diagnostics = preview_pack.analyze(resource(RDS, multiAz=UNKNOWN))
+    assert [(d.policy_name, d.enforcement_level) for d in diagnostics] == [("rds-multi-az", "advisory")]
+    assert "multiAz unknown until" in diagnostics[0].message
+    assert "blocks the update if it is still unknown" in diagnostics[0].message
+
+
+def test_unknown_flag_blocks_at_update_time(pack: PolicyPackProcess) -> None:
+    diagnostics = pack.analyze(resource(RDS, multiAz=UNKNOWN))
+    assert [(d.policy_name, d.mandatory) for d in diagnostics] == [("rds-multi-az", True)]
+    assert "still unknown at update time" in diagnostics[0].message
+
+
+def test_known_violation_still_blocks_in_preview_next_to_an_unknown(preview_pack: PolicyPackProcess) -> None:
+    diagnostics = preview_pack.analyze(resource(RDS, storageEncrypted=False, kmsKeyId=UNKNOWN))
+    assert [(d.policy_name, d.mandatory) for d in diagnostics] == [("rds-storage-encrypted-cmk", True)]
+
+
+def test_unknown_reference_counts_as_set(preview_pack: PolicyPackProcess) -> None:
+    """A key ARN from another resource is unknown in preview, but it is there."""
+    assert preview_pack.analyze(resource(RDS, kmsKeyId=UNKNOWN, parameterGroupName=UNKNOWN)) == []
+
+
+def test_unknown_container_definitions_in_preview(preview_pack: PolicyPackProcess) -> None:
+    diagnostics = preview_pack.analyze(resource(TASK, containerDefinitions=UNKNOWN))
+    assert diagnostics and all(d.enforcement_level == "advisory" for d in diagnostics)
+
+
+def test_whole_unknown_stack_join_is_advisory_in_preview(preview_pack: PolicyPackProcess) -> None:
+    stack = compliant_stack()
+    stack["versioning"] = dataclasses.replace(
+        stack["versioning"], props={**stack["versioning"].props, "bucket": UNKNOWN}
+    )
+    diagnostics = preview_pack.analyze_stack(stack.values())
+    assert [(d.policy_name, d.enforcement_level) for d in diagnostics] == [("s3-versioning", "advisory")]
+
+
+def test_secret_values_are_checked_like_plain_ones(pack: PolicyPackProcess) -> None:
+    assert [d.policy_name for d in pack.analyze(resource(RDS, password=Secret("hunter2")))] == [
+        "rds-no-plaintext-password"
+    ]
+    assert pack.analyze(resource(RDS, multiAz=Secret(True))) == []
