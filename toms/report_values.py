@@ -1,0 +1,698 @@
+"""The concrete values behind each measure, read from what the program registers for a client's stack.
+
+The report states what the program really builds, so every value here comes from a registered resource's
+inputs (never from the stack file directly): a retention the program fails to pass on shows up as the
+value it did pass. An aspect is one thing an auditor asks about (the key's rotation, the database's
+backups, the listener's TLS policy...); it reads resources of some AWS types wherever the program
+registers them and names the component meant to build them. When the run registers none of them, the
+aspect says plainly that it is not built, with no value.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from policies.toms_pack import catalogue, standards
+from toms.analyzer_client import SECRET_SIG, SIG_KEY, UNKNOWN_SENTINEL
+from toms.preview_engine import PlannedResource
+
+NOT_SET = "not set"
+UNKNOWN = "decided by AWS at deployment"
+
+
+@dataclass(frozen=True)
+class Fact:
+    setting: str
+    value: str
+
+
+@dataclass(frozen=True)
+class ResourceFacts:
+    """The values of one registered resource that matter to an aspect."""
+
+    type: str
+    name: str
+    # The component that registered it (`toms:network:Network acme`), or "" for a top-level resource.
+    component: str
+    facts: tuple[Fact, ...]
+
+
+@dataclass(frozen=True)
+class AspectFacts:
+    aspect: Aspect
+    resources: tuple[ResourceFacts, ...]
+
+    @property
+    def built(self) -> bool:
+        return bool(self.resources)
+
+
+@dataclass(frozen=True)
+class ComponentPresence:
+    type: str
+    names: tuple[str, ...]
+
+    @property
+    def built(self) -> bool:
+        return bool(self.names)
+
+
+@dataclass(frozen=True)
+class MeasureFacts:
+    measure: catalogue.Measure
+    components: tuple[ComponentPresence, ...]
+    aspects: tuple[AspectFacts, ...]
+
+    @property
+    def missing_components(self) -> tuple[str, ...]:
+        return tuple(component.type for component in self.components if not component.built)
+
+
+@dataclass(frozen=True)
+class BuiltResource:
+    """A registered resource as the report reads it: its inputs with unknowns and secrets marked."""
+
+    type: str
+    name: str
+    urn: str
+    parent: str
+    custom: bool
+    inputs: Mapping[str, Any]
+
+
+class _Marker:
+    def __init__(self, shown: str) -> None:
+        self.shown = shown
+
+    def __repr__(self) -> str:
+        return self.shown
+
+
+UNKNOWN_VALUE = _Marker(UNKNOWN)
+SECRET_VALUE = _Marker("secret")
+
+
+def _from_wire(value: Any) -> Any:
+    """A property value as the engine marshals it, with unknowns and secrets as markers."""
+    if value == UNKNOWN_SENTINEL:
+        return UNKNOWN_VALUE
+    if isinstance(value, Mapping):
+        if value.get(SIG_KEY) == SECRET_SIG:
+            return SECRET_VALUE
+        return {key: _from_wire(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_from_wire(item) for item in value]
+    return value
+
+
+def from_preview(resources: Iterable[PlannedResource]) -> tuple[BuiltResource, ...]:
+    """The resources of an offline preview (`toms.preview`), inputs as the pack received them."""
+    return tuple(
+        BuiltResource(
+            type=resource.type,
+            name=resource.name,
+            urn=resource.urn,
+            parent=resource.parent,
+            custom=resource.custom,
+            inputs=_from_wire(dict(resource.analyzed.props)),
+        )
+        for resource in resources
+    )
+
+
+class RunIndex:
+    """The resources of one run with the lookups the aspects need."""
+
+    def __init__(self, resources: Sequence[BuiltResource], region: str) -> None:
+        self.resources = tuple(resources)
+        self.region = region
+        self.by_urn = {resource.urn: resource for resource in self.resources}
+
+    def of_types(self, types: tuple[str, ...]) -> list[BuiltResource]:
+        return [resource for resource in self.resources if resource.type in types]
+
+    def component_of(self, resource: BuiltResource) -> str:
+        """The nearest component above `resource`, as `type name`."""
+        parent = self.by_urn.get(resource.parent)
+        while parent is not None:
+            if not parent.custom and not parent.type.startswith("pulumi:"):
+                return f"{parent.type} {parent.name}"
+            parent = self.by_urn.get(parent.parent)
+        return ""
+
+    def siblings(self, resource: BuiltResource, types: tuple[str, ...]) -> list[BuiltResource]:
+        return [other for other in self.of_types(types) if other.parent == resource.parent]
+
+
+# Formatting of input values: plain text, never a guess.
+
+
+def _known(value: Any) -> bool:
+    return not isinstance(value, _Marker)
+
+
+def text(value: Any) -> str:
+    if isinstance(value, _Marker):
+        return value.shown
+    if value is None or value == "":
+        return NOT_SET
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    if isinstance(value, list):
+        return ", ".join(text(item) for item in value) if value else "none"
+    if isinstance(value, dict):
+        return json.dumps(value, sort_keys=True)
+    return str(value)
+
+
+def days(value: Any) -> str:
+    return f"{text(value)} days" if _known(value) and value not in (None, "") else text(value)
+
+
+def switch(value: Any, *, absent: str = "off") -> str:
+    """An on/off input; `absent` says what AWS does when the program leaves it out."""
+    if not _known(value):
+        return UNKNOWN
+    if value is None:
+        return absent
+    return "on" if value in (True, "true") else "off"
+
+
+def _nested(inputs: Mapping[str, Any], *path: str | int) -> Any:
+    value: Any = inputs
+    for part in path:
+        if isinstance(part, int):
+            value = value[part] if isinstance(value, list) and len(value) > part else None
+        else:
+            value = value.get(part) if isinstance(value, Mapping) else None
+    return value
+
+
+def _first(value: Any) -> Any:
+    """pulumi-aws nests single blocks as a one-element list in some resources and a mapping in others."""
+    if isinstance(value, list):
+        return value[0] if value else None
+    return value
+
+
+def _json_value(value: Any) -> Any:
+    """Some inputs arrive as JSON text (container definitions, provider tags)."""
+    if isinstance(value, str) and value[:1] in "[{":
+        try:
+            return json.loads(value)
+        except json.JSONDecodeError:
+            return value
+    return value
+
+
+Extract = Callable[[BuiltResource, RunIndex], list[Fact]]
+
+
+@dataclass(frozen=True)
+class Aspect:
+    id: str
+    title: str
+    types: tuple[str, ...]
+    # The component meant to build these resources: named when the program does not build them yet.
+    built_by: str
+    extract: Extract
+
+
+# Extractors, one per aspect.
+
+
+def _provider(resource: BuiltResource, _: RunIndex) -> list[Fact]:
+    inputs = resource.inputs
+    tags = _nested(_json_value(inputs.get("defaultTags")), "tags")
+    return [
+        Fact("region", text(inputs.get("region"))),
+        Fact("accounts it may deploy into", text(_json_value(inputs.get("allowedAccountIds")))),
+        Fact(
+            "tags on every resource",
+            ", ".join(f"{key}={value}" for key, value in sorted(tags.items()))
+            if isinstance(tags, Mapping)
+            else NOT_SET,
+        ),
+    ]
+
+
+def _kms_key(resource: BuiltResource, _: RunIndex) -> list[Fact]:
+    inputs = resource.inputs
+    facts = [
+        Fact("automatic key rotation", switch(inputs.get("enableKeyRotation"))),
+        Fact("deletion window", days(inputs.get("deletionWindowInDays"))),
+    ]
+    if inputs.get("rotationPeriodInDays") is not None:
+        facts.append(Fact("rotation period", days(inputs.get("rotationPeriodInDays"))))
+    return facts
+
+
+_SUBNET = ("aws:ec2/subnet:Subnet",)
+_NAT = ("aws:ec2/natGateway:NatGateway",)
+_DEFAULT_SG = ("aws:ec2/defaultSecurityGroup:DefaultSecurityGroup",)
+_FLOW_LOG = ("aws:ec2/flowLog:FlowLog",)
+
+
+def _network(resource: BuiltResource, index: RunIndex) -> list[Fact]:
+    subnets = index.siblings(resource, _SUBNET)
+    zones = sorted({text(subnet.inputs.get("availabilityZone")) for subnet in subnets})
+    public_ip = [subnet for subnet in subnets if subnet.inputs.get("mapPublicIpOnLaunch") is True]
+    default_groups = index.siblings(resource, _DEFAULT_SG)
+    flow_logs = index.siblings(resource, _FLOW_LOG)
+    facts = [
+        Fact("region", index.region),
+        Fact("address range", text(resource.inputs.get("cidrBlock"))),
+        Fact("availability zones", f"{len(zones)} ({', '.join(zones)})" if zones else "none"),
+        Fact("subnets", f"{len(subnets)}"),
+        Fact("subnets giving instances a public IP", str(len(public_ip))),
+        Fact("NAT gateways (one per zone)", str(len(index.siblings(resource, _NAT)))),
+    ]
+    for group in default_groups:
+        closed = group.inputs.get("ingress") == [] and group.inputs.get("egress") == []
+        facts.append(Fact("default security group", "no rules" if closed else "has rules"))
+    for flow_log in flow_logs:
+        facts.append(Fact("flow logs", f"{text(flow_log.inputs.get('trafficType'))} traffic"))
+    return facts
+
+
+def _security_group(resource: BuiltResource, _: RunIndex) -> list[Fact]:
+    inputs = resource.inputs
+    facts = [Fact("description", text(inputs.get("description")))]
+    for rule in inputs.get("ingress") or []:
+        facts.append(Fact("ingress", _rule_text(rule)))
+    return facts
+
+
+def _rule_text(rule: Mapping[str, Any]) -> str:
+    sources = (
+        rule.get("cidrBlocks")
+        or rule.get("securityGroups")
+        or rule.get("cidrIpv4")
+        or rule.get("referencedSecurityGroupId")
+    )
+    ports = f"{text(rule.get('fromPort'))}-{text(rule.get('toPort'))}"
+    return f"{text(rule.get('protocol') or rule.get('ipProtocol'))} {ports} from {text(sources)}"
+
+
+def _ingress_rule(resource: BuiltResource, _: RunIndex) -> list[Fact]:
+    inputs = resource.inputs
+    return [
+        Fact("allows", _rule_text(inputs)),
+        Fact("description", text(inputs.get("description"))),
+    ]
+
+
+def _rds_encryption(resource: BuiltResource, _: RunIndex) -> list[Fact]:
+    inputs = resource.inputs
+    return [
+        Fact("storage encrypted", switch(inputs.get("storageEncrypted"))),
+        Fact("KMS key", "the client's key" if inputs.get("kmsKeyId") else "AWS managed key"),
+        Fact("server certificate authority", text(inputs.get("caCertIdentifier"))),
+    ]
+
+
+def _rds_availability(resource: BuiltResource, index: RunIndex) -> list[Fact]:
+    inputs = resource.inputs
+    return [
+        Fact("engine", f"{text(inputs.get('engine'))} {text(inputs.get('engineVersion'))}"),
+        Fact("instance class", text(inputs.get("instanceClass"))),
+        Fact("Multi-AZ (standby in a second zone)", switch(inputs.get("multiAz"))),
+    ]
+
+
+def _rds_backups(resource: BuiltResource, _: RunIndex) -> list[Fact]:
+    inputs = resource.inputs
+    final_snapshot = "taken" if inputs.get("skipFinalSnapshot") is not True else "skipped"
+    return [
+        Fact("automated backups kept", days(inputs.get("backupRetentionPeriod"))),
+        Fact("deletion protection", switch(inputs.get("deletionProtection"))),
+        Fact("final snapshot on deletion", final_snapshot),
+    ]
+
+
+def _rds_access(resource: BuiltResource, _: RunIndex) -> list[Fact]:
+    inputs = resource.inputs
+    return [
+        Fact("publicly accessible", switch(inputs.get("publiclyAccessible"))),
+        Fact("IAM database authentication", switch(inputs.get("iamDatabaseAuthenticationEnabled"))),
+        Fact(
+            "master password",
+            "managed in Secrets Manager" if inputs.get("manageMasterUserPassword") else "set by the program",
+        ),
+    ]
+
+
+def _rds_logs(resource: BuiltResource, _: RunIndex) -> list[Fact]:
+    return [Fact("logs exported to CloudWatch", text(resource.inputs.get("enabledCloudwatchLogsExports")))]
+
+
+def _parameter_group(resource: BuiltResource, _: RunIndex) -> list[Fact]:
+    parameters = {
+        str(parameter.get("name")): parameter.get("value")
+        for parameter in resource.inputs.get("parameters") or []
+        if isinstance(parameter, Mapping)
+    }
+    facts = [Fact("family", text(resource.inputs.get("family")))]
+    for name, _accepted in standards.TLS_PARAMETERS.values():
+        if name in parameters:
+            facts.append(Fact(name, text(parameters[name])))
+    if len(facts) == 1:
+        facts.append(Fact("parameter forcing TLS", NOT_SET))
+    return facts
+
+
+def _listener(resource: BuiltResource, _: RunIndex) -> list[Fact]:
+    inputs = resource.inputs
+    facts = [Fact("protocol and port", f"{text(inputs.get('protocol'))} {text(inputs.get('port'))}")]
+    if inputs.get("protocol") in ("HTTPS", "TLS"):
+        facts.append(Fact("TLS policy", text(inputs.get("sslPolicy"))))
+    for action in inputs.get("defaultActions") or []:
+        redirect = _first(action.get("redirect")) if isinstance(action, Mapping) else None
+        if isinstance(redirect, Mapping):
+            facts.append(Fact("default action", f"redirect to {text(redirect.get('protocol'))}"))
+        elif isinstance(action, Mapping):
+            facts.append(Fact("default action", text(action.get("type"))))
+    return facts
+
+
+def _load_balancer(resource: BuiltResource, _: RunIndex) -> list[Fact]:
+    inputs = resource.inputs
+    access_logs = _first(inputs.get("accessLogs"))
+    return [
+        Fact("type", text(inputs.get("loadBalancerType") or "application")),
+        Fact("internal", switch(inputs.get("internal"))),
+        Fact("drops invalid headers", switch(inputs.get("dropInvalidHeaderFields"))),
+        Fact("deletion protection", switch(inputs.get("enableDeletionProtection"))),
+        Fact("access logs", switch(_nested(access_logs or {}, "enabled"))),
+    ]
+
+
+def _ecs_service(resource: BuiltResource, _: RunIndex) -> list[Fact]:
+    inputs = resource.inputs
+    breaker = _first(inputs.get("deploymentCircuitBreaker")) or {}
+    network = _first(inputs.get("networkConfiguration")) or {}
+    rollback = "with rollback" if breaker.get("rollback") else "without rollback"
+    return [
+        Fact("replicas (desired tasks)", text(inputs.get("desiredCount"))),
+        Fact("deployment circuit breaker", f"{switch(breaker.get('enable'))}, {rollback}"),
+        Fact("minimum healthy during deployment", f"{text(inputs.get('deploymentMinimumHealthyPercent'))} %"),
+        Fact("health check grace period", f"{text(inputs.get('healthCheckGracePeriodSeconds'))} s"),
+        Fact("tasks get a public IP", switch(network.get("assignPublicIp"))),
+        Fact("behind the load balancer", "yes" if inputs.get("loadBalancers") else "no"),
+    ]
+
+
+def _autoscaling(resource: BuiltResource, _: RunIndex) -> list[Fact]:
+    inputs = resource.inputs
+    return [
+        Fact("autoscaling minimum", text(inputs.get("minCapacity"))),
+        Fact("autoscaling maximum", text(inputs.get("maxCapacity"))),
+    ]
+
+
+def _task_definition(resource: BuiltResource, _: RunIndex) -> list[Fact]:
+    containers = _json_value(resource.inputs.get("containerDefinitions"))
+    facts = [Fact("launch type", text(resource.inputs.get("requiresCompatibilities")))]
+    for container in containers if isinstance(containers, list) else []:
+        name = text(container.get("name"))
+        log_driver = _nested(container, "logConfiguration", "logDriver")
+        facts += [
+            Fact(f"{name}: image", text(container.get("image"))),
+            Fact(f"{name}: read-only root file system", switch(container.get("readonlyRootFilesystem"))),
+            Fact(f"{name}: health check", "defined" if container.get("healthCheck") else NOT_SET),
+            Fact(f"{name}: log driver", text(log_driver)),
+        ]
+    return facts
+
+
+def _log_group(resource: BuiltResource, _: RunIndex) -> list[Fact]:
+    inputs = resource.inputs
+    return [
+        Fact("log group", text(inputs.get("name"))),
+        Fact("events kept", days(inputs.get("retentionInDays"))),
+        Fact("encrypted with the client's key", "yes" if inputs.get("kmsKeyId") else "no"),
+    ]
+
+
+def _subscription(resource: BuiltResource, index: RunIndex) -> list[Fact]:
+    inputs = resource.inputs
+    pattern = inputs.get("filterPattern")
+    return [
+        Fact("exports", "every event" if pattern in ("", None) else f"events matching {text(pattern)}"),
+        Fact("destination", text(inputs.get("destinationArn"))),
+    ]
+
+
+def _bucket(resource: BuiltResource, _: RunIndex) -> list[Fact]:
+    inputs = resource.inputs
+    return [
+        Fact("bucket", text(inputs.get("bucket") or inputs.get("bucketPrefix"))),
+        Fact("Object Lock", switch(inputs.get("objectLockEnabled"))),
+        Fact("force destroy", switch(inputs.get("forceDestroy"))),
+    ]
+
+
+def _object_lock(resource: BuiltResource, _: RunIndex) -> list[Fact]:
+    retention = _first(_nested(_first(resource.inputs.get("rule")) or {}, "defaultRetention")) or {}
+    held = days(retention.get("days")) if retention.get("days") is not None else None
+    if held is None and retention.get("years") is not None:
+        held = f"{text(retention.get('years'))} years"
+    return [
+        Fact("lock mode", text(retention.get("mode"))),
+        Fact("each object locked for", held or NOT_SET),
+    ]
+
+
+def _lifecycle(resource: BuiltResource, _: RunIndex) -> list[Fact]:
+    facts = []
+    for rule in resource.inputs.get("rules") or []:
+        expiration = _first(rule.get("expiration")) or {}
+        noncurrent = _first(rule.get("noncurrentVersionExpiration")) or {}
+        facts.append(
+            Fact(
+                f"rule {text(rule.get('id'))} ({text(rule.get('status'))})",
+                f"objects expire after {days(expiration.get('days'))}"
+                + (
+                    f", old versions after {days(noncurrent.get('noncurrentDays'))}"
+                    if noncurrent.get("noncurrentDays") is not None
+                    else ""
+                ),
+            )
+        )
+    return facts or [Fact("rules", "none")]
+
+
+def _versioning(resource: BuiltResource, _: RunIndex) -> list[Fact]:
+    configuration = _first(resource.inputs.get("versioningConfiguration")) or {}
+    return [Fact("versioning", text(configuration.get("status")))]
+
+
+def _bucket_encryption(resource: BuiltResource, _: RunIndex) -> list[Fact]:
+    facts = []
+    for rule in resource.inputs.get("rules") or []:
+        default = _first(rule.get("applyServerSideEncryptionByDefault")) or {}
+        key = "the client's key" if default.get("kmsMasterKeyId") else "the S3 managed key"
+        facts.append(Fact("default encryption", f"{text(default.get('sseAlgorithm'))} with {key}"))
+        facts.append(Fact("bucket key", switch(rule.get("bucketKeyEnabled"))))
+    return facts or [Fact("default encryption", NOT_SET)]
+
+
+def _public_access_block(resource: BuiltResource, _: RunIndex) -> list[Fact]:
+    inputs = resource.inputs
+    flags = ("blockPublicAcls", "blockPublicPolicy", "ignorePublicAcls", "restrictPublicBuckets")
+    on = [flag for flag in flags if inputs.get(flag) is True]
+    return [Fact("public access blocks on", f"{len(on)} of {len(flags)}")]
+
+
+def _trail(resource: BuiltResource, _: RunIndex) -> list[Fact]:
+    inputs = resource.inputs
+    return [
+        Fact("logging", switch(inputs.get("enableLogging"), absent="on")),
+        Fact("log file validation", switch(inputs.get("enableLogFileValidation"))),
+        Fact("encrypted with the client's key", "yes" if inputs.get("kmsKeyId") else "no"),
+        Fact("all regions", switch(inputs.get("isMultiRegionTrail"))),
+    ]
+
+
+LB_TYPES = ("aws:lb/loadBalancer:LoadBalancer", "aws:alb/loadBalancer:LoadBalancer")
+LISTENER_TYPES = ("aws:lb/listener:Listener", "aws:alb/listener:Listener")
+RDS_INSTANCE = ("aws:rds/instance:Instance",)
+DATABASE = "toms:database:EncryptedDatabase"
+SERVICE = "toms:service:SelfHealingService"
+EDGE = "toms:edge:TlsLoadBalancer"
+ARCHIVE = "toms:logging:LogArchive"
+TRAIL = "toms:logging:AuditTrail"
+NETWORK = "toms:network:Network"
+KEYS = "toms:keys:ClientKey"
+
+
+def _aspects(*aspects: Aspect) -> dict[str, Aspect]:
+    return {aspect.id: aspect for aspect in aspects}
+
+
+ASPECTS: dict[str, Aspect] = _aspects(
+    Aspect("provider", "AWS provider of the stack", ("pulumi:providers:aws",), "the program", _provider),
+    Aspect("key", "Client KMS key", ("aws:kms/key:Key",), KEYS, _kms_key),
+    Aspect("network", "VPC", ("aws:ec2/vpc:Vpc",), NETWORK, _network),
+    Aspect(
+        "security-groups",
+        "Security groups",
+        ("aws:ec2/securityGroup:SecurityGroup",),
+        NETWORK,
+        _security_group,
+    ),
+    Aspect(
+        "ingress-rules",
+        "Security group ingress rules",
+        ("aws:ec2/vpcSecurityGroupIngressRule:VpcSecurityGroupIngressRule",),
+        SERVICE,
+        _ingress_rule,
+    ),
+    Aspect("db-encryption", "Database encryption", RDS_INSTANCE, DATABASE, _rds_encryption),
+    Aspect("db-availability", "Database availability", RDS_INSTANCE, DATABASE, _rds_availability),
+    Aspect("db-backups", "Database backups", RDS_INSTANCE, DATABASE, _rds_backups),
+    Aspect("db-access", "Database access", RDS_INSTANCE, DATABASE, _rds_access),
+    Aspect("db-logs", "Database logs", RDS_INSTANCE, DATABASE, _rds_logs),
+    Aspect(
+        "db-parameters",
+        "Database parameter group",
+        ("aws:rds/parameterGroup:ParameterGroup",),
+        DATABASE,
+        _parameter_group,
+    ),
+    Aspect("load-balancer", "Load balancer", LB_TYPES, EDGE, _load_balancer),
+    Aspect("listeners", "Load balancer listeners", LISTENER_TYPES, EDGE, _listener),
+    Aspect("service", "Container service", ("aws:ecs/service:Service",), SERVICE, _ecs_service),
+    Aspect(
+        "autoscaling", "Service autoscaling", ("aws:appautoscaling/target:Target",), SERVICE, _autoscaling
+    ),
+    Aspect(
+        "task",
+        "Container task definition",
+        ("aws:ecs/taskDefinition:TaskDefinition",),
+        SERVICE,
+        _task_definition,
+    ),
+    Aspect("log-groups", "CloudWatch log groups", ("aws:cloudwatch/logGroup:LogGroup",), ARCHIVE, _log_group),
+    Aspect(
+        "log-export",
+        "Log export (subscription filters)",
+        ("aws:cloudwatch/logSubscriptionFilter:LogSubscriptionFilter",),
+        ARCHIVE,
+        _subscription,
+    ),
+    Aspect("archive-buckets", "S3 buckets", ("aws:s3/bucket:Bucket",), ARCHIVE, _bucket),
+    Aspect(
+        "archive-lock",
+        "Archive Object Lock",
+        (
+            "aws:s3/bucketObjectLockConfiguration:BucketObjectLockConfiguration",
+            "aws:s3/bucketObjectLockConfigurationV2:BucketObjectLockConfigurationV2",
+        ),
+        ARCHIVE,
+        _object_lock,
+    ),
+    Aspect(
+        "archive-lifecycle",
+        "Archive lifecycle (expiry)",
+        (
+            "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration",
+            "aws:s3/bucketLifecycleConfigurationV2:BucketLifecycleConfigurationV2",
+        ),
+        ARCHIVE,
+        _lifecycle,
+    ),
+    Aspect(
+        "archive-versioning",
+        "Bucket versioning",
+        ("aws:s3/bucketVersioning:BucketVersioning", "aws:s3/bucketVersioningV2:BucketVersioningV2"),
+        ARCHIVE,
+        _versioning,
+    ),
+    Aspect(
+        "archive-encryption",
+        "Bucket encryption",
+        (
+            "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration",
+            "aws:s3/bucketServerSideEncryptionConfigurationV2:BucketServerSideEncryptionConfigurationV2",
+        ),
+        ARCHIVE,
+        _bucket_encryption,
+    ),
+    Aspect(
+        "archive-public-access",
+        "Bucket public access block",
+        ("aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock",),
+        ARCHIVE,
+        _public_access_block,
+    ),
+    Aspect("trail", "CloudTrail trail", ("aws:cloudtrail/trail:Trail",), TRAIL, _trail),
+)
+
+# Which aspects show how each technical measure is implemented, in the order the report lists them.
+MEASURE_ASPECTS: dict[str, tuple[str, ...]] = {
+    "encryption": ("key", "db-encryption", "db-parameters", "listeners"),
+    "ongoing-security": ("provider", "network", "security-groups", "ingress-rules"),
+    "server-access": ("network", "db-access", "service", "security-groups", "ingress-rules"),
+    "change-review": ("trail",),
+    "resilience": ("network", "service", "autoscaling", "task", "load-balancer", "db-availability"),
+    "restore": ("db-backups",),
+    "testing": ("db-backups",),
+    "identification": ("db-access", "security-groups", "ingress-rules"),
+    "transmission": ("listeners", "load-balancer", "db-parameters"),
+    "storage": ("key", "db-encryption", "log-groups", "archive-encryption", "archive-buckets"),
+    "logging": (
+        "log-groups",
+        "log-export",
+        "archive-lock",
+        "archive-lifecycle",
+        "archive-versioning",
+        "archive-public-access",
+        "trail",
+        "load-balancer",
+        "db-logs",
+    ),
+    "configuration": ("provider",),
+    "retention": ("log-groups", "archive-lifecycle", "archive-lock", "db-backups"),
+}
+
+
+def _resource_facts(aspect: Aspect, index: RunIndex) -> Iterator[ResourceFacts]:
+    for resource in index.of_types(aspect.types):
+        yield ResourceFacts(
+            type=resource.type,
+            name=resource.name,
+            component=index.component_of(resource),
+            facts=tuple(aspect.extract(resource, index)),
+        )
+
+
+def measure_facts(resources: Sequence[BuiltResource], region: str) -> dict[str, MeasureFacts]:
+    """For every measure of the catalogue: its components as built (or not) and its aspects' values."""
+    index = RunIndex(resources, region)
+    result: dict[str, MeasureFacts] = {}
+    for measure in catalogue.MEASURES:
+        components = tuple(
+            ComponentPresence(token, tuple(resource.name for resource in index.of_types((token,))))
+            for token in measure.components
+        )
+        aspects = tuple(
+            AspectFacts(ASPECTS[aspect_id], tuple(_resource_facts(ASPECTS[aspect_id], index)))
+            for aspect_id in MEASURE_ASPECTS.get(measure.id, ())
+        )
+        result[measure.id] = MeasureFacts(measure, components, aspects)
+    return result
+
+
+def database_identifiers(resources: Iterable[BuiltResource]) -> tuple[str, ...]:
+    """The RDS identifiers the program sets itself (a drill's source must be one of them)."""
+    return tuple(
+        resource.inputs["identifier"]
+        for resource in resources
+        if resource.type == RDS_INSTANCE[0] and isinstance(resource.inputs.get("identifier"), str)
+    )
