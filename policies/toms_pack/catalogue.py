@@ -75,7 +75,11 @@ MEASURES: tuple[Measure, ...] = (
         heading="Availability",
         commitment="Access to servers is limited to authorized personnel only,",
         kind="technical",
-        components=("toms:network:Network", "toms:service:SelfHealingService", "toms:database:EncryptedDatabase"),
+        components=(
+            "toms:network:Network",
+            "toms:service:SelfHealingService",
+            "toms:database:EncryptedDatabase",
+        ),
         policies=(
             "rds-not-publicly-accessible",
             "ecs-service-no-public-ip",
@@ -127,8 +131,8 @@ MEASURES: tuple[Measure, ...] = (
     ),
     Measure(
         id="restore",
-        heading="Measures for ensuring the ability to restore the availability and access to personal data in "
-        "a timely manner in the event of a physical or technical incident",
+        heading="Measures for ensuring the ability to restore the availability and access to personal data "
+        "in a timely manner in the event of a physical or technical incident",
         commitment="Internal processes are documented and used to maintain uptime for clients",
         kind="technical",
         components=("toms:database:EncryptedDatabase",),
@@ -138,16 +142,16 @@ MEASURES: tuple[Measure, ...] = (
     ),
     Measure(
         id="testing",
-        heading="Processes for regularly testing, assessing and evaluating the effectiveness of technical and "
-        "organisational measures in order to ensure the security of the processing",
+        heading="Processes for regularly testing, assessing and evaluating the effectiveness of technical "
+        "and organisational measures in order to ensure the security of the processing",
         commitment="All restoration processes are tested on a yearly basis",
         kind="technical",
         components=("toms:database:EncryptedDatabase",),
         # The waiver reports keep every exemption from the other policies visible in the evidence.
         policies=("waived-findings", "waived-stack-findings"),
         audit_checks=(RESTORE_DRILL,),
-        organisational_part="The drill is scheduled at least yearly; the policy pack and the live audit assess "
-        "the other measures on every preview and on demand.",
+        organisational_part="The drill is scheduled at least yearly; the policy pack and the live audit "
+        "assess the other measures on every preview and on demand.",
     ),
     Measure(
         id="identification",
@@ -261,8 +265,8 @@ MEASURES: tuple[Measure, ...] = (
     Measure(
         id="data-quality",
         heading="Measures for ensuring data quality",
-        commitment="Last updated date is recorded for data sets, error’s are thrown for missing required data "
-        "fields",
+        commitment="Last updated date is recorded for data sets, error’s are thrown for missing required "
+        "data fields",
         kind="organisational",
         organisational_part="Implemented in the application's schema and validation, not in infrastructure.",
     ),
@@ -299,5 +303,7 @@ def measures_for_audit_check(check_id: str) -> tuple[Measure, ...]:
 
 def tom_reference(policy_name: str) -> str:
     """A short label of the TOM lines a policy enforces, for descriptions and messages."""
-    return "; ".join(f"TOM {measure.id}: {measure.commitment or measure.heading}" for measure in
-                     measures_for_policy(policy_name))
+    return "; ".join(
+        f"TOM {measure.id}: {measure.commitment or measure.heading}"
+        for measure in measures_for_policy(policy_name)
+    )
