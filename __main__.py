@@ -10,6 +10,7 @@ from __future__ import annotations
 import pulumi
 import pulumi_aws as aws
 
+from components.audit_trail import AuditTrail, AuditTrailArgs
 from components.config import ClientConfig, StackConfigError, load_client_config
 from components.keys import ClientKey, ClientKeyArgs
 from components.log_archive import LogArchive, LogArchiveArgs
@@ -75,6 +76,22 @@ def compose_baseline(config: ClientConfig) -> None:
     pulumi.export("region", config.region)
     pulumi.export("kms_key_arn", key.key_arn)
     pulumi.export("vpc_id", network.vpc_id)
+
+    audit_trail = AuditTrail(
+        config.client,
+        AuditTrailArgs(
+            client=config.client,
+            account_id=config.account_id,
+            region=config.region,
+            kms_key_arn=key.key_arn,
+            archive=log_archive,
+            log_policy=log_policy,
+        ),
+        opts=in_account,
+    )
+    pulumi.export("archive_bucket", log_archive.bucket_name)
+    pulumi.export("access_logs_bucket", log_archive.access_logs_bucket_name)
+    pulumi.export("trail_arn", audit_trail.trail_arn)
 
 
 def main() -> None:

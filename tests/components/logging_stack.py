@@ -1,0 +1,76 @@
+"""What the logging tests read from a run of the real program and from the stack file behind it."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import yaml
+
+from components.config import ClientConfig, parse_client_config
+from tests.conftest import REPO
+from toms.mock_run import ProgramRun, RegisteredResource
+
+LOG_GROUP = "aws:cloudwatch/logGroup:LogGroup"
+SUBSCRIPTION_FILTER = "aws:cloudwatch/logSubscriptionFilter:LogSubscriptionFilter"
+BUCKET = "aws:s3/bucket:Bucket"
+DELIVERY_STREAM = "aws:kinesis/firehoseDeliveryStream:FirehoseDeliveryStream"
+TRAIL = "aws:cloudtrail/trail:Trail"
+KMS_KEY = "aws:kms/key:Key"
+
+
+def stack_file(run: ProgramRun) -> dict[str, Any]:
+    """The example stack's `config:` exactly as written in `stacks/Pulumi.<stack>.yaml`."""
+    document = yaml.safe_load((REPO / "stacks" / f"Pulumi.{run.stack}.yaml").read_text(encoding="utf-8"))
+    config: dict[str, Any] = document["config"]
+    return config
+
+
+def client_config(run: ProgramRun) -> ClientConfig:
+    return parse_client_config(run.config, run.stack)
+
+
+def one(run: ProgramRun, type_token: str) -> RegisteredResource:
+    matches = run.of_type(type_token)
+    assert len(matches) == 1, [resource.name for resource in matches]
+    return matches[0]
+
+
+def client_key_arn(run: ProgramRun) -> str:
+    arn: str = one(run, KMS_KEY).outputs["arn"]
+    return arn
+
+
+def by_name(run: ProgramRun, type_token: str, name: str) -> RegisteredResource:
+    (match,) = [resource for resource in run.of_type(type_token) if resource.name == name]
+    return match
+
+
+def config_of(run: ProgramRun, type_token: str, bucket: RegisteredResource) -> RegisteredResource:
+    """The one configuration resource of `type_token` that names `bucket`."""
+    (config,) = [
+        resource for resource in run.of_type(type_token) if resource.inputs["bucket"] == bucket.outputs["id"]
+    ]
+    return config
+
+
+def bucket_policy(run: ProgramRun, bucket: RegisteredResource) -> dict[str, Any]:
+    policy = config_of(run, "aws:s3/bucketPolicy:BucketPolicy", bucket)
+    document: dict[str, Any] = json.loads(policy.inputs["policy"])
+    return document
+
+
+def statement(policy: dict[str, Any], sid: str) -> dict[str, Any]:
+    (found,) = [candidate for candidate in policy["Statement"] if candidate.get("Sid") == sid]
+    return found
+
+
+def role_policy(run: ProgramRun, role: RegisteredResource) -> dict[str, Any]:
+    """The one inline policy of `role`."""
+    (policy,) = [
+        resource
+        for resource in run.of_type("aws:iam/rolePolicy:RolePolicy")
+        if resource.inputs["role"] == role.outputs["id"]
+    ]
+    document: dict[str, Any] = json.loads(policy.inputs["policy"])
+    return document
