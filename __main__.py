@@ -12,6 +12,7 @@ import pulumi_aws as aws
 
 from components.audit_trail import AuditTrail, AuditTrailArgs
 from components.config import ClientConfig, StackConfigError, load_client_config
+from components.database import EncryptedDatabase, EncryptedDatabaseArgs
 from components.keys import ClientKey, ClientKeyArgs
 from components.log_archive import LogArchive, LogArchiveArgs
 from components.log_group import LogPolicy
@@ -71,6 +72,21 @@ def compose_baseline(config: ClientConfig) -> None:
         ),
         opts=in_account,
     )
+    database = EncryptedDatabase(
+        config.client,
+        EncryptedDatabaseArgs(
+            client=config.client,
+            database=config.database,
+            backup_days=config.retention.backup_days,
+            kms_key_arn=key.key_arn,
+            vpc_id=network.vpc_id,
+            private_subnet_ids=network.private_subnet_ids,
+            log_policy=log_policy,
+        ),
+        opts=in_account,
+    )
+    pulumi.export("database_endpoint", database.endpoint)
+    pulumi.export("database_secret_arn", database.secret_arn)
 
     pulumi.export("client", config.client)
     pulumi.export("region", config.region)

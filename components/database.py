@@ -1,0 +1,191 @@
+"""The client's PostgreSQL database: encrypted at rest and in transit, private, redundant and backed up.
+
+Storage, the RDS-managed master secret and Performance Insights are encrypted with the client's key. The
+server refuses unencrypted connections (`rds.force_ssl`) and presents a current CA. No password exists in
+config, code, outputs or state: RDS generates it and keeps it in Secrets Manager; people and the service
+sign in with IAM database authentication. The server and upgrade logs land in log groups made here first,
+so they carry the client's retention and key instead of RDS's never-expiring default.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import pulumi
+import pulumi_aws as aws
+
+from components.config import DatabaseConfig
+from components.log_group import LogPolicy, retained_log_group
+from policies.toms_pack import standards
+
+POSTGRES_PORT = 5432
+MASTER_USERNAME = "toms_admin"
+DATABASE_NAME = "app"
+# The logs RDS for PostgreSQL can export: the server log (connections, errors, statements) and the log of
+# engine upgrades.
+LOG_EXPORTS: tuple[str, ...] = ("postgresql", "upgrade")
+# Performance Insights' free tier keeps seven days; longer retention is billed per vCPU. RDS for PostgreSQL
+# runs it on every instance class: the exclusion of db.t2/t3/t4g micro and small applies to MySQL and
+# MariaDB only (RDS User Guide, "DB engine, Region, and instance class support for Performance Insights").
+PERFORMANCE_INSIGHTS_RETENTION_DAYS = 7
+
+
+def instance_identifier(client: str) -> str:
+    """The DB instance identifier; fixed rather than generated so the log group names are known first."""
+    return f"toms-{client}"
+
+
+def rds_log_group_name(identifier: str, log: str) -> str:
+    """The log group RDS writes an exported log to; RDS creates it (never expiring) if it does not exist."""
+    return f"/aws/rds/instance/{identifier}/{log}"
+
+
+@dataclass(frozen=True)
+class EncryptedDatabaseArgs:
+    client: str
+    database: DatabaseConfig
+    backup_days: int
+    kms_key_arn: pulumi.Input[str]
+    vpc_id: pulumi.Input[str]
+    private_subnet_ids: list[pulumi.Output[str]]
+    log_policy: LogPolicy
+
+
+class EncryptedDatabase(pulumi.ComponentResource):
+    """One PostgreSQL instance per client; only security groups passed to `allow_from` may reach it."""
+
+    endpoint: pulumi.Output[str]
+    address: pulumi.Output[str]
+    port: pulumi.Output[int]
+    database_name: pulumi.Output[str]
+    secret_arn: pulumi.Output[str]
+    security_group_id: pulumi.Output[str]
+    instance_identifier: pulumi.Output[str]
+    instance_arn: pulumi.Output[str]
+
+    def __init__(
+        self, name: str, args: EncryptedDatabaseArgs, opts: pulumi.ResourceOptions | None = None
+    ) -> None:
+        super().__init__("toms:database:EncryptedDatabase", name, None, opts)
+        self._name = name
+        child = pulumi.ResourceOptions(parent=self)
+        database = args.database
+        identifier = instance_identifier(args.client)
+
+        subnet_group = aws.rds.SubnetGroup(
+            f"{name}-db",
+            name=identifier,
+            description=f"toms: private subnets of client {args.client}",
+            subnet_ids=args.private_subnet_ids,
+            opts=child,
+        )
+        force_tls_parameter, (force_tls_value, *_) = standards.TLS_PARAMETERS[database.engine]
+        # The family is part of the name, so a major upgrade creates the new family's group before the
+        # instance leaves the old one.
+        parameter_group = aws.rds.ParameterGroup(
+            f"{name}-db",
+            name=f"{identifier}-{database.parameter_group_family}",
+            family=database.parameter_group_family,
+            description=f"toms: client {args.client}, encrypted connections only",
+            parameters=[aws.rds.ParameterGroupParameterArgs(name=force_tls_parameter, value=force_tls_value)],
+            opts=child,
+        )
+        # No ingress until `allow_from` names a source, and no egress at all: the database never opens a
+        # connection, and a security group is stateful, so replies to admitted clients still flow. The
+        # provider removes the allow-all egress rule AWS adds to a new group when none is declared.
+        security_group = aws.ec2.SecurityGroup(
+            f"{name}-db",
+            vpc_id=args.vpc_id,
+            description=f"toms: database of client {args.client}",
+            tags={"Name": f"toms-{args.client}-database"},
+            opts=child,
+        )
+        log_groups = [
+            retained_log_group(
+                f"{name}-db-{log}", rds_log_group_name(identifier, log), args.log_policy, parent=self
+            )
+            for log in LOG_EXPORTS
+        ]
+        instance = aws.rds.Instance(
+            f"{name}-db",
+            identifier=identifier,
+            engine=database.engine,
+            # With minor upgrades on, RDS moves past this version in a maintenance window; the stack file
+            # then needs the new minor, or the provider plans a downgrade that RDS refuses
+            # (terraform-provider-aws#39579).
+            engine_version=database.engine_version,
+            instance_class=database.instance_class,
+            allocated_storage=database.allocated_storage,
+            storage_type="gp3",
+            storage_encrypted=True,
+            kms_key_id=args.kms_key_arn,
+            db_name=DATABASE_NAME,
+            username=MASTER_USERNAME,
+            manage_master_user_password=True,
+            master_user_secret_kms_key_id=args.kms_key_arn,
+            iam_database_authentication_enabled=True,
+            port=POSTGRES_PORT,
+            parameter_group_name=parameter_group.name,
+            ca_cert_identifier=standards.RDS_CA_CERTIFICATE_IDENTIFIER,
+            db_subnet_group_name=subnet_group.name,
+            vpc_security_group_ids=[security_group.id],
+            publicly_accessible=False,
+            multi_az=database.multi_az,
+            backup_retention_period=args.backup_days,
+            copy_tags_to_snapshot=True,
+            deletion_protection=True,
+            skip_final_snapshot=False,
+            final_snapshot_identifier=f"{identifier}-final",
+            auto_minor_version_upgrade=True,
+            enabled_cloudwatch_logs_exports=list(LOG_EXPORTS),
+            performance_insights_enabled=True,
+            performance_insights_kms_key_id=args.kms_key_arn,
+            performance_insights_retention_period=PERFORMANCE_INSIGHTS_RETENTION_DAYS,
+            tags={standards.TAG_DATA_CLASSIFICATION: standards.DATA_CLASSIFICATION_PERSONAL},
+            # RDS creates a missing export log group itself, with no expiry and no key.
+            opts=pulumi.ResourceOptions(parent=self, depends_on=log_groups),
+        )
+
+        self.endpoint = instance.endpoint
+        self.address = instance.address
+        self.port = instance.port
+        self.database_name = instance.db_name
+        self.secret_arn = instance.master_user_secrets.apply(_managed_secret_arn)
+        self.security_group_id = security_group.id
+        self.instance_identifier = instance.identifier
+        self.instance_arn = instance.arn
+        self.register_outputs(
+            {
+                "endpoint": self.endpoint,
+                "address": self.address,
+                "port": self.port,
+                "database_name": self.database_name,
+                "secret_arn": self.secret_arn,
+                "security_group_id": self.security_group_id,
+                "instance_identifier": self.instance_identifier,
+                "instance_arn": self.instance_arn,
+            }
+        )
+
+    def allow_from(self, name: str, source_security_group_id: pulumi.Input[str]) -> None:
+        """Admit connections on the PostgreSQL port from the members of one security group."""
+        aws.vpc.SecurityGroupIngressRule(
+            f"{self._name}-db-from-{name}",
+            security_group_id=self.security_group_id,
+            referenced_security_group_id=source_security_group_id,
+            ip_protocol="tcp",
+            from_port=POSTGRES_PORT,
+            to_port=POSTGRES_PORT,
+            description=f"PostgreSQL from {name}",
+            opts=pulumi.ResourceOptions(parent=self),
+        )
+
+
+def _managed_secret_arn(secrets: Sequence[aws.rds.outputs.InstanceMasterUserSecret]) -> str:
+    arn = secrets[0].secret_arn if secrets else None
+    if arn is None:
+        raise pulumi.RunError(
+            "RDS reported no managed master user secret although manage_master_user_password is set"
+        )
+    return arn
