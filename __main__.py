@@ -14,9 +14,11 @@ from components.audit_trail import AuditTrail, AuditTrailArgs
 from components.config import ClientConfig, StackConfigError, load_client_config
 from components.database import EncryptedDatabase, EncryptedDatabaseArgs
 from components.keys import ClientKey, ClientKeyArgs
+from components.load_balancer import TlsLoadBalancer, TlsLoadBalancerArgs
 from components.log_archive import LogArchive, LogArchiveArgs
 from components.log_group import LogPolicy
 from components.network import Network, NetworkArgs
+from components.service import DatabaseConnection, SelfHealingService, SelfHealingServiceArgs
 from policies.toms_pack import standards
 from toms import __version__
 
@@ -87,6 +89,49 @@ def compose_baseline(config: ClientConfig) -> None:
     )
     pulumi.export("database_endpoint", database.endpoint)
     pulumi.export("database_secret_arn", database.secret_arn)
+
+    # The request path: internet -> load balancer -> service -> database, each hop a security group
+    # reference to the next, never an address range inside the VPC.
+    load_balancer = TlsLoadBalancer(
+        config.client,
+        TlsLoadBalancerArgs(
+            client=config.client,
+            vpc_id=network.vpc_id,
+            public_subnet_ids=network.public_subnet_ids,
+            certificate_arn=config.certificate_arn,
+            tls_policy=config.load_balancer.tls_policy,
+            container_port=config.service.container_port,
+            health_check_path=config.service.health_check_path,
+            access_logs_bucket=log_archive.access_logs_bucket_name,
+            access_logs_ready=[log_archive],
+        ),
+        opts=in_account,
+    )
+    service = SelfHealingService(
+        config.client,
+        SelfHealingServiceArgs(
+            client=config.client,
+            region=config.region,
+            account_id=config.account_id,
+            service=config.service,
+            vpc_id=network.vpc_id,
+            private_subnet_ids=network.private_subnet_ids,
+            target_group_arn=load_balancer.target_group_arn,
+            load_balancer_security_group_id=load_balancer.security_group_id,
+            log_policy=log_policy,
+            database=DatabaseConnection(
+                host=database.address,
+                port=database.port,
+                secret_arn=database.secret_arn,
+                security_group_id=database.security_group_id,
+            ),
+        ),
+        opts=in_account,
+    )
+    load_balancer.allow_egress_to("service", service.security_group_id, config.service.container_port)
+    database.allow_from("service", service.security_group_id)
+    pulumi.export("load_balancer_dns_name", load_balancer.dns_name)
+    pulumi.export("service_name", service.service_name)
 
     pulumi.export("client", config.client)
     pulumi.export("region", config.region)

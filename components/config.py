@@ -46,6 +46,7 @@ SECRET_REFERENCE_PATTERN = re.compile(
     r"^arn:aws[a-z-]*:(secretsmanager|ssm):[a-z0-9-]+:\d{12}:(secret:|parameter/).+$"
 )
 ENV_NAME_PATTERN = re.compile(r"^[A-Z_][A-Z0-9_]*$")
+NON_ROOT_USER_PATTERN = re.compile(r"^[1-9]\d{0,9}(:[1-9]\d{0,9})?$")
 INSTANCE_CLASS_PATTERN = re.compile(r"^db\.[a-z][a-z0-9-]*\.[a-z0-9]+$")
 ENGINE_VERSION_PATTERN = re.compile(r"^(?P<major>\d{2})\.(?P<minor>\d{1,2})$")
 
@@ -144,6 +145,29 @@ class ServiceConfig(_Section):
     health_check_path: str = "/health"
     environment: dict[str, str] = Field(default_factory=dict)
     secrets: dict[str, str] = Field(default_factory=dict)
+    # The container runs as this numeric UID[:GID], never root; the image's files must be readable by it.
+    user: str = "1000:1000"
+    # The container's own health check; by default curl or wget fetches healthCheckPath (see
+    # docs/edge-and-service.md). Images without either name their own probe, e.g. ["CMD", "/app/probe"].
+    health_check_command: list[str] | None = None
+
+    @field_validator("user")
+    @classmethod
+    def _not_root(cls, value: str) -> str:
+        if not NON_ROOT_USER_PATTERN.fullmatch(value):
+            raise ValueError(
+                "expected a numeric non-root UID or UID:GID such as 1000:1000 (not 0, not a name)"
+            )
+        return value
+
+    @field_validator("health_check_command")
+    @classmethod
+    def _docker_health_command(cls, value: list[str] | None) -> list[str] | None:
+        if value is not None and (len(value) < 2 or value[0] not in ("CMD", "CMD-SHELL")):
+            raise ValueError(
+                'expected a command list starting with "CMD" or "CMD-SHELL", e.g. ["CMD", "/app/probe"]'
+            )
+        return value
 
     @field_validator("image")
     @classmethod

@@ -1,0 +1,458 @@
+"""The client's application on ECS Fargate: always `replicas` healthy copies, replaced without a person.
+
+Self-healing comes from three layers. A container whose own health check fails (`healthCheck`) or that
+the load balancer marks unhealthy is stopped by ECS and replaced, because the service scheduler keeps the
+running count at the desired count. A deployment whose new tasks keep failing is stopped by the circuit
+breaker and rolled back to the last working task definition; during a deployment the old tasks keep
+serving until their replacements are healthy (minimum healthy 100 %, maximum 200 %). Autoscaling tracks
+CPU but its floor is the replica requirement, so scaling in can never go below it.
+
+Spread across zones: the service runs in one private subnet per availability zone. Fargate does not take
+placement strategies; ECS spreads a Fargate service's tasks evenly over the zones of its subnets by
+itself, and availability-zone rebalancing moves tasks back when a zone's outage has left them uneven.
+
+Locked down: awsvpc networking in private subnets without a public address, a read-only root file
+system with a small in-memory /tmp, no privileges, every Linux capability dropped, a numeric non-root
+user (the container port is >= 1024, so nothing needs root), ECS Exec off. Secrets reach the container
+only through `secrets` (resolved by the ECS agent with the execution role); `environment` carries the
+client's plain, non-secret values and the database's host and port.
+
+Least privilege: the execution role may write to this service's log group, read exactly the secrets the
+task names (the database's managed secret included) and decrypt them with the client key through Secrets
+Manager only, and pull the image's own ECR repository. `ecr:GetAuthorizationToken` has no resource-level
+permissions, so AWS requires `Resource: "*"` for it; the action itself is named, never a wildcard. The
+task role has no permissions: the application gets none until the client grants them.
+
+The default container health check fetches `healthCheckPath` with curl, falling back to wget, so the image
+needs a shell and one of the two; images without them set `toms:service.healthCheckCommand`.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import shlex
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import pulumi
+import pulumi_aws as aws
+
+from components.config import ServiceConfig
+from components.log_group import LogPolicy, client_log_group_name, retained_log_group
+from policies.toms_pack import standards
+
+CONTAINER_NAME = "app"
+# Container Insights with enhanced observability: per-task and per-container metrics, so the evidence
+# shows which copy failed and when it was replaced, not only service-level averages.
+CONTAINER_INSIGHTS = "enhanced"
+HEALTH_CHECK_GRACE_SECONDS = 60
+CONTAINER_HEALTH_CHECK = {
+    "interval": 10,
+    "timeout": 5,
+    "retries": 3,
+    "startPeriod": HEALTH_CHECK_GRACE_SECONDS,
+}
+DEPLOYMENT_MAXIMUM_PERCENT = 200
+CPU_TARGET_PERCENT = 60
+SCALE_OUT_COOLDOWN_SECONDS = 60
+SCALE_IN_COOLDOWN_SECONDS = 300
+# An in-memory /tmp (counted against the task's memory) keeps the root file system read-only for apps
+# that write temporary files.
+TMP_SIZE_MIB = 64
+TMP_PATH = "/tmp"  # noqa: S108 - a private in-memory mount per container, not a shared host directory
+TMP_MOUNT_OPTIONS = ("rw", "nosuid", "nodev", "noexec")
+DATABASE_HOST_VARIABLE = "DATABASE_HOST"
+DATABASE_PORT_VARIABLE = "DATABASE_PORT"
+DATABASE_CREDENTIALS_VARIABLE = "DATABASE_CREDENTIALS"
+ECR_IMAGE_PATTERN = re.compile(
+    r"^(?P<account>\d{12})\.dkr\.ecr\.(?P<region>[a-z0-9-]+)\.amazonaws\.com(\.cn)?/"
+    r"(?P<repository>[a-z0-9._/-]+?)(:[A-Za-z0-9_][A-Za-z0-9_.-]*|@sha256:[0-9a-f]{64})$"
+)
+ECR_PULL_ACTIONS = ("ecr:BatchCheckLayerAvailability", "ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer")
+
+
+@dataclass(frozen=True)
+class DatabaseConnection:
+    """Where the service finds its database: host and port as plain values, credentials as a secret."""
+
+    host: pulumi.Input[str]
+    port: pulumi.Input[int]
+    secret_arn: pulumi.Input[str]
+    security_group_id: pulumi.Input[str]
+
+
+@dataclass(frozen=True)
+class SelfHealingServiceArgs:
+    client: str
+    region: str
+    account_id: str
+    service: ServiceConfig
+    vpc_id: pulumi.Input[str]
+    private_subnet_ids: Sequence[pulumi.Input[str]]
+    # As `TlsLoadBalancer.target_group_arn` gives it: resolved once a listener uses the group.
+    target_group_arn: pulumi.Input[str]
+    load_balancer_security_group_id: pulumi.Input[str]
+    log_policy: LogPolicy
+    database: DatabaseConnection | None = None
+    partition: str = "aws"
+
+
+def default_health_check_command(port: int, path: str) -> list[str]:
+    """curl, else wget, fetches the health path on the loopback interface; any failure is unhealthy."""
+    url = shlex.quote(f"http://127.0.0.1:{port}{path}")
+    return [
+        "CMD-SHELL",
+        f"curl -fsS -o /dev/null {url} || wget -q -O /dev/null {url} || exit 1",
+    ]
+
+
+def ecr_repository_arn(image: str, partition: str) -> str | None:
+    """The ECR repository the image is pulled from, or None for an image from another registry."""
+    match = ECR_IMAGE_PATTERN.fullmatch(image)
+    if match is None:
+        return None
+    return f"arn:{partition}:ecr:{match['region']}:{match['account']}:repository/{match['repository']}"
+
+
+def container_definitions(
+    args: SelfHealingServiceArgs,
+    log_group_name: str,
+    database: tuple[str, int, str] | None,
+) -> list[dict[str, Any]]:
+    """The task's single container, with `database` as resolved (host, port, secret ARN)."""
+    service = args.service
+    environment = dict(service.environment)
+    secrets = dict(service.secrets)
+    if database is not None:
+        host, port, secret_arn = database
+        environment |= {DATABASE_HOST_VARIABLE: host, DATABASE_PORT_VARIABLE: str(port)}
+        secrets[DATABASE_CREDENTIALS_VARIABLE] = secret_arn
+    command = service.health_check_command or default_health_check_command(
+        service.container_port, service.health_check_path
+    )
+    return [
+        {
+            "name": CONTAINER_NAME,
+            "image": service.image,
+            "essential": True,
+            "user": service.user,
+            "readonlyRootFilesystem": True,
+            "privileged": False,
+            "linuxParameters": {
+                "initProcessEnabled": True,
+                "capabilities": {"drop": ["ALL"]},
+                "tmpfs": [
+                    {"containerPath": TMP_PATH, "size": TMP_SIZE_MIB, "mountOptions": list(TMP_MOUNT_OPTIONS)}
+                ],
+            },
+            "portMappings": [{"containerPort": service.container_port, "protocol": "tcp"}],
+            "environment": [{"name": name, "value": value} for name, value in sorted(environment.items())],
+            "secrets": [{"name": name, "valueFrom": arn} for name, arn in sorted(secrets.items())],
+            "healthCheck": {"command": command, **CONTAINER_HEALTH_CHECK},
+            "logConfiguration": {
+                "logDriver": "awslogs",
+                "options": {
+                    "awslogs-group": log_group_name,
+                    "awslogs-region": args.region,
+                    "awslogs-stream-prefix": CONTAINER_NAME,
+                },
+            },
+        }
+    ]
+
+
+def ecs_tasks_trust_policy(account_id: str, region: str, partition: str) -> str:
+    """Only ECS tasks of this account and region may assume the role (no confused deputy)."""
+    return json.dumps(
+        {
+            "Version": "2012-10-17",
+            "Statement": [
+                {
+                    "Effect": "Allow",
+                    "Principal": {"Service": "ecs-tasks.amazonaws.com"},
+                    "Action": "sts:AssumeRole",
+                    "Condition": {
+                        "StringEquals": {"aws:SourceAccount": account_id},
+                        "ArnLike": {"aws:SourceArn": f"arn:{partition}:ecs:{region}:{account_id}:*"},
+                    },
+                }
+            ],
+        }
+    )
+
+
+def execution_policy(
+    args: SelfHealingServiceArgs,
+    log_group_arn: str,
+    kms_key_arn: str,
+    database_secret_arn: str | None,
+) -> dict[str, Any]:
+    """What the ECS agent needs to start this task: its log group, its secrets, its image."""
+    secret_arns = [*args.service.secrets.values(), *([database_secret_arn] if database_secret_arn else [])]
+    secrets_manager = sorted({arn for arn in secret_arns if ":secretsmanager:" in arn})
+    parameters = sorted({arn for arn in secret_arns if ":ssm:" in arn})
+    statements: list[dict[str, Any]] = [
+        {
+            "Sid": "WriteThisServicesLogs",
+            "Effect": "Allow",
+            "Action": ["logs:CreateLogStream", "logs:PutLogEvents"],
+            "Resource": [f"{log_group_arn}:log-stream:*"],
+        }
+    ]
+    if secrets_manager:
+        statements.append(
+            {
+                "Sid": "ReadTheTasksSecrets",
+                "Effect": "Allow",
+                "Action": ["secretsmanager:GetSecretValue"],
+                "Resource": secrets_manager,
+            }
+        )
+    if parameters:
+        statements.append(
+            {
+                "Sid": "ReadTheTasksParameters",
+                "Effect": "Allow",
+                "Action": ["ssm:GetParameters"],
+                "Resource": parameters,
+            }
+        )
+    via_services = [
+        f"{service}.{args.region}.amazonaws.com"
+        for service, arns in (("secretsmanager", secrets_manager), ("ssm", parameters))
+        if arns
+    ]
+    if via_services:
+        statements.append(
+            {
+                "Sid": "DecryptSecretsWithTheClientKeyThroughTheirService",
+                "Effect": "Allow",
+                "Action": ["kms:Decrypt"],
+                "Resource": [kms_key_arn],
+                "Condition": {"StringEquals": {"kms:ViaService": via_services}},
+            }
+        )
+    repository = ecr_repository_arn(args.service.image, args.partition)
+    if repository is not None:
+        statements += [
+            {
+                # GetAuthorizationToken has no resource-level permissions: AWS requires Resource "*".
+                "Sid": "AuthenticateToEcr",
+                "Effect": "Allow",
+                "Action": ["ecr:GetAuthorizationToken"],
+                "Resource": "*",
+            },
+            {
+                "Sid": "PullTheServicesImage",
+                "Effect": "Allow",
+                "Action": list(ECR_PULL_ACTIONS),
+                "Resource": [repository],
+            },
+        ]
+    return {"Version": "2012-10-17", "Statement": statements}
+
+
+class SelfHealingService(pulumi.ComponentResource):
+    """ECS on Fargate: `replicas` copies behind the load balancer, replaced on failure, never fewer."""
+
+    cluster_name: pulumi.Output[str]
+    cluster_arn: pulumi.Output[str]
+    service_name: pulumi.Output[str]
+    security_group_id: pulumi.Output[str]
+    task_definition_arn: pulumi.Output[str]
+    log_group_name: pulumi.Output[str]
+    execution_role_arn: pulumi.Output[str]
+    task_role_arn: pulumi.Output[str]
+
+    def __init__(
+        self, name: str, args: SelfHealingServiceArgs, opts: pulumi.ResourceOptions | None = None
+    ) -> None:
+        super().__init__("toms:service:SelfHealingService", name, None, opts)
+        child = pulumi.ResourceOptions(parent=self)
+        service = args.service
+        cluster_name = f"toms-{args.client}"
+
+        # Container Insights writes to this group; made here first, it has the client's retention and key
+        # instead of the never-expiring, AWS-encrypted group ECS would create.
+        insights_logs = retained_log_group(
+            f"{name}-container-insights",
+            f"/aws/ecs/containerinsights/{cluster_name}/performance",
+            args.log_policy,
+            parent=self,
+        )
+        cluster = aws.ecs.Cluster(
+            f"{name}-cluster",
+            name=cluster_name,
+            settings=[aws.ecs.ClusterSettingArgs(name="containerInsights", value=CONTAINER_INSIGHTS)],
+            opts=pulumi.ResourceOptions(parent=self, depends_on=[insights_logs]),
+        )
+        app_logs = retained_log_group(
+            f"{name}-app-logs", client_log_group_name(args.client, "service"), args.log_policy, parent=self
+        )
+
+        trust = ecs_tasks_trust_policy(args.account_id, args.region, args.partition)
+        execution_role = aws.iam.Role(
+            f"{name}-execution",
+            description=f"toms {args.client}: ECS agent starts the service's tasks",
+            assume_role_policy=trust,
+            opts=child,
+        )
+        database = args.database
+        aws.iam.RolePolicy(
+            f"{name}-execution",
+            role=execution_role.id,
+            policy=pulumi.Output.all(
+                app_logs.arn,
+                args.log_policy.kms_key_arn,
+                database.secret_arn if database is not None else None,
+            ).apply(lambda values: json.dumps(execution_policy(args, values[0], values[1], values[2]))),
+            opts=child,
+        )
+        task_role = aws.iam.Role(
+            f"{name}-task",
+            description=f"toms {args.client}: the application; no permissions unless the client grants them",
+            assume_role_policy=trust,
+            opts=child,
+        )
+
+        database_values: pulumi.Output[Any] = (
+            pulumi.Output.all(database.host, database.port, database.secret_arn)
+            if database is not None
+            else pulumi.Output.from_input(None)
+        )
+        task_definition = aws.ecs.TaskDefinition(
+            f"{name}-task",
+            family=f"toms-{args.client}-{CONTAINER_NAME}",
+            requires_compatibilities=["FARGATE"],
+            network_mode="awsvpc",
+            cpu=str(service.cpu),
+            memory=str(service.memory),
+            runtime_platform=aws.ecs.TaskDefinitionRuntimePlatformArgs(operating_system_family="LINUX"),
+            execution_role_arn=execution_role.arn,
+            task_role_arn=task_role.arn,
+            container_definitions=pulumi.Output.all(app_logs.name, database_values).apply(
+                lambda values: json.dumps(
+                    container_definitions(args, values[0], tuple(values[1]) if values[1] else None)
+                )
+            ),
+            opts=child,
+        )
+
+        security_group = aws.ec2.SecurityGroup(
+            f"{name}-tasks",
+            vpc_id=args.vpc_id,
+            description=f"toms {args.client}: the service's tasks",
+            opts=child,
+        )
+        aws.vpc.SecurityGroupIngressRule(
+            f"{name}-from-alb",
+            security_group_id=security_group.id,
+            referenced_security_group_id=args.load_balancer_security_group_id,
+            ip_protocol="tcp",
+            from_port=service.container_port,
+            to_port=service.container_port,
+            description="requests and health checks from the load balancer",
+            opts=child,
+        )
+        aws.vpc.SecurityGroupEgressRule(
+            f"{name}-https-out",
+            security_group_id=security_group.id,
+            cidr_ipv4="0.0.0.0/0",
+            ip_protocol="tcp",
+            from_port=443,
+            to_port=443,
+            description="HTTPS through the NAT gateways: image registry, Secrets Manager, CloudWatch Logs",
+            opts=child,
+        )
+        if database is not None:
+            aws.vpc.SecurityGroupEgressRule(
+                f"{name}-to-database",
+                security_group_id=security_group.id,
+                referenced_security_group_id=database.security_group_id,
+                ip_protocol="tcp",
+                from_port=database.port,
+                to_port=database.port,
+                description="PostgreSQL connections to the client's database",
+                opts=child,
+            )
+
+        ecs_service = aws.ecs.Service(
+            f"{name}-service",
+            name=f"{args.client}-{CONTAINER_NAME}",
+            cluster=cluster.arn,
+            task_definition=task_definition.arn,
+            launch_type="FARGATE",
+            platform_version="LATEST",
+            desired_count=service.replicas,
+            deployment_minimum_healthy_percent=standards.MIN_HEALTHY_PERCENT,
+            deployment_maximum_percent=DEPLOYMENT_MAXIMUM_PERCENT,
+            deployment_circuit_breaker=aws.ecs.ServiceDeploymentCircuitBreakerArgs(
+                enable=True, rollback=True
+            ),
+            health_check_grace_period_seconds=HEALTH_CHECK_GRACE_SECONDS,
+            availability_zone_rebalancing="ENABLED",
+            network_configuration=aws.ecs.ServiceNetworkConfigurationArgs(
+                subnets=list(args.private_subnet_ids),
+                security_groups=[security_group.id],
+                assign_public_ip=False,
+            ),
+            load_balancers=[
+                aws.ecs.ServiceLoadBalancerArgs(
+                    target_group_arn=args.target_group_arn,
+                    container_name=CONTAINER_NAME,
+                    container_port=service.container_port,
+                )
+            ],
+            enable_execute_command=False,
+            enable_ecs_managed_tags=True,
+            propagate_tags="SERVICE",
+            # Autoscaling owns the running count between `replicas` and the maximum; a later `pulumi up`
+            # must not reset a scaled-out service. The replica floor is the scaling target's minimum.
+            opts=pulumi.ResourceOptions(parent=self, ignore_changes=["desiredCount"]),
+        )
+
+        scaling_target = aws.appautoscaling.Target(
+            f"{name}-scaling",
+            service_namespace="ecs",
+            scalable_dimension="ecs:service:DesiredCount",
+            resource_id=pulumi.Output.concat("service/", cluster.name, "/", ecs_service.name),
+            min_capacity=service.replicas,
+            max_capacity=service.autoscaling_max,
+            opts=child,
+        )
+        aws.appautoscaling.Policy(
+            f"{name}-cpu",
+            policy_type="TargetTrackingScaling",
+            service_namespace=scaling_target.service_namespace,
+            scalable_dimension=scaling_target.scalable_dimension,
+            resource_id=scaling_target.resource_id,
+            target_tracking_scaling_policy_configuration=aws.appautoscaling.PolicyTargetTrackingScalingPolicyConfigurationArgs(
+                predefined_metric_specification=aws.appautoscaling.PolicyTargetTrackingScalingPolicyConfigurationPredefinedMetricSpecificationArgs(
+                    predefined_metric_type="ECSServiceAverageCPUUtilization"
+                ),
+                target_value=CPU_TARGET_PERCENT,
+                scale_out_cooldown=SCALE_OUT_COOLDOWN_SECONDS,
+                scale_in_cooldown=SCALE_IN_COOLDOWN_SECONDS,
+            ),
+            opts=child,
+        )
+
+        self.cluster_name = cluster.name
+        self.cluster_arn = cluster.arn
+        self.service_name = ecs_service.name
+        self.security_group_id = security_group.id
+        self.task_definition_arn = task_definition.arn
+        self.log_group_name = app_logs.name
+        self.execution_role_arn = execution_role.arn
+        self.task_role_arn = task_role.arn
+        self.register_outputs(
+            {
+                "cluster_name": self.cluster_name,
+                "service_name": self.service_name,
+                "security_group_id": self.security_group_id,
+                "task_definition_arn": self.task_definition_arn,
+                "log_group_name": self.log_group_name,
+            }
+        )
