@@ -20,7 +20,7 @@ from toms.analyzer_client import SECRET_SIG, SIG_KEY, UNKNOWN_SENTINEL
 from toms.preview_engine import PlannedResource
 
 NOT_SET = "not set"
-UNKNOWN = "decided by AWS at deployment"
+UNKNOWN = "known only at deployment"
 
 
 @dataclass(frozen=True)
@@ -171,7 +171,9 @@ def text(value: Any) -> str:
 
 
 def days(value: Any) -> str:
-    return f"{text(value)} days" if _known(value) and value not in (None, "") else text(value)
+    if not _known(value) or value in (None, ""):
+        return text(value)
+    return f"{text(value)} day" if value == 1 else f"{text(value)} days"
 
 
 def switch(value: Any, *, absent: str = "off") -> str:
@@ -218,7 +220,7 @@ class Aspect:
     id: str
     title: str
     types: tuple[str, ...]
-    # The component meant to build these resources: named when the program does not build them yet.
+    # What is meant to build these resources (component type tokens): named when the run has none of them.
     built_by: str
     extract: Extract
 
@@ -289,14 +291,12 @@ def _security_group(resource: BuiltResource, _: RunIndex) -> list[Fact]:
 
 
 def _rule_text(rule: Mapping[str, Any]) -> str:
-    sources = (
-        rule.get("cidrBlocks")
-        or rule.get("securityGroups")
-        or rule.get("cidrIpv4")
-        or rule.get("referencedSecurityGroupId")
-    )
+    if "referencedSecurityGroupId" in rule or rule.get("securityGroups"):
+        sources = "another security group of the stack"
+    else:
+        sources = text(rule.get("cidrBlocks") or rule.get("cidrIpv4") or rule.get("cidrIpv6"))
     ports = f"{text(rule.get('fromPort'))}-{text(rule.get('toPort'))}"
-    return f"{text(rule.get('protocol') or rule.get('ipProtocol'))} {ports} from {text(sources)}"
+    return f"{text(rule.get('protocol') or rule.get('ipProtocol'))} {ports} from {sources}"
 
 
 def _ingress_rule(resource: BuiltResource, _: RunIndex) -> list[Fact]:
@@ -416,8 +416,14 @@ def _autoscaling(resource: BuiltResource, _: RunIndex) -> list[Fact]:
 
 
 def _task_definition(resource: BuiltResource, _: RunIndex) -> list[Fact]:
-    containers = _json_value(resource.inputs.get("containerDefinitions"))
-    facts = [Fact("launch type", text(resource.inputs.get("requiresCompatibilities")))]
+    inputs = resource.inputs
+    containers = _json_value(inputs.get("containerDefinitions"))
+    facts = [
+        Fact("launch type", text(inputs.get("requiresCompatibilities"))),
+        Fact("CPU units and memory (MiB)", f"{text(inputs.get('cpu'))}, {text(inputs.get('memory'))}"),
+    ]
+    if not _known(containers):
+        facts.append(Fact("container definitions", text(containers)))
     for container in containers if isinstance(containers, list) else []:
         name = text(container.get("name"))
         log_driver = _nested(container, "logConfiguration", "logDriver")
@@ -529,6 +535,8 @@ ARCHIVE = "toms:logging:LogArchive"
 TRAIL = "toms:logging:AuditTrail"
 NETWORK = "toms:network:Network"
 KEYS = "toms:keys:ClientKey"
+# The components that put their resources behind security groups of their own.
+GUARDED_COMPONENTS = f"{EDGE}, {SERVICE} and {DATABASE}"
 
 
 def _aspects(*aspects: Aspect) -> dict[str, Aspect]:
@@ -543,14 +551,17 @@ ASPECTS: dict[str, Aspect] = _aspects(
         "security-groups",
         "Security groups",
         ("aws:ec2/securityGroup:SecurityGroup",),
-        NETWORK,
+        GUARDED_COMPONENTS,
         _security_group,
     ),
     Aspect(
         "ingress-rules",
         "Security group ingress rules",
-        ("aws:ec2/vpcSecurityGroupIngressRule:VpcSecurityGroupIngressRule",),
-        SERVICE,
+        (
+            "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule",
+            "aws:ec2/vpcSecurityGroupIngressRule:VpcSecurityGroupIngressRule",
+        ),
+        GUARDED_COMPONENTS,
         _ingress_rule,
     ),
     Aspect("db-encryption", "Database encryption", RDS_INSTANCE, DATABASE, _rds_encryption),

@@ -1,0 +1,154 @@
+"""`python -m toms report`: the annex's measures as implemented for one client, for the client's auditor.
+
+The annex is laid out from the measure catalogue (`policies/toms_pack/catalogue.py`), never from prose kept
+by hand. For each measure the report shows what the program builds for the client (values read from the
+resources of an offline preview of the client's stack, `toms/preview.py`: one program run and one policy
+pack session), the policies that enforce it with their enforcement level and verdict in that preview, and,
+when given, the live evidence of `toms audit --json` and `toms restore-drill --evidence`.
+
+Exit codes: 0 the report was written, 2 a usage, stack, evidence or policy pack problem (nothing written).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Callable
+from datetime import UTC, datetime
+from pathlib import Path
+
+from components.config import StackConfigError, parse_client_config
+from policies.toms_pack import catalogue
+from toms import __version__
+from toms.mock_run import ProgramError
+from toms.preview import PreviewError, PreviewTarget, StackPreview, preview, stack_target
+from toms.report_evidence import EvidenceError, load_audit, load_drill
+from toms.report_model import CheckEvidence, MeasureReport, PolicyResult, Report, coverage, evidence_checks
+from toms.report_render import render_html, render_markdown
+from toms.report_values import database_identifiers, from_preview, measure_facts
+
+COMMAND = "report"
+HELP = "Write a client's evidence report: every annex measure, how it is built, enforced and verified."
+
+
+class ReportError(Exception):
+    """The report cannot be made as asked; the message names the file and what was expected."""
+
+
+def build_report(
+    target: PreviewTarget,
+    audit_file: Path | None = None,
+    drill_file: Path | None = None,
+    *,
+    run_preview: Callable[[PreviewTarget], StackPreview] = preview,
+    now: Callable[[], datetime] = lambda: datetime.now(UTC),
+) -> Report:
+    """Preview the stack once, read the evidence, and put together the report. Raises ReportError."""
+    source = str(target.stack_file or target.stack)
+    try:
+        config = parse_client_config(target.config, source)
+    except StackConfigError as error:
+        raise ReportError(str(error)) from None
+    audit = load_audit(audit_file, client=config.client, region=config.region) if audit_file else None
+    stack_preview = run_preview(target)
+    resources = from_preview(stack_preview.resources)
+    drill = (
+        load_drill(drill_file, region=config.region, db_instances=database_identifiers(resources))
+        if drill_file
+        else None
+    )
+    facts = measure_facts(resources, config.region)
+    in_pack = {policy.name for policy in stack_preview.pack.policies}
+    measures = []
+    for number, measure in enumerate(catalogue.MEASURES, start=1):
+        policies = tuple(
+            PolicyResult(
+                name,
+                stack_preview.levels.get(name, "") if name in in_pack else "",
+                tuple(finding for finding in stack_preview.findings if finding.policy == name),
+            )
+            for name in measure.policies
+        )
+        checks = evidence_checks(measure)
+        measures.append(
+            MeasureReport(
+                number=number,
+                measure=measure,
+                coverage=coverage(measure, facts[measure.id], policies, audit, drill),
+                facts=facts[measure.id],
+                policies=policies,
+                audit=tuple(CheckEvidence(check, tuple(audit.findings_for((check,)))) for check in checks)
+                if audit is not None
+                else None,
+                drill=drill if catalogue.RESTORE_DRILL in measure.audit_checks else None,
+            )
+        )
+    return Report(
+        client=config.client,
+        stack=target.stack,
+        region=config.region,
+        generated_at=now(),
+        toms_version=__version__,
+        pack_name=stack_preview.pack.name,
+        pack_version=stack_preview.pack.version,
+        stack_file=_shown_path(target.stack_file),
+        policy_config_file=_shown_path(target.policy_config_file),
+        preview_counts={level: stack_preview.count(level) for level in ("mandatory", "advisory")},
+        audit=audit,
+        audit_file=_shown_path(audit_file),
+        drill=drill,
+        drill_file=_shown_path(drill_file),
+        measures=tuple(measures),
+    )
+
+
+def _shown_path(path: Path | None) -> str:
+    """A path as the report names it: relative to the working directory when under it."""
+    if path is None:
+        return ""
+    try:
+        return str(path.resolve().relative_to(Path.cwd()))
+    except ValueError:
+        return str(path)
+
+
+def write_report(report: Report, out_dir: Path) -> tuple[Path, Path]:
+    """Write `<client>-toms.md` and `<client>-toms.html` into `out_dir`; both or neither."""
+    markdown, html = render_markdown(report), render_html(report)
+    try:
+        out_dir.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        raise ReportError(f"--out {out_dir}: cannot create the folder: {error}") from None
+    paths = (out_dir / f"{report.client}-toms.md", out_dir / f"{report.client}-toms.html")
+    written: list[Path] = []
+    try:
+        for path, content in zip(paths, (markdown, html), strict=True):
+            path.write_text(content, encoding="utf-8")
+            written.append(path)
+    except OSError as error:
+        for path in written:
+            path.unlink(missing_ok=True)
+        raise ReportError(f"--out {out_dir}: cannot write the report: {error}") from None
+    return paths
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--stack", required=True, metavar="CLIENT", help="the client's stack, e.g. acme")
+    parser.add_argument("--audit", type=Path, metavar="FILE", help="evidence from `toms audit --json`")
+    parser.add_argument(
+        "--drill", type=Path, metavar="FILE", help="evidence from `toms restore-drill --evidence`"
+    )
+    parser.add_argument(
+        "--out", type=Path, required=True, metavar="DIR", help="folder to write the report to"
+    )
+
+
+def run(args: argparse.Namespace) -> int:
+    try:
+        report = build_report(stack_target(args.stack), args.audit, args.drill)
+        markdown_path, html_path = write_report(report, args.out)
+    except (PreviewError, ProgramError, EvidenceError, ReportError) as error:
+        print(f"toms report: error: {error}", file=sys.stderr)
+        return 2
+    print(f"Wrote {markdown_path} and {html_path}")
+    return 0
