@@ -11,7 +11,13 @@ from toms import __version__
 
 # Each module defines `COMMAND` (its name), `HELP` (one line), `add_arguments(parser)` and
 # `run(args) -> int` (the process exit code).
-COMMAND_MODULES: tuple[str, ...] = ("toms.deploy", "toms.audit", "toms.restore_drill", "toms.preview", "toms.report")
+COMMAND_MODULES: tuple[str, ...] = (
+    "toms.deploy",
+    "toms.audit",
+    "toms.restore_drill",
+    "toms.preview",
+    "toms.report",
+)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -56,7 +56,9 @@ class PolicyResult:
         if not self.findings:
             return "no violation"
         counts = Counter(finding.enforcement_level for finding in self.findings)
-        return ", ".join(f"{count} {level} finding{'s' if count != 1 else ''}" for level, count in counts.items())
+        return ", ".join(
+            f"{count} {level} finding{'s' if count != 1 else ''}" for level, count in counts.items()
+        )
 
 
 @dataclass(frozen=True)
