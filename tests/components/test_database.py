@@ -12,7 +12,7 @@ import pytest
 import yaml
 from pulumi.output import Unknown
 
-from components.config import DatabaseConfig, StackConfigError, parse_client_config
+from components.config import ClientConfig, DatabaseConfig, StackConfigError, parse_client_config
 from components.database import EncryptedDatabase, EncryptedDatabaseArgs
 from components.log_group import LogPolicy
 from policies.toms_pack import standards
@@ -42,6 +42,10 @@ def stack_file(stack: str) -> dict[str, Any]:
     document = yaml.safe_load((REPO / "stacks" / f"Pulumi.{stack}.yaml").read_text())
     config: dict[str, Any] = document["config"]
     return config
+
+
+def client_config(run: ProgramRun) -> ClientConfig:
+    return parse_client_config(run.config, run.stack)
 
 
 def one(resources: list[RegisteredResource]) -> RegisteredResource:
@@ -94,7 +98,8 @@ def test_engine_size_and_storage_follow_the_stack_file(stack_run: ProgramRun) ->
 
 
 def test_parameter_group_of_the_engine_family_refuses_unencrypted_connections(stack_run: ProgramRun) -> None:
-    version = stack_file(stack_run.stack).get("toms:database", {}).get("engineVersion", "16.8")
+    database = stack_file(stack_run.stack).get("toms:database", {})
+    version = database.get("engineVersion", DatabaseConfig().engine_version)
     group = child_of_type(stack_run, PARAMETER_GROUP)
     inputs = instance(stack_run).inputs
     assert group.inputs["family"] == f"postgres{version.split('.')[0]}"
@@ -117,8 +122,9 @@ def test_master_password_is_managed_by_rds_in_a_secret_under_the_client_key(stac
 def test_iam_authentication_and_a_standby_in_another_zone(stack_run: ProgramRun) -> None:
     inputs = instance(stack_run).inputs
     assert inputs["iamDatabaseAuthenticationEnabled"] is True
-    assert "multiAz" not in stack_file(stack_run.stack).get("toms:database", {})
-    assert inputs["multiAz"] is True
+    # Multi-AZ is the default a stack file can only turn off explicitly; the pack flags that.
+    assert DatabaseConfig().multi_az is True
+    assert inputs["multiAz"] is stack_file(stack_run.stack).get("toms:database", {}).get("multiAz", True)
 
 
 def test_backups_are_kept_for_the_stack_files_backup_days_and_survive_deletion(stack_run: ProgramRun) -> None:
@@ -163,15 +169,17 @@ def test_performance_insights_keeps_the_free_seven_days(stack_run: ProgramRun) -
 
 
 def test_database_sits_in_the_networks_private_subnets_and_is_not_public(stack_run: ProgramRun) -> None:
-    private_subnet_ids = [
+    # Subnets register concurrently, so their order in the run is not the network's order.
+    private_subnet_ids = {
         subnet.outputs["id"]
         for subnet in stack_run.of_type("aws:ec2/subnet:Subnet")
         if subnet.inputs["tags"]["tier"] == "private"
-    ]
+    }
     subnet_group = child_of_type(stack_run, SUBNET_GROUP)
     inputs = instance(stack_run).inputs
-    assert private_subnet_ids
-    assert subnet_group.inputs["subnetIds"] == private_subnet_ids
+    assert len(private_subnet_ids) == client_config(stack_run).network.az_count
+    assert len(subnet_group.inputs["subnetIds"]) == len(private_subnet_ids)
+    assert set(subnet_group.inputs["subnetIds"]) == private_subnet_ids
     assert inputs["dbSubnetGroupName"] == subnet_group.outputs["name"]
     assert inputs["publiclyAccessible"] is False
 
