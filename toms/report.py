@@ -22,7 +22,7 @@ from policies.toms_pack import catalogue
 from toms import __version__
 from toms.mock_run import ProgramError
 from toms.preview import PreviewError, PreviewTarget, StackPreview, preview, stack_target
-from toms.report_evidence import EvidenceError, load_audit, load_drill
+from toms.report_evidence import EvidenceError, check_drill_source, load_audit, load_drill
 from toms.report_model import CheckEvidence, MeasureReport, PolicyResult, Report, coverage, evidence_checks
 from toms.report_render import render_html, render_markdown
 from toms.report_values import database_identifiers, from_preview, measure_facts
@@ -40,7 +40,7 @@ def build_report(
     audit_file: Path | None = None,
     drill_file: Path | None = None,
     *,
-    run_preview: Callable[[PreviewTarget], StackPreview] = preview,
+    run_preview: Callable[[PreviewTarget], StackPreview] | None = None,
     now: Callable[[], datetime] = lambda: datetime.now(UTC),
 ) -> Report:
     """Preview the stack once, read the evidence, and put together the report. Raises ReportError."""
@@ -50,13 +50,11 @@ def build_report(
     except StackConfigError as error:
         raise ReportError(str(error)) from None
     audit = load_audit(audit_file, client=config.client, region=config.region) if audit_file else None
-    stack_preview = run_preview(target)
+    drill = load_drill(drill_file, region=config.region) if drill_file else None
+    stack_preview = (run_preview or preview)(target)
     resources = from_preview(stack_preview.resources)
-    drill = (
-        load_drill(drill_file, region=config.region, db_instances=database_identifiers(resources))
-        if drill_file
-        else None
-    )
+    if drill is not None and drill_file is not None:
+        check_drill_source(drill, drill_file, database_identifiers(resources))
     facts = measure_facts(resources, config.region)
     in_pack = {policy.name for policy in stack_preview.pack.policies}
     measures = []

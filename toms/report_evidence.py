@@ -16,6 +16,9 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from policies.toms_pack import catalogue
 
+AUDIT_WHAT = "the JSON written by `python -m toms audit --json`"
+DRILL_WHAT = "the JSON written by `python -m toms restore-drill --evidence`"
+
 
 class EvidenceError(Exception):
     """An evidence file the report cannot use; the message names the file and what was expected."""
@@ -131,8 +134,7 @@ def _validated(path: Path, model: type[Model], what: str) -> Model:
 
 def load_audit(path: Path, *, client: str, region: str) -> AuditEvidence:
     """The findings of `toms audit --json` for `client` in `region`; EvidenceError otherwise."""
-    what = "the JSON written by `python -m toms audit --json`"
-    audit = _validated(path, AuditEvidence, what)
+    audit = _validated(path, AuditEvidence, AUDIT_WHAT)
     if audit.client != client:
         raise EvidenceError(f"{path}: client: the audit is of {audit.client!r}; expected {client!r}")
     if audit.region != region:
@@ -148,19 +150,19 @@ def load_audit(path: Path, *, client: str, region: str) -> AuditEvidence:
     return audit
 
 
-def load_drill(path: Path, *, region: str, db_instances: tuple[str, ...]) -> DrillEvidence:
-    """The evidence of `toms restore-drill --evidence` in `region`; EvidenceError otherwise.
-
-    `db_instances` are the client's database identifiers the program sets; when it sets any, the drill's
-    source must be one of them (a drill file carries no client name).
-    """
-    what = "the JSON written by `python -m toms restore-drill --evidence`"
-    drill = _validated(path, DrillEvidence, what)
+def load_drill(path: Path, *, region: str) -> DrillEvidence:
+    """The evidence of `toms restore-drill --evidence` in `region`; EvidenceError otherwise."""
+    drill = _validated(path, DrillEvidence, DRILL_WHAT)
     if drill.region != region:
         raise EvidenceError(f"{path}: region: the drill ran in {drill.region}; expected {region}")
+    return drill
+
+
+def check_drill_source(drill: DrillEvidence, path: Path, db_instances: tuple[str, ...]) -> None:
+    """A drill file carries no client name: when the program names the client's databases, the drill's
+    source must be one of them."""
     if db_instances and drill.source.db_instance not in db_instances:
         raise EvidenceError(
             f"{path}: source.db_instance: the drill restored {drill.source.db_instance!r}; expected the "
             f"client's database ({', '.join(db_instances)})"
         )
-    return drill
