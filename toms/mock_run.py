@@ -13,6 +13,7 @@ cloud decides stays unknown, as in `pulumi preview`.
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import functools
 import hashlib
 import json
@@ -468,8 +469,9 @@ def run_program(
         )
 
     try:
-        # A fresh context per run: the Pulumi runtime keeps its settings in context variables.
-        return execute()
+        # A fresh context per run: the Pulumi runtime keeps its settings (and the root stack resource
+        # every top-level resource is parented to) in context variables.
+        return contextvars.Context().run(execute)
     except ProgramError as error:
         raise ProgramError(str(error), tuple(monitor.registrations)) from None
     except RunError as error:
