@@ -6,6 +6,8 @@ A bench function prints its own figures; add a section by appending a function t
 from __future__ import annotations
 
 import statistics
+import subprocess
+import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -73,7 +75,61 @@ def bench_policy_pack() -> None:
     )
 
 
-BENCHES: list[Callable[[], None]] = [bench_policy_pack]
+PREVIEW_RUNS = 3
+SERVICES_PROGRAM = REPO / "toms" / "bench_programs" / "services"
+
+
+def _preview_wall_seconds(*args: str) -> float:
+    """The best of PREVIEW_RUNS wall times of `python -m toms preview ...`, start to verdict (exit code)."""
+    best = float("inf")
+    for _ in range(PREVIEW_RUNS):
+        started = time.perf_counter()
+        completed = subprocess.run(
+            [sys.executable, "-m", "toms", "preview", *args],
+            cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, check=False,
+        )  # fmt: skip
+        elapsed = time.perf_counter() - started
+        if completed.returncode == 2:
+            raise RuntimeError(f"toms preview {' '.join(args)} failed: {completed.stderr}")
+        best = min(best, elapsed)
+    return best
+
+
+def bench_preview_stacks() -> None:
+    """`toms preview --stack` for each example stack and `--all`, as a user runs it (a new process)."""
+    from toms import preview
+
+    stacks = preview.repo_stacks()
+    for stack in stacks:
+        seconds = _preview_wall_seconds("--stack", stack)
+        print(f"preview --stack {stack}: {seconds:.2f} s (best of {PREVIEW_RUNS})")
+    seconds = _preview_wall_seconds("--all")
+    print(f"preview --all ({len(stacks)} stacks): {seconds:.2f} s (best of {PREVIEW_RUNS})")
+    result = preview.preview(preview.stack_target(stacks[0]))
+    parts = ", ".join(f"{name} {seconds:.2f} s" for name, seconds in result.timings.items())
+    print(
+        f"  where the time goes for {stacks[0]} ({len(result.resources)} resources, in one process): {parts}"
+    )
+
+
+def bench_preview_growth() -> None:
+    """The same synthetic program with 1, 10 and 50 services: wall time and the analyzer round trip."""
+    from toms import preview
+
+    for services in (1, 10, 50):
+        wall = _preview_wall_seconds("--program", str(SERVICES_PROGRAM), "--config", f"services={services}")
+        target = preview.program_target(SERVICES_PROGRAM, None, [f"services={services}"], None, None)
+        result = preview.preview(target)
+        count = len(result.resources)
+        round_trip = result.timings["analyze"] + result.timings["analyze_stack"]
+        print(
+            f"{services:>2} services, {count:>3} resources: {wall:.2f} s wall; program "
+            f"{result.timings['program']:.2f} s; Analyze + AnalyzeStack {round_trip * 1000:.0f} ms = "
+            f"{round_trip / count * 1000:.2f} ms per resource"
+        )
+
+
+BENCHES: list[Callable[[], None]] = [bench_policy_pack, bench_preview_stacks, bench_preview_growth]
 
 
 def main() -> int:

@@ -84,8 +84,11 @@ def findings_block(findings: Sequence[Finding], level: str) -> Group:
                 (f"{finding.resource_type} {finding.resource_name}", "cyan"),
             )
         )
-        lines.append(Padding(Text(finding.message), (0, 0, 0, 6)))
-        lines.extend(Padding(Text(line, style="dim"), (0, 0, 0, 6)) for line in measure_lines(finding.policy))
+        lines.append(Padding(Text(finding.message), (0, 0, 0, 6), expand=False))
+        lines.extend(
+            Padding(Text(line, style="dim"), (0, 0, 0, 6), expand=False)
+            for line in measure_lines(finding.policy)
+        )
     return Group(*lines)
 
 
