@@ -105,7 +105,7 @@ class RetentionConfig(_Section):
 
     log_days: Annotated[int, AfterValidator(_retention_days)]
     backup_days: int = Field(ge=standards.BACKUP_RETENTION_MIN_DAYS, le=standards.BACKUP_RETENTION_MAX_DAYS)
-    archive_days: int | None = Field(default=None, ge=1, le=36500)
+    archive_days: int | None = Field(default=None, ge=1, le=standards.ARCHIVE_RETENTION_DEFAULT_MAX_DAYS)
 
     @field_validator("archive_days")
     @classmethod

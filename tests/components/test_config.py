@@ -10,6 +10,7 @@ import pytest
 import yaml
 
 from components.config import ClientConfig, StackConfigError, parse_client_config
+from policies.toms_pack import standards
 from tests.conftest import EXAMPLE_STACKS, REPO
 from toms.mock_run import ProgramError, flatten_stack_config, run_program
 
@@ -41,7 +42,7 @@ def test_secure_defaults_fill_what_a_stack_leaves_out() -> None:
     assert config.service.replicas == 2
     assert config.network.az_count == 2
     assert config.archive.lock_mode == "COMPLIANCE"
-    assert config.load_balancer.tls_policy == "ELBSecurityPolicy-TLS13-1-2-Res-2021-06"
+    assert config.load_balancer.tls_policy == standards.DEFAULT_TLS_POLICY
     assert config.retention.archive_retention_days == config.retention.log_days == 90
     assert config.account_id == "111122223333"
 

@@ -11,7 +11,9 @@ from typing import Any
 import pytest
 from botocore.exceptions import ClientError
 from moto import mock_aws
-from moto_baseline import (
+
+from policies.toms_pack import catalogue, standards
+from tests.toms.moto_baseline import (
     ENVIRONMENT_TO_CLEAR,
     FAKE_CREDENTIALS,
     REGION,
@@ -19,8 +21,6 @@ from moto_baseline import (
     build_baseline,
     fail_deployments,
 )
-
-from policies.toms_pack import catalogue, standards
 from toms import audit
 from toms.__main__ import main
 from toms.aws import AwsContext

@@ -17,7 +17,14 @@ from pathlib import Path
 import boto3
 import pytest
 from moto.server import ThreadedMotoServer
-from moto_baseline import ENVIRONMENT_TO_CLEAR, FAKE_CREDENTIALS, REGION, build_baseline, fail_deployments
+
+from tests.toms.moto_baseline import (
+    ENVIRONMENT_TO_CLEAR,
+    FAKE_CREDENTIALS,
+    REGION,
+    build_baseline,
+    fail_deployments,
+)
 
 REPOSITORY = Path(__file__).resolve().parents[2]
 

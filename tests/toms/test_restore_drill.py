@@ -21,9 +21,9 @@ import boto3
 import pytest
 from botocore.exceptions import ClientError
 from moto import mock_aws
-from moto_baseline import ENVIRONMENT_TO_CLEAR, FAKE_CREDENTIALS, REGION, Baseline, build_baseline
 from rich.console import Console
 
+from tests.toms.moto_baseline import ENVIRONMENT_TO_CLEAR, FAKE_CREDENTIALS, REGION, Baseline, build_baseline
 from toms.__main__ import main
 from toms.restore_drill import DRILL_TAG, RestoreDrill, UsageError
 
