@@ -20,11 +20,20 @@ COMMAND_MODULES: tuple[str, ...] = (
 )
 
 
-def build_parser() -> argparse.ArgumentParser:
+def _modules_for(argv: Sequence[str] | None) -> tuple[str, ...]:
+    """Only the named command's module when the command line names one (a module's command is its name
+    with dashes: toms.restore_drill is restore-drill): `toms preview` need not import boto3."""
+    words = list(sys.argv[1:] if argv is None else argv)
+    first = next((word for word in words if not word.startswith("-")), None)
+    chosen = tuple(m for m in COMMAND_MODULES if first and m.rsplit(".", 1)[-1].replace("_", "-") == first)
+    return chosen or COMMAND_MODULES
+
+
+def build_parser(module_names: Sequence[str] = COMMAND_MODULES) -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m toms", description=__doc__)
     parser.add_argument("--version", action="version", version=f"toms {__version__}")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    for module_name in COMMAND_MODULES:
+    for module_name in module_names:
         module = importlib.import_module(module_name)
         command = commands.add_parser(module.COMMAND, help=module.HELP, description=module.HELP)
         module.add_arguments(command)
@@ -33,7 +42,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    args = build_parser(_modules_for(argv)).parse_args(argv)
     return int(args.run(args))
 
 
