@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import json
+import textwrap
 from collections import Counter
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from rich.console import Console, Group, RenderableType
+from rich.console import Console, Group
 from rich.markup import escape
-from rich.padding import Padding
 from rich.table import Table
 from rich.text import Text
 from rich.tree import Tree
@@ -32,8 +32,12 @@ LEVEL_MARKS = {"mandatory": "✗", "advisory": "!"}
 
 
 def make_console(*, no_color: bool) -> Console:
-    """Colour only on a terminal (rich checks), never with --no-color or NO_COLOR."""
-    return Console(no_color=no_color, highlight=False, soft_wrap=False)
+    """Colour only on a terminal (rich checks), never with --no-color or NO_COLOR. Off a terminal (a CI
+    log, a file) lines are not wrapped, so each finding's message stays on one greppable line."""
+    console = Console(no_color=no_color, highlight=False)
+    if not console.is_terminal:
+        console = Console(no_color=no_color, highlight=False, soft_wrap=True, width=max(console.width, 160))
+    return console
 
 
 def print_error(console: Console, message: str, *, stack: str | None = None) -> None:
@@ -74,7 +78,7 @@ def type_counts(preview: StackPreview) -> Table:
 
 
 def findings_block(findings: Sequence[Finding], level: str) -> Group:
-    lines: list[RenderableType] = [Text(f"{level.upper()} ({len(findings)})", style=LEVEL_STYLES[level])]
+    lines: list[Text] = [Text(f"{level.upper()} ({len(findings)})", style=LEVEL_STYLES[level])]
     for finding in findings:
         lines.append(
             Text.assemble(
@@ -84,11 +88,8 @@ def findings_block(findings: Sequence[Finding], level: str) -> Group:
                 (f"{finding.resource_type} {finding.resource_name}", "cyan"),
             )
         )
-        lines.append(Padding(Text(finding.message), (0, 0, 0, 6), expand=False))
-        lines.extend(
-            Padding(Text(line, style="dim"), (0, 0, 0, 6), expand=False)
-            for line in measure_lines(finding.policy)
-        )
+        lines.append(Text(textwrap.indent(finding.message, "      ")))
+        lines.extend(Text(f"      {line}", style="dim") for line in measure_lines(finding.policy))
     return Group(*lines)
 
 
