@@ -34,7 +34,8 @@ REGION_KEY = "aws:region"
 STACK_CONFIG_DIR = "stacks"
 
 REGION_PATTERN = re.compile(r"^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d$")
-CLIENT_PATTERN = re.compile(r"^[a-z][a-z0-9-]{0,14}[a-z0-9]$")
+# No consecutive hyphens: RDS identifiers and snapshot names built from it forbid them.
+CLIENT_PATTERN = re.compile(r"^[a-z](?:[a-z0-9]|-(?!-)){0,14}[a-z0-9]$")
 CERTIFICATE_ARN_PATTERN = re.compile(
     r"^arn:(?P<partition>aws|aws-us-gov|aws-cn):acm:(?P<region>[a-z0-9-]+):(?P<account>\d{12}):"
     r"certificate/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$"
@@ -359,7 +360,7 @@ class ClientConfig(BaseModel):
         if not CLIENT_PATTERN.fullmatch(value):
             raise ValueError(
                 "expected 2 to 16 lowercase letters, digits and hyphens, starting with a letter "
-                "and not ending with a hyphen (it is used in DNS-safe resource names and tags)"
+                "and not ending with a hyphen, no two hyphens in a row (it names resources and tags)"
             )
         return value
 

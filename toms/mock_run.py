@@ -27,10 +27,11 @@ from typing import Any
 
 import yaml
 from google.protobuf import struct_pb2
-from pulumi import RunError
+from pulumi import Output, RunError
 from pulumi import runtime as pulumi_runtime
 from pulumi.runtime import mocks as pulumi_mocks
 from pulumi.runtime import rpc
+from pulumi.runtime import settings as pulumi_settings
 from pulumi.runtime.stack import run_pulumi_func
 
 DEFAULT_ACCOUNT = "123456789012"
@@ -159,11 +160,6 @@ def _elb_account(region: str) -> str:
     return str(int(_digest("elb", region)[:12], 16) % 10**12).zfill(12)
 
 
-def _elb_account(region: str) -> str:
-    """A made-up regional ELB log delivery account, stable per region."""
-    return str(int(_digest("elb", region)[:12], 16) % 10**12).zfill(12)
-
-
 # Id prefixes AWS uses for EC2 objects, so ids in outputs and evidence look like the real ones.
 EC2_ID_PREFIXES = {
     "aws:ec2/vpc:Vpc": "vpc-",
@@ -177,8 +173,8 @@ EC2_ID_PREFIXES = {
     "aws:ec2/vpcEndpoint:VpcEndpoint": "vpce-",
     "aws:ec2/flowLog:FlowLog": "fl-",
     "aws:ec2/instance:Instance": "i-",
-    "aws:ec2/vpcSecurityGroupIngressRule:VpcSecurityGroupIngressRule": "sgr-",
-    "aws:ec2/vpcSecurityGroupEgressRule:VpcSecurityGroupEgressRule": "sgr-",
+    "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule": "sgr-",
+    "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule": "sgr-",
 }
 
 
@@ -216,11 +212,6 @@ class AwsLikeMocks(pulumi_mocks.Mocks):
                 "arn": f"arn:aws:iam::{_elb_account(region)}:root",
                 "region": region,
             },
-            "aws:elb/getServiceAccount:getServiceAccount": lambda: {
-                "id": _elb_account(region),
-                "arn": f"arn:aws:iam::{_elb_account(region)}:root",
-                "region": region,
-            },
             "aws:index/getPartition:getPartition": lambda: {
                 "partition": "aws",
                 "dnsSuffix": "amazonaws.com",
@@ -249,7 +240,8 @@ class AwsLikeMocks(pulumi_mocks.Mocks):
         region, account = self.region, self.account
         physical_name = inputs.get("name") or f"{name}-{digest[:7]}"
         resource_id = EC2_ID_PREFIXES.get(typ, "") + digest[:17] if typ in EC2_ID_PREFIXES else physical_name
-        outputs: dict[str, Any] = {**inputs, "id": resource_id}
+        # Auto-named resources get the name Pulumi would generate; types without a name ignore it.
+        outputs: dict[str, Any] = {"name": physical_name, **inputs, "id": resource_id}
         module = typ.split(":")[1].split("/")[0]
 
         if typ == "aws:kms/key:Key":
@@ -304,7 +296,7 @@ class AwsLikeMocks(pulumi_mocks.Mocks):
         elif typ == "aws:rds/instance:Instance":
             identifier = inputs.get("identifier") or f"{name}-{digest[:7]}"
             address = f"{identifier}.{digest[:12]}.{region}.rds.amazonaws.com"
-            port = inputs.get("port") or 5432
+            port = int(inputs.get("port") or 5432)
             resource_id = identifier
             outputs.update(
                 identifier=identifier,
@@ -456,6 +448,9 @@ def run_program(
         sys.path.insert(0, str(program_dir))
         try:
             loop.run_until_complete(run_pulumi_func(functools.partial(_run_main, program_dir)))
+            # `pulumi.export` records on the root stack resource; resolve what the program exported.
+            exported = getattr(pulumi_settings.get_root_resource(), "outputs", {})
+            stack_outputs = loop.run_until_complete(Output.from_input(exported).future(with_unknowns=True))
         finally:
             sys.path.remove(str(program_dir))
             loop.close()
@@ -466,6 +461,7 @@ def run_program(
             preview=preview,
             config=dict(config),
             resources=tuple(monitor.registrations),
+            stack_outputs=dict(stack_outputs or {}),
         )
 
     try:

@@ -120,6 +120,7 @@ RULES: list[tuple[str, Any, str]] = [
         "LEGAL_HOLD",
         "toms:archive.lockMode: got \"LEGAL_HOLD\"; expected 'GOVERNANCE' or",
     ),
+    ("toms:client", "acme--eu", 'toms:client: got "acme--eu"; expected 2 to 16 lowercase letters'),
     ("toms:client", "Acme Corp", 'toms:client: got "Acme Corp"; expected 2 to 16 lowercase letters'),
     ("aws:region", "Europe", 'aws:region: got "Europe"; expected an AWS region name such as eu-west-1'),
     (

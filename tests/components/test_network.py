@@ -205,3 +205,11 @@ def test_a_larger_zone_count_is_honoured() -> None:
         "10.9.9.0/24",
         "10.9.10.0/24",
     }
+
+
+def test_the_program_exports_what_operators_look_up(stack_run: ProgramRun) -> None:
+    outputs = stack_run.stack_outputs
+    assert outputs["client"] == stack_run.stack
+    assert outputs["region"] == client_config(stack_run).region
+    assert outputs["vpc_id"] == one(stack_run, "aws:ec2/vpc:Vpc").outputs["id"]
+    assert outputs["kms_key_arn"] == one(stack_run, "aws:kms/key:Key").outputs["arn"]
