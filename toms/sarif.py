@@ -95,7 +95,7 @@ def physical_location(preview: StackPreview, urn: str, base: Path) -> dict[str, 
 
 
 def result(preview: StackPreview, finding: Finding, rule_index: int, base: Path) -> dict[str, Any]:
-    fingerprint = hashlib.sha256(f"{finding.policy}|{finding.urn}".encode()).hexdigest()
+    fingerprint = hashlib.sha256(f"{finding.policy}|{finding.urn}|{finding.message}".encode()).hexdigest()
     return {
         "ruleId": finding.policy,
         "ruleIndex": rule_index,
