@@ -70,7 +70,11 @@ def compose_baseline(config: ClientConfig) -> None:
     network = Network(
         config.client,
         NetworkArgs(
-            client=config.client, region=config.region, network=config.network, log_policy=log_policy
+            client=config.client,
+            account_id=config.account_id,
+            region=config.region,
+            network=config.network,
+            log_policy=log_policy,
         ),
         opts=in_account,
     )

@@ -9,12 +9,12 @@ is exported like every other log group.
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 
 import pulumi
 import pulumi_aws as aws
 
+from components.iam import allow, policy_document, service_trust_policy
 from components.log_archive import CLOUDTRAIL_PREFIX, LogArchive, audit_trail_arn, audit_trail_name
 from components.log_group import LogPolicy, client_log_group_name, retained_log_group
 
@@ -51,18 +51,8 @@ class AuditTrail(pulumi.ComponentResource):
         delivery_role = aws.iam.Role(
             f"{name}-trail-logs",
             description=f"toms: CloudTrail writes {args.client}'s audit trail to its log group",
-            assume_role_policy=json.dumps(
-                {
-                    "Version": "2012-10-17",
-                    "Statement": [
-                        {
-                            "Effect": "Allow",
-                            "Principal": {"Service": "cloudtrail.amazonaws.com"},
-                            "Action": "sts:AssumeRole",
-                            "Condition": {"StringEquals": {"aws:SourceArn": trail_arn}},
-                        }
-                    ],
-                }
+            assume_role_policy=service_trust_policy(
+                "cloudtrail.amazonaws.com", {"StringEquals": {"aws:SourceArn": trail_arn}}
             ),
             opts=child,
         )
@@ -70,18 +60,12 @@ class AuditTrail(pulumi.ComponentResource):
             f"{name}-trail-logs",
             role=delivery_role.id,
             policy=log_group.arn.apply(
-                lambda group_arn: json.dumps(
-                    {
-                        "Version": "2012-10-17",
-                        "Statement": [
-                            {
-                                "Sid": "WriteTheTrailLogGroupOnly",
-                                "Effect": "Allow",
-                                "Action": ["logs:CreateLogStream", "logs:PutLogEvents"],
-                                "Resource": f"{group_arn}:log-stream:*",
-                            }
-                        ],
-                    }
+                lambda group_arn: policy_document(
+                    allow(
+                        "WriteTheTrailLogGroupOnly",
+                        ["logs:CreateLogStream", "logs:PutLogEvents"],
+                        f"{group_arn}:log-stream:*",
+                    )
                 )
             ),
             opts=child,

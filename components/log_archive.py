@@ -18,7 +18,6 @@ trail, whose name and ARN are fixed here so the policy exists before the trail d
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from typing import Any
 
@@ -27,6 +26,7 @@ import pulumi_aws as aws
 
 from components.bucket import HardenedBucket, HardenedBucketArgs, ObjectLock, bucket_arn
 from components.config import ArchiveConfig, RetentionConfig
+from components.iam import allow, policy_document, service_trust_policy
 from policies.toms_pack import standards
 
 CLOUDTRAIL_PREFIX = "cloudtrail"
@@ -141,22 +141,6 @@ def access_log_delivery_statement(
     }
 
 
-def _trust(service: str, condition: dict[str, Any]) -> str:
-    return json.dumps(
-        {
-            "Version": "2012-10-17",
-            "Statement": [
-                {
-                    "Effect": "Allow",
-                    "Principal": {"Service": service},
-                    "Action": "sts:AssumeRole",
-                    "Condition": condition,
-                }
-            ],
-        }
-    )
-
-
 class LogArchive(pulumi.ComponentResource):
     """The client's log archive bucket (locked, KMS, expiring), the access-log bucket, and the
     Firehose stream every log group exports to."""
@@ -219,7 +203,7 @@ class LogArchive(pulumi.ComponentResource):
         firehose_role = aws.iam.Role(
             f"{name}-firehose",
             description=f"toms: Firehose writes {args.client}'s exported logs to the archive",
-            assume_role_policy=_trust(
+            assume_role_policy=service_trust_policy(
                 "firehose.amazonaws.com", {"StringEquals": {"sts:ExternalId": args.account_id}}
             ),
             opts=child,
@@ -229,37 +213,23 @@ class LogArchive(pulumi.ComponentResource):
             f"{name}-firehose",
             role=firehose_role.id,
             policy=pulumi.Output.from_input(args.kms_key_arn).apply(
-                lambda key_arn: json.dumps(
+                lambda key_arn: policy_document(
+                    allow(
+                        "WriteTheClientsExportPrefix",
+                        ["s3:PutObject", "s3:AbortMultipartUpload"],
+                        f"{archive_arn}/{args.client}/*",
+                    ),
+                    # Firehose checks the bucket's region before it writes.
+                    allow("LocateTheArchive", ["s3:GetBucketLocation"], archive_arn),
                     {
-                        "Version": "2012-10-17",
-                        "Statement": [
-                            {
-                                "Sid": "WriteTheClientsExportPrefix",
-                                "Effect": "Allow",
-                                "Action": ["s3:PutObject", "s3:AbortMultipartUpload"],
-                                "Resource": f"{archive_arn}/{args.client}/*",
+                        **allow("EncryptThroughS3Only", ["kms:GenerateDataKey", "kms:Decrypt"], key_arn),
+                        "Condition": {
+                            "StringEquals": {"kms:ViaService": f"s3.{args.region}.amazonaws.com"},
+                            "StringLike": {
+                                "kms:EncryptionContext:aws:s3:arn": [archive_arn, f"{archive_arn}/*"]
                             },
-                            {
-                                # Firehose checks the bucket's region before it writes.
-                                "Sid": "LocateTheArchive",
-                                "Effect": "Allow",
-                                "Action": "s3:GetBucketLocation",
-                                "Resource": archive_arn,
-                            },
-                            {
-                                "Sid": "EncryptThroughS3Only",
-                                "Effect": "Allow",
-                                "Action": ["kms:GenerateDataKey", "kms:Decrypt"],
-                                "Resource": key_arn,
-                                "Condition": {
-                                    "StringEquals": {"kms:ViaService": f"s3.{args.region}.amazonaws.com"},
-                                    "StringLike": {
-                                        "kms:EncryptionContext:aws:s3:arn": [archive_arn, f"{archive_arn}/*"]
-                                    },
-                                },
-                            },
-                        ],
-                    }
+                        },
+                    },
                 )
             ),
             opts=child,
@@ -299,7 +269,7 @@ class LogArchive(pulumi.ComponentResource):
         export_role = aws.iam.Role(
             f"{name}-log-export",
             description=f"toms: CloudWatch Logs hands {args.client}'s log events to the export stream",
-            assume_role_policy=_trust(
+            assume_role_policy=service_trust_policy(
                 "logs.amazonaws.com",
                 {
                     "ArnLike": {
@@ -313,18 +283,12 @@ class LogArchive(pulumi.ComponentResource):
             f"{name}-log-export",
             role=export_role.id,
             policy=stream.arn.apply(
-                lambda stream_arn: json.dumps(
-                    {
-                        "Version": "2012-10-17",
-                        "Statement": [
-                            {
-                                "Sid": "PutIntoTheExportStreamOnly",
-                                "Effect": "Allow",
-                                "Action": ["firehose:PutRecord", "firehose:PutRecordBatch"],
-                                "Resource": stream_arn,
-                            }
-                        ],
-                    }
+                lambda stream_arn: policy_document(
+                    allow(
+                        "PutIntoTheExportStreamOnly",
+                        ["firehose:PutRecord", "firehose:PutRecordBatch"],
+                        stream_arn,
+                    )
                 )
             ),
             opts=child,

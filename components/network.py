@@ -10,7 +10,6 @@ ECR, the log archive) takes the free S3 gateway endpoint instead of the NAT gate
 from __future__ import annotations
 
 import ipaddress
-import json
 import operator
 from dataclasses import dataclass
 
@@ -18,6 +17,7 @@ import pulumi
 import pulumi_aws as aws
 
 from components.config import NetworkConfig
+from components.iam import allow, policy_document, service_trust_policy
 from components.log_group import LogPolicy, client_log_group_name, retained_log_group
 
 # Each subnet is a sixteenth of the VPC: public subnets take the first slots, private ones start halfway.
@@ -36,6 +36,7 @@ def subnet_cidrs(vpc_cidr: str, az_count: int) -> tuple[list[str], list[str]]:
 @dataclass(frozen=True)
 class NetworkArgs:
     client: str
+    account_id: str
     region: str
     network: NetworkConfig
     log_policy: LogPolicy
@@ -147,17 +148,14 @@ class Network(pulumi.ComponentResource):
         )
         flow_log_role = aws.iam.Role(
             f"{name}-flow-logs",
-            assume_role_policy=json.dumps(
+            assume_role_policy=service_trust_policy(
+                "vpc-flow-logs.amazonaws.com",
                 {
-                    "Version": "2012-10-17",
-                    "Statement": [
-                        {
-                            "Effect": "Allow",
-                            "Principal": {"Service": "vpc-flow-logs.amazonaws.com"},
-                            "Action": "sts:AssumeRole",
-                        }
-                    ],
-                }
+                    "StringEquals": {"aws:SourceAccount": args.account_id},
+                    "ArnLike": {
+                        "aws:SourceArn": f"arn:aws:ec2:{args.region}:{args.account_id}:vpc-flow-log/*"
+                    },
+                },
             ),
             opts=child,
         )
@@ -165,21 +163,12 @@ class Network(pulumi.ComponentResource):
             f"{name}-flow-logs",
             role=flow_log_role.id,
             policy=flow_logs.arn.apply(
-                lambda arn: json.dumps(
-                    {
-                        "Version": "2012-10-17",
-                        "Statement": [
-                            {
-                                "Effect": "Allow",
-                                "Action": [
-                                    "logs:CreateLogStream",
-                                    "logs:PutLogEvents",
-                                    "logs:DescribeLogStreams",
-                                ],
-                                "Resource": [arn, f"{arn}:*"],
-                            }
-                        ],
-                    }
+                lambda arn: policy_document(
+                    allow(
+                        "WriteTheFlowLogGroupOnly",
+                        ["logs:CreateLogStream", "logs:PutLogEvents", "logs:DescribeLogStreams"],
+                        [arn, f"{arn}:*"],
+                    )
                 )
             ),
             opts=child,

@@ -281,7 +281,7 @@ def test_firehose_may_only_write_the_clients_prefix_and_use_the_key_through_s3(s
     assert statements["LocateTheArchive"] == {
         "Sid": "LocateTheArchive",
         "Effect": "Allow",
-        "Action": "s3:GetBucketLocation",
+        "Action": ["s3:GetBucketLocation"],
         "Resource": arn,
     }
     kms = statements["EncryptThroughS3Only"]
