@@ -124,6 +124,8 @@ def test_the_flow_log_role_may_write_only_to_its_log_group(stack_run: ProgramRun
     ]
     trust = json.loads(role.inputs["assumeRolePolicy"])
     assert trust["Statement"][0]["Principal"] == {"Service": "vpc-flow-logs.amazonaws.com"}
+    account = client_config(stack_run).account_id
+    assert trust["Statement"][0]["Condition"]["StringEquals"] == {"aws:SourceAccount": account}
     (policy,) = [
         p
         for p in stack_run.of_type("aws:iam/rolePolicy:RolePolicy")
