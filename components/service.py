@@ -40,6 +40,7 @@ import pulumi
 import pulumi_aws as aws
 
 from components.config import ServiceConfig
+from components.iam import allow, policy_document, service_trust_policy
 from components.log_group import LogPolicy, client_log_group_name, retained_log_group
 from policies.toms_pack import standards
 
@@ -165,21 +166,12 @@ def container_definitions(
 
 def ecs_tasks_trust_policy(account_id: str, region: str, partition: str) -> str:
     """Only ECS tasks of this account and region may assume the role (no confused deputy)."""
-    return json.dumps(
+    return service_trust_policy(
+        "ecs-tasks.amazonaws.com",
         {
-            "Version": "2012-10-17",
-            "Statement": [
-                {
-                    "Effect": "Allow",
-                    "Principal": {"Service": "ecs-tasks.amazonaws.com"},
-                    "Action": "sts:AssumeRole",
-                    "Condition": {
-                        "StringEquals": {"aws:SourceAccount": account_id},
-                        "ArnLike": {"aws:SourceArn": f"arn:{partition}:ecs:{region}:{account_id}:*"},
-                    },
-                }
-            ],
-        }
+            "StringEquals": {"aws:SourceAccount": account_id},
+            "ArnLike": {"aws:SourceArn": f"arn:{partition}:ecs:{region}:{account_id}:*"},
+        },
     )
 
 
@@ -188,37 +180,22 @@ def execution_policy(
     log_group_arn: str,
     kms_key_arn: str,
     database_secret_arn: str | None,
-) -> dict[str, Any]:
+) -> str:
     """What the ECS agent needs to start this task: its log group, its secrets, its image."""
     secret_arns = [*args.service.secrets.values(), *([database_secret_arn] if database_secret_arn else [])]
     secrets_manager = sorted({arn for arn in secret_arns if ":secretsmanager:" in arn})
     parameters = sorted({arn for arn in secret_arns if ":ssm:" in arn})
     statements: list[dict[str, Any]] = [
-        {
-            "Sid": "WriteThisServicesLogs",
-            "Effect": "Allow",
-            "Action": ["logs:CreateLogStream", "logs:PutLogEvents"],
-            "Resource": [f"{log_group_arn}:log-stream:*"],
-        }
+        allow(
+            "WriteThisServicesLogs",
+            ["logs:CreateLogStream", "logs:PutLogEvents"],
+            [f"{log_group_arn}:log-stream:*"],
+        )
     ]
     if secrets_manager:
-        statements.append(
-            {
-                "Sid": "ReadTheTasksSecrets",
-                "Effect": "Allow",
-                "Action": ["secretsmanager:GetSecretValue"],
-                "Resource": secrets_manager,
-            }
-        )
+        statements.append(allow("ReadTheTasksSecrets", ["secretsmanager:GetSecretValue"], secrets_manager))
     if parameters:
-        statements.append(
-            {
-                "Sid": "ReadTheTasksParameters",
-                "Effect": "Allow",
-                "Action": ["ssm:GetParameters"],
-                "Resource": parameters,
-            }
-        )
+        statements.append(allow("ReadTheTasksParameters", ["ssm:GetParameters"], parameters))
     via_services = [
         f"{service}.{args.region}.amazonaws.com"
         for service, arns in (("secretsmanager", secrets_manager), ("ssm", parameters))
@@ -227,31 +204,18 @@ def execution_policy(
     if via_services:
         statements.append(
             {
-                "Sid": "DecryptSecretsWithTheClientKeyThroughTheirService",
-                "Effect": "Allow",
-                "Action": ["kms:Decrypt"],
-                "Resource": [kms_key_arn],
+                **allow("DecryptSecretsWithTheClientKeyThroughTheirService", ["kms:Decrypt"], [kms_key_arn]),
                 "Condition": {"StringEquals": {"kms:ViaService": via_services}},
             }
         )
     repository = ecr_repository_arn(args.service.image, args.partition)
     if repository is not None:
         statements += [
-            {
-                # GetAuthorizationToken has no resource-level permissions: AWS requires Resource "*".
-                "Sid": "AuthenticateToEcr",
-                "Effect": "Allow",
-                "Action": ["ecr:GetAuthorizationToken"],
-                "Resource": "*",
-            },
-            {
-                "Sid": "PullTheServicesImage",
-                "Effect": "Allow",
-                "Action": list(ECR_PULL_ACTIONS),
-                "Resource": [repository],
-            },
+            # GetAuthorizationToken has no resource-level permissions: AWS requires Resource "*".
+            allow("AuthenticateToEcr", ["ecr:GetAuthorizationToken"], "*"),
+            allow("PullTheServicesImage", ECR_PULL_ACTIONS, [repository]),
         ]
-    return {"Version": "2012-10-17", "Statement": statements}
+    return policy_document(*statements)
 
 
 class SelfHealingService(pulumi.ComponentResource):
@@ -307,7 +271,7 @@ class SelfHealingService(pulumi.ComponentResource):
                 app_logs.arn,
                 args.log_policy.kms_key_arn,
                 database.secret_arn if database is not None else None,
-            ).apply(lambda values: json.dumps(execution_policy(args, values[0], values[1], values[2]))),
+            ).apply(lambda values: execution_policy(args, values[0], values[1], values[2])),
             opts=child,
         )
         task_role = aws.iam.Role(
