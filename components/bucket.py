@@ -21,7 +21,7 @@ import pulumi_aws as aws
 from policies.toms_pack import standards
 
 # Days a version is kept after it stops being current; its current life already lasted `expiry_days`.
-NONCURRENT_VERSION_DAYS = 1
+NONCURRENT_VERSION_DAYS = standards.NONCURRENT_VERSION_DAYS
 # Parts of an upload that never completed are useless and invisible in listings; drop them after a week.
 INCOMPLETE_UPLOAD_DAYS = 7
 

@@ -4,6 +4,10 @@ The policy pack proves what a preview will deploy; this proves what is running. 
 measure in `policies/toms_pack/catalogue.py`, and every finding carries the ids of the measures it serves.
 The client's resources are found by the tags the provider puts on every resource of the baseline
 (`client=<client>`, `managed-by=pulumi`), so a restore drill's temporary instance is never audited.
+Live values are compared with what the client's stack file says (retention days, lock mode, replicas, TLS
+policy, Multi-AZ), read and validated by the program's own code; without a stack file, with the pack's
+default bounds. Each such finding's `observed` holds `{"expected": .., "actual": ..}` (or `"allowed"`
+when only bounds are known) under the value's name.
 A call that AWS refuses (AccessDenied, throttled past the retries, ...) becomes an ERROR finding for the
 checks that needed it, and the audit goes on.
 """
@@ -23,9 +27,11 @@ from botocore.exceptions import BotoCoreError, ClientError
 from rich.console import Console
 from rich.table import Table
 
+from components.config import ClientConfig, StackConfigError, parse_client_config, stack_file
 from policies.toms_pack import catalogue, standards
 from toms import __version__
 from toms.aws import AwsContext, AwsSetupError, error_code, error_message, tags_to_dict
+from toms.mock_run import ProgramError, read_stack_file
 
 COMMAND = "audit"
 HELP = "Check a client's running resources against the measures and report PASS / FAIL / ERROR."
@@ -59,9 +65,17 @@ ALL_CHECKS = (
 # Automated backups run daily; two hours on top of the day absorb a backup window that moved or ran long.
 SNAPSHOT_MAX_AGE = timedelta(hours=26)
 
-# Load balancer attributes the baseline turns on; header dropping exists only on application load balancers.
-LB_REQUIRED_ATTRIBUTES = ("deletion_protection.enabled", "access_logs.s3.enabled")
-ALB_REQUIRED_ATTRIBUTES = ("routing.http.drop_invalid_header_fields.enabled",)
+# Load balancer attributes the edge component sets, with their values; header dropping and desync
+# mitigation exist only on application load balancers.
+LB_REQUIRED_ATTRIBUTES = {"deletion_protection.enabled": "true", "access_logs.s3.enabled": "true"}
+ALB_REQUIRED_ATTRIBUTES = {
+    "routing.http.drop_invalid_header_fields.enabled": "true",
+    "routing.http.desync_mitigation_mode": standards.LB_DESYNC_MITIGATION_MODE,
+}
+
+# What the audit compares with when the client has no stack file.
+PACK_DEFAULT_BOUNDS = "pack default bounds"
+REPOSITORY = Path(__file__).resolve().parents[1]
 
 # S3 answers these errors when a bucket lacks the configuration: the check fails, it is not an error.
 S3_NOT_CONFIGURED = frozenset(
@@ -112,6 +126,8 @@ class Audit:
 
     aws: AwsContext
     client: str
+    # The client's stack configuration; None compares with the pack's default bounds instead.
+    expected: ClientConfig | None = None
     now: Callable[[], datetime] = field(default=lambda: datetime.now(UTC))
     findings: list[Finding] = field(default_factory=list)
 
@@ -197,8 +213,8 @@ class Audit:
             arn = instance["DBInstanceArn"]
             self._check("rds-encryption", arn, self._rds_encryption, instance)
             self._check("rds-force-ssl", arn, self._rds_force_ssl, instance)
-            self._check("rds-multi-az", arn, _rds_multi_az, instance)
-            self._check("rds-backup-retention", arn, _rds_backup_retention, instance)
+            self._check("rds-multi-az", arn, _rds_multi_az, instance, self.expected)
+            self._check("rds-backup-retention", arn, _rds_backup_retention, instance, self.expected)
             self._check("rds-deletion-protection", arn, _rds_deletion_protection, instance)
             self._check("rds-recent-snapshot", arn, self._rds_recent_snapshot, instance)
 
@@ -312,22 +328,28 @@ class Audit:
                 )
             )
         for listener in listeners:
-            self._check("lb-listeners", listener["ListenerArn"], _listener_verdict, listener)
+            self._check("lb-listeners", listener["ListenerArn"], _listener_verdict, listener, self.expected)
 
     def _lb_attributes(self, load_balancer: dict[str, Any]) -> Verdict:
         response = self.aws.client("elbv2").describe_load_balancer_attributes(
             LoadBalancerArn=load_balancer["LoadBalancerArn"]
         )
         attributes = {attribute["Key"]: attribute.get("Value") for attribute in response["Attributes"]}
-        required = LB_REQUIRED_ATTRIBUTES + (
-            ALB_REQUIRED_ATTRIBUTES if load_balancer.get("Type") == "application" else ()
-        )
+        required = dict(LB_REQUIRED_ATTRIBUTES)
+        if load_balancer.get("Type") == "application":
+            required.update(ALB_REQUIRED_ATTRIBUTES)
         observed: dict[str, Any] = {key: attributes.get(key) for key in required}
         observed["access_logs.s3.bucket"] = attributes.get("access_logs.s3.bucket")
-        off = [key for key in required if attributes.get(key) != "true"]
-        if off:
-            return False, observed, "not enabled: " + ", ".join(off)
-        return True, observed, "header dropping, deletion protection and access logs are on"
+        wrong = [
+            f"{key} (expected {value})" for key, value in required.items() if attributes.get(key) != value
+        ]
+        if wrong:
+            return False, observed, "not as the baseline sets it: " + ", ".join(wrong)
+        return (
+            True,
+            observed,
+            "header dropping, desync mitigation, deletion protection and access logs are on",
+        )
 
     # ECS
 
@@ -354,7 +376,7 @@ class Audit:
             ECS_CHECKS, "ECS service", self._scope("ecs", "service/*"), client_services
         ):
             arn = service["serviceArn"]
-            self._check("ecs-replicas", arn, _ecs_replicas, service)
+            self._check("ecs-replicas", arn, _ecs_replicas, service, self.expected)
             self._check("ecs-circuit-breaker", arn, _ecs_circuit_breaker, service)
             self._check("ecs-deployment-healthy", arn, _ecs_deployment_healthy, service)
 
@@ -375,7 +397,7 @@ class Audit:
                     Finding(check, "ERROR", arn, {}, error_message(error)) for check in LOG_GROUP_CHECKS
                 )
                 continue
-            self._check("log-group-retention", arn, _log_group_retention, group)
+            self._check("log-group-retention", arn, _log_group_retention, group, self.expected)
             self._check("log-group-kms", arn, _log_group_kms, group)
             self._check("log-group-subscription", arn, self._log_group_subscription, name)
 
@@ -403,27 +425,13 @@ class Audit:
             return self._tagged_arns("s3", **classification)
 
         scope = "arn:aws:s3:::*"
+        s3 = self.aws.client("s3")
         for arn in self._discover(ARCHIVE_CHECKS, "log archive bucket", scope, archive_buckets):
             bucket = arn.rsplit(":", 1)[1]
-            self._check(
-                "archive-object-lock",
-                arn,
-                self._s3_verdict,
-                bucket,
-                _object_lock_verdict,
-            )
-            self._check("archive-encryption", arn, self._s3_verdict, bucket, _encryption_verdict)
-            self._check(
-                "archive-public-access-block",
-                arn,
-                self._s3_verdict,
-                bucket,
-                _public_access_verdict,
-            )
-            self._check("archive-lifecycle", arn, self._s3_verdict, bucket, _lifecycle_verdict)
-
-    def _s3_verdict(self, bucket: str, judge: Callable[[Any, str], Verdict]) -> Verdict:
-        return judge(self.aws.client("s3"), bucket)
+            self._check("archive-object-lock", arn, _object_lock_verdict, s3, bucket, self.expected)
+            self._check("archive-encryption", arn, _encryption_verdict, s3, bucket)
+            self._check("archive-public-access-block", arn, _public_access_verdict, s3, bucket)
+            self._check("archive-lifecycle", arn, _lifecycle_verdict, s3, bucket, self.expected)
 
     # CloudTrail
 
@@ -474,15 +482,33 @@ class Audit:
 # Verdicts on values already fetched
 
 
-def _rds_multi_az(instance: dict[str, Any]) -> Verdict:
-    multi_az = bool(instance.get("MultiAZ"))
-    return multi_az, {"multi_az": multi_az}, "standby in a second zone" if multi_az else "single-AZ instance"
+def _rds_multi_az(instance: dict[str, Any], config: ClientConfig | None) -> Verdict:
+    # Without a stack file, the program's default (a standby in a second zone) is what is expected.
+    expected = config.database.multi_az if config is not None else True
+    actual = bool(instance.get("MultiAZ"))
+    observed = {"multi_az": {"expected": expected, "actual": actual}}
+    where = "standby in a second zone" if actual else "single-AZ instance"
+    if actual == expected:
+        return True, observed, where
+    return False, observed, f"{where}; expected {'Multi-AZ' if expected else 'single-AZ'} (database.multiAz)"
 
 
-def _rds_backup_retention(instance: dict[str, Any]) -> Verdict:
+def _rds_backup_retention(instance: dict[str, Any], config: ClientConfig | None) -> Verdict:
     days = int(instance.get("BackupRetentionPeriod", 0))
+    if config is not None:
+        expected = config.retention.backup_days
+        observed: dict[str, Any] = {"backup_retention_days": {"expected": expected, "actual": days}}
+        if days == expected:
+            return True, observed, f"automated backups kept {days} days, as retention.backupDays says"
+        if days == 0:
+            return (
+                False,
+                observed,
+                f"automated backups are off; expected {expected} days (retention.backupDays)",
+            )
+        return False, observed, f"backups kept {days} days; expected {expected} (retention.backupDays)"
     allowed = (standards.BACKUP_RETENTION_DEFAULT_MIN_DAYS, standards.BACKUP_RETENTION_MAX_DAYS)
-    observed = {"backup_retention_days": days, "allowed_days": list(allowed)}
+    observed = {"backup_retention_days": {"allowed": list(allowed), "actual": days}}
     if allowed[0] <= days <= allowed[1]:
         return True, observed, f"automated backups kept {days} days"
     if days == 0:
@@ -495,15 +521,26 @@ def _rds_deletion_protection(instance: dict[str, Any]) -> Verdict:
     return on, {"deletion_protection": on}, "deletion protection on" if on else "deletion protection off"
 
 
-def _listener_verdict(listener: dict[str, Any]) -> Verdict:
+def _listener_verdict(listener: dict[str, Any], config: ClientConfig | None) -> Verdict:
     protocol = listener.get("Protocol")
     observed: dict[str, Any] = {"protocol": protocol, "port": listener.get("Port")}
     if protocol in ("HTTPS", "TLS"):
         policy = listener.get("SslPolicy")
-        observed["ssl_policy"] = policy
-        if standards.is_allowed_tls_policy(policy):
-            return True, observed, f"{protocol} with TLS 1.2/1.3 policy {policy}"
-        return False, observed, f"{protocol} with policy {policy}, which accepts TLS older than 1.2"
+        expected = config.load_balancer.tls_policy if config is not None else None
+        observed["ssl_policy"] = (
+            {"expected": expected, "actual": policy}
+            if expected is not None
+            else {"allowed": standards.TLS_POLICY_PATTERN.pattern, "actual": policy}
+        )
+        if not standards.is_allowed_tls_policy(policy):
+            return False, observed, f"{protocol} with policy {policy}, which accepts TLS older than 1.2"
+        if expected is not None and policy != expected:
+            return (
+                False,
+                observed,
+                f"{protocol} with policy {policy}; expected {expected} (loadBalancer.tlsPolicy)",
+            )
+        return True, observed, f"{protocol} with TLS 1.2/1.3 policy {policy}"
     actions = listener.get("DefaultActions", [])
     observed["default_actions"] = [action.get("Type") for action in actions]
     redirects_to_https = bool(actions) and all(
@@ -515,15 +552,20 @@ def _listener_verdict(listener: dict[str, Any]) -> Verdict:
     return False, observed, f"{protocol} listener on port {listener.get('Port')} serves traffic unencrypted"
 
 
-def _ecs_replicas(service: dict[str, Any]) -> Verdict:
+def _ecs_replicas(service: dict[str, Any], config: ClientConfig | None) -> Verdict:
+    # Autoscaling may run more than `replicas` copies, never fewer: the desired count is a floor.
+    replicas = config.service.replicas if config is not None else standards.MIN_REPLICAS
     desired = int(service.get("desiredCount", 0))
     running = int(service.get("runningCount", 0))
-    observed = {"desired_count": desired, "running_count": running, "min_replicas": standards.MIN_REPLICAS}
-    if desired < standards.MIN_REPLICAS:
-        return False, observed, f"desired count {desired} is below {standards.MIN_REPLICAS} replicas"
+    observed = {
+        "desired_count": {"expected_at_least": replicas, "actual": desired},
+        "running_count": {"expected": desired, "actual": running},
+    }
+    if desired < replicas:
+        return False, observed, f"desired count {desired} is below {replicas} replicas (service.replicas)"
     if running != desired:
         return False, observed, f"{running} of {desired} tasks running"
-    return True, observed, f"{running} of {desired} tasks running"
+    return True, observed, f"{running} of {desired} tasks running, at least {replicas} replicas"
 
 
 def _ecs_circuit_breaker(service: dict[str, Any]) -> Verdict:
@@ -552,10 +594,17 @@ def _ecs_deployment_healthy(service: dict[str, Any]) -> Verdict:
     return True, observed, "no failed deployment"
 
 
-def _log_group_retention(group: dict[str, Any]) -> Verdict:
+def _log_group_retention(group: dict[str, Any], config: ClientConfig | None) -> Verdict:
     days = group.get("retentionInDays")
+    if config is not None:
+        expected = config.retention.log_days
+        observed: dict[str, Any] = {"retention_in_days": {"expected": expected, "actual": days}}
+        if days == expected:
+            return True, observed, f"events kept {days} days, as retention.logDays says"
+        kept = "events never expire" if days is None else f"events kept {days} days"
+        return False, observed, f"{kept}; expected {expected} (retention.logDays)"
     allowed = (standards.LOG_RETENTION_DEFAULT_MIN_DAYS, standards.LOG_RETENTION_DEFAULT_MAX_DAYS)
-    observed = {"retention_in_days": days, "allowed_days": list(allowed)}
+    observed = {"retention_in_days": {"allowed": list(allowed), "actual": days}}
     if days is None:
         return False, observed, "events never expire"
     if days in standards.CLOUDWATCH_RETENTION_DAYS and allowed[0] <= days <= allowed[1]:
@@ -568,7 +617,7 @@ def _log_group_kms(group: dict[str, Any]) -> Verdict:
     return bool(key), {"kms_key_id": key}, "encrypted with the client's key" if key else "no KMS key"
 
 
-def _object_lock_verdict(s3: Any, bucket: str) -> Verdict:
+def _object_lock_verdict(s3: Any, bucket: str, config: ClientConfig | None) -> Verdict:
     try:
         configuration = s3.get_object_lock_configuration(Bucket=bucket)["ObjectLockConfiguration"]
     except ClientError as error:
@@ -576,15 +625,36 @@ def _object_lock_verdict(s3: Any, bucket: str) -> Verdict:
             raise
         return False, {"object_lock": "Disabled"}, "Object Lock is not enabled"
     retention = configuration.get("Rule", {}).get("DefaultRetention", {})
-    observed = {
+    mode, days = retention.get("Mode"), retention.get("Days")
+    observed: dict[str, Any] = {
         "object_lock": configuration.get("ObjectLockEnabled"),
-        "mode": retention.get("Mode"),
-        "days": retention.get("Days"),
         "years": retention.get("Years"),
     }
-    if observed["object_lock"] == "Enabled" and retention.get("Mode") in standards.OBJECT_LOCK_MODES:
-        return True, observed, f"objects locked in {retention['Mode']} mode by default"
-    return False, observed, "Object Lock has no default retention"
+    if configuration.get("ObjectLockEnabled") != "Enabled" or mode not in standards.OBJECT_LOCK_MODES:
+        observed |= {"mode": {"actual": mode}, "days": {"actual": days}}
+        return False, observed, "Object Lock has no default retention"
+    if config is None:
+        allowed = (standards.ARCHIVE_RETENTION_DEFAULT_MIN_DAYS, standards.ARCHIVE_RETENTION_DEFAULT_MAX_DAYS)
+        observed |= {
+            "mode": {"allowed": list(standards.OBJECT_LOCK_MODES), "actual": mode},
+            "days": {"allowed": list(allowed), "actual": days},
+        }
+        if days is not None and allowed[0] <= days <= allowed[1]:
+            return True, observed, f"objects locked in {mode} mode for {days} days by default"
+        return False, observed, f"default retention is not {allowed[0]}-{allowed[1]} days"
+    expected_mode, expected_days = config.archive.lock_mode, config.retention.archive_retention_days
+    observed |= {
+        "mode": {"expected": expected_mode, "actual": mode},
+        "days": {"expected": expected_days, "actual": days},
+    }
+    wrong = []
+    if mode != expected_mode:
+        wrong.append(f"mode {mode}, expected {expected_mode} (archive.lockMode)")
+    if days != expected_days:
+        wrong.append(f"{days} days, expected {expected_days} (retention.archiveDays)")
+    if wrong:
+        return False, observed, "default retention: " + "; ".join(wrong)
+    return True, observed, f"objects locked in {mode} mode for {days} days by default, as the stack file says"
 
 
 def _encryption_verdict(s3: Any, bucket: str) -> Verdict:
@@ -616,26 +686,67 @@ def _public_access_verdict(s3: Any, bucket: str) -> Verdict:
     return True, observed, "all four public access blocks on"
 
 
-def _lifecycle_verdict(s3: Any, bucket: str) -> Verdict:
+def _lifecycle_verdict(s3: Any, bucket: str, config: ClientConfig | None) -> Verdict:
     try:
         rules = s3.get_bucket_lifecycle_configuration(Bucket=bucket)["Rules"]
     except ClientError as error:
         if error_code(error) not in S3_NOT_CONFIGURED:
             raise
-        return False, {"expiring_rules": []}, "no lifecycle configuration: objects are kept forever"
-    expiring = [
-        {"id": rule.get("ID"), "expiration_days": rule["Expiration"].get("Days")}
+        return False, {"rules": []}, "no lifecycle configuration: objects are kept forever"
+    summaries = [
+        {
+            "id": rule.get("ID"),
+            "whole_bucket": _applies_to_every_object(rule),
+            "expiration_days": rule.get("Expiration", {}).get("Days"),
+            "noncurrent_days": rule.get("NoncurrentVersionExpiration", {}).get("NoncurrentDays"),
+        }
         for rule in rules
-        if rule.get("Status") == "Enabled" and rule.get("Expiration")
+        if rule.get("Status") == "Enabled"
     ]
-    allowed = (standards.ARCHIVE_RETENTION_DEFAULT_MIN_DAYS, standards.ARCHIVE_RETENTION_DEFAULT_MAX_DAYS)
-    observed = {"expiring_rules": expiring, "allowed_days": list(allowed)}
-    if not expiring:
-        return False, observed, "no enabled lifecycle rule expires objects"
-    in_bounds = [rule for rule in expiring if allowed[0] <= (rule["expiration_days"] or 0) <= allowed[1]]
-    if in_bounds:
-        return True, observed, f"objects expire after {in_bounds[0]['expiration_days']} days"
-    return False, observed, f"objects do not expire within {allowed[0]}-{allowed[1]} days"
+    # The baseline's shape: one rule over the whole bucket expires the current version after the
+    # retention and removes it, now noncurrent, a day later.
+    expiring = next((rule for rule in summaries if rule["whole_bucket"] and rule["expiration_days"]), None)
+    actual_days = expiring["expiration_days"] if expiring else None
+    actual_noncurrent = expiring["noncurrent_days"] if expiring else None
+    noncurrent = {"expected": standards.NONCURRENT_VERSION_DAYS, "actual": actual_noncurrent}
+    if config is not None:
+        expected_days = config.retention.archive_retention_days
+        expiration: dict[str, Any] = {"expected": expected_days, "actual": actual_days}
+        days_ok = actual_days == expected_days
+        days_wanted = f"{expected_days} days (retention.archiveDays)"
+    else:
+        allowed = (standards.ARCHIVE_RETENTION_DEFAULT_MIN_DAYS, standards.ARCHIVE_RETENTION_DEFAULT_MAX_DAYS)
+        expiration = {"allowed": list(allowed), "actual": actual_days}
+        days_ok = actual_days is not None and allowed[0] <= actual_days <= allowed[1]
+        days_wanted = f"{allowed[0]}-{allowed[1]} days"
+    observed = {"rules": summaries, "expiration_days": expiration, "noncurrent_days": noncurrent}
+    if expiring is None:
+        return False, observed, "no enabled lifecycle rule expires every object"
+    wrong = []
+    if not days_ok:
+        wrong.append(f"objects expire after {actual_days} days, expected {days_wanted}")
+    if actual_noncurrent != standards.NONCURRENT_VERSION_DAYS:
+        wrong.append(
+            f"noncurrent versions removed after {actual_noncurrent} days, "
+            f"expected {standards.NONCURRENT_VERSION_DAYS}"
+        )
+    if wrong:
+        return False, observed, "; ".join(wrong)
+    return (
+        True,
+        observed,
+        (
+            f"objects expire after {actual_days} days, noncurrent versions "
+            f"{standards.NONCURRENT_VERSION_DAYS} day later"
+        ),
+    )
+
+
+def _applies_to_every_object(rule: dict[str, Any]) -> bool:
+    """True for a rule without prefix, tag or size filter (S3 answers `Filter: {}` or an empty prefix)."""
+    if rule.get("Prefix"):
+        return False
+    return all(not value for value in rule.get("Filter", {}).values())
 
 
 def _trail_logging(cloudtrail: Any, arn: str) -> Verdict:
@@ -680,13 +791,20 @@ def summary(findings: Iterable[Finding]) -> dict[str, int]:
 
 
 def report_json(
-    findings: list[Finding], *, client: str, region: str, started_at: datetime, finished_at: datetime
+    findings: list[Finding],
+    *,
+    client: str,
+    region: str,
+    started_at: datetime,
+    finished_at: datetime,
+    expected_from: str = PACK_DEFAULT_BOUNDS,
 ) -> dict[str, Any]:
     return {
         "tool": "toms audit",
         "toms_version": __version__,
         "client": client,
         "region": region,
+        "expected_from": expected_from,
         "started_at": _iso(started_at),
         "finished_at": _iso(finished_at),
         "summary": summary(findings),
@@ -700,6 +818,7 @@ def report_markdown(report: dict[str, Any]) -> str:
         f"# toms audit: {report['client']} in {report['region']}",
         "",
         f"toms {report['toms_version']}, from {report['started_at']} to {report['finished_at']}.",
+        f"Expected values from {report['expected_from']}.",
         "",
         f"**{counts['PASS']} PASS, {counts['FAIL']} FAIL, {counts['ERROR']} ERROR**",
         "",
@@ -738,6 +857,14 @@ def print_table(console: Console, report: dict[str, Any]) -> None:
         table.add_row(
             f"[{STATUS_STYLES[status]}]{status}[/]", finding["check"], finding["resource"], finding["message"]
         )
+    if report["expected_from"] == PACK_DEFAULT_BOUNDS:
+        console.print(
+            f"No stack file for {report['client']}: retention, replicas and TLS policy are checked against "
+            f"the {PACK_DEFAULT_BOUNDS}.",
+            highlight=False,
+        )
+    else:
+        console.print(f"Expected values from {report['expected_from']}.", highlight=False)
     console.print(table)
     counts = report["summary"]
     console.print(
@@ -752,11 +879,53 @@ def _iso(moment: datetime) -> str:
 # The command
 
 
+@dataclass(frozen=True)
+class Expectations:
+    """Where the expected values come from (a stack file, or the pack's bounds), and the values."""
+
+    source: str
+    config: ClientConfig | None
+
+
+class StackFileError(Exception):
+    """A stack file the audit cannot compare with: exit 2 with the file, the key and what was expected."""
+
+
+def load_expectations(client: str, given: Path | None) -> Expectations:
+    """The client's stack file, validated by the program's own code: `given`, else the repository's
+    `stacks/Pulumi.<client>.yaml` when it exists, else the pack's default bounds."""
+    if given is None:
+        shown = stack_file(client)
+        path = REPOSITORY / shown
+        if not path.is_file():
+            return Expectations(PACK_DEFAULT_BOUNDS, None)
+    else:
+        path, shown = given, str(given)
+    try:
+        config = parse_client_config(read_stack_file(path), shown)
+    except (ProgramError, StackConfigError) as error:
+        raise StackFileError(str(error)) from None
+    if config.client != client:
+        raise StackFileError(
+            f"{shown}: toms:client: the stack file is for {config.client!r}; expected {client!r} (--client)"
+        )
+    return Expectations(shown, config)
+
+
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
-        "--region", help="AWS region of the client's stack (default: AWS_REGION or the profile's)"
+        "--region",
+        help="AWS region of the client's stack (default: the stack file's aws:region, else AWS_REGION "
+        "or the profile's)",
     )
     parser.add_argument("--client", required=True, help="client name, the value of the `client` tag")
+    parser.add_argument(
+        "--stack-file",
+        type=Path,
+        metavar="FILE",
+        help="the client's Pulumi stack file to compare with (default: stacks/Pulumi.<client>.yaml of this "
+        f"repository when it exists, else the {PACK_DEFAULT_BOUNDS})",
+    )
     parser.add_argument("--json", type=Path, metavar="FILE", help="write the findings as JSON evidence")
     parser.add_argument(
         "--markdown", type=Path, metavar="FILE", help="write the findings as a Markdown table"
@@ -768,15 +937,35 @@ def run(args: argparse.Namespace) -> int:
     if not args.client.strip():
         print("toms audit: error: --client must not be empty", file=sys.stderr)
         return 2
+    try:
+        expectations = load_expectations(args.client, args.stack_file)
+    except StackFileError as error:
+        print(f"toms audit: error: {error}", file=sys.stderr)
+        return 2
+    region = args.region
+    if expectations.config is not None:
+        if region is not None and region != expectations.config.region:
+            print(
+                f"toms audit: error: --region {region}: {expectations.source} deploys "
+                f"{args.client} to {expectations.config.region}; expected that region or no --region",
+                file=sys.stderr,
+            )
+            return 2
+        region = expectations.config.region
     started_at = datetime.now(UTC)
     try:
-        aws = AwsContext(args.region)
+        aws = AwsContext(region)
     except AwsSetupError as error:
         print(f"toms audit: error: {error}", file=sys.stderr)
         return 2
-    findings = Audit(aws, args.client).run()
+    findings = Audit(aws, args.client, expectations.config).run()
     report = report_json(
-        findings, client=args.client, region=aws.region, started_at=started_at, finished_at=datetime.now(UTC)
+        findings,
+        client=args.client,
+        region=aws.region,
+        expected_from=expectations.source,
+        started_at=started_at,
+        finished_at=datetime.now(UTC),
     )
     print_table(console, report)
     try:

@@ -49,6 +49,8 @@ class AuditEvidence(_Evidence):
     toms_version: str
     client: str
     region: str
+    # The stack file the live values were compared with, or "pack default bounds"; older audits lack it.
+    expected_from: str | None = None
     started_at: datetime
     finished_at: datetime
     summary: AuditSummary

@@ -85,6 +85,9 @@ LOG_RETENTION_DEFAULT_MIN_DAYS = 30
 LOG_RETENTION_DEFAULT_MAX_DAYS = 400
 ARCHIVE_RETENTION_DEFAULT_MIN_DAYS = 30
 ARCHIVE_RETENTION_DEFAULT_MAX_DAYS = 3653
+# Days a bucket keeps an object version after it stops being current (after its retention expired it),
+# so nothing outlives its retention by more than a day; the buckets are built so and the audit checks it.
+NONCURRENT_VERSION_DAYS = 1
 
 # Load-balancer settings the edge component applies and the pack and audit may check: strictest HTTP desync
 # mitigation, and HSTS for a year on every HTTPS response (no `preload`: that is the client's domain-wide

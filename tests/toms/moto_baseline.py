@@ -1,4 +1,9 @@
-"""A client's baseline built in moto with boto3, compliant or not, for the audit and restore-drill tests.
+"""A client's baseline built in moto with boto3, as the program builds it, for the audit and drill tests.
+
+Names, tags and settings follow the components (`components/*.py`), and the values come from the client's
+stack file through the program's own config code, so what the audit expects is what `pulumi up` makes.
+`Deployed` overrides the stack file's values (a drifted account); `compliant=False` breaks every measure
+the audit checks. `build_database` makes only what a restore drill needs.
 
 Where moto departs from AWS, the builder works around it here, narrowly, and says so:
 - `create_service` ignores `deploymentConfiguration`; `update_service` stores it, so the builder sets the
@@ -6,20 +11,50 @@ Where moto departs from AWS, the builder works around it here, narrowly, and say
 - ECS running counts come from the environment variable MOTO_ECS_SERVICE_RUNNING when the service is
   created; the builder sets it around `create_service`.
 - moto never fails a deployment; `fail_deployments` marks the service's deployment FAILED in moto's backend.
+- moto cannot import a certificate under the stack file's ARN (another account); the listener uses one
+  requested from moto's ACM.
 """
 
 from __future__ import annotations
 
+import functools
 import os
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import boto3
+import botocore.loaders
+import botocore.session
+import pytest
 
+from components.bucket import INCOMPLETE_UPLOAD_DAYS
+from components.config import ClientConfig, parse_client_config, stack_file
+from components.database import (
+    DATABASE_NAME,
+    LOG_EXPORTS,
+    MASTER_USERNAME,
+    PERFORMANCE_INSIGHTS_RETENTION_DAYS,
+    POSTGRES_PORT,
+    instance_identifier,
+    rds_log_group_name,
+)
+from components.log_archive import (
+    CLOUDTRAIL_PREFIX,
+    access_logs_bucket_name,
+    archive_bucket_name,
+    audit_trail_name,
+)
+from components.log_group import EXPORT_EVERYTHING, client_log_group_name
+from components.service import CONTAINER_INSIGHTS, CONTAINER_NAME, DEPLOYMENT_MAXIMUM_PERCENT
 from policies.toms_pack import standards
+from toms import __version__
+from toms.mock_run import read_stack_file
 
+REPOSITORY = Path(__file__).resolve().parents[2]
+# acme's region (stacks/Pulumi.acme.yaml): the tests' default region.
 REGION = "eu-west-1"
 ACCOUNT = "123456789012"
 FAKE_CREDENTIALS = {
@@ -29,16 +64,69 @@ FAKE_CREDENTIALS = {
     "AWS_SESSION_TOKEN": "testing",
     "AWS_DEFAULT_REGION": REGION,
     "AWS_REGION": REGION,
+    # moto loads thousands of default AMIs into every EC2 backend; nothing here uses them.
+    "MOTO_EC2_LOAD_DEFAULT_AMIS": "false",
 }
 # Variables that would point a test at a real account or a different endpoint.
 ENVIRONMENT_TO_CLEAR = ("AWS_PROFILE", "AWS_DEFAULT_PROFILE", "AWS_ENDPOINT_URL", "AWS_CONFIG_FILE")
 
 
+@contextmanager
+def fake_aws_environment() -> Iterator[None]:
+    """Fake credentials, nothing pointing at a real account, and one botocore data loader for every
+    session: the tools open a new session per run, and re-reading each service's model from JSON is most
+    of the time an in-process test takes (a speed-up only: the loader's models are read-only)."""
+    with pytest.MonkeyPatch.context() as patch:
+        for name in ENVIRONMENT_TO_CLEAR:
+            patch.delenv(name, raising=False)
+        for name, value in FAKE_CREDENTIALS.items():
+            patch.setenv(name, value)
+        patch.setattr(botocore.session, "create_loader", _shared_loader)
+        yield
+
+
+@functools.cache
+def _shared_loader(search_path: str | None) -> botocore.loaders.Loader:
+    return botocore.loaders.create_loader(search_path)
+
+
+@functools.cache
+def stack_config(client: str) -> ClientConfig:
+    """An example client's configuration, read and validated as the program and the audit do."""
+    return parse_client_config(read_stack_file(REPOSITORY / stack_file(client)), stack_file(client))
+
+
+@dataclass(frozen=True)
+class Deployed:
+    """The values an account was deployed with: the stack file's, unless a test makes them drift."""
+
+    log_days: int
+    backup_days: int
+    archive_days: int
+    lock_mode: str
+    replicas: int
+    tls_policy: str
+    multi_az: bool
+
+    @classmethod
+    def from_config(cls, config: ClientConfig) -> Deployed:
+        return cls(
+            log_days=config.retention.log_days,
+            backup_days=config.retention.backup_days,
+            archive_days=config.retention.archive_retention_days,
+            lock_mode=config.archive.lock_mode,
+            replicas=config.service.replicas,
+            tls_policy=config.load_balancer.tls_policy,
+            multi_az=config.database.multi_az,
+        )
+
+
 def client_tags(client: str) -> dict[str, str]:
+    """The provider's default tags (`client_provider` in __main__.py)."""
     return {
         standards.TAG_CLIENT: client,
         standards.TAG_MANAGED_BY: standards.MANAGED_BY,
-        standards.TAG_TOMS_VERSION: "0.1.0",
+        standards.TAG_TOMS_VERSION: __version__,
     }
 
 
@@ -47,24 +135,34 @@ def _tag_list(tags: dict[str, str], key: str = "Key", value: str = "Value") -> l
 
 
 @dataclass
-class Baseline:
-    """The ARNs and names of what was built, for the tests' assertions."""
+class DatabaseBaseline:
+    """What a restore drill needs: the client's key, network and database."""
 
     client: str
+    region: str
     key_arn: str
+    vpc: str
+    subnets: list[str]
     db_instance: str
     db_arn: str
     parameter_group: str
     subnet_group: str
     security_group: str
-    load_balancer_arn: str
-    https_listener_arn: str
-    http_listener_arn: str
-    cluster: str
-    service_arn: str
-    log_group_arn: str
-    bucket: str
-    trail_arn: str
+
+
+@dataclass
+class Baseline(DatabaseBaseline):
+    """The whole baseline; ARNs and names for the tests' assertions."""
+
+    load_balancer_arn: str = ""
+    https_listener_arn: str = ""
+    http_listener_arn: str = ""
+    cluster: str = ""
+    service_arn: str = ""
+    log_group_arns: list[str] = field(default_factory=list)
+    bucket: str = ""
+    access_logs_bucket: str = ""
+    trail_arn: str = ""
 
 
 @contextmanager
@@ -80,127 +178,203 @@ def _running_tasks(count: int) -> Iterator[None]:
             os.environ["MOTO_ECS_SERVICE_RUNNING"] = previous
 
 
-def build_baseline(client: str, *, compliant: bool, session: boto3.Session | None = None) -> Baseline:
-    """Creates one client's baseline; `compliant=False` breaks every measure the audit checks."""
-    session = session or boto3.Session(region_name=REGION)
+def build_database(
+    config: ClientConfig, *, compliant: bool = True, deployed: Deployed | None = None
+) -> DatabaseBaseline:
+    """The client's key, VPC and PostgreSQL instance (`components/keys.py`, `network.py`, `database.py`)."""
+    deployed = deployed or Deployed.from_config(config)
+    session = boto3.Session(region_name=config.region)
+    client, region = config.client, config.region
     tags = client_tags(client)
 
     kms = session.client("kms")
-    key_arn = kms.create_key(Description=f"{client} data key", Tags=_tag_list(tags, "TagKey", "TagValue"))[
-        "KeyMetadata"
-    ]["Arn"]
+    key_arn = kms.create_key(
+        Description=f"toms: data and logs of client {client}", Tags=_tag_list(tags, "TagKey", "TagValue")
+    )["KeyMetadata"]["Arn"]
+    kms.create_alias(AliasName=f"alias/toms/{client}", TargetKeyId=key_arn)
     if compliant:
         kms.enable_key_rotation(KeyId=key_arn)
 
     ec2 = session.client("ec2")
-    vpc = ec2.create_vpc(CidrBlock="10.0.0.0/16")["Vpc"]["VpcId"]
+    vpc = ec2.create_vpc(CidrBlock=config.network.cidr)["Vpc"]["VpcId"]
+    network = config.network.cidr.rsplit(".", 2)[0]
     subnets = [
-        ec2.create_subnet(VpcId=vpc, CidrBlock=f"10.0.{index}.0/24", AvailabilityZone=f"{REGION}{zone}")[
+        ec2.create_subnet(VpcId=vpc, CidrBlock=f"{network}.{index}.0/24", AvailabilityZone=f"{region}{zone}")[
             "Subnet"
         ]["SubnetId"]
-        for index, zone in enumerate("ab")
+        for index, zone in enumerate("abc"[: config.network.az_count])
     ]
-    security_group = ec2.create_security_group(GroupName=f"{client}-db", Description="database", VpcId=vpc)[
-        "GroupId"
-    ]
+    security_group = ec2.create_security_group(
+        GroupName=f"toms-{client}-database", Description=f"toms: database of client {client}", VpcId=vpc
+    )["GroupId"]
 
     rds = session.client("rds")
-    parameter_group = f"{client}-postgres16"
+    identifier = instance_identifier(client)
+    database = config.database
+    parameter_group = f"{identifier}-{database.parameter_group_family}"
+    force_tls_parameter, (force_tls_value, *_) = standards.TLS_PARAMETERS[database.engine]
     rds.create_db_parameter_group(
-        DBParameterGroupName=parameter_group, DBParameterGroupFamily="postgres16", Description="TLS only"
+        DBParameterGroupName=parameter_group,
+        DBParameterGroupFamily=database.parameter_group_family,
+        Description=f"toms: client {client}, encrypted connections only",
     )
     rds.modify_db_parameter_group(
         DBParameterGroupName=parameter_group,
         Parameters=[
             {
-                "ParameterName": "rds.force_ssl",
-                "ParameterValue": "1" if compliant else "0",
+                "ParameterName": force_tls_parameter,
+                "ParameterValue": force_tls_value if compliant else "0",
                 "ApplyMethod": "immediate",
             }
         ],
     )
-    subnet_group = f"{client}-db"
     rds.create_db_subnet_group(
-        DBSubnetGroupName=subnet_group, DBSubnetGroupDescription="private", SubnetIds=subnets
+        DBSubnetGroupName=identifier,
+        DBSubnetGroupDescription=f"toms: private subnets of client {client}",
+        SubnetIds=subnets,
     )
-    db_instance = f"{client}-db"
     encryption: dict[str, Any] = {"StorageEncrypted": True, "KmsKeyId": key_arn} if compliant else {}
     db_arn = rds.create_db_instance(
-        DBInstanceIdentifier=db_instance,
-        DBInstanceClass="db.t4g.medium",
-        Engine="postgres",
-        EngineVersion="16.8",
-        AllocatedStorage=20,
-        MasterUsername="app",
+        DBInstanceIdentifier=identifier,
+        DBInstanceClass=database.instance_class,
+        Engine=database.engine,
+        EngineVersion=database.engine_version,
+        AllocatedStorage=database.allocated_storage,
+        StorageType="gp3",
+        DBName=DATABASE_NAME,
+        MasterUsername=MASTER_USERNAME,
         ManageMasterUserPassword=True,
+        MasterUserSecretKmsKeyId=key_arn,
+        EnableIAMDatabaseAuthentication=True,
+        Port=POSTGRES_PORT,
         DBParameterGroupName=parameter_group,
-        DBSubnetGroupName=subnet_group,
+        CACertificateIdentifier=standards.RDS_CA_CERTIFICATE_IDENTIFIER,
+        DBSubnetGroupName=identifier,
         VpcSecurityGroupIds=[security_group],
         PubliclyAccessible=False,
-        MultiAZ=compliant,
-        BackupRetentionPeriod=14 if compliant else 0,
+        MultiAZ=deployed.multi_az if compliant else False,
+        BackupRetentionPeriod=deployed.backup_days if compliant else 0,
+        CopyTagsToSnapshot=True,
         DeletionProtection=compliant,
-        Tags=_tag_list(tags),
+        AutoMinorVersionUpgrade=True,
+        EnableCloudwatchLogsExports=list(LOG_EXPORTS),
+        EnablePerformanceInsights=True,
+        PerformanceInsightsKMSKeyId=key_arn,
+        PerformanceInsightsRetentionPeriod=PERFORMANCE_INSIGHTS_RETENTION_DAYS,
+        Tags=_tag_list({**tags, standards.TAG_DATA_CLASSIFICATION: standards.DATA_CLASSIFICATION_PERSONAL}),
         **encryption,
     )["DBInstance"]["DBInstanceArn"]
+    return DatabaseBaseline(
+        client=client,
+        region=region,
+        key_arn=key_arn,
+        vpc=vpc,
+        subnets=subnets,
+        db_instance=identifier,
+        db_arn=db_arn,
+        parameter_group=parameter_group,
+        subnet_group=identifier,
+        security_group=security_group,
+    )
 
+
+def build_baseline(
+    config: ClientConfig, *, compliant: bool = True, deployed: Deployed | None = None
+) -> Baseline:
+    """The whole baseline of one client in the stack's region."""
+    deployed = deployed or Deployed.from_config(config)
+    database = build_database(config, compliant=compliant, deployed=deployed)
+    session = boto3.Session(region_name=config.region)
+    client, region, key_arn = config.client, config.region, database.key_arn
+    tags = client_tags(client)
+    location = {"CreateBucketConfiguration": {"LocationConstraint": region}}
+
+    # components/log_archive.py: the locked, KMS-encrypted archive and the SSE-S3 access-log bucket, both
+    # HardenedBucket (components/bucket.py).
     s3 = session.client("s3")
-    bucket = f"{client}-log-archive"
-    location = {"CreateBucketConfiguration": {"LocationConstraint": REGION}}
-    s3.create_bucket(Bucket=bucket, ObjectLockEnabledForBucket=compliant, **location)
-    archive_tags = {**tags, standards.TAG_DATA_CLASSIFICATION: standards.DATA_CLASSIFICATION_LOG_ARCHIVE}
-    s3.put_bucket_tagging(Bucket=bucket, Tagging={"TagSet": _tag_list(archive_tags)})
-    # A bucket that is not the archive (as the load balancer's access-log bucket): no archive checks.
-    s3.create_bucket(Bucket=f"{client}-access-logs", **location)
-    s3.put_bucket_tagging(Bucket=f"{client}-access-logs", Tagging={"TagSet": _tag_list(tags)})
+    archive = archive_bucket_name(client, config.account_id, region)
+    access_logs = access_logs_bucket_name(client, config.account_id, region)
+    s3.create_bucket(Bucket=archive, ObjectLockEnabledForBucket=compliant, **location)
+    s3.put_bucket_tagging(
+        Bucket=archive,
+        Tagging={
+            "TagSet": _tag_list(
+                {**tags, standards.TAG_DATA_CLASSIFICATION: standards.DATA_CLASSIFICATION_LOG_ARCHIVE}
+            )
+        },
+    )
+    s3.create_bucket(Bucket=access_logs, **location)
+    s3.put_bucket_tagging(Bucket=access_logs, Tagging={"TagSet": _tag_list(tags)})
+    for bucket, kms_key in ((archive, key_arn), (access_logs, None)):
+        if not compliant and bucket == archive:
+            continue
+        _harden_bucket(s3, bucket, kms_key, deployed.archive_days)
     if compliant:
         s3.put_object_lock_configuration(
-            Bucket=bucket,
+            Bucket=archive,
             ObjectLockConfiguration={
                 "ObjectLockEnabled": "Enabled",
-                "Rule": {"DefaultRetention": {"Mode": "COMPLIANCE", "Days": 90}},
-            },
-        )
-        s3.put_bucket_encryption(
-            Bucket=bucket,
-            ServerSideEncryptionConfiguration={
-                "Rules": [
-                    {
-                        "ApplyServerSideEncryptionByDefault": {
-                            "SSEAlgorithm": "aws:kms",
-                            "KMSMasterKeyID": key_arn,
-                        }
-                    }
-                ]
-            },
-        )
-        s3.put_public_access_block(
-            Bucket=bucket,
-            PublicAccessBlockConfiguration={
-                "BlockPublicAcls": True,
-                "IgnorePublicAcls": True,
-                "BlockPublicPolicy": True,
-                "RestrictPublicBuckets": True,
-            },
-        )
-        s3.put_bucket_lifecycle_configuration(
-            Bucket=bucket,
-            LifecycleConfiguration={
-                "Rules": [{"ID": "retention", "Status": "Enabled", "Filter": {}, "Expiration": {"Days": 90}}]
+                "Rule": {"DefaultRetention": {"Mode": deployed.lock_mode, "Days": deployed.archive_days}},
             },
         )
 
+    # The export path every log group subscribes to.
+    firehose_arn = session.client("firehose").create_delivery_stream(
+        DeliveryStreamName=f"toms-{client}-log-export",
+        DeliveryStreamType="DirectPut",
+        ExtendedS3DestinationConfiguration={
+            "RoleARN": f"arn:aws:iam::{ACCOUNT}:role/toms-{client}-firehose",
+            "BucketARN": f"arn:aws:s3:::{archive}",
+            "Prefix": f"{client}/",
+        },
+    )["DeliveryStreamARN"]
+
+    # components/log_group.py: every log group the program makes, with retention, key and export.
+    logs = session.client("logs")
+    cluster = f"toms-{client}"
+    log_groups = [
+        client_log_group_name(client, "vpc-flow-logs"),
+        *(rds_log_group_name(database.db_instance, log) for log in LOG_EXPORTS),
+        f"/aws/ecs/containerinsights/{cluster}/performance",
+        client_log_group_name(client, "service"),
+        client_log_group_name(client, "cloudtrail"),
+    ]
+    log_group_arns = []
+    for name in log_groups:
+        logs.create_log_group(logGroupName=name, tags=tags, **({"kmsKeyId": key_arn} if compliant else {}))
+        if compliant:
+            logs.put_retention_policy(logGroupName=name, retentionInDays=deployed.log_days)
+            logs.put_subscription_filter(
+                logGroupName=name,
+                filterName="toms-log-archive",
+                filterPattern=EXPORT_EVERYTHING,
+                destinationArn=firehose_arn,
+                roleArn=f"arn:aws:iam::{ACCOUNT}:role/toms-{client}-log-export",
+            )
+        [group] = logs.describe_log_groups(logGroupNamePrefix=name)["logGroups"]
+        log_group_arns.append(group["arn"].removesuffix(":*"))
+
+    # components/load_balancer.py
     elbv2 = session.client("elbv2")
+    ec2 = session.client("ec2")
+    alb_security_group = ec2.create_security_group(
+        GroupName=f"toms-{client}-alb", Description="load balancer", VpcId=database.vpc
+    )["GroupId"]
     load_balancer_arn = elbv2.create_load_balancer(
-        Name=f"{client}-edge",
-        Subnets=subnets,
-        SecurityGroups=[security_group],
+        Name=f"{client}-alb",
+        Subnets=database.subnets,
+        SecurityGroups=[alb_security_group],
         Type="application",
         Scheme="internet-facing",
         Tags=_tag_list(tags),
     )["LoadBalancers"][0]["LoadBalancerArn"]
     target_group = elbv2.create_target_group(
-        Name=f"{client}-app", Protocol="HTTP", Port=8080, VpcId=vpc, TargetType="ip"
+        Name=f"{client}-app",
+        Protocol="HTTP",
+        Port=config.service.container_port,
+        VpcId=database.vpc,
+        TargetType="ip",
+        HealthCheckPath=config.service.health_check_path,
     )["TargetGroups"][0]["TargetGroupArn"]
     certificate = session.client("acm").request_certificate(DomainName=f"{client}.example.com")[
         "CertificateArn"
@@ -209,7 +383,7 @@ def build_baseline(client: str, *, compliant: bool, session: boto3.Session | Non
         LoadBalancerArn=load_balancer_arn,
         Protocol="HTTPS",
         Port=443,
-        SslPolicy=standards.DEFAULT_TLS_POLICY if compliant else "ELBSecurityPolicy-2016-08",
+        SslPolicy=deployed.tls_policy if compliant else "ELBSecurityPolicy-2016-08",
         Certificates=[{"CertificateArn": certificate}],
         DefaultActions=[{"Type": "forward", "TargetGroupArn": target_group}],
     )["Listeners"][0]["ListenerArn"]
@@ -226,89 +400,122 @@ def build_baseline(client: str, *, compliant: bool, session: boto3.Session | Non
             LoadBalancerArn=load_balancer_arn,
             Attributes=[
                 {"Key": "routing.http.drop_invalid_header_fields.enabled", "Value": "true"},
+                {"Key": "routing.http.desync_mitigation_mode", "Value": standards.LB_DESYNC_MITIGATION_MODE},
                 {"Key": "deletion_protection.enabled", "Value": "true"},
                 {"Key": "access_logs.s3.enabled", "Value": "true"},
-                {"Key": "access_logs.s3.bucket", "Value": bucket},
+                {"Key": "access_logs.s3.bucket", "Value": access_logs},
             ],
         )
 
+    # components/service.py
     ecs = session.client("ecs")
-    cluster = f"{client}-cluster"
-    ecs.create_cluster(clusterName=cluster, tags=_tag_list(tags, "key", "value"))
+    ecs.create_cluster(
+        clusterName=cluster,
+        settings=[{"name": "containerInsights", "value": CONTAINER_INSIGHTS}],
+        tags=_tag_list(tags, "key", "value"),
+    )
+    family = f"toms-{client}-{CONTAINER_NAME}"
     ecs.register_task_definition(
-        family=f"{client}-app",
-        containerDefinitions=[{"name": "app", "image": "app:1", "memory": 512}],
+        family=family,
+        containerDefinitions=[{"name": CONTAINER_NAME, "image": config.service.image}],
         requiresCompatibilities=["FARGATE"],
         networkMode="awsvpc",
-        cpu="256",
-        memory="512",
+        cpu=str(config.service.cpu),
+        memory=str(config.service.memory),
     )
-    with _running_tasks(2 if compliant else 1):
+    service_name = f"{client}-{CONTAINER_NAME}"
+    with _running_tasks(deployed.replicas if compliant else deployed.replicas - 1):
         service_arn = ecs.create_service(
             cluster=cluster,
-            serviceName=f"{client}-app",
-            taskDefinition=f"{client}-app",
-            desiredCount=2,
+            serviceName=service_name,
+            taskDefinition=family,
+            desiredCount=deployed.replicas,
             launchType="FARGATE",
             tags=_tag_list(tags, "key", "value"),
         )["service"]["serviceArn"]
     if compliant:
         ecs.update_service(
             cluster=cluster,
-            service=f"{client}-app",
+            service=service_name,
             deploymentConfiguration={
                 "deploymentCircuitBreaker": {"enable": True, "rollback": True},
-                "minimumHealthyPercent": 100,
-                "maximumPercent": 200,
+                "minimumHealthyPercent": standards.MIN_HEALTHY_PERCENT,
+                "maximumPercent": DEPLOYMENT_MAXIMUM_PERCENT,
             },
         )
 
-    logs = session.client("logs")
-    log_group = f"/toms/{client}/app"
-    log_group_options: dict[str, Any] = {"kmsKeyId": key_arn} if compliant else {}
-    logs.create_log_group(logGroupName=log_group, tags=tags, **log_group_options)
-    if compliant:
-        logs.put_retention_policy(logGroupName=log_group, retentionInDays=90)
-        stream_arn = session.client("kinesis").create_stream(StreamName=f"{client}-export", ShardCount=1)
-        del stream_arn
-        stream = session.client("kinesis").describe_stream(StreamName=f"{client}-export")["StreamDescription"]
-        logs.put_subscription_filter(
-            logGroupName=log_group,
-            filterName="archive",
-            filterPattern="",
-            destinationArn=stream["StreamARN"],
-            roleArn=f"arn:aws:iam::{ACCOUNT}:role/{client}-logs-export",
-        )
-    log_group_arn = next(
-        group["arn"] for group in logs.describe_log_groups(logGroupNamePrefix=log_group)["logGroups"]
-    ).removesuffix(":*")
-
+    # components/audit_trail.py
     cloudtrail = session.client("cloudtrail")
     trail_options: dict[str, Any] = (
         {"EnableLogFileValidation": True, "KmsKeyId": key_arn} if compliant else {}
     )
     trail_arn = cloudtrail.create_trail(
-        Name=f"{client}-trail", S3BucketName=bucket, TagsList=_tag_list(tags), **trail_options
+        Name=audit_trail_name(client),
+        S3BucketName=archive,
+        S3KeyPrefix=CLOUDTRAIL_PREFIX,
+        IsMultiRegionTrail=True,
+        IncludeGlobalServiceEvents=True,
+        TagsList=_tag_list(tags),
+        **trail_options,
     )["TrailARN"]
     if compliant:
         cloudtrail.start_logging(Name=trail_arn)
 
     return Baseline(
-        client=client,
-        key_arn=key_arn,
-        db_instance=db_instance,
-        db_arn=db_arn,
-        parameter_group=parameter_group,
-        subnet_group=subnet_group,
-        security_group=security_group,
+        **vars(database),
         load_balancer_arn=load_balancer_arn,
         https_listener_arn=https_listener_arn,
         http_listener_arn=http_listener_arn,
         cluster=cluster,
         service_arn=service_arn,
-        log_group_arn=log_group_arn,
-        bucket=bucket,
+        log_group_arns=log_group_arns,
+        bucket=archive,
+        access_logs_bucket=access_logs,
         trail_arn=trail_arn,
+    )
+
+
+def _harden_bucket(s3: Any, bucket: str, kms_key_arn: str | None, expiry_days: int) -> None:
+    """What HardenedBucket sets on every bucket: ownership, public access block, versioning, default
+    encryption (the client key, or SSE-S3 when None), and the expiry lifecycle."""
+    s3.put_bucket_ownership_controls(
+        Bucket=bucket, OwnershipControls={"Rules": [{"ObjectOwnership": "BucketOwnerEnforced"}]}
+    )
+    s3.put_public_access_block(
+        Bucket=bucket,
+        PublicAccessBlockConfiguration={
+            "BlockPublicAcls": True,
+            "IgnorePublicAcls": True,
+            "BlockPublicPolicy": True,
+            "RestrictPublicBuckets": True,
+        },
+    )
+    s3.put_bucket_versioning(Bucket=bucket, VersioningConfiguration={"Status": "Enabled"})
+    default: dict[str, str] = (
+        {"SSEAlgorithm": "aws:kms", "KMSMasterKeyID": kms_key_arn}
+        if kms_key_arn
+        else {"SSEAlgorithm": "AES256"}
+    )
+    s3.put_bucket_encryption(
+        Bucket=bucket,
+        ServerSideEncryptionConfiguration={
+            "Rules": [{"ApplyServerSideEncryptionByDefault": default, "BucketKeyEnabled": bool(kms_key_arn)}]
+        },
+    )
+    s3.put_bucket_lifecycle_configuration(
+        Bucket=bucket,
+        LifecycleConfiguration={
+            "Rules": [
+                {
+                    "ID": "expire-after-retention",
+                    "Status": "Enabled",
+                    "Filter": {},
+                    "Expiration": {"Days": expiry_days},
+                    "NoncurrentVersionExpiration": {"NoncurrentDays": standards.NONCURRENT_VERSION_DAYS},
+                    "AbortIncompleteMultipartUpload": {"DaysAfterInitiation": INCOMPLETE_UPLOAD_DAYS},
+                }
+            ]
+        },
     )
 
 
@@ -316,7 +523,7 @@ def fail_deployments(baseline: Baseline) -> None:
     """Marks the service's deployments FAILED: moto has no way to make a deployment fail."""
     from moto.ecs.models import ecs_backends
 
-    backend = ecs_backends[ACCOUNT][REGION]
+    backend = ecs_backends[ACCOUNT][baseline.region]
     service = backend.services[f"{baseline.cluster}:{baseline.service_arn.rsplit('/', 1)[1]}"]
     for deployment in service.deployments:
         deployment["rolloutState"] = "FAILED"

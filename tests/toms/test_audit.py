@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -12,58 +13,93 @@ import pytest
 from botocore.exceptions import ClientError
 from moto import mock_aws
 
+from components.config import ClientConfig
 from policies.toms_pack import catalogue, standards
 from tests.toms.moto_baseline import (
     ENVIRONMENT_TO_CLEAR,
     FAKE_CREDENTIALS,
     REGION,
+    REPOSITORY,
     Baseline,
+    Deployed,
     build_baseline,
     fail_deployments,
+    fake_aws_environment,
+    stack_config,
 )
 from toms import audit
 from toms.__main__ import main
 from toms.aws import AwsContext
+from toms.report_evidence import load_audit
+
+ACME_STACK = (REPOSITORY / "stacks/Pulumi.acme.yaml").read_text(encoding="utf-8")
+# A second client in acme's account and region, with nothing right: the audit of acme must not see it.
+UMBRELLA = stack_config("acme").model_copy(update={"client": "umbrella"})
+# globex as deployed before its stack file raised its retention, replicas and TLS policy: every value is
+# within the pack's bounds, and each differs from stacks/Pulumi.globex.yaml.
+GLOBEX_DRIFTED = Deployed(
+    log_days=30,
+    backup_days=7,
+    archive_days=90,
+    lock_mode="GOVERNANCE",
+    replicas=2,
+    tls_policy=standards.DEFAULT_TLS_POLICY,
+    multi_az=True,
+)
+
+
+@dataclass(frozen=True)
+class Accounts:
+    acme: Baseline
+    umbrella: Baseline
+    globex: Baseline
+
+
+@pytest.fixture(scope="module")
+def accounts() -> Iterator[Accounts]:
+    """Built once for the module: an audit only reads, so every test shares these accounts."""
+    with fake_aws_environment(), mock_aws():
+        umbrella = build_baseline(UMBRELLA, compliant=False)
+        fail_deployments(umbrella)
+        yield Accounts(
+            acme=build_baseline(stack_config("acme")),
+            umbrella=umbrella,
+            globex=build_baseline(stack_config("globex"), deployed=GLOBEX_DRIFTED),
+        )
 
 
 @pytest.fixture
-def fake_aws(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    for name in ENVIRONMENT_TO_CLEAR:
-        monkeypatch.delenv(name, raising=False)
-    for name, value in FAKE_CREDENTIALS.items():
-        monkeypatch.setenv(name, value)
-    with mock_aws():
-        yield
+def acme(accounts: Accounts) -> Baseline:
+    return accounts.acme
 
 
 @pytest.fixture
-def acme(fake_aws: None) -> Baseline:
-    return build_baseline("acme", compliant=True)
+def umbrella(accounts: Accounts) -> Baseline:
+    return accounts.umbrella
 
 
 @pytest.fixture
-def globex(fake_aws: None) -> Baseline:
-    baseline = build_baseline("globex", compliant=False)
-    fail_deployments(baseline)
-    return baseline
+def globex(accounts: Accounts) -> Baseline:
+    return accounts.globex
 
 
 def expected_resources(baseline: Baseline) -> set[tuple[str, str]]:
-    """Every (check, resource) the audit must report for one baseline: one resource of each kind."""
+    """Every (check, resource) the audit must report for one baseline."""
     pairs = {(check, baseline.db_arn) for check in audit.RDS_CHECKS}
     pairs |= {("lb-listeners", baseline.https_listener_arn), ("lb-listeners", baseline.http_listener_arn)}
     pairs.add(("lb-attributes", baseline.load_balancer_arn))
     pairs |= {(check, baseline.service_arn) for check in audit.ECS_CHECKS}
-    pairs |= {(check, baseline.log_group_arn) for check in audit.LOG_GROUP_CHECKS}
+    pairs |= {(check, arn) for check in audit.LOG_GROUP_CHECKS for arn in baseline.log_group_arns}
     pairs |= {(check, f"arn:aws:s3:::{baseline.bucket}") for check in audit.ARCHIVE_CHECKS}
     pairs |= {(check, baseline.trail_arn) for check in audit.CLOUDTRAIL_CHECKS}
     pairs.add(("kms-rotation", baseline.key_arn))
     return pairs
 
 
-def run_audit(client: str, now: datetime | None = None) -> list[audit.Finding]:
-    aws = AwsContext(REGION)
-    return audit.Audit(aws, client, now=lambda: now or datetime.now(UTC)).run()
+def run_audit(
+    client: str, expected: ClientConfig | None, region: str = REGION, now: datetime | None = None
+) -> list[audit.Finding]:
+    return audit.Audit(AwsContext(region), client, expected, now=lambda: now or datetime.now(UTC)).run()
 
 
 def by_check(findings: list[audit.Finding], resource: str | None = None) -> dict[str, audit.Finding]:
@@ -80,9 +116,9 @@ def test_every_audit_check_serves_a_measure_and_every_catalogued_check_is_run() 
 
 
 def test_compliant_account_passes_every_check_and_sees_only_its_client(
-    acme: Baseline, globex: Baseline
+    acme: Baseline, umbrella: Baseline
 ) -> None:
-    findings = run_audit("acme")
+    findings = run_audit("acme", stack_config("acme"))
 
     assert {(finding.check, finding.resource) for finding in findings} == expected_resources(acme)
     assert [finding for finding in findings if finding.status != "PASS"] == []
@@ -93,8 +129,8 @@ def test_compliant_account_passes_every_check_and_sees_only_its_client(
         assert finding.measures
 
 
-def test_compliant_findings_record_what_was_observed(acme: Baseline) -> None:
-    findings = run_audit("acme")
+def test_compliant_findings_record_what_was_expected_and_observed(acme: Baseline) -> None:
+    findings = run_audit("acme", stack_config("acme"))
     checks = by_check(findings, acme.db_arn)
     assert checks["rds-encryption"].observed == {
         "storage_encrypted": True,
@@ -102,48 +138,185 @@ def test_compliant_findings_record_what_was_observed(acme: Baseline) -> None:
         "key_manager": "CUSTOMER",
     }
     assert checks["rds-force-ssl"].observed["parameter_groups"] == {acme.parameter_group: "1"}
-    assert checks["rds-backup-retention"].observed["backup_retention_days"] == 14
+    assert checks["rds-multi-az"].observed == {"multi_az": {"expected": True, "actual": True}}
+    assert checks["rds-backup-retention"].observed == {
+        "backup_retention_days": {"expected": 14, "actual": 14}
+    }
+    assert (
+        checks["rds-backup-retention"].message
+        == "automated backups kept 14 days, as retention.backupDays says"
+    )
     assert checks["rds-recent-snapshot"].observed["newest_snapshot"].startswith(f"rds:{acme.db_instance}-")
     https = by_check(findings, acme.https_listener_arn)["lb-listeners"]
-    assert https.observed["ssl_policy"] == standards.DEFAULT_TLS_POLICY
+    assert https.observed["ssl_policy"] == {
+        "expected": standards.DEFAULT_TLS_POLICY,
+        "actual": standards.DEFAULT_TLS_POLICY,
+    }
     http = by_check(findings, acme.http_listener_arn)["lb-listeners"]
     assert http.observed == {"protocol": "HTTP", "port": 80, "default_actions": ["redirect"]}
+    assert by_check(findings, acme.load_balancer_arn)["lb-attributes"].observed == {
+        "deletion_protection.enabled": "true",
+        "access_logs.s3.enabled": "true",
+        "routing.http.drop_invalid_header_fields.enabled": "true",
+        "routing.http.desync_mitigation_mode": "strictest",
+        "access_logs.s3.bucket": acme.access_logs_bucket,
+    }
     assert by_check(findings, acme.service_arn)["ecs-replicas"].observed == {
-        "desired_count": 2,
-        "running_count": 2,
-        "min_replicas": 2,
+        "desired_count": {"expected_at_least": 2, "actual": 2},
+        "running_count": {"expected": 2, "actual": 2},
     }
-    assert by_check(findings, acme.log_group_arn)["log-group-retention"].observed == {
-        "retention_in_days": 90,
-        "allowed_days": [30, 400],
+    for arn in acme.log_group_arns:
+        assert by_check(findings, arn)["log-group-retention"].observed == {
+            "retention_in_days": {"expected": 90, "actual": 90}
+        }
+    archive = by_check(findings, f"arn:aws:s3:::{acme.bucket}")
+    lock = archive["archive-object-lock"].observed
+    assert lock["object_lock"] == "Enabled"
+    assert (lock["mode"], lock["days"]) == (
+        {"expected": "COMPLIANCE", "actual": "COMPLIANCE"},
+        {"expected": 90, "actual": 90},
+    )
+    lifecycle = archive["archive-lifecycle"].observed
+    assert lifecycle["expiration_days"] == {"expected": 90, "actual": 90}
+    assert lifecycle["noncurrent_days"] == {"expected": 1, "actual": 1}
+    assert lifecycle["rules"] == [
+        {"id": "expire-after-retention", "whole_bucket": True, "expiration_days": 90, "noncurrent_days": 1}
+    ]
+
+
+def test_drift_from_the_stack_file_fails_with_expected_and_actual(globex: Baseline) -> None:
+    findings = run_audit("globex", stack_config("globex"), region=globex.region)
+
+    assert {(finding.check, finding.resource) for finding in findings} == expected_resources(globex)
+    failed = {(finding.check, finding.resource): finding for finding in findings if finding.status == "FAIL"}
+    archive = f"arn:aws:s3:::{globex.bucket}"
+    assert set(failed) == {
+        ("rds-backup-retention", globex.db_arn),
+        ("lb-listeners", globex.https_listener_arn),
+        ("ecs-replicas", globex.service_arn),
+        ("archive-object-lock", archive),
+        ("archive-lifecycle", archive),
+        *(("log-group-retention", arn) for arn in globex.log_group_arns),
     }
-    lock = by_check(findings, f"arn:aws:s3:::{acme.bucket}")["archive-object-lock"]
-    assert lock.observed["mode"] == "COMPLIANCE"
-    assert lock.observed["days"] == 90
+    assert {finding.status for finding in findings} == {"PASS", "FAIL"}
+    backups = failed[("rds-backup-retention", globex.db_arn)]
+    assert backups.observed == {"backup_retention_days": {"expected": 35, "actual": 7}}
+    assert backups.message == "backups kept 7 days; expected 35 (retention.backupDays)"
+    https = failed[("lb-listeners", globex.https_listener_arn)]
+    assert https.observed["ssl_policy"] == {
+        "expected": "ELBSecurityPolicy-TLS13-1-3-2021-06",
+        "actual": standards.DEFAULT_TLS_POLICY,
+    }
+    assert https.message.endswith("expected ELBSecurityPolicy-TLS13-1-3-2021-06 (loadBalancer.tlsPolicy)")
+    replicas = failed[("ecs-replicas", globex.service_arn)]
+    assert replicas.observed["desired_count"] == {"expected_at_least": 3, "actual": 2}
+    assert replicas.message == "desired count 2 is below 3 replicas (service.replicas)"
+    lock = failed[("archive-object-lock", archive)]
+    assert (lock.observed["mode"], lock.observed["days"]) == (
+        {"expected": "COMPLIANCE", "actual": "GOVERNANCE"},
+        {"expected": 400, "actual": 90},
+    )
+    assert lock.message == (
+        "default retention: mode GOVERNANCE, expected COMPLIANCE (archive.lockMode); "
+        "90 days, expected 400 (retention.archiveDays)"
+    )
+    lifecycle = failed[("archive-lifecycle", archive)]
+    assert lifecycle.observed["expiration_days"] == {"expected": 400, "actual": 90}
+    assert lifecycle.message == "objects expire after 90 days, expected 400 days (retention.archiveDays)"
+    for arn in globex.log_group_arns:
+        retention = failed[("log-group-retention", arn)]
+        assert retention.observed == {"retention_in_days": {"expected": 365, "actual": 30}}
+        assert retention.message == "events kept 30 days; expected 365 (retention.logDays)"
+
+
+def test_the_same_drift_passes_the_pack_default_bounds(globex: Baseline) -> None:
+    findings = run_audit("globex", None, region=globex.region)
+
+    assert [finding for finding in findings if finding.status != "PASS"] == []
+    retention = by_check(findings, globex.db_arn)["rds-backup-retention"]
+    assert retention.observed == {"backup_retention_days": {"allowed": [7, 35], "actual": 7}}
+
+
+def test_a_stack_file_without_multi_az_expects_a_single_zone() -> None:
+    single_zone = stack_config("acme").model_copy(
+        update={"database": stack_config("acme").database.model_copy(update={"multi_az": False})}
+    )
+    assert audit._rds_multi_az({"MultiAZ": False}, single_zone) == (
+        True,
+        {"multi_az": {"expected": False, "actual": False}},
+        "single-AZ instance",
+    )
+    assert audit._rds_multi_az({"MultiAZ": True}, single_zone)[0] is False
+    assert (
+        audit._rds_multi_az({"MultiAZ": False}, None)[2]
+        == "single-AZ instance; expected Multi-AZ (database.multiAz)"
+    )
+
+
+class _Lifecycle:
+    """An S3 client that answers one lifecycle configuration."""
+
+    def __init__(self, *rules: dict[str, Any]) -> None:
+        self.rules = list(rules)
+
+    def get_bucket_lifecycle_configuration(self, Bucket: str) -> dict[str, Any]:
+        return {"Rules": self.rules}
+
+
+@pytest.mark.parametrize(
+    ("rule", "expected_message"),
+    [
+        (
+            {"Status": "Enabled", "Filter": {}, "Expiration": {"Days": 90}},
+            "noncurrent versions removed after None days, expected 1",
+        ),
+        (
+            {"Status": "Enabled", "Filter": {"Prefix": "logs/"}, "Expiration": {"Days": 90},
+             "NoncurrentVersionExpiration": {"NoncurrentDays": 1}},
+            "no enabled lifecycle rule expires every object",
+        ),
+        (
+            {"Status": "Disabled", "Filter": {}, "Expiration": {"Days": 90},
+             "NoncurrentVersionExpiration": {"NoncurrentDays": 1}},
+            "no enabled lifecycle rule expires every object",
+        ),
+        (
+            {"Status": "Enabled", "Filter": {}, "Expiration": {"Days": 90},
+             "NoncurrentVersionExpiration": {"NoncurrentDays": 30}},
+            "noncurrent versions removed after 30 days, expected 1",
+        ),
+    ],
+)  # fmt: skip
+def test_a_lifecycle_not_shaped_as_the_program_builds_it_fails(
+    rule: dict[str, Any], expected_message: str
+) -> None:
+    passed, _, message = audit._lifecycle_verdict(_Lifecycle(rule), "bucket", stack_config("acme"))
+    assert (passed, message) == (False, expected_message)
 
 
 # Each check of the non-compliant account: the values the audit must observe.
 NON_COMPLIANT_OBSERVATIONS: dict[str, dict[str, Any]] = {
     "rds-encryption": {"storage_encrypted": False},
-    "rds-force-ssl": {"parameter_groups": {"globex-postgres16": "0"}},
-    "rds-multi-az": {"multi_az": False},
-    "rds-backup-retention": {"backup_retention_days": 0},
+    "rds-force-ssl": {"parameter_groups": {"toms-umbrella-postgres16": "0"}},
+    "rds-multi-az": {"multi_az": {"expected": True, "actual": False}},
+    "rds-backup-retention": {"backup_retention_days": {"allowed": [7, 35], "actual": 0}},
     "rds-deletion-protection": {"deletion_protection": False},
     "rds-recent-snapshot": {"age_hours": 30.0},
     "lb-attributes": {
         "deletion_protection.enabled": "false",
         "access_logs.s3.enabled": None,
         "routing.http.drop_invalid_header_fields.enabled": None,
+        "routing.http.desync_mitigation_mode": None,
     },
-    "ecs-replicas": {"desired_count": 2, "running_count": 1},
+    "ecs-replicas": {"running_count": {"expected": 2, "actual": 1}},
     "ecs-circuit-breaker": {"circuit_breaker": False, "rollback": False},
-    "log-group-retention": {"retention_in_days": None},
+    "log-group-retention": {"retention_in_days": {"allowed": [30, 400], "actual": None}},
     "log-group-kms": {"kms_key_id": None},
     "log-group-subscription": {"subscription_destinations": []},
     "archive-object-lock": {"object_lock": "Disabled"},
     "archive-encryption": {"sse_algorithm": None},
     "archive-public-access-block": {"BlockPublicAcls": False, "RestrictPublicBuckets": False},
-    "archive-lifecycle": {"expiring_rules": []},
+    "archive-lifecycle": {"rules": []},
     "cloudtrail-logging": {"is_logging": False},
     "cloudtrail-validation": {"log_file_validation": False},
     "cloudtrail-kms": {"kms_key_id": None},
@@ -151,22 +324,22 @@ NON_COMPLIANT_OBSERVATIONS: dict[str, dict[str, Any]] = {
 }
 
 
-def test_non_compliant_account_fails_every_check(globex: Baseline) -> None:
+def test_non_compliant_account_fails_every_check(umbrella: Baseline) -> None:
     # moto takes an automated snapshot even with backups off, and stamps it now; the audit's clock is moved
     # 30 hours on instead, which is what a stale snapshot looks like.
-    findings = run_audit("globex", now=datetime.now(UTC) + timedelta(hours=30))
+    findings = run_audit("umbrella", None, now=datetime.now(UTC) + timedelta(hours=30))
 
-    assert {(finding.check, finding.resource) for finding in findings} == expected_resources(globex)
+    assert {(finding.check, finding.resource) for finding in findings} == expected_resources(umbrella)
     assert {finding.status for finding in findings} == {"FAIL"}
     observed = by_check(findings)
     for check, expected in NON_COMPLIANT_OBSERVATIONS.items():
         for key, value in expected.items():
             assert observed[check].observed[key] == value, (check, key)
-    https = by_check(findings, globex.https_listener_arn)["lb-listeners"]
-    assert https.observed["ssl_policy"] == "ELBSecurityPolicy-2016-08"
-    http = by_check(findings, globex.http_listener_arn)["lb-listeners"]
+    https = by_check(findings, umbrella.https_listener_arn)["lb-listeners"]
+    assert https.observed["ssl_policy"]["actual"] == "ELBSecurityPolicy-2016-08"
+    http = by_check(findings, umbrella.http_listener_arn)["lb-listeners"]
     assert http.observed["default_actions"] == ["forward"]
-    deployment = by_check(findings, globex.service_arn)["ecs-deployment-healthy"]
+    deployment = by_check(findings, umbrella.service_arn)["ecs-deployment-healthy"]
     assert deployment.observed["deployments"][0]["rollout_state"] == "FAILED"
 
 
@@ -181,7 +354,7 @@ def test_non_compliant_account_fails_every_check(globex: Baseline) -> None:
 def test_retention_outside_the_packs_bounds_fails(
     verdict: Any, resource: dict[str, Any], expected_message: str
 ) -> None:
-    passed, _, message = verdict(resource)
+    passed, _, message = verdict(resource, None)
     assert (passed, message) == (False, expected_message)
 
 
@@ -217,7 +390,7 @@ def test_access_denied_on_one_call_is_an_error_and_the_audit_goes_on(acme: Basel
     aws_context = AwsContext(REGION)
     refuse(aws_context, "s3", "GetBucketEncryption")
 
-    findings = audit.Audit(aws_context, "acme").run()
+    findings = audit.Audit(aws_context, "acme", stack_config("acme")).run()
 
     assert {(finding.check, finding.resource) for finding in findings} == expected_resources(acme)
     errors = [finding for finding in findings if finding.status == "ERROR"]
@@ -233,7 +406,7 @@ def test_access_denied_while_listing_is_an_error_for_each_check_of_that_kind(acm
     aws_context = AwsContext(REGION)
     refuse(aws_context, "cloudtrail", "ListTrails")
 
-    findings = audit.Audit(aws_context, "acme").run()
+    findings = audit.Audit(aws_context, "acme", stack_config("acme")).run()
 
     errors = [finding for finding in findings if finding.status == "ERROR"]
     assert [error.check for error in errors] == list(audit.CLOUDTRAIL_CHECKS)
@@ -243,7 +416,7 @@ def test_access_denied_while_listing_is_an_error_for_each_check_of_that_kind(acm
 
 
 def test_a_client_with_nothing_deployed_fails_every_check(acme: Baseline) -> None:
-    findings = run_audit("initech")
+    findings = run_audit("initech", None)
 
     assert sorted(finding.check for finding in findings) == sorted(audit.ALL_CHECKS)
     assert {finding.status for finding in findings} == {"FAIL"}
@@ -262,6 +435,7 @@ def test_command_writes_json_and_markdown_and_exits_0_when_all_pass(acme: Baseli
         "toms_version",
         "client",
         "region",
+        "expected_from",
         "started_at",
         "finished_at",
         "summary",
@@ -269,19 +443,107 @@ def test_command_writes_json_and_markdown_and_exits_0_when_all_pass(acme: Baseli
     }
     assert report["tool"] == "toms audit"
     assert (report["client"], report["region"]) == ("acme", REGION)
+    assert report["expected_from"] == "stacks/Pulumi.acme.yaml"
     assert report["summary"] == {"PASS": len(expected_resources(acme)), "FAIL": 0, "ERROR": 0}
     assert datetime.fromisoformat(report["started_at"]) <= datetime.fromisoformat(report["finished_at"])
     assert set(report["findings"][0]) == {"check", "status", "resource", "measures", "observed", "message"}
     markdown = markdown_file.read_text()
+    assert "Expected values from stacks/Pulumi.acme.yaml." in markdown
     assert "| Status | Check | Measures | Resource | Observed | Message |" in markdown
     assert f"| PASS | rds-encryption | encryption, storage | `{acme.db_arn}` |" in markdown
+    # The evidence report reads this file as it is.
+    assert load_audit(json_file, client="acme", region=REGION).expected_from == "stacks/Pulumi.acme.yaml"
 
 
-def test_command_exits_1_on_any_failure(globex: Baseline, capsys: pytest.CaptureFixture[str]) -> None:
-    assert main(["audit", "--client", "globex"]) == 1
+def test_command_exits_1_on_any_failure_and_says_when_it_has_no_stack_file(
+    umbrella: Baseline, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    json_file = tmp_path / "audit.json"
+
+    assert main(["audit", "--client", "umbrella", "--json", str(json_file)]) == 1
+
     output = capsys.readouterr().out
     assert "FAIL" in output
+    assert "No stack file for umbrella: retention, replicas and TLS policy are checked against the pack" in (
+        " ".join(output.split())
+    )
     assert "\x1b[" not in output  # no colour codes when the output is not a terminal
+    assert json.loads(json_file.read_text())["expected_from"] == "pack default bounds"
+
+
+def test_command_compares_with_a_given_stack_file_in_its_region(
+    globex: Baseline, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # The stack file decides the region: no --region, and AWS_REGION (acme's) is not used.
+    given = tmp_path / "globex.yaml"
+    given.write_text((REPOSITORY / "stacks/Pulumi.globex.yaml").read_text())
+    json_file = tmp_path / "audit.json"
+
+    assert main(["audit", "--client", "globex", "--stack-file", str(given), "--json", str(json_file)]) == 1
+
+    report = json.loads(json_file.read_text())
+    assert (report["region"], report["expected_from"]) == (globex.region, str(given))
+    assert report["summary"]["FAIL"] == 5 + len(globex.log_group_arns)
+    assert f"Expected values from {given}." in " ".join(capsys.readouterr().out.split())
+
+
+@pytest.mark.parametrize(
+    ("stack_text", "arguments", "expected_error"),
+    [
+        (
+            None,
+            ["--client", "acme", "--stack-file", "{tmp}/missing.yaml"],
+            "toms audit: error: {tmp}/missing.yaml: no such stack file",
+        ),
+        (
+            "config: [not, a, mapping]",
+            ["--client", "acme", "--stack-file", "{tmp}/stack.yaml"],
+            "toms audit: error: {tmp}/stack.yaml: config: expected a mapping of namespaced keys to values",
+        ),
+        (
+            ACME_STACK,
+            ["--client", "globex", "--stack-file", "{tmp}/stack.yaml"],
+            "toms audit: error: {tmp}/stack.yaml: toms:client: the stack file is for 'acme'; expected 'globex' "
+            "(--client)",
+        ),
+        (
+            None,
+            ["--client", "acme", "--region", "eu-central-1"],
+            "toms audit: error: --region eu-central-1: stacks/Pulumi.acme.yaml deploys acme to eu-west-1; "
+            "expected that region or no --region",
+        ),
+    ],
+)
+def test_a_stack_file_the_audit_cannot_use_exits_2_naming_file_and_key(
+    stack_text: str | None,
+    arguments: list[str],
+    expected_error: str,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    if stack_text is not None:
+        (tmp_path / "stack.yaml").write_text(stack_text)
+
+    assert main(["audit", *(argument.format(tmp=tmp_path) for argument in arguments)]) == 2
+
+    error = capsys.readouterr().err
+    assert error.splitlines()[0] == expected_error.format(tmp=tmp_path)
+    assert "Traceback" not in error
+
+
+def test_a_bad_stack_value_names_the_key_and_the_expectation(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    stack = tmp_path / "stack.yaml"
+    stack.write_text(
+        (REPOSITORY / "stacks/Pulumi.acme.yaml").read_text().replace("logDays: 90", "logDays: 10")
+    )
+
+    assert main(["audit", "--client", "acme", "--stack-file", str(stack)]) == 2
+
+    assert "toms:retention.logDays: got 10; expected a number of days CloudWatch Logs accepts" in (
+        capsys.readouterr().err
+    )
 
 
 def test_missing_credentials_exit_2_with_one_line(
@@ -298,5 +560,5 @@ def test_missing_credentials_exit_2_with_one_line(
         "toms audit: error: no AWS credentials: "
         "set AWS_PROFILE, or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY"
     ]
-    assert main(["audit", "--client", "acme"]) == 2
+    assert main(["audit", "--client", "umbrella"]) == 2
     assert "no AWS region" in capsys.readouterr().err

@@ -12,6 +12,7 @@ import os
 import subprocess
 import sys
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 
 import boto3
@@ -22,11 +23,17 @@ from tests.toms.moto_baseline import (
     ENVIRONMENT_TO_CLEAR,
     FAKE_CREDENTIALS,
     REGION,
+    REPOSITORY,
+    Deployed,
     build_baseline,
     fail_deployments,
+    fake_aws_environment,
+    stack_config,
 )
+from toms.report_evidence import load_audit
 
-REPOSITORY = Path(__file__).resolve().parents[2]
+# A second client beside acme with nothing right, and no stack file: the audit falls back to the bounds.
+UMBRELLA = stack_config("acme").model_copy(update={"client": "umbrella"})
 
 
 @pytest.fixture(scope="module")
@@ -35,23 +42,15 @@ def endpoint() -> Iterator[str]:
     server.start()
     host, port = server.get_host_and_port()
     url = f"http://{host}:{port}"
-    environment = {**FAKE_CREDENTIALS, "AWS_ENDPOINT_URL": url}
-    saved = {name: os.environ.get(name) for name in (*environment, *ENVIRONMENT_TO_CLEAR)}
-    os.environ.update(environment)
-    for name in ENVIRONMENT_TO_CLEAR:
-        if name != "AWS_ENDPOINT_URL":
-            os.environ.pop(name, None)
     try:
-        session = boto3.Session(region_name=REGION)
-        build_baseline("acme", compliant=True, session=session)
-        fail_deployments(build_baseline("globex", compliant=False, session=session))
-        yield url
+        with fake_aws_environment(), pytest.MonkeyPatch.context() as patch:
+            patch.setenv("AWS_ENDPOINT_URL", url)
+            build_baseline(stack_config("acme"))
+            fail_deployments(build_baseline(UMBRELLA, compliant=False))
+            globex = stack_config("globex")
+            build_baseline(globex, deployed=replace(Deployed.from_config(globex), log_days=30))
+            yield url
     finally:
-        for name, value in saved.items():
-            if value is None:
-                os.environ.pop(name, None)
-            else:
-                os.environ[name] = value
         server.stop()
 
 
@@ -77,8 +76,6 @@ def test_audit_of_the_compliant_client_exits_0_with_evidence(endpoint: str, tmp_
     result = toms(
         endpoint,
         "audit",
-        "--region",
-        REGION,
         "--client",
         "acme",
         "--json",
@@ -89,18 +86,23 @@ def test_audit_of_the_compliant_client_exits_0_with_evidence(endpoint: str, tmp_
 
     assert result.returncode == 0, result.stdout + result.stderr
     report = json.loads((tmp_path / "audit.json").read_text())
-    assert report["summary"] == {"PASS": 23, "FAIL": 0, "ERROR": 0}
-    assert "23 PASS, 0 FAIL, 0 ERROR" in result.stdout
+    # 6 database, 3 load balancer, 3 service, 3 for each of the 6 log groups, 4 archive, 3 trail, 1 key.
+    assert report["summary"] == {"PASS": 38, "FAIL": 0, "ERROR": 0}
+    assert (report["region"], report["expected_from"]) == (REGION, "stacks/Pulumi.acme.yaml")
+    assert "38 PASS, 0 FAIL, 0 ERROR" in result.stdout
+    assert "Expected values from stacks/Pulumi.acme.yaml." in result.stdout
     assert "| PASS | kms-rotation |" in (tmp_path / "audit.md").read_text()
+    assert load_audit(tmp_path / "audit.json", client="acme", region=REGION).summary.passed == 38
 
 
 def test_audit_of_the_non_compliant_client_exits_1(endpoint: str, tmp_path: Path) -> None:
     result = toms(
-        endpoint, "audit", "--region", REGION, "--client", "globex", "--json", str(tmp_path / "a.json")
+        endpoint, "audit", "--region", REGION, "--client", "umbrella", "--json", str(tmp_path / "a.json")
     )
 
     assert result.returncode == 1, result.stderr
     report = json.loads((tmp_path / "a.json").read_text())
+    assert report["expected_from"] == "pack default bounds"
     # The automated snapshot moto takes at creation is fresh, so rds-recent-snapshot passes here.
     failed = {finding["check"] for finding in report["findings"] if finding["status"] == "FAIL"}
     assert failed == {
@@ -128,9 +130,26 @@ def test_audit_of_the_non_compliant_client_exits_1(endpoint: str, tmp_path: Path
     }
 
 
+def test_audit_of_a_drifted_client_compares_with_its_stack_file_in_its_region(
+    endpoint: str, tmp_path: Path
+) -> None:
+    result = toms(endpoint, "audit", "--client", "globex", "--json", str(tmp_path / "a.json"))
+
+    assert result.returncode == 1, result.stderr
+    report = json.loads((tmp_path / "a.json").read_text())
+    assert (report["region"], report["expected_from"]) == ("eu-central-1", "stacks/Pulumi.globex.yaml")
+    failed = [finding for finding in report["findings"] if finding["status"] == "FAIL"]
+    assert {finding["check"] for finding in failed} == {"log-group-retention"}
+    assert {json.dumps(finding["observed"]) for finding in failed} == {
+        json.dumps({"retention_in_days": {"expected": 365, "actual": 30}})
+    }
+    assert report["summary"] == {"PASS": 32, "FAIL": 6, "ERROR": 0}
+
+
 def test_audit_without_a_region_exits_2_without_a_traceback(endpoint: str) -> None:
     result = subprocess.run(
-        [sys.executable, "-m", "toms", "audit", "--client", "acme"],
+        # umbrella has no stack file, which would otherwise name the region.
+        [sys.executable, "-m", "toms", "audit", "--client", "umbrella"],
         cwd=REPOSITORY,
         env={
             "PATH": os.environ["PATH"],
@@ -156,7 +175,7 @@ def test_restore_drill_passes_and_writes_evidence(endpoint: str, tmp_path: Path)
         "--region",
         REGION,
         "--db-instance",
-        "acme-db",
+        "toms-acme",
         "--evidence",
         str(evidence_file),
     )
@@ -171,12 +190,12 @@ def test_restore_drill_passes_and_writes_evidence(endpoint: str, tmp_path: Path)
         "delete",
         "wait-deleted",
     ]
-    assert "PASS: restored acme-db" in result.stdout
+    assert "PASS: restored toms-acme" in result.stdout
     rds = boto3.Session(region_name=REGION).client("rds", endpoint_url=endpoint)
     identifiers = {
         instance["DBInstanceIdentifier"] for instance in rds.describe_db_instances()["DBInstances"]
     }
-    assert identifiers == {"acme-db", "globex-db"}
+    assert identifiers == {"toms-acme", "toms-umbrella"}
 
 
 def test_restore_drill_of_an_unknown_instance_exits_2(endpoint: str) -> None:

@@ -23,37 +23,35 @@ from botocore.exceptions import ClientError
 from moto import mock_aws
 from rich.console import Console
 
-from tests.toms.moto_baseline import ENVIRONMENT_TO_CLEAR, FAKE_CREDENTIALS, REGION, Baseline, build_baseline
+from tests.toms.moto_baseline import DatabaseBaseline, build_database, fake_aws_environment, stack_config
 from toms.__main__ import main
 from toms.restore_drill import DRILL_TAG, RestoreDrill, UsageError
 
 STEP_NAMES = ["restore", "wait-available", "verify", "delete", "wait-deleted"]
 # Seconds between the waiters' polls in these tests: short, so a simulated timeout takes milliseconds.
 FAST_POLL = 0.01
+ACME = stack_config("acme")
 
 
 @pytest.fixture
-def acme(monkeypatch: pytest.MonkeyPatch) -> Iterator[Baseline]:
-    for name in ENVIRONMENT_TO_CLEAR:
-        monkeypatch.delenv(name, raising=False)
-    for name, value in FAKE_CREDENTIALS.items():
-        monkeypatch.setenv(name, value)
-    with mock_aws():
-        yield build_baseline("acme", compliant=True)
+def acme() -> Iterator[DatabaseBaseline]:
+    """A fresh account per test (a drill creates and deletes): only the key, network and database."""
+    with fake_aws_environment(), mock_aws():
+        yield build_database(ACME)
 
 
 @pytest.fixture
-def rds(acme: Baseline) -> Any:
-    return boto3.client("rds", region_name=REGION)
+def rds(acme: DatabaseBaseline) -> Any:
+    return boto3.client("rds", region_name=acme.region)
 
 
-def drill_for(rds: Any, source: str = "acme-db", max_wait_minutes: float = 5) -> RestoreDrill:
+def drill_for(rds: Any, source: str = "toms-acme", max_wait_minutes: float = 5) -> RestoreDrill:
     return RestoreDrill(
         rds, source, max_wait_minutes, waiter_delay=FAST_POLL, console=Console(file=io.StringIO(), width=200)
     )
 
 
-def leftovers(rds: Any, source: str = "acme-db") -> dict[str, list[str]]:
+def leftovers(rds: Any, source: str = "toms-acme") -> dict[str, list[str]]:
     """Instances and snapshots that are not the source's: a drill must leave none behind."""
     instances = [
         instance["DBInstanceIdentifier"]
@@ -78,7 +76,7 @@ def client_error(code: str, operation: str) -> ClientError:
     return ClientError({"Error": {"Code": code, "Message": f"injected {code}"}}, operation)
 
 
-def test_drill_restores_verifies_and_deletes(acme: Baseline, rds: Any, tmp_path: Path) -> None:
+def test_drill_restores_verifies_and_deletes(acme: DatabaseBaseline, rds: Any, tmp_path: Path) -> None:
     restore_requests: list[dict[str, Any]] = []
     rds.meta.events.register(
         "provide-client-params.rds.RestoreDBInstanceFromDBSnapshot",
@@ -91,15 +89,15 @@ def test_drill_restores_verifies_and_deletes(acme: Baseline, rds: Any, tmp_path:
     assert evidence["error"] is None
     assert step_outcomes(evidence) == [(name, "ok") for name in STEP_NAMES]
     assert evidence["source"] == {
-        "db_instance": "acme-db",
+        "db_instance": "toms-acme",
         "arn": acme.db_arn,
         "engine": "postgres",
-        "engine_version": "16.8",
+        "engine_version": ACME.database.engine_version,
         "kms_key_id": acme.key_arn,
     }
     assert evidence["snapshot"]["type"] == "automated"
-    assert evidence["snapshot"]["id"].startswith("rds:acme-db-")
-    assert evidence["temporary_instance"].startswith("acme-db-drill-")
+    assert evidence["snapshot"]["id"].startswith("rds:toms-acme-")
+    assert evidence["temporary_instance"].startswith("toms-acme-drill-")
     assert isinstance(evidence["restore_seconds"], float)
     assert "encrypted with " + acme.key_arn in evidence["steps"][2]["detail"]
     [request] = restore_requests
@@ -108,24 +106,24 @@ def test_drill_restores_verifies_and_deletes(acme: Baseline, rds: Any, tmp_path:
     assert request["DBParameterGroupName"] == acme.parameter_group
     assert (request["PubliclyAccessible"], request["DeletionProtection"]) == (False, False)
     assert {tag["Key"]: tag["Value"] for tag in request["Tags"]} == {
-        DRILL_TAG: "acme-db",
+        DRILL_TAG: "toms-acme",
         "client": "acme",
         "managed-by": "toms-restore-drill",
     }
     assert leftovers(rds) == {"instances": [], "snapshots": []}
 
 
-def test_the_newest_snapshot_is_restored_manual_or_automated(acme: Baseline, rds: Any) -> None:
-    rds.create_db_snapshot(DBInstanceIdentifier="acme-db", DBSnapshotIdentifier="acme-db-before-upgrade")
+def test_the_newest_snapshot_is_restored_manual_or_automated(acme: DatabaseBaseline, rds: Any) -> None:
+    rds.create_db_snapshot(DBInstanceIdentifier="toms-acme", DBSnapshotIdentifier="toms-acme-before-upgrade")
 
     evidence = drill_for(rds).run(clean_up_previous=False)
 
-    assert evidence["snapshot"]["id"] == "acme-db-before-upgrade"
+    assert evidence["snapshot"]["id"] == "toms-acme-before-upgrade"
     assert evidence["snapshot"]["type"] == "manual"
     assert evidence["result"] == "PASS"
 
 
-def test_restore_failure_after_the_instance_was_created_cleans_up(acme: Baseline, rds: Any) -> None:
+def test_restore_failure_after_the_instance_was_created_cleans_up(acme: DatabaseBaseline, rds: Any) -> None:
     # The request reached RDS and created the instance, but the answer was an error (as after a timeout).
     def fail_after_creating(**_: Any) -> None:
         raise client_error("InternalFailure", "RestoreDBInstanceFromDBSnapshot")
@@ -141,7 +139,7 @@ def test_restore_failure_after_the_instance_was_created_cleans_up(acme: Baseline
     assert leftovers(rds) == {"instances": [], "snapshots": []}
 
 
-def test_restore_refused_leaves_nothing_to_clean(acme: Baseline, rds: Any) -> None:
+def test_restore_refused_leaves_nothing_to_clean(acme: DatabaseBaseline, rds: Any) -> None:
     def refuse(**_: Any) -> None:
         raise client_error("AccessDenied", "RestoreDBInstanceFromDBSnapshot")
 
@@ -154,12 +152,12 @@ def test_restore_refused_leaves_nothing_to_clean(acme: Baseline, rds: Any) -> No
     assert leftovers(rds) == {"instances": [], "snapshots": []}
 
 
-def test_wait_timeout_cleans_up(acme: Baseline, rds: Any) -> None:
+def test_wait_timeout_cleans_up(acme: DatabaseBaseline, rds: Any) -> None:
     stuck = {"creating": True}
 
     def report_creating(parsed: dict[str, Any], **_: Any) -> None:
         for instance in parsed.get("DBInstances", []):
-            if stuck["creating"] and instance["DBInstanceIdentifier"].startswith("acme-db-drill-"):
+            if stuck["creating"] and instance["DBInstanceIdentifier"].startswith("toms-acme-drill-"):
                 instance["DBInstanceStatus"] = "creating"
 
     def unstick(**_: Any) -> None:
@@ -183,22 +181,22 @@ def test_wait_timeout_cleans_up(acme: Baseline, rds: Any) -> None:
     assert leftovers(rds) == {"instances": [], "snapshots": []}
 
 
-def test_verify_failure_on_a_different_key_cleans_up(acme: Baseline, rds: Any) -> None:
+def test_verify_failure_on_a_different_key_cleans_up(acme: DatabaseBaseline, rds: Any) -> None:
     # A manual copy re-encrypted with another key is the newest snapshot: restorable, but not what the
     # source is, so the drill must fail it.
-    other_key = boto3.client("kms", region_name=REGION).create_key()["KeyMetadata"]["Arn"]
-    automated = rds.describe_db_snapshots(DBInstanceIdentifier="acme-db", SnapshotType="automated")[
+    other_key = boto3.client("kms", region_name=acme.region).create_key()["KeyMetadata"]["Arn"]
+    automated = rds.describe_db_snapshots(DBInstanceIdentifier="toms-acme", SnapshotType="automated")[
         "DBSnapshots"
     ]
     rds.copy_db_snapshot(
         SourceDBSnapshotIdentifier=automated[0]["DBSnapshotIdentifier"],
-        TargetDBSnapshotIdentifier="acme-db-other-key",
+        TargetDBSnapshotIdentifier="toms-acme-other-key",
         KmsKeyId=other_key,
     )
 
     evidence = drill_for(rds).run(clean_up_previous=False)
 
-    assert evidence["snapshot"]["id"] == "acme-db-other-key"
+    assert evidence["snapshot"]["id"] == "toms-acme-other-key"
     assert evidence["result"] == "FAIL"
     assert step_outcomes(evidence) == [
         ("restore", "ok"),
@@ -212,7 +210,7 @@ def test_verify_failure_on_a_different_key_cleans_up(acme: Baseline, rds: Any) -
     assert leftovers(rds) == {"instances": [], "snapshots": []}
 
 
-def test_delete_failure_is_retried_by_the_cleanup(acme: Baseline, rds: Any) -> None:
+def test_delete_failure_is_retried_by_the_cleanup(acme: DatabaseBaseline, rds: Any) -> None:
     calls = {"delete": 0}
 
     def fail_first_delete(**_: Any) -> None:
@@ -238,7 +236,7 @@ def test_delete_failure_is_retried_by_the_cleanup(acme: Baseline, rds: Any) -> N
 
 
 def test_a_delete_that_keeps_failing_says_what_is_left_and_the_next_drill_refuses(
-    acme: Baseline, rds: Any
+    acme: DatabaseBaseline, rds: Any
 ) -> None:
     def refuse(**_: Any) -> None:
         raise client_error("AccessDenied", "DeleteDBInstance")
@@ -262,13 +260,13 @@ def test_a_delete_that_keeps_failing_says_what_is_left_and_the_next_drill_refuse
     assert leftovers(rds) == {"instances": [], "snapshots": []}
 
 
-def test_ctrl_c_while_waiting_cleans_up(acme: Baseline, rds: Any) -> None:
+def test_ctrl_c_while_waiting_cleans_up(acme: DatabaseBaseline, rds: Any) -> None:
     interrupted = {"done": False}
 
     # The first look at the temporary instance is the waiter's.
     def press_ctrl_c(parsed: dict[str, Any], **_: Any) -> None:
         instances = parsed.get("DBInstances", [])
-        if not interrupted["done"] and [i for i in instances if i["DBInstanceIdentifier"] != "acme-db"]:
+        if not interrupted["done"] and [i for i in instances if i["DBInstanceIdentifier"] != "toms-acme"]:
             interrupted["done"] = True
             raise KeyboardInterrupt
 
@@ -284,7 +282,7 @@ def test_ctrl_c_while_waiting_cleans_up(acme: Baseline, rds: Any) -> None:
     assert leftovers(rds) == {"instances": [], "snapshots": []}
 
 
-def test_no_available_snapshot_is_a_failure_without_a_restore(acme: Baseline, rds: Any) -> None:
+def test_no_available_snapshot_is_a_failure_without_a_restore(acme: DatabaseBaseline, rds: Any) -> None:
     def no_snapshots(parsed: dict[str, Any], **_: Any) -> None:
         parsed["DBSnapshots"] = []
 
@@ -293,15 +291,15 @@ def test_no_available_snapshot_is_a_failure_without_a_restore(acme: Baseline, rd
     evidence = drill_for(rds).run(clean_up_previous=False)
 
     assert evidence["result"] == "FAIL"
-    assert evidence["error"] == "no available snapshot of acme-db to restore"
+    assert evidence["error"] == "no available snapshot of toms-acme to restore"
     assert evidence["steps"] == []
     assert evidence["snapshot"] is None
 
 
-def test_command_writes_the_evidence_and_exits_0(acme: Baseline, tmp_path: Path) -> None:
+def test_command_writes_the_evidence_and_exits_0(acme: DatabaseBaseline, tmp_path: Path) -> None:
     evidence_file = tmp_path / "drill.json"
 
-    code = main(["restore-drill", "--db-instance", "acme-db", "--evidence", str(evidence_file)])
+    code = main(["restore-drill", "--db-instance", "toms-acme", "--evidence", str(evidence_file)])
 
     assert code == 0
     evidence = json.loads(evidence_file.read_text())
@@ -321,18 +319,18 @@ def test_command_writes_the_evidence_and_exits_0(acme: Baseline, tmp_path: Path)
     }
     assert (evidence["tool"], evidence["region"], evidence["result"]) == (
         "toms restore-drill",
-        REGION,
+        ACME.region,
         "PASS",
     )
     assert set(evidence["snapshot"]) == {"id", "type", "created_at"}
     assert set(evidence["steps"][0]) == {"name", "started_at", "finished_at", "status", "detail"}
 
 
-def test_command_usage_errors_exit_2(acme: Baseline, capsys: pytest.CaptureFixture[str]) -> None:
+def test_command_usage_errors_exit_2(acme: DatabaseBaseline, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["restore-drill", "--db-instance", "nope"]) == 2
     assert capsys.readouterr().err.strip() == (
         "toms restore-drill: error: no DB instance nope in this account and region"
     )
     with pytest.raises(SystemExit) as exit_info:
-        main(["restore-drill", "--db-instance", "acme-db", "--max-wait-minutes", "0"])
+        main(["restore-drill", "--db-instance", "toms-acme", "--max-wait-minutes", "0"])
     assert exit_info.value.code == 2
