@@ -37,6 +37,7 @@ from typing import IO, Any, Literal
 
 import grpc
 import jsonschema
+import yaml
 from google.protobuf import empty_pb2, json_format, struct_pb2
 from pulumi.runtime.proto import analyzer_pb2, analyzer_pb2_grpc
 
@@ -442,12 +443,18 @@ class PolicyPackProcess:
             )
             self._info = AnalyzerInfo(
                 name=response.name,
-                version=response.version,
+                version=self._declared_version() or response.version,
                 description=response.description,
                 supports_config=response.supportsConfig,
                 policies=policies,
             )
         return self._info
+
+    def _declared_version(self) -> str | None:
+        """PulumiPolicy.yaml's version, which the CLI reports instead of the Python SDK's fixed 0.0.1."""
+        project = yaml.safe_load((self.pack_dir / "PulumiPolicy.yaml").read_text(encoding="utf-8"))
+        version = project.get("version") if isinstance(project, Mapping) else None
+        return str(version) if version is not None else None
 
     def configure(self, config: Mapping[str, Any] | None = None, *, validate: bool = True) -> None:
         """`Configure` with a `--policy-pack-config` document, reconciled and validated as the CLI does.
