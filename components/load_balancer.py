@@ -19,7 +19,8 @@ gives a check `HEALTH_CHECK_TIMEOUT_SECONDS` (5 s) to answer; `UNHEALTHY_THRESHO
 mark the target unhealthy and the node stops sending it requests. In the worst case the container fails
 just after a check passed: the next check starts at most one interval later, and the second failure is
 certain at most one more interval plus a timeout after that, so the bound is
-2 x 10 s + 5 s = 25 s (`out_of_rotation_bound_seconds`), within `standards.MAX_SECONDS_TO_OUT_OF_ROTATION`.
+2 x 10 s + 5 s = 25 s (`OUT_OF_ROTATION_BOUND_SECONDS`, from `standards.out_of_rotation_bound_seconds`, which
+the pack's `lb-target-health-check-bound` also uses), within `standards.MAX_SECONDS_TO_OUT_OF_ROTATION`.
 A hung container uses the full timeout; one that refuses connections is caught a few seconds sooner.
 Requests already in flight to a deregistered target may finish within `DEREGISTRATION_DELAY_SECONDS`.
 """
@@ -48,17 +49,9 @@ DEREGISTRATION_DELAY_SECONDS = 30
 PUBLIC_SOURCES: tuple[tuple[str, str], ...] = (("ipv4", "0.0.0.0/0"), ("ipv6", "::/0"))
 
 
-def out_of_rotation_bound_seconds(
-    interval: int = HEALTH_CHECK_INTERVAL_SECONDS,
-    timeout: int = HEALTH_CHECK_TIMEOUT_SECONDS,
-    unhealthy_threshold: int = UNHEALTHY_THRESHOLD,
-) -> int:
-    """The longest time from a container's failure until the load balancer stops routing to it.
-
-    Failure just after a passing check: `unhealthy_threshold` failing checks must start, one per
-    `interval`, and the last of them fails at the latest when its `timeout` runs out.
-    """
-    return unhealthy_threshold * interval + timeout
+OUT_OF_ROTATION_BOUND_SECONDS = standards.out_of_rotation_bound_seconds(
+    HEALTH_CHECK_INTERVAL_SECONDS, HEALTH_CHECK_TIMEOUT_SECONDS, UNHEALTHY_THRESHOLD
+)
 
 
 @dataclass(frozen=True)

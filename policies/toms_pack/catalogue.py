@@ -121,6 +121,7 @@ MEASURES: tuple[Measure, ...] = (
             "ecs-service-min-healthy-percent",
             "ecs-service-health-check-grace",
             "ecs-service-load-balanced",
+            "lb-target-health-check-bound",
             "ecs-task-health-check",
             "ecs-task-read-only-root",
             "ecs-task-not-privileged",
@@ -172,8 +173,10 @@ MEASURES: tuple[Measure, ...] = (
         policies=(
             "lb-tls-listener-policy",
             "lb-http-redirects-to-https",
+            "lb-https-hsts",
             "lb-no-plain-http-forwarding",
             "lb-drop-invalid-headers",
+            "lb-desync-strictest",
             "rds-parameter-group-forces-tls",
         ),
         audit_checks=("lb-listeners", "lb-attributes", "rds-force-ssl"),

@@ -1,4 +1,5 @@
-"""Load balancers and listeners (`aws:lb/*` and its `aws:alb/*` aliases): TLS 1.2/1.3 only, logged, kept."""
+"""Load balancers, listeners and target groups (`aws:lb/*` and its `aws:alb/*` aliases): TLS 1.2/1.3 only
+with HSTS, strictest desync mitigation, logged, kept, and failed targets out of rotation in time."""
 
 from __future__ import annotations
 
@@ -9,12 +10,14 @@ from pulumi_policy import Severity
 
 from . import standards
 from .rulekit import (
+    MISSING,
     UNKNOWN,
     Outcome,
     Resource,
     Settings,
     Unverifiable,
     Violation,
+    as_int,
     as_list,
     describe,
     is_set_reference,
@@ -174,4 +177,193 @@ def access_logs(resource: Resource, _: Settings) -> Iterator[Outcome]:
         yield Violation("accessLogs.bucket is not set: name the S3 bucket that receives the access logs")
 
 
-RULES = (tls_listener_policy, http_redirects_to_https, drop_invalid_headers, deletion_protection, access_logs)
+HSTS_ATTRIBUTE = "routingHttpResponseStrictTransportSecurityHeaderValue"
+
+
+def hsts_problem(header: str, min_max_age: int, require_subdomains: bool) -> str | None:
+    """Why a Strict-Transport-Security value does not pin HTTPS for `min_max_age` seconds, or None.
+
+    Parsed as RFC 6797 section 6.1 says: `;`-separated directives, names case-insensitive, values
+    optionally quoted; a header with a repeated directive is invalid and browsers ignore all of it.
+    """
+    directives: dict[str, str] = {}
+    for part in header.split(";"):
+        name, _, raw_value = part.partition("=")
+        name = name.strip().lower()
+        if not name:
+            continue
+        if name in directives:
+            return f"the {name} directive appears twice, so browsers ignore the whole header"
+        value = raw_value.strip()
+        if len(value) >= 2 and value[0] == value[-1] == '"':
+            value = value[1:-1]
+        directives[name] = value
+    if "max-age" not in directives:
+        return "it has no max-age directive, so browsers ignore it"
+    max_age = directives["max-age"]
+    if not max_age.isascii() or not max_age.isdigit():
+        return f"max-age {max_age!r} is not a whole number of seconds, so browsers ignore the header"
+    if int(max_age) < min_max_age:
+        return f"max-age is {int(max_age)} s, expected at least {min_max_age} s"
+    if require_subdomains and "includesubdomains" not in directives:
+        return "it lacks includeSubDomains, which this client's pack config requires"
+    return None
+
+
+@resource_rule(
+    "lb-https-hsts",
+    "HTTPS listeners send Strict-Transport-Security with a max-age of at least a year.",
+    Severity.HIGH,
+    f"Set {HSTS_ATTRIBUTE} to {standards.HSTS_HEADER_VALUE!r} "
+    "(includeSubDomains is recommended: it also pins the subdomains to HTTPS).",
+    LISTENERS,
+    properties={
+        "minMaxAgeSeconds": {
+            "type": "integer",
+            "minimum": standards.HSTS_MIN_MAX_AGE_SECONDS,
+            "default": standards.HSTS_MIN_MAX_AGE_SECONDS,
+        },
+        "requireIncludeSubDomains": {"type": "boolean", "default": False},
+    },
+)
+def https_hsts(resource: Resource, settings: Settings) -> Iterator[Outcome]:
+    protocol = resource.get("protocol")
+    if protocol is UNKNOWN:
+        yield Unverifiable("protocol")
+        return
+    if protocol != "HTTPS":
+        return
+    header = resource.get(HSTS_ATTRIBUTE)
+    if header is UNKNOWN:
+        yield Unverifiable(HSTS_ATTRIBUTE)
+        return
+    fix = f"set it to {standards.HSTS_HEADER_VALUE!r}"
+    if not isinstance(header, str) or not header.strip():
+        yield Violation(
+            f"{HSTS_ATTRIBUTE} is {describe(header)}: HTTPS responses carry no HSTS header, so a browser "
+            f"may still try plain HTTP first; {fix}"
+        )
+        return
+    problem = hsts_problem(header, settings.int("minMaxAgeSeconds"), settings["requireIncludeSubDomains"])
+    if problem:
+        yield Violation(f"{HSTS_ATTRIBUTE} is {header!r}: {problem}; {fix}")
+
+
+@resource_rule(
+    "lb-desync-strictest",
+    "Application load balancers reject ambiguous HTTP requests (desync mitigation mode strictest).",
+    Severity.MEDIUM,
+    f"Set desyncMitigationMode: {standards.LB_DESYNC_MITIGATION_MODE}.",
+    LOAD_BALANCERS,
+)
+def desync_strictest(resource: Resource, _: Settings) -> Iterator[Outcome]:
+    application = is_application_lb(resource)
+    if application is UNKNOWN:
+        yield Unverifiable("loadBalancerType")
+        return
+    if not application:
+        return
+    mode = resource.get("desyncMitigationMode")
+    wanted = standards.LB_DESYNC_MITIGATION_MODE
+    if mode is UNKNOWN:
+        yield Unverifiable("desyncMitigationMode")
+    elif mode is MISSING:
+        yield Violation(
+            f'desyncMitigationMode is not set, so AWS applies "defensive", which still forwards some '
+            f"ambiguous requests (HTTP desync / request smuggling): set it to {wanted!r}"
+        )
+    elif mode != wanted:
+        yield Violation(
+            f"desyncMitigationMode is {describe(mode)}, expected {wanted!r}: set it to {wanted!r}"
+        )
+
+
+def _health_check_number(check: dict[str, Any], key: str) -> int | str | Any:
+    """A positive whole-number health-check setting, `UNKNOWN`, or why it is not one."""
+    value = lookup(check, key)
+    if value is UNKNOWN:
+        return UNKNOWN
+    if value is MISSING:
+        return f"healthCheck.{key} is not set (AWS's default depends on protocol and target type): set it"
+    number = as_int(value)
+    if number is None or number <= 0:
+        return (
+            f"healthCheck.{key} is {describe(value)}, expected a positive whole number of seconds or checks"
+        )
+    return number
+
+
+@resource_rule(
+    "lb-target-health-check-bound",
+    "Target groups health-check their targets and take a failed one out of rotation within the bound.",
+    Severity.HIGH,
+    "Set healthCheck with enabled: true and interval, timeout and unhealthyThreshold such that "
+    "interval x unhealthyThreshold + timeout stays within the bound (e.g. 10 s, 5 s and 2: 25 s).",
+    TARGET_GROUPS,
+    properties={
+        "maxSeconds": {
+            "type": "integer",
+            "minimum": 1,
+            "maximum": standards.MAX_SECONDS_TO_OUT_OF_ROTATION,
+            "default": standards.MAX_SECONDS_TO_OUT_OF_ROTATION,
+        }
+    },
+)
+def target_health_check_bound(resource: Resource, settings: Settings) -> Iterator[Outcome]:
+    check = resource.get("healthCheck")
+    if check is UNKNOWN:
+        yield Unverifiable("healthCheck")
+        return
+    if not isinstance(check, dict):
+        yield Violation(
+            f"healthCheck is {describe(check)}: set healthCheck with enabled: true, interval, timeout and "
+            "unhealthyThreshold"
+        )
+        return
+    enabled = lookup(check, "enabled")
+    if enabled is UNKNOWN:
+        yield Unverifiable("healthCheck.enabled")
+    elif enabled is False:
+        yield Violation(
+            "healthCheck.enabled is false: a failed target keeps receiving requests; set it to true"
+        )
+    elif enabled is MISSING:
+        # AWS enables health checks by default, except for Lambda targets.
+        target_type = resource.get("targetType")
+        if target_type is UNKNOWN:
+            yield Unverifiable("targetType")
+        elif target_type == "lambda":
+            yield Violation(
+                "healthCheck.enabled is not set, so AWS disables it for Lambda targets: set it to true"
+            )
+    elif enabled is not True:
+        yield Violation(f"healthCheck.enabled is {describe(enabled)}, expected a boolean: set it to true")
+    numbers = {key: _health_check_number(check, key) for key in ("interval", "timeout", "unhealthyThreshold")}
+    for key, number in numbers.items():
+        if number is UNKNOWN:
+            yield Unverifiable(f"healthCheck.{key}")
+        elif isinstance(number, str):
+            yield Violation(number)
+    interval, timeout, threshold = numbers["interval"], numbers["timeout"], numbers["unhealthyThreshold"]
+    if not (isinstance(interval, int) and isinstance(timeout, int) and isinstance(threshold, int)):
+        return
+    bound = standards.out_of_rotation_bound_seconds(interval, timeout, threshold)
+    limit = settings.int("maxSeconds")
+    if bound > limit:
+        yield Violation(
+            f"a failed target can stay in rotation for up to {threshold} x {interval} s + {timeout} s = "
+            f"{bound} s (unhealthyThreshold x interval + timeout), expected at most {limit} s: shorten the "
+            "interval or timeout, or lower unhealthyThreshold"
+        )
+
+
+RULES = (
+    tls_listener_policy,
+    http_redirects_to_https,
+    https_hsts,
+    drop_invalid_headers,
+    desync_strictest,
+    deletion_protection,
+    access_logs,
+    target_health_check_bound,
+)

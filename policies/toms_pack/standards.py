@@ -93,7 +93,9 @@ NONCURRENT_VERSION_DAYS = 1
 # mitigation, and HSTS for a year on every HTTPS response (no `preload`: that is the client's domain-wide
 # commitment to make).
 LB_DESYNC_MITIGATION_MODE = "strictest"
-HSTS_HEADER_VALUE = "max-age=31536000; includeSubDomains"
+# The shortest HSTS max-age the pack accepts: one year, what browsers' HSTS guidance asks for.
+HSTS_MIN_MAX_AGE_SECONDS = 31536000
+HSTS_HEADER_VALUE = f"max-age={HSTS_MIN_MAX_AGE_SECONDS}; includeSubDomains"
 # The longest a failed container may keep receiving requests from the load balancer, in seconds.
 MAX_SECONDS_TO_OUT_OF_ROTATION = 30
 
@@ -106,6 +108,16 @@ MIN_HEALTHY_PERCENT = 100
 # ports that may never be reachable from a public address.
 PUBLIC_INGRESS_PORTS: tuple[int, ...] = (80, 443)
 ADMIN_PORTS: tuple[int, ...] = (22, 3389)
+
+
+def out_of_rotation_bound_seconds(interval: int, timeout: int, unhealthy_threshold: int) -> int:
+    """The longest time from a target's failure until the load balancer stops routing requests to it.
+
+    Worst case, the target fails just after a passing check: `unhealthy_threshold` failing checks must
+    start, one per `interval` (counted from the start of one check to the start of the next), and the
+    last of them fails at the latest when its `timeout` runs out.
+    """
+    return unhealthy_threshold * interval + timeout
 
 
 def is_allowed_tls_policy(name: object) -> bool:

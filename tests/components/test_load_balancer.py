@@ -7,9 +7,9 @@ import pytest
 from components.load_balancer import (
     HEALTH_CHECK_INTERVAL_SECONDS,
     HEALTH_CHECK_TIMEOUT_SECONDS,
+    OUT_OF_ROTATION_BOUND_SECONDS,
     UNHEALTHY_THRESHOLD,
     TlsLoadBalancerArgs,
-    out_of_rotation_bound_seconds,
 )
 from policies.toms_pack import standards
 from tests.components.edge_service_stack import (
@@ -142,7 +142,7 @@ def test_target_group_checks_the_services_path_and_drops_a_failed_container_with
     assert check["enabled"] is True
     assert check["path"] == service.get("healthCheckPath", "/health")
     assert check["timeout"] < check["interval"]
-    bound = out_of_rotation_bound_seconds(
+    bound = standards.out_of_rotation_bound_seconds(
         int(check["interval"]), int(check["timeout"]), int(check["unhealthyThreshold"])
     )
     assert bound <= standards.MAX_SECONDS_TO_OUT_OF_ROTATION
@@ -150,9 +150,12 @@ def test_target_group_checks_the_services_path_and_drops_a_failed_container_with
 
 def test_the_documented_bound_is_25_seconds() -> None:
     assert (HEALTH_CHECK_INTERVAL_SECONDS, HEALTH_CHECK_TIMEOUT_SECONDS, UNHEALTHY_THRESHOLD) == (10, 5, 2)
-    assert out_of_rotation_bound_seconds() == 2 * 10 + 5 == 25
-    # One more failed check or a longer interval would break the promise.
-    assert out_of_rotation_bound_seconds(unhealthy_threshold=3) > standards.MAX_SECONDS_TO_OUT_OF_ROTATION
+    assert OUT_OF_ROTATION_BOUND_SECONDS == 2 * 10 + 5 == 25
+    # One more failed check would break the promise.
+    one_more_failure = standards.out_of_rotation_bound_seconds(
+        HEALTH_CHECK_INTERVAL_SECONDS, HEALTH_CHECK_TIMEOUT_SECONDS, UNHEALTHY_THRESHOLD + 1
+    )
+    assert one_more_failure > standards.MAX_SECONDS_TO_OUT_OF_ROTATION
 
 
 def test_only_https_and_http_from_the_internet_with_descriptions(stack_run: ProgramRun) -> None:

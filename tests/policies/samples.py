@@ -76,11 +76,13 @@ COMPLIANT: dict[str, dict[str, Any]] = {
     "aws:lb/loadBalancer:LoadBalancer": {
         "loadBalancerType": "application",
         "dropInvalidHeaderFields": True,
+        "desyncMitigationMode": standards.LB_DESYNC_MITIGATION_MODE,
         "enableDeletionProtection": True,
         "accessLogs": {"enabled": True, "bucket": "acme-lb-logs"},
     },
     "aws:alb/loadBalancer:LoadBalancer": {
         "dropInvalidHeaderFields": True,
+        "desyncMitigationMode": standards.LB_DESYNC_MITIGATION_MODE,
         "enableDeletionProtection": True,
         "accessLogs": {"enabled": True, "bucket": "acme-lb-logs"},
     },
@@ -89,9 +91,29 @@ COMPLIANT: dict[str, dict[str, Any]] = {
         "port": 443,
         "sslPolicy": standards.DEFAULT_TLS_POLICY,
         "certificateArn": "arn:aws:acm:eu-west-1:111122223333:certificate/x",
+        "routingHttpResponseStrictTransportSecurityHeaderValue": standards.HSTS_HEADER_VALUE,
         "defaultActions": [{"type": "forward", "targetGroupArn": "arn:tg"}],
     },
     "aws:alb/listener:Listener": {"protocol": "HTTP", "port": 80, "defaultActions": [HTTPS_REDIRECT]},
+    # A failed target is out of rotation after at most 2 x 10 s + 5 s = 25 s.
+    "aws:lb/targetGroup:TargetGroup": {
+        "targetType": "ip",
+        "protocol": "HTTP",
+        "port": 8080,
+        "healthCheck": {
+            "enabled": True,
+            "path": "/healthz",
+            "interval": 10,
+            "timeout": 5,
+            "unhealthyThreshold": 2,
+        },
+    },
+    # Health checks left enabled by AWS's default (not Lambda targets); 3 x 5 s + 2 s = 17 s.
+    "aws:alb/targetGroup:TargetGroup": {
+        "protocol": "HTTP",
+        "port": 8080,
+        "healthCheck": {"path": "/healthz", "interval": 5, "timeout": 2, "unhealthyThreshold": 3},
+    },
     "aws:ecs/service:Service": {
         "desiredCount": 2,
         "deploymentCircuitBreaker": {"enable": True, "rollback": True},

@@ -15,6 +15,8 @@ LB = "aws:lb/loadBalancer:LoadBalancer"
 ALB = "aws:alb/loadBalancer:LoadBalancer"
 HTTPS_LISTENER = "aws:lb/listener:Listener"
 HTTP_LISTENER = "aws:alb/listener:Listener"
+TARGET_GROUP = "aws:lb/targetGroup:TargetGroup"
+ALB_TARGET_GROUP = "aws:alb/targetGroup:TargetGroup"
 SERVICE = "aws:ecs/service:Service"
 TASK = "aws:ecs/taskDefinition:TaskDefinition"
 LOG_GROUP = "aws:cloudwatch/logGroup:LogGroup"
@@ -88,9 +90,36 @@ VIOLATIONS: list[tuple[str, ResourceInput, str]] = [
         resource(ALB, dropInvalidHeaderFields=DELETE),
         "dropInvalidHeaderFields is not set",
     ),
+    (
+        "lb-https-hsts",
+        resource(HTTPS_LISTENER, routingHttpResponseStrictTransportSecurityHeaderValue=DELETE),
+        "carry no HSTS header",
+    ),
+    (
+        "lb-https-hsts",
+        resource(HTTPS_LISTENER, routingHttpResponseStrictTransportSecurityHeaderValue="max-age=86400"),
+        "max-age is 86400 s",
+    ),
+    ("lb-desync-strictest", resource(LB, desyncMitigationMode=DELETE), 'AWS applies "defensive"'),
+    ("lb-desync-strictest", resource(ALB, desyncMitigationMode="monitor"), 'is "monitor"'),
     ("lb-deletion-protection", resource(ALB, enableDeletionProtection=False), "enableDeletionProtection"),
     ("lb-access-logs", resource(LB, accessLogs__enabled=False), "accessLogs.enabled is false"),
     ("lb-access-logs", resource(ALB, accessLogs=DELETE), "accessLogs is not set"),
+    (
+        "lb-target-health-check-bound",
+        resource(TARGET_GROUP, healthCheck__interval=30),
+        "2 x 30 s + 5 s = 65 s",
+    ),
+    (
+        "lb-target-health-check-bound",
+        resource(ALB_TARGET_GROUP, healthCheck__enabled=False),
+        "healthCheck.enabled is false",
+    ),
+    (
+        "lb-target-health-check-bound",
+        resource(ALB_TARGET_GROUP, healthCheck=DELETE),
+        "healthCheck is not set",
+    ),
     ("ecs-service-min-replicas", resource(SERVICE, desiredCount=1), "desiredCount is 1, expected at least 2"),
     (
         "ecs-service-circuit-breaker",
