@@ -264,18 +264,16 @@ def desync_strictest(resource: Resource, _: Settings) -> Iterator[Outcome]:
     if not application:
         return
     mode = resource.get("desyncMitigationMode")
-    wanted = standards.LB_DESYNC_MITIGATION_MODE
+    fix = f"set it to {describe(standards.LB_DESYNC_MITIGATION_MODE)}"
     if mode is UNKNOWN:
         yield Unverifiable("desyncMitigationMode")
     elif mode is MISSING:
         yield Violation(
-            f'desyncMitigationMode is not set, so AWS applies "defensive", which still forwards some '
-            f"ambiguous requests (HTTP desync / request smuggling): set it to {wanted!r}"
+            'desyncMitigationMode is not set, so AWS applies "defensive", which still forwards some '
+            f"ambiguous requests (HTTP desync / request smuggling): {fix}"
         )
-    elif mode != wanted:
-        yield Violation(
-            f"desyncMitigationMode is {describe(mode)}, expected {wanted!r}: set it to {wanted!r}"
-        )
+    elif mode != standards.LB_DESYNC_MITIGATION_MODE:
+        yield Violation(f"desyncMitigationMode is {describe(mode)}: {fix}")
 
 
 def _health_check_number(check: dict[str, Any], key: str) -> int | str | Any:

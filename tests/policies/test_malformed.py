@@ -58,6 +58,40 @@ TASK = "aws:ecs/taskDefinition:TaskDefinition"
         ),
         (resource("aws:lb/loadBalancer:LoadBalancer", accessLogs=["on"]), "lb-access-logs", "accessLogs is"),
         (
+            resource(
+                "aws:lb/listener:Listener", routingHttpResponseStrictTransportSecurityHeaderValue=31536000
+            ),
+            "lb-https-hsts",
+            "carry no HSTS header",
+        ),
+        (
+            resource(
+                "aws:lb/listener:Listener", routingHttpResponseStrictTransportSecurityHeaderValue="max-age=1y"
+            ),
+            "lb-https-hsts",
+            "not a whole number of seconds",
+        ),
+        (
+            resource("aws:lb/loadBalancer:LoadBalancer", desyncMitigationMode=["strictest"]),
+            "lb-desync-strictest",
+            'desyncMitigationMode is ["strictest"]',
+        ),
+        (
+            resource("aws:lb/targetGroup:TargetGroup", healthCheck=[{"interval": 10}]),
+            "lb-target-health-check-bound",
+            "healthCheck is [",
+        ),
+        (
+            resource("aws:alb/targetGroup:TargetGroup", healthCheck__timeout="5s"),
+            "lb-target-health-check-bound",
+            'healthCheck.timeout is "5s", expected a positive whole number',
+        ),
+        (
+            resource("aws:lb/targetGroup:TargetGroup", healthCheck__enabled="yes"),
+            "lb-target-health-check-bound",
+            'healthCheck.enabled is "yes", expected a boolean',
+        ),
+        (
             with_props("aws:kms/key:Key", {"enableKeyRotation": True, "tags": "client=acme"}),
             "required-tags",
             "expected a map",
