@@ -21,6 +21,7 @@ import runpy
 import sys
 import uuid
 from collections.abc import Callable, Mapping
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -437,6 +438,17 @@ def run_program(
         # The runtime binds the root stack resource to the current event loop, so the loop comes first.
         loop = asyncio.new_event_loop()
         asyncio.set_event_loop(loop)
+        # The mock monitor gives each executor thread an event loop of its own; run them in an executor
+        # whose loops are closed with the run, not left to the garbage collector at interpreter exit.
+        worker_loops: list[asyncio.AbstractEventLoop] = []
+
+        def give_worker_a_loop() -> None:
+            worker_loop = asyncio.new_event_loop()
+            asyncio.set_event_loop(worker_loop)
+            worker_loops.append(worker_loop)
+
+        executor = ThreadPoolExecutor(thread_name_prefix="toms-mock", initializer=give_worker_a_loop)
+        loop.set_default_executor(executor)
         pulumi_runtime.set_mocks(
             monitor.mocks,
             project=project,
@@ -453,6 +465,9 @@ def run_program(
             stack_outputs = loop.run_until_complete(Output.from_input(exported).future(with_unknowns=True))
         finally:
             sys.path.remove(str(program_dir))
+            executor.shutdown(wait=True)
+            for worker_loop in worker_loops:
+                worker_loop.close()
             loop.close()
             asyncio.set_event_loop(None)
         return ProgramRun(
