@@ -195,6 +195,7 @@ class LogArchive(pulumi.ComponentResource):
                 # Load balancers write access logs only to buckets encrypted with SSE-S3.
                 kms_key_arn=None,
                 policy_statements=delivery_statements,
+                tags={standards.TAG_DATA_CLASSIFICATION: standards.DATA_CLASSIFICATION_ACCESS_LOGS},
                 partition=args.partition,
             ),
             opts=child,

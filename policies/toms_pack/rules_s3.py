@@ -144,7 +144,10 @@ def _sse_defaults(config: Resource) -> list[Any]:
 )
 def encryption(stack: Stack, settings: Settings) -> Iterator[Outcome]:
     for bucket in stack.of_type(*BUCKETS):
-        needs_kms = classification(bucket) is not MISSING or is_archive(bucket, settings)
+        classified = classification(bucket)
+        needs_kms = (
+            classified is not MISSING and classified not in standards.SSE_S3_ONLY_CLASSIFICATIONS
+        ) or is_archive(bucket, settings)
         configs = configs_for(stack, bucket, ENCRYPTION)
         if configs is None:
             yield _unjoined(bucket, "BucketServerSideEncryptionConfiguration")

@@ -76,6 +76,10 @@ OBJECT_LOCK_MODES: tuple[str, ...] = ("GOVERNANCE", "COMPLIANCE")
 # customer-managed key; the log archive also needs Object Lock and a lifecycle expiry.
 DATA_CLASSIFICATION_PERSONAL = "personal-data"
 DATA_CLASSIFICATION_LOG_ARCHIVE = "log-archive"
+# Load balancer access logs (they hold client IP addresses). ALB writes them only to SSE-S3 buckets, so
+# this is the one classification that does not need a customer-managed key.
+DATA_CLASSIFICATION_ACCESS_LOGS = "access-logs"
+SSE_S3_ONLY_CLASSIFICATIONS: tuple[str, ...] = (DATA_CLASSIFICATION_ACCESS_LOGS,)
 
 # The retention bounds the pack applies when a client's pack config does not narrow them. A week of
 # restore points is the least the restore commitment needs; CloudWatch Logs retention between a month and

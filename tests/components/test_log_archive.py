@@ -171,13 +171,15 @@ def test_archive_admits_exactly_the_clients_trail_under_its_own_prefix(stack_run
     assert allowed == [check, write]
 
 
-def test_access_logs_bucket_uses_sse_s3_and_no_classification(stack_run: ProgramRun) -> None:
+def test_access_logs_bucket_uses_sse_s3_and_is_classified_as_access_logs(stack_run: ProgramRun) -> None:
     config = client_config(stack_run)
     bucket = access_logs_bucket(stack_run)
     assert bucket.inputs["bucket"] == access_logs_bucket_name(config.client, config.account_id, config.region)
     assert bucket.inputs["objectLockEnabled"] is False
-    # A data-classification tag would make the pack demand KMS, which load balancers cannot write to.
-    assert standards.TAG_DATA_CLASSIFICATION not in (bucket.inputs.get("tags") or {})
+    # The one classification the pack lets go without a customer key: load balancers cannot write to one.
+    assert bucket.inputs["tags"] == {
+        standards.TAG_DATA_CLASSIFICATION: standards.DATA_CLASSIFICATION_ACCESS_LOGS
+    }
     (rule,) = config_of(stack_run, ENCRYPTION, bucket).inputs["rules"]
     assert rule["applyServerSideEncryptionByDefault"] == {"sseAlgorithm": "AES256"}
     assert rule["bucketKeyEnabled"] is False

@@ -179,6 +179,28 @@ def test_unclassified_bucket_needs_no_kms_or_lock(pack: PolicyPackProcess) -> No
     assert pack.analyze_stack(stack.values()) == []
 
 
+def test_access_log_bucket_may_use_sse_s3_but_any_other_classification_needs_a_customer_key(
+    pack: PolicyPackProcess,
+) -> None:
+    stack = compliant_stack()
+    stack["bucket"].props["objectLockEnabled"] = False  # type: ignore[index]
+    for role in ("object-lock", "lifecycle"):
+        del stack[role]
+    set_path(
+        stack["encryption"].props,
+        "rules.0.applyServerSideEncryptionByDefault",  # type: ignore[arg-type]
+        {"sseAlgorithm": "AES256"},
+    )
+    stack["bucket"].props["tagsAll"] = {
+        standards.TAG_DATA_CLASSIFICATION: standards.DATA_CLASSIFICATION_ACCESS_LOGS
+    }  # type: ignore[index]
+    assert pack.analyze_stack(stack.values()) == []
+    stack["bucket"].props["tagsAll"] = {standards.TAG_DATA_CLASSIFICATION: "confidential"}  # type: ignore[index]
+    findings = pack.analyze_stack(stack.values())
+    assert [d.policy_name for d in findings] == ["s3-encryption"]
+    assert 'holds "confidential" data' in findings[0].message
+
+
 def test_personal_data_bucket_needs_a_customer_key(pack: PolicyPackProcess) -> None:
     stack = compliant_stack()
     stack["bucket"].props["tagsAll"] = {

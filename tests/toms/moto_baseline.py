@@ -304,7 +304,14 @@ def build_baseline(
         },
     )
     s3.create_bucket(Bucket=access_logs, **location)
-    s3.put_bucket_tagging(Bucket=access_logs, Tagging={"TagSet": _tag_list(tags)})
+    s3.put_bucket_tagging(
+        Bucket=access_logs,
+        Tagging={
+            "TagSet": _tag_list(
+                {**tags, standards.TAG_DATA_CLASSIFICATION: standards.DATA_CLASSIFICATION_ACCESS_LOGS}
+            )
+        },
+    )
     for bucket, kms_key in ((archive, key_arn), (access_logs, None)):
         if not compliant and bucket == archive:
             continue
