@@ -42,3 +42,15 @@ def test_the_pack_needs_no_more_than_it_imports() -> None:
         if f"import {name.replace('-', '_')}" in sources or f"from {name.replace('-', '_')}" in sources
     }
     assert imported == pack
+
+
+def test_one_version_for_the_product_its_tags_and_its_pack() -> None:
+    import tomllib
+
+    import yaml
+
+    from toms import __version__
+
+    project = tomllib.loads((REPO / "pyproject.toml").read_text())["project"]["version"]
+    pack = yaml.safe_load((REPO / "policies" / "PulumiPolicy.yaml").read_text())["version"]
+    assert project == __version__ == str(pack)
