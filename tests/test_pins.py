@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import tomllib
 from pathlib import Path
 
+import yaml
 from packaging.requirements import Requirement
+
+from toms import __version__
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -45,12 +49,6 @@ def test_the_pack_needs_no_more_than_it_imports() -> None:
 
 
 def test_one_version_for_the_product_its_tags_and_its_pack() -> None:
-    import tomllib
-
-    import yaml
-
-    from toms import __version__
-
     project = tomllib.loads((REPO / "pyproject.toml").read_text())["project"]["version"]
     pack = yaml.safe_load((REPO / "policies" / "PulumiPolicy.yaml").read_text())["version"]
     assert project == __version__ == str(pack)
