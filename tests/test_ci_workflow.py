@@ -100,3 +100,14 @@ def test_ci_installs_the_pulumi_cli_the_sdk_is_pinned_to(workflow: dict[Any, Any
     for job in workflow["jobs"].values():
         for step in pulumi_steps(job):
             assert step["with"]["pulumi-version"] == pin.group(1)
+
+
+def test_each_client_previews_and_deploys_in_its_own_environment(workflow: dict[Any, Any]) -> None:
+    jobs = workflow["jobs"]
+    assert jobs["preview"]["environment"] == "preview-${{ matrix.stack }}"
+    assert jobs["up"]["environment"] == "${{ matrix.stack }}"
+    for job in (jobs["preview"], jobs["up"]):
+        (credentials,) = [
+            step for step in job["steps"] if str(step.get("uses", "")).startswith("aws-actions/configure-aws")
+        ]
+        assert credentials["with"]["aws-region"] == "${{ vars.AWS_REGION }}"
