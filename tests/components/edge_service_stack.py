@@ -10,6 +10,7 @@ import yaml
 
 from components.config import StackConfigError, parse_client_config
 from policies.toms_pack import standards
+from tests.components.program_reading import only, stack_file
 from tests.conftest import REPO
 from toms.mock_run import ProgramRun, RegisteredResource, read_stack_file
 
@@ -23,15 +24,8 @@ SUBNET = "aws:ec2/subnet:Subnet"
 VPC = "aws:ec2/vpc:Vpc"
 
 
-def stack_file(run: ProgramRun) -> dict[str, Any]:
-    """The example stack's `config:` exactly as written in `stacks/Pulumi.<stack>.yaml`."""
-    document = yaml.safe_load((REPO / "stacks" / f"Pulumi.{run.stack}.yaml").read_text(encoding="utf-8"))
-    config: dict[str, Any] = document["config"]
-    return config
-
-
 def stack_service(run: ProgramRun) -> dict[str, Any]:
-    service: dict[str, Any] = stack_file(run)["toms:service"]
+    service: dict[str, Any] = stack_file(run.stack)["toms:service"]
     return service
 
 
@@ -40,20 +34,12 @@ def stack_replicas(run: ProgramRun) -> int:
     return int(stack_service(run).get("replicas", standards.MIN_REPLICAS))
 
 
-def one(run: ProgramRun, type_token: str) -> RegisteredResource:
-    matches = run.of_type(type_token)
-    assert len(matches) == 1, [resource.name for resource in matches]
-    return matches[0]
-
-
 def children(run: ProgramRun, component: RegisteredResource, type_token: str) -> list[RegisteredResource]:
     return [resource for resource in run.children_of(component.urn) if resource.type == type_token]
 
 
 def one_child(run: ProgramRun, component: RegisteredResource, type_token: str) -> RegisteredResource:
-    matches = children(run, component, type_token)
-    assert len(matches) == 1, [resource.name for resource in matches]
-    return matches[0]
+    return only(children(run, component, type_token))
 
 
 def subnet_ids(run: ProgramRun, tier: str) -> list[str]:

@@ -5,10 +5,6 @@ from __future__ import annotations
 import json
 from typing import Any
 
-import yaml
-
-from components.config import ClientConfig, parse_client_config
-from tests.conftest import REPO
 from toms.mock_run import ProgramRun, RegisteredResource
 
 LOG_GROUP = "aws:cloudwatch/logGroup:LogGroup"
@@ -16,29 +12,6 @@ SUBSCRIPTION_FILTER = "aws:cloudwatch/logSubscriptionFilter:LogSubscriptionFilte
 BUCKET = "aws:s3/bucket:Bucket"
 DELIVERY_STREAM = "aws:kinesis/firehoseDeliveryStream:FirehoseDeliveryStream"
 TRAIL = "aws:cloudtrail/trail:Trail"
-KMS_KEY = "aws:kms/key:Key"
-
-
-def stack_file(run: ProgramRun) -> dict[str, Any]:
-    """The example stack's `config:` exactly as written in `stacks/Pulumi.<stack>.yaml`."""
-    document = yaml.safe_load((REPO / "stacks" / f"Pulumi.{run.stack}.yaml").read_text(encoding="utf-8"))
-    config: dict[str, Any] = document["config"]
-    return config
-
-
-def client_config(run: ProgramRun) -> ClientConfig:
-    return parse_client_config(run.config, run.stack)
-
-
-def one(run: ProgramRun, type_token: str) -> RegisteredResource:
-    matches = run.of_type(type_token)
-    assert len(matches) == 1, [resource.name for resource in matches]
-    return matches[0]
-
-
-def client_key_arn(run: ProgramRun) -> str:
-    arn: str = one(run, KMS_KEY).outputs["arn"]
-    return arn
 
 
 def by_name(run: ProgramRun, type_token: str, name: str) -> RegisteredResource:

@@ -11,13 +11,10 @@ from tests.components.logging_stack import (
     SUBSCRIPTION_FILTER,
     TRAIL,
     by_name,
-    client_config,
-    client_key_arn,
     config_of,
-    one,
     role_policy,
-    stack_file,
 )
+from tests.components.program_reading import client_config, client_key_arn, one, stack_file
 from toms.mock_run import ProgramRun, RegisteredResource
 
 
@@ -53,7 +50,7 @@ def test_trail_delivers_to_a_retained_exported_log_group(stack_run: ProgramRun) 
     trail = one(stack_run, TRAIL).inputs
     group = trail_log_group(stack_run)
     assert trail["cloudWatchLogsGroupArn"] == f"{group.outputs['arn']}:*"
-    assert group.inputs["retentionInDays"] == stack_file(stack_run)["toms:retention"]["logDays"]
+    assert group.inputs["retentionInDays"] == stack_file(stack_run.stack)["toms:retention"]["logDays"]
     assert group.inputs["kmsKeyId"] == client_key_arn(stack_run)
     exported = [
         item

@@ -9,13 +9,13 @@ from typing import Any
 
 import pulumi
 import pytest
-import yaml
 from pulumi.output import Unknown
 
-from components.config import ClientConfig, DatabaseConfig, StackConfigError, parse_client_config
+from components.config import DatabaseConfig, StackConfigError, parse_client_config
 from components.database import EncryptedDatabase, EncryptedDatabaseArgs
 from components.log_group import LogPolicy
 from policies.toms_pack import standards
+from tests.components.program_reading import client_config, client_key_arn, only, stack_file
 from tests.conftest import REPO
 from toms.mock_run import (
     AwsLikeMocks,
@@ -38,37 +38,17 @@ LEGACY_RULE = "aws:ec2/securityGroupRule:SecurityGroupRule"
 POSTGRES_PORT = 5432
 
 
-def stack_file(stack: str) -> dict[str, Any]:
-    document = yaml.safe_load((REPO / "stacks" / f"Pulumi.{stack}.yaml").read_text())
-    config: dict[str, Any] = document["config"]
-    return config
-
-
-def client_config(run: ProgramRun) -> ClientConfig:
-    return parse_client_config(run.config, run.stack)
-
-
-def one(resources: list[RegisteredResource]) -> RegisteredResource:
-    assert len(resources) == 1, [resource.name for resource in resources]
-    return resources[0]
-
-
 def database_component(run: ProgramRun) -> RegisteredResource:
-    return one(run.of_type(COMPONENT))
+    return only(run.of_type(COMPONENT))
 
 
 def child_of_type(run: ProgramRun, type_token: str) -> RegisteredResource:
     component = database_component(run)
-    return one([child for child in run.children_of(component.urn) if child.type == type_token])
+    return only([child for child in run.children_of(component.urn) if child.type == type_token])
 
 
 def instance(run: ProgramRun) -> RegisteredResource:
     return child_of_type(run, INSTANCE)
-
-
-def client_key_arn(run: ProgramRun) -> str:
-    arn: str = one(run.of_type("aws:kms/key:Key")).outputs["arn"]
-    return arn
 
 
 def database_security_group(run: ProgramRun) -> RegisteredResource:
@@ -186,7 +166,7 @@ def test_database_sits_in_the_networks_private_subnets_and_is_not_public(stack_r
 
 def test_security_group_admits_no_address_range_and_opens_nothing_outwards(stack_run: ProgramRun) -> None:
     group = database_security_group(stack_run)
-    vpc = one(stack_run.of_type("aws:ec2/vpc:Vpc"))
+    vpc = only(stack_run.of_type("aws:ec2/vpc:Vpc"))
     assert group.inputs["vpcId"] == vpc.outputs["id"]
     assert not group.inputs.get("ingress")
     assert not group.inputs.get("egress")
@@ -303,8 +283,8 @@ def test_allow_from_admits_one_security_group_on_the_engine_port_only() -> None:
         return database.security_group_id
 
     security_group_id, registrations = run_component(build)
-    component = one([resource for resource in registrations if resource.type == COMPONENT])
-    rule = one([resource for resource in registrations if resource.type == INGRESS_RULE])
+    component = only([resource for resource in registrations if resource.type == COMPONENT])
+    rule = only([resource for resource in registrations if resource.type == INGRESS_RULE])
     assert rule.parent == component.urn
     assert dict(rule.inputs) == {
         "securityGroupId": security_group_id,
@@ -331,8 +311,8 @@ def test_outputs_name_the_endpoint_and_the_rds_managed_secret() -> None:
         )
 
     outputs, registrations = run_component(build)
-    database = one([resource for resource in registrations if resource.type == INSTANCE])
-    security_group = one([resource for resource in registrations if resource.type == SECURITY_GROUP])
+    database = only([resource for resource in registrations if resource.type == INSTANCE])
+    security_group = only([resource for resource in registrations if resource.type == SECURITY_GROUP])
     (secret,) = database.outputs["masterUserSecrets"]
     assert outputs == {
         "endpoint": database.outputs["endpoint"],
@@ -355,7 +335,7 @@ def test_performance_insights_on_every_postgres_class_even_micro_and_small(insta
             standalone_database(DatabaseConfig.model_validate({"instanceClass": instance_class})).instance_arn
         )
     )
-    inputs = one([resource for resource in registrations if resource.type == INSTANCE]).inputs
+    inputs = only([resource for resource in registrations if resource.type == INSTANCE]).inputs
     assert inputs["instanceClass"] == instance_class
     assert inputs["performanceInsightsEnabled"] is True
     assert inputs["performanceInsightsKmsKeyId"] == UNIT_KEY_ARN

@@ -20,13 +20,12 @@ from tests.components.edge_service_stack import (
     SERVICE_COMPONENT,
     children,
     config_error,
-    one,
     one_child,
     rules_of,
-    stack_file,
     stack_service,
     subnet_ids,
 )
+from tests.components.program_reading import one, stack_file
 from toms.mock_run import ProgramRun, RegisteredResource
 
 LOAD_BALANCER = "aws:lb/loadBalancer:LoadBalancer"
@@ -102,13 +101,15 @@ def test_listeners_are_exactly_https_with_the_stacks_policy_and_an_http_redirect
 
     https = by_protocol["HTTPS"]
     expected_policy = (
-        stack_file(stack_run).get("toms:loadBalancer", {}).get("tlsPolicy", standards.DEFAULT_TLS_POLICY)
+        stack_file(stack_run.stack)
+        .get("toms:loadBalancer", {})
+        .get("tlsPolicy", standards.DEFAULT_TLS_POLICY)
     )
     assert https["port"] == 443
     assert https["sslPolicy"] == expected_policy
     assert standards.is_allowed_tls_policy(https["sslPolicy"])
     assert https["sslPolicy"] in standards.ALLOWED_TLS_POLICIES
-    assert https["certificateArn"] == stack_file(stack_run)["toms:certificateArn"]
+    assert https["certificateArn"] == stack_file(stack_run.stack)["toms:certificateArn"]
     assert https["routingHttpResponseStrictTransportSecurityHeaderValue"] == standards.HSTS_HEADER_VALUE
     target_group = one_child(stack_run, component(stack_run), TARGET_GROUP)
     assert https["defaultActions"] == [{"type": "forward", "targetGroupArn": target_group.outputs["arn"]}]

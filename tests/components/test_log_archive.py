@@ -22,14 +22,11 @@ from tests.components.logging_stack import (
     TRAIL,
     bucket_policy,
     by_name,
-    client_config,
-    client_key_arn,
     config_of,
-    one,
     role_policy,
-    stack_file,
     statement,
 )
+from tests.components.program_reading import client_config, client_key_arn, one, stack_file
 from tests.conftest import REPO
 from toms.mock_run import ProgramRun, RegisteredResource, read_stack_file, run_program
 
@@ -52,14 +49,14 @@ def access_logs_bucket(run: ProgramRun) -> RegisteredResource:
 
 
 def expected_archive_days(run: ProgramRun) -> int:
-    retention = stack_file(run)["toms:retention"]
+    retention = stack_file(run.stack)["toms:retention"]
     days: int = retention.get("archiveDays", retention["logDays"])
     return days
 
 
 def expected_lock_mode(run: ProgramRun) -> str:
     # A stack that does not choose gets COMPLIANCE: see ArchiveConfig and docs/logging.md.
-    mode: str = stack_file(run).get("toms:archive", {}).get("lockMode", "COMPLIANCE")
+    mode: str = stack_file(run.stack).get("toms:archive", {}).get("lockMode", "COMPLIANCE")
     return mode
 
 

@@ -13,20 +13,18 @@ from tests.components.logging_stack import (
     LOG_GROUP,
     SUBSCRIPTION_FILTER,
     by_name,
-    client_key_arn,
-    one,
-    stack_file,
 )
+from tests.components.program_reading import client_key_arn, one, stack_file
 from tests.conftest import REPO
 from toms.mock_run import ProgramError, ProgramRun, read_stack_file, run_program
 
 
 def test_every_log_group_keeps_the_stacks_log_days_with_the_client_key(stack_run: ProgramRun) -> None:
-    log_days = stack_file(stack_run)["toms:retention"]["logDays"]
+    log_days = stack_file(stack_run.stack)["toms:retention"]["logDays"]
     groups = stack_run.of_type(LOG_GROUP)
     names = {group.inputs["name"] for group in groups}
     # The trail and the flow logs are always there; other components add theirs.
-    client = stack_file(stack_run)["toms:client"]
+    client = stack_file(stack_run.stack)["toms:client"]
     assert {f"/toms/{client}/cloudtrail", f"/toms/{client}/vpc-flow-logs"} <= names
     for group in groups:
         assert group.inputs["retentionInDays"] == log_days, group.name
@@ -36,7 +34,7 @@ def test_every_log_group_keeps_the_stacks_log_days_with_the_client_key(stack_run
 def test_every_log_group_has_exactly_one_subscription_to_the_export_stream(stack_run: ProgramRun) -> None:
     stream = one(stack_run, DELIVERY_STREAM)
     export_role = by_name(
-        stack_run, "aws:iam/role:Role", f"{stack_file(stack_run)['toms:client']}-log-export"
+        stack_run, "aws:iam/role:Role", f"{stack_file(stack_run.stack)['toms:client']}-log-export"
     )
     filters = stack_run.of_type(SUBSCRIPTION_FILTER)
     for group in stack_run.of_type(LOG_GROUP):
@@ -50,14 +48,14 @@ def test_every_log_group_has_exactly_one_subscription_to_the_export_stream(stack
 
 
 def test_subscriptions_wait_for_the_export_roles_permission(stack_run: ProgramRun) -> None:
-    client = stack_file(stack_run)["toms:client"]
+    client = stack_file(stack_run.stack)["toms:client"]
     permission = by_name(stack_run, "aws:iam/rolePolicy:RolePolicy", f"{client}-log-export")
     for subscription in stack_run.of_type(SUBSCRIPTION_FILTER):
         assert permission.urn in subscription.dependencies, subscription.name
 
 
 def test_preview_knows_every_log_groups_retention(preview_run: ProgramRun) -> None:
-    log_days = stack_file(preview_run)["toms:retention"]["logDays"]
+    log_days = stack_file(preview_run.stack)["toms:retention"]["logDays"]
     for group in preview_run.of_type(LOG_GROUP):
         assert group.inputs["retentionInDays"] == log_days
 

@@ -7,26 +7,10 @@ import json
 
 import yaml
 
-from components.config import ClientConfig, parse_client_config
 from policies.toms_pack import standards
+from tests.components.program_reading import client_config, one, stack_file
 from tests.conftest import REPO
 from toms.mock_run import ProgramRun, RegisteredResource, flatten_stack_config
-
-
-def client_config(run: ProgramRun) -> ClientConfig:
-    return parse_client_config(run.config, run.stack)
-
-
-def stack_file_value(run: ProgramRun, key: str, nested: str | None = None) -> object:
-    config = yaml.safe_load((REPO / "stacks" / f"Pulumi.{run.stack}.yaml").read_text())["config"]
-    value = config[key]
-    return value[nested] if nested else value
-
-
-def one(run: ProgramRun, type_token: str) -> RegisteredResource:
-    matches = run.of_type(type_token)
-    assert len(matches) == 1, [resource.name for resource in matches]
-    return matches[0]
 
 
 def component(run: ProgramRun, type_token: str) -> RegisteredResource:
@@ -111,7 +95,7 @@ def test_flow_logs_capture_all_traffic_into_an_encrypted_log_group_kept_for_log_
         if group.outputs["arn"] == flow_log.inputs["logDestination"]
     ]
     assert log_group.inputs["name"] == f"/toms/{stack_run.stack}/vpc-flow-logs"
-    assert log_group.inputs["retentionInDays"] == stack_file_value(stack_run, "toms:retention", "logDays")
+    assert log_group.inputs["retentionInDays"] == stack_file(stack_run.stack)["toms:retention"]["logDays"]
     assert log_group.inputs["kmsKeyId"] == one(stack_run, "aws:kms/key:Key").outputs["arn"]
 
 

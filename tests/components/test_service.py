@@ -32,14 +32,13 @@ from tests.components.edge_service_stack import (
     children,
     config_error,
     json_input,
-    one,
     one_child,
     rules_of,
-    stack_file,
     stack_replicas,
     stack_service,
     subnet_ids,
 )
+from tests.components.program_reading import one, stack_file
 from tests.conftest import REPO
 from toms.mock_run import ProgramRun, RegisteredResource, run_program
 
@@ -164,10 +163,10 @@ def test_container_logs_go_to_the_clients_retained_exported_log_group(stack_run:
     logging = container(stack_run)["logConfiguration"]
     assert logging["logDriver"] == "awslogs"
     group_name = logging["options"]["awslogs-group"]
-    assert logging["options"]["awslogs-region"] == stack_file(stack_run)["aws:region"]
+    assert logging["options"]["awslogs-region"] == stack_file(stack_run.stack)["aws:region"]
     (group,) = [group for group in stack_run.of_type(LOG_GROUP) if group.inputs["name"] == group_name]
     assert group.parent == component(stack_run).urn
-    assert group.inputs["retentionInDays"] == stack_file(stack_run)["toms:retention"]["logDays"]
+    assert group.inputs["retentionInDays"] == stack_file(stack_run.stack)["toms:retention"]["logDays"]
     assert group.inputs["kmsKeyId"] == one(stack_run, KMS_KEY).outputs["arn"]
     assert [
         subscription
@@ -208,7 +207,7 @@ def test_service_keeps_the_stacks_replicas_healing_and_private(stack_run: Progra
     network = service["networkConfiguration"]
     assert network["assignPublicIp"] is False
     assert sorted(network["subnets"]) == sorted(subnet_ids(stack_run, "private"))
-    assert len(network["subnets"]) == stack_file(stack_run).get("toms:network", {}).get("azCount", 2)
+    assert len(network["subnets"]) == stack_file(stack_run.stack).get("toms:network", {}).get("azCount", 2)
     assert network["securityGroups"] == [service_group_id(stack_run)]
     target_group = one(stack_run, TARGET_GROUP)
     assert service["loadBalancers"] == [
