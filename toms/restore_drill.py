@@ -104,7 +104,7 @@ class RestoreDrill:
             instance["DBInstanceIdentifier"]
             for page in pages
             for instance in page["DBInstances"]
-            if tags_to_dict(instance.get("TagList")).get(DRILL_TAG) == self.source_id
+            if self._is_drill_instance(instance)
         )
 
     def clean_up_previous(self, identifiers: list[str]) -> None:
@@ -211,7 +211,9 @@ class RestoreDrill:
         """Deletes the temporary instance after a failure; says what is left behind if that fails too."""
         try:
             existing = self._describe(identifier)
-            if existing is None:
+            # A restore refused because the name was taken created nothing: the instance under that name
+            # belongs to someone else and must not be deleted.
+            if existing is None or not self._is_drill_instance(existing):
                 return None
             if existing.get("DBInstanceStatus") != "deleting":
                 self._step("delete", lambda: self._delete(identifier, wait_if_busy=True))
@@ -227,6 +229,9 @@ class RestoreDrill:
             self.console.print(f"[bold red]{message}[/]")
             return message
         return None
+
+    def _is_drill_instance(self, instance: dict[str, Any]) -> bool:
+        return tags_to_dict(instance.get("TagList")).get(DRILL_TAG) == self.source_id
 
     @contextmanager
     def _recorded(self, name: str) -> Iterator[Step]:

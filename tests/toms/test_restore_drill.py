@@ -14,6 +14,7 @@ from __future__ import annotations
 import io
 import json
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -150,6 +151,25 @@ def test_restore_refused_leaves_nothing_to_clean(acme: DatabaseBaseline, rds: An
     assert step_outcomes(evidence) == [("restore", "failed")]
     assert evidence["steps"][0]["detail"] == "AccessDenied: injected AccessDenied"
     assert leftovers(rds) == {"instances": [], "snapshots": []}
+
+
+def test_a_failed_restore_never_deletes_an_instance_the_drill_did_not_create(
+    acme: DatabaseBaseline, rds: Any
+) -> None:
+    # Someone else's instance already has the name the drill picks: the restore is refused
+    # (DBInstanceAlreadyExists), and the cleanup must leave that instance alone.
+    moment = datetime(2030, 1, 2, 3, 4, 5, tzinfo=UTC)
+    taken = drill_for(rds).temporary_identifier(moment)
+    rds.create_db_instance(
+        DBInstanceIdentifier=taken, DBInstanceClass="db.t3.micro", Engine="postgres", AllocatedStorage=20
+    )
+
+    evidence = drill_for(rds).run(clean_up_previous=False, now=lambda: moment)
+
+    assert evidence["result"] == "FAIL"
+    assert step_outcomes(evidence) == [("restore", "failed")]
+    assert "DBInstanceAlreadyExists" in evidence["error"]
+    assert leftovers(rds)["instances"] == [taken]
 
 
 def test_wait_timeout_cleans_up(acme: DatabaseBaseline, rds: Any) -> None:
