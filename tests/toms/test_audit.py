@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -549,7 +550,9 @@ def test_a_bad_stack_value_names_the_key_and_the_expectation(
 def test_missing_credentials_exit_2_with_one_line(
     monkeypatch: pytest.MonkeyPatch, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    for name in (*ENVIRONMENT_TO_CLEAR, *FAKE_CREDENTIALS):
+    # Outside moto: every AWS_ variable goes (container and web-identity credentials, endpoints...), so
+    # nothing from the environment can give this run real credentials.
+    for name in (*ENVIRONMENT_TO_CLEAR, *FAKE_CREDENTIALS, *(n for n in os.environ if n.startswith("AWS_"))):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(tmp_path / "none"))
     monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "none"))
