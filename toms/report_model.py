@@ -158,11 +158,16 @@ def coverage(
         return Coverage(LIVE_FAIL, evidence_date, tuple(notes))
     if "ERROR" in statuses:
         return Coverage(LIVE_ERROR, evidence_date, tuple(notes))
-    if measure.audit_checks and covered == len(measure.audit_checks):
+    incomplete = bool(facts.missing_components) or any(
+        not p.in_pack or p.level == "disabled" for p in policies
+    )
+    # Verified claims built and enforced as well as checked live: passing checks cannot stand in for a
+    # policy that is missing, disabled or violated in the preview.
+    if measure.audit_checks and covered == len(measure.audit_checks) and not incomplete and not violations:
         return Coverage(VERIFIED, evidence_date, tuple(notes))
     if measure.audit_checks and covered:
         notes.append(f"live evidence passes for {covered} of its {len(measure.audit_checks)} checks")
-    if facts.missing_components or any(not p.in_pack or p.level == "disabled" for p in policies):
+    if incomplete:
         return Coverage(INCOMPLETE, None, tuple(notes))
     if violations:
         return Coverage(PREVIEW_VIOLATION, None, tuple(notes))

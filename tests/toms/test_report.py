@@ -26,14 +26,21 @@ from toms import report as report_command
 from toms.__main__ import main
 from toms.mock_run import read_stack_file
 from toms.preview import POLICY_CONFIG_DIR, PreviewTarget, StackPreview, preview, program_target, stack_target
+from toms.preview_engine import Finding as PolicyFinding
+from toms.report_evidence import AuditEvidence
 from toms.report_model import (
     ENFORCED,
+    INCOMPLETE,
     LIVE_FAIL,
     ORGANISATIONAL,
+    PREVIEW_VIOLATION,
     VERIFIED,
+    PolicyResult,
     Report,
+    coverage,
 )
 from toms.report_render import render_html, render_markdown, value_rows
+from toms.report_values import MeasureFacts
 from toms.restore_drill import Step
 
 AUDIT_STARTED = datetime(2026, 3, 2, 9, 0, 0, tzinfo=UTC)
@@ -273,6 +280,31 @@ def test_an_audit_that_does_not_cover_every_check_verifies_nothing_it_misses(tmp
     assert retention.coverage.mark == ENFORCED
     assert "live evidence passes for 2 of its 3 checks" in retention.coverage.notes
     assert "| archive-lifecycle | no finding |" in render_markdown(report)
+
+
+@pytest.mark.parametrize(
+    ("level", "findings", "expected"),
+    [
+        ("disabled", (), INCOMPLETE),
+        ("mandatory", ("violation",), PREVIEW_VIOLATION),
+    ],
+)
+def test_passing_live_evidence_does_not_verify_a_measure_the_pack_does_not_enforce(
+    level: str, findings: tuple[str, ...], expected: str
+) -> None:
+    # The verified mark says "built, enforced by the pack, and every live check passed": a policy disabled
+    # for the client or violated in its preview contradicts the middle of that, whatever the audit says.
+    measure = next(m for m in catalogue.MEASURES if m.kind != "organisational" and m.policies and
+                   m.audit_checks and catalogue.RESTORE_DRILL not in m.audit_checks)  # fmt: skip
+    audit = AuditEvidence.model_validate(audit_json("acme", "eu-west-1"))
+    facts = MeasureFacts(measure, (), ())
+    policy_findings = tuple(
+        PolicyFinding(measure.policies[0], level, "high", message, "urn:x", "aws:x", "x", "resource")
+        for message in findings
+    )
+    policies = (PolicyResult(measure.policies[0], level, policy_findings),)
+
+    assert coverage(measure, facts, policies, audit, None).mark == expected
 
 
 # --- output --------------------------------------------------------------------------------------------------
