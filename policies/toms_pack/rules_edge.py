@@ -34,6 +34,21 @@ TARGET_GROUPS = ("aws:lb/targetGroup:TargetGroup", "aws:alb/targetGroup:TargetGr
 ENCRYPTED_PROTOCOLS = ("HTTPS", "TLS")
 
 
+def listener_protocol(listener: Resource) -> Any:
+    """The protocol a listener serves, as AWS applies it: `UNKNOWN`, an upper-case name, or `MISSING`.
+
+    The provider accepts the protocol in any case and upper-cases it, so `https` is HTTPS; an ALB
+    listener without a protocol (it has a port) serves plain HTTP, AWS's default. Only a Gateway Load
+    Balancer listener has neither.
+    """
+    protocol = listener.get("protocol")
+    if protocol is UNKNOWN:
+        return UNKNOWN
+    if isinstance(protocol, str):
+        return protocol.upper()
+    return "HTTP" if protocol is MISSING and listener.get("port") is not MISSING else protocol
+
+
 def is_application_lb(resource: Resource) -> bool | Any:
     kind = resource.get("loadBalancerType")
     if kind is UNKNOWN:
@@ -82,7 +97,7 @@ def http_actions_problem(actions: Any) -> str | None:
     },
 )
 def tls_listener_policy(resource: Resource, settings: Settings) -> Iterator[Outcome]:
-    protocol = resource.get("protocol")
+    protocol = listener_protocol(resource)
     if protocol is UNKNOWN:
         yield Unverifiable("protocol")
         return
@@ -112,7 +127,7 @@ def tls_listener_policy(resource: Resource, settings: Settings) -> Iterator[Outc
     LISTENERS,
 )
 def http_redirects_to_https(resource: Resource, _: Settings) -> Iterator[Outcome]:
-    protocol = resource.get("protocol")
+    protocol = listener_protocol(resource)
     if protocol is UNKNOWN:
         yield Unverifiable("protocol")
         return
@@ -227,7 +242,7 @@ def hsts_problem(header: str, min_max_age: int, require_subdomains: bool) -> str
     },
 )
 def https_hsts(resource: Resource, settings: Settings) -> Iterator[Outcome]:
-    protocol = resource.get("protocol")
+    protocol = listener_protocol(resource)
     if protocol is UNKNOWN:
         yield Unverifiable("protocol")
         return

@@ -24,7 +24,7 @@ from .rulekit import (
     stack_rule,
 )
 from .rules_ecs import ECS_SERVICE
-from .rules_edge import LISTENER_RULES, LISTENERS, TARGET_GROUPS, http_actions_problem
+from .rules_edge import LISTENER_RULES, LISTENERS, TARGET_GROUPS, http_actions_problem, listener_protocol
 from .rules_logs import LOG_GROUP
 from .rules_rds import RDS_CLUSTER, RDS_INSTANCE
 
@@ -211,7 +211,7 @@ def no_plain_http_forwarding(stack: Stack, _: Settings) -> Iterator[Outcome]:
             yield Unverifiable("listenerArn", rule)
             continue
         for listener in targets:
-            protocol = listener.get("protocol")
+            protocol = listener_protocol(listener)
             if protocol is UNKNOWN:
                 yield Unverifiable(f"{listener.name}.protocol", rule)
             elif protocol == "HTTP":

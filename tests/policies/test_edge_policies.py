@@ -143,3 +143,37 @@ def test_a_waiver_suppresses_a_new_rule_for_the_named_target_group_only(pack: Po
     assert [(d.policy_name, d.enforcement_level) for d in waived] == [("waived-findings", "advisory")]
     assert "lb-target-health-check-bound: waived until" in waived[0].message
     assert [(d.policy_name, d.mandatory) for d in other] == [("lb-target-health-check-bound", True)]
+
+
+FORWARD = [{"type": "forward", "targetGroupArn": "arn:tg"}]
+
+
+@pytest.mark.parametrize(
+    ("policy", "subject"),
+    [
+        (
+            "lb-tls-listener-policy",
+            resource(LISTENER, protocol="https", sslPolicy="ELBSecurityPolicy-2016-08"),
+        ),
+        ("lb-tls-listener-policy", resource(LISTENER, protocol="tls", sslPolicy=DELETE)),
+        (
+            "lb-https-hsts",
+            resource(
+                LISTENER, protocol="Https", routingHttpResponseStrictTransportSecurityHeaderValue=DELETE
+            ),
+        ),
+        ("lb-http-redirects-to-https", resource(ALB_LISTENER, protocol="http", defaultActions=FORWARD)),
+        # An ALB listener without a protocol serves plain HTTP, AWS's default.
+        ("lb-http-redirects-to-https", resource(ALB_LISTENER, protocol=DELETE, defaultActions=FORWARD)),
+    ],
+)
+def test_listener_protocol_is_read_as_aws_applies_it(
+    pack: PolicyPackProcess, policy: str, subject: ResourceInput
+) -> None:
+    """The provider upper-cases the protocol, so its spelling cannot step around a listener rule."""
+    assert findings(pack, subject, policy)
+
+
+def test_a_gateway_load_balancer_listener_has_no_protocol_to_check(pack: PolicyPackProcess) -> None:
+    gateway = resource(ALB_LISTENER, protocol=DELETE, port=DELETE, defaultActions=FORWARD)
+    assert pack.analyze(gateway) == []

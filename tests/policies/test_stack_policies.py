@@ -21,6 +21,14 @@ def change(role: str, path: str, value: object) -> Callable[[Stack], None]:
     return apply
 
 
+def both(*changes: Callable[[Stack], None]) -> Callable[[Stack], None]:
+    def apply(stack: Stack) -> None:
+        for apply_change in changes:
+            apply_change(stack)
+
+    return apply
+
+
 def drop(role: str) -> Callable[[Stack], None]:
     def apply(stack: Stack) -> None:
         del stack[role]
@@ -108,6 +116,15 @@ STACK_VIOLATIONS: list[tuple[str, Callable[[Stack], None], str, str]] = [
     (
         "lb-no-plain-http-forwarding",
         change("http-rule", "actions", [{"type": "forward", "targetGroupArn": "arn:tg"}]),
+        "http-rule",
+        "on HTTP listener http-listener",
+    ),
+    (
+        "lb-no-plain-http-forwarding",
+        both(
+            change("http-listener", "protocol", "http"),
+            change("http-rule", "actions", [{"type": "forward", "targetGroupArn": "arn:tg"}]),
+        ),
         "http-rule",
         "on HTTP listener http-listener",
     ),
