@@ -189,8 +189,8 @@ def test_unclassified_bucket_needs_no_kms_or_lock(pack: PolicyPackProcess) -> No
     for role in ("object-lock", "lifecycle"):
         del stack[role]
     set_path(
-        stack["encryption"].props,
-        "rules.0.applyServerSideEncryptionByDefault",  # type: ignore[arg-type]
+        stack["encryption"].props,  # type: ignore[arg-type]
+        "rules.0.applyServerSideEncryptionByDefault",
         {"sseAlgorithm": "AES256"},
     )
     assert pack.analyze_stack(stack.values()) == []
@@ -204,13 +204,13 @@ def test_access_log_bucket_may_use_sse_s3_but_any_other_classification_needs_a_c
     for role in ("object-lock", "lifecycle"):
         del stack[role]
     set_path(
-        stack["encryption"].props,
-        "rules.0.applyServerSideEncryptionByDefault",  # type: ignore[arg-type]
+        stack["encryption"].props,  # type: ignore[arg-type]
+        "rules.0.applyServerSideEncryptionByDefault",
         {"sseAlgorithm": "AES256"},
     )
-    stack["bucket"].props["tagsAll"] = {
+    stack["bucket"].props["tagsAll"] = {  # type: ignore[index]
         standards.TAG_DATA_CLASSIFICATION: standards.DATA_CLASSIFICATION_ACCESS_LOGS
-    }  # type: ignore[index]
+    }
     assert pack.analyze_stack(stack.values()) == []
     stack["bucket"].props["tagsAll"] = {standards.TAG_DATA_CLASSIFICATION: "confidential"}  # type: ignore[index]
     findings = pack.analyze_stack(stack.values())
@@ -220,13 +220,13 @@ def test_access_log_bucket_may_use_sse_s3_but_any_other_classification_needs_a_c
 
 def test_personal_data_bucket_needs_a_customer_key(pack: PolicyPackProcess) -> None:
     stack = compliant_stack()
-    stack["bucket"].props["tagsAll"] = {
+    stack["bucket"].props["tagsAll"] = {  # type: ignore[index]
         standards.TAG_DATA_CLASSIFICATION: standards.DATA_CLASSIFICATION_PERSONAL
-    }  # type: ignore[index]
+    }
     stack["bucket"].props["objectLockEnabled"] = False  # type: ignore[index]
     set_path(
-        stack["encryption"].props,
-        "rules.0.applyServerSideEncryptionByDefault",  # type: ignore[arg-type]
+        stack["encryption"].props,  # type: ignore[arg-type]
+        "rules.0.applyServerSideEncryptionByDefault",
         {"sseAlgorithm": "AES256"},
     )
     findings = pack.analyze_stack(stack.values())
