@@ -14,9 +14,11 @@ from policies.toms_pack import standards
 # client's account. Access is granted through the service only (kms:ViaService), never directly.
 KEY_USING_SERVICES: tuple[str, ...] = ("rds", "s3", "firehose", "secretsmanager")
 
-# What account administrators may do with the key: manage it, never use it to read data.
+# What account administrators may do with the key: manage it, never use it to read data. Named actions,
+# not `kms:Create*`: that wildcard includes kms:CreateGrant, with which an administrator could grant
+# itself Decrypt.
 ADMINISTRATION_ACTIONS: tuple[str, ...] = (
-    "kms:Create*",
+    "kms:CreateAlias",
     "kms:Describe*",
     "kms:Enable*",
     "kms:List*",
