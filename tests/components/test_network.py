@@ -13,7 +13,6 @@ from tests.components.program_reading import client_config, one, stack_file
 from tests.conftest import REPO
 from toms.mock_run import ProgramRun, RegisteredResource, flatten_stack_config
 
-
 # Every KMS action that reads or writes data under the key, or lets a principal do so later.
 KEY_USE_ACTIONS = (
     "kms:Decrypt",
