@@ -100,11 +100,13 @@ class Network(pulumi.ComponentResource):
                 opts=child,
             )
             nat_address = aws.ec2.Eip(f"{name}-nat-{index}", domain="vpc", opts=child)
+            # A public NAT gateway created before its VPC has an internet gateway fails
+            # (Gateway.NotAttached); nothing in its inputs says so, hence the explicit dependency.
             nat_gateway = aws.ec2.NatGateway(
                 f"{name}-nat-{index}",
                 allocation_id=nat_address.allocation_id,
                 subnet_id=public_subnet.id,
-                opts=child,
+                opts=pulumi.ResourceOptions(parent=self, depends_on=[internet_gateway]),
             )
             private_subnet = aws.ec2.Subnet(
                 f"{name}-private-{index}",
@@ -127,7 +129,11 @@ class Network(pulumi.ComponentResource):
                 route_table_id=private_routes.id,
                 opts=child,
             )
-            self.public_subnet_ids.append(public_subnet.id)
+            # An internet-facing load balancer is refused in a VPC without an internet gateway: whoever
+            # takes the public subnets waits for it.
+            self.public_subnet_ids.append(
+                pulumi.Output.all(public_subnet.id, internet_gateway.id).apply(lambda ids: ids[0])
+            )
             self.private_subnet_ids.append(private_subnet.id)
             private_route_table_ids.append(private_routes.id)
 

@@ -91,6 +91,14 @@ def test_only_public_subnets_route_to_the_internet_gateway(stack_run: ProgramRun
     assert tiers == {"public"}
 
 
+def test_nat_gateways_and_the_load_balancer_wait_for_the_internet_gateway(stack_run: ProgramRun) -> None:
+    internet_gateway = one(stack_run, "aws:ec2/internetGateway:InternetGateway").urn
+    for nat_gateway in stack_run.of_type("aws:ec2/natGateway:NatGateway"):
+        assert internet_gateway in nat_gateway.dependencies, nat_gateway.name
+    load_balancer = one(stack_run, "aws:lb/loadBalancer:LoadBalancer")
+    assert internet_gateway in load_balancer.property_dependencies["subnets"]
+
+
 def test_the_default_security_group_has_no_rules(stack_run: ProgramRun) -> None:
     default_group = one(stack_run, "aws:ec2/defaultSecurityGroup:DefaultSecurityGroup")
     assert default_group.inputs["ingress"] == []
