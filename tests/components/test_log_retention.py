@@ -91,6 +91,7 @@ def test_a_bad_retention_stops_the_program_before_any_resource() -> None:
     with pytest.raises(ProgramError, match=r"toms:retention\.archiveDays: got 30") as raised:
         run_program(REPO, "acme", raw)
     assert "Traceback" not in str(raised.value)
+    assert raised.value.registered == ()
 
 
 def test_archive_days_equal_to_log_days_are_accepted() -> None:
