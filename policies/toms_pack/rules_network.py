@@ -26,12 +26,14 @@ from .rulekit import (
 )
 
 SECURITY_GROUP = "aws:ec2/securityGroup:SecurityGroup"
+# The VPC's default group takes the same inline rules; a program can adopt it and open it.
+DEFAULT_SECURITY_GROUP = "aws:ec2/defaultSecurityGroup:DefaultSecurityGroup"
+SECURITY_GROUPS = (SECURITY_GROUP, DEFAULT_SECURITY_GROUP)
 SECURITY_GROUP_RULE = "aws:ec2/securityGroupRule:SecurityGroupRule"
 VPC_INGRESS_RULE = "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule"
 VPC_EGRESS_RULE = "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule"
-RULE_TYPES = (SECURITY_GROUP, SECURITY_GROUP_RULE, VPC_INGRESS_RULE, VPC_EGRESS_RULE)
+RULE_TYPES = (*SECURITY_GROUPS, SECURITY_GROUP_RULE, VPC_INGRESS_RULE, VPC_EGRESS_RULE)
 
-ANYWHERE = ("0.0.0.0/0", "::/0")
 ALL_PROTOCOLS = ("-1", "all")
 
 
@@ -48,7 +50,7 @@ class IngressRule:
     def covers(self, port: int) -> bool | Any:
         if self.protocol in ALL_PROTOCOLS:
             return True
-        if UNKNOWN in (self.from_port, self.to_port):
+        if UNKNOWN in (self.protocol, self.from_port, self.to_port):
             return UNKNOWN
         low, high = as_int(self.from_port), as_int(self.to_port)
         if low is None or high is None:
@@ -71,7 +73,7 @@ def ingress_rules(resource: Resource) -> tuple[list[IngressRule], list[Outcome]]
     """The ingress permissions a resource grants, and outcomes for shapes that cannot be read."""
     rules: list[IngressRule] = []
     problems: list[Outcome] = []
-    if resource.type == SECURITY_GROUP:
+    if resource.type in SECURITY_GROUPS:
         ingress = resource.get("ingress")
         if ingress is UNKNOWN:
             return rules, [Unverifiable("ingress")]
@@ -121,10 +123,6 @@ def ingress_rules(resource: Resource) -> tuple[list[IngressRule], list[Outcome]]
     return rules, problems
 
 
-def _is_anywhere(cidr: Any) -> bool:
-    return cidr in ANYWHERE
-
-
 def _is_public(cidr: Any) -> bool:
     """True for a source range that includes public internet addresses."""
     if not isinstance(cidr, str):
@@ -138,7 +136,7 @@ def _is_public(cidr: Any) -> bool:
 
 @resource_rule(
     "security-group-public-ingress",
-    "Nothing accepts traffic from 0.0.0.0/0 or ::/0 except the public web ports.",
+    "Nothing accepts traffic from public addresses (0.0.0.0/0, ::/0 or part of them) but the web ports.",
     Severity.HIGH,
     "Restrict the source to a security group or private range; only the allowed public ports may be open.",
     RULE_TYPES,
@@ -157,11 +155,17 @@ def public_ingress(resource: Resource, settings: Settings) -> Iterator[Outcome]:
     for rule in rules:
         if any(cidr is UNKNOWN for cidr in rule.cidrs):
             yield Unverifiable(f"{rule.label}.cidr")
-        if any(_is_anywhere(cidr) for cidr in rule.cidrs) and not rule.only_ports(allowed):
+        # Any public range counts, not only 0.0.0.0/0: 0.0.0.0/1 plus 128.0.0.0/1 is the same opening.
+        public = [cidr for cidr in rule.cidrs if _is_public(cidr)]
+        if not public:
+            continue
+        if UNKNOWN in (rule.protocol, rule.from_port, rule.to_port):
+            yield Unverifiable(f"{rule.label}.ports")
+        elif not rule.only_ports(allowed):
             yield Violation(
                 f"{rule.label} opens protocol {describe(rule.protocol)} ports {describe(rule.from_port)}-"
-                f"{describe(rule.to_port)} to the internet; only single ports "
-                f"{', '.join(map(str, allowed))} may be open to 0.0.0.0/0 or ::/0"
+                f"{describe(rule.to_port)} to the internet (public range {public[0]}); only single ports "
+                f"{', '.join(map(str, allowed))} may be open to public addresses"
             )
 
 
@@ -207,7 +211,7 @@ def _missing_description(value: Any) -> bool:
     RULE_TYPES,
 )
 def rule_description(resource: Resource, _: Settings) -> Iterator[Outcome]:
-    if resource.type != SECURITY_GROUP:
+    if resource.type not in SECURITY_GROUPS:
         if _missing_description(resource.get("description")):
             yield Violation("the rule has no description: say what the rule is for")
         return
