@@ -54,7 +54,14 @@ def _is_daemon(resource: Resource) -> bool:
     Severity.HIGH,
     f"Set desiredCount to at least minReplicas (default {standards.MIN_REPLICAS}).",
     (ECS_SERVICE,),
-    properties={"minReplicas": {"type": "integer", "minimum": 1, "default": standards.MIN_REPLICAS}},
+    # A client may ask for more copies, never fewer: one copy is not the redundancy the annex promises.
+    properties={
+        "minReplicas": {
+            "type": "integer",
+            "minimum": standards.MIN_REPLICAS,
+            "default": standards.MIN_REPLICAS,
+        }
+    },
 )
 def min_replicas(resource: Resource, settings: Settings) -> Iterator[Outcome]:
     if _is_daemon(resource):

@@ -143,7 +143,13 @@ def _is_public(cidr: Any) -> bool:
     properties={
         "allowedPublicPorts": {
             "type": "array",
-            "items": {"type": "integer", "minimum": 0, "maximum": 65535},
+            # Config may not open SSH or RDP to the internet through this list.
+            "items": {
+                "type": "integer",
+                "minimum": 0,
+                "maximum": 65535,
+                "not": {"enum": list(standards.ADMIN_PORTS)},
+            },
             "default": list(standards.PUBLIC_INGRESS_PORTS),
         }
     },
@@ -179,6 +185,8 @@ def public_ingress(resource: Resource, settings: Settings) -> Iterator[Outcome]:
         "adminPorts": {
             "type": "array",
             "items": {"type": "integer", "minimum": 0, "maximum": 65535},
+            # Config may add admin ports, never drop SSH or RDP.
+            "allOf": [{"contains": {"const": port}} for port in standards.ADMIN_PORTS],
             "default": list(standards.ADMIN_PORTS),
         }
     },

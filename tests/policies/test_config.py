@@ -53,6 +53,11 @@ def test_defaults_are_the_secure_ones(pack: PolicyPackProcess) -> None:
             "Additional properties are not allowed",
         ),
         ({"s3-archive-object-lock": {"allowedModes": ["NONE"]}}, "is not one of"),
+        # Loosening below what the annex promises: one replica, SSH/RDP off the admin list or made public.
+        ({"ecs-service-min-replicas": {"minReplicas": 1}}, "is less than the minimum of 2"),
+        ({"security-group-admin-ports": {"adminPorts": []}}, "are valid under the given schema"),
+        ({"security-group-admin-ports": {"adminPorts": [22, 5985]}}, "are valid under the given schema"),
+        ({"security-group-public-ingress": {"allowedPublicPorts": [443, 22]}}, "should not be valid"),
     ],
 )
 def test_invalid_config_is_refused(pack: PolicyPackProcess, config: dict, problem: str) -> None:
