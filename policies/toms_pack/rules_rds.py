@@ -29,6 +29,8 @@ from .rulekit import (
 RDS_INSTANCE = "aws:rds/instance:Instance"
 RDS_CLUSTER = "aws:rds/cluster:Cluster"
 RDS_TYPES = (RDS_INSTANCE, RDS_CLUSTER)
+# An Aurora cluster's instances carry their own `publiclyAccessible`; the cluster has none to set.
+RDS_CLUSTER_INSTANCE = "aws:rds/clusterInstance:ClusterInstance"
 
 # The CloudWatch Logs export that carries each engine family's server log.
 ENGINE_LOG_EXPORTS: dict[str, str] = {
@@ -63,7 +65,7 @@ def storage_encrypted_cmk(resource: Resource, _: Settings) -> Iterator[Outcome]:
     "RDS databases are not reachable from the internet.",
     Severity.CRITICAL,
     "Set publiclyAccessible: false and place the database in private subnets.",
-    RDS_TYPES,
+    (*RDS_TYPES, RDS_CLUSTER_INSTANCE),
 )
 def not_publicly_accessible(resource: Resource, _: Settings) -> Iterator[Outcome]:
     yield from forbid_true(resource, "publiclyAccessible", "set publiclyAccessible: false")

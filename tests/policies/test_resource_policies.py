@@ -293,3 +293,11 @@ def test_policy_metadata_names_severity_and_tom_lines(pack: PolicyPackProcess) -
         assert "\n" not in policy.description
         expected = "advisory" if policy.name in {WAIVED_FINDINGS, WAIVED_STACK_FINDINGS} else "mandatory"
         assert policy.enforcement_level == expected
+
+
+def test_aurora_cluster_instances_are_not_publicly_accessible(pack: PolicyPackProcess) -> None:
+    props = {"clusterIdentifier": "acme", "instanceClass": "db.r6g.large", "engine": "aurora-postgresql"}
+    public = with_props("aws:rds/clusterInstance:ClusterInstance", {**props, "publiclyAccessible": True})
+    assert {d.policy_name for d in _mandatory(pack.analyze(public))} == {"rds-not-publicly-accessible"}
+    private = with_props("aws:rds/clusterInstance:ClusterInstance", {**props, "publiclyAccessible": False})
+    assert pack.analyze(private) == []
