@@ -30,7 +30,7 @@ from rich.table import Table
 from components.config import ClientConfig, StackConfigError, parse_client_config, stack_file
 from policies.toms_pack import catalogue, standards
 from toms import __version__
-from toms.aws import AwsContext, AwsSetupError, error_code, error_message, tags_to_dict
+from toms.aws import AwsContext, AwsSetupError, error_code, error_message, iso_utc, tags_to_dict
 from toms.mock_run import ProgramError, read_stack_file
 
 COMMAND = "audit"
@@ -272,7 +272,7 @@ class Audit:
         age = self.now() - newest["SnapshotCreateTime"]
         observed = {
             "newest_snapshot": newest["DBSnapshotIdentifier"],
-            "created_at": _iso(newest["SnapshotCreateTime"]),
+            "created_at": iso_utc(newest["SnapshotCreateTime"]),
             "age_hours": round(age.total_seconds() / 3600, 1),
             "max_age_hours": SNAPSHOT_MAX_AGE.total_seconds() / 3600,
         }
@@ -805,8 +805,8 @@ def report_json(
         "client": client,
         "region": region,
         "expected_from": expected_from,
-        "started_at": _iso(started_at),
-        "finished_at": _iso(finished_at),
+        "started_at": iso_utc(started_at),
+        "finished_at": iso_utc(finished_at),
         "summary": summary(findings),
         "findings": [finding.to_json() for finding in findings],
     }
@@ -870,10 +870,6 @@ def print_table(console: Console, report: dict[str, Any]) -> None:
     console.print(
         f"[green]{counts['PASS']} PASS[/], [red]{counts['FAIL']} FAIL[/], [yellow]{counts['ERROR']} ERROR[/]"
     )
-
-
-def _iso(moment: datetime) -> str:
-    return moment.astimezone(UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
 
 
 # The command

@@ -5,6 +5,7 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
 
 import boto3
@@ -94,3 +95,8 @@ def error_message(error: Exception) -> str:
 def tags_to_dict(tags: list[dict[str, str]] | None, key: str = "Key", value: str = "Value") -> dict[str, str]:
     """The tag lists of the AWS APIs (`[{"Key": .., "Value": ..}]`, spelt per service) as a dict."""
     return {tag[key]: tag.get(value, "") for tag in tags or []}
+
+
+def iso_utc(moment: datetime) -> str:
+    """A timestamp for evidence files: UTC, to the second, with the `Z` suffix."""
+    return moment.astimezone(UTC).isoformat(timespec="seconds").replace("+00:00", "Z")

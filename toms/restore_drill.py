@@ -28,7 +28,7 @@ from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
 from policies.toms_pack import standards
 from toms import __version__
-from toms.aws import AwsContext, AwsSetupError, error_code, error_message, tags_to_dict
+from toms.aws import AwsContext, AwsSetupError, error_code, error_message, iso_utc, tags_to_dict
 
 COMMAND = "restore-drill"
 HELP = (
@@ -68,8 +68,8 @@ class Step:
     def to_json(self) -> dict[str, Any]:
         return {
             "name": self.name,
-            "started_at": _iso(self.started_at),
-            "finished_at": _iso(self.finished_at or self.started_at),
+            "started_at": iso_utc(self.started_at),
+            "finished_at": iso_utc(self.finished_at or self.started_at),
             "status": self.status,
             "detail": self.detail,
         }
@@ -163,14 +163,14 @@ class RestoreDrill:
             "restore_seconds": None,
             "result": "FAIL",
             "error": None,
-            "started_at": _iso(started_at),
+            "started_at": iso_utc(started_at),
             "finished_at": None,
         }
         error = self._run_steps(source, evidence, now)
         evidence["steps"] = [step.to_json() for step in self.steps]
         evidence["error"] = error
         evidence["result"] = "PASS" if error is None else "FAIL"
-        evidence["finished_at"] = _iso(now())
+        evidence["finished_at"] = iso_utc(now())
         return evidence
 
     def _run_steps(
@@ -182,7 +182,7 @@ class RestoreDrill:
         evidence["snapshot"] = {
             "id": snapshot["DBSnapshotIdentifier"],
             "type": snapshot["SnapshotType"],
-            "created_at": _iso(snapshot["SnapshotCreateTime"]),
+            "created_at": iso_utc(snapshot["SnapshotCreateTime"]),
         }
         temporary = self.temporary_identifier(now())
         evidence["temporary_instance"] = temporary
@@ -399,10 +399,6 @@ class RestoreDrill:
                 yield
         finally:
             events.unregister("after-call.rds.DescribeDBInstances", unique_id=handler_id)
-
-
-def _iso(moment: datetime) -> str:
-    return moment.astimezone(UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
 
 
 # The command
