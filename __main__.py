@@ -11,7 +11,7 @@ import pulumi
 import pulumi_aws as aws
 
 from components.audit_trail import AuditTrail, AuditTrailArgs
-from components.config import ClientConfig, StackConfigError, load_client_config
+from components.config import ClientConfig, StackConfigError, load_client_config, stack_file
 from components.database import EncryptedDatabase, EncryptedDatabaseArgs
 from components.keys import ClientKey, ClientKeyArgs
 from components.load_balancer import TlsLoadBalancer, TlsLoadBalancerArgs
@@ -40,8 +40,24 @@ def client_provider(config: ClientConfig) -> aws.Provider:
     )
 
 
+def available_zones(config: ClientConfig, provider: aws.Provider) -> list[str]:
+    """The zones the network spans, looked up before any resource exists: a region with fewer available
+    zones than `azCount` is a stack-file error, not a half-built network."""
+    names = aws.get_availability_zones(state="available", opts=pulumi.InvokeOptions(provider=provider)).names
+    if len(names) < config.network.az_count:
+        raise StackConfigError(
+            stack_file(pulumi.get_stack()),
+            [
+                f"toms:network.azCount: got {config.network.az_count}; expected at most {len(names)}, "
+                f"the zones available to this account in {config.region}"
+            ],
+        )
+    return list(names[: config.network.az_count])
+
+
 def compose_baseline(config: ClientConfig) -> None:
     provider = client_provider(config)
+    zones = available_zones(config, provider)
     in_account = pulumi.ResourceOptions(providers=[provider])
     key = ClientKey(
         config.client,
@@ -74,6 +90,7 @@ def compose_baseline(config: ClientConfig) -> None:
             account_id=config.account_id,
             region=config.region,
             network=config.network,
+            zones=zones,
             log_policy=log_policy,
         ),
         opts=in_account,
@@ -161,10 +178,9 @@ def compose_baseline(config: ClientConfig) -> None:
 
 def main() -> None:
     try:
-        config = load_client_config(pulumi.get_stack())
+        compose_baseline(load_client_config(pulumi.get_stack()))
     except StackConfigError as error:
         raise pulumi.RunError(str(error)) from None
-    compose_baseline(config)
 
 
 main()

@@ -68,6 +68,13 @@ FARGATE_MEMORY_BY_CPU: dict[int, tuple[int, ...]] = {
 }
 MAX_REPLICAS = 100
 
+# Variables the baseline sets in the service's container from the database it builds; a client's
+# `environment` or `secrets` may not set them too.
+DATABASE_HOST_VARIABLE = "DATABASE_HOST"
+DATABASE_PORT_VARIABLE = "DATABASE_PORT"
+DATABASE_CREDENTIALS_VARIABLE = "DATABASE_CREDENTIALS"
+BASELINE_VARIABLES = (DATABASE_HOST_VARIABLE, DATABASE_PORT_VARIABLE, DATABASE_CREDENTIALS_VARIABLE)
+
 
 class StackConfigError(Exception):
     """A stack file that cannot be deployed; `problems` holds one line per bad key."""
@@ -194,10 +201,22 @@ class ServiceConfig(_Section):
 
     @field_validator("environment", "secrets")
     @classmethod
-    def _variable_names(cls, value: dict[str, str]) -> dict[str, str]:
+    def _variable_names(cls, value: dict[str, str], info: ValidationInfo) -> dict[str, str]:
         bad = [name for name in value if not ENV_NAME_PATTERN.fullmatch(name)]
         if bad:
             raise ValueError(f"expected environment variable names in UPPER_SNAKE_CASE, got {', '.join(bad)}")
+        reserved = [name for name in value if name in BASELINE_VARIABLES]
+        if reserved:
+            raise ValueError(
+                f"{', '.join(reserved)} is set by the baseline from the client's database; "
+                "expected other names"
+            )
+        environment = info.data.get("environment", {}) if info.field_name == "secrets" else {}
+        twice = sorted(set(value) & set(environment))
+        if twice:
+            raise ValueError(
+                f"{', '.join(twice)} is also in environment; expected each variable in only one of the two"
+            )
         return value
 
     @field_validator("secrets")

@@ -12,7 +12,8 @@ from policies.toms_pack import standards
 
 # Services that encrypt and decrypt the client's data with this key on behalf of principals in the
 # client's account. Access is granted through the service only (kms:ViaService), never directly.
-KEY_USING_SERVICES: tuple[str, ...] = ("rds", "s3", "firehose", "secretsmanager")
+# SSM is there for SecureString parameters the service reads as secrets.
+KEY_USING_SERVICES: tuple[str, ...] = ("rds", "s3", "firehose", "secretsmanager", "ssm")
 
 # What account administrators may do with the key: manage it, never use it to read data. Named actions,
 # not `kms:Create*`: that wildcard includes kms:CreateGrant, with which an administrator could grant

@@ -10,7 +10,7 @@ ECR, the log archive) takes the free S3 gateway endpoint instead of the NAT gate
 from __future__ import annotations
 
 import ipaddress
-import operator
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import pulumi
@@ -39,6 +39,8 @@ class NetworkArgs:
     account_id: str
     region: str
     network: NetworkConfig
+    # One available zone per `azCount`, looked up before anything is created (see __main__.py).
+    zones: Sequence[str]
     log_policy: LogPolicy
 
 
@@ -53,10 +55,6 @@ class Network(pulumi.ComponentResource):
     def __init__(self, name: str, args: NetworkArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("toms:network:Network", name, None, opts)
         child = pulumi.ResourceOptions(parent=self)
-        zones = aws.get_availability_zones_output(
-            state="available", opts=pulumi.InvokeOutputOptions(parent=self)
-        )
-        zone_names = zones.names.apply(lambda names: _enough_zones(names, args.network.az_count, args.region))
 
         vpc = aws.ec2.Vpc(
             f"{name}-vpc",
@@ -83,12 +81,11 @@ class Network(pulumi.ComponentResource):
         self.private_subnet_ids = []
         private_route_table_ids: list[pulumi.Output[str]] = []
         for index, (public_cidr, private_cidr) in enumerate(zip(public_cidrs, private_cidrs, strict=True)):
-            zone = zone_names.apply(operator.itemgetter(index))
             public_subnet = aws.ec2.Subnet(
                 f"{name}-public-{index}",
                 vpc_id=vpc.id,
                 cidr_block=public_cidr,
-                availability_zone=zone,
+                availability_zone=args.zones[index],
                 map_public_ip_on_launch=False,
                 tags={"Name": f"toms-{args.client}-public-{index}", "tier": "public"},
                 opts=child,
@@ -112,7 +109,7 @@ class Network(pulumi.ComponentResource):
                 f"{name}-private-{index}",
                 vpc_id=vpc.id,
                 cidr_block=private_cidr,
-                availability_zone=zone,
+                availability_zone=args.zones[index],
                 map_public_ip_on_launch=False,
                 tags={"Name": f"toms-{args.client}-private-{index}", "tier": "private"},
                 opts=child,
@@ -200,12 +197,3 @@ class Network(pulumi.ComponentResource):
                 "flow_log_group_name": self.flow_log_group_name,
             }
         )
-
-
-def _enough_zones(names: list[str], wanted: int, region: str) -> list[str]:
-    if len(names) < wanted:
-        raise pulumi.RunError(
-            f"toms:network.azCount: {region} has {len(names)} available zones, "
-            f"fewer than the {wanted} asked for"
-        )
-    return names

@@ -39,7 +39,12 @@ from typing import Any
 import pulumi
 import pulumi_aws as aws
 
-from components.config import ServiceConfig
+from components.config import (
+    DATABASE_CREDENTIALS_VARIABLE,
+    DATABASE_HOST_VARIABLE,
+    DATABASE_PORT_VARIABLE,
+    ServiceConfig,
+)
 from components.iam import allow, policy_document, service_trust_policy
 from components.log_group import LogPolicy, client_log_group_name, retained_log_group
 from policies.toms_pack import standards
@@ -64,9 +69,6 @@ SCALE_IN_COOLDOWN_SECONDS = 300
 TMP_SIZE_MIB = 64
 TMP_PATH = "/tmp"  # noqa: S108 - a private in-memory mount per container, not a shared host directory
 TMP_MOUNT_OPTIONS = ("rw", "nosuid", "nodev", "noexec")
-DATABASE_HOST_VARIABLE = "DATABASE_HOST"
-DATABASE_PORT_VARIABLE = "DATABASE_PORT"
-DATABASE_CREDENTIALS_VARIABLE = "DATABASE_CREDENTIALS"
 ECR_IMAGE_PATTERN = re.compile(
     r"^(?P<account>\d{12})\.dkr\.ecr\.(?P<region>[a-z0-9-]+)\.amazonaws\.com(\.cn)?/"
     r"(?P<repository>[a-z0-9._/-]+?)(:[A-Za-z0-9_][A-Za-z0-9_.-]*|@sha256:[0-9a-f]{64})$"

@@ -214,6 +214,23 @@ def test_maximum_replicas_below_replicas_is_refused() -> None:
     ]
 
 
+def test_the_baselines_own_variables_and_duplicates_are_refused() -> None:
+    config = acme_config()
+    config["toms:service"]["environment"] = {"DATABASE_HOST": "elsewhere", "LOG_LEVEL": "info"}
+    config["toms:service"]["secrets"] = {
+        "LOG_LEVEL": "arn:aws:ssm:eu-west-1:111122223333:parameter/acme/log-level",
+    }
+    assert problems_for(config) == [
+        "toms:service.environment: got a structure; DATABASE_HOST is set by the baseline from the client's "
+        "database; expected other names",
+    ]
+    config["toms:service"]["environment"] = {"LOG_LEVEL": "info"}
+    assert problems_for(config) == [
+        "toms:service.secrets: got a structure; LOG_LEVEL is also in environment; expected each variable in "
+        "only one of the two",
+    ]
+
+
 def test_secrets_must_be_references_not_values() -> None:
     config = acme_config()
     config["toms:service"]["secrets"] = {"DATABASE_URL": "postgres://user:hunter2@db/app"}
@@ -247,3 +264,16 @@ def test_the_program_refuses_a_bad_stack_before_registering_anything(
     assert message in str(caught.value)
     assert "Traceback" not in str(caught.value)
     assert caught.value.registered == ()
+
+
+def test_more_zones_than_the_region_has_is_refused_before_any_cloud_resource() -> None:
+    config = acme_config()
+    config["toms:network"] = {"azCount": 4}
+    with pytest.raises(ProgramError) as caught:
+        run_program(REPO, "acme", flatten_stack_config(config, SOURCE))
+    assert str(caught.value) == (
+        "stacks/Pulumi.acme.yaml: 1 problem in the stack configuration; nothing was created:\n"
+        "  - toms:network.azCount: got 4; expected at most 3, the zones available to this account in eu-west-1"
+    )
+    # Only the provider, which creates nothing in the account, is registered before the zones are known.
+    assert [resource.type for resource in caught.value.registered] == ["pulumi:providers:aws"]
