@@ -169,7 +169,8 @@ def test_the_key_policy_grants_named_services_in_this_account_and_nothing_broade
     via = statements["ServicesUseTheKeyForThisAccount"]["Condition"]["StringEquals"]
     assert via["kms:CallerAccount"] == config.account_id
     assert sorted(via["kms:ViaService"]) == sorted(
-        f"{service}.{config.region}.amazonaws.com" for service in ("rds", "s3", "firehose", "secretsmanager", "ssm")
+        f"{service}.{config.region}.amazonaws.com"
+        for service in ("rds", "s3", "firehose", "secretsmanager", "ssm")
     )
     logs = statements["CloudWatchLogsEncryptsThisAccountsLogGroups"]
     assert logs["Principal"] == {"Service": f"logs.{config.region}.amazonaws.com"}
