@@ -7,15 +7,11 @@ from pathlib import Path
 
 import pytest
 
-from toms.mock_run import ProgramRun, run_program
+from toms.mock_run import ProgramRun, run_program, stack_names
 
 REPO = Path(__file__).resolve().parent.parent
 STACKS_DIR = REPO / "stacks"
-EXAMPLE_STACKS = tuple(
-    sorted(
-        path.name.removeprefix("Pulumi.").removesuffix(".yaml") for path in STACKS_DIR.glob("Pulumi.*.yaml")
-    )
-)
+EXAMPLE_STACKS = tuple(stack_names(STACKS_DIR))
 
 
 @functools.cache

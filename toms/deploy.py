@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import re
 import shlex
 import shutil
 import signal
@@ -22,6 +21,9 @@ from pathlib import Path, PurePosixPath
 
 import yaml
 from packaging.requirements import InvalidRequirement, Requirement
+
+from components.config import CLIENT_PATTERN
+from toms.mock_run import stack_names
 
 COMMAND = "deploy"
 HELP = "Preview or deploy a client stack with pulumi, always under the policy pack and its client config."
@@ -37,8 +39,6 @@ PACK_INSTALL_HINT = "create it and install the pack's requirements with `make po
 # Exit code when this tool refuses before running pulumi (argparse uses the same code for bad arguments).
 REFUSED = 2
 
-# A client name is a stack name, an S3 bucket name part and a tag value: one lowercase DNS label.
-CLIENT_NAME = re.compile(r"[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?")
 
 # Run inside the pack's own interpreter: which version of each named distribution is installed there.
 INSTALLED_VERSIONS_SCRIPT = """
@@ -58,10 +58,12 @@ class Refusal(Exception):
 
 
 def client_name(value: str) -> str:
-    if not CLIENT_NAME.fullmatch(value):
+    # The stack name is the client name, so it obeys the rule the stack file's toms:client does.
+    if not CLIENT_PATTERN.fullmatch(value):
         raise argparse.ArgumentTypeError(
             f"{value!r} is not a client name: expected one lowercase DNS label "
-            "(a-z, 0-9 and '-', at most 63 characters, starting and ending with a letter or digit)"
+            "(2 to 16 of a-z, 0-9 and '-', starting with a letter, ending with a letter or digit, "
+            "no two hyphens in a row)"
         )
     return value
 
@@ -76,10 +78,7 @@ def pack_config_file(client: str) -> PurePosixPath:
 
 def client_stacks(root: Path) -> list[str]:
     """The clients that have a stack file, which is the list CI previews."""
-    return sorted(
-        path.name.removeprefix("Pulumi.").removesuffix(".yaml")
-        for path in (root / STACKS_DIR).glob("Pulumi.*.yaml")
-    )
+    return stack_names(root / STACKS_DIR)
 
 
 def pulumi_command(action: str, client: str, *, yes: bool) -> list[str]:
@@ -120,6 +119,8 @@ def check_client_files(root: Path, client: str) -> None:
         raise Refusal(
             f"{config_path}: not valid JSON (line {error.lineno}, column {error.colno}: {error.msg})"
         ) from error
+    except (OSError, UnicodeDecodeError) as error:
+        raise Refusal(f"{config_path}: cannot be read as UTF-8 JSON text ({error})") from error
     if not isinstance(config, dict):
         raise Refusal(
             f"{config_path}: expected a JSON object keyed by policy name, found {type(config).__name__}"

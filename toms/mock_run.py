@@ -133,6 +133,13 @@ def read_stack_file(path: Path) -> dict[str, str]:
     return flatten_stack_config(raw_config, str(path))
 
 
+def stack_names(config_dir: Path) -> list[str]:
+    """The stacks that have a `Pulumi.<stack>.yaml` in a project's stack config folder, sorted."""
+    return sorted(
+        path.name.removeprefix("Pulumi.").removesuffix(".yaml") for path in config_dir.glob("Pulumi.*.yaml")
+    )
+
+
 def read_project(program_dir: Path) -> tuple[str, Path]:
     """The project name and the stack config folder from `Pulumi.yaml`."""
     project_file = program_dir / "Pulumi.yaml"

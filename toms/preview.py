@@ -28,7 +28,7 @@ from toms.analyzer_client import (
     PolicyPackProcess,
     reconcile_config,
 )
-from toms.mock_run import ProgramError, read_project, read_stack_file, run_program
+from toms.mock_run import ProgramError, read_project, read_stack_file, run_program, stack_names
 from toms.preview_engine import Finding, PlannedResource, plan_resources, resource_findings, stack_findings
 
 COMMAND = "preview"
@@ -112,9 +112,7 @@ def stack_target(
 def repo_stacks() -> list[str]:
     """Every stack in this project's stackConfigDir."""
     _, config_dir = read_project(REPO)
-    return sorted(
-        p.name.removeprefix("Pulumi.").removesuffix(".yaml") for p in config_dir.glob("Pulumi.*.yaml")
-    )
+    return stack_names(config_dir)
 
 
 def program_target(

@@ -178,6 +178,18 @@ def test_a_client_without_stack_file_is_refused(
     assert fake_pulumi.calls() == []
 
 
+def test_a_pack_config_that_is_not_utf8_text_is_refused_without_a_traceback(
+    fake_pulumi: FakePulumi, project: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    config = project / "stacks" / "policy-config" / "acme.json"
+    config.write_bytes(b'{"all": "\xff"}')
+    assert toms_deploy("preview", "--stack", "acme", "--project-dir", project) == deploy.REFUSED
+    error = capsys.readouterr().err
+    assert "stacks/policy-config/acme.json: cannot be read as UTF-8 JSON text" in error
+    assert "Traceback" not in error
+    assert fake_pulumi.calls() == []
+
+
 def test_a_pack_config_that_is_not_a_json_object_is_refused(
     fake_pulumi: FakePulumi, project: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -192,7 +204,9 @@ def test_a_pack_config_that_is_not_a_json_object_is_refused(
     assert fake_pulumi.calls() == []
 
 
-@pytest.mark.parametrize("name", ["Acme", "acme_eu", "-acme", "acme-", "../acme", "acme.json", "a" * 64, ""])
+@pytest.mark.parametrize(
+    "name", ["Acme", "acme_eu", "-acme", "acme-", "acme--eu", "../acme", "acme.json", "a" * 17, "a" * 64, ""]
+)
 def test_a_client_name_that_is_not_a_dns_label_is_refused_before_anything_runs(
     fake_pulumi: FakePulumi, project: Path, capsys: pytest.CaptureFixture[str], name: str
 ) -> None:
