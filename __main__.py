@@ -61,7 +61,12 @@ def compose_baseline(config: ClientConfig) -> None:
     in_account = pulumi.ResourceOptions(providers=[provider])
     key = ClientKey(
         config.client,
-        ClientKeyArgs(client=config.client, account_id=config.account_id, region=config.region),
+        ClientKeyArgs(
+            client=config.client,
+            account_id=config.account_id,
+            region=config.region,
+            partition=config.partition,
+        ),
         opts=in_account,
     )
     log_archive = LogArchive(
@@ -73,6 +78,7 @@ def compose_baseline(config: ClientConfig) -> None:
             retention=config.retention,
             archive=config.archive,
             kms_key_arn=key.key_arn,
+            partition=config.partition,
         ),
         opts=in_account,
     )
@@ -92,6 +98,7 @@ def compose_baseline(config: ClientConfig) -> None:
             network=config.network,
             zones=zones,
             log_policy=log_policy,
+            partition=config.partition,
         ),
         opts=in_account,
     )
@@ -146,6 +153,7 @@ def compose_baseline(config: ClientConfig) -> None:
                 secret_arn=database.secret_arn,
                 security_group_id=database.security_group_id,
             ),
+            partition=config.partition,
         ),
         opts=in_account,
     )
@@ -168,6 +176,7 @@ def compose_baseline(config: ClientConfig) -> None:
             kms_key_arn=key.key_arn,
             archive=log_archive,
             log_policy=log_policy,
+            partition=config.partition,
         ),
         opts=in_account,
     )

@@ -405,6 +405,14 @@ class ClientConfig(BaseModel):
         assert match is not None  # guaranteed by validation
         return match["account"]
 
+    @property
+    def partition(self) -> str:
+        """The AWS partition of the certificate's account (aws, aws-us-gov, aws-cn): every ARN the
+        baseline builds itself starts with it."""
+        match = CERTIFICATE_ARN_PATTERN.fullmatch(self.certificate_arn)
+        assert match is not None  # guaranteed by validation
+        return match["partition"]
+
 
 def stack_file(stack: str) -> str:
     """The stack file the Pulumi CLI reads for `stack` (the project sets `stackConfigDir: stacks`)."""

@@ -42,6 +42,7 @@ class NetworkArgs:
     # One available zone per `azCount`, looked up before anything is created (see __main__.py).
     zones: Sequence[str]
     log_policy: LogPolicy
+    partition: str = "aws"
 
 
 class Network(pulumi.ComponentResource):
@@ -149,15 +150,14 @@ class Network(pulumi.ComponentResource):
             args.log_policy,
             parent=self,
         )
+        flow_log_source = f"arn:{args.partition}:ec2:{args.region}:{args.account_id}:vpc-flow-log/*"
         flow_log_role = aws.iam.Role(
             f"{name}-flow-logs",
             assume_role_policy=service_trust_policy(
                 "vpc-flow-logs.amazonaws.com",
                 {
                     "StringEquals": {"aws:SourceAccount": args.account_id},
-                    "ArnLike": {
-                        "aws:SourceArn": f"arn:aws:ec2:{args.region}:{args.account_id}:vpc-flow-log/*"
-                    },
+                    "ArnLike": {"aws:SourceArn": flow_log_source},
                 },
             ),
             opts=child,

@@ -20,6 +20,26 @@ def stack_file(stack: str) -> dict[str, Any]:
     return config
 
 
+def govcloud_stack_file() -> dict[str, Any]:
+    """The acme stack moved to AWS GovCloud (US-West): certificate, image and secret in that partition."""
+    config = stack_file("acme")
+    region, account = "us-gov-west-1", "111122223333"
+    return {
+        **config,
+        "aws:region": region,
+        "toms:certificateArn": (
+            f"arn:aws-us-gov:acm:{region}:{account}:certificate/0f2c6a8e-4b1d-4c3e-9a57-2d8e1f6b9c01"
+        ),
+        "toms:service": {
+            **config["toms:service"],
+            "image": f"{account}.dkr.ecr.{region}.amazonaws.com/acme/app:2.3.1",
+            "secrets": {
+                "DATABASE_URL": f"arn:aws-us-gov:secretsmanager:{region}:{account}:secret:acme/app/db-Ab12Cd"
+            },
+        },
+    }
+
+
 def client_config(run: ProgramRun) -> ClientConfig:
     """The run's config as the program validated it, defaults filled in."""
     return parse_client_config(run.config, run.stack)

@@ -11,6 +11,7 @@ import yaml
 
 from components.config import ClientConfig, StackConfigError, parse_client_config
 from policies.toms_pack import standards
+from tests.components.program_reading import govcloud_stack_file
 from tests.conftest import EXAMPLE_STACKS, REPO
 from toms.mock_run import ProgramError, flatten_stack_config, run_program
 
@@ -44,6 +45,14 @@ def test_secure_defaults_fill_what_a_stack_leaves_out() -> None:
     assert config.archive.lock_mode == "COMPLIANCE"
     assert config.load_balancer.tls_policy == standards.DEFAULT_TLS_POLICY
     assert config.retention.archive_retention_days == config.retention.log_days == 90
+    assert config.account_id == "111122223333"
+    assert config.partition == "aws"
+
+
+def test_the_partition_comes_from_the_certificate_arn() -> None:
+    source = "stacks/Pulumi.acme-gov.yaml"
+    config = parse_client_config(flatten_stack_config(govcloud_stack_file(), source), source)
+    assert config.partition == "aws-us-gov"
     assert config.account_id == "111122223333"
 
 

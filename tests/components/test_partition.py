@@ -1,0 +1,97 @@
+"""A stack in another AWS partition gets that partition in every ARN the baseline writes into a policy."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+from tests.components.program_reading import govcloud_stack_file
+from tests.conftest import REPO
+from toms.mock_run import AwsLikeMocks, ProgramRun, RegisteredResource, flatten_stack_config, run_program
+
+GOVCLOUD = "arn:aws-us-gov:"
+ELB_SERVICE_ACCOUNT = "aws:elb/getServiceAccount:getServiceAccount"
+
+
+def strings_in(value: Any) -> Iterator[str]:
+    if isinstance(value, str):
+        yield value
+    elif isinstance(value, dict):
+        for item in value.values():
+            yield from strings_in(item)
+    elif isinstance(value, list):
+        for item in value:
+            yield from strings_in(item)
+
+
+def policy_documents(resource: RegisteredResource) -> Iterator[tuple[str, dict[str, Any]]]:
+    """Every IAM-style document among the resource's inputs (role, trust, key and bucket policies)."""
+    for key, value in resource.inputs.items():
+        if isinstance(value, str) and value.startswith("{"):
+            document = json.loads(value)
+            if isinstance(document, dict) and "Statement" in document:
+                yield key, document
+
+
+def made_by_the_mocks(resource: RegisteredResource) -> set[str]:
+    """ARNs the mock runtime made up for the resource's outputs; the mocks always answer in `aws`."""
+    return {
+        text
+        for key, value in resource.outputs.items()
+        if resource.inputs.get(key) != value
+        for text in strings_in(value)
+        if text.startswith("arn:")
+    }
+
+
+@pytest.fixture(scope="module")
+def govcloud_run() -> ProgramRun:
+    # The mocked elb.getServiceAccount answers with an `arn:aws:` principal whatever the region; AWS
+    # answers a GovCloud region with its own partition, so the answer is given that partition here.
+    answer_in_aws = AwsLikeMocks.call
+
+    def answer_in_govcloud(self: AwsLikeMocks, args: Any) -> Any:
+        answer, failures = answer_in_aws(self, args)
+        if args.token == ELB_SERVICE_ACCOUNT:
+            answer = {**answer, "arn": answer["arn"].replace("arn:aws:", GOVCLOUD, 1)}
+        return answer, failures
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(AwsLikeMocks, "call", answer_in_govcloud)
+        return run_program(
+            REPO, "acme-gov", flatten_stack_config(govcloud_stack_file(), "stacks/Pulumi.acme-gov.yaml")
+        )
+
+
+def test_every_arn_the_baseline_writes_into_a_policy_is_in_the_stacks_partition(
+    govcloud_run: ProgramRun,
+) -> None:
+    mock_arns = set().union(*(made_by_the_mocks(resource) for resource in govcloud_run.resources))
+    checked: dict[str, str] = {}
+    for resource in govcloud_run.resources:
+        for key, document in policy_documents(resource):
+            for text in strings_in(document):
+                if not text.startswith("arn:") or any(text.startswith(arn) for arn in mock_arns):
+                    continue
+                checked[text] = f"{resource.type} {resource.name} {key}"
+    wrong = {arn: where for arn, where in checked.items() if not arn.startswith(GOVCLOUD)}
+    assert wrong == {}
+    services = {arn.split(":")[2] for arn in checked}
+    # What each component builds itself: the key's root principal, the bucket and trail ARNs, the
+    # log-export and flow-log trust conditions, the ECS trust condition and the image's repository.
+    assert {"iam", "s3", "cloudtrail", "logs", "ec2", "ecs", "ecr", "secretsmanager"} <= services
+
+
+def test_the_flow_log_role_trusts_only_flow_logs_of_this_govcloud_account(govcloud_run: ProgramRun) -> None:
+    (role,) = [
+        resource
+        for resource in govcloud_run.of_type("aws:iam/role:Role")
+        if "vpc-flow-logs.amazonaws.com" in resource.inputs["assumeRolePolicy"]
+    ]
+    (statement,) = json.loads(role.inputs["assumeRolePolicy"])["Statement"]
+    assert statement["Condition"]["ArnLike"]["aws:SourceArn"] == (
+        "arn:aws-us-gov:ec2:us-gov-west-1:111122223333:vpc-flow-log/*"
+    )
