@@ -266,7 +266,7 @@ class SelfHealingService(pulumi.ComponentResource):
             opts=child,
         )
         database = args.database
-        aws.iam.RolePolicy(
+        execution_permissions = aws.iam.RolePolicy(
             f"{name}-execution",
             role=execution_role.id,
             policy=pulumi.Output.all(
@@ -275,6 +275,11 @@ class SelfHealingService(pulumi.ComponentResource):
                 database.secret_arn if database is not None else None,
             ).apply(lambda values: execution_policy(args, values[0], values[1], values[2])),
             opts=child,
+        )
+        # A task started before the role's policy exists cannot pull its secrets or image and fails:
+        # whoever takes the role waits for its permissions, not just the role.
+        execution_role_arn = pulumi.Output.all(execution_role.arn, execution_permissions.id).apply(
+            lambda values: values[0]
         )
         task_role = aws.iam.Role(
             f"{name}-task",
@@ -296,7 +301,7 @@ class SelfHealingService(pulumi.ComponentResource):
             cpu=str(service.cpu),
             memory=str(service.memory),
             runtime_platform=aws.ecs.TaskDefinitionRuntimePlatformArgs(operating_system_family="LINUX"),
-            execution_role_arn=execution_role.arn,
+            execution_role_arn=execution_role_arn,
             task_role_arn=task_role.arn,
             container_definitions=pulumi.Output.all(app_logs.name, database_values).apply(
                 lambda values: json.dumps(
@@ -411,7 +416,7 @@ class SelfHealingService(pulumi.ComponentResource):
         self.security_group_id = security_group.id
         self.task_definition_arn = task_definition.arn
         self.log_group_name = app_logs.name
-        self.execution_role_arn = execution_role.arn
+        self.execution_role_arn = execution_role_arn
         self.task_role_arn = task_role.arn
         self.register_outputs(
             {

@@ -229,6 +229,19 @@ def test_service_waits_for_the_https_listener(stack_run: ProgramRun) -> None:
     assert https.urn in service.dependencies
 
 
+def test_tasks_start_only_once_the_execution_role_may_pull_their_secrets(stack_run: ProgramRun) -> None:
+    task_definition = one_child(stack_run, component(stack_run), TASK_DEFINITION)
+    execution_role = role_named(stack_run, "-execution")
+    (permission,) = [
+        policy
+        for policy in children(stack_run, component(stack_run), ROLE_POLICY)
+        if policy.inputs["role"] == execution_role.outputs["id"]
+    ]
+    assert task_definition.inputs["executionRoleArn"] == execution_role.outputs["arn"]
+    assert permission.urn in task_definition.property_dependencies["executionRoleArn"]
+    assert permission.urn in task_definition.dependencies
+
+
 def test_autoscaling_never_goes_below_the_replicas(stack_run: ProgramRun) -> None:
     target = one_child(stack_run, component(stack_run), SCALING_TARGET).inputs
     replicas = stack_replicas(stack_run)
