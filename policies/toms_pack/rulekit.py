@@ -167,6 +167,24 @@ def is_set_reference(value: Any) -> bool:
     return value is UNKNOWN or (isinstance(value, str) and value.strip() != "")
 
 
+# `alias/aws/<service>` names an AWS-managed key, on its own or at the end of an alias ARN. Those keys'
+# policies cannot be changed, so the client cannot control or revoke access to what they encrypt.
+_AWS_MANAGED_KEY_ALIAS = re.compile(r"^(arn:aws[a-z-]*:kms:[^:]*:[^:]*:)?alias/aws/", re.IGNORECASE)
+
+
+def is_aws_managed_key_reference(value: Any) -> bool:
+    return isinstance(value, str) and _AWS_MANAGED_KEY_ALIAS.match(value.strip()) is not None
+
+
+def is_customer_key_reference(value: Any) -> bool:
+    """True when a KMS key reference is set and does not name an AWS-managed key by its alias.
+
+    A key id or key ARN of an AWS-managed key cannot be told apart from a customer key's without asking
+    AWS (DescribeKey's KeyManager), which a policy cannot do; only the alias gives it away.
+    """
+    return is_set_reference(value) and not is_aws_managed_key_reference(value)
+
+
 # --- outcomes -------------------------------------------------------------------------------------------
 
 
@@ -231,6 +249,15 @@ def forbid_true(resource: Resource, key: str, message: str) -> Iterator[Outcome]
 def require_reference(resource: Resource, key: str, message: str) -> Iterator[Outcome]:
     if not is_set_reference(resource.get(key)):
         yield Violation(f"{key} is {describe(resource.get(key))}: {message}")
+
+
+def require_customer_key(resource: Resource, key: str, message: str) -> Iterator[Outcome]:
+    """A KMS key reference that must name a customer-managed key, not an AWS-managed `alias/aws/...` key."""
+    value = resource.get(key)
+    if is_aws_managed_key_reference(value):
+        yield Violation(f"{key} is {describe(value)}, an AWS-managed key: {message}")
+    elif not is_customer_key_reference(value):
+        yield Violation(f"{key} is {describe(value)}: {message}")
 
 
 def require_int_between(

@@ -17,7 +17,7 @@ from .rulekit import (
     as_int,
     bounds_check,
     describe,
-    require_reference,
+    require_customer_key,
     require_true,
     resource_rule,
 )
@@ -66,7 +66,9 @@ def retention(resource: Resource, settings: Settings) -> Iterator[Outcome]:
     (LOG_GROUP,),
 )
 def log_group_kms(resource: Resource, _: Settings) -> Iterator[Outcome]:
-    yield from require_reference(resource, "kmsKeyId", "set kmsKeyId to the client's KMS key ARN")
+    yield from require_customer_key(
+        resource, "kmsKeyId", "set kmsKeyId to the client's customer-managed KMS key ARN"
+    )
 
 
 @resource_rule(
@@ -78,7 +80,9 @@ def log_group_kms(resource: Resource, _: Settings) -> Iterator[Outcome]:
 )
 def cloudtrail_secure(resource: Resource, _: Settings) -> Iterator[Outcome]:
     yield from require_true(resource, "enableLogFileValidation", "set enableLogFileValidation: true")
-    yield from require_reference(resource, "kmsKeyId", "encrypt the trail with the client's KMS key")
+    yield from require_customer_key(
+        resource, "kmsKeyId", "encrypt the trail with the client's customer-managed KMS key"
+    )
     yield from require_true(resource, "isMultiRegionTrail", "set isMultiRegionTrail: true")
     logging = resource.get("enableLogging")
     if logging is UNKNOWN:

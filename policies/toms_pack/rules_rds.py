@@ -20,6 +20,7 @@ from .rulekit import (
     describe,
     forbid_true,
     is_set_reference,
+    require_customer_key,
     require_int_between,
     require_reference,
     require_true,
@@ -55,7 +56,7 @@ def _is_replica(resource: Resource) -> bool:
 )
 def storage_encrypted_cmk(resource: Resource, _: Settings) -> Iterator[Outcome]:
     yield from require_true(resource, "storageEncrypted", "set storageEncrypted: true")
-    yield from require_reference(
+    yield from require_customer_key(
         resource, "kmsKeyId", "set kmsKeyId to the client's customer-managed KMS key, not the AWS-managed key"
     )
 

@@ -28,7 +28,7 @@ from .rulekit import (
     as_list,
     bounds_check,
     describe,
-    is_set_reference,
+    is_customer_key_reference,
     lookup,
     stack_rule,
 )
@@ -175,11 +175,13 @@ def encryption(stack: Stack, settings: Settings) -> Iterator[Outcome]:
                     f"bucket {bucket.name}: sseAlgorithm is {describe(algorithm)}, expected aws:kms", bucket
                 )
             elif needs_kms and (
-                algorithm not in KMS_ALGORITHMS or not is_set_reference(lookup(default, "kmsMasterKeyId"))
+                algorithm not in KMS_ALGORITHMS
+                or not is_customer_key_reference(lookup(default, "kmsMasterKeyId"))
             ):
                 yield Violation(
                     f"bucket {bucket.name} holds {describe(classification(bucket))} data: use "
-                    "sseAlgorithm aws:kms with kmsMasterKeyId set to the client's key",
+                    "sseAlgorithm aws:kms with kmsMasterKeyId set to the client's customer-managed key "
+                    f"(kmsMasterKeyId is {describe(lookup(default, 'kmsMasterKeyId'))})",
                     bucket,
                 )
 

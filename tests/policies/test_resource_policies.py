@@ -33,6 +33,12 @@ VOLUME = "aws:ebs/volume:Volume"
 VIOLATIONS: list[tuple[str, ResourceInput, str]] = [
     ("rds-storage-encrypted-cmk", resource(RDS, storageEncrypted=False), "storageEncrypted is false"),
     ("rds-storage-encrypted-cmk", resource(CLUSTER, kmsKeyId=DELETE), "kmsKeyId is not set"),
+    ("rds-storage-encrypted-cmk", resource(RDS, kmsKeyId="alias/aws/rds"), "an AWS-managed key"),
+    (
+        "rds-storage-encrypted-cmk",
+        resource(CLUSTER, kmsKeyId="arn:aws:kms:eu-west-1:111122223333:alias/aws/rds"),
+        "an AWS-managed key",
+    ),
     ("rds-not-publicly-accessible", resource(RDS, publiclyAccessible=True), "publiclyAccessible is true"),
     ("rds-multi-az", resource(RDS, multiAz=False), "multiAz is false"),
     ("rds-multi-az", resource(CLUSTER, availabilityZones=["eu-west-1a"]), "single zone"),
@@ -182,6 +188,11 @@ VIOLATIONS: list[tuple[str, ResourceInput, str]] = [
     ("log-group-retention", resource(LOG_GROUP, retentionInDays=3653), "expected between 30 and 400"),
     ("log-group-retention", resource(LOG_GROUP, retentionInDays=100), "does not accept"),
     ("log-group-kms", resource(LOG_GROUP, kmsKeyId=""), 'kmsKeyId is ""'),
+    (
+        "log-group-kms",
+        resource(LOG_GROUP, kmsKeyId="arn:aws:kms:eu-west-1:111122223333:alias/aws/logs"),
+        "an AWS-managed key",
+    ),
     ("kms-key-rotation", resource(KEY, enableKeyRotation=DELETE), "enableKeyRotation is not set"),
     ("kms-deletion-window", resource(KEY, deletionWindowInDays=7), "expected at least 30"),
     (
@@ -207,6 +218,7 @@ VIOLATIONS: list[tuple[str, ResourceInput, str]] = [
     ("security-group-rule-description", resource(SG_RULE, description="  "), "no description"),
     ("cloudtrail-secure", resource(TRAIL, enableLogFileValidation=False), "enableLogFileValidation is false"),
     ("cloudtrail-secure", resource(TRAIL, isMultiRegionTrail=DELETE, kmsKeyId=DELETE), "isMultiRegionTrail"),
+    ("cloudtrail-secure", resource(TRAIL, kmsKeyId="alias/aws/cloudtrail"), "an AWS-managed key"),
     ("ec2-approved-ami", resource(EC2, ami="ami-00000000000000000"), "not an approved AMI"),
     ("ec2-imdsv2", resource(EC2, metadataOptions__httpTokens="optional"), 'httpTokens is "optional"'),
     ("ec2-no-public-ip", resource(EC2, associatePublicIpAddress=True), "associatePublicIpAddress is true"),
@@ -301,3 +313,17 @@ def test_aurora_cluster_instances_are_not_publicly_accessible(pack: PolicyPackPr
     assert {d.policy_name for d in _mandatory(pack.analyze(public))} == {"rds-not-publicly-accessible"}
     private = with_props("aws:rds/clusterInstance:ClusterInstance", {**props, "publiclyAccessible": False})
     assert pack.analyze(private) == []
+
+
+@pytest.mark.parametrize(
+    "subject",
+    [
+        resource(RDS, kmsKeyId="alias/acme-data"),
+        resource(CLUSTER, kmsKeyId="arn:aws:kms:eu-west-1:111122223333:alias/acme-data"),
+        resource(LOG_GROUP, kmsKeyId="arn:aws:kms:eu-west-1:111122223333:alias/aws-logs-acme"),
+        resource(TRAIL, kmsKeyId="0f2c6a8e-4b1d-4c3e-9a57-2d8e1f6b9c01"),
+    ],
+    ids=["rds-alias", "cluster-alias-arn", "log-group-alias-like-aws", "trail-key-id"],
+)
+def test_customer_key_aliases_and_ids_are_accepted(pack: PolicyPackProcess, subject: ResourceInput) -> None:
+    assert pack.analyze(subject) == []

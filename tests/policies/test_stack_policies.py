@@ -59,6 +59,22 @@ STACK_VIOLATIONS: list[tuple[str, Callable[[Stack], None], str, str]] = [
         "use sseAlgorithm aws:kms",
     ),
     ("s3-encryption", drop("encryption"), "bucket", "has no encryption configuration"),
+    (
+        "s3-encryption",
+        change("encryption", "rules.0.applyServerSideEncryptionByDefault.kmsMasterKeyId", "alias/aws/s3"),
+        "bucket",
+        'kmsMasterKeyId is "alias/aws/s3"',
+    ),
+    (
+        "s3-encryption",
+        change(
+            "encryption",
+            "rules.0.applyServerSideEncryptionByDefault.kmsMasterKeyId",
+            "arn:aws:kms:eu-west-1:111122223333:alias/aws/s3",
+        ),
+        "bucket",
+        "customer-managed key",
+    ),
     ("s3-bucket-protected", drop("public-access-block"), "bucket", "no BucketPublicAccessBlock"),
     (
         "s3-bucket-protected",
