@@ -83,7 +83,6 @@ def compose_baseline(config: ClientConfig) -> None:
         opts=in_account,
     )
     log_policy = LogPolicy(
-        client=config.client,
         retention_days=config.retention.log_days,
         kms_key_arn=key.key_arn,
         export_destination_arn=log_archive.delivery_stream_arn,

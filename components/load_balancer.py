@@ -83,9 +83,7 @@ class TlsLoadBalancer(pulumi.ComponentResource):
 
     security_group_id: pulumi.Output[str]
     arn: pulumi.Output[str]
-    arn_suffix: pulumi.Output[str]
     dns_name: pulumi.Output[str]
-    zone_id: pulumi.Output[str]
     target_group_arn: pulumi.Output[str]
     https_listener_arn: pulumi.Output[str]
     http_listener_arn: pulumi.Output[str]
@@ -182,9 +180,7 @@ class TlsLoadBalancer(pulumi.ComponentResource):
 
         self.security_group_id = security_group.id
         self.arn = load_balancer.arn
-        self.arn_suffix = load_balancer.arn_suffix
         self.dns_name = load_balancer.dns_name
-        self.zone_id = load_balancer.zone_id
         # ECS can only attach a service to a target group that a listener already uses: resolving after
         # the HTTPS listener makes the service wait for it.
         self.target_group_arn = pulumi.Output.all(target_group.arn, https_listener.arn).apply(

@@ -22,7 +22,6 @@ class LogPolicy:
     `export_destination_arn` is the log export stream, `export_role_arn` the role CloudWatch Logs
     assumes to put events into it."""
 
-    client: str
     retention_days: int
     kms_key_arn: pulumi.Input[str]
     export_destination_arn: pulumi.Input[str]

@@ -266,7 +266,6 @@ def standalone_database(database: DatabaseConfig) -> EncryptedDatabase:
             vpc_id="vpc-0a1b2c3d4e5f60718",
             private_subnet_ids=[pulumi.Output.from_input("subnet-0a"), pulumi.Output.from_input("subnet-0b")],
             log_policy=LogPolicy(
-                client="unit",
                 retention_days=30,
                 kms_key_arn=UNIT_KEY_ARN,
                 export_destination_arn="arn:aws:firehose:eu-west-1:111122223333:deliverystream/toms-unit",

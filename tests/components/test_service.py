@@ -379,7 +379,6 @@ def test_a_configured_health_check_command_replaces_the_default() -> None:
         target_group_arn="arn:aws:elasticloadbalancing:eu-north-1:777788889999:targetgroup/app/1",
         load_balancer_security_group_id="sg-1",
         log_policy=LogPolicy(
-            client="initech",
             retention_days=30,
             kms_key_arn="arn:aws:kms:eu-north-1:777788889999:key/1",
             export_destination_arn="arn:aws:firehose:eu-north-1:777788889999:deliverystream/x",
