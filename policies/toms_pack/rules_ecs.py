@@ -29,18 +29,32 @@ from .rulekit import (
 ECS_SERVICE = "aws:ecs/service:Service"
 ECS_TASK_DEFINITION = "aws:ecs/taskDefinition:TaskDefinition"
 
+# Matched case-insensitively anywhere in a variable's name. Short words that also occur inside harmless
+# words (PASS in BYPASS, KEY in MONKEY or KEYBOARD_LAYOUT) only count as whole `_`-separated words; a name
+# ending in _KEY or _KEYS is a key unless it is a public one.
 SECRET_NAME_PATTERNS: tuple[str, ...] = (
     r"PASSW(OR)?D",
+    r"PASSPHRASE",
+    r"(^|_)(PASS|PWD)(_|$)",
     r"SECRET",
     r"TOKEN",
     r"API_?KEY",
     r"PRIVATE_?KEY",
     r"CREDENTIAL",
     r"ACCESS_?KEY",
+    r"(^|(?<!PUBLIC)(?<!PUBLISHABLE)_)KEYS?$",
 )
 # Values that are secrets whatever the variable is called: AWS access keys, PEM keys, URLs with a password.
 SECRET_VALUE_PATTERN = re.compile(
     r"(AKIA|ASIA)[A-Z0-9]{16}|-----BEGIN [A-Z ]*PRIVATE KEY-----|://[^/\s:@]+:[^/\s@]+@"
+)
+# A password given on a container's command line as a literal: `--password=x`, `--db-passwd=x`, or
+# `--password x`. A value that starts with `$` expands a variable (filled from `secrets`) and is fine, and
+# so is a flag that only names where the password is (`--password-file=...`).
+COMMAND_LINE_PASSWORD = re.compile(
+    r"(?<![\w-])(?:--(?:[a-z0-9]+-)*(?:password|passwd|passphrase)=|--(?:password|passwd|passphrase)\s+)"
+    r"[\"']?(?![\s$\"'-])\S",
+    re.IGNORECASE,
 )
 
 
@@ -336,6 +350,18 @@ def no_plaintext_secrets(resource: Resource, settings: Settings) -> Iterator[Out
                 return (
                     f"{label}: environment variable {name} looks like a secret in plain text; pass it in "
                     "secrets with valueFrom a Secrets Manager or SSM parameter ARN"
+                )
+        for key in ("entryPoint", "command"):
+            arguments = container.get(key)
+            if arguments is None:
+                continue
+            if not isinstance(arguments, list) or not all(isinstance(part, str) for part in arguments):
+                return f"{label}: {key} is {describe(arguments)}, expected a list of strings"
+            line = " ".join(arguments)
+            if COMMAND_LINE_PASSWORD.search(line) or SECRET_VALUE_PATTERN.search(line):
+                return (
+                    f"{label}: {key} passes a secret as a literal argument; pass it in secrets with "
+                    "valueFrom a Secrets Manager or SSM parameter ARN and refer to the variable instead"
                 )
         return None
 

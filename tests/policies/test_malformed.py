@@ -26,6 +26,11 @@ TASK = "aws:ecs/taskDefinition:TaskDefinition"
             "expected a list of name/value pairs",
         ),
         (
+            resource(TASK, containerDefinitions=containers(command="serve --password=x")),
+            "ecs-task-no-plaintext-secrets",
+            'command is "serve --password=x", expected a list of strings',
+        ),
+        (
             resource("aws:ecs/service:Service", deploymentCircuitBreaker="yes"),
             "ecs-service-circuit-breaker",
             'deploymentCircuitBreaker is "yes"',

@@ -183,6 +183,53 @@ VIOLATIONS: list[tuple[str, ResourceInput, str]] = [
         ),
         "URL looks like a secret",
     ),
+    (
+        "ecs-task-no-plaintext-secrets",
+        resource(TASK, containerDefinitions=containers(environment=[{"name": "DB_PASS", "value": "x"}])),
+        "DB_PASS looks like a secret",
+    ),
+    (
+        "ecs-task-no-plaintext-secrets",
+        resource(TASK, containerDefinitions=containers(environment=[{"name": "PASS", "value": "x"}])),
+        "PASS looks like a secret",
+    ),
+    (
+        "ecs-task-no-plaintext-secrets",
+        resource(
+            TASK, containerDefinitions=containers(environment=[{"name": "GPG_PASSPHRASE", "value": "x"}])
+        ),
+        "GPG_PASSPHRASE looks like a secret",
+    ),
+    (
+        "ecs-task-no-plaintext-secrets",
+        resource(TASK, containerDefinitions=containers(environment=[{"name": "DB_PWD", "value": "x"}])),
+        "DB_PWD looks like a secret",
+    ),
+    (
+        "ecs-task-no-plaintext-secrets",
+        resource(TASK, containerDefinitions=containers(environment=[{"name": "STRIPE_KEY", "value": "x"}])),
+        "STRIPE_KEY looks like a secret",
+    ),
+    (
+        "ecs-task-no-plaintext-secrets",
+        resource(TASK, containerDefinitions=containers(environment=[{"name": "SIGNING_KEYS", "value": "x"}])),
+        "SIGNING_KEYS looks like a secret",
+    ),
+    (
+        "ecs-task-no-plaintext-secrets",
+        resource(TASK, containerDefinitions=containers(command=["serve", "--db-password=hunter2"])),
+        "command passes a secret as a literal argument",
+    ),
+    (
+        "ecs-task-no-plaintext-secrets",
+        resource(TASK, containerDefinitions=containers(entryPoint=["sh", "-c", "app --password 'hunter2'"])),
+        "entryPoint passes a secret as a literal argument",
+    ),
+    (
+        "ecs-task-no-plaintext-secrets",
+        resource(TASK, containerDefinitions=containers(command=["migrate", "postgres://u:p@db/x"])),
+        "command passes a secret",
+    ),
     ("log-group-retention", resource(LOG_GROUP, retentionInDays=0), "kept forever"),
     ("log-group-retention", resource(LOG_GROUP, retentionInDays=DELETE), "kept forever"),
     ("log-group-retention", resource(LOG_GROUP, retentionInDays=3653), "expected between 30 and 400"),
@@ -327,3 +374,26 @@ def test_aurora_cluster_instances_are_not_publicly_accessible(pack: PolicyPackPr
 )
 def test_customer_key_aliases_and_ids_are_accepted(pack: PolicyPackProcess, subject: ResourceInput) -> None:
     assert pack.analyze(subject) == []
+
+
+@pytest.mark.parametrize(
+    "container_change",
+    [
+        {"environment": [{"name": name, "value": "x"} for name in ("KEYBOARD_LAYOUT", "MONKEY", "BYPASS")]},
+        {"environment": [{"name": name, "value": "x"} for name in ("PUBLIC_KEY", "KMS_KEY_ID", "PASSENGER")]},
+        {"command": ["serve", "--password=$DB_PASSWORD", "--db-password=${DB_PASSWORD}"]},
+        {"command": ["serve", "--password-file=/run/secrets/db", "--password", "--verbose"]},
+        {"entryPoint": ["sh", "-c", 'exec app --passphrase "$GPG_PASSPHRASE"']},
+    ],
+    ids=[
+        "words-containing-key-or-pass",
+        "public-key-and-key-id",
+        "variable-refs",
+        "password-file",
+        "quoted-var",
+    ],
+)
+def test_harmless_names_and_variable_references_are_not_secrets(
+    pack: PolicyPackProcess, container_change: dict
+) -> None:
+    assert pack.analyze(resource(TASK, containerDefinitions=containers(**container_change))) == []
