@@ -46,7 +46,8 @@ HEALTH_CHECK_SUCCESS_CODES = "200-299"
 # every deployment and every replacement of a failed task for five minutes.
 DEREGISTRATION_DELAY_SECONDS = 30
 
-PUBLIC_SOURCES: tuple[tuple[str, str], ...] = (("ipv4", "0.0.0.0/0"), ("ipv6", "::/0"))
+# The load balancer is IPv4-only (the VPC has no IPv6 ranges), so IPv4 is the whole internet it can see.
+INTERNET_IPV4 = "0.0.0.0/0"
 
 
 OUT_OF_ROTATION_BOUND_SECONDS = standards.out_of_rotation_bound_seconds(
@@ -102,18 +103,17 @@ class TlsLoadBalancer(pulumi.ComponentResource):
             opts=child,
         )
         for port, purpose in ((HTTPS_PORT, "HTTPS"), (HTTP_PORT, "HTTP, redirected to HTTPS")):
-            for family, cidr in PUBLIC_SOURCES:
-                aws.vpc.SecurityGroupIngressRule(
-                    f"{name}-alb-{port}-{family}",
-                    security_group_id=security_group.id,
-                    ip_protocol="tcp",
-                    from_port=port,
-                    to_port=port,
-                    cidr_ipv4=cidr if family == "ipv4" else None,
-                    cidr_ipv6=cidr if family == "ipv6" else None,
-                    description=f"{purpose} from the internet ({family})",
-                    opts=child,
-                )
+            # The name keeps its -ipv4 suffix so stacks built with IPv6 rules keep their IPv4 rules.
+            aws.vpc.SecurityGroupIngressRule(
+                f"{name}-alb-{port}-ipv4",
+                security_group_id=security_group.id,
+                ip_protocol="tcp",
+                from_port=port,
+                to_port=port,
+                cidr_ipv4=INTERNET_IPV4,
+                description=f"{purpose} from the internet",
+                opts=child,
+            )
 
         load_balancer = aws.lb.LoadBalancer(
             f"{name}-alb",
