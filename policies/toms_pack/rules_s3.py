@@ -10,6 +10,7 @@ settings on the bucket itself.
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
 from typing import Any
 
 from pulumi_policy import Severity
@@ -279,36 +280,95 @@ def archive_object_lock(stack: Stack, settings: Settings) -> Iterator[Outcome]:
                 )
 
 
-def _expiry_days(config: Resource) -> list[Any]:
-    """The `expiration.days` of every enabled lifecycle rule (UNKNOWN where it cannot be known)."""
+def _is_empty(value: Any) -> bool:
+    return value is MISSING or value is None or value in ("", {}, [])
+
+
+def _covers_whole_bucket(rule: Any) -> Any:
+    """True when a lifecycle rule applies to every object: no filter, or one without any predicate.
+
+    A prefix, a tag, an `and` block or an upper size bound narrows the rule. A lower size bound of 0 does
+    not: it leaves out only empty objects, which hold no data. UNKNOWN when a predicate is unknown.
+    """
+    predicates: dict[str, Any] = {"prefix": lookup(rule, "prefix")}
+    rule_filter = lookup(rule, "filter")
+    if rule_filter is UNKNOWN:
+        return UNKNOWN
+    if isinstance(rule_filter, dict):
+        predicates.update({f"filter.{key}": value for key, value in rule_filter.items()})
+    elif not _is_empty(rule_filter):
+        return False
+    for key, value in predicates.items():
+        if value is UNKNOWN:
+            return UNKNOWN
+        if key == "filter.objectSizeGreaterThan" and as_int(value) == 0:
+            continue
+        if not _is_empty(value):
+            return False
+    return True
+
+
+@dataclass(frozen=True)
+class _Expiry:
+    """What one enabled lifecycle rule does: the days after which current and noncurrent versions expire."""
+
+    whole_bucket: bool
+    days: int | None
+    noncurrent_days: int | None
+
+
+def _expiries(config: Resource) -> list[_Expiry] | None:
+    """The enabled rules of a lifecycle configuration; None when one of them cannot be known yet."""
     rules = as_list(config.get("rules"))
     if rules is None:
-        return [UNKNOWN] if config.get("rules") is UNKNOWN else []
-    days = []
+        return None if config.get("rules") is UNKNOWN else []
+    found = []
     for rule in rules:
         status = lookup(rule, "status")
-        if status is UNKNOWN:
-            days.append(UNKNOWN)
-        elif status == "Enabled":
-            days.append(lookup(rule, "expiration", "days"))
-    return days
+        if status != "Enabled":
+            if status is UNKNOWN:
+                return None
+            continue
+        whole_bucket = _covers_whole_bucket(rule)
+        days = lookup(rule, "expiration", "days")
+        noncurrent = lookup(rule, "noncurrentVersionExpiration")
+        noncurrent_days = lookup(noncurrent, "noncurrentDays")
+        # Keeping the newest N noncurrent versions keeps them past noncurrentDays, for as long as they last.
+        keeps_versions = lookup(noncurrent, "newerNoncurrentVersions")
+        if UNKNOWN in (whole_bucket, days, noncurrent_days, keeps_versions):
+            return None
+        found.append(
+            _Expiry(
+                whole_bucket is True,
+                as_int(days),
+                as_int(noncurrent_days) if _is_empty(keeps_versions) else None,
+            )
+        )
+    return found
 
 
 @stack_rule(
     "s3-archive-lifecycle",
-    "Log-archive buckets expire objects after the client's archive retention time.",
+    "Log-archive buckets expire every object and every old version after the client's archive retention.",
     Severity.HIGH,
-    "Add a BucketLifecycleConfiguration with an Enabled rule whose expiration.days is within the pack "
-    "config's [minDays, maxDays].",
+    "Add a BucketLifecycleConfiguration with an Enabled rule without a filter (or with an empty one) whose "
+    "expiration.days is within the pack config's [minDays, maxDays] and whose "
+    "noncurrentVersionExpiration.noncurrentDays is at most maxNoncurrentDays.",
     properties={
         **_ARCHIVE_CLASSIFICATIONS,
         "minDays": {"type": "integer", "minimum": 1, "default": standards.ARCHIVE_RETENTION_DEFAULT_MIN_DAYS},
         "maxDays": {"type": "integer", "minimum": 1, "default": standards.ARCHIVE_RETENTION_DEFAULT_MAX_DAYS},
+        "maxNoncurrentDays": {
+            "type": "integer",
+            "minimum": 1,
+            "default": standards.NONCURRENT_VERSION_DAYS,
+        },
     },
     config_checks=(bounds_check("minDays", "maxDays"),),
 )
 def archive_lifecycle(stack: Stack, settings: Settings) -> Iterator[Outcome]:
     low, high = settings.int("minDays"), settings.int("maxDays")
+    noncurrent_high = settings.int("maxNoncurrentDays")
     for bucket in stack.of_type(*BUCKETS):
         if not is_archive(bucket, settings):
             continue
@@ -316,24 +376,37 @@ def archive_lifecycle(stack: Stack, settings: Settings) -> Iterator[Outcome]:
         if configs is None:
             yield _unjoined(bucket, "BucketLifecycleConfiguration")
             continue
-        days = [value for config in configs for value in _expiry_days(config)]
-        if UNKNOWN in days:
+        per_config = [_expiries(config) for config in configs]
+        if None in per_config:
             yield Unverifiable("BucketLifecycleConfiguration.rules", bucket)
             continue
-        numbers = [number for number in map(as_int, days) if number is not None]
-        if not numbers:
+        expiries = [expiry for found in per_config if found is not None for expiry in found]
+        # A rule for part of the bucket may expire it sooner, never sooner than the retention.
+        for days in sorted({e.days for e in expiries if e.days is not None and not low <= e.days <= high}):
             yield Violation(
-                f"archive bucket {bucket.name} never expires objects: add an Enabled lifecycle rule "
-                f"with expiration.days between {low} and {high}",
+                f"archive bucket {bucket.name}: objects expire after {days} days, expected "
+                f"between {low} and {high}",
                 bucket,
             )
-        for number in numbers:
-            if not low <= number <= high:
-                yield Violation(
-                    f"archive bucket {bucket.name}: objects expire after {number} days, expected "
-                    f"between {low} and {high}",
-                    bucket,
-                )
+        whole = [e for e in expiries if e.whole_bucket and e.days is not None]
+        in_bounds = [e for e in whole if e.days is not None and low <= e.days <= high]
+        if not whole:
+            narrowed = any(e.days is not None for e in expiries)
+            yield Violation(
+                f"archive bucket {bucket.name} never expires objects across the whole bucket"
+                f"{' (its expiring rules cover only part of it)' if narrowed else ''}: add an Enabled "
+                f"lifecycle rule without a filter, with expiration.days between {low} and {high}",
+                bucket,
+            )
+        elif in_bounds and not any(
+            e.noncurrent_days is not None and e.noncurrent_days <= noncurrent_high for e in in_bounds
+        ):
+            yield Violation(
+                f"archive bucket {bucket.name} keeps noncurrent object versions past its retention: give "
+                "its whole-bucket expiry rule noncurrentVersionExpiration.noncurrentDays of at most "
+                f"{noncurrent_high} (without newerNoncurrentVersions)",
+                bucket,
+            )
 
 
 RULES = (versioning, encryption, bucket_protected, archive_object_lock, archive_lifecycle)

@@ -275,7 +275,15 @@ def compliant_stack() -> dict[str, ResourceInput]:
             "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration",
             {
                 "bucket": ARCHIVE_BUCKET,
-                "rules": [{"id": "expire", "status": "Enabled", "expiration": {"days": 90}}],
+                "rules": [
+                    {
+                        "id": "expire",
+                        "status": "Enabled",
+                        "filter": {},
+                        "expiration": {"days": 90},
+                        "noncurrentVersionExpiration": {"noncurrentDays": standards.NONCURRENT_VERSION_DAYS},
+                    }
+                ],
             },
         ),
         "database": (

@@ -8,6 +8,7 @@ from collections.abc import Callable
 import pytest
 
 from policies.toms_pack import standards
+from tests.policies.conftest import BASE_CONFIG, configured
 from tests.policies.samples import DELETE, compliant_stack, set_path
 from toms.analyzer_client import PolicyPackProcess, ResourceInput
 
@@ -102,6 +103,54 @@ STACK_VIOLATIONS: list[tuple[str, Callable[[Stack], None], str, str]] = [
         change("lifecycle", "rules.0.expiration.days", 10),
         "bucket",
         "expire after 10 days",
+    ),
+    (
+        "s3-archive-lifecycle",
+        change("lifecycle", "rules.0.filter", {"prefix": "AWSLogs/"}),
+        "bucket",
+        "never expires objects across the whole bucket (its expiring rules cover only part of it)",
+    ),
+    (
+        "s3-archive-lifecycle",
+        change("lifecycle", "rules.0.filter", {"tag": {"key": "expire", "value": "yes"}}),
+        "bucket",
+        "cover only part of it",
+    ),
+    (
+        "s3-archive-lifecycle",
+        change("lifecycle", "rules.0.prefix", "logs/"),
+        "bucket",
+        "cover only part of it",
+    ),
+    (
+        "s3-archive-lifecycle",
+        change("lifecycle", "rules.0.filter", {"and": {"prefix": "", "tags": {"keep": "no"}}}),
+        "bucket",
+        "cover only part of it",
+    ),
+    (
+        "s3-archive-lifecycle",
+        change("lifecycle", "rules.0.noncurrentVersionExpiration", DELETE),
+        "bucket",
+        "keeps noncurrent object versions past its retention",
+    ),
+    (
+        "s3-archive-lifecycle",
+        change("lifecycle", "rules.0.noncurrentVersionExpiration.noncurrentDays", 30),
+        "bucket",
+        "noncurrentDays of at most 1",
+    ),
+    (
+        "s3-archive-lifecycle",
+        change("lifecycle", "rules.0.noncurrentVersionExpiration.newerNoncurrentVersions", 5),
+        "bucket",
+        "without newerNoncurrentVersions",
+    ),
+    (
+        "s3-archive-lifecycle",
+        change("lifecycle", "rules.0.status", "Disabled"),
+        "bucket",
+        "never expires objects",
     ),
     (
         "rds-parameter-group-forces-tls",
@@ -248,3 +297,31 @@ def test_personal_data_bucket_needs_a_customer_key(pack: PolicyPackProcess) -> N
     findings = pack.analyze_stack(stack.values())
     assert [d.policy_name for d in findings] == ["s3-encryption"]
     assert 'holds "personal-data" data' in findings[0].message
+
+
+@pytest.mark.parametrize(
+    "lifecycle_rule_change",
+    [
+        {"filter": DELETE},
+        {"filter": {"prefix": ""}},
+        # How a provider reports an empty filter in its outputs: every predicate null.
+        {"filter": {"prefix": "", "tag": None, "and": None, "objectSizeGreaterThan": 0}},
+        {"filter": {}, "noncurrentVersionExpiration": {"noncurrentDays": 1, "newerNoncurrentVersions": None}},
+    ],
+    ids=["no-filter", "empty-prefix", "null-predicates", "null-newer-versions"],
+)
+def test_archive_lifecycle_covering_the_whole_bucket_passes(
+    pack: PolicyPackProcess, lifecycle_rule_change: dict
+) -> None:
+    stack = compliant_stack()
+    for path, value in lifecycle_rule_change.items():
+        set_path(stack["lifecycle"].props, f"rules.0.{path}", value)  # type: ignore[arg-type]
+    assert pack.analyze_stack(stack.values()) == []
+
+
+def test_archive_noncurrent_bound_is_configurable(pack: PolicyPackProcess) -> None:
+    stack = compliant_stack()
+    set_path(stack["lifecycle"].props, "rules.0.noncurrentVersionExpiration.noncurrentDays", 7)  # type: ignore[arg-type]
+    assert [d.policy_name for d in pack.analyze_stack(stack.values())] == ["s3-archive-lifecycle"]
+    with configured(pack, {**BASE_CONFIG, "s3-archive-lifecycle": {"maxNoncurrentDays": 7}}):
+        assert pack.analyze_stack(stack.values()) == []

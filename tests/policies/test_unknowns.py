@@ -6,7 +6,7 @@ import dataclasses
 
 import pytest
 
-from tests.policies.samples import compliant_stack, resource
+from tests.policies.samples import compliant_stack, resource, set_path
 from toms.analyzer_client import UNKNOWN, PolicyPackProcess, Secret
 
 RDS = "aws:rds/instance:Instance"
@@ -91,3 +91,18 @@ def test_secret_values_are_checked_like_plain_ones(pack: PolicyPackProcess) -> N
         "rds-no-plaintext-password"
     ]
     assert pack.analyze(resource(RDS, multiAz=Secret(True))) == []
+
+
+@pytest.mark.parametrize("path", ["filter", "noncurrentVersionExpiration.noncurrentDays"])
+def test_unknown_archive_lifecycle_rule_is_advisory_in_preview_and_blocks_at_update(
+    preview_pack: PolicyPackProcess, pack: PolicyPackProcess, path: str
+) -> None:
+    stack = compliant_stack()
+    set_path(stack["lifecycle"].props, f"rules.0.{path}", UNKNOWN)  # type: ignore[arg-type]
+    in_preview = preview_pack.analyze_stack(stack.values())
+    assert [(d.policy_name, d.enforcement_level) for d in in_preview] == [
+        ("s3-archive-lifecycle", "advisory")
+    ]
+    at_update = pack.analyze_stack(stack.values())
+    assert [(d.policy_name, d.mandatory) for d in at_update] == [("s3-archive-lifecycle", True)]
+    assert "still unknown at update time" in at_update[0].message
