@@ -10,16 +10,13 @@ import yaml
 
 from components.config import StackConfigError, parse_client_config
 from policies.toms_pack import standards
-from tests.components.program_reading import only, stack_file
+from tests.components.program_reading import stack_file
 from tests.conftest import REPO
 from toms.mock_run import ProgramRun, RegisteredResource, read_stack_file
 
 LOAD_BALANCER_COMPONENT = "toms:edge:TlsLoadBalancer"
 SERVICE_COMPONENT = "toms:service:SelfHealingService"
 DATABASE_COMPONENT = "toms:database:EncryptedDatabase"
-SECURITY_GROUP = "aws:ec2/securityGroup:SecurityGroup"
-INGRESS_RULE = "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule"
-EGRESS_RULE = "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule"
 SUBNET = "aws:ec2/subnet:Subnet"
 VPC = "aws:ec2/vpc:Vpc"
 
@@ -32,14 +29,6 @@ def stack_service(run: ProgramRun) -> dict[str, Any]:
 def stack_replicas(run: ProgramRun) -> int:
     """`toms:service.replicas` as the stack file sets it, or the documented default."""
     return int(stack_service(run).get("replicas", standards.MIN_REPLICAS))
-
-
-def children(run: ProgramRun, component: RegisteredResource, type_token: str) -> list[RegisteredResource]:
-    return [resource for resource in run.children_of(component.urn) if resource.type == type_token]
-
-
-def one_child(run: ProgramRun, component: RegisteredResource, type_token: str) -> RegisteredResource:
-    return only(children(run, component, type_token))
 
 
 def subnet_ids(run: ProgramRun, tier: str) -> list[str]:

@@ -7,8 +7,6 @@ from typing import Any
 
 from toms.mock_run import ProgramRun, RegisteredResource
 
-LOG_GROUP = "aws:cloudwatch/logGroup:LogGroup"
-SUBSCRIPTION_FILTER = "aws:cloudwatch/logSubscriptionFilter:LogSubscriptionFilter"
 BUCKET = "aws:s3/bucket:Bucket"
 DELIVERY_STREAM = "aws:kinesis/firehoseDeliveryStream:FirehoseDeliveryStream"
 TRAIL = "aws:cloudtrail/trail:Trail"

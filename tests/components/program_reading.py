@@ -4,13 +4,22 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
 import yaml
 
-from components.config import ClientConfig, parse_client_config
+from components.config import ClientConfig, StackConfigError, parse_client_config
 from tests.conftest import REPO
-from toms.mock_run import ProgramRun, RegisteredResource
+from toms.mock_run import ProgramRun, RegisteredResource, flatten_stack_config
 
+ACME_SOURCE = "stacks/Pulumi.acme.yaml"
 KMS_KEY = "aws:kms/key:Key"
+LOG_GROUP = "aws:cloudwatch/logGroup:LogGroup"
+SUBSCRIPTION_FILTER = "aws:cloudwatch/logSubscriptionFilter:LogSubscriptionFilter"
+SECURITY_GROUP = "aws:ec2/securityGroup:SecurityGroup"
+INGRESS_RULE = "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule"
+EGRESS_RULE = "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule"
+# The port PostgreSQL listens on, written out rather than read from the component under test.
+POSTGRES_PORT = 5432
 
 
 def stack_file(stack: str) -> dict[str, Any]:
@@ -40,6 +49,14 @@ def govcloud_stack_file() -> dict[str, Any]:
     }
 
 
+def problems_for(config: dict[str, Any], source: str = ACME_SOURCE) -> list[str]:
+    """The problems a stack file with `config:` gets, each one line; the error names `source` first."""
+    with pytest.raises(StackConfigError) as caught:
+        parse_client_config(flatten_stack_config(config, source), source)
+    assert str(caught.value).startswith(f"{source}: ")
+    return caught.value.problems
+
+
 def client_config(run: ProgramRun) -> ClientConfig:
     """The run's config as the program validated it, defaults filled in."""
     return parse_client_config(run.config, run.stack)
@@ -53,6 +70,21 @@ def only(resources: list[RegisteredResource]) -> RegisteredResource:
 def one(run: ProgramRun, type_token: str) -> RegisteredResource:
     """The one registered resource of `type_token`."""
     return only(run.of_type(type_token))
+
+
+def children(run: ProgramRun, component: RegisteredResource, type_token: str) -> list[RegisteredResource]:
+    return [resource for resource in run.children_of(component.urn) if resource.type == type_token]
+
+
+def one_child(run: ProgramRun, component: RegisteredResource, type_token: str) -> RegisteredResource:
+    """The one child of `component` of `type_token`."""
+    return only(children(run, component, type_token))
+
+
+def statement_actions(statement: dict[str, Any]) -> list[str]:
+    """A policy statement's `Action`, which IAM takes as one string or a list, as a list."""
+    actions = statement["Action"]
+    return [actions] if isinstance(actions, str) else list(actions)
 
 
 def client_key_arn(run: ProgramRun) -> str:

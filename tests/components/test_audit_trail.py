@@ -7,14 +7,19 @@ import json
 from components.log_archive import CLOUDTRAIL_PREFIX, audit_trail_name
 from tests.components.logging_stack import (
     BUCKET,
-    LOG_GROUP,
-    SUBSCRIPTION_FILTER,
     TRAIL,
     by_name,
     config_of,
     role_policy,
 )
-from tests.components.program_reading import client_config, client_key_arn, one, stack_file
+from tests.components.program_reading import (
+    LOG_GROUP,
+    SUBSCRIPTION_FILTER,
+    client_config,
+    client_key_arn,
+    one,
+    stack_file,
+)
 from toms.mock_run import ProgramRun, RegisteredResource
 
 

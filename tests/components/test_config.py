@@ -2,32 +2,17 @@
 
 from __future__ import annotations
 
-import copy
 import json
 from typing import Any
 
 import pytest
 import yaml
 
-from components.config import ClientConfig, StackConfigError, parse_client_config
+from components.config import ClientConfig, parse_client_config
 from policies.toms_pack import standards
-from tests.components.program_reading import govcloud_stack_file
+from tests.components.program_reading import ACME_SOURCE, govcloud_stack_file, problems_for, stack_file
 from tests.conftest import EXAMPLE_STACKS, REPO
 from toms.mock_run import ProgramError, flatten_stack_config, run_program
-
-SOURCE = "stacks/Pulumi.acme.yaml"
-
-
-def acme_config() -> dict[str, Any]:
-    document = yaml.safe_load((REPO / SOURCE).read_text())
-    return copy.deepcopy(document["config"])
-
-
-def problems_for(config: dict[str, Any]) -> list[str]:
-    with pytest.raises(StackConfigError) as caught:
-        parse_client_config(flatten_stack_config(config, SOURCE), SOURCE)
-    assert str(caught.value).startswith(f"{SOURCE}: ")
-    return caught.value.problems
 
 
 @pytest.mark.parametrize("stack", EXAMPLE_STACKS)
@@ -38,7 +23,7 @@ def test_every_example_stack_is_valid(stack: str) -> None:
 
 
 def test_secure_defaults_fill_what_a_stack_leaves_out() -> None:
-    config = parse_client_config(flatten_stack_config(acme_config(), SOURCE), SOURCE)
+    config = parse_client_config(flatten_stack_config(stack_file("acme"), ACME_SOURCE), ACME_SOURCE)
     assert config.database.multi_az is True
     assert config.service.replicas == 2
     assert config.network.az_count == 2
@@ -59,9 +44,9 @@ def test_the_partition_comes_from_the_certificate_arn() -> None:
 def test_structured_values_arrive_as_json_text_like_from_the_cli() -> None:
     raw = {
         key: (json.dumps(value) if isinstance(value, dict) else str(value))
-        for key, value in acme_config().items()
+        for key, value in stack_file("acme").items()
     }
-    assert isinstance(parse_client_config(raw, SOURCE), ClientConfig)
+    assert isinstance(parse_client_config(raw, ACME_SOURCE), ClientConfig)
 
 
 RULES: list[tuple[str, Any, str]] = [
@@ -157,7 +142,7 @@ def set_key(config: dict[str, Any], dotted: str, value: Any) -> None:
     ("key", "value", "message"), RULES, ids=[f"{key}={value}" for key, value, _ in RULES]
 )
 def test_each_rule_names_the_key_the_value_and_the_expectation(key: str, value: Any, message: str) -> None:
-    config = acme_config()
+    config = stack_file("acme")
     set_key(config, key, value)
     problems = problems_for(config)
     assert len(problems) == 1, problems
@@ -166,7 +151,7 @@ def test_each_rule_names_the_key_the_value_and_the_expectation(key: str, value: 
 
 
 def test_a_typo_is_an_unknown_key_with_a_suggestion_not_a_silent_default() -> None:
-    config = acme_config()
+    config = stack_file("acme")
     config["toms:retention"]["logDay"] = config["toms:retention"].pop("logDays")
     problems = problems_for(config)
     assert "toms:retention.logDays: missing; this key is required" in problems[0]
@@ -177,7 +162,7 @@ def test_a_typo_is_an_unknown_key_with_a_suggestion_not_a_silent_default() -> No
 
 
 def test_an_unknown_top_level_key_in_the_namespace_is_refused() -> None:
-    config = acme_config()
+    config = stack_file("acme")
     config["toms:retenton"] = {"logDays": 30}
     assert problems_for(config) == [
         "toms:retenton: unknown key; did you mean toms:retention? expected only the keys in the configuration "
@@ -186,14 +171,14 @@ def test_an_unknown_top_level_key_in_the_namespace_is_refused() -> None:
 
 
 def test_keys_of_other_namespaces_are_left_to_their_owners() -> None:
-    config = acme_config()
+    config = stack_file("acme")
     config["aws:profile"] = "platform"
     config["other:setting"] = "x"
-    assert parse_client_config(flatten_stack_config(config, SOURCE), SOURCE).client == "acme"
+    assert parse_client_config(flatten_stack_config(config, ACME_SOURCE), ACME_SOURCE).client == "acme"
 
 
 def test_missing_client_is_required() -> None:
-    config = acme_config()
+    config = stack_file("acme")
     del config["toms:client"]
     assert problems_for(config) == [
         "toms:client: missing; this key is required (see the configuration reference in README.md)"
@@ -201,7 +186,7 @@ def test_missing_client_is_required() -> None:
 
 
 def test_all_problems_are_reported_at_once() -> None:
-    config = acme_config()
+    config = stack_file("acme")
     del config["toms:client"]
     config["toms:retention"] = {"logDays": 42, "backupDays": 36}
     config["toms:service"]["replicas"] = 1
@@ -215,7 +200,7 @@ def test_all_problems_are_reported_at_once() -> None:
 
 
 def test_maximum_replicas_below_replicas_is_refused() -> None:
-    config = acme_config()
+    config = stack_file("acme")
     config["toms:service"].update(replicas=4, maxReplicas=3)
     assert problems_for(config) == [
         "toms:service.maxReplicas: got 3; expected maxReplicas >= replicas (4), so scaling can never drop below "
@@ -224,7 +209,7 @@ def test_maximum_replicas_below_replicas_is_refused() -> None:
 
 
 def test_the_baselines_own_variables_and_duplicates_are_refused() -> None:
-    config = acme_config()
+    config = stack_file("acme")
     config["toms:service"]["environment"] = {"DATABASE_HOST": "elsewhere", "LOG_LEVEL": "info"}
     config["toms:service"]["secrets"] = {
         "LOG_LEVEL": "arn:aws:ssm:eu-west-1:111122223333:parameter/acme/log-level",
@@ -241,7 +226,7 @@ def test_the_baselines_own_variables_and_duplicates_are_refused() -> None:
 
 
 def test_secrets_must_be_references_not_values() -> None:
-    config = acme_config()
+    config = stack_file("acme")
     config["toms:service"]["secrets"] = {"DATABASE_URL": "postgres://user:hunter2@db/app"}
     assert (
         "expected each secret to be a Secrets Manager secret or SSM parameter ARN" in problems_for(config)[0]
@@ -262,13 +247,13 @@ REFUSED_BEFORE_ANY_RESOURCE = [
 def test_the_program_refuses_a_bad_stack_before_registering_anything(
     key: str, value: Any, message: str
 ) -> None:
-    config = acme_config()
+    config = stack_file("acme")
     if value is None:
         del config[key]
     else:
         set_key(config, key, value)
     with pytest.raises(ProgramError) as caught:
-        run_program(REPO, "acme", flatten_stack_config(config, SOURCE))
+        run_program(REPO, "acme", flatten_stack_config(config, ACME_SOURCE))
     assert str(caught.value).startswith("stacks/Pulumi.acme.yaml: ")
     assert message in str(caught.value)
     assert "Traceback" not in str(caught.value)
@@ -276,10 +261,10 @@ def test_the_program_refuses_a_bad_stack_before_registering_anything(
 
 
 def test_more_zones_than_the_region_has_is_refused_before_any_cloud_resource() -> None:
-    config = acme_config()
+    config = stack_file("acme")
     config["toms:network"] = {"azCount": 4}
     with pytest.raises(ProgramError) as caught:
-        run_program(REPO, "acme", flatten_stack_config(config, SOURCE))
+        run_program(REPO, "acme", flatten_stack_config(config, ACME_SOURCE))
     assert str(caught.value) == (
         "stacks/Pulumi.acme.yaml: 1 problem in the stack configuration; nothing was created:\n"
         "  - toms:network.azCount: got 4; expected at most 3, the zones available to this account in eu-west-1"

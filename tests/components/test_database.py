@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import copy
 from collections.abc import Callable
 from typing import Any
 
@@ -11,11 +10,24 @@ import pulumi
 import pytest
 from pulumi.output import Unknown
 
-from components.config import DatabaseConfig, StackConfigError, parse_client_config
+from components.config import DatabaseConfig
 from components.database import EncryptedDatabase, EncryptedDatabaseArgs
 from components.log_group import LogPolicy
 from policies.toms_pack import standards
-from tests.components.program_reading import client_config, client_key_arn, only, stack_file
+from tests.components.program_reading import (
+    ACME_SOURCE,
+    INGRESS_RULE,
+    LOG_GROUP,
+    POSTGRES_PORT,
+    SECURITY_GROUP,
+    client_config,
+    client_key_arn,
+    one,
+    one_child,
+    only,
+    problems_for,
+    stack_file,
+)
 from tests.conftest import REPO
 from toms.mock_run import (
     AwsLikeMocks,
@@ -31,28 +43,19 @@ COMPONENT = "toms:database:EncryptedDatabase"
 INSTANCE = "aws:rds/instance:Instance"
 PARAMETER_GROUP = "aws:rds/parameterGroup:ParameterGroup"
 SUBNET_GROUP = "aws:rds/subnetGroup:SubnetGroup"
-SECURITY_GROUP = "aws:ec2/securityGroup:SecurityGroup"
-LOG_GROUP = "aws:cloudwatch/logGroup:LogGroup"
-INGRESS_RULE = "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule"
 LEGACY_RULE = "aws:ec2/securityGroupRule:SecurityGroupRule"
-POSTGRES_PORT = 5432
 
 
 def database_component(run: ProgramRun) -> RegisteredResource:
-    return only(run.of_type(COMPONENT))
-
-
-def child_of_type(run: ProgramRun, type_token: str) -> RegisteredResource:
-    component = database_component(run)
-    return only([child for child in run.children_of(component.urn) if child.type == type_token])
+    return one(run, COMPONENT)
 
 
 def instance(run: ProgramRun) -> RegisteredResource:
-    return child_of_type(run, INSTANCE)
+    return one_child(run, database_component(run), INSTANCE)
 
 
 def database_security_group(run: ProgramRun) -> RegisteredResource:
-    return child_of_type(run, SECURITY_GROUP)
+    return one_child(run, database_component(run), SECURITY_GROUP)
 
 
 # --- every example stack, as `pulumi up` registers it -------------------------------------------------
@@ -80,7 +83,7 @@ def test_engine_size_and_storage_follow_the_stack_file(stack_run: ProgramRun) ->
 def test_parameter_group_of_the_engine_family_refuses_unencrypted_connections(stack_run: ProgramRun) -> None:
     database = stack_file(stack_run.stack).get("toms:database", {})
     version = database.get("engineVersion", DatabaseConfig().engine_version)
-    group = child_of_type(stack_run, PARAMETER_GROUP)
+    group = one_child(stack_run, database_component(stack_run), PARAMETER_GROUP)
     inputs = instance(stack_run).inputs
     assert group.inputs["family"] == f"postgres{version.split('.')[0]}"
     assert {"name": "rds.force_ssl", "value": "1"} in [
@@ -155,7 +158,7 @@ def test_database_sits_in_the_networks_private_subnets_and_is_not_public(stack_r
         for subnet in stack_run.of_type("aws:ec2/subnet:Subnet")
         if subnet.inputs["tags"]["tier"] == "private"
     }
-    subnet_group = child_of_type(stack_run, SUBNET_GROUP)
+    subnet_group = one_child(stack_run, database_component(stack_run), SUBNET_GROUP)
     inputs = instance(stack_run).inputs
     assert len(private_subnet_ids) == client_config(stack_run).network.az_count
     assert len(subnet_group.inputs["subnetIds"]) == len(private_subnet_ids)
@@ -342,19 +345,11 @@ def test_performance_insights_on_every_postgres_class_even_micro_and_small(insta
 
 # --- bad database config: one clear problem naming the key, before anything is registered -------------
 
-SOURCE = "stacks/Pulumi.acme.yaml"
-
 
 def acme_with_database(**database: Any) -> dict[str, Any]:
-    config = copy.deepcopy(stack_file("acme"))
+    config = stack_file("acme")
     config["toms:database"] = database
     return config
-
-
-def problems_for(config: dict[str, Any]) -> list[str]:
-    with pytest.raises(StackConfigError) as caught:
-        parse_client_config(flatten_stack_config(config, SOURCE), SOURCE)
-    return caught.value.problems
 
 
 @pytest.mark.parametrize(
@@ -399,10 +394,10 @@ def test_bad_database_config_is_one_problem_naming_the_key(database: dict[str, A
 
 
 def test_program_refuses_an_unsupported_engine_naming_the_file_and_key() -> None:
-    config = flatten_stack_config(acme_with_database(engine="mariadb"), SOURCE)
+    config = flatten_stack_config(acme_with_database(engine="mariadb"), ACME_SOURCE)
     with pytest.raises(ProgramError) as caught:
         run_program(REPO, "acme", config=config)
     assert str(caught.value).startswith(
-        f"{SOURCE}: 1 problem in the stack configuration; nothing was created:\n"
+        f"{ACME_SOURCE}: 1 problem in the stack configuration; nothing was created:\n"
         "  - toms:database.engine: got \"mariadb\"; expected 'postgres'"
     )

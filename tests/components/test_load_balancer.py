@@ -13,19 +13,22 @@ from components.load_balancer import (
 )
 from policies.toms_pack import standards
 from tests.components.edge_service_stack import (
-    EGRESS_RULE,
-    INGRESS_RULE,
     LOAD_BALANCER_COMPONENT,
-    SECURITY_GROUP,
     SERVICE_COMPONENT,
-    children,
     config_error,
-    one_child,
     rules_of,
     stack_service,
     subnet_ids,
 )
-from tests.components.program_reading import one, stack_file
+from tests.components.program_reading import (
+    EGRESS_RULE,
+    INGRESS_RULE,
+    SECURITY_GROUP,
+    children,
+    one,
+    one_child,
+    stack_file,
+)
 from toms.mock_run import ProgramRun, RegisteredResource
 
 LOAD_BALANCER = "aws:lb/loadBalancer:LoadBalancer"

@@ -26,7 +26,13 @@ from tests.components.logging_stack import (
     role_policy,
     statement,
 )
-from tests.components.program_reading import client_config, client_key_arn, one, stack_file
+from tests.components.program_reading import (
+    client_config,
+    client_key_arn,
+    one,
+    stack_file,
+    statement_actions,
+)
 from tests.conftest import REPO
 from toms.mock_run import ProgramRun, RegisteredResource, read_stack_file, run_program
 
@@ -287,13 +293,8 @@ def test_firehose_may_only_write_the_clients_prefix_and_use_the_key_through_s3(s
     assert kms["Resource"] == client_key_arn(stack_run)
     assert kms["Condition"]["StringEquals"] == {"kms:ViaService": f"s3.{config.region}.amazonaws.com"}
     assert set(statements) == {"WriteTheClientsExportPrefix", "LocateTheArchive", "EncryptThroughS3Only"}
-    every_action = [action for item in statements.values() for action in _actions(item)]
+    every_action = [action for item in statements.values() for action in statement_actions(item)]
     assert not [action for action in every_action if action.endswith("*") or action.startswith("logs:")]
-
-
-def _actions(item: dict[str, Any]) -> list[str]:
-    actions = item["Action"]
-    return [actions] if isinstance(actions, str) else list(actions)
 
 
 def test_object_lock_refuses_a_mode_s3_does_not_know() -> None:

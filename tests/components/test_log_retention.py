@@ -8,13 +8,8 @@ import json
 import pytest
 
 from components.config import StackConfigError, parse_client_config
-from tests.components.logging_stack import (
-    DELIVERY_STREAM,
-    LOG_GROUP,
-    SUBSCRIPTION_FILTER,
-    by_name,
-)
-from tests.components.program_reading import client_key_arn, one, stack_file
+from tests.components.logging_stack import DELIVERY_STREAM, by_name
+from tests.components.program_reading import LOG_GROUP, SUBSCRIPTION_FILTER, client_key_arn, one, stack_file
 from tests.conftest import REPO
 from toms.mock_run import ProgramError, ProgramRun, read_stack_file, run_program
 

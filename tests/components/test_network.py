@@ -11,7 +11,7 @@ import yaml
 from policies.toms_pack import standards
 from tests.components.program_reading import client_config, one, stack_file
 from tests.conftest import REPO
-from toms.mock_run import ProgramRun, RegisteredResource, flatten_stack_config
+from toms.mock_run import ProgramRun, flatten_stack_config
 
 # Every KMS action that reads or writes data under the key, or lets a principal do so later.
 KEY_USE_ACTIONS = (
@@ -27,13 +27,9 @@ KEY_USE_ACTIONS = (
 )
 
 
-def component(run: ProgramRun, type_token: str) -> RegisteredResource:
-    return one(run, type_token)
-
-
 def test_subnets_span_the_configured_zones_public_only_for_the_load_balancer(stack_run: ProgramRun) -> None:
     config = client_config(stack_run)
-    network = component(stack_run, "toms:network:Network")
+    network = one(stack_run, "toms:network:Network")
     subnets = stack_run.of_type("aws:ec2/subnet:Subnet")
     assert len(subnets) == 2 * config.network.az_count
     zones = {subnet.inputs["availabilityZone"] for subnet in subnets}
@@ -145,7 +141,7 @@ def test_the_flow_log_role_may_write_only_to_its_log_group(stack_run: ProgramRun
 
 def test_the_client_key_rotates_and_waits_thirty_days_before_deletion(stack_run: ProgramRun) -> None:
     key = one(stack_run, "aws:kms/key:Key")
-    assert key.parent == component(stack_run, "toms:keys:ClientKey").urn
+    assert key.parent == one(stack_run, "toms:keys:ClientKey").urn
     assert key.inputs["enableKeyRotation"] is True
     assert key.inputs["deletionWindowInDays"] == 30
     assert one(stack_run, "aws:kms/alias:Alias").inputs["name"] == f"alias/toms/{stack_run.stack}"

@@ -23,22 +23,30 @@ from components.service import (
 from policies.toms_pack import standards
 from tests.components.edge_service_stack import (
     DATABASE_COMPONENT,
-    EGRESS_RULE,
-    INGRESS_RULE,
     LOAD_BALANCER_COMPONENT,
-    SECURITY_GROUP,
     SERVICE_COMPONENT,
     VPC,
-    children,
     config_error,
     json_input,
-    one_child,
     rules_of,
     stack_replicas,
     stack_service,
     subnet_ids,
 )
-from tests.components.program_reading import one, stack_file
+from tests.components.program_reading import (
+    EGRESS_RULE,
+    INGRESS_RULE,
+    KMS_KEY,
+    LOG_GROUP,
+    POSTGRES_PORT,
+    SECURITY_GROUP,
+    SUBSCRIPTION_FILTER,
+    children,
+    one,
+    one_child,
+    stack_file,
+    statement_actions,
+)
 from tests.conftest import REPO
 from toms.mock_run import ProgramRun, RegisteredResource, run_program
 
@@ -49,11 +57,8 @@ SCALING_TARGET = "aws:appautoscaling/target:Target"
 SCALING_POLICY = "aws:appautoscaling/policy:Policy"
 ROLE = "aws:iam/role:Role"
 ROLE_POLICY = "aws:iam/rolePolicy:RolePolicy"
-LOG_GROUP = "aws:cloudwatch/logGroup:LogGroup"
-SUBSCRIPTION_FILTER = "aws:cloudwatch/logSubscriptionFilter:LogSubscriptionFilter"
 TARGET_GROUP = "aws:lb/targetGroup:TargetGroup"
 RDS_INSTANCE = "aws:rds/instance:Instance"
-KMS_KEY = "aws:kms/key:Key"
 
 
 def component(run: ProgramRun) -> RegisteredResource:
@@ -261,11 +266,6 @@ def test_autoscaling_never_goes_below_the_replicas(stack_run: ProgramRun) -> Non
     assert 0 < tracking["targetValue"] < 100
 
 
-def _actions(statement: dict[str, Any]) -> list[str]:
-    actions = statement["Action"]
-    return [actions] if isinstance(actions, str) else list(actions)
-
-
 def _resources(statement: dict[str, Any]) -> list[str]:
     resources = statement["Resource"]
     return [resources] if isinstance(resources, str) else list(resources)
@@ -278,10 +278,10 @@ def test_roles_have_no_wildcard_actions_and_scoped_resources(stack_run: ProgramR
         assert all("aws:SourceAccount" in statement["Condition"]["StringEquals"] for statement in trust)
         for document in inline_policies(stack_run, role):
             for statement in document["Statement"]:
-                assert all("*" not in action for action in _actions(statement)), statement
+                assert all("*" not in action for action in statement_actions(statement)), statement
                 if "*" in _resources(statement):
                     # GetAuthorizationToken cannot be scoped to a resource (AWS requires "*").
-                    assert _actions(statement) == ["ecr:GetAuthorizationToken"]
+                    assert statement_actions(statement) == ["ecr:GetAuthorizationToken"]
     task_role = role_named(stack_run, "-task")
     assert inline_policies(stack_run, task_role) == []
 
@@ -317,7 +317,7 @@ def test_security_groups_reference_each_other_along_the_request_path(stack_run: 
     to_database = [
         rule for rule in egress.values() if rule.get("referencedSecurityGroupId") == database_group
     ]
-    assert len(to_database) == 1 and to_database[0]["fromPort"] == 5432
+    assert len(to_database) == 1 and to_database[0]["fromPort"] == POSTGRES_PORT
     database_ingress = rules_of(stack_run, INGRESS_RULE, database_group)
     assert [rule.inputs["referencedSecurityGroupId"] for rule in database_ingress] == [own]
     for rule in [ingress.inputs, *egress.values()]:
