@@ -90,10 +90,15 @@ def configs_for(stack: Stack, bucket: Resource, types: tuple[str, ...]) -> list[
     return found
 
 
+# A client may classify more buckets as archives, never fewer: the log archive always is one.
 _ARCHIVE_CLASSIFICATIONS = {
     "archiveClassifications": {
         "type": "array",
+        "description": "data-classification tag values of archive buckets; must include "
+        f"{standards.DATA_CLASSIFICATION_LOG_ARCHIVE!r}.",
+        "minItems": 1,
         "items": {"type": "string", "minLength": 1},
+        "contains": {"const": standards.DATA_CLASSIFICATION_LOG_ARCHIVE},
         "default": [standards.DATA_CLASSIFICATION_LOG_ARCHIVE],
     }
 }
@@ -356,8 +361,19 @@ def _expiries(config: Resource) -> list[_Expiry] | None:
     "noncurrentVersionExpiration.noncurrentDays is at most maxNoncurrentDays.",
     properties={
         **_ARCHIVE_CLASSIFICATIONS,
-        "minDays": {"type": "integer", "minimum": 1, "default": standards.ARCHIVE_RETENTION_DEFAULT_MIN_DAYS},
-        "maxDays": {"type": "integer", "minimum": 1, "default": standards.ARCHIVE_RETENTION_DEFAULT_MAX_DAYS},
+        "minDays": {
+            "type": "integer",
+            "minimum": 1,
+            "maximum": standards.ARCHIVE_RETENTION_DEFAULT_MAX_DAYS,
+            "default": standards.ARCHIVE_RETENTION_DEFAULT_MIN_DAYS,
+        },
+        # The archive is kept for a predetermined time, never indefinitely.
+        "maxDays": {
+            "type": "integer",
+            "minimum": 1,
+            "maximum": standards.ARCHIVE_RETENTION_DEFAULT_MAX_DAYS,
+            "default": standards.ARCHIVE_RETENTION_DEFAULT_MAX_DAYS,
+        },
         "maxNoncurrentDays": {
             "type": "integer",
             "minimum": 1,

@@ -10,7 +10,7 @@ import pytest
 from components.config import parse_client_config
 from policies.toms_pack import standards
 from tests.policies.conftest import BASE_CONFIG, configured
-from tests.policies.samples import resource
+from tests.policies.samples import compliant_stack, resource
 from toms.analyzer_client import PolicyConfigError, PolicyPackProcess, reconcile_config
 from toms.mock_run import read_stack_file
 
@@ -58,6 +58,18 @@ def test_defaults_are_the_secure_ones(pack: PolicyPackProcess) -> None:
         ({"security-group-admin-ports": {"adminPorts": []}}, "are valid under the given schema"),
         ({"security-group-admin-ports": {"adminPorts": [22, 5985]}}, "are valid under the given schema"),
         ({"security-group-public-ingress": {"allowedPublicPorts": [443, 22]}}, "should not be valid"),
+        # Switching the archive rules off, or keeping the archive for ever.
+        ({"s3-archive-lifecycle": {"archiveClassifications": []}}, "[] should be non-empty"),
+        (
+            {"s3-encryption": {"archiveClassifications": ["personal-data"]}},
+            "None of ['personal-data'] are valid",
+        ),
+        (
+            {"s3-archive-object-lock": {"archiveClassifications": ["archive"]}},
+            "None of ['archive'] are valid",
+        ),
+        ({"s3-archive-lifecycle": {"maxDays": 3654}}, "is greater than the maximum of 3653"),
+        ({"s3-archive-lifecycle": {"minDays": 36500}}, "is greater than the maximum of 3653"),
     ],
 )
 def test_invalid_config_is_refused(pack: PolicyPackProcess, config: dict, problem: str) -> None:
@@ -101,3 +113,14 @@ def test_client_config_is_valid_and_admits_the_clients_values(pack: PolicyPackPr
     assert client.service.replicas >= reconciled["ecs-service-min-replicas"][1]["minReplicas"]
     assert client.load_balancer.tls_policy in reconciled["lb-tls-listener-policy"][1]["allowedPolicies"]
     assert reconciled["waived-findings"][0] == reconciled["waived-stack-findings"][0] == "advisory"
+
+
+def test_pack_reports_archive_rules_switched_off_behind_the_clis_back(pack: PolicyPackProcess) -> None:
+    stack = compliant_stack()
+    del stack["lifecycle"]
+    config = {**BASE_CONFIG, "s3-archive-lifecycle": {"archiveClassifications": []}}
+    with configured(pack, config, validate=False):
+        findings = [d for d in pack.analyze_stack(stack.values()) if d.policy_name == "s3-archive-lifecycle"]
+    assert findings and all(finding.mandatory for finding in findings)
+    assert any("archiveClassifications: [] should be non-empty" in finding.message for finding in findings)
+    assert any("never expires objects" in finding.message for finding in findings)
