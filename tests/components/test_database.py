@@ -14,6 +14,7 @@ from components.config import DatabaseConfig
 from components.database import EncryptedDatabase, EncryptedDatabaseArgs
 from components.log_group import LogPolicy
 from policies.toms_pack import standards
+from tests.components.edge_service_stack import SERVICE_COMPONENT
 from tests.components.program_reading import (
     ACME_SOURCE,
     INGRESS_RULE,
@@ -180,11 +181,15 @@ def test_security_group_admits_no_address_range_and_opens_nothing_outwards(stack
         if rule.type in (INGRESS_RULE, LEGACY_RULE)
         and rule.inputs.get("securityGroupId") == group.outputs["id"]
     ]
-    for rule in rules:
-        assert rule.type == INGRESS_RULE, rule.name
-        assert rule.inputs["referencedSecurityGroupId"], rule.name
-        assert not {"cidrIpv4", "cidrIpv6", "prefixListId"} & set(rule.inputs), rule.name
-        assert (rule.inputs["fromPort"], rule.inputs["toPort"]) == (POSTGRES_PORT, POSTGRES_PORT)
+    # Exactly one way in: the service's tasks, on the engine port.
+    assert len(rules) == 1, [rule.name for rule in rules]
+    (rule,) = rules
+    service_group = one_child(stack_run, one(stack_run, SERVICE_COMPONENT), SECURITY_GROUP)
+    assert rule.type == INGRESS_RULE, rule.name
+    assert rule.inputs["referencedSecurityGroupId"] == service_group.outputs["id"]
+    assert not {"cidrIpv4", "cidrIpv6", "prefixListId"} & set(rule.inputs), rule.name
+    assert rule.inputs["ipProtocol"] == "tcp"
+    assert (rule.inputs["fromPort"], rule.inputs["toPort"]) == (POSTGRES_PORT, POSTGRES_PORT)
 
 
 def test_every_resource_of_the_database_is_a_child_of_the_component(stack_run: ProgramRun) -> None:
