@@ -51,8 +51,9 @@ NON_ROOT_USER_PATTERN = re.compile(r"^[1-9]\d{0,9}(:[1-9]\d{0,9})?$")
 INSTANCE_CLASS_PATTERN = re.compile(r"^db\.[a-z][a-z0-9-]*\.[a-z0-9]+$")
 ENGINE_VERSION_PATTERN = re.compile(r"^(?P<major>\d{2})\.(?P<minor>\d{1,2})$")
 
-# PostgreSQL majors that RDS supports in standard support; the parameter group family follows the major.
-POSTGRES_MAJORS = (13, 14, 15, 16, 17)
+# PostgreSQL majors in RDS standard support; the parameter group family follows the major. 13 is left
+# out: past standard support, RDS bills extended support for it per vCPU-hour on top of the instance.
+POSTGRES_MAJORS = (14, 15, 16, 17)
 POSTGRES_MIN_STORAGE_GIB = 20
 RDS_MAX_STORAGE_GIB = 65536
 
@@ -283,7 +284,7 @@ class DatabaseConfig(_Section):
         match = ENGINE_VERSION_PATTERN.fullmatch(value)
         if match is None or int(match["major"]) not in POSTGRES_MAJORS:
             raise ValueError(
-                "expected a PostgreSQL MAJOR.MINOR version with a major of "
+                "expected a PostgreSQL MAJOR.MINOR version with a major in RDS standard support: "
                 + ", ".join(map(str, POSTGRES_MAJORS))
                 + " (e.g. 16.8)"
             )

@@ -389,10 +389,23 @@ def acme_with_database(**database: Any) -> dict[str, Any]:
         (
             {"engineVersion": "16"},
             'toms:database.engineVersion: got "16"; expected a PostgreSQL MAJOR.MINOR version with a major '
-            "of 13, 14, 15, 16, 17 (e.g. 16.8)",
+            "in RDS standard support: 14, 15, 16, 17 (e.g. 16.8)",
+        ),
+        (
+            {"engineVersion": "13.20"},
+            'toms:database.engineVersion: got "13.20"; expected a PostgreSQL MAJOR.MINOR version with a major '
+            "in RDS standard support: 14, 15, 16, 17 (e.g. 16.8)",
         ),
     ],
-    ids=["mysql", "aurora", "storage-19", "class-without-db-prefix", "class-without-size", "major-only"],
+    ids=[
+        "mysql",
+        "aurora",
+        "storage-19",
+        "class-without-db-prefix",
+        "class-without-size",
+        "major-only",
+        "past-standard-support",
+    ],
 )
 def test_bad_database_config_is_one_problem_naming_the_key(database: dict[str, Any], problem: str) -> None:
     assert problems_for(acme_with_database(**database)) == [problem]
