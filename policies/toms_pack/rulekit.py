@@ -23,7 +23,7 @@ import re
 import threading
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from typing import Any, Literal
 
 import jsonschema
@@ -281,10 +281,15 @@ def require_int_between(
 
 # --- settings and waivers -------------------------------------------------------------------------------
 
+# The longest a waiver may run, from today (UTC): a year and a day, so it comes up at least once a year.
+# Without a cap an expiry such as 9999-12-31 would make an exemption permanent.
+WAIVER_MAX_DAYS = 366
+
 WAIVERS_SCHEMA: dict[str, Any] = {
     "type": "array",
     "description": "Exemptions: the policy is waived for the named resources (logical names or URNs) until "
-    "`expires` (YYYY-MM-DD). The waived finding is still reported as advisory.",
+    f"`expires` (YYYY-MM-DD, at most {WAIVER_MAX_DAYS} days from today). The waived finding is still "
+    "reported as advisory.",
     "default": [],
     "items": {
         "type": "object",
@@ -432,7 +437,7 @@ def bounds_check(low_key: str, high_key: str) -> Callable[[Settings], str | None
 
 
 @functools.lru_cache(maxsize=256)
-def _settings_from_json(rule: Rule, config_json: str) -> Settings:
+def _settings_from_json(rule: Rule, config_json: str, on_date: date) -> Settings:
     config = json.loads(config_json)
     errors: list[str] = []
     validator = jsonschema.Draft7Validator(rule.config_schema)
@@ -454,6 +459,15 @@ def _settings_from_json(rule: Rule, config_json: str) -> Settings:
         except ValueError:
             errors.append(f"waivers.{index}.expires: {raw['expires']!r} is not a calendar date (YYYY-MM-DD)")
             continue
+        latest = on_date + timedelta(days=WAIVER_MAX_DAYS)
+        if expires > latest:
+            errors.append(
+                f"waivers.{index}.expires: the waiver for {', '.join(raw['resources'])} expires on "
+                f"{expires.isoformat()}, more than {WAIVER_MAX_DAYS} days from today "
+                f"({on_date.isoformat()}); let it run until {latest.isoformat()} at the latest, then "
+                "review and renew it"
+            )
+            continue
         waivers.append(Waiver(tuple(raw["resources"]), raw["reason"].strip(), expires))
     settings = Settings(values, tuple(waivers), tuple(errors))
     if not errors:
@@ -464,7 +478,7 @@ def _settings_from_json(rule: Rule, config_json: str) -> Settings:
 
 def settings_for(rule: Rule, config: Mapping[str, Any] | None) -> Settings:
     """The rule's settings from its pack config (validated exactly as the CLI's JSON schema check does)."""
-    return _settings_from_json(rule, json.dumps(plain(config or {}), sort_keys=True, default=str))
+    return _settings_from_json(rule, json.dumps(plain(config or {}), sort_keys=True, default=str), today())
 
 
 # --- waived findings, handed from the policy that waived them to the reporting policy --------------------
@@ -529,7 +543,7 @@ def _settle(
     for error in settings.errors:
         report(
             f"pack config error for policy {rule.name}: {error}. Fix stacks/policy-config (a waiver needs "
-            "resources, a reason and an expiry date YYYY-MM-DD).",
+            f"resources, a reason and an expiry date YYYY-MM-DD at most {WAIVER_MAX_DAYS} days ahead).",
             None,
         )
     blocked = bool(settings.errors)

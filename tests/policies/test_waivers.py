@@ -96,3 +96,28 @@ def test_stack_policy_waiver_is_reported_by_the_stack_report(pack: PolicyPackPro
     ]
     assert diagnostics[0].urn == stack["log-group"].resolved_urn()
     assert "log-group-exported: waived until" in diagnostics[0].message
+
+
+@pytest.mark.parametrize(
+    "expires", ["9999-12-31", (TODAY + timedelta(days=367)).isoformat()], ids=["forever", "a-day-too-long"]
+)
+def test_waiver_longer_than_a_year_and_a_day_is_a_config_violation(
+    pack: PolicyPackProcess, expires: str
+) -> None:
+    """The CLI's schema cannot know today's date, so the pack itself refuses a waiver that runs too long."""
+    with configured(pack, waive("rds-multi-az", waiver("legacy-db", expires=expires))):
+        diagnostics = pack.analyze(resource(RDS, "legacy-db", multiAz=False))
+    assert {(d.policy_name, d.mandatory) for d in diagnostics} == {("rds-multi-az", True)}
+    assert any(
+        "pack config error for policy rds-multi-az: waivers.0.expires: the waiver for legacy-db expires on "
+        f"{expires}, more than 366 days from today" in d.message
+        for d in diagnostics
+    ), [d.message for d in diagnostics]
+    assert any("multiAz is false" in d.message for d in diagnostics)
+
+
+def test_waiver_of_a_year_and_a_day_applies(pack: PolicyPackProcess) -> None:
+    longest = (TODAY + timedelta(days=366)).isoformat()
+    with configured(pack, waive("rds-multi-az", waiver("legacy-db", expires=longest))):
+        diagnostics = pack.analyze(resource(RDS, "legacy-db", multiAz=False))
+    assert [d.policy_name for d in diagnostics] == ["waived-findings"]
