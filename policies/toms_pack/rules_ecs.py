@@ -120,10 +120,11 @@ def circuit_breaker(resource: Resource, _: Settings) -> Iterator[Outcome]:
     Severity.MEDIUM,
     f"Set deploymentMinimumHealthyPercent to at least {standards.MIN_HEALTHY_PERCENT}.",
     (ECS_SERVICE,),
+    # Below 100 a deployment may stop serving copies before their replacements are healthy.
     properties={
         "minimumPercent": {
             "type": "integer",
-            "minimum": 0,
+            "minimum": standards.MIN_HEALTHY_PERCENT,
             "maximum": 100,
             "default": standards.MIN_HEALTHY_PERCENT,
         },
@@ -283,12 +284,27 @@ def not_privileged(resource: Resource, _: Settings) -> Iterator[Outcome]:
     Severity.HIGH,
     "Give every container a logConfiguration (logDriver awslogs pointing at the client's log group).",
     (ECS_TASK_DEFINITION,),
+    properties={
+        "allowedLogDrivers": {
+            "type": "array",
+            "minItems": 1,
+            "items": {"type": "string", "enum": list(standards.OFF_HOST_LOG_DRIVERS)},
+            "default": list(standards.OFF_HOST_LOG_DRIVERS),
+        }
+    },
 )
-def log_configuration(resource: Resource, _: Settings) -> Iterator[Outcome]:
+def log_configuration(resource: Resource, settings: Settings) -> Iterator[Outcome]:
+    allowed = settings.strings("allowedLogDrivers")
+
     def check(container: dict[str, Any], label: str) -> str | None:
         driver = lookup(container, "logConfiguration", "logDriver")
         if not isinstance(driver, str) or not driver:
             return f"{label}: logConfiguration.logDriver is {describe(driver)}, set a log driver (awslogs)"
+        if driver not in allowed:
+            return (
+                f"{label}: logConfiguration.logDriver is {describe(driver)}, which does not ship logs off "
+                f"the host; use one of {', '.join(allowed)}"
+            )
         return None
 
     yield from _each_container(resource, check)

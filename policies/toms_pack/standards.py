@@ -108,6 +108,12 @@ MIN_HEALTH_CHECK_GRACE_SECONDS = 30
 # A rolling deployment keeps every running copy until its replacement is healthy.
 MIN_HEALTHY_PERCENT = 100
 
+# ECS log drivers that always send a container's logs off the host: to CloudWatch Logs, through a
+# FireLens router, or to Splunk's HTTP collector (the three Fargate supports). json-file, journald, local
+# and none keep logs on the host or drop them; syslog, fluentd and gelf only leave it when pointed at a
+# remote address, which a policy cannot tell from a local one.
+OFF_HOST_LOG_DRIVERS: tuple[str, ...] = ("awslogs", "awsfirelens", "splunk")
+
 # Ports that may be open to the internet (the load balancer's HTTP redirect and HTTPS), and the admin
 # ports that may never be reachable from a public address.
 PUBLIC_INGRESS_PORTS: tuple[int, ...] = (80, 443)

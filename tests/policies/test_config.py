@@ -10,11 +10,12 @@ import pytest
 from components.config import parse_client_config
 from policies.toms_pack import standards
 from tests.policies.conftest import BASE_CONFIG, configured
-from tests.policies.samples import compliant_stack, resource
+from tests.policies.samples import compliant_stack, containers, resource
 from toms.analyzer_client import PolicyConfigError, PolicyPackProcess, reconcile_config
 from toms.mock_run import read_stack_file
 
 REPO = Path(__file__).resolve().parents[2]
+TASK = "aws:ecs/taskDefinition:TaskDefinition"
 CLIENT_CONFIGS = sorted((REPO / "stacks" / "policy-config").glob("*.json"))
 
 
@@ -58,6 +59,10 @@ def test_defaults_are_the_secure_ones(pack: PolicyPackProcess) -> None:
         ({"security-group-admin-ports": {"adminPorts": []}}, "are valid under the given schema"),
         ({"security-group-admin-ports": {"adminPorts": [22, 5985]}}, "are valid under the given schema"),
         ({"security-group-public-ingress": {"allowedPublicPorts": [443, 22]}}, "should not be valid"),
+        # Deployments that take serving copies away, logs that stay on the host.
+        ({"ecs-service-min-healthy-percent": {"minimumPercent": 50}}, "is less than the minimum of 100"),
+        ({"ecs-task-log-configuration": {"allowedLogDrivers": ["json-file"]}}, "is not one of"),
+        ({"ecs-task-log-configuration": {"allowedLogDrivers": []}}, "should be non-empty"),
         # Switching the archive rules off, or keeping the archive for ever.
         ({"s3-archive-lifecycle": {"archiveClassifications": []}}, "[] should be non-empty"),
         (
@@ -124,3 +129,12 @@ def test_pack_reports_archive_rules_switched_off_behind_the_clis_back(pack: Poli
     assert findings and all(finding.mandatory for finding in findings)
     assert any("archiveClassifications: [] should be non-empty" in finding.message for finding in findings)
     assert any("never expires objects" in finding.message for finding in findings)
+
+
+def test_log_drivers_can_be_narrowed(pack: PolicyPackProcess) -> None:
+    firelens = resource(TASK, containerDefinitions=containers(logConfiguration__logDriver="awsfirelens"))
+    assert pack.analyze(firelens) == []
+    with configured(pack, {**BASE_CONFIG, "ecs-task-log-configuration": {"allowedLogDrivers": ["awslogs"]}}):
+        diagnostics = pack.analyze(firelens)
+    assert [d.policy_name for d in diagnostics] == ["ecs-task-log-configuration"]
+    assert "use one of awslogs" in diagnostics[0].message

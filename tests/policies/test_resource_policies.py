@@ -164,6 +164,31 @@ VIOLATIONS: list[tuple[str, ResourceInput, str]] = [
         "logDriver",
     ),
     (
+        "ecs-task-log-configuration",
+        resource(TASK, containerDefinitions=containers(logConfiguration__logDriver="json-file")),
+        'logDriver is "json-file", which does not ship logs off the host',
+    ),
+    (
+        "ecs-task-log-configuration",
+        resource(TASK, containerDefinitions=containers(logConfiguration__logDriver="journald")),
+        'logDriver is "journald", which does not ship logs off the host',
+    ),
+    (
+        "ecs-task-log-configuration",
+        resource(TASK, containerDefinitions=containers(logConfiguration__logDriver="local")),
+        'logDriver is "local", which does not ship logs off the host',
+    ),
+    (
+        "ecs-task-log-configuration",
+        resource(TASK, containerDefinitions=containers(logConfiguration__logDriver="none")),
+        'logDriver is "none", which does not ship logs off the host',
+    ),
+    (
+        "ecs-task-log-configuration",
+        resource(TASK, containerDefinitions=containers(logConfiguration__logDriver="syslog")),
+        'logDriver is "syslog", which does not ship logs off the host',
+    ),
+    (
         "ecs-task-health-check",
         resource(TASK, containerDefinitions=containers(healthCheck=DELETE)),
         "healthCheck.command",
