@@ -189,13 +189,15 @@ EC2_ID_PREFIXES = {
 class AwsLikeMocks(pulumi_mocks.Mocks):
     """Outputs shaped like AWS's, derived deterministically from each resource's URN."""
 
-    def __init__(self, region: str, account: str, preview: bool) -> None:
+    def __init__(self, region: str, account: str, preview: bool, partition: str = "aws") -> None:
         self.region = region
         self.account = account
         self.preview = preview
+        self.partition = partition
 
     def call(self, args: pulumi_mocks.MockCallArgs) -> tuple[dict[Any, Any], list[tuple[str, str]] | None]:
         region = args.args.get("region") or self.region
+        arn_prefix = f"arn:{self.partition}"
         answers: dict[str, Callable[[], dict[str, Any]]] = {
             "aws:index/getAvailabilityZones:getAvailabilityZones": lambda: {
                 "names": [f"{region}{letter}" for letter in "abc"],
@@ -205,7 +207,7 @@ class AwsLikeMocks(pulumi_mocks.Mocks):
             },
             "aws:index/getCallerIdentity:getCallerIdentity": lambda: {
                 "accountId": self.account,
-                "arn": f"arn:aws:iam::{self.account}:user/toms-offline",
+                "arn": f"{arn_prefix}:iam::{self.account}:user/toms-offline",
                 "userId": "AIDAOFFLINE",
                 "id": self.account,
             },
@@ -217,7 +219,7 @@ class AwsLikeMocks(pulumi_mocks.Mocks):
             },
             "aws:elb/getServiceAccount:getServiceAccount": lambda: {
                 "id": _elb_account(region),
-                "arn": f"arn:aws:iam::{_elb_account(region)}:root",
+                "arn": f"{arn_prefix}:iam::{_elb_account(region)}:root",
                 "region": region,
             },
             "aws:index/getPartition:getPartition": lambda: {
@@ -245,6 +247,7 @@ class AwsLikeMocks(pulumi_mocks.Mocks):
 
     def _created(self, typ: str, name: str, inputs: dict[str, Any]) -> tuple[str, dict[str, Any]]:
         digest = _digest(typ, name)
+        arn_prefix = f"arn:{self.partition}"
         region, account = self.region, self.account
         physical_name = inputs.get("name") or f"{name}-{digest[:7]}"
         resource_id = EC2_ID_PREFIXES.get(typ, "") + digest[:17] if typ in EC2_ID_PREFIXES else physical_name
@@ -254,17 +257,18 @@ class AwsLikeMocks(pulumi_mocks.Mocks):
 
         if typ == "aws:kms/key:Key":
             key_id = str(uuid.UUID(digest[:32]))
-            outputs.update(keyId=key_id, arn=f"arn:aws:kms:{region}:{account}:key/{key_id}")
+            outputs.update(keyId=key_id, arn=f"{arn_prefix}:kms:{region}:{account}:key/{key_id}")
             resource_id = key_id
         elif typ == "aws:kms/alias:Alias":
-            outputs.update(arn=f"arn:aws:kms:{region}:{account}:{physical_name}", name=physical_name)
+            outputs.update(arn=f"{arn_prefix}:kms:{region}:{account}:{physical_name}", name=physical_name)
         elif typ == "aws:cloudwatch/logGroup:LogGroup":
             outputs.update(
-                name=physical_name, arn=f"arn:aws:logs:{region}:{account}:log-group:{physical_name}"
+                name=physical_name,
+                arn=f"{arn_prefix}:logs:{region}:{account}:log-group:{physical_name}",
             )
         elif typ.startswith("aws:iam/"):
             kind = typ.split(":")[-1].lower()
-            outputs.update(name=physical_name, arn=f"arn:aws:iam::{account}:{kind}/{physical_name}")
+            outputs.update(name=physical_name, arn=f"{arn_prefix}:iam::{account}:{kind}/{physical_name}")
             if typ == "aws:iam/role:Role":
                 outputs["uniqueId"] = "AROA" + digest[:17].upper()
         elif typ == "aws:s3/bucket:Bucket":
@@ -273,7 +277,7 @@ class AwsLikeMocks(pulumi_mocks.Mocks):
             outputs.update(
                 id=bucket,
                 bucket=bucket,
-                arn=f"arn:aws:s3:::{bucket}",
+                arn=f"{arn_prefix}:s3:::{bucket}",
                 bucketDomainName=f"{bucket}.s3.amazonaws.com",
                 bucketRegionalDomainName=f"{bucket}.s3.{region}.amazonaws.com",
                 region=region,
@@ -281,7 +285,7 @@ class AwsLikeMocks(pulumi_mocks.Mocks):
         elif typ in ("aws:lb/loadBalancer:LoadBalancer", "aws:alb/loadBalancer:LoadBalancer"):
             short_name = physical_name[:32]
             suffix = f"app/{short_name}/{digest[:16]}"
-            arn = f"arn:aws:elasticloadbalancing:{region}:{account}:loadbalancer/{suffix}"
+            arn = f"{arn_prefix}:elasticloadbalancing:{region}:{account}:loadbalancer/{suffix}"
             resource_id = arn
             outputs.update(
                 name=short_name,
@@ -293,12 +297,12 @@ class AwsLikeMocks(pulumi_mocks.Mocks):
         elif typ in ("aws:lb/targetGroup:TargetGroup", "aws:alb/targetGroup:TargetGroup"):
             short_name = physical_name[:32]
             suffix = f"targetgroup/{short_name}/{digest[:16]}"
-            arn = f"arn:aws:elasticloadbalancing:{region}:{account}:{suffix}"
+            arn = f"{arn_prefix}:elasticloadbalancing:{region}:{account}:{suffix}"
             resource_id = arn
             outputs.update(name=short_name, arn=arn, arnSuffix=suffix)
         elif typ in ("aws:lb/listener:Listener", "aws:alb/listener:Listener"):
             listener = f"listener/app/{name}/{digest[:16]}/{digest[16:32]}"
-            arn = f"arn:aws:elasticloadbalancing:{region}:{account}:{listener}"
+            arn = f"{arn_prefix}:elasticloadbalancing:{region}:{account}:{listener}"
             resource_id = arn
             outputs.update(arn=arn)
         elif typ == "aws:rds/instance:Instance":
@@ -308,7 +312,7 @@ class AwsLikeMocks(pulumi_mocks.Mocks):
             resource_id = identifier
             outputs.update(
                 identifier=identifier,
-                arn=f"arn:aws:rds:{region}:{account}:db:{identifier}",
+                arn=f"{arn_prefix}:rds:{region}:{account}:db:{identifier}",
                 address=address,
                 endpoint=f"{address}:{port}",
                 port=port,
@@ -316,7 +320,7 @@ class AwsLikeMocks(pulumi_mocks.Mocks):
                 masterUserSecrets=[
                     {
                         "secretArn": (
-                            f"arn:aws:secretsmanager:{region}:{account}:secret:rds!db-{digest[:8]}-{digest[8:14]}"
+                            f"{arn_prefix}:secretsmanager:{region}:{account}:secret:rds!db-{digest[:8]}-{digest[8:14]}"
                         ),
                         "kmsKeyId": inputs.get("masterUserSecretKmsKeyId"),
                         "secretStatus": "active",
@@ -332,35 +336,36 @@ class AwsLikeMocks(pulumi_mocks.Mocks):
             )
             revision = 1
             suffix = f"{physical_name}:{revision}" if kind == "task-definition" else physical_name
-            arn = f"arn:aws:ecs:{region}:{account}:{kind}/{suffix}"
+            arn = f"{arn_prefix}:ecs:{region}:{account}:{kind}/{suffix}"
             outputs.update(arn=arn, name=physical_name)
             if kind == "task-definition":
                 outputs.update(revision=revision, arnWithoutRevision=arn.rsplit(":", 1)[0])
             if kind in ("cluster", "task-definition"):
                 resource_id = arn
         elif typ == "aws:kinesis/firehoseDeliveryStream:FirehoseDeliveryStream":
-            arn = f"arn:aws:firehose:{region}:{account}:deliverystream/{physical_name}"
+            arn = f"{arn_prefix}:firehose:{region}:{account}:deliverystream/{physical_name}"
             resource_id = arn
             outputs.update(name=physical_name, arn=arn)
         elif typ == "aws:cloudtrail/trail:Trail":
-            arn = f"arn:aws:cloudtrail:{region}:{account}:trail/{physical_name}"
+            arn = f"{arn_prefix}:cloudtrail:{region}:{account}:trail/{physical_name}"
             resource_id = arn
             outputs.update(name=physical_name, arn=arn, homeRegion=region)
         elif typ == "aws:secretsmanager/secret:Secret":
-            arn = f"arn:aws:secretsmanager:{region}:{account}:secret:{physical_name}-{digest[:6]}"
+            arn = f"{arn_prefix}:secretsmanager:{region}:{account}:secret:{physical_name}-{digest[:6]}"
             resource_id = arn
             outputs.update(name=physical_name, arn=arn)
         elif typ == "aws:ec2/eip:Eip":
             outputs.update(allocationId=resource_id, publicIp=f"203.0.113.{int(digest[:2], 16) % 250 + 1}")
         elif typ == "aws:ec2/securityGroup:SecurityGroup":
             outputs.update(
-                arn=f"arn:aws:ec2:{region}:{account}:security-group/{resource_id}", name=physical_name
+                arn=f"{arn_prefix}:ec2:{region}:{account}:security-group/{resource_id}",
+                name=physical_name,
             )
         elif module == "ec2":
             kind = typ.split(":")[-1].lower()
-            outputs.update(arn=f"arn:aws:ec2:{region}:{account}:{kind}/{resource_id}")
+            outputs.update(arn=f"{arn_prefix}:ec2:{region}:{account}:{kind}/{resource_id}")
         else:
-            outputs.setdefault("arn", f"arn:aws:{module}:{region}:{account}:{physical_name}")
+            outputs.setdefault("arn", f"{arn_prefix}:{module}:{region}:{account}:{physical_name}")
         outputs["id"] = resource_id
         return resource_id, outputs
 
@@ -411,15 +416,15 @@ class RecordingMonitor(pulumi_mocks.MockMonitor):
         return response
 
 
-def _account_and_region(config: Mapping[str, str]) -> tuple[str, str]:
+def _account_region_partition(config: Mapping[str, str]) -> tuple[str, str, str]:
+    """The account and partition of the first ARN in the config (the stack's own, such as its
+    certificate), and the stack's region: what the mocks answer in."""
     region = config.get("aws:region") or DEFAULT_REGION
-    account = DEFAULT_ACCOUNT
     for value in config.values():
         parts = value.split(":")
         if value.startswith("arn:") and len(parts) > 4 and parts[4].isdigit() and len(parts[4]) == 12:
-            account = parts[4]
-            break
-    return account, region
+            return parts[4], region, parts[1]
+    return DEFAULT_ACCOUNT, region, "aws"
 
 
 def _run_main(program_dir: Path) -> None:
@@ -438,8 +443,10 @@ def run_program(
     project, config_dir = read_project(program_dir)
     if config is None:
         config = read_stack_file(config_dir / f"Pulumi.{stack}.yaml")
-    account, region = _account_and_region(config)
-    monitor = RecordingMonitor(AwsLikeMocks(region=region, account=account, preview=preview))
+    account, region, partition = _account_region_partition(config)
+    monitor = RecordingMonitor(
+        AwsLikeMocks(region=region, account=account, preview=preview, partition=partition)
+    )
 
     def execute() -> ProgramRun:
         # The runtime binds the root stack resource to the current event loop, so the loop comes first.
