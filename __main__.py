@@ -25,10 +25,12 @@ from toms import __version__
 
 def client_provider(config: ClientConfig) -> aws.Provider:
     """The one AWS provider of the stack: the client's region, the client's account only, and the
-    baseline's tags on every taggable resource."""
+    baseline's tags on every taggable resource. An explicit provider reads no `aws:` config of its own, so
+    the stack's `aws:profile` (the credentials a platform engineer picks per client) is passed on."""
     return aws.Provider(
         "aws",
         region=config.region,
+        profile=pulumi.Config("aws").get("profile"),
         allowed_account_ids=[config.account_id],
         default_tags=aws.ProviderDefaultTagsArgs(
             tags={

@@ -6,12 +6,10 @@ import fnmatch
 import ipaddress
 import json
 
-import yaml
-
 from policies.toms_pack import standards
 from tests.components.program_reading import client_config, one, stack_file
-from tests.conftest import REPO
-from toms.mock_run import ProgramRun, flatten_stack_config
+from tests.conftest import REPO, run_example_stack
+from toms.mock_run import ProgramRun, flatten_stack_config, run_program
 
 # Every KMS action that reads or writes data under the key, or lets a principal do so later.
 KEY_USE_ACTIONS = (
@@ -202,9 +200,7 @@ def test_every_child_of_a_component_is_parented_to_it(stack_run: ProgramRun) -> 
 
 
 def test_a_larger_zone_count_is_honoured() -> None:
-    from toms.mock_run import run_program
-
-    config = yaml.safe_load((REPO / "stacks" / "Pulumi.acme.yaml").read_text())["config"]
+    config = stack_file("acme")
     config["toms:network"] = {"azCount": 3, "cidr": "10.9.0.0/20"}
     run = run_program(REPO, "acme", flatten_stack_config(config, "acme"))
     assert len(run.of_type("aws:ec2/natGateway:NatGateway")) == 3
@@ -224,3 +220,13 @@ def test_the_program_exports_what_operators_look_up(stack_run: ProgramRun) -> No
     assert outputs["region"] == client_config(stack_run).region
     assert outputs["vpc_id"] == one(stack_run, "aws:ec2/vpc:Vpc").outputs["id"]
     assert outputs["kms_key_arn"] == one(stack_run, "aws:kms/key:Key").outputs["arn"]
+
+
+def test_the_stacks_aws_profile_reaches_the_provider() -> None:
+    config = stack_file("acme")
+    config["aws:profile"] = "acme-platform"
+    run = run_program(REPO, "acme", flatten_stack_config(config, "acme"))
+    (provider,) = run.of_type("pulumi:providers:aws")
+    assert provider.inputs["profile"] == "acme-platform"
+    (default,) = run_example_stack("acme").of_type("pulumi:providers:aws")
+    assert "profile" not in default.inputs
