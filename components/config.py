@@ -31,6 +31,8 @@ from policies.toms_pack import standards
 
 NAMESPACE = "toms"
 REGION_KEY = "aws:region"
+# The `aws:` settings the program passes to the stack's provider.
+PROVIDER_KEYS = (REGION_KEY, "aws:profile")
 STACK_CONFIG_DIR = "stacks"
 
 REGION_PATTERN = re.compile(r"^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d$")
@@ -496,11 +498,21 @@ def parse_client_config(raw: Mapping[str, Any], source: str) -> ClientConfig:
         for key, value in raw.items()
         if key == REGION_KEY or key.startswith(f"{NAMESPACE}:")
     }
+    # The program builds the stack's one AWS provider itself; any other `aws:` setting would be ignored.
+    ignored = [
+        f"{key}: not used; the stack's AWS provider takes only {', '.join(PROVIDER_KEYS)} from the aws: "
+        "namespace (tags and account come from the toms: settings)"
+        for key in sorted(raw)
+        if key.startswith("aws:") and key not in PROVIDER_KEYS
+    ]
     try:
-        return ClientConfig.model_validate(relevant)
+        config = ClientConfig.model_validate(relevant)
     except ValidationError as error:
         problems = [_describe(detail) for detail in error.errors(include_url=False)]
-        raise StackConfigError(source, problems) from None
+        raise StackConfigError(source, problems + ignored) from None
+    if ignored:
+        raise StackConfigError(source, ignored)
+    return config
 
 
 def load_client_config(stack: str) -> ClientConfig:

@@ -177,6 +177,18 @@ def test_keys_of_other_namespaces_are_left_to_their_owners() -> None:
     assert parse_client_config(flatten_stack_config(config, ACME_SOURCE), ACME_SOURCE).client == "acme"
 
 
+def test_aws_settings_the_provider_would_ignore_are_refused_not_dropped() -> None:
+    config = stack_file("acme")
+    config["aws:defaultTags"] = {"tags": {"team": "platform"}}
+    config["aws:skipCredentialsValidation"] = True
+    assert problems_for(config) == [
+        "aws:defaultTags: not used; the stack's AWS provider takes only aws:region, aws:profile from the aws: "
+        "namespace (tags and account come from the toms: settings)",
+        "aws:skipCredentialsValidation: not used; the stack's AWS provider takes only aws:region, aws:profile "
+        "from the aws: namespace (tags and account come from the toms: settings)",
+    ]
+
+
 def test_missing_client_is_required() -> None:
     config = stack_file("acme")
     del config["toms:client"]
