@@ -284,7 +284,7 @@ blockquote { margin: .3rem 0 .6rem; padding: .3rem .8rem; border-left: 4px solid
              background: #f6f8fa; }
 table { border-collapse: collapse; width: 100%; margin: .4rem 0 .8rem; font-size: 9pt; }
 th, td { border: 1px solid #d0d7de; padding: .25rem .4rem; text-align: left; vertical-align: top;
-         overflow-wrap: anywhere; }
+         overflow-wrap: break-word; }
 th { background: #f6f8fa; }
 ul { margin: .3rem 0 .6rem; padding-left: 1.3rem; }
 .provenance { color: #424a53; font-size: 9.5pt; }
