@@ -168,6 +168,49 @@ def _elb_account(region: str) -> str:
     return str(int(_digest("elb", region)[:12], 16) % 10**12).zfill(12)
 
 
+def _policy_values(values: list[Any]) -> Any:
+    """IAM documents write a single value as a string and several as a list, as getPolicyDocument does."""
+    return values[0] if len(values) == 1 else list(values)
+
+
+def _policy_document(arguments: Mapping[str, Any]) -> dict[str, Any]:
+    """What `iam.getPolicyDocument` renders for its statements, so programs that build policies with it
+    run offline and the pack sees the same JSON it would see in a real preview."""
+    statements: list[dict[str, Any]] = []
+    for given in arguments.get("statements") or []:
+        statement: dict[str, Any] = {"Sid": given["sid"]} if given.get("sid") else {}
+        statement["Effect"] = given.get("effect") or "Allow"
+        for key, element in (("actions", "Action"), ("notActions", "NotAction")):
+            if given.get(key):
+                statement[element] = _policy_values(given[key])
+        for key, element in (("principals", "Principal"), ("notPrincipals", "NotPrincipal")):
+            principals = given.get(key) or []
+            if any(p.get("type") == "*" for p in principals):
+                statement[element] = "*"
+            elif principals:
+                statement[element] = {
+                    p["type"]: _policy_values(p.get("identifiers") or []) for p in principals
+                }
+        for key, element in (("resources", "Resource"), ("notResources", "NotResource")):
+            if given.get(key):
+                statement[element] = _policy_values(given[key])
+        conditions: dict[str, dict[str, Any]] = {}
+        for condition in given.get("conditions") or []:
+            conditions.setdefault(condition["test"], {})[condition["variable"]] = _policy_values(
+                condition.get("values") or []
+            )
+        if conditions:
+            statement["Condition"] = conditions
+        statements.append(statement)
+    document = {"Version": arguments.get("version") or "2012-10-17", "Statement": statements}
+    rendered = json.dumps(document, indent=2)
+    return {
+        "json": rendered,
+        "minifiedJson": json.dumps(document, separators=(",", ":")),
+        "id": str(int(_digest(rendered)[:8], 16)),
+    }
+
+
 # Id prefixes AWS uses for EC2 objects, so ids in outputs and evidence look like the real ones.
 EC2_ID_PREFIXES = {
     "aws:ec2/vpc:Vpc": "vpc-",
@@ -198,6 +241,8 @@ class AwsLikeMocks(pulumi_mocks.Mocks):
     def call(self, args: pulumi_mocks.MockCallArgs) -> tuple[dict[Any, Any], list[tuple[str, str]] | None]:
         region = args.args.get("region") or self.region
         arn_prefix = f"arn:{self.partition}"
+        # The same image for the same search, as AWS answers a lookup of the newest matching image.
+        image = f"ami-{_digest('ami', json.dumps(args.args, sort_keys=True, default=str))[:17]}"
         answers: dict[str, Callable[[], dict[str, Any]]] = {
             "aws:index/getAvailabilityZones:getAvailabilityZones": lambda: {
                 "names": [f"{region}{letter}" for letter in "abc"],
@@ -223,9 +268,17 @@ class AwsLikeMocks(pulumi_mocks.Mocks):
                 "region": region,
             },
             "aws:index/getPartition:getPartition": lambda: {
-                "partition": "aws",
-                "dnsSuffix": "amazonaws.com",
-                "id": "aws",
+                "partition": self.partition,
+                "dnsSuffix": "amazonaws.com.cn" if self.partition == "aws-cn" else "amazonaws.com",
+                "id": self.partition,
+            },
+            "aws:iam/getPolicyDocument:getPolicyDocument": lambda: _policy_document(args.args),
+            "aws:ec2/getAmi:getAmi": lambda: {
+                "id": image,
+                "imageId": image,
+                "arn": f"{arn_prefix}:ec2:{region}::image/{image}",
+                "architecture": "x86_64",
+                "rootDeviceType": "ebs",
             },
         }
         answer = answers.get(args.token)
