@@ -121,6 +121,8 @@ def read_stack_file(path: Path) -> dict[str, str]:
         document = yaml.safe_load(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
         raise ProgramError(f"{path}: no such stack file") from None
+    except (OSError, UnicodeDecodeError) as error:
+        raise ProgramError(f"{path}: cannot be read as UTF-8 text ({error})") from None
     except yaml.YAMLError as error:
         raise ProgramError(f"{path}: not valid YAML: {error}") from None
     if document is None:
@@ -147,6 +149,8 @@ def read_project(program_dir: Path) -> tuple[str, Path]:
         project = yaml.safe_load(project_file.read_text(encoding="utf-8"))
     except FileNotFoundError:
         raise ProgramError(f"{program_dir}: no Pulumi.yaml; expected a Pulumi project folder") from None
+    except (OSError, UnicodeDecodeError) as error:
+        raise ProgramError(f"{project_file}: cannot be read as UTF-8 text ({error})") from None
     except yaml.YAMLError as error:
         raise ProgramError(f"{project_file}: not valid YAML: {error}") from None
     if not isinstance(project, Mapping) or not isinstance(project.get("name"), str):

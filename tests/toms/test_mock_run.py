@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from toms.mock_run import ProgramError, run_program
+from toms.mock_run import ProgramError, read_stack_file, run_program
 
 PROGRAM = """
 import pulumi
@@ -74,3 +74,10 @@ def test_a_provider_function_without_an_offline_answer_is_named(tmp_path: Path) 
     assert "no answer for the provider function aws:ec2/getVpcEndpointService:getVpcEndpointService" in str(
         caught.value
     )
+
+
+def test_a_stack_file_that_is_not_text_is_refused_naming_it(tmp_path: Path) -> None:
+    stack_file = tmp_path / "Pulumi.dev.yaml"
+    stack_file.write_bytes(b"config:\n  aws:region: \xff\xfe\n")
+    with pytest.raises(ProgramError, match=r"Pulumi\.dev\.yaml: cannot be read as UTF-8 text"):
+        read_stack_file(stack_file)
