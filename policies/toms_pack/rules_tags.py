@@ -21,7 +21,7 @@ from .rulekit import (
     lookup,
     resource_rule,
 )
-from .rules_ec2 import EBS_VOLUME, EC2_INSTANCE
+from .rules_ec2 import EBS_VOLUME, EC2_INSTANCE, LAUNCH_TEMPLATE
 from .rules_ecs import ECS_SERVICE, ECS_TASK_DEFINITION
 from .rules_edge import LOAD_BALANCERS, TARGET_GROUPS
 from .rules_kms import KMS_KEY
@@ -43,6 +43,7 @@ TAGGABLE_TYPES: tuple[str, ...] = (
     CLOUDTRAIL,
     SECURITY_GROUP,
     EC2_INSTANCE,
+    LAUNCH_TEMPLATE,
     EBS_VOLUME,
     "aws:s3/bucket:Bucket",
     "aws:s3/bucketV2:BucketV2",

@@ -191,6 +191,19 @@ COMPLIANT: dict[str, dict[str, Any]] = {
         "ebsBlockDevices": [{"deviceName": "/dev/sdf", "encrypted": True}],
     },
     "aws:ebs/volume:Volume": {"availabilityZone": "eu-west-1a", "size": 10, "encrypted": True},
+    # Template booleans are strings in the provider schema; the instance-store device has no EBS volume.
+    "aws:ec2/launchTemplate:LaunchTemplate": {
+        "imageId": APPROVED_AMI,
+        "instanceType": "t3.micro",
+        "metadataOptions": {"httpEndpoint": "enabled", "httpTokens": "required"},
+        "networkInterfaces": [
+            {"deviceIndex": 0, "associatePublicIpAddress": "false", "subnetId": "subnet-1"}
+        ],
+        "blockDeviceMappings": [
+            {"deviceName": "/dev/xvda", "ebs": {"encrypted": "true", "volumeSize": 20, "volumeType": "gp3"}},
+            {"deviceName": "/dev/sdb", "virtualName": "ephemeral0"},
+        ],
+    },
 }
 
 

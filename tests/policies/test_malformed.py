@@ -8,6 +8,7 @@ from tests.policies.samples import containers, resource, with_props
 from toms.analyzer_client import PolicyPackProcess
 
 TASK = "aws:ecs/taskDefinition:TaskDefinition"
+TEMPLATE = "aws:ec2/launchTemplate:LaunchTemplate"
 
 
 @pytest.mark.parametrize(
@@ -101,6 +102,35 @@ TASK = "aws:ecs/taskDefinition:TaskDefinition"
             "required-tags",
             "expected a map",
         ),
+        (
+            resource(TEMPLATE, networkInterfaces__0__associatePublicIpAddress="yes"),
+            "ec2-no-public-ip",
+            'networkInterfaces[0].associatePublicIpAddress is "yes", expected "true" or "false"',
+        ),
+        (
+            resource(TEMPLATE, networkInterfaces={"deviceIndex": 0}),
+            "ec2-no-public-ip",
+            "expected a list of network interfaces",
+        ),
+        (resource(TEMPLATE, networkInterfaces=["eth0"]), "ec2-no-public-ip", "expected a network interface"),
+        (
+            resource(TEMPLATE, blockDeviceMappings__0__ebs__encrypted=1),
+            "ec2-encrypted-volumes",
+            # Numbers travel as doubles, so 1 arrives as 1.0.
+            'blockDeviceMappings[0].ebs.encrypted is 1.0, expected "true" or "false"',
+        ),
+        (
+            resource(TEMPLATE, blockDeviceMappings__0__ebs="encrypted"),
+            "ec2-encrypted-volumes",
+            'blockDeviceMappings[0].ebs is "encrypted", expected an object',
+        ),
+        (
+            resource(TEMPLATE, blockDeviceMappings="/dev/xvda"),
+            "ec2-encrypted-volumes",
+            "expected a list of block device mappings",
+        ),
+        (resource(TEMPLATE, metadataOptions="required"), "ec2-imdsv2", "httpTokens is not set"),
+        (resource(TEMPLATE, imageId=["ami-0123456789abcdef0"]), "ec2-approved-ami", "not an approved AMI"),
     ],
 )
 def test_malformed_shape_is_a_clear_violation(

@@ -28,6 +28,7 @@ EGRESS = "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule"
 TRAIL = "aws:cloudtrail/trail:Trail"
 EC2 = "aws:ec2/instance:Instance"
 VOLUME = "aws:ebs/volume:Volume"
+TEMPLATE = "aws:ec2/launchTemplate:LaunchTemplate"
 
 # (policy, resource, a fragment the message must contain)
 VIOLATIONS: list[tuple[str, ResourceInput, str]] = [
@@ -300,6 +301,39 @@ VIOLATIONS: list[tuple[str, ResourceInput, str]] = [
         "ebsBlockDevices[0].encrypted",
     ),
     ("ec2-encrypted-volumes", resource(VOLUME, encrypted=DELETE), "encrypted is not set"),
+    ("ec2-approved-ami", resource(TEMPLATE, imageId="ami-00000000000000000"), "not an approved AMI"),
+    (
+        "ec2-approved-ami",
+        resource(TEMPLATE, imageId="resolve:ssm:/aws/service/eks/optimized-ami/1.31/amazon-linux-2023"),
+        "an SSM parameter names whatever image",
+    ),
+    ("ec2-imdsv2", resource(TEMPLATE, metadataOptions__httpTokens="optional"), 'httpTokens is "optional"'),
+    ("ec2-imdsv2", resource(TEMPLATE, metadataOptions=DELETE), "the AMI's or the account's default"),
+    (
+        "ec2-no-public-ip",
+        resource(TEMPLATE, networkInterfaces__0__associatePublicIpAddress="true"),
+        'networkInterfaces[0].associatePublicIpAddress is "true"',
+    ),
+    (
+        "ec2-no-public-ip",
+        resource(TEMPLATE, networkInterfaces__0__associatePublicIpAddress=True),
+        "networkInterfaces[0].associatePublicIpAddress is true",
+    ),
+    (
+        "ec2-encrypted-volumes",
+        resource(TEMPLATE, blockDeviceMappings__0__ebs__encrypted="false"),
+        'blockDeviceMappings[0].ebs.encrypted is "false"',
+    ),
+    (
+        "ec2-encrypted-volumes",
+        resource(TEMPLATE, blockDeviceMappings__0__ebs__encrypted=DELETE),
+        "blockDeviceMappings[0].ebs.encrypted is not set",
+    ),
+    (
+        "ec2-encrypted-volumes",
+        resource(TEMPLATE, blockDeviceMappings=[{"deviceName": "/dev/sdb", "virtualName": "ephemeral0"}]),
+        "maps no EBS volume",
+    ),
     ("required-tags", ResourceInput(KEY, "untagged", COMPLIANT[KEY]), "missing required tags: client"),
     (
         "required-tags",
@@ -422,3 +456,34 @@ def test_harmless_names_and_variable_references_are_not_secrets(
     pack: PolicyPackProcess, container_change: dict
 ) -> None:
     assert pack.analyze(resource(TASK, containerDefinitions=containers(**container_change))) == []
+
+
+@pytest.mark.parametrize(
+    "subject",
+    [
+        resource(TEMPLATE, imageId=DELETE),
+        resource(TEMPLATE, networkInterfaces=DELETE),
+        resource(TEMPLATE, networkInterfaces__0__associatePublicIpAddress=DELETE),
+        resource(TEMPLATE, networkInterfaces__0__associatePublicIpAddress=False),
+        resource(TEMPLATE, blockDeviceMappings__0__ebs__encrypted=True),
+        resource(TEMPLATE, blockDeviceMappings__0__ebs__encrypted="TRUE"),
+    ],
+    ids=[
+        "image-from-the-caller",
+        "no-interfaces-subnet-decides",
+        "public-ip-unset-subnet-decides",
+        "public-ip-boolean-false",
+        "encrypted-boolean-true",
+        "encrypted-upper-case",
+    ],
+)
+def test_launch_template_unset_or_boolean_values_that_comply(
+    pack: PolicyPackProcess, subject: ResourceInput
+) -> None:
+    """An unset imageId is the launcher's to supply; the provider reads "true"/"false" and real booleans."""
+    assert pack.analyze(subject) == []
+
+
+def test_a_launch_template_violation_touches_only_its_own_policy(pack: PolicyPackProcess) -> None:
+    diagnostics = pack.analyze(resource(TEMPLATE, metadataOptions__httpTokens="optional"))
+    assert {d.policy_name for d in _mandatory(diagnostics)} == {"ec2-imdsv2"}

@@ -40,6 +40,17 @@ def test_valid_waiver_suppresses_the_named_resource_and_reports_it(pack: PolicyP
     assert [(d.policy_name, d.mandatory) for d in other] == [("rds-multi-az", True)]
 
 
+def test_launch_template_finding_is_waivable(pack: PolicyPackProcess) -> None:
+    template = "aws:ec2/launchTemplate:LaunchTemplate"
+    snapshot_volume = {"deviceName": "/dev/xvda", "ebs": {"snapshotId": "snap-0123456789abcdef0"}}
+    subject = resource(template, "legacy-nodes", blockDeviceMappings=[snapshot_volume])
+    reason = "snapshot snap-0123456789abcdef0 is encrypted; node group moves to a CMK in CHG-77"
+    with configured(pack, waive("ec2-encrypted-volumes", waiver("legacy-nodes", reason=reason))):
+        diagnostics = pack.analyze(subject)
+    assert [(d.policy_name, d.enforcement_level) for d in diagnostics] == [("waived-findings", "advisory")]
+    assert "blockDeviceMappings[0].ebs.encrypted is not set" in diagnostics[0].message
+
+
 def test_waiver_names_a_resource_by_urn(pack: PolicyPackProcess) -> None:
     subject = resource(RDS, "legacy-db", multiAz=False)
     with configured(pack, waive("rds-multi-az", waiver(subject.resolved_urn()))):
