@@ -127,7 +127,9 @@ class RunIndex:
     """The resources of one run with the lookups the aspects need."""
 
     def __init__(self, resources: Sequence[BuiltResource], region: str) -> None:
-        self.resources = tuple(resources)
+        # Registration order varies from run to run (the runtime registers concurrently); URN order does
+        # not, so two reports of the same stack differ only where the stack does.
+        self.resources = tuple(sorted(resources, key=lambda resource: resource.urn))
         self.region = region
         self.by_urn = {resource.urn: resource for resource in self.resources}
 

@@ -182,6 +182,16 @@ def test_report_has_every_annex_line_and_the_stacks_own_values(stack: str) -> No
     assert f"{retention.backup_days} days" in text
 
 
+def test_two_reports_of_the_same_stack_differ_only_in_their_generation_time() -> None:
+    # Each report runs its own preview, whose registrations arrive in whatever order the runtime makes them.
+    first, second = (
+        report_command.build_report(stack_target("globex"), None, None, run_preview=preview) for _ in range(2)
+    )
+    assert [line for line in render_markdown(first).splitlines() if not line.startswith("Generated")] == [
+        line for line in render_markdown(second).splitlines() if not line.startswith("Generated")
+    ]
+
+
 @pytest.mark.parametrize("stack", EXAMPLE_STACKS)
 def test_organisational_measures_are_stated_as_such(stack: str) -> None:
     report = make_report(stack)
