@@ -37,6 +37,8 @@ from pulumi.runtime.stack import run_pulumi_func
 
 DEFAULT_ACCOUNT = "123456789012"
 DEFAULT_REGION = "us-east-1"
+# A program under mocks finishes in seconds; one still running after this is stuck, and says so.
+PROGRAM_TIMEOUT_SECONDS = 120.0
 
 
 class ProgramError(Exception):
@@ -529,14 +531,27 @@ def run_program(
         )
         pulumi_runtime.set_all_config(dict(config))
         sys.path.insert(0, str(program_dir))
+        finished = False
         try:
-            loop.run_until_complete(run_pulumi_func(functools.partial(_run_main, program_dir)))
+            program = run_pulumi_func(functools.partial(_run_main, program_dir))
+            loop.run_until_complete(asyncio.wait_for(program, PROGRAM_TIMEOUT_SECONDS))
             # `pulumi.export` records on the root stack resource; resolve what the program exported.
             exported = getattr(pulumi_settings.get_root_resource(), "outputs", {})
             stack_outputs = loop.run_until_complete(Output.from_input(exported).future(with_unknowns=True))
+            finished = True
+        except TimeoutError:
+            stuck = asyncio.all_tasks(loop)
+            for task in stuck:
+                task.cancel()
+            loop.run_until_complete(asyncio.gather(*stuck, return_exceptions=True))
+            raise ProgramError(
+                f"{program_dir / '__main__.py'}: the program did not finish within "
+                f"{PROGRAM_TIMEOUT_SECONDS:.0f} s under the mock runtime (the runtime was still waiting for "
+                "registrations to complete)"
+            ) from None
         finally:
             sys.path.remove(str(program_dir))
-            executor.shutdown(wait=True)
+            executor.shutdown(wait=finished, cancel_futures=not finished)
             for worker_loop in worker_loops:
                 worker_loop.close()
             loop.close()

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from toms import mock_run
 from toms.mock_run import ProgramError, read_stack_file, run_program
 
 PROGRAM = """
@@ -81,3 +82,13 @@ def test_a_stack_file_that_is_not_text_is_refused_naming_it(tmp_path: Path) -> N
     stack_file.write_bytes(b"config:\n  aws:region: \xff\xfe\n")
     with pytest.raises(ProgramError, match=r"Pulumi\.dev\.yaml: cannot be read as UTF-8 text"):
         read_stack_file(stack_file)
+
+
+def test_a_program_that_never_finishes_is_reported_not_waited_for(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # An output that never resolves keeps the runtime waiting, as a stuck registration would.
+    body = "import asyncio, pulumi\npulumi.export('never', pulumi.Output.from_input(asyncio.Future()))\n"
+    monkeypatch.setattr(mock_run, "PROGRAM_TIMEOUT_SECONDS", 1.0)
+    with pytest.raises(ProgramError, match=r"__main__\.py: the program did not finish within 1 s"):
+        run_program(write_program(tmp_path, body), "dev", {"aws:region": "eu-west-1"})
