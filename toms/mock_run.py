@@ -117,16 +117,21 @@ def flatten_stack_config(raw_config: Mapping[str, Any], source: str) -> dict[str
     return flat
 
 
-def read_stack_file(path: Path) -> dict[str, str]:
-    """The flat config of a `Pulumi.<stack>.yaml` file; a clear ProgramError when it cannot be used."""
+def _read_yaml(path: Path, when_missing: str) -> Any:
+    """A YAML file's document; a ProgramError naming the file when it is missing, unreadable or not YAML."""
     try:
-        document = yaml.safe_load(path.read_text(encoding="utf-8"))
+        return yaml.safe_load(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
-        raise ProgramError(f"{path}: no such stack file") from None
+        raise ProgramError(when_missing) from None
     except (OSError, UnicodeDecodeError) as error:
         raise ProgramError(f"{path}: cannot be read as UTF-8 text ({error})") from None
     except yaml.YAMLError as error:
         raise ProgramError(f"{path}: not valid YAML: {error}") from None
+
+
+def read_stack_file(path: Path) -> dict[str, str]:
+    """The flat config of a `Pulumi.<stack>.yaml` file; a clear ProgramError when it cannot be used."""
+    document = _read_yaml(path, f"{path}: no such stack file")
     if document is None:
         document = {}
     if not isinstance(document, Mapping):
@@ -147,14 +152,7 @@ def stack_names(config_dir: Path) -> list[str]:
 def read_project(program_dir: Path) -> tuple[str, Path]:
     """The project name and the stack config folder from `Pulumi.yaml`."""
     project_file = program_dir / "Pulumi.yaml"
-    try:
-        project = yaml.safe_load(project_file.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise ProgramError(f"{program_dir}: no Pulumi.yaml; expected a Pulumi project folder") from None
-    except (OSError, UnicodeDecodeError) as error:
-        raise ProgramError(f"{project_file}: cannot be read as UTF-8 text ({error})") from None
-    except yaml.YAMLError as error:
-        raise ProgramError(f"{project_file}: not valid YAML: {error}") from None
+    project = _read_yaml(project_file, f"{program_dir}: no Pulumi.yaml; expected a Pulumi project folder")
     if not isinstance(project, Mapping) or not isinstance(project.get("name"), str):
         raise ProgramError(f"{project_file}: name: expected the project's name")
     runtime = project.get("runtime")

@@ -107,15 +107,15 @@ def summary_line(preview: StackPreview) -> Text:
 
 def print_preview(console: Console, preview: StackPreview) -> None:
     target = preview.target
-    source = f", {_shown_path(target.stack_file)}" if target.stack_file else ""
+    source = f", {shown_path(target.stack_file)}" if target.stack_file else ""
     console.print(
         Text.assemble(
             ("Preview ", "bold"),
-            f"of stack {target.stack} (project {preview.project}, program {_shown_path(target.program_dir)}"
+            f"of stack {target.stack} (project {preview.project}, program {shown_path(target.program_dir)}"
             f"{source})",
         )
     )
-    policy_config = _shown_path(target.policy_config_file) if target.policy_config_file else "none"
+    policy_config = shown_path(target.policy_config_file) if target.policy_config_file else "none"
     console.print(
         f"Policy pack {escape(preview.pack.name)} {escape(preview.pack.version)}: "
         f"{len(preview.pack.policies)} policies, policy config {escape(policy_config)}"
@@ -151,7 +151,8 @@ def print_overall(console: Console, previews: Sequence[StackPreview], *, errors:
     )
 
 
-def _shown_path(path: Path | None) -> str:
+def shown_path(path: Path | None) -> str:
+    """A path as output names it: relative to the working directory when under it."""
     if path is None:
         return ""
     try:

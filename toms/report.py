@@ -22,6 +22,7 @@ from policies.toms_pack import catalogue
 from toms import __version__
 from toms.mock_run import ProgramError
 from toms.preview import PreviewError, PreviewTarget, StackPreview, preview, stack_target
+from toms.preview_output import shown_path
 from toms.report_evidence import EvidenceError, check_drill_source, load_audit, load_drill
 from toms.report_model import CheckEvidence, MeasureReport, PolicyResult, Report, coverage, evidence_checks
 from toms.report_render import render_html, render_markdown
@@ -89,25 +90,15 @@ def build_report(
         toms_version=__version__,
         pack_name=stack_preview.pack.name,
         pack_version=stack_preview.pack.version,
-        stack_file=_shown_path(target.stack_file),
-        policy_config_file=_shown_path(target.policy_config_file),
+        stack_file=shown_path(target.stack_file),
+        policy_config_file=shown_path(target.policy_config_file),
         preview_counts={level: stack_preview.count(level) for level in ("mandatory", "advisory")},
         audit=audit,
-        audit_file=_shown_path(audit_file),
+        audit_file=shown_path(audit_file),
         drill=drill,
-        drill_file=_shown_path(drill_file),
+        drill_file=shown_path(drill_file),
         measures=tuple(measures),
     )
-
-
-def _shown_path(path: Path | None) -> str:
-    """A path as the report names it: relative to the working directory when under it."""
-    if path is None:
-        return ""
-    try:
-        return str(path.resolve().relative_to(Path.cwd()))
-    except ValueError:
-        return str(path)
 
 
 def write_report(report: Report, out_dir: Path) -> tuple[Path, Path]:
