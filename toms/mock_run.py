@@ -19,6 +19,7 @@ import hashlib
 import json
 import runpy
 import sys
+import threading
 import uuid
 from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
@@ -34,6 +35,8 @@ from pulumi.runtime import mocks as pulumi_mocks
 from pulumi.runtime import rpc
 from pulumi.runtime import settings as pulumi_settings
 from pulumi.runtime.stack import run_pulumi_func
+
+from toms import lazy_sdk
 
 DEFAULT_ACCOUNT = "123456789012"
 DEFAULT_REGION = "us-east-1"
@@ -430,9 +433,14 @@ class AwsLikeMocks(pulumi_mocks.Mocks):
 class RecordingMonitor(pulumi_mocks.MockMonitor):
     """The mock monitor, keeping every registration with what the engine would know of it."""
 
-    def __init__(self, mocks: pulumi_mocks.Mocks) -> None:
+    def __init__(
+        self, mocks: pulumi_mocks.Mocks, on_register: Callable[[RegisteredResource], None] | None = None
+    ) -> None:
         super().__init__(mocks)
         self.registrations: list[RegisteredResource] = []
+        self.on_register = on_register
+        # Registrations arrive on the runtime's executor threads; listeners see them in list order.
+        self._recording = threading.Lock()
 
     def RegisterResource(self, request: Any) -> Any:
         response = super().RegisterResource(request)
@@ -441,35 +449,37 @@ class RecordingMonitor(pulumi_mocks.MockMonitor):
         registration = self.resources[response.urn]
         properties = struct_pb2.Struct()
         properties.CopyFrom(request.object)
-        self.registrations.append(
-            RegisteredResource(
-                urn=response.urn,
-                type=request.type,
-                name=request.name,
-                parent=request.parent,
-                custom=bool(request.custom),
-                provider=request.provider,
-                inputs=rpc.deserialize_properties(request.object, keep_unknowns=True),
-                properties=properties,
-                dependencies=tuple(request.dependencies),
-                protect=bool(request.protect),
-                outputs=registration.state,
-                property_dependencies={
-                    key: tuple(deps.urns) for key, deps in request.propertyDependencies.items()
-                },
-                ignore_changes=tuple(request.ignoreChanges),
-                delete_before_replace=(
-                    bool(request.deleteBeforeReplace) if request.deleteBeforeReplaceDefined else None
-                ),
-                additional_secret_outputs=tuple(request.additionalSecretOutputs),
-                version=request.version,
-                source_position=(
-                    (request.sourcePosition.uri, request.sourcePosition.line)
-                    if request.HasField("sourcePosition") and request.sourcePosition.uri
-                    else None
-                ),
-            )
+        recorded = RegisteredResource(
+            urn=response.urn,
+            type=request.type,
+            name=request.name,
+            parent=request.parent,
+            custom=bool(request.custom),
+            provider=request.provider,
+            inputs=rpc.deserialize_properties(request.object, keep_unknowns=True),
+            properties=properties,
+            dependencies=tuple(request.dependencies),
+            protect=bool(request.protect),
+            outputs=registration.state,
+            property_dependencies={
+                key: tuple(deps.urns) for key, deps in request.propertyDependencies.items()
+            },
+            ignore_changes=tuple(request.ignoreChanges),
+            delete_before_replace=(
+                bool(request.deleteBeforeReplace) if request.deleteBeforeReplaceDefined else None
+            ),
+            additional_secret_outputs=tuple(request.additionalSecretOutputs),
+            version=request.version,
+            source_position=(
+                (request.sourcePosition.uri, request.sourcePosition.line)
+                if request.HasField("sourcePosition") and request.sourcePosition.uri
+                else None
+            ),
         )
+        with self._recording:
+            self.registrations.append(recorded)
+            if self.on_register is not None:
+                self.on_register(recorded)
         return response
 
 
@@ -494,15 +504,21 @@ def run_program(
     config: Mapping[str, str] | None = None,
     *,
     preview: bool = False,
+    on_register: Callable[[RegisteredResource], None] | None = None,
 ) -> ProgramRun:
-    """Run `program_dir/__main__.py` for `stack` under mocks; config defaults to the stack's file."""
+    """Run `program_dir/__main__.py` for `stack` under mocks; config defaults to the stack's file.
+
+    `on_register` sees each registration as the program makes it, on one of the runtime's threads.
+    """
     program_dir = program_dir.resolve()
+    lazy_sdk.install()
     project, config_dir = read_project(program_dir)
     if config is None:
         config = read_stack_file(config_dir / f"Pulumi.{stack}.yaml")
     account, region, partition = _account_region_partition(config)
     monitor = RecordingMonitor(
-        AwsLikeMocks(region=region, account=account, preview=preview, partition=partition)
+        AwsLikeMocks(region=region, account=account, preview=preview, partition=partition),
+        on_register,
     )
 
     def execute() -> ProgramRun:
