@@ -29,6 +29,7 @@ import subprocess
 import sys
 import tempfile
 import threading
+from collections import deque
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -58,6 +59,8 @@ EnforcementLevel = Literal["advisory", "mandatory", "remediate", "disabled"]
 
 # The pack never calls back into the engine (it does not log through it), so any address will do.
 _NO_ENGINE_ADDRESS = "127.0.0.1:0"
+# The pulumi-policy server answers on four threads; a few more calls queued keep it busy.
+_ANALYZE_IN_FLIGHT = 8
 _MAX_MESSAGE = 400 * 1024 * 1024
 
 
@@ -479,6 +482,32 @@ class PolicyPackProcess:
 
     def analyze(self, resource: ResourceInput) -> list[Diagnostic]:
         """`Analyze` one resource's inputs; returns every diagnostic, advisory ones included."""
+        return self._diagnostics(self._call("Analyze", self._analyze_request(resource)))
+
+    def analyze_each(self, resources: Iterable[ResourceInput]) -> list[list[Diagnostic]]:
+        """`Analyze` every resource, several calls in flight as the engine makes them; diagnostics in order.
+
+        The pack's server answers on a pool of threads, so the next request is encoded and sent while the
+        pack judges the previous ones. `resources` may be a generator that waits for the next resource.
+        """
+        if self._stub is None:
+            raise PolicyPackError("the policy pack is not running; use it in a `with` block or call start()")
+        pending: deque[tuple[ResourceInput, grpc.Future]] = deque()
+        answers: list[list[Diagnostic]] = []
+        try:
+            for resource in resources:
+                if len(pending) == _ANALYZE_IN_FLIGHT:
+                    answers.append(self._diagnostics(pending.popleft()[1].result()))
+                pending.append((resource, self._stub.Analyze.future(self._analyze_request(resource))))
+            while pending:
+                answers.append(self._diagnostics(pending.popleft()[1].result()))
+        except grpc.RpcError as error:
+            for _, call in pending:
+                call.cancel()
+            raise PolicyPackError(f"Analyze failed: {error.code().name}: {error.details()}") from error
+        return answers
+
+    def _analyze_request(self, resource: ResourceInput) -> analyzer_pb2.AnalyzeRequest:
         request = analyzer_pb2.AnalyzeRequest(
             type=resource.type,
             properties=to_struct(resource.props),
@@ -488,7 +517,7 @@ class PolicyPackProcess:
         )
         if resource.provider is not None:
             request.provider.CopyFrom(self._provider(resource.provider))
-        return self._diagnostics(self._call("Analyze", request))
+        return request
 
     def analyze_stack(self, resources: Iterable[ResourceInput]) -> list[Diagnostic]:
         """`AnalyzeStack` with every resource's outputs and its place in the dependency graph."""

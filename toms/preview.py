@@ -12,9 +12,10 @@ from __future__ import annotations
 
 import argparse
 import json
+import queue
 import threading
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -23,13 +24,28 @@ import grpc
 
 from toms.analyzer_client import (
     AnalyzerInfo,
+    Diagnostic,
     PolicyConfigError,
     PolicyPackError,
     PolicyPackProcess,
+    ResourceInput,
     reconcile_config,
 )
-from toms.mock_run import ProgramError, read_project, read_stack_file, run_program, stack_names
-from toms.preview_engine import Finding, PlannedResource, plan_resources, resource_findings, stack_findings
+from toms.mock_run import (
+    ProgramError,
+    RegisteredResource,
+    read_project,
+    read_stack_file,
+    run_program,
+    stack_names,
+)
+from toms.preview_engine import (
+    Finding,
+    PlannedResource,
+    ResourcePlanner,
+    resource_findings,
+    stack_findings,
+)
 
 COMMAND = "preview"
 HELP = "Preview a stack (or any Pulumi Python program) against the policy pack, offline."
@@ -166,6 +182,82 @@ def _pack_failure(pack: PolicyPackProcess, error: PolicyPackError) -> PreviewErr
     return PreviewError(f"policy pack {pack.pack_dir} failed: {error}")
 
 
+class _Judge:
+    """The pack's side of a preview, on a thread of its own: start the pack, configure it, then send each
+    resource to `Analyze` as the program registers it. The pack judges in its own process, on the other
+    core, while the program goes on, so the verdict comes soon after the program ends."""
+
+    def __init__(
+        self,
+        target: PreviewTarget,
+        pack: PolicyPackProcess,
+        policy_config: Mapping[str, Any],
+        planner: ResourcePlanner,
+        started: float,
+    ) -> None:
+        self.target = target
+        self.pack = pack
+        self.policy_config = policy_config
+        self.planner = planner
+        self.started = started
+        self.arrivals: queue.SimpleQueue[RegisteredResource | None] = queue.SimpleQueue()
+        self.timings: dict[str, float] = {}
+        self.start_error: PolicyPackError | None = None
+        self.error: PolicyPackError | PreviewError | None = None
+        self.levels: dict[str, str] = {}
+        self.verdicts: list[list[Diagnostic]] = []
+        self._stopping = threading.Event()
+        self._thread = threading.Thread(target=self._judge, name="policy-pack-judge", daemon=True)
+
+    def begin(self) -> None:
+        self._thread.start()
+
+    def finish(self, *, program_failed: bool) -> None:
+        """No more registrations: judge what is left (or nothing, when the program failed) and wait."""
+        if program_failed:
+            self._stopping.set()
+        self.arrivals.put(None)
+        self._thread.join()
+
+    def _judge(self) -> None:
+        try:
+            self.pack.start()
+        except PolicyPackError as error:
+            self.start_error = error
+            return
+        finally:
+            self.timings["pack_start"] = time.perf_counter() - self.started
+        try:
+            info = self.pack.info()
+            known = {policy.name for policy in info.policies} | {"all"}
+            unknown = sorted(name for name in self.policy_config if name not in known)
+            if unknown:
+                source = self.target.policy_config_file
+                raise PreviewError(f"{source}: {', '.join(unknown)}: no such policy in pack {info.name}")
+            try:
+                reconciled = reconcile_config(info, self.policy_config)
+                self.pack.configure(self.policy_config)
+            except PolicyConfigError as error:
+                where = self.target.policy_config_file or "policy pack config"
+                raise PreviewError(f"{where}: {error}") from None
+            self.levels = {name: level for name, (level, _) in reconciled.items()}
+            self.verdicts = self.pack.analyze_each(self._planned_as_registered())
+        except (PolicyPackError, PreviewError) as error:
+            self.error = error
+
+    def _planned_as_registered(self) -> Iterator[ResourceInput]:
+        sent = 0
+        while not self._stopping.is_set():
+            planned = self.planner.planned
+            while sent < len(planned):
+                yield planned[sent].analyzed
+                sent += 1
+            registration = self.arrivals.get()
+            if registration is None:
+                return
+            self.planner.add(registration)
+
+
 def preview(target: PreviewTarget, pack_dir: Path = DEFAULT_PACK) -> StackPreview:
     """Run the program and the pack side by side and collect the pack's verdict on every resource."""
     policy_config = load_policy_config(target.policy_config_file)
@@ -173,85 +265,64 @@ def preview(target: PreviewTarget, pack_dir: Path = DEFAULT_PACK) -> StackPrevie
     pack = PolicyPackProcess(
         pack_dir, dry_run=True, project=project, stack=target.stack, stack_config=target.config
     )
-    timings: dict[str, float] = {}
     started = time.perf_counter()
-    start_errors: list[PolicyPackError] = []
-
-    def start_pack() -> None:
-        try:
-            pack.start()
-        except PolicyPackError as error:
-            start_errors.append(error)
-        timings["pack_start"] = time.perf_counter() - started
-
-    # The pack's interpreter starts while the program runs: the two take about as long as each other.
-    starter = threading.Thread(target=start_pack, name="policy-pack-start", daemon=True)
-    starter.start()
+    judge = _Judge(
+        target, pack, policy_config, ResourcePlanner(project, target.stack, target.config), started
+    )
+    timings = judge.timings
+    judge.begin()
     try:
+        program_failed = True
         try:
-            run = run_program(target.program_dir, target.stack, target.config, preview=True)
+            run_program(
+                target.program_dir, target.stack, target.config, preview=True, on_register=judge.arrivals.put
+            )
+            program_failed = False
         except ProgramError as error:
             message = str(error)
             if target.stack_file is not None and target.stack_file.name not in message:
                 message = f"{target.stack_file}: {message}"
             raise PreviewError(message) from None
         finally:
-            timings["program"] = time.perf_counter() - started
-            starter.join()
-        if start_errors:
-            message = str(start_errors[0])
+            program_ended = time.perf_counter()
+            timings["program"] = program_ended - started
+            judge.finish(program_failed=program_failed)
+        timings["analyze"] = time.perf_counter() - program_ended
+        if judge.start_error is not None:
+            message = str(judge.start_error)
             if "is not a policy pack" in message:
                 raise PreviewError(f"--policy-pack: {message}")
             raise PolicyPackCrashed(f"policy pack crashed while starting: {message}")
-        return _analyze(
-            target, project, pack, policy_config, run_resources=plan_resources(run), timings=timings
-        )
+        if isinstance(judge.error, PolicyPackError):
+            raise _pack_failure(pack, judge.error)
+        if judge.error is not None:
+            raise judge.error
+        return _verdict(target, project, pack, judge)
     finally:
         pack.close()
 
 
-def _analyze(
-    target: PreviewTarget,
-    project: str,
-    pack: PolicyPackProcess,
-    policy_config: Mapping[str, Any],
-    *,
-    run_resources: list[PlannedResource],
-    timings: dict[str, float],
-) -> StackPreview:
+def _verdict(target: PreviewTarget, project: str, pack: PolicyPackProcess, judge: _Judge) -> StackPreview:
+    """Every resource's findings, then `AnalyzeStack`'s over the whole stack."""
+    resources = judge.planner.planned
+    findings: list[Finding] = []
+    for resource, diagnostics in zip(resources, judge.verdicts, strict=True):
+        findings += resource_findings(resource, diagnostics)
+    began = time.perf_counter()
     try:
-        info = pack.info()
-        known = {policy.name for policy in info.policies} | {"all"}
-        unknown = sorted(name for name in policy_config if name not in known)
-        if unknown:
-            raise PreviewError(
-                f"{target.policy_config_file}: {', '.join(unknown)}: no such policy in pack {info.name}"
-            )
-        try:
-            levels = {name: level for name, (level, _) in reconcile_config(info, policy_config).items()}
-            pack.configure(policy_config)
-        except PolicyConfigError as error:
-            where = target.policy_config_file or "policy pack config"
-            raise PreviewError(f"{where}: {error}") from None
-        findings: list[Finding] = []
-        began = time.perf_counter()
-        for resource in run_resources:
-            findings += resource_findings(resource, pack.analyze(resource.analyzed))
-        timings["analyze"] = time.perf_counter() - began
-        began = time.perf_counter()
-        stack_diagnostics = pack.analyze_stack([resource.stack_input() for resource in run_resources])
-        findings += stack_findings(run_resources, stack_diagnostics)
-        timings["analyze_stack"] = time.perf_counter() - began
+        stack_diagnostics = pack.analyze_stack([resource.stack_input() for resource in resources])
     except PolicyPackError as error:
         raise _pack_failure(pack, error) from None
+    findings += stack_findings(resources, stack_diagnostics)
+    judge.timings["analyze_stack"] = time.perf_counter() - began
     return StackPreview(
         target=target,
         project=project,
-        pack=info,
-        levels=levels,
-        resources=tuple(run_resources),
+        pack=pack.info(),
+        levels=judge.levels,
+        resources=tuple(resources),
         findings=tuple(findings),
-        timings=timings,
+        timings=judge.timings,
     )
 
 

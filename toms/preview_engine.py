@@ -15,7 +15,7 @@ The Pulumi engine (pkg/resource/deploy, step_generator.go) calls the policy pack
   planned state: the inputs, with every value the cloud decides unknown. A diagnostic's URN is kept
   when it names a resource of the stack; otherwise the finding goes to the root stack resource.
 
-`preview_registrations` does the same with a `ProgramRun` recorded under Pulumi's mock runtime. What
+`ResourcePlanner` does the same with the registrations Pulumi's mock runtime records, as they arrive. What
 differs offline, and why it does not change a verdict of this pack:
 
 - there is no provider `Check`, so the pack sees the inputs as the program wrote them: no provider
@@ -39,7 +39,7 @@ from typing import Any
 from google.protobuf import json_format, struct_pb2
 
 from toms.analyzer_client import Diagnostic, ResourceInput
-from toms.mock_run import ProgramRun, RegisteredResource
+from toms.mock_run import RegisteredResource
 
 ROOT_STACK_TYPE = "pulumi:pulumi:Stack"
 PROVIDER_TYPE_PREFIX = "pulumi:providers:"
@@ -127,40 +127,44 @@ def default_provider(
     )
 
 
-def plan_resources(run: ProgramRun) -> list[PlannedResource]:
-    """Every resource the engine would analyse for this run, in the order it would analyse them."""
-    root = ResourceInput(
-        type=ROOT_STACK_TYPE,
-        name=f"{run.project}-{run.stack}",
-        props={},
-        urn=root_stack_urn(run.project, run.stack),
-    )
-    planned: list[PlannedResource] = [PlannedResource(root, custom=False, planned={})]
-    providers: dict[str, ResourceInput] = {}
+class ResourcePlanner:
+    """Turns registrations, in the order the program makes them, into what the engine would analyse: the
+    root stack first, each default provider just before its first resource, then every resource."""
 
-    def provider_for(registration: RegisteredResource) -> ResourceInput | None:
+    def __init__(self, project: str, stack: str, config: Mapping[str, str]) -> None:
+        self.project = project
+        self.stack = stack
+        self.config = config
+        root = ResourceInput(
+            type=ROOT_STACK_TYPE,
+            name=f"{project}-{stack}",
+            props={},
+            urn=root_stack_urn(project, stack),
+        )
+        self.planned: list[PlannedResource] = [PlannedResource(root, custom=False, planned={})]
+        self._providers: dict[str, ResourceInput] = {}
+
+    def _provider_for(self, registration: RegisteredResource) -> ResourceInput | None:
         if registration.type.startswith(PROVIDER_TYPE_PREFIX) or not registration.custom:
             return None
         if registration.provider:
-            return providers.get(_provider_urn(registration.provider))
+            return self._providers.get(_provider_urn(registration.provider))
         package = _package(registration.type)
         key = f"default:{package}:{registration.version}"
-        if key not in providers:
-            providers[key] = default_provider(
-                package, registration.version, run.project, run.stack, run.config
-            )
-            planned.append(PlannedResource(providers[key], custom=True, planned=providers[key].props))
-        return providers[key]
+        if key not in self._providers:
+            provider = default_provider(package, registration.version, self.project, self.stack, self.config)
+            self._providers[key] = provider
+            self.planned.append(PlannedResource(provider, custom=True, planned=provider.props))
+        return self._providers[key]
 
-    for registration in run.resources:
+    def add(self, registration: RegisteredResource) -> None:
         props = struct_to_wire(registration.properties)
-        provider = provider_for(registration)
         resource = ResourceInput(
             type=registration.type,
             name=registration.name,
             props=props,
             urn=registration.urn,
-            provider=provider,
+            provider=self._provider_for(registration),
             parent=registration.parent,
             dependencies=registration.dependencies,
             property_dependencies={
@@ -172,8 +176,8 @@ def plan_resources(run: ProgramRun) -> list[PlannedResource]:
             additional_secret_outputs=registration.additional_secret_outputs,
         )
         if registration.type.startswith(PROVIDER_TYPE_PREFIX):
-            providers[registration.urn] = resource
-        planned.append(
+            self._providers[registration.urn] = resource
+        self.planned.append(
             PlannedResource(
                 resource,
                 custom=registration.custom,
@@ -181,7 +185,6 @@ def plan_resources(run: ProgramRun) -> list[PlannedResource]:
                 source_position=registration.source_position,
             )
         )
-    return planned
 
 
 @dataclass(frozen=True)

@@ -300,3 +300,32 @@ def test_config_pairs_get_the_projects_namespace() -> None:
 def test_config_pairs_change_the_verdict() -> None:
     result = preview(program_target(NONCOMPLIANT, None, ["replicas=3"], None, None))
     assert "ecs-service-min-replicas" not in {finding.policy for finding in result.findings}
+
+
+# --- the pack judges while the program registers ---------------------------------------------------------
+
+
+def test_a_program_that_fails_after_registering_is_a_program_error(tmp_path: Path) -> None:
+    (tmp_path / "Pulumi.yaml").write_text("name: halfway\nruntime: python\n")
+    (tmp_path / "__main__.py").write_text(
+        "import pulumi_aws as aws\n"
+        "for index in range(20):\n"
+        "    aws.s3.BucketV2(f'bucket-{index}')\n"
+        "raise ValueError('the program stops halfway')\n"
+    )
+    with pytest.raises(PreviewError, match="the program failed: ValueError: the program stops halfway"):
+        preview(program_target(tmp_path, None, ["aws:region=eu-west-1"], None, None))
+
+
+def test_every_resource_is_judged_once_in_registration_order() -> None:
+    result = noncompliant_preview()
+    urns = [resource.urn for resource in result.resources]
+    assert len(urns) == len(set(urns))
+    assert result.resources[0].type == ROOT_STACK_TYPE
+    position = {urn: index for index, urn in enumerate(urns)}
+    for resource in result.resources[1:]:
+        if resource.parent:  # the engine's default providers have none
+            assert position[resource.parent] < position[resource.urn]
+        if resource.analyzed.provider is not None:
+            assert position[resource.analyzed.provider.urn] < position[resource.urn]
+    assert set(result.timings) == {"pack_start", "program", "analyze", "analyze_stack"}
