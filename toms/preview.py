@@ -1,8 +1,9 @@
 """`python -m toms preview`: what `pulumi preview --policy-pack policies` would decide, with no cloud account.
 
 The program runs under Pulumi's mock runtime in preview mode (values the cloud decides are unknown) while
-the policy pack starts as its own process; then every resource goes to the pack over the Analyzer
-protocol as the engine sends it (`toms/preview_engine.py` says how, and what differs offline).
+the policy pack starts as its own process; each resource goes to the pack over the Analyzer protocol as the
+program registers it, the way the engine sends it (`toms/preview_engine.py` says how, and what differs
+offline), and the whole stack goes to `AnalyzeStack` once the program has finished.
 
 Exit codes: 0 when no finding is mandatory, 1 when one is, 2 for a usage, config or program error or a
 policy pack that crashed.
