@@ -492,17 +492,17 @@ class PolicyPackProcess:
         """
         if self._stub is None:
             raise PolicyPackError("the policy pack is not running; use it in a `with` block or call start()")
-        pending: deque[tuple[ResourceInput, grpc.Future]] = deque()
+        pending: deque[grpc.Future] = deque()
         answers: list[list[Diagnostic]] = []
         try:
             for resource in resources:
                 if len(pending) == _ANALYZE_IN_FLIGHT:
-                    answers.append(self._diagnostics(pending.popleft()[1].result()))
-                pending.append((resource, self._stub.Analyze.future(self._analyze_request(resource))))
+                    answers.append(self._diagnostics(pending.popleft().result()))
+                pending.append(self._stub.Analyze.future(self._analyze_request(resource)))
             while pending:
-                answers.append(self._diagnostics(pending.popleft()[1].result()))
+                answers.append(self._diagnostics(pending.popleft().result()))
         except grpc.RpcError as error:
-            for _, call in pending:
+            for call in pending:
                 call.cancel()
             raise PolicyPackError(f"Analyze failed: {error.code().name}: {error.details()}") from error
         return answers

@@ -204,7 +204,9 @@ class _Judge:
         self.arrivals: queue.SimpleQueue[RegisteredResource | None] = queue.SimpleQueue()
         self.timings: dict[str, float] = {}
         self.start_error: PolicyPackError | None = None
-        self.error: PolicyPackError | PreviewError | None = None
+        # What stopped the judging: the pack failing, a policy config it refuses, or a fault of our own,
+        # raised again on the caller's thread.
+        self.error: Exception | None = None
         self.levels: dict[str, str] = {}
         self.verdicts: list[list[Diagnostic]] = []
         self._stopping = threading.Event()
@@ -243,7 +245,7 @@ class _Judge:
                 raise PreviewError(f"{where}: {error}") from None
             self.levels = {name: level for name, (level, _) in reconciled.items()}
             self.verdicts = self.pack.analyze_each(self._planned_as_registered())
-        except (PolicyPackError, PreviewError) as error:
+        except Exception as error:  # every failure, ours included, is raised again on the caller's thread
             self.error = error
 
     def _planned_as_registered(self) -> Iterator[ResourceInput]:
