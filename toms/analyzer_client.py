@@ -415,13 +415,21 @@ class PolicyPackProcess:
         """What the pack wrote to stderr (waits up to 5 s for a process that is ending)."""
         return self._stderr_text()
 
-    def _call(self, method: str, request: Any) -> Any:
+    def _running_stub(self) -> analyzer_pb2_grpc.AnalyzerStub:
         if self._stub is None:
             raise PolicyPackError("the policy pack is not running; use it in a `with` block or call start()")
+        return self._stub
+
+    @staticmethod
+    def _rpc_failure(method: str, error: grpc.RpcError) -> PolicyPackError:
+        return PolicyPackError(f"{method} failed: {error.code().name}: {error.details()}")
+
+    def _call(self, method: str, request: Any) -> Any:
+        stub = self._running_stub()
         try:
-            return getattr(self._stub, method)(request)
+            return getattr(stub, method)(request)
         except grpc.RpcError as error:
-            raise PolicyPackError(f"{method} failed: {error.code().name}: {error.details()}") from error
+            raise self._rpc_failure(method, error) from error
 
     # --- the protocol -----------------------------------------------------------------------------------
 
@@ -490,21 +498,20 @@ class PolicyPackProcess:
         The pack's server answers on a pool of threads, so the next request is encoded and sent while the
         pack judges the previous ones. `resources` may be a generator that waits for the next resource.
         """
-        if self._stub is None:
-            raise PolicyPackError("the policy pack is not running; use it in a `with` block or call start()")
+        stub = self._running_stub()
         pending: deque[grpc.Future] = deque()
         answers: list[list[Diagnostic]] = []
         try:
             for resource in resources:
                 if len(pending) == _ANALYZE_IN_FLIGHT:
                     answers.append(self._diagnostics(pending.popleft().result()))
-                pending.append(self._stub.Analyze.future(self._analyze_request(resource)))
+                pending.append(stub.Analyze.future(self._analyze_request(resource)))
             while pending:
                 answers.append(self._diagnostics(pending.popleft().result()))
         except grpc.RpcError as error:
             for call in pending:
                 call.cancel()
-            raise PolicyPackError(f"Analyze failed: {error.code().name}: {error.details()}") from error
+            raise self._rpc_failure("Analyze", error) from error
         return answers
 
     def _analyze_request(self, resource: ResourceInput) -> analyzer_pb2.AnalyzeRequest:

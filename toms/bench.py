@@ -5,6 +5,7 @@ A bench function prints its own figures; add a section by appending a function t
 
 from __future__ import annotations
 
+import itertools
 import statistics
 import subprocess
 import sys
@@ -62,18 +63,15 @@ def bench_policy_pack() -> None:
     with PolicyPackProcess(PACK_DIR, dry_run=True) as pack:
         pack.configure({})
         start_seconds = time.perf_counter() - started
+        resources = [
+            ResourceInput(resource_type, f"bench-{index}", props)
+            for index, (resource_type, props) in zip(range(ANALYZED_RESOURCES), itertools.cycle(_SAMPLES))
+        ]
         timings = []
-        for index in range(ANALYZED_RESOURCES):
-            resource_type, props = _SAMPLES[index % len(_SAMPLES)]
-            resource = ResourceInput(resource_type, f"bench-{index}", props)
+        for resource in resources:
             before = time.perf_counter()
             pack.analyze(resource)
             timings.append(time.perf_counter() - before)
-        resources = [
-            ResourceInput(resource_type, f"bench-{index}", props)
-            for index in range(ANALYZED_RESOURCES)
-            for resource_type, props in [_SAMPLES[index % len(_SAMPLES)]]
-        ]
         before = time.perf_counter()
         pack.analyze_each(resources)
         pipelined = (time.perf_counter() - before) / ANALYZED_RESOURCES

@@ -120,9 +120,6 @@ class _LazyPackageLoader(importlib.abc.Loader):
         self.original = original
         self.init_file = init_file
 
-    def create_module(self, spec: importlib.machinery.ModuleSpec) -> ModuleType | None:
-        return None
-
     def exec_module(self, module: ModuleType) -> None:
         # Reading the modules' export lists waits until the package is used: the provider's top-level
         # `__init__` looks up every one of its subpackages when it is imported.
