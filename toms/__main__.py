@@ -19,6 +19,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "toms.restore_drill",
     "toms.preview",
     "toms.report",
+    "toms.stacks",
 )
 
 
