@@ -27,7 +27,7 @@ import yaml
 from components.config import RetentionConfig, parse_client_config
 from policies.toms_pack import standards
 from toms import deploy
-from toms.mock_run import flatten_stack_config
+from toms.project import flatten_stack_config
 
 REPO = Path(__file__).resolve().parent.parent
 # What the copy leaves out: virtualenvs, caches, git, and what no preview reads.

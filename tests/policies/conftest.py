@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from toms.analyzer_client import PolicyPackProcess
+from toms.offline.analyzer_client import PolicyPackProcess
 
 PACK_DIR = Path(__file__).resolve().parents[2] / "policies"
 APPROVED_AMI = "ami-0123456789abcdef0"

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from tests.policies.samples import containers, resource, with_props
-from toms.analyzer_client import PolicyPackProcess
+from toms.offline.analyzer_client import PolicyPackProcess
 
 TASK = "aws:ecs/taskDefinition:TaskDefinition"
 TEMPLATE = "aws:ec2/launchTemplate:LaunchTemplate"
@@ -143,7 +143,7 @@ def test_malformed_shape_is_a_clear_violation(
 
 
 def test_malformed_stack_shapes_do_not_crash(pack: PolicyPackProcess) -> None:
-    from toms.analyzer_client import ResourceInput
+    from toms.offline.analyzer_client import ResourceInput
 
     stack = [
         ResourceInput("aws:s3/bucket:Bucket", "b", {"bucket": "b", "tagsAll": "oops"}),

@@ -7,7 +7,7 @@ import pytest
 from policies.toms_pack import pack as pack_module
 from policies.toms_pack.rulekit import WAIVED_FINDINGS, WAIVED_STACK_FINDINGS
 from tests.policies.samples import COMPLIANT, DELETE, HTTPS_REDIRECT, containers, resource, with_props
-from toms.analyzer_client import PolicyPackProcess, ResourceInput
+from toms.offline.analyzer_client import PolicyPackProcess, ResourceInput
 
 RDS = "aws:rds/instance:Instance"
 CLUSTER = "aws:rds/cluster:Cluster"

@@ -13,8 +13,9 @@ import yaml
 
 from components.config import parse_client_config
 from toms import deploy, fleet_bench
-from toms.mock_run import flatten_stack_config, read_stack_file
-from toms.preview import PreviewTarget, preview
+from toms.preview.model import PreviewTarget
+from toms.preview.run import preview
+from toms.project import flatten_stack_config, read_stack_file
 
 FLEET = 40
 
