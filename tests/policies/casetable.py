@@ -26,7 +26,7 @@ import pytest
 
 from tests.policies.conftest import BASE_CONFIG, configured
 from tests.policies.samples import compliant_stack
-from toms.analyzer_client import Diagnostic, PolicyPackProcess, ResourceInput
+from toms.offline.analyzer_client import Diagnostic, PolicyPackProcess, ResourceInput
 
 Kind = Literal["compliant", "violating", "unknown", "malformed"]
 KINDS: tuple[Kind, ...] = ("compliant", "violating", "unknown", "malformed")

@@ -13,7 +13,7 @@ import pytest
 from pulumi_policy import EnforcementLevel
 from pulumi_policy.policy import _PolicyAnalyzerServicer
 
-from toms.analyzer_client import PolicyPackProcess
+from toms.offline.analyzer_client import PolicyPackProcess
 
 PACK_DIR = Path(__file__).resolve().parents[2] / "policies"
 APPROVED_AMI = "ami-0123456789abcdef0"

@@ -11,7 +11,7 @@ from typing import Any
 
 from policies.toms_pack import standards
 from tests.policies.conftest import APPROVED_AMI
-from toms.analyzer_client import ResourceInput
+from toms.offline.analyzer_client import ResourceInput
 
 KEY_ARN = "arn:aws:kms:eu-west-1:111122223333:key/0f2c6a8e-4b1d-4c3e-9a57-2d8e1f6b9c01"
 TAGS = {

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from toms.analyzer_client import PolicyPackProcess
+from toms.offline.analyzer_client import PolicyPackProcess
 
 TASK = "aws:ecs/taskDefinition:TaskDefinition"
 TEMPLATE = "aws:ec2/launchTemplate:LaunchTemplate"
 
 
 def test_malformed_stack_shapes_do_not_crash(pack: PolicyPackProcess) -> None:
-    from toms.analyzer_client import ResourceInput
+    from toms.offline.analyzer_client import ResourceInput
 
     stack = [
         ResourceInput("aws:s3/bucket:Bucket", "b", {"bucket": "b", "tagsAll": "oops"}),

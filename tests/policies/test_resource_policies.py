@@ -6,7 +6,7 @@ import pytest
 
 from policies.toms_pack.kit import WAIVED_FINDINGS, WAIVED_STACK_FINDINGS
 from tests.policies.samples import COMPLIANT, DELETE, containers, resource, with_props
-from toms.analyzer_client import PolicyPackProcess, ResourceInput
+from toms.offline.analyzer_client import PolicyPackProcess, ResourceInput
 
 RDS = "aws:rds/instance:Instance"
 CLUSTER = "aws:rds/cluster:Cluster"

@@ -9,7 +9,7 @@ import pytest
 from policies.toms_pack import standards
 from tests.policies.conftest import BASE_CONFIG, configured
 from tests.policies.samples import DELETE, change, compliant_stack, retype, set_path
-from toms.analyzer_client import PolicyPackProcess, ResourceInput
+from toms.offline.analyzer_client import PolicyPackProcess, ResourceInput
 
 Stack = dict[str, ResourceInput]
 
@@ -27,7 +27,7 @@ def test_deprecated_v2_tokens_and_alb_tokens_are_joined(pack: PolicyPackProcess)
 
 def test_join_by_property_dependency_when_names_are_unknown(preview_pack: PolicyPackProcess) -> None:
     """In preview a config resource's `bucket` is unknown; the engine's property dependencies still join."""
-    from toms.analyzer_client import UNKNOWN
+    from toms.offline.analyzer_client import UNKNOWN
 
     stack = compliant_stack()
     bucket_urn = stack["bucket"].resolved_urn()

@@ -7,7 +7,7 @@ import dataclasses
 import pytest
 
 from tests.policies.samples import compliant_stack, resource, set_path
-from toms.analyzer_client import UNKNOWN, PolicyPackProcess, Secret
+from toms.offline.analyzer_client import UNKNOWN, PolicyPackProcess, Secret
 
 RDS = "aws:rds/instance:Instance"
 TASK = "aws:ecs/taskDefinition:TaskDefinition"

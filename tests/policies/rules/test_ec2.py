@@ -12,7 +12,7 @@ from tests.policies.casetable import (
     violating,
 )
 from tests.policies.samples import DELETE, resource
-from toms.analyzer_client import UNKNOWN
+from toms.offline.analyzer_client import UNKNOWN
 
 __all__ = ["CASES", "test_case_in_process", "test_case_over_protocol"]
 

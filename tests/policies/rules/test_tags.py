@@ -12,7 +12,7 @@ from tests.policies.casetable import (
     violating,
 )
 from tests.policies.samples import COMPLIANT, resource, with_props
-from toms.analyzer_client import UNKNOWN, ResourceInput
+from toms.offline.analyzer_client import UNKNOWN, ResourceInput
 
 __all__ = ["CASES", "test_case_in_process", "test_case_over_protocol"]
 
