@@ -14,7 +14,7 @@ from rich.text import Text
 from rich.tree import Tree
 
 from policies.toms_pack import catalogue
-from toms.preview.model import Finding, PlannedResource, StackPreview
+from toms.preview.model import Finding, PlannedResource, StackFailure, StackPreview
 
 # Levels in the order findings are shown; the engine reports no finding at `disabled`, and turns a
 # `remediate` finding it still sees into a mandatory one.
@@ -130,7 +130,10 @@ def print_preview(console: Console, preview: StackPreview) -> None:
     console.print(summary_line(preview))
 
 
-def print_overall(console: Console, previews: Sequence[StackPreview], *, errors: int) -> None:
+def print_overall(
+    console: Console, previews: Sequence[StackPreview], failures: Sequence[StackFailure]
+) -> None:
+    """The fleet's one summary: counts, then each stack that did not pass and why."""
     passed = sum(1 for preview in previews if preview.passed)
     mandatory = sum(preview.count("mandatory") for preview in previews)
     console.print()
@@ -138,9 +141,18 @@ def print_overall(console: Console, previews: Sequence[StackPreview], *, errors:
         Text.assemble(
             ("All stacks: ", "bold"),
             f"{passed} passed, {len(previews) - passed} with mandatory findings ({mandatory} in all), "
-            f"{errors} could not be previewed",
+            f"{len(failures)} could not be previewed",
         )
     )
+    for preview in previews:
+        if not preview.passed:
+            console.print(
+                Text(f"  FAIL  {preview.target.stack}: ", style="red")
+                + Text(f"{preview.count('mandatory')} mandatory findings")
+            )
+    for failure in failures:
+        first_line = failure.message.splitlines()[0] if failure.message else ""
+        console.print(Text(f"  ERROR {failure.stack}: ", style="bold red") + Text(first_line))
 
 
 def shown_path(path: Path | None) -> str:

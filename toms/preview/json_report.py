@@ -11,7 +11,7 @@ from typing import Any
 from policies.toms_pack import catalogue
 from toms import __version__
 from toms.offline.analyzer_client import SECRET_SIG, SIG_KEY, UNKNOWN_SENTINEL
-from toms.preview.model import Finding, PlannedResource, StackPreview
+from toms.preview.model import Finding, PlannedResource, StackFailure, StackPreview
 
 JSON_SCHEMA = Path(__file__).resolve().parent.parent / "schemas" / "preview-report.schema.json"
 
@@ -85,19 +85,26 @@ def preview_document(preview: StackPreview) -> dict[str, Any]:
     }
 
 
-def report_document(previews: Sequence[StackPreview]) -> dict[str, Any]:
-    """The `--json` document (its shape: toms/schemas/preview-report.schema.json)."""
+def report_document(
+    previews: Sequence[StackPreview], failures: Sequence[StackFailure] = ()
+) -> dict[str, Any]:
+    """The `--json` document (its shape: toms/schemas/preview-report.schema.json). A stack that could not
+    be previewed is listed under `errors` and makes the verdict "error": never a pass."""
+    passed = all(preview.passed for preview in previews)
+    verdict = "error" if failures else "pass" if passed else "fail"
     return {
         "tool": {"name": "toms preview", "version": __version__},
         "previews": [preview_document(preview) for preview in previews],
+        "errors": [{"stack": failure.stack, "message": failure.message} for failure in failures],
         "summary": {
-            "stacks": len(previews),
+            "stacks": len(previews) + len(failures),
+            "errors": len(failures),
             "mandatory": sum(preview.count("mandatory") for preview in previews),
             "advisory": sum(preview.count("advisory") for preview in previews),
-            "verdict": "pass" if all(preview.passed for preview in previews) else "fail",
+            "verdict": verdict,
         },
     }
 
 
-def write_json(path: Path, previews: Sequence[StackPreview]) -> None:
-    path.write_text(json.dumps(report_document(previews), indent=2) + "\n", encoding="utf-8")
+def write_json(path: Path, previews: Sequence[StackPreview], failures: Sequence[StackFailure] = ()) -> None:
+    path.write_text(json.dumps(report_document(previews, failures), indent=2) + "\n", encoding="utf-8")

@@ -111,3 +111,11 @@ class StackPreview:
     @property
     def passed(self) -> bool:
         return self.count("mandatory") == 0
+
+
+@dataclass(frozen=True)
+class StackFailure:
+    """A stack that could not be previewed, and why, in words that name the file or the cause."""
+
+    stack: str
+    message: str

@@ -166,7 +166,10 @@ class _Judge:
 
     def _judge(self) -> None:
         try:
-            self.pack.start()
+            if self.pack.running:
+                self.pack.configure_stack(self.target.stack, self.target.config)
+            else:
+                self.pack.start()
         except PolicyPackError as error:
             self.start_error = error
             return
@@ -203,13 +206,22 @@ class _Judge:
             self.planner.add(registration)
 
 
-def preview(target: PreviewTarget, pack_dir: Path = DEFAULT_PACK) -> StackPreview:
-    """Run the program and the pack side by side and collect the pack's verdict on every resource."""
+def preview(
+    target: PreviewTarget, pack_dir: Path = DEFAULT_PACK, *, pack: PolicyPackProcess | None = None
+) -> StackPreview:
+    """Run the program and the pack side by side and collect the pack's verdict on every resource.
+
+    Without `pack`, the preview starts the pack and stops it at the end. A worker of `preview --all`
+    passes its own `pack` for `pack_dir` instead: started for this stack when it is not running, else
+    handed this stack and its config; it is left running for the worker's next stack.
+    """
     policy_config = load_policy_config(target.policy_config_file)
     project = read_project(target.program_dir).name
-    pack = PolicyPackProcess(
-        pack_dir, dry_run=True, project=project, stack=target.stack, stack_config=target.config
-    )
+    own_pack = pack is None
+    if pack is None:
+        pack = PolicyPackProcess(
+            pack_dir, dry_run=True, project=project, stack=target.stack, stack_config=target.config
+        )
     started = time.perf_counter()
     judge = _Judge(
         target, pack, policy_config, ResourcePlanner(project, target.stack, target.config), started
@@ -244,7 +256,8 @@ def preview(target: PreviewTarget, pack_dir: Path = DEFAULT_PACK) -> StackPrevie
             raise judge.error
         return _verdict(target, project, pack, judge)
     finally:
-        pack.close()
+        if own_pack:
+            pack.close()
 
 
 def _verdict(target: PreviewTarget, project: str, pack: PolicyPackProcess, judge: _Judge) -> StackPreview:

@@ -19,7 +19,7 @@ from urllib.parse import unquote, urlparse
 from policies.toms_pack import catalogue
 from toms import __version__
 from toms.offline.analyzer_client import PolicyInfo
-from toms.preview.model import Finding, PlannedResource, StackPreview
+from toms.preview.model import Finding, PlannedResource, StackFailure, StackPreview
 
 SARIF_VERSION = "2.1.0"
 SARIF_SCHEMA_URI = (
@@ -131,6 +131,7 @@ def sarif_run(preview: StackPreview, base: Path) -> dict[str, Any]:
         },
         "automationDetails": {"id": f"{TOOL_NAME}/{preview.target.stack}/"},
         "originalUriBaseIds": {SOURCE_ROOT: {"uri": base.as_uri() + "/"}},
+        "invocations": [{"executionSuccessful": True}],
         "results": [
             result(preview, finding, index.get(finding.policy, -1), base) for finding in preview.findings
         ],
@@ -142,16 +143,37 @@ def sarif_run(preview: StackPreview, base: Path) -> dict[str, Any]:
     }
 
 
-def sarif_document(previews: Sequence[StackPreview], base: Path | None = None) -> dict[str, Any]:
-    """The SARIF log; paths are relative to `base` (default: the working directory, the repository root
-    when run from CI)."""
+def failed_run(failure: StackFailure) -> dict[str, Any]:
+    """A stack that could not be previewed: a run that says so, with no results, never an empty pass."""
+    return {
+        "tool": {"driver": {"name": TOOL_NAME, "version": __version__, "semanticVersion": __version__}},
+        "automationDetails": {"id": f"{TOOL_NAME}/{failure.stack}/"},
+        "invocations": [
+            {
+                "executionSuccessful": False,
+                "toolExecutionNotifications": [{"level": "error", "message": {"text": failure.message}}],
+            }
+        ],
+        "results": [],
+        "properties": {"stack": failure.stack},
+    }
+
+
+def sarif_document(
+    previews: Sequence[StackPreview], base: Path | None = None, failures: Sequence[StackFailure] = ()
+) -> dict[str, Any]:
+    """The SARIF log, one run per stack; paths are relative to `base` (default: the working directory,
+    the repository root when run from CI)."""
     base = (base or Path.cwd()).resolve()
     return {
         "$schema": SARIF_SCHEMA_URI,
         "version": SARIF_VERSION,
-        "runs": [sarif_run(preview, base) for preview in previews],
+        "runs": [sarif_run(preview, base) for preview in previews]
+        + [failed_run(failure) for failure in failures],
     }
 
 
-def write_sarif(path: Path, previews: Sequence[StackPreview]) -> None:
-    path.write_text(json.dumps(sarif_document(previews), indent=2) + "\n", encoding="utf-8")
+def write_sarif(path: Path, previews: Sequence[StackPreview], failures: Sequence[StackFailure] = ()) -> None:
+    path.write_text(
+        json.dumps(sarif_document(previews, failures=failures), indent=2) + "\n", encoding="utf-8"
+    )

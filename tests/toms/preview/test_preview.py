@@ -105,7 +105,7 @@ def test_cli_previews_a_stack_with_exit_0_and_valid_reports(tmp_path: Path) -> N
     assert "\x1b[" not in completed.stdout  # no colour off a terminal
     report = json.loads((tmp_path / "r.json").read_text())
     validate_report(report)
-    assert report["summary"] == {"stacks": 1, "mandatory": 0, "advisory": report["summary"]["advisory"],
+    assert report["summary"] == {"stacks": 1, "errors": 0, "mandatory": 0, "advisory": report["summary"]["advisory"],
                                  "verdict": "pass"}  # fmt: skip
     log = json.loads((tmp_path / "r.sarif").read_text())
     validate_sarif(log)
