@@ -17,8 +17,9 @@ COMMANDS: dict[str, str] = {
     "deploy": "toms.deploy",
     "audit": "toms.live.audit",
     "restore-drill": "toms.live.restore_drill",
-    "preview": "toms.preview",
+    "preview": "toms.preview.cli",
     "report": "toms.report.command",
+    "stacks": "toms.stacks",
 }
 COMMAND_MODULES: tuple[str, ...] = tuple(COMMANDS.values())
 

@@ -6,8 +6,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from components.config import ClientConfig, StackConfigError, parse_client_config, stack_file
-from toms.mock_run import ProgramError, read_stack_file
+from components.config import ClientConfig, StackConfigError, parse_client_config
+from toms.project import ProjectFileError, read_project, read_stack_file
 
 # What the audit compares with when the client has no stack file.
 PACK_DEFAULT_BOUNDS = "pack default bounds"
@@ -29,16 +29,16 @@ class Expectations:
 def load_expectations(client: str, given: Path | None) -> Expectations:
     """The client's stack file, validated by the program's own code: `given`, else the repository's
     `stacks/Pulumi.<client>.yaml` when it exists, else the pack's default bounds."""
-    if given is None:
-        shown = stack_file(client)
-        path = REPOSITORY / shown
-        if not path.is_file():
-            return Expectations(PACK_DEFAULT_BOUNDS, None)
-    else:
-        path, shown = given, str(given)
     try:
+        if given is None:
+            path = read_project(REPOSITORY).stack_file(client)
+            shown = str(path.relative_to(REPOSITORY))
+            if not path.is_file():
+                return Expectations(PACK_DEFAULT_BOUNDS, None)
+        else:
+            path, shown = given, str(given)
         config = parse_client_config(read_stack_file(path), shown)
-    except (ProgramError, StackConfigError) as error:
+    except (ProjectFileError, StackConfigError) as error:
         raise StackFileError(str(error)) from None
     if config.client != client:
         raise StackFileError(
@@ -51,9 +51,14 @@ def stack_clients() -> list[str]:
     """The clients the repository's stack files define (stacks that cannot be read are left out: this
     only names candidates in a message)."""
     clients = []
-    for path in sorted((REPOSITORY / "stacks").glob("Pulumi.*.yaml")):
+    try:
+        project = read_project(REPOSITORY)
+    except ProjectFileError:
+        return []
+    for stack in project.stack_names():
+        path = project.stack_file(stack)
         try:
             clients.append(parse_client_config(read_stack_file(path), str(path)).client)
-        except (ProgramError, StackConfigError):
+        except (ProjectFileError, StackConfigError):
             continue
     return sorted(set(clients))

@@ -22,10 +22,12 @@ from pathlib import Path
 from components.config import StackConfigError, parse_client_config
 from policies.toms_pack import catalogue
 from toms import __version__
-from toms.mock_run import ProgramError
+from toms.offline.mock_runtime import ProgramError
 from toms.output_paths import OutputPathError, check_output_folder, write_text
-from toms.preview import PreviewError, PreviewTarget, StackPreview, load_policy_config, preview, stack_target
-from toms.preview_output import shown_path
+from toms.preview.console import shown_path
+from toms.preview.model import PreviewError, PreviewTarget, StackPreview
+from toms.preview.run import load_policy_config, preview, stack_target
+from toms.project import ProjectFileError
 from toms.report.coverage import coverage, evidence_checks
 from toms.report.evidence import EvidenceError, load_audit, load_drill
 from toms.report.model import CheckEvidence, MeasureReport, Report
@@ -158,7 +160,14 @@ def run(args: argparse.Namespace) -> int:
         check_output_folder(args.out, "--out")
         report = build_report(stack_target(args.stack), args.audit, args.drill)
         markdown_path, html_path = write_report(report, args.out)
-    except (OutputPathError, PreviewError, ProgramError, EvidenceError, ReportError) as error:
+    except (
+        OutputPathError,
+        PreviewError,
+        ProgramError,
+        ProjectFileError,
+        EvidenceError,
+        ReportError,
+    ) as error:
         print(f"toms report: error: {error}", file=sys.stderr)
         return 2
     print(f"Wrote {markdown_path} and {html_path}")

@@ -10,15 +10,15 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from policies.toms_pack import pack, rulekit
-from toms.preview_engine import Finding as PolicyFinding
+from policies.toms_pack import kit, pack
+from toms.preview.model import Finding as PolicyFinding
 
 # The engine's words for a policy that could not run in the preview because a value it needs is unknown
 # until deployment (pulumi_policy reports it as an advisory diagnostic starting so).
 _CANNOT_RUN_IN_PREVIEW = "can't run policy "
 # The advisory policies that report what the others waived: they enforce nothing themselves.
-REPORTERS = frozenset({rulekit.WAIVED_FINDINGS, rulekit.WAIVED_STACK_FINDINGS})
-_RULES = {rule.name: rule for rule in pack.RULES}
+REPORTERS = frozenset({kit.WAIVED_FINDINGS, kit.WAIVED_STACK_FINDINGS})
+_RULES = {rule.name: rule for rule in pack.all_rules()}
 
 
 @dataclass(frozen=True)
@@ -112,9 +112,10 @@ def waivers_of(name: str, policy_config: Mapping[str, Any]) -> tuple[WaiverEntry
     entry = policy_config.get(name)
     if rule is None or not isinstance(entry, Mapping):
         return ()
-    settings = rulekit.settings_for(rule, entry)
+    settings = rule.settings(entry)
     return tuple(
-        WaiverEntry(name, waiver.resources, waiver.reason, waiver.expires) for waiver in settings.waivers
+        WaiverEntry(name, waiver.resources, waiver.exemption.reason, waiver.exemption.expires)
+        for waiver in settings.waivers
     )
 
 

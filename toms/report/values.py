@@ -15,9 +15,9 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from policies.toms_pack import catalogue, rulekit, standards
-from toms.analyzer_client import SECRET_SIG, SIG_KEY, UNKNOWN_SENTINEL
-from toms.preview_engine import PlannedResource
+from policies.toms_pack import catalogue, kit, standards
+from toms.offline.analyzer_client import SECRET_SIG, SIG_KEY, UNKNOWN_SENTINEL
+from toms.preview.model import PlannedResource
 
 NOT_SET = "not set"
 UNKNOWN = "known only at deployment"
@@ -173,14 +173,14 @@ def text(value: Any) -> str:
 
 
 def key_text(value: Any) -> str:
-    """A KMS key reference as the pack judges it (`rulekit`): an AWS managed key is not the client's."""
+    """A KMS key reference as the pack judges it (`kit`): an AWS managed key is not the client's."""
     if value is UNKNOWN_VALUE:
         return "a customer managed key of the stack (its ARN is known at deployment)"
     if value in (None, ""):
         return "no KMS key of the client (AWS's own key)"
-    if rulekit.is_aws_managed_key_reference(value):
+    if kit.is_aws_managed_key_reference(value):
         return f"the AWS managed key {text(value)}, not a customer key"
-    if rulekit.is_customer_key_reference(value):
+    if kit.is_customer_key_reference(value):
         return f"the customer managed key {text(value)}"
     return text(value)
 

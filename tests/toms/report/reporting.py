@@ -23,8 +23,9 @@ from toms.live.models import (
     DrillSource,
     DrillStep,
 )
-from toms.mock_run import read_stack_file
-from toms.preview import PreviewTarget, StackPreview, preview, stack_target
+from toms.preview.model import PreviewTarget, StackPreview
+from toms.preview.run import preview, stack_target
+from toms.project import read_stack_file
 from toms.report import command as report_command
 from toms.report.model import Report
 from toms.report.render import value_rows

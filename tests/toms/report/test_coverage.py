@@ -22,8 +22,8 @@ from tests.toms.report.reporting import (
     make_report,
     write,
 )
-from toms.preview import POLICY_CONFIG_DIR, stack_target
-from toms.preview_engine import Finding as PolicyFinding
+from toms.preview.model import Finding as PolicyFinding
+from toms.preview.run import POLICY_CONFIG_DIR, stack_target
 from toms.report import command as report_command
 from toms.report.coverage import (
     AUDIT_MAX_AGE,

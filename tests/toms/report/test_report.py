@@ -31,7 +31,7 @@ from tests.toms.report.reporting import (
     write,
 )
 from toms.__main__ import main
-from toms.preview import POLICY_CONFIG_DIR, preview, program_target, stack_target
+from toms.preview.run import POLICY_CONFIG_DIR, preview, program_target, stack_target
 from toms.report import command as report_command
 from toms.report.coverage import ORGANISATIONAL, VERIFIED
 from toms.report.render import render_html, render_markdown
