@@ -32,6 +32,7 @@ from policies.toms_pack import catalogue, standards
 from toms import __version__
 from toms.aws import AwsContext, AwsSetupError, error_code, error_message, iso_utc, tags_to_dict
 from toms.mock_run import ProgramError, read_stack_file
+from toms.project_root import project_root
 
 COMMAND = "audit"
 HELP = "Check a client's running resources against the measures and report PASS / FAIL / ERROR."
@@ -75,7 +76,6 @@ ALB_REQUIRED_ATTRIBUTES = {
 
 # What the audit compares with when the client has no stack file.
 PACK_DEFAULT_BOUNDS = "pack default bounds"
-REPOSITORY = Path(__file__).resolve().parents[1]
 
 # S3 answers these errors when a bucket lacks the configuration: the check fails, it is not an error.
 S3_NOT_CONFIGURED = frozenset(
@@ -892,7 +892,7 @@ def load_expectations(client: str, given: Path | None) -> Expectations:
     `stacks/Pulumi.<client>.yaml` when it exists, else the pack's default bounds."""
     if given is None:
         shown = stack_file(client)
-        path = REPOSITORY / shown
+        path = project_root() / shown
         if not path.is_file():
             return Expectations(PACK_DEFAULT_BOUNDS, None)
     else:

@@ -150,12 +150,43 @@ def bench_preview_growth() -> None:
 
 
 BENCHES: list[Callable[[], None]] = [bench_policy_pack, bench_preview_stacks, bench_preview_growth]
+# Roughly how long each section takes on an idle 2-core machine (from `make bench` runs; each section
+# prints what it took, so an estimate that drifts shows). tests/toms/test_bench.py keeps one per section.
+ABOUT_SECONDS: dict[str, float] = {
+    "bench_policy_pack": 10,
+    "bench_preview_stacks": 80,
+    "bench_preview_growth": 70,
+}
+
+
+def _section(bench: Callable[[], None]) -> str:
+    return bench.__name__.removeprefix("bench_").replace("_", " ")
+
+
+def _about(seconds: float) -> str:
+    return f"about {seconds / 60:.1f} min" if seconds >= 90 else f"about {seconds:.0f} s"
+
+
+def plan() -> str:
+    """What the bench is about to measure and roughly how long each part and the whole take."""
+    total = _about(sum(ABOUT_SECONDS[bench.__name__] for bench in BENCHES))
+    lines = [
+        f"make bench: {len(BENCHES)} sections, {total} in all on an idle 2-core machine (longer when other "
+        "work shares it); each figure is printed as it is measured."
+    ]
+    for bench in BENCHES:
+        what = (bench.__doc__ or "").strip().splitlines()[0]
+        lines.append(f"  {_section(bench)} ({_about(ABOUT_SECONDS[bench.__name__])}): {what}")
+    return "\n".join(lines)
 
 
 def main() -> int:
+    print(plan(), flush=True)
     for bench in BENCHES:
-        print(f"== {bench.__name__.removeprefix('bench_').replace('_', ' ')}")
+        print(f"\n== {_section(bench)}", flush=True)
+        started = time.perf_counter()
         bench()
+        print(f"({_section(bench)} took {time.perf_counter() - started:.0f} s)", flush=True)
     return 0
 
 

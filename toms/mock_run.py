@@ -37,6 +37,7 @@ from pulumi.runtime import settings as pulumi_settings
 from pulumi.runtime.stack import run_pulumi_func
 
 from toms import lazy_sdk
+from toms.project_root import shown_path
 
 DEFAULT_ACCOUNT = "123456789012"
 DEFAULT_REGION = "us-east-1"
@@ -120,29 +121,43 @@ def flatten_stack_config(raw_config: Mapping[str, Any], source: str) -> dict[str
     return flat
 
 
+def _yaml_problem(error: yaml.YAMLError) -> str:
+    """What is wrong and where, in the file's own lines and columns (PyYAML's text names the file
+    `<unicode string>` and quotes the line twice)."""
+    if isinstance(error, yaml.MarkedYAMLError) and error.problem and error.problem_mark is not None:
+        mark = error.problem_mark
+        context = ""
+        if error.context and error.context_mark is not None:
+            context = f" ({error.context} at line {error.context_mark.line + 1})"
+        return f"line {mark.line + 1}, column {mark.column + 1}: {error.problem}{context}"
+    return str(error).replace('in "<unicode string>", ', "")
+
+
 def _read_yaml(path: Path, when_missing: str) -> Any:
     """A YAML file's document; a ProgramError naming the file when it is missing, unreadable or not YAML."""
+    shown = shown_path(path)
     try:
         return yaml.safe_load(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
         raise ProgramError(when_missing) from None
     except (OSError, UnicodeDecodeError) as error:
-        raise ProgramError(f"{path}: cannot be read as UTF-8 text ({error})") from None
+        raise ProgramError(f"{shown}: cannot be read as UTF-8 text ({error})") from None
     except yaml.YAMLError as error:
-        raise ProgramError(f"{path}: not valid YAML: {error}") from None
+        raise ProgramError(f"{shown}: not valid YAML: {_yaml_problem(error)}") from None
 
 
 def read_stack_file(path: Path) -> dict[str, str]:
     """The flat config of a `Pulumi.<stack>.yaml` file; a clear ProgramError when it cannot be used."""
-    document = _read_yaml(path, f"{path}: no such stack file")
+    shown = shown_path(path)
+    document = _read_yaml(path, f"{shown}: no such stack file")
     if document is None:
         document = {}
     if not isinstance(document, Mapping):
-        raise ProgramError(f"{path}: expected a mapping with a `config:` key at the top level")
+        raise ProgramError(f"{shown}: expected a mapping with a `config:` key at the top level")
     raw_config = document.get("config") or {}
     if not isinstance(raw_config, Mapping):
-        raise ProgramError(f"{path}: config: expected a mapping of namespaced keys to values")
-    return flatten_stack_config(raw_config, str(path))
+        raise ProgramError(f"{shown}: config: expected a mapping of namespaced keys to values")
+    return flatten_stack_config(raw_config, shown)
 
 
 def stack_names(config_dir: Path) -> list[str]:
@@ -155,13 +170,15 @@ def stack_names(config_dir: Path) -> list[str]:
 def read_project(program_dir: Path) -> tuple[str, Path]:
     """The project name and the stack config folder from `Pulumi.yaml`."""
     project_file = program_dir / "Pulumi.yaml"
-    project = _read_yaml(project_file, f"{program_dir}: no Pulumi.yaml; expected a Pulumi project folder")
+    project = _read_yaml(
+        project_file, f"{shown_path(program_dir)}: no Pulumi.yaml; expected a Pulumi project folder"
+    )
     if not isinstance(project, Mapping) or not isinstance(project.get("name"), str):
-        raise ProgramError(f"{project_file}: name: expected the project's name")
+        raise ProgramError(f"{shown_path(project_file)}: name: expected the project's name")
     runtime = project.get("runtime")
     runtime_name = runtime.get("name") if isinstance(runtime, Mapping) else runtime
     if runtime_name != "python":
-        raise ProgramError(f"{project_file}: runtime: expected python, got {runtime_name!r}")
+        raise ProgramError(f"{shown_path(project_file)}: runtime: expected python, got {runtime_name!r}")
     config_dir = program_dir / str(project.get("stackConfigDir") or ".")
     return project["name"], config_dir
 

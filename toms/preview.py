@@ -47,15 +47,23 @@ from toms.preview_engine import (
     resource_findings,
     stack_findings,
 )
+from toms.project_root import project_root, shown_path
 
 COMMAND = "preview"
 HELP = "Preview a stack (or any Pulumi Python program) against the policy pack, offline."
 
-REPO = Path(__file__).resolve().parent.parent
-DEFAULT_PACK = REPO / "policies"
-POLICY_CONFIG_DIR = REPO / "stacks" / "policy-config"
 # The stack name a `--program` run gets when none is given.
 DEFAULT_PROGRAM_STACK = "dev"
+
+
+def default_pack() -> Path:
+    """The project's own policy pack: `policies/` in the project root."""
+    return project_root() / "policies"
+
+
+def policy_config_dir() -> Path:
+    """Where the project keeps each client's pack config, `<client>.json`."""
+    return project_root() / "stacks" / "policy-config"
 
 
 class PreviewError(Exception):
@@ -115,20 +123,21 @@ def stack_target(
 ) -> PreviewTarget:
     """A client stack of this repository, with its stack file and (when the pack is this repository's
     and no file is given) the client's policy config."""
-    _, config_dir = read_project(REPO)
+    root = project_root()
+    _, config_dir = read_project(root)
     stack_file = config_dir / f"Pulumi.{stack}.yaml"
     if not stack_file.is_file():
         known = ", ".join(repo_stacks()) or "none"
-        raise PreviewError(f"{stack_file}: no such stack file (stacks of this project: {known})")
-    client_policy_config = POLICY_CONFIG_DIR / f"{stack}.json"
+        raise PreviewError(f"{shown_path(stack_file)}: no such stack file (stacks of this project: {known})")
+    client_policy_config = policy_config_dir() / f"{stack}.json"
     if policy_config_file is None and default_policy_config and client_policy_config.is_file():
         policy_config_file = client_policy_config
-    return PreviewTarget(REPO, stack, read_stack_file(stack_file), stack_file, policy_config_file)
+    return PreviewTarget(root, stack, read_stack_file(stack_file), stack_file, policy_config_file)
 
 
 def repo_stacks() -> list[str]:
     """Every stack in this project's stackConfigDir."""
-    _, config_dir = read_project(REPO)
+    _, config_dir = read_project(project_root())
     return stack_names(config_dir)
 
 
@@ -261,8 +270,10 @@ class _Judge:
             self.planner.add(registration)
 
 
-def preview(target: PreviewTarget, pack_dir: Path = DEFAULT_PACK) -> StackPreview:
-    """Run the program and the pack side by side and collect the pack's verdict on every resource."""
+def preview(target: PreviewTarget, pack_dir: Path | None = None) -> StackPreview:
+    """Run the program and the pack side by side and collect the pack's verdict on every resource (with
+    the project's own pack unless `pack_dir` names another)."""
+    pack_dir = pack_dir or default_pack()
     policy_config = load_policy_config(target.policy_config_file)
     project, _ = read_project(target.program_dir)
     pack = PolicyPackProcess(
@@ -360,9 +371,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--policy-pack",
         type=Path,
-        default=DEFAULT_PACK,
         metavar="DIR",
-        help="the policy pack (default: policies)",
+        help="the policy pack (default: the project's policies/ folder)",
     )
     parser.add_argument(
         "--policy-pack-config",
@@ -385,7 +395,7 @@ def targets_from_args(args: argparse.Namespace) -> list[PreviewTarget]:
         raise PreviewError(
             "--config and --config-file go with --program; a client stack reads its stack file"
         )
-    own_pack = args.policy_pack.resolve() == DEFAULT_PACK
+    own_pack = args.policy_pack is None or args.policy_pack.resolve() == default_pack()
     if args.all:
         if args.stack:
             raise PreviewError("--all previews every stack; leave out --stack")

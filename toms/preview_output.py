@@ -16,7 +16,7 @@ from rich.text import Text
 from rich.tree import Tree
 
 from policies.toms_pack import catalogue
-from toms import __version__
+from toms import __version__, project_root
 from toms.analyzer_client import SECRET_SIG, SIG_KEY, UNKNOWN_SENTINEL
 from toms.preview_engine import Finding, PlannedResource
 
@@ -152,13 +152,8 @@ def print_overall(console: Console, previews: Sequence[StackPreview], *, errors:
 
 
 def shown_path(path: Path | None) -> str:
-    """A path as output names it: relative to the working directory when under it."""
-    if path is None:
-        return ""
-    try:
-        return str(path.resolve().relative_to(Path.cwd()))
-    except ValueError:
-        return str(path)
+    """A path as output names it: relative to the project root when under it (see toms.project_root)."""
+    return "" if path is None else project_root.shown_path(path)
 
 
 # --- JSON -----------------------------------------------------------------------------------------------
