@@ -153,9 +153,9 @@ BENCHES: list[Callable[[], None]] = [bench_policy_pack, bench_preview_stacks, be
 # Roughly how long each section takes on an idle 2-core machine (from `make bench` runs; each section
 # prints what it took, so an estimate that drifts shows). tests/toms/test_bench.py keeps one per section.
 ABOUT_SECONDS: dict[str, float] = {
-    "bench_policy_pack": 10,
-    "bench_preview_stacks": 80,
-    "bench_preview_growth": 70,
+    "bench_policy_pack": 5,
+    "bench_preview_stacks": 75,
+    "bench_preview_growth": 60,
 }
 
 
