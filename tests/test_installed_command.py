@@ -37,7 +37,11 @@ def test_pyproject_declares_the_command_and_only_the_tools_packages() -> None:
     assert pyproject["project"]["scripts"] == {"toms": "toms.__main__:console_main"}
     find = pyproject["tool"]["setuptools"]["packages"]["find"]
     assert find["namespaces"] is False
-    assert sorted({pattern.split(".")[0] for pattern in find["include"]}) == ["components", "policies", "toms"]
+    assert sorted({pattern.split(".")[0] for pattern in find["include"]}) == [
+        "components",
+        "policies",
+        "toms",
+    ]
 
 
 def test_make_installs_this_checkout_editable_with_nothing_else_importable(tmp_path: Path) -> None:
@@ -63,8 +67,7 @@ def test_the_command_previews_from_a_folder_inside_the_project() -> None:
     assert completed.returncode == 0, completed.stderr
     # Paths are the project's own, whatever the working directory.
     assert completed.stdout.startswith(
-        "Preview of stack acme (project toms, program ., stacks/Pulumi.acme.yaml)\n"
-        "Policy pack toms 0.1.0: "
+        "Preview of stack acme (project toms, program ., stacks/Pulumi.acme.yaml)\nPolicy pack toms 0.1.0: "
     )
     assert "acme: PASS" in completed.stdout
 

@@ -14,7 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from toms.analyzer_client import PolicyPackProcess, ResourceInput
+from toms.offline.analyzer_client import PolicyPackProcess, ResourceInput
 
 REPO = Path(__file__).resolve().parent.parent
 PACK_DIR = REPO / "policies"
@@ -119,7 +119,7 @@ def _preview_wall_times(*args: str) -> WallTimes:
 
 def bench_preview_stacks() -> None:
     """`toms preview --stack` for each example stack and `--all`, as a user runs it (a new process)."""
-    from toms import preview
+    from toms.preview import run as preview
 
     stacks = preview.repo_stacks()
     for stack in stacks:
@@ -134,7 +134,7 @@ def bench_preview_stacks() -> None:
 
 def bench_preview_growth() -> None:
     """The same synthetic program with 1, 10 and 50 services: wall time and the analyzer round trip."""
-    from toms import preview
+    from toms.preview import run as preview
 
     for services in (1, 10, 50):
         wall = _preview_wall_times("--program", str(SERVICES_PROGRAM), "--config", f"services={services}")

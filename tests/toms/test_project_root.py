@@ -8,7 +8,7 @@ import pytest
 
 from tests.conftest import REPO
 from toms.__main__ import main
-from toms.project_root import ProjectNotFound, find_project_root, project_root, select_project, shown_path
+from toms.project import ProjectNotFound, find_project_root, project_root, select_project, shown_path
 
 
 @pytest.mark.parametrize(
@@ -116,3 +116,10 @@ def test_without_a_project_a_command_that_needs_one_exits_2(
         f"toms preview: {tmp_path}: not inside a toms project (no folder from here upward holds a Pulumi.yaml "
         "with `name: toms`); run toms inside the project's folder or name it with --project DIR\n"
     )
+
+
+def test_only_the_named_commands_module_is_loaded_after_project() -> None:
+    from toms.__main__ import COMMANDS, _modules_for
+
+    assert _modules_for(["--project", "preview", "audit", "--client", "acme"]) == (COMMANDS["audit"],)
+    assert _modules_for(["--project=/srv/toms", "preview", "--stack", "acme"]) == (COMMANDS["preview"],)
