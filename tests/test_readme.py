@@ -7,10 +7,10 @@ from typing import Any
 
 import yaml
 from pydantic import BaseModel
-from toms.mock_run import flatten_stack_config
 
 from components.config import ClientConfig, parse_client_config
 from tests.conftest import REPO
+from toms.project import flatten_stack_config
 
 README = (REPO / "README.md").read_text(encoding="utf-8")
 
