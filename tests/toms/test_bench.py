@@ -27,14 +27,28 @@ def test_the_plan_comes_first_and_names_each_section_with_its_time(
     monkeypatch.setattr(bench, "BENCHES", [bench_first, bench_second])
     monkeypatch.setattr(bench, "ABOUT_SECONDS", {"bench_first": 20, "bench_second": 100})
 
-    assert bench.main() == 0
+    assert bench.main([]) == 0
 
     assert printed_before[0] == (
-        "make bench: 2 sections, about 2.0 min in all on an idle 2-core machine (longer when other work shares "
+        "toms.bench: 2 sections, about 2 min in all on an idle 2-core machine (longer when other work shares "
         "it); each figure is printed as it is measured.\n"
         "  first (about 20 s): Measures the first thing.\n"
-        "  second (about 1.7 min): Measures the second thing.\n"
+        "  second (about 2 min): Measures the second thing.\n"
         "\n"
         "== first\n"
     )
     assert capsys.readouterr().out == "(first took 0 s)\n\n== second\n(second took 0 s)\n"
+
+
+def test_a_chosen_section_gets_its_own_plan(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    def bench_fleet() -> None:
+        """Measures the fleet."""
+
+    monkeypatch.setattr(bench, "BENCHES", [bench_fleet])
+    monkeypatch.setattr(bench, "ABOUT_SECONDS", {"bench_fleet": 1000})
+    assert bench.main(["fleet"]) == 0
+    assert capsys.readouterr().out.startswith(
+        "toms.bench: 1 section, about 17 min in all on an idle 2-core machine"
+    )
