@@ -7,11 +7,17 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from components.config import ClientConfig, StackConfigError, parse_client_config
-from toms.project import ProjectFileError, read_project, read_stack_file
+from toms.project import (
+    ProjectFileError,
+    ProjectNotFound,
+    project_root,
+    read_project,
+    read_stack_file,
+    shown_path,
+)
 
 # What the audit compares with when the client has no stack file.
 PACK_DEFAULT_BOUNDS = "pack default bounds"
-REPOSITORY = Path(__file__).resolve().parents[2]
 
 
 class StackFileError(Exception):
@@ -28,11 +34,12 @@ class Expectations:
 
 def load_expectations(client: str, given: Path | None) -> Expectations:
     """The client's stack file, validated by the program's own code: `given`, else the repository's
-    `stacks/Pulumi.<client>.yaml` when it exists, else the pack's default bounds."""
+    `stacks/Pulumi.<client>.yaml` when it exists, else the pack's default bounds. Raises ProjectNotFound
+    when no stack file is given and the command is not inside a toms project."""
     try:
         if given is None:
-            path = read_project(REPOSITORY).stack_file(client)
-            shown = str(path.relative_to(REPOSITORY))
+            path = read_project(project_root()).stack_file(client)
+            shown = shown_path(path)
             if not path.is_file():
                 return Expectations(PACK_DEFAULT_BOUNDS, None)
         else:
@@ -52,13 +59,13 @@ def stack_clients() -> list[str]:
     only names candidates in a message)."""
     clients = []
     try:
-        project = read_project(REPOSITORY)
-    except ProjectFileError:
+        project = read_project(project_root())
+    except (ProjectFileError, ProjectNotFound):
         return []
     for stack in project.stack_names():
         path = project.stack_file(stack)
         try:
-            clients.append(parse_client_config(read_stack_file(path), str(path)).client)
+            clients.append(parse_client_config(read_stack_file(path), shown_path(path)).client)
         except (ProjectFileError, StackConfigError):
             continue
     return sorted(set(clients))

@@ -23,7 +23,7 @@ from tests.toms.report.reporting import (
     write,
 )
 from toms.preview.model import Finding as PolicyFinding
-from toms.preview.run import POLICY_CONFIG_DIR, stack_target
+from toms.preview.run import policy_config_dir, stack_target
 from toms.report import command as report_command
 from toms.report.coverage import (
     AUDIT_MAX_AGE,
@@ -51,7 +51,7 @@ from toms.report.render import render_html, render_markdown
 
 def with_policy_config(tmp_path: Path, change: dict[str, object], audit: Path | None = None) -> Report:
     """acme's report with its pack config changed (the preview runs again with the changed config)."""
-    config = json.loads((POLICY_CONFIG_DIR / "acme.json").read_text(encoding="utf-8"))
+    config = json.loads((policy_config_dir() / "acme.json").read_text(encoding="utf-8"))
     config.update(change)
     path = tmp_path / "acme.json"
     path.write_text(json.dumps(config), encoding="utf-8")

@@ -31,7 +31,7 @@ from tests.toms.report.reporting import (
     write,
 )
 from toms.__main__ import main
-from toms.preview.run import POLICY_CONFIG_DIR, preview, program_target, stack_target
+from toms.preview.run import policy_config_dir, preview, program_target, stack_target
 from toms.report import command as report_command
 from toms.report.coverage import ORGANISATIONAL, VERIFIED
 from toms.report.render import render_html, render_markdown
@@ -111,7 +111,7 @@ def test_a_retention_change_in_the_stack_file_shows_up_in_the_report(tmp_path: P
     document = yaml.safe_load((REPO / "stacks" / "Pulumi.acme.yaml").read_text(encoding="utf-8"))
     document["config"]["toms:retention"] = {"logDays": 180, "backupDays": 21, "archiveDays": 365}
     (program / "stacks" / "Pulumi.acme.yaml").write_text(yaml.safe_dump(document), encoding="utf-8")
-    target = program_target(program, "acme", [], None, POLICY_CONFIG_DIR / "acme.json")
+    target = program_target(program, "acme", [], None, policy_config_dir() / "acme.json")
 
     report = report_command.build_report(target, now=lambda: REPORT_TIME)
 
