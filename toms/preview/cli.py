@@ -13,7 +13,7 @@ from toms.offline.mock_runtime import ProgramError
 from toms.preview import console as preview_console
 from toms.preview.fleet import Outcome, default_jobs, preview_stacks
 from toms.preview.model import PreviewError, PreviewTarget, StackFailure, StackPreview
-from toms.preview.run import DEFAULT_PACK, preview, program_target, repo_stacks, stack_target
+from toms.preview.run import default_pack, preview, program_target, repo_stacks, stack_target
 from toms.project import ProjectFileError
 
 COMMAND = "preview"
@@ -48,9 +48,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--policy-pack",
         type=Path,
-        default=DEFAULT_PACK,
         metavar="DIR",
-        help="the policy pack (default: policies)",
+        help="the policy pack (default: the project's policies/ folder)",
     )
     parser.add_argument(
         "--policy-pack-config",
@@ -93,7 +92,7 @@ def targets_from_args(args: argparse.Namespace) -> list[PreviewTarget | StackFai
         raise PreviewError(
             "--config and --config-file go with --program; a client stack reads its stack file"
         )
-    own_pack = args.policy_pack.resolve() == DEFAULT_PACK
+    own_pack = args.policy_pack is None or args.policy_pack.resolve() == default_pack()
     if args.all:
         if args.stack:
             raise PreviewError("--all previews every stack; leave out --stack")
@@ -147,7 +146,7 @@ def run(args: argparse.Namespace) -> int:
     if args.all and runnable:
         preview_stacks(
             [target for _, target in runnable],
-            args.policy_pack,
+            args.policy_pack or default_pack(),
             args.jobs or default_jobs(),
             on_outcome=lambda position, outcome: record(runnable[position][0], outcome),
         )

@@ -31,7 +31,7 @@ from types import FrameType
 from toms.offline.analyzer_client import PolicyPackProcess
 from toms.preview.model import PreviewError, PreviewTarget, StackFailure, StackPreview
 from toms.preview.run import preview
-from toms.project import read_project
+from toms.project import project_root, read_project, select_project
 
 # How long a worker may take to stop after it was told to (it closes its pack process first).
 WORKER_STOP_SECONDS = 10.0
@@ -74,8 +74,9 @@ def _preview_one(
         return StackFailure(target.stack, f"toms failed on this stack: {type(error).__name__}: {error}"), pack
 
 
-def _worker(connection: Connection, pack_dir: Path) -> None:
+def _worker(connection: Connection, pack_dir: Path, project: Path) -> None:
     """Preview the stacks the parent sends, one at a time, until it sends None."""
+    select_project(project)  # the parent's project, found from its working directory or --project
     # Ctrl-C reaches the whole process group; the parent answers it and stops the workers.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, _stop_on_terminate)
@@ -128,7 +129,10 @@ def preview_stacks(
     def start_worker() -> _Worker:
         parent_end, child_end = context.Pipe()
         process = context.Process(
-            target=_worker, args=(child_end, pack_dir), name=f"toms-preview-{len(workers) + 1}", daemon=True
+            target=_worker,
+            args=(child_end, pack_dir, project_root()),
+            name=f"toms-preview-{len(workers) + 1}",
+            daemon=True,
         )
         process.start()
         child_end.close()

@@ -18,7 +18,7 @@ from toms.__main__ import main
 from toms.preview import json_report
 from toms.preview.fleet import preview_stacks
 from toms.preview.model import PreviewTarget, StackFailure, StackPreview
-from toms.preview.run import DEFAULT_PACK, preview, stack_target
+from toms.preview.run import default_pack, preview, stack_target
 
 GOOD = 2
 
@@ -141,7 +141,7 @@ def test_a_worker_that_dies_costs_only_its_stack(dying_program: Path) -> None:
     targets = [PreviewTarget(dying_program, stack, {}, None, None) for stack in stacks]
     seen: list[int] = []
 
-    outcomes = preview_stacks(targets, DEFAULT_PACK, jobs=2, on_outcome=lambda index, _: seen.append(index))
+    outcomes = preview_stacks(targets, default_pack(), jobs=2, on_outcome=lambda index, _: seen.append(index))
 
     assert sorted(seen) == list(range(len(stacks)))
     by_stack = dict(zip(stacks, outcomes, strict=True))
@@ -178,7 +178,7 @@ def test_one_pack_process_judges_each_stack_in_turn_as_a_fresh_one_would(tmp_pat
     acme, globex = stack_target("acme"), stack_target("globex")
     acme_stricter = PreviewTarget(acme.program_dir, "acme", acme.config, acme.stack_file, stricter)
 
-    outcomes = preview_stacks([acme, globex, acme_stricter], DEFAULT_PACK, jobs=1)
+    outcomes = preview_stacks([acme, globex, acme_stricter], default_pack(), jobs=1)
 
     for target, outcome in zip((acme, globex), outcomes, strict=False):
         assert isinstance(outcome, StackPreview), outcome
