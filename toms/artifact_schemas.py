@@ -12,6 +12,7 @@ from pathlib import Path
 
 from pydantic import BaseModel
 
+from toms.live.fleet import FleetAudit
 from toms.live.models import AuditResult, DrillEvidence
 
 SCHEMA_DIR = Path(__file__).resolve().parent / "schemas"
@@ -21,6 +22,7 @@ DIALECT = "https://json-schema.org/draft/2020-12/schema"
 SCHEMAS: dict[str, type[BaseModel]] = {
     "audit-result.schema.json": AuditResult,
     "drill-evidence.schema.json": DrillEvidence,
+    "fleet-audit.schema.json": FleetAudit,
 }
 
 
