@@ -136,7 +136,7 @@ def run(args: argparse.Namespace) -> int:
             if isinstance(ready, StackFailure):
                 preview_console.print_error(console, ready.message, stack=ready.stack)
             else:
-                preview_console.print_preview(console, ready)
+                preview_console.print_preview(console, ready, resources=not args.all)
             shown += 1
 
     def record(index: int, outcome: Outcome) -> None:

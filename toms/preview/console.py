@@ -98,7 +98,9 @@ def summary_line(preview: StackPreview) -> Text:
     )
 
 
-def print_preview(console: Console, preview: StackPreview) -> None:
+def print_preview(console: Console, preview: StackPreview, *, resources: bool = True) -> None:
+    """One stack's preview; `resources=False` (`--all`) leaves out the resource tree and type counts, so a
+    fleet's output is each stack's findings and verdict (the resources are in `--json`)."""
     target = preview.target
     source = f", {shown_path(target.stack_file)}" if target.stack_file else ""
     console.print(
@@ -114,10 +116,11 @@ def print_preview(console: Console, preview: StackPreview) -> None:
         f"{len(preview.pack.policies)} policies, policy config {escape(policy_config)}"
     )
     console.print()
-    console.print(resource_tree(preview))
-    console.print()
-    console.print(type_counts(preview))
-    console.print()
+    if resources:
+        console.print(resource_tree(preview))
+        console.print()
+        console.print(type_counts(preview))
+        console.print()
     shown = False
     for level in LEVELS:
         findings = [finding for finding in preview.findings if finding.enforcement_level == level]
