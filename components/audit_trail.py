@@ -16,7 +16,7 @@ import pulumi_aws as aws
 
 from components.alarms import AlertTopic, cis_alarms
 from components.context import ClientContext
-from components.iam import allow, from_this_account, service_role
+from components.iam import allow, service_role
 from components.log_archive import (
     CLOUDTRAIL_PREFIX,
     LogArchive,
@@ -103,7 +103,7 @@ class AuditTrail(pulumi.ComponentResource):
             purpose=TRAIL_LOGS_ROLE,
             description="CloudTrail writes the audit trail to its log group",
             service="cloudtrail.amazonaws.com",
-            trust_condition=from_this_account(context, trail_arn),
+            trust_condition={"StringEquals": {"aws:SourceArn": trail_arn}},
             statements=[
                 allow(
                     "WriteTheTrailLogGroupOnly",
