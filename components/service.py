@@ -15,13 +15,18 @@ Locked down: awsvpc networking in private subnets without a public address, a re
 system with a small in-memory /tmp, no privileges, every Linux capability dropped, a numeric non-root
 user (the container port is >= 1024, so nothing needs root), ECS Exec off. Secrets reach the container
 only through `secrets` (resolved by the ECS agent with the execution role); `environment` carries the
-client's plain, non-secret values and the database's host and port.
+client's plain, non-secret values and the database's port. The database's host and the ARN of its
+RDS-managed master secret come from SSM parameters whose names the program chooses, so the container
+definition holds no value AWS decides and the pack judges it in the first preview.
 
-Least privilege: the execution role may write to this service's log group, read exactly the secrets the
-task names (the database's managed secret included) and decrypt them with the client key through Secrets
-Manager only, and pull the image's own ECR repository. `ecr:GetAuthorizationToken` has no resource-level
-permissions, so AWS requires `Resource: "*"` for it; the action itself is named, never a wildcard. The
-task role has no permissions: the application gets none until the client grants them.
+Least privilege: the execution role may write to this service's log group, read exactly the secrets and
+parameters the task names and decrypt them with the client key through their service only, and pull the
+image's own ECR repository. `ecr:GetAuthorizationToken` has no resource-level permissions, so AWS
+requires `Resource: "*"` for it; the action itself is named, never a wildcard. The task role (the
+application) may read the database's managed secret and nothing else until the client grants more: RDS
+rotates that password, so the application reads it when it connects rather than at start.
+
+A CloudWatch alarm fires when fewer than `replicas` tasks run for three minutes.
 
 The default container health check fetches `healthCheckPath` with curl, falling back to wget, so the image
 needs a shell and one of the two; images without them set `toms:service.healthCheckCommand`.

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import pulumi
@@ -396,3 +397,40 @@ def test_program_refuses_an_unsupported_engine_naming_the_file_and_key() -> None
         f"{ACME_SOURCE}: 1 problem in the stack configuration; nothing was created:\n"
         "  - toms:database.engine: got \"mariadb\"; expected 'postgres'"
     )
+
+
+def test_enhanced_monitoring_writes_through_a_least_privilege_role(stack_run: ProgramRun) -> None:
+    config = client_config(stack_run)
+    database = instance(stack_run)
+    assert database.inputs["monitoringInterval"] == 60
+    (role,) = [
+        role
+        for role in stack_run.of_type("aws:iam/role:Role")
+        if role.inputs["name"] == f"toms-{config.client}-rds-monitoring"
+    ]
+    assert database.inputs["monitoringRoleArn"] == role.outputs["arn"]
+    (trust,) = json.loads(role.inputs["assumeRolePolicy"])["Statement"]
+    assert trust["Principal"] == {"Service": "monitoring.rds.amazonaws.com"}
+    assert trust["Condition"] == {
+        "StringEquals": {"aws:SourceAccount": config.account_id},
+        "ArnLike": {"aws:SourceArn": database.outputs["arn"]},
+    }
+    (policy,) = [
+        policy
+        for policy in stack_run.of_type("aws:iam/rolePolicy:RolePolicy")
+        if policy.inputs["role"] == role.outputs["id"]
+    ]
+    (permission,) = json.loads(policy.inputs["policy"])["Statement"]
+    group = f"arn:aws:logs:{config.region}:{config.account_id}:log-group:RDSOSMetrics"
+    assert permission["Resource"] == [group, f"{group}:log-stream:*"]
+    assert sorted(permission["Action"]) == [
+        "logs:CreateLogStream",
+        "logs:DescribeLogStreams",
+        "logs:PutLogEvents",
+    ]
+    # No managed policy: AmazonRDSEnhancedMonitoringRole would add log group creation and retention changes.
+    assert stack_run.of_type("aws:iam/rolePolicyAttachment:RolePolicyAttachment") == []
+
+
+def test_performance_insights_uses_the_client_key(stack_run: ProgramRun) -> None:
+    assert instance(stack_run).inputs["performanceInsightsKmsKeyId"] == client_key_arn(stack_run)
