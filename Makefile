@@ -6,22 +6,25 @@ STAMP := $(VENV)/.installed
 
 .PHONY: preview test lint bench clean
 
-$(STAMP): requirements.txt policies/requirements.txt
+$(STAMP): requirements.txt policies/requirements.txt pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -r requirements.txt
+	# The `toms` command in .venv/bin, running this checkout's code (pyproject.toml says what it includes).
+	$(BIN)/python -m pip install --quiet --no-deps --no-build-isolation --editable .
 	touch $(STAMP)
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
+	$(BIN)/lint-imports
 
 test: lint
 	$(BIN)/python -m pytest
 
 preview: $(STAMP)
-	$(BIN)/python -m toms preview --stack acme
+	$(BIN)/toms preview --stack acme
 
 bench: $(STAMP)
 	$(BIN)/python -m toms.bench
@@ -39,4 +42,4 @@ $(PACK_STAMP): policies/requirements.txt
 policy-venv: $(PACK_STAMP)
 
 clean:
-	rm -rf $(VENV) $(PACK_VENV) .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) $(PACK_VENV) .pytest_cache .mypy_cache .ruff_cache toms.egg-info build

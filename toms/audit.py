@@ -31,7 +31,7 @@ from components.config import ClientConfig, StackConfigError, parse_client_confi
 from policies.toms_pack import catalogue, standards
 from toms import __version__
 from toms.aws import AwsContext, AwsSetupError, error_code, error_message, iso_utc, tags_to_dict
-from toms.mock_run import ProgramError, read_stack_file
+from toms.project import ProjectFileError, project_root, read_stack_file
 
 COMMAND = "audit"
 HELP = "Check a client's running resources against the measures and report PASS / FAIL / ERROR."
@@ -75,7 +75,6 @@ ALB_REQUIRED_ATTRIBUTES = {
 
 # What the audit compares with when the client has no stack file.
 PACK_DEFAULT_BOUNDS = "pack default bounds"
-REPOSITORY = Path(__file__).resolve().parents[1]
 
 # S3 answers these errors when a bucket lacks the configuration: the check fails, it is not an error.
 S3_NOT_CONFIGURED = frozenset(
@@ -892,14 +891,14 @@ def load_expectations(client: str, given: Path | None) -> Expectations:
     `stacks/Pulumi.<client>.yaml` when it exists, else the pack's default bounds."""
     if given is None:
         shown = stack_file(client)
-        path = REPOSITORY / shown
+        path = project_root() / shown
         if not path.is_file():
             return Expectations(PACK_DEFAULT_BOUNDS, None)
     else:
         path, shown = given, str(given)
     try:
         config = parse_client_config(read_stack_file(path), shown)
-    except (ProgramError, StackConfigError) as error:
+    except (ProjectFileError, StackConfigError) as error:
         raise StackFileError(str(error)) from None
     if config.client != client:
         raise StackFileError(

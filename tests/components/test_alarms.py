@@ -21,7 +21,8 @@ from tests.components.program_reading import (
     stack_file,
 )
 from tests.conftest import REPO
-from toms.mock_run import ProgramRun, RegisteredResource, flatten_stack_config, run_program
+from toms.offline.mock_runtime import ProgramRun, RegisteredResource, run_program
+from toms.project import flatten_stack_config
 
 TOPIC = "aws:sns/topic:Topic"
 TOPIC_POLICY = "aws:sns/topicPolicy:TopicPolicy"
@@ -230,7 +231,7 @@ def test_a_malformed_alert_email_gets_a_clear_error_naming_the_key(email: str) -
 
 def test_an_unknown_alerts_key_is_refused_with_a_hint() -> None:
     (problem,) = problems_for({**stack_file("acme"), "toms:alerts": {"emails": "ops@example.com"}})
-    assert problem.startswith("toms:alerts.emails: unknown key; did you mean email?")
+    assert problem.startswith("toms:alerts.emails: unknown key; did you mean toms:alerts.email?")
 
 
 def test_no_alert_email_by_default() -> None:

@@ -11,7 +11,8 @@ from components.config import parse_client_config
 from components.context import ClientContext
 from tests.components.program_reading import client_config, govcloud_stack_file
 from tests.conftest import REPO
-from toms.mock_run import ProgramRun, flatten_stack_config
+from toms.offline.mock_runtime import ProgramRun
+from toms.project import flatten_stack_config
 
 ROLE = "aws:iam/role:Role"
 

@@ -35,13 +35,13 @@ from tests.components.units import (
     unit_log_policy,
 )
 from tests.conftest import REPO
-from toms.mock_run import (
+from toms.offline.mock_runtime import (
     ProgramError,
     ProgramRun,
     RegisteredResource,
-    flatten_stack_config,
     run_program,
 )
+from toms.project import flatten_stack_config
 
 COMPONENT = "toms:database:EncryptedDatabase"
 INSTANCE = "aws:rds/instance:Instance"

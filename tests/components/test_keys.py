@@ -8,7 +8,7 @@ import json
 from typing import Any
 
 from tests.components.program_reading import client_config, one
-from toms.mock_run import ProgramRun
+from toms.offline.mock_runtime import ProgramRun
 
 # Every KMS action that reads or writes data under the key, or lets a principal do so later.
 KEY_USE_ACTIONS = (

@@ -8,7 +8,8 @@ import json
 from policies.toms_pack import standards
 from tests.components.program_reading import client_config, one, stack_file
 from tests.conftest import REPO, run_example_stack
-from toms.mock_run import ProgramRun, flatten_stack_config, run_program
+from toms.offline.mock_runtime import ProgramRun, run_program
+from toms.project import flatten_stack_config
 
 
 def test_subnets_span_the_configured_zones_public_only_for_the_load_balancer(stack_run: ProgramRun) -> None:

@@ -16,7 +16,8 @@ from tests.components.program_reading import (
     stack_file,
 )
 from tests.conftest import REPO
-from toms.mock_run import ProgramRun, flatten_stack_config, run_program
+from toms.offline.mock_runtime import ProgramRun, run_program
+from toms.project import flatten_stack_config
 
 WEB_ACL = "aws:wafv2/webAcl:WebAcl"
 ASSOCIATION = "aws:wafv2/webAclAssociation:WebAclAssociation"

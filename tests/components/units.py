@@ -13,7 +13,8 @@ from components.alarms import AlertTopic, AlertTopicArgs
 from components.config import AlertsConfig
 from components.context import ClientContext
 from components.log_group import LogPolicy
-from toms.mock_run import AwsLikeMocks, RecordingMonitor, RegisteredResource
+from toms.offline.mock_runtime import RecordingMonitor, RegisteredResource
+from toms.offline.mocks import AwsLikeMocks
 
 UNIT_ACCOUNT = "111122223333"
 UNIT_REGION = "eu-west-1"

@@ -12,9 +12,9 @@ from google.protobuf import json_format
 
 from tests.conftest import EXAMPLE_STACKS, run_example_stack
 from tests.policies.conftest import PACK_DIR
-from toms.analyzer_client import PolicyPackProcess, ResourceInput, to_wire
-from toms.mock_run import ProgramRun, RegisteredResource
-from toms.preview import preview, stack_target
+from toms.offline.analyzer_client import PolicyPackProcess, ResourceInput, to_wire
+from toms.offline.mock_runtime import ProgramRun, RegisteredResource
+from toms.preview.run import preview, stack_target
 
 REPO = Path(__file__).resolve().parents[2]
 

@@ -24,9 +24,10 @@ from toms import __version__
 from toms import audit as audit_tool
 from toms import report as report_command
 from toms.__main__ import main
-from toms.mock_run import read_stack_file
-from toms.preview import POLICY_CONFIG_DIR, PreviewTarget, StackPreview, preview, program_target, stack_target
-from toms.preview_engine import Finding as PolicyFinding
+from toms.preview.model import Finding as PolicyFinding
+from toms.preview.model import PreviewTarget, StackPreview
+from toms.preview.run import policy_config_dir, preview, program_target, stack_target
+from toms.project import read_stack_file
 from toms.report_evidence import AuditEvidence
 from toms.report_model import (
     ENFORCED,
@@ -221,7 +222,7 @@ def test_a_retention_change_in_the_stack_file_shows_up_in_the_report(tmp_path: P
     document = yaml.safe_load((REPO / "stacks" / "Pulumi.acme.yaml").read_text(encoding="utf-8"))
     document["config"]["toms:retention"] = {"logDays": 180, "backupDays": 21, "archiveDays": 365}
     (program / "stacks" / "Pulumi.acme.yaml").write_text(yaml.safe_dump(document), encoding="utf-8")
-    target = program_target(program, "acme", [], None, POLICY_CONFIG_DIR / "acme.json")
+    target = program_target(program, "acme", [], None, policy_config_dir() / "acme.json")
 
     report = report_command.build_report(target)
 

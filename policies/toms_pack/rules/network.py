@@ -1,0 +1,237 @@
+"""Security groups and their rules, inline and standalone: nothing open to the internet but 80/443."""
+
+from __future__ import annotations
+
+import ipaddress
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from pulumi_policy import Severity
+
+from .. import standards
+from ..kit import (
+    MISSING,
+    UNKNOWN,
+    Outcome,
+    Resource,
+    Settings,
+    Unverifiable,
+    Violation,
+    as_int,
+    as_list,
+    describe,
+    lookup,
+    resource_rule,
+)
+
+SECURITY_GROUP = "aws:ec2/securityGroup:SecurityGroup"
+# The VPC's default group takes the same inline rules; a program can adopt it and open it.
+DEFAULT_SECURITY_GROUP = "aws:ec2/defaultSecurityGroup:DefaultSecurityGroup"
+SECURITY_GROUPS = (SECURITY_GROUP, DEFAULT_SECURITY_GROUP)
+SECURITY_GROUP_RULE = "aws:ec2/securityGroupRule:SecurityGroupRule"
+VPC_INGRESS_RULE = "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule"
+VPC_EGRESS_RULE = "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule"
+RULE_TYPES = (*SECURITY_GROUPS, SECURITY_GROUP_RULE, VPC_INGRESS_RULE, VPC_EGRESS_RULE)
+
+ALL_PROTOCOLS = ("-1", "all")
+
+
+@dataclass(frozen=True)
+class IngressRule:
+    """One ingress permission, whatever resource shape it came from."""
+
+    label: str
+    protocol: Any
+    from_port: Any
+    to_port: Any
+    cidrs: tuple[Any, ...]
+
+    def covers(self, port: int) -> bool | Any:
+        if self.protocol in ALL_PROTOCOLS:
+            return True
+        if UNKNOWN in (self.protocol, self.from_port, self.to_port):
+            return UNKNOWN
+        low, high = as_int(self.from_port), as_int(self.to_port)
+        if low is None or high is None:
+            return True  # an unreadable port range is treated as open, so it cannot slip through
+        return low <= port <= high
+
+    def only_ports(self, allowed: tuple[int, ...]) -> bool:
+        if self.protocol in ALL_PROTOCOLS:
+            return False
+        low, high = as_int(self.from_port), as_int(self.to_port)
+        return low is not None and low == high and low in allowed
+
+
+def _cidr_list(value: Any) -> list[Any]:
+    listed = as_list(value)
+    return [value] if listed is None else listed
+
+
+def ingress_rules(resource: Resource) -> tuple[list[IngressRule], list[Outcome]]:
+    """The ingress permissions a resource grants, and outcomes for shapes that cannot be read."""
+    rules: list[IngressRule] = []
+    problems: list[Outcome] = []
+    if resource.type in SECURITY_GROUPS:
+        ingress = resource.get("ingress")
+        if ingress is UNKNOWN:
+            return rules, [Unverifiable("ingress")]
+        listed = as_list(ingress)
+        if listed is None:
+            return rules, [Violation(f"ingress is {describe(ingress)}, expected a list of rules")]
+        for index, rule in enumerate(listed):
+            if not isinstance(rule, dict):
+                problems.append(Violation(f"ingress[{index}] is {describe(rule)}, expected a rule object"))
+                continue
+            cidrs = _cidr_list(lookup(rule, "cidrBlocks")) + _cidr_list(lookup(rule, "ipv6CidrBlocks"))
+            rules.append(
+                IngressRule(
+                    f"ingress[{index}]",
+                    lookup(rule, "protocol"),
+                    lookup(rule, "fromPort"),
+                    lookup(rule, "toPort"),
+                    tuple(c for c in cidrs if c is not MISSING),
+                )
+            )
+    elif resource.type == SECURITY_GROUP_RULE:
+        kind = resource.get("type")
+        if kind is UNKNOWN:
+            return rules, [Unverifiable("type")]
+        if kind == "ingress":
+            cidrs = _cidr_list(resource.get("cidrBlocks")) + _cidr_list(resource.get("ipv6CidrBlocks"))
+            rules.append(
+                IngressRule(
+                    "rule",
+                    resource.get("protocol"),
+                    resource.get("fromPort"),
+                    resource.get("toPort"),
+                    tuple(c for c in cidrs if c is not MISSING),
+                )
+            )
+    elif resource.type == VPC_INGRESS_RULE:
+        cidrs = [resource.get("cidrIpv4"), resource.get("cidrIpv6")]
+        rules.append(
+            IngressRule(
+                "rule",
+                resource.get("ipProtocol"),
+                resource.get("fromPort"),
+                resource.get("toPort"),
+                tuple(c for c in cidrs if c is not MISSING),
+            )
+        )
+    return rules, problems
+
+
+def _is_public(cidr: Any) -> bool:
+    """True for a source range that includes public internet addresses."""
+    if not isinstance(cidr, str):
+        return False
+    try:
+        network = ipaddress.ip_network(cidr, strict=False)
+    except ValueError:
+        return True  # an unreadable range cannot be shown to be private
+    return not (network.is_private or network.is_loopback or network.is_link_local)
+
+
+@resource_rule(
+    "security-group-public-ingress",
+    "Nothing accepts traffic from public addresses (0.0.0.0/0, ::/0 or part of them) but the web ports.",
+    Severity.HIGH,
+    "Restrict the source to a security group or private range; only the allowed public ports may be open.",
+    RULE_TYPES,
+    properties={
+        "allowedPublicPorts": {
+            "type": "array",
+            # Config may not open SSH or RDP to the internet through this list.
+            "items": {
+                "type": "integer",
+                "minimum": 0,
+                "maximum": 65535,
+                "not": {"enum": list(standards.ADMIN_PORTS)},
+            },
+            "default": list(standards.PUBLIC_INGRESS_PORTS),
+        }
+    },
+)
+def public_ingress(resource: Resource, settings: Settings) -> Iterator[Outcome]:
+    allowed = tuple(int(port) for port in settings["allowedPublicPorts"])
+    rules, problems = ingress_rules(resource)
+    yield from problems
+    for rule in rules:
+        if any(cidr is UNKNOWN for cidr in rule.cidrs):
+            yield Unverifiable(f"{rule.label}.cidr")
+        # Any public range counts, not only 0.0.0.0/0: 0.0.0.0/1 plus 128.0.0.0/1 is the same opening.
+        public = [cidr for cidr in rule.cidrs if _is_public(cidr)]
+        if not public:
+            continue
+        if UNKNOWN in (rule.protocol, rule.from_port, rule.to_port):
+            yield Unverifiable(f"{rule.label}.ports")
+        elif not rule.only_ports(allowed):
+            yield Violation(
+                f"{rule.label} opens protocol {describe(rule.protocol)} ports {describe(rule.from_port)}-"
+                f"{describe(rule.to_port)} to the internet (public range {public[0]}); only single ports "
+                f"{', '.join(map(str, allowed))} may be open to public addresses"
+            )
+
+
+@resource_rule(
+    "security-group-admin-ports",
+    "SSH and RDP are never reachable from a public address.",
+    Severity.CRITICAL,
+    "Remove the rule; reach hosts through SSM Session Manager or a private bastion.",
+    RULE_TYPES,
+    properties={
+        "adminPorts": {
+            "type": "array",
+            "items": {"type": "integer", "minimum": 0, "maximum": 65535},
+            # Config may add admin ports, never drop SSH or RDP.
+            "allOf": [{"contains": {"const": port}} for port in standards.ADMIN_PORTS],
+            "default": list(standards.ADMIN_PORTS),
+        }
+    },
+)
+def admin_ports(resource: Resource, settings: Settings) -> Iterator[Outcome]:
+    ports = tuple(int(port) for port in settings["adminPorts"])
+    rules, problems = ingress_rules(resource)
+    yield from problems
+    for rule in rules:
+        public = [cidr for cidr in rule.cidrs if _is_public(cidr)]
+        if not public:
+            continue
+        for port in ports:
+            covered = rule.covers(port)
+            if covered is UNKNOWN:
+                yield Unverifiable(f"{rule.label}.port")
+            elif covered:
+                yield Violation(f"{rule.label} opens admin port {port} to public range {public[0]}")
+
+
+def _missing_description(value: Any) -> bool:
+    return value is not UNKNOWN and not (isinstance(value, str) and value.strip())
+
+
+@resource_rule(
+    "security-group-rule-description",
+    "Every security group rule says why it exists.",
+    Severity.LOW,
+    "Give every ingress and egress rule a description.",
+    RULE_TYPES,
+)
+def rule_description(resource: Resource, _: Settings) -> Iterator[Outcome]:
+    if resource.type not in SECURITY_GROUPS:
+        if _missing_description(resource.get("description")):
+            yield Violation("the rule has no description: say what the rule is for")
+        return
+    for key in ("ingress", "egress"):
+        rules = resource.get(key)
+        if rules is UNKNOWN:
+            yield Unverifiable(key)
+            continue
+        listed = as_list(rules)
+        if listed is None:
+            yield Violation(f"{key} is {describe(rules)}, expected a list of rules")
+            continue
+        for index, rule in enumerate(listed):
+            if _missing_description(lookup(rule, "description")):
+                yield Violation(f"{key}[{index}] has no description: say what the rule is for")

@@ -1,0 +1,425 @@
+"""S3 buckets with pulumi-aws v7's standalone configuration resources, joined with their bucket.
+
+In pulumi-aws v7 versioning, encryption, Object Lock, lifecycle and the public access block are separate
+resources that name their bucket in `bucket`; so these are stack policies. A configuration resource is
+joined to its bucket through the engine's property dependencies (known even in preview) or by the
+bucket's name/id. The deprecated `*V2` tokens are still accepted, and so are the deprecated inline
+settings on the bucket itself.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from pulumi_policy import Severity
+
+from .. import standards
+from ..kit import (
+    MISSING,
+    UNKNOWN,
+    Outcome,
+    Resource,
+    Settings,
+    Stack,
+    Unverifiable,
+    Violation,
+    as_int,
+    as_list,
+    bounds_check,
+    describe,
+    is_customer_key_reference,
+    lookup,
+    stack_rule,
+)
+
+BUCKETS = ("aws:s3/bucket:Bucket", "aws:s3/bucketV2:BucketV2")
+VERSIONING = ("aws:s3/bucketVersioning:BucketVersioning", "aws:s3/bucketVersioningV2:BucketVersioningV2")
+ENCRYPTION = (
+    "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration",
+    "aws:s3/bucketServerSideEncryptionConfigurationV2:BucketServerSideEncryptionConfigurationV2",
+)
+OBJECT_LOCK = (
+    "aws:s3/bucketObjectLockConfiguration:BucketObjectLockConfiguration",
+    "aws:s3/bucketObjectLockConfigurationV2:BucketObjectLockConfigurationV2",
+)
+LIFECYCLE = (
+    "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration",
+    "aws:s3/bucketLifecycleConfigurationV2:BucketLifecycleConfigurationV2",
+)
+PUBLIC_ACCESS_BLOCK = ("aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock",)
+PUBLIC_ACCESS_FLAGS = ("blockPublicAcls", "blockPublicPolicy", "ignorePublicAcls", "restrictPublicBuckets")
+KMS_ALGORITHMS = ("aws:kms", "aws:kms:dsse")
+
+# A configuration resource's `bucket` is the bucket's name, which v7 also uses as its id.
+_BUCKET_KEYS = ("bucket", "id")
+
+
+def _tags(bucket: Resource) -> Mapping[str, Any]:
+    for key in ("tagsAll", "tags"):
+        tags = bucket.get(key)
+        if isinstance(tags, dict) and tags:
+            return tags
+    return {}
+
+
+def classification(bucket: Resource) -> Any:
+    return _tags(bucket).get(standards.TAG_DATA_CLASSIFICATION, MISSING)
+
+
+def is_archive(bucket: Resource, settings: Settings) -> bool:
+    """A log-archive bucket: tagged as one, or holding locked objects (which must also expire)."""
+    return classification(bucket) in settings.strings("archiveClassifications") or (
+        bucket.get("objectLockEnabled") is True
+    )
+
+
+def configs_for(stack: Stack, bucket: Resource, types: tuple[str, ...]) -> list[Resource] | None:
+    """The configuration resources of `types` that belong to `bucket`; None if a join is still unknown."""
+    found: list[Resource] = []
+    undecided = False
+    for config in stack.of_type(*types):
+        targets = stack.referenced(config, "bucket", [bucket], _BUCKET_KEYS)
+        if targets is None:
+            undecided = True
+        elif targets:
+            found.append(config)
+    if not found and undecided:
+        return None
+    return found
+
+
+# A client may classify more buckets as archives, never fewer: the log archive always is one.
+_ARCHIVE_CLASSIFICATIONS = {
+    "archiveClassifications": {
+        "type": "array",
+        "description": "data-classification tag values of archive buckets; must include "
+        f"{standards.DATA_CLASSIFICATION_LOG_ARCHIVE!r}.",
+        "minItems": 1,
+        "items": {"type": "string", "minLength": 1},
+        "contains": {"const": standards.DATA_CLASSIFICATION_LOG_ARCHIVE},
+        "default": [standards.DATA_CLASSIFICATION_LOG_ARCHIVE],
+    }
+}
+
+
+def _unjoined(bucket: Resource, what: str) -> Unverifiable:
+    return Unverifiable(f"{what} (its bucket reference)", bucket)
+
+
+@stack_rule(
+    "s3-versioning",
+    "Every S3 bucket keeps object versions.",
+    Severity.MEDIUM,
+    "Add an aws.s3.BucketVersioning for the bucket with versioningConfiguration.status Enabled.",
+)
+def versioning(stack: Stack, _: Settings) -> Iterator[Outcome]:
+    for bucket in stack.of_type(*BUCKETS):
+        if lookup(bucket.props, "versioning", "enabled") is True:
+            continue
+        configs = configs_for(stack, bucket, VERSIONING)
+        if configs is None:
+            yield _unjoined(bucket, "BucketVersioning")
+            continue
+        statuses = [lookup(config.props, "versioningConfiguration", "status") for config in configs]
+        if UNKNOWN in statuses:
+            yield Unverifiable("BucketVersioning.versioningConfiguration.status", bucket)
+        elif "Enabled" not in statuses:
+            found = ", ".join(describe(status) for status in statuses) or "no BucketVersioning"
+            yield Violation(
+                f"bucket {bucket.name}: versioning is not enabled ({found}); add a BucketVersioning "
+                "with status Enabled",
+                bucket,
+            )
+
+
+def _sse_defaults(config: Resource) -> list[Any]:
+    rules = as_list(config.get("rules"))
+    if rules is None:
+        return [config.get("rules")]
+    return [lookup(rule, "applyServerSideEncryptionByDefault") for rule in rules]
+
+
+@stack_rule(
+    "s3-encryption",
+    "S3 buckets are encrypted by default; data and archive buckets with a customer-managed KMS key.",
+    Severity.HIGH,
+    "Add an aws.s3.BucketServerSideEncryptionConfiguration with sseAlgorithm aws:kms and the client's key.",
+    properties=_ARCHIVE_CLASSIFICATIONS,
+)
+def encryption(stack: Stack, settings: Settings) -> Iterator[Outcome]:
+    for bucket in stack.of_type(*BUCKETS):
+        classified = classification(bucket)
+        needs_kms = (
+            classified is not MISSING and classified not in standards.SSE_S3_ONLY_CLASSIFICATIONS
+        ) or is_archive(bucket, settings)
+        configs = configs_for(stack, bucket, ENCRYPTION)
+        if configs is None:
+            yield _unjoined(bucket, "BucketServerSideEncryptionConfiguration")
+            continue
+        defaults = [d for config in configs for d in _sse_defaults(config)]
+        inline = lookup(
+            bucket.props, "serverSideEncryptionConfiguration", "rule", "applyServerSideEncryptionByDefault"
+        )
+        if inline is not MISSING:
+            defaults.append(inline)
+        if not defaults:
+            if needs_kms:
+                yield Violation(
+                    f"bucket {bucket.name} holds {describe(classification(bucket))} data but has no "
+                    "encryption configuration: add one with sseAlgorithm aws:kms",
+                    bucket,
+                )
+            continue
+        for default in defaults:
+            algorithm = lookup(default, "sseAlgorithm")
+            if algorithm is UNKNOWN:
+                yield Unverifiable("sseAlgorithm", bucket)
+            elif algorithm not in ("AES256", *KMS_ALGORITHMS):
+                yield Violation(
+                    f"bucket {bucket.name}: sseAlgorithm is {describe(algorithm)}, expected aws:kms", bucket
+                )
+            elif needs_kms and (
+                algorithm not in KMS_ALGORITHMS
+                or not is_customer_key_reference(lookup(default, "kmsMasterKeyId"))
+            ):
+                yield Violation(
+                    f"bucket {bucket.name} holds {describe(classification(bucket))} data: use "
+                    "sseAlgorithm aws:kms with kmsMasterKeyId set to the client's customer-managed key "
+                    f"(kmsMasterKeyId is {describe(lookup(default, 'kmsMasterKeyId'))})",
+                    bucket,
+                )
+
+
+@stack_rule(
+    "s3-bucket-protected",
+    "Every S3 bucket has a full public access block and an encryption configuration.",
+    Severity.CRITICAL,
+    "Add an aws.s3.BucketPublicAccessBlock with all four flags true, and a server-side encryption config.",
+)
+def bucket_protected(stack: Stack, _: Settings) -> Iterator[Outcome]:
+    for bucket in stack.of_type(*BUCKETS):
+        blocks = configs_for(stack, bucket, PUBLIC_ACCESS_BLOCK)
+        if blocks is None:
+            yield _unjoined(bucket, "BucketPublicAccessBlock")
+        elif not blocks:
+            yield Violation(
+                f"bucket {bucket.name} has no BucketPublicAccessBlock: add one with all four flags true",
+                bucket,
+            )
+        else:
+            for flag in PUBLIC_ACCESS_FLAGS:
+                values = [block.get(flag) for block in blocks]
+                if UNKNOWN in values:
+                    yield Unverifiable(f"BucketPublicAccessBlock.{flag}", bucket)
+                elif True not in values:
+                    yield Violation(
+                        f"bucket {bucket.name}: {flag} is {describe(values[0])}, set it to true", bucket
+                    )
+        encryption_configs = configs_for(stack, bucket, ENCRYPTION)
+        inline = lookup(bucket.props, "serverSideEncryptionConfiguration")
+        if encryption_configs is None and inline is MISSING:
+            yield _unjoined(bucket, "BucketServerSideEncryptionConfiguration")
+        elif not encryption_configs and inline is MISSING:
+            yield Violation(
+                f"bucket {bucket.name} has no BucketServerSideEncryptionConfiguration: add one", bucket
+            )
+
+
+@stack_rule(
+    "s3-archive-object-lock",
+    "Log-archive buckets lock every object for its retention time.",
+    Severity.HIGH,
+    "Create the archive bucket with objectLockEnabled: true and add a BucketObjectLockConfiguration with a "
+    "default retention in an allowed mode.",
+    properties={
+        **_ARCHIVE_CLASSIFICATIONS,
+        "allowedModes": {
+            "type": "array",
+            "minItems": 1,
+            "items": {"type": "string", "enum": list(standards.OBJECT_LOCK_MODES)},
+            "default": list(standards.OBJECT_LOCK_MODES),
+        },
+    },
+)
+def archive_object_lock(stack: Stack, settings: Settings) -> Iterator[Outcome]:
+    modes = settings.strings("allowedModes")
+    for bucket in stack.of_type(*BUCKETS):
+        if not is_archive(bucket, settings):
+            continue
+        enabled = bucket.get("objectLockEnabled")
+        if enabled is UNKNOWN:
+            yield Unverifiable("objectLockEnabled", bucket)
+        elif enabled is not True:
+            yield Violation(
+                f"archive bucket {bucket.name}: objectLockEnabled is {describe(enabled)}; Object Lock "
+                "can only be switched on when the bucket is created",
+                bucket,
+            )
+        configs = configs_for(stack, bucket, OBJECT_LOCK)
+        if configs is None:
+            yield _unjoined(bucket, "BucketObjectLockConfiguration")
+            continue
+        retentions = [lookup(config.props, "rule", "defaultRetention") for config in configs]
+        if not retentions:
+            yield Violation(
+                f"archive bucket {bucket.name} has no BucketObjectLockConfiguration: add one with "
+                f"a default retention in mode {' or '.join(modes)}",
+                bucket,
+            )
+        for retention in retentions:
+            mode = lookup(retention, "mode")
+            period = [lookup(retention, "days"), lookup(retention, "years")]
+            if mode is UNKNOWN or UNKNOWN in period:
+                yield Unverifiable("BucketObjectLockConfiguration.rule.defaultRetention", bucket)
+            elif mode not in modes:
+                yield Violation(
+                    f"archive bucket {bucket.name}: Object Lock mode is {describe(mode)}, expected "
+                    f"{' or '.join(modes)}",
+                    bucket,
+                )
+            elif not any((as_int(value) or 0) > 0 for value in period):
+                yield Violation(
+                    f"archive bucket {bucket.name}: the default retention sets neither days nor years", bucket
+                )
+
+
+def _is_empty(value: Any) -> bool:
+    return value is MISSING or value is None or value in ("", {}, [])
+
+
+def _covers_whole_bucket(rule: Any) -> Any:
+    """True when a lifecycle rule applies to every object: no filter, or one without any predicate.
+
+    A prefix, a tag, an `and` block or an upper size bound narrows the rule. A lower size bound of 0 does
+    not: it leaves out only empty objects, which hold no data. UNKNOWN when a predicate is unknown.
+    """
+    predicates: dict[str, Any] = {"prefix": lookup(rule, "prefix")}
+    rule_filter = lookup(rule, "filter")
+    if rule_filter is UNKNOWN:
+        return UNKNOWN
+    if isinstance(rule_filter, dict):
+        predicates.update({f"filter.{key}": value for key, value in rule_filter.items()})
+    elif not _is_empty(rule_filter):
+        return False
+    for key, value in predicates.items():
+        if value is UNKNOWN:
+            return UNKNOWN
+        if key == "filter.objectSizeGreaterThan" and as_int(value) == 0:
+            continue
+        if not _is_empty(value):
+            return False
+    return True
+
+
+@dataclass(frozen=True)
+class _Expiry:
+    """What one enabled lifecycle rule does: the days after which current and noncurrent versions expire."""
+
+    whole_bucket: bool
+    days: int | None
+    noncurrent_days: int | None
+
+
+def _expiries(config: Resource) -> list[_Expiry] | None:
+    """The enabled rules of a lifecycle configuration; None when one of them cannot be known yet."""
+    rules = as_list(config.get("rules"))
+    if rules is None:
+        return None if config.get("rules") is UNKNOWN else []
+    found = []
+    for rule in rules:
+        status = lookup(rule, "status")
+        if status != "Enabled":
+            if status is UNKNOWN:
+                return None
+            continue
+        whole_bucket = _covers_whole_bucket(rule)
+        days = lookup(rule, "expiration", "days")
+        noncurrent = lookup(rule, "noncurrentVersionExpiration")
+        noncurrent_days = lookup(noncurrent, "noncurrentDays")
+        # Keeping the newest N noncurrent versions keeps them past noncurrentDays, for as long as they last.
+        keeps_versions = lookup(noncurrent, "newerNoncurrentVersions")
+        if UNKNOWN in (whole_bucket, days, noncurrent_days, keeps_versions):
+            return None
+        found.append(
+            _Expiry(
+                whole_bucket is True,
+                as_int(days),
+                as_int(noncurrent_days) if _is_empty(keeps_versions) else None,
+            )
+        )
+    return found
+
+
+@stack_rule(
+    "s3-archive-lifecycle",
+    "Log-archive buckets expire every object and every old version after the client's archive retention.",
+    Severity.HIGH,
+    "Add a BucketLifecycleConfiguration with an Enabled rule without a filter (or with an empty one) whose "
+    "expiration.days is within the pack config's [minDays, maxDays] and whose "
+    "noncurrentVersionExpiration.noncurrentDays is at most maxNoncurrentDays.",
+    properties={
+        **_ARCHIVE_CLASSIFICATIONS,
+        "minDays": {
+            "type": "integer",
+            "minimum": 1,
+            "maximum": standards.ARCHIVE_RETENTION_DEFAULT_MAX_DAYS,
+            "default": standards.ARCHIVE_RETENTION_DEFAULT_MIN_DAYS,
+        },
+        # The archive is kept for a predetermined time, never indefinitely.
+        "maxDays": {
+            "type": "integer",
+            "minimum": 1,
+            "maximum": standards.ARCHIVE_RETENTION_DEFAULT_MAX_DAYS,
+            "default": standards.ARCHIVE_RETENTION_DEFAULT_MAX_DAYS,
+        },
+        "maxNoncurrentDays": {
+            "type": "integer",
+            "minimum": 1,
+            "default": standards.NONCURRENT_VERSION_DAYS,
+        },
+    },
+    config_checks=(bounds_check("minDays", "maxDays"),),
+)
+def archive_lifecycle(stack: Stack, settings: Settings) -> Iterator[Outcome]:
+    low, high = settings.int("minDays"), settings.int("maxDays")
+    noncurrent_high = settings.int("maxNoncurrentDays")
+    for bucket in stack.of_type(*BUCKETS):
+        if not is_archive(bucket, settings):
+            continue
+        configs = configs_for(stack, bucket, LIFECYCLE)
+        if configs is None:
+            yield _unjoined(bucket, "BucketLifecycleConfiguration")
+            continue
+        per_config = [_expiries(config) for config in configs]
+        if None in per_config:
+            yield Unverifiable("BucketLifecycleConfiguration.rules", bucket)
+            continue
+        expiries = [expiry for found in per_config if found is not None for expiry in found]
+        # A rule for part of the bucket may expire it sooner, never sooner than the retention.
+        for days in sorted({e.days for e in expiries if e.days is not None and not low <= e.days <= high}):
+            yield Violation(
+                f"archive bucket {bucket.name}: objects expire after {days} days, expected "
+                f"between {low} and {high}",
+                bucket,
+            )
+        whole = [e for e in expiries if e.whole_bucket and e.days is not None]
+        in_bounds = [e for e in whole if e.days is not None and low <= e.days <= high]
+        if not whole:
+            narrowed = any(e.days is not None for e in expiries)
+            yield Violation(
+                f"archive bucket {bucket.name} never expires objects across the whole bucket"
+                f"{' (its expiring rules cover only part of it)' if narrowed else ''}: add an Enabled "
+                f"lifecycle rule without a filter, with expiration.days between {low} and {high}",
+                bucket,
+            )
+        elif in_bounds and not any(
+            e.noncurrent_days is not None and e.noncurrent_days <= noncurrent_high for e in in_bounds
+        ):
+            yield Violation(
+                f"archive bucket {bucket.name} keeps noncurrent object versions past its retention: give "
+                "its whole-bucket expiry rule noncurrentVersionExpiration.noncurrentDays of at most "
+                f"{noncurrent_high} (without newerNoncurrentVersions)",
+                bucket,
+            )

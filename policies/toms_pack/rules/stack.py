@@ -1,0 +1,222 @@
+"""Whole-stack policies that join resources: TLS-forcing parameter groups, exported log groups, services
+behind health-checked target groups, and no plain-HTTP forwarding on a load balancer."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+from pulumi_policy import Severity
+
+from .. import standards
+from ..kit import (
+    MISSING,
+    UNKNOWN,
+    Outcome,
+    Resource,
+    Settings,
+    Stack,
+    Unverifiable,
+    Violation,
+    as_list,
+    describe,
+    lookup,
+    stack_rule,
+)
+from .ecs import ECS_SERVICE
+from .edge import LISTENER_RULES, LISTENERS, TARGET_GROUPS, http_actions_problem, listener_protocol
+from .logs import LOG_GROUP
+from .rds import RDS_CLUSTER, RDS_INSTANCE
+
+PARAMETER_GROUP = "aws:rds/parameterGroup:ParameterGroup"
+CLUSTER_PARAMETER_GROUP = "aws:rds/clusterParameterGroup:ClusterParameterGroup"
+SUBSCRIPTION_FILTER = "aws:cloudwatch/logSubscriptionFilter:LogSubscriptionFilter"
+
+
+def _engine_family(engine: Any) -> str | None:
+    if not isinstance(engine, str):
+        return None
+    return next((family for family in standards.TLS_PARAMETERS if family in engine), None)
+
+
+def _forces_tls(group: Resource, family: str) -> Any:
+    """True/False, or UNKNOWN when the parameters are not known yet."""
+    name, values = standards.TLS_PARAMETERS[family]
+    parameters = group.get("parameters")
+    if parameters is UNKNOWN:
+        return UNKNOWN
+    for parameter in as_list(parameters) or []:
+        if lookup(parameter, "name") == name:
+            value = lookup(parameter, "value")
+            return UNKNOWN if value is UNKNOWN else str(value) in values
+    return False
+
+
+@stack_rule(
+    "rds-parameter-group-forces-tls",
+    "Every RDS database uses a parameter group from this stack that refuses unencrypted connections.",
+    Severity.CRITICAL,
+    "Give the database a parameter group with rds.force_ssl=1 (PostgreSQL) or require_secure_transport=ON "
+    "(MySQL/MariaDB).",
+)
+def parameter_group_forces_tls(stack: Stack, _: Settings) -> Iterator[Outcome]:
+    for database in stack.of_type(RDS_INSTANCE, RDS_CLUSTER):
+        engine = database.get("engine")
+        if engine is UNKNOWN:
+            yield Unverifiable("engine", database)
+            continue
+        family = _engine_family(engine)
+        if family is None:
+            yield Violation(
+                f"database {database.name}: engine {describe(engine)} has no known TLS-forcing "
+                "parameter; use PostgreSQL, MySQL or MariaDB",
+                database,
+            )
+            continue
+        key, group_type = (
+            ("parameterGroupName", PARAMETER_GROUP)
+            if database.type == RDS_INSTANCE
+            else ("dbClusterParameterGroupName", CLUSTER_PARAMETER_GROUP)
+        )
+        if database.get(key) is MISSING:
+            yield Violation(
+                f"database {database.name}: {key} is not set, so the engine's default group "
+                "applies; give it a parameter group that forces TLS",
+                database,
+            )
+            continue
+        groups = stack.referenced(database, key, stack.of_type(group_type), ("name", "id"))
+        if groups is None:
+            yield Unverifiable(key, database)
+            continue
+        if not groups:
+            yield Violation(
+                f"database {database.name}: parameter group {describe(database.get(key))} is not "
+                "managed in this stack, so it cannot be shown to force TLS",
+                database,
+            )
+            continue
+        for group in groups:
+            forced = _forces_tls(group, family)
+            if forced is UNKNOWN:
+                yield Unverifiable(f"{group.name}.parameters", database)
+            elif not forced:
+                parameter, values = standards.TLS_PARAMETERS[family]
+                yield Violation(
+                    f"database {database.name}: parameter group {group.name} does not set "
+                    f"{parameter}={values[0]}",
+                    database,
+                )
+
+
+@stack_rule(
+    "log-group-exported",
+    "Every log group has a subscription that exports its events off the server.",
+    Severity.HIGH,
+    "Add an aws.cloudwatch.LogSubscriptionFilter for the log group to the client's log archive stream.",
+)
+def log_group_exported(stack: Stack, _: Settings) -> Iterator[Outcome]:
+    filters = stack.of_type(SUBSCRIPTION_FILTER)
+    for group in stack.of_type(LOG_GROUP):
+        undecided = False
+        exported = False
+        for subscription in filters:
+            targets = stack.referenced(subscription, "logGroup", [group], ("name", "id"))
+            if targets is None:
+                undecided = True
+            elif targets:
+                exported = exported or subscription.get("destinationArn") is not MISSING
+        if exported:
+            continue
+        if undecided:
+            yield Unverifiable("LogSubscriptionFilter.logGroup", group)
+        else:
+            yield Violation(
+                f"log group {group.name} has no subscription filter exporting it: add a "
+                "LogSubscriptionFilter with a destinationArn",
+                group,
+            )
+
+
+def _health_check_problem(group: Resource) -> str | Any | None:
+    check = group.get("healthCheck")
+    if check is UNKNOWN:
+        return UNKNOWN
+    if not isinstance(check, dict):
+        return f"target group {group.name} has no healthCheck: configure one"
+    enabled = lookup(check, "enabled")
+    if enabled is UNKNOWN:
+        return UNKNOWN
+    if enabled is False:
+        return f"target group {group.name} has its health check disabled"
+    protocol = group.get("protocol")
+    if protocol in ("HTTP", "HTTPS") and not isinstance(lookup(check, "path"), str):
+        return f"target group {group.name}: healthCheck.path is not set for an {protocol} target group"
+    return None
+
+
+@stack_rule(
+    "ecs-service-load-balanced",
+    "Every ECS service sits behind a target group with a health check.",
+    Severity.HIGH,
+    "Attach the service to a target group (loadBalancers[].targetGroupArn) whose healthCheck has a path.",
+)
+def service_load_balanced(stack: Stack, _: Settings) -> Iterator[Outcome]:
+    target_groups = stack.of_type(*TARGET_GROUPS)
+    for service in stack.of_type(ECS_SERVICE):
+        balancers = service.get("loadBalancers")
+        if balancers is UNKNOWN:
+            yield Unverifiable("loadBalancers", service)
+            continue
+        listed = as_list(balancers)
+        if not listed:
+            yield Violation(
+                f"service {service.name} is not behind a load balancer: attach it to a target group "
+                "with a health check",
+                service,
+            )
+            continue
+        arns = [lookup(entry, "targetGroupArn") for entry in listed]
+        urns = set(service.property_dependencies.get("loadBalancers", ()))
+        groups = [group for group in target_groups if group.urn in urns or group.get("arn") in arns]
+        if not groups:
+            if UNKNOWN in arns:
+                yield Unverifiable("loadBalancers.targetGroupArn", service)
+            else:
+                yield Violation(
+                    f"service {service.name}: its target group is not managed in this stack, so its "
+                    "health check cannot be shown",
+                    service,
+                )
+            continue
+        for group in groups:
+            problem = _health_check_problem(group)
+            if problem is UNKNOWN:
+                yield Unverifiable(f"{group.name}.healthCheck", service)
+            elif problem:
+                yield Violation(f"service {service.name}: {problem}", service)
+
+
+@stack_rule(
+    "lb-no-plain-http-forwarding",
+    "No load balancer forwards plain HTTP: rules on HTTP listeners only redirect to HTTPS.",
+    Severity.HIGH,
+    "Remove forward/fixed-response rules from HTTP listeners; HTTP may only redirect to HTTPS.",
+)
+def no_plain_http_forwarding(stack: Stack, _: Settings) -> Iterator[Outcome]:
+    listeners = stack.of_type(*LISTENERS)
+    for rule in stack.of_type(*LISTENER_RULES):
+        targets = stack.referenced(rule, "listenerArn", listeners, ("arn", "id"))
+        if targets is None:
+            yield Unverifiable("listenerArn", rule)
+            continue
+        for listener in targets:
+            protocol = listener_protocol(listener)
+            if protocol is UNKNOWN:
+                yield Unverifiable(f"{listener.name}.protocol", rule)
+            elif protocol == "HTTP":
+                problem = http_actions_problem(rule.get("actions"))
+                if problem:
+                    yield Violation(
+                        f"listener rule {rule.name} on HTTP listener {listener.name}: {problem}", rule
+                    )
