@@ -7,10 +7,10 @@ log group; Firehose decompresses them, reads `logGroup` with a JQ query and writ
 arrived (dynamic partitioning allows no shorter buffer). Records Firehose cannot partition land under
 `<client>/_errors/`.
 
-The stream keeps no CloudWatch log group of its own for delivery errors: that group would have to be
-exported like every other one, through this very stream, so a failing stream would feed its own errors
-back into itself. Delivery problems show in the stream's CloudWatch metrics (DeliveryToS3.Success,
-DeliveryToS3.DataFreshness) and in the error prefix instead.
+The stream logs its own delivery errors to `/toms/<client>/log-export-errors`, with the client's retention
+and key, and that one log group is not exported: through this very stream a failing stream would feed its
+own errors back into itself. Alarms on the stream's metrics (DeliveryToS3.Success, DataFreshness) notify
+the client's alert topic when deliveries fail or stop.
 
 CloudTrail writes under `cloudtrail/` of the same bucket; the bucket policy admits exactly the client's
 trail, whose name and ARN are fixed here so the policy exists before the trail does.
@@ -30,6 +30,7 @@ from components.config import ArchiveConfig, RetentionConfig
 from components.context import ClientContext
 from components.iam import allow, service_role, use_client_key_through
 from components.keys import KeyUser
+from components.log_group import client_log_group_name, unexported_log_group
 from policies.toms_pack import standards
 
 CLOUDTRAIL_PREFIX = "cloudtrail"
@@ -93,6 +94,14 @@ def key_users(context: ClientContext) -> list[KeyUser]:
 
 def export_stream_name(client: str) -> str:
     return f"toms-{client}-log-export"
+
+
+# Firehose writes delivery errors to a log stream that must exist; this is the name AWS's console uses.
+EXPORT_ERROR_LOG_STREAM = "DestinationDelivery"
+
+
+def export_error_log_group_name(client: str) -> str:
+    return client_log_group_name(client, "log-export-errors")
 
 
 def export_prefix(client: str) -> str:
@@ -256,6 +265,20 @@ class LogArchive(pulumi.ComponentResource):
         )
 
         archive_arn = context.bucket_arn(archive_name)
+        error_log_name = export_error_log_group_name(context.client)
+        error_log = unexported_log_group(
+            f"{name}-export-errors",
+            error_log_name,
+            args.retention.log_days,
+            args.kms_key_arn,
+            parent=self,
+        )
+        error_stream = aws.cloudwatch.LogStream(
+            f"{name}-export-errors",
+            name=EXPORT_ERROR_LOG_STREAM,
+            log_group_name=error_log.name,
+            opts=pulumi.ResourceOptions(parent=self),
+        )
         archive_writer = service_role(
             f"{name}-firehose",
             context,
@@ -264,6 +287,11 @@ class LogArchive(pulumi.ComponentResource):
             service="firehose.amazonaws.com",
             trust_condition={"StringEquals": {"sts:ExternalId": context.account_id}},
             statements=[
+                allow(
+                    "LogDeliveryErrors",
+                    ["logs:PutLogEvents"],
+                    f"{context.log_group_arn(error_log_name)}:log-stream:*",
+                ),
                 allow(
                     "WriteTheClientsExportPrefix",
                     ["s3:PutObject", "s3:AbortMultipartUpload"],
@@ -307,11 +335,11 @@ class LogArchive(pulumi.ComponentResource):
                 processing_configuration=_cloudwatch_logs_processing(),
                 cloudwatch_logging_options=(
                     aws.kinesis.FirehoseDeliveryStreamExtendedS3ConfigurationCloudwatchLoggingOptionsArgs(
-                        enabled=False
+                        enabled=True, log_group_name=error_log_name, log_stream_name=EXPORT_ERROR_LOG_STREAM
                     )
                 ),
             ),
-            opts=pulumi.ResourceOptions(parent=self, depends_on=[archive]),
+            opts=pulumi.ResourceOptions(parent=self, depends_on=[archive, error_stream]),
         )
 
         log_export = service_role(

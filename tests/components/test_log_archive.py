@@ -28,6 +28,8 @@ from tests.components.logging_stack import (
     statement,
 )
 from tests.components.program_reading import (
+    LOG_GROUP,
+    SUBSCRIPTION_FILTER,
     client_config,
     client_key_arn,
     one,
@@ -257,7 +259,32 @@ def test_export_stream_is_encrypted_and_writes_gzip_per_log_group_and_day(stack_
     assert s3["dynamicPartitioningConfiguration"]["enabled"] is True
     # "Within minutes": a batch is written at the latest after the buffer interval.
     assert s3["bufferingInterval"] == FIREHOSE_BUFFER_SECONDS <= 60
-    assert s3["cloudwatchLoggingOptions"] == {"enabled": False}
+    assert s3["cloudwatchLoggingOptions"] == {
+        "enabled": True,
+        "logGroupName": f"/toms/{config.client}/log-export-errors",
+        "logStreamName": "DestinationDelivery",
+    }
+
+
+def test_delivery_errors_go_to_a_retained_encrypted_log_group_that_is_not_exported(
+    stack_run: ProgramRun,
+) -> None:
+    config = client_config(stack_run)
+    name = f"/toms/{config.client}/log-export-errors"
+    (group,) = [group for group in stack_run.of_type(LOG_GROUP) if group.inputs["name"] == name]
+    assert group.inputs["retentionInDays"] == config.retention.log_days
+    assert group.inputs["kmsKeyId"] == client_key_arn(stack_run)
+    # Exported through the stream whose errors it holds, a failing stream would loop.
+    assert [
+        f for f in stack_run.of_type(SUBSCRIPTION_FILTER) if f.inputs["logGroup"] == group.outputs["name"]
+    ] == []
+    (log_stream,) = stack_run.of_type("aws:cloudwatch/logStream:LogStream")
+    assert (log_stream.inputs["logGroupName"], log_stream.inputs["name"]) == (name, "DestinationDelivery")
+    assert log_stream.urn in one(stack_run, DELIVERY_STREAM).dependencies
+    role = by_name(stack_run, "aws:iam/role:Role", f"{config.client}-firehose")
+    statements = {item["Sid"]: item for item in role_policy(stack_run, role)["Statement"]}
+    assert statements["LogDeliveryErrors"]["Action"] == ["logs:PutLogEvents"]
+    assert statements["LogDeliveryErrors"]["Resource"] == f"{group.outputs['arn']}:log-stream:*"
 
 
 def test_export_stream_decompresses_cloudwatch_batches_and_partitions_by_log_group(
@@ -323,9 +350,16 @@ def test_firehose_may_only_write_the_clients_prefix_and_use_the_key_through_s3(s
         "ForAnyValue:StringEquals": {"kms:ResourceAliases": f"alias/toms/{config.client}"},
         "StringLike": {"kms:EncryptionContext:aws:s3:arn": [arn, f"{arn}/*"]},
     }
-    assert set(statements) == {"WriteTheClientsExportPrefix", "LocateTheArchive", "EncryptThroughS3Only"}
+    assert set(statements) == {
+        "WriteTheClientsExportPrefix",
+        "LocateTheArchive",
+        "EncryptThroughS3Only",
+        "LogDeliveryErrors",
+    }
     every_action = [action for item in statements.values() for action in statement_actions(item)]
-    assert not [action for action in every_action if action.endswith("*") or action.startswith("logs:")]
+    assert not [action for action in every_action if action.endswith("*")]
+    # Of CloudWatch Logs, only writing its delivery errors.
+    assert [action for action in every_action if action.startswith("logs:")] == ["logs:PutLogEvents"]
 
 
 def test_object_lock_refuses_a_mode_s3_does_not_know() -> None:
