@@ -60,6 +60,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--json", type=Path, metavar="FILE", help="write resources and findings as JSON")
     parser.add_argument("--sarif", type=Path, metavar="FILE", help="write the findings as SARIF 2.1.0")
     parser.add_argument("--no-color", action="store_true", help="no colour, even on a terminal")
+    parser.add_argument(
+        "--quiet", action="store_true", help="print only the findings and each stack's verdict line"
+    )
 
 
 def targets_from_args(args: argparse.Namespace) -> list[PreviewTarget]:
@@ -100,7 +103,7 @@ def run(args: argparse.Namespace) -> int:
             preview_console.print_error(console, str(error), stack=target.stack)
             continue
         previews.append(result)
-        preview_console.print_preview(console, result)
+        preview_console.print_preview(console, result, quiet=args.quiet)
     if len(targets) > 1:
         preview_console.print_overall(console, previews, errors=len(targets) - len(previews))
     try:

@@ -132,7 +132,8 @@ def sarif_run(preview: StackPreview, base: Path) -> dict[str, Any]:
         "automationDetails": {"id": f"{TOOL_NAME}/{preview.target.stack}/"},
         "originalUriBaseIds": {SOURCE_ROOT: {"uri": base.as_uri() + "/"}},
         "results": [
-            result(preview, finding, index.get(finding.policy, -1), base) for finding in preview.findings
+            result(preview, finding, index.get(finding.policy, -1), base)
+            for finding in preview.findings_by_urn
         ],
         "properties": {
             "project": preview.project,
