@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: preview test lint bench clean
+.PHONY: preview test lint bench clean schemas sample-report
 
 $(STAMP): requirements.txt policies/requirements.txt pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -28,6 +28,10 @@ preview: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python -m toms.bench
+
+# The artifacts' JSON schemas, generated from their pydantic models (tests/toms/test_artifact_schemas.py).
+schemas: $(STAMP)
+	$(BIN)/python -m toms.artifact_schemas
 
 # The policy pack's own virtualenv: PulumiPolicy.yaml points the pulumi CLI at it (docs/deploying.md).
 PACK_VENV := policies/venv

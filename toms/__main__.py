@@ -19,10 +19,10 @@ from toms.project import ProjectNotFound, add_project_option, select_project
 # `run(args) -> int` (the process exit code).
 COMMANDS: dict[str, str] = {
     "deploy": "toms.deploy",
-    "audit": "toms.audit",
-    "restore-drill": "toms.restore_drill",
+    "audit": "toms.live.audit",
+    "restore-drill": "toms.live.restore_drill",
     "preview": "toms.preview.cli",
-    "report": "toms.report",
+    "report": "toms.report.command",
     "stacks": "toms.stacks",
 }
 COMMAND_MODULES: tuple[str, ...] = tuple(COMMANDS.values())
