@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from policies.toms_pack import pack as pack_module
-from policies.toms_pack.rulekit import WAIVED_FINDINGS, WAIVED_STACK_FINDINGS
+from policies.toms_pack.kit import WAIVED_FINDINGS, WAIVED_STACK_FINDINGS
 from tests.policies.samples import COMPLIANT, DELETE, HTTPS_REDIRECT, containers, resource, with_props
 from toms.analyzer_client import PolicyPackProcess, ResourceInput
 
@@ -377,7 +377,7 @@ def test_every_policy_has_a_violating_and_a_compliant_case(pack: PolicyPackProce
     info = pack.info()
     resource_policies = {p.name for p in info.policies if p.policy_type == "resource"} - {WAIVED_FINDINGS}
     assert resource_policies == {policy for policy, _, _ in VIOLATIONS}
-    for rule in pack_module.RULES:
+    for rule in pack_module.all_rules():
         if rule.kind == "resource" and rule.resource_types:
             assert rule.resource_types & set(COMPLIANT), f"{rule.name} has no compliant sample"
     assert {p.name for p in info.policies if p.policy_type == "stack"} - {WAIVED_STACK_FINDINGS}
