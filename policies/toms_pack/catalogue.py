@@ -49,6 +49,7 @@ MEASURES: tuple[Measure, ...] = (
         kind="technical",
         components=("toms:keys:ClientKey", "toms:database:EncryptedDatabase"),
         policies=(
+            "eks-cluster-hardened",
             "kms-key-policy-restricted",
             "lb-listener-plaintext-ports",
             "datastore-encrypted-cmk",
@@ -85,6 +86,9 @@ MEASURES: tuple[Measure, ...] = (
             "toms:database:EncryptedDatabase",
         ),
         policies=(
+            "ec2-no-automatic-public-address",
+            "eks-cluster-hardened",
+            "ecs-task-host-isolation",
             "iam-trust-policy-restricted",
             "datastore-not-public",
             "snapshot-not-shared",
@@ -104,7 +108,10 @@ MEASURES: tuple[Measure, ...] = (
         commitment="All data changes are handled through alembic updates which go through a review process,",
         kind="technical",
         components=("toms:logging:AuditTrail",),
-        policies=("cloudtrail-secure",),
+        policies=(
+            "cloudtrail-management-events",
+            "cloudtrail-secure",
+        ),
         audit_checks=("cloudtrail-logging", "cloudtrail-validation", "cloudtrail-kms"),
         organisational_part="Schema changes are reviewed as alembic migrations in code review; the trail "
         "records every infrastructure change and who made it.",
@@ -123,6 +130,10 @@ MEASURES: tuple[Measure, ...] = (
             "toms:network:Network",
         ),
         policies=(
+            "lambda-no-plaintext-secrets",
+            "ecs-autoscaling-min-capacity",
+            "ecs-task-host-isolation",
+            "ecs-log-router-secure",
             "datastore-redundant",
             "ecs-service-min-replicas",
             "ecs-service-circuit-breaker",
@@ -192,6 +203,7 @@ MEASURES: tuple[Measure, ...] = (
         kind="technical",
         components=("toms:edge:TlsLoadBalancer", "toms:database:EncryptedDatabase"),
         policies=(
+            "ecs-log-router-secure",
             "lb-listener-plaintext-ports",
             "elb-classic-tls",
             "cloudfront-tls",
@@ -215,6 +227,7 @@ MEASURES: tuple[Measure, ...] = (
         kind="technical",
         components=("toms:keys:ClientKey", "toms:database:EncryptedDatabase", "toms:logging:LogArchive"),
         policies=(
+            "s3-acls-disabled",
             "datastore-encrypted-cmk",
             "ssm-parameter-secure-string",
             "rds-storage-encrypted-cmk",
@@ -241,6 +254,10 @@ MEASURES: tuple[Measure, ...] = (
         kind="technical",
         components=("toms:logging:LogArchive", "toms:logging:AuditTrail", "toms:network:Network"),
         policies=(
+            "eks-cluster-hardened",
+            "cloudtrail-management-events",
+            "log-subscription-ships-everything",
+            "log-groups-declared",
             "log-group-retention",
             "log-group-kms",
             "log-group-exported",
@@ -268,6 +285,7 @@ MEASURES: tuple[Measure, ...] = (
         kind="technical",
         components=("toms:network:Network",),
         policies=(
+            "ecr-repository-hardened",
             "resource-type-not-reviewed",
             "ec2-approved-ami",
             "required-tags",
@@ -313,7 +331,12 @@ MEASURES: tuple[Measure, ...] = (
         commitment="Per client basis as per their requirements",
         kind="technical",
         components=("toms:logging:LogArchive", "toms:database:EncryptedDatabase"),
-        policies=("log-group-retention", "s3-archive-lifecycle", "rds-backup-retention"),
+        policies=(
+            "log-groups-declared",
+            "log-group-retention",
+            "s3-archive-lifecycle",
+            "rds-backup-retention",
+        ),
         audit_checks=("log-group-retention", "archive-lifecycle", "rds-backup-retention"),
     ),
     Measure(

@@ -85,6 +85,10 @@ HARMLESS_TYPES: Mapping[str, str] = MappingProxyType(
         "endpoint's route (see aws:ec2/vpcEndpoint:VpcEndpoint)",
         "aws:ec2/vpcEndpointSubnetAssociation:VpcEndpointSubnetAssociation": "places an interface endpoint "
         "in a subnet (see aws:ec2/vpcEndpoint:VpcEndpoint)",
+        "aws:ec2/vpc:Vpc": "an address space; what is placed in it and how it is reached is judged on "
+        "subnets, security groups, load balancers and instances",
+        "aws:ecs/cluster:Cluster": "a namespace for services and tasks, which are judged; ECS Exec is "
+        "switched on per service, not here",
         "aws:ec2/placementGroup:PlacementGroup": "a placement strategy for instances; no access and no data",
         "aws:ec2/keyPair:KeyPair": "registers a public key (the annex's 'valid pub key'); the private key "
         "never reaches AWS",

@@ -571,3 +571,27 @@ def secure_string(resource: Resource, settings: Settings) -> Iterator[Outcome]:
         yield from _customer_key(
             resource, ("keyId",), "set keyId to the client's customer-managed KMS key (unset uses aws/ssm)"
         )
+
+
+# --- S3 object ownership -------------------------------------------------------------------------------
+
+OWNERSHIP_CONTROLS = "aws:s3/bucketOwnershipControls:BucketOwnershipControls"
+
+
+@resource_rule(
+    "s3-acls-disabled",
+    "S3 buckets own every object and ignore ACLs (BucketOwnerEnforced).",
+    Severity.HIGH,
+    "Set rule.objectOwnership: BucketOwnerEnforced, so access is decided by policies only and objects "
+    "another account writes still belong to the bucket's owner.",
+    (OWNERSHIP_CONTROLS,),
+)
+def acls_disabled(resource: Resource, _: Settings) -> Iterator[Outcome]:
+    yield from _expect(
+        resource,
+        ("rule", "objectOwnership"),
+        "BucketOwnerEnforced",
+        MISSING,
+        "with ACLs enabled an object can be shared by its ACL, and objects other accounts write are theirs; "
+        "set BucketOwnerEnforced",
+    )
