@@ -7,7 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from toms.mock_run import ProgramRun, run_program, stack_names
+from toms.offline.mock_runtime import ProgramRun, run_program
+from toms.project import stack_names
 
 REPO = Path(__file__).resolve().parent.parent
 STACKS_DIR = REPO / "stacks"

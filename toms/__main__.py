@@ -11,24 +11,25 @@ from collections.abc import Sequence
 
 from toms import __version__
 
-# Each module defines `COMMAND` (its name), `HELP` (one line), `add_arguments(parser)` and
+# Each command's module defines `COMMAND` (its name), `HELP` (one line), `add_arguments(parser)` and
 # `run(args) -> int` (the process exit code).
-COMMAND_MODULES: tuple[str, ...] = (
-    "toms.deploy",
-    "toms.audit",
-    "toms.restore_drill",
-    "toms.preview",
-    "toms.report",
-)
+COMMANDS: dict[str, str] = {
+    "deploy": "toms.deploy",
+    "audit": "toms.audit",
+    "restore-drill": "toms.restore_drill",
+    "preview": "toms.preview.cli",
+    "report": "toms.report",
+    "stacks": "toms.stacks",
+}
+COMMAND_MODULES: tuple[str, ...] = tuple(COMMANDS.values())
 
 
 def _modules_for(argv: Sequence[str] | None) -> tuple[str, ...]:
-    """Only the named command's module when the command line names one (a module's command is its name
-    with dashes: toms.restore_drill is restore-drill): `toms preview` need not import boto3."""
+    """Only the named command's module when the command line names one: `toms preview` need not import
+    boto3."""
     words = list(sys.argv[1:] if argv is None else argv)
     first = next((word for word in words if not word.startswith("-")), None)
-    chosen = tuple(m for m in COMMAND_MODULES if first and m.rsplit(".", 1)[-1].replace("_", "-") == first)
-    return chosen or COMMAND_MODULES
+    return (COMMANDS[first],) if first in COMMANDS else COMMAND_MODULES
 
 
 def build_parser(module_names: Sequence[str] = COMMAND_MODULES) -> argparse.ArgumentParser:

@@ -31,7 +31,7 @@ from components.config import ClientConfig, StackConfigError, parse_client_confi
 from policies.toms_pack import catalogue, standards
 from toms import __version__
 from toms.aws import AwsContext, AwsSetupError, error_code, error_message, iso_utc, tags_to_dict
-from toms.mock_run import ProgramError, read_stack_file
+from toms.project import ProjectFileError, read_stack_file
 
 COMMAND = "audit"
 HELP = "Check a client's running resources against the measures and report PASS / FAIL / ERROR."
@@ -899,7 +899,7 @@ def load_expectations(client: str, given: Path | None) -> Expectations:
         path, shown = given, str(given)
     try:
         config = parse_client_config(read_stack_file(path), shown)
-    except (ProgramError, StackConfigError) as error:
+    except (ProjectFileError, StackConfigError) as error:
         raise StackFileError(str(error)) from None
     if config.client != client:
         raise StackFileError(

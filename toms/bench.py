@@ -14,7 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from toms.analyzer_client import PolicyPackProcess, ResourceInput
+from toms.offline.analyzer_client import PolicyPackProcess, ResourceInput
 
 REPO = Path(__file__).resolve().parent.parent
 PACK_DIR = REPO / "policies"
@@ -119,7 +119,7 @@ def _preview_wall_times(*args: str) -> WallTimes:
 
 def bench_preview_stacks() -> None:
     """`toms preview --stack` for each example stack and `--all`, as a user runs it (a new process)."""
-    from toms import preview
+    from toms.preview import run as preview
 
     stacks = preview.repo_stacks()
     for stack in stacks:
@@ -134,7 +134,7 @@ def bench_preview_stacks() -> None:
 
 def bench_preview_growth() -> None:
     """The same synthetic program with 1, 10 and 50 services: wall time and the analyzer round trip."""
-    from toms import preview
+    from toms.preview import run as preview
 
     for services in (1, 10, 50):
         wall = _preview_wall_times("--program", str(SERVICES_PROGRAM), "--config", f"services={services}")
@@ -149,15 +149,38 @@ def bench_preview_growth() -> None:
         )
 
 
-BENCHES: list[Callable[[], None]] = [bench_policy_pack, bench_preview_stacks, bench_preview_growth]
+def bench_fleet() -> None:
+    """The scale table of `preview --all --jobs` over generated client stacks (toms/fleet_bench.py)."""
+    from toms import fleet_bench
+
+    fleet_bench.bench_fleet()
 
 
-def main() -> int:
+BENCHES: list[Callable[[], None]] = [
+    bench_policy_pack,
+    bench_preview_stacks,
+    bench_preview_growth,
+    bench_fleet,
+]
+
+
+def section_name(bench: Callable[[], None]) -> str:
+    return bench.__name__.removeprefix("bench_")
+
+
+def main(argv: list[str]) -> int:
+    """Every section, or only those named (`python -m toms.bench fleet`)."""
+    unknown = sorted(set(argv) - {section_name(bench) for bench in BENCHES})
+    if unknown:
+        known = ", ".join(section_name(bench) for bench in BENCHES)
+        print(f"toms.bench: no section {', '.join(unknown)}; sections: {known}", file=sys.stderr)
+        return 2
     for bench in BENCHES:
-        print(f"== {bench.__name__.removeprefix('bench_').replace('_', ' ')}")
-        bench()
+        if not argv or section_name(bench) in argv:
+            print(f"== {section_name(bench).replace('_', ' ')}")
+            bench()
     return 0
 
 
 if __name__ == "__main__":
-    raise SystemExit(main())
+    raise SystemExit(main(sys.argv[1:]))

@@ -23,7 +23,7 @@ import yaml
 from packaging.requirements import InvalidRequirement, Requirement
 
 from components.config import CLIENT_PATTERN
-from toms.mock_run import stack_names
+from toms.project import stack_names
 
 COMMAND = "deploy"
 HELP = "Preview or deploy a client stack with pulumi, always under the policy pack and its client config."

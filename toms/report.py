@@ -20,9 +20,11 @@ from pathlib import Path
 from components.config import StackConfigError, parse_client_config
 from policies.toms_pack import catalogue
 from toms import __version__
-from toms.mock_run import ProgramError
-from toms.preview import PreviewError, PreviewTarget, StackPreview, preview, stack_target
-from toms.preview_output import shown_path
+from toms.offline.mock_runtime import ProgramError
+from toms.preview.console import shown_path
+from toms.preview.model import PreviewError, PreviewTarget, StackPreview
+from toms.preview.run import preview, stack_target
+from toms.project import ProjectFileError
 from toms.report_evidence import EvidenceError, check_drill_source, load_audit, load_drill
 from toms.report_model import CheckEvidence, MeasureReport, PolicyResult, Report, coverage, evidence_checks
 from toms.report_render import render_html, render_markdown
@@ -136,7 +138,7 @@ def run(args: argparse.Namespace) -> int:
     try:
         report = build_report(stack_target(args.stack), args.audit, args.drill)
         markdown_path, html_path = write_report(report, args.out)
-    except (PreviewError, ProgramError, EvidenceError, ReportError) as error:
+    except (PreviewError, ProgramError, ProjectFileError, EvidenceError, ReportError) as error:
         print(f"toms report: error: {error}", file=sys.stderr)
         return 2
     print(f"Wrote {markdown_path} and {html_path}")

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 
 from policies.toms_pack import catalogue
-from toms.preview_engine import Finding as PolicyFinding
+from toms.preview.model import Finding as PolicyFinding
 from toms.report_evidence import AuditEvidence, AuditFinding, DrillEvidence
 from toms.report_values import MeasureFacts
 

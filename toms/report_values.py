@@ -16,8 +16,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from policies.toms_pack import catalogue, standards
-from toms.analyzer_client import SECRET_SIG, SIG_KEY, UNKNOWN_SENTINEL
-from toms.preview_engine import PlannedResource
+from toms.offline.analyzer_client import SECRET_SIG, SIG_KEY, UNKNOWN_SENTINEL
+from toms.preview.model import PlannedResource
 
 NOT_SET = "not set"
 UNKNOWN = "known only at deployment"

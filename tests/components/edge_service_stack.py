@@ -12,7 +12,8 @@ from components.config import StackConfigError, parse_client_config
 from policies.toms_pack import standards
 from tests.components.program_reading import stack_file
 from tests.conftest import REPO
-from toms.mock_run import ProgramRun, RegisteredResource, read_stack_file
+from toms.offline.mock_runtime import ProgramRun, RegisteredResource
+from toms.project import read_stack_file
 
 LOAD_BALANCER_COMPONENT = "toms:edge:TlsLoadBalancer"
 SERVICE_COMPONENT = "toms:service:SelfHealingService"

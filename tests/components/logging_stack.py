@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from toms.mock_run import ProgramRun, RegisteredResource
+from toms.offline.mock_runtime import ProgramRun, RegisteredResource
 
 BUCKET = "aws:s3/bucket:Bucket"
 DELIVERY_STREAM = "aws:kinesis/firehoseDeliveryStream:FirehoseDeliveryStream"

@@ -9,7 +9,8 @@ import yaml
 
 from components.config import ClientConfig, StackConfigError, parse_client_config
 from tests.conftest import REPO
-from toms.mock_run import ProgramRun, RegisteredResource, flatten_stack_config
+from toms.offline.mock_runtime import ProgramRun, RegisteredResource
+from toms.project import flatten_stack_config
 
 ACME_SOURCE = "stacks/Pulumi.acme.yaml"
 KMS_KEY = "aws:kms/key:Key"

@@ -20,7 +20,7 @@ from tests.components.program_reading import (
     one,
     stack_file,
 )
-from toms.mock_run import ProgramRun, RegisteredResource
+from toms.offline.mock_runtime import ProgramRun, RegisteredResource
 
 
 def trail_log_group(run: ProgramRun) -> RegisteredResource:

@@ -12,7 +12,8 @@ from components.config import ClientConfig, parse_client_config
 from policies.toms_pack import standards
 from tests.components.program_reading import ACME_SOURCE, govcloud_stack_file, problems_for, stack_file
 from tests.conftest import EXAMPLE_STACKS, REPO
-from toms.mock_run import ProgramError, flatten_stack_config, run_program
+from toms.offline.mock_runtime import ProgramError, run_program
+from toms.project import flatten_stack_config
 
 
 @pytest.mark.parametrize("stack", EXAMPLE_STACKS)

@@ -30,15 +30,15 @@ from tests.components.program_reading import (
     stack_file,
 )
 from tests.conftest import REPO
-from toms.mock_run import (
-    AwsLikeMocks,
+from toms.offline.mock_runtime import (
     ProgramError,
     ProgramRun,
     RecordingMonitor,
     RegisteredResource,
-    flatten_stack_config,
     run_program,
 )
+from toms.offline.mocks import AwsLikeMocks
+from toms.project import flatten_stack_config
 
 COMPONENT = "toms:database:EncryptedDatabase"
 INSTANCE = "aws:rds/instance:Instance"

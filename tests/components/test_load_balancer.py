@@ -29,7 +29,7 @@ from tests.components.program_reading import (
     one_child,
     stack_file,
 )
-from toms.mock_run import ProgramRun, RegisteredResource
+from toms.offline.mock_runtime import ProgramRun, RegisteredResource
 
 LOAD_BALANCER = "aws:lb/loadBalancer:LoadBalancer"
 LISTENER = "aws:lb/listener:Listener"

@@ -34,7 +34,8 @@ from tests.components.program_reading import (
     statement_actions,
 )
 from tests.conftest import REPO
-from toms.mock_run import ProgramRun, RegisteredResource, read_stack_file, run_program
+from toms.offline.mock_runtime import ProgramRun, RegisteredResource, run_program
+from toms.project import read_stack_file
 
 VERSIONING = "aws:s3/bucketVersioning:BucketVersioning"
 ENCRYPTION = "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration"

@@ -11,7 +11,8 @@ from components.config import StackConfigError, parse_client_config
 from tests.components.logging_stack import DELIVERY_STREAM, by_name
 from tests.components.program_reading import LOG_GROUP, SUBSCRIPTION_FILTER, client_key_arn, one, stack_file
 from tests.conftest import REPO
-from toms.mock_run import ProgramError, ProgramRun, read_stack_file, run_program
+from toms.offline.mock_runtime import ProgramError, ProgramRun, run_program
+from toms.project import read_stack_file
 
 
 def test_every_log_group_keeps_the_stacks_log_days_with_the_client_key(stack_run: ProgramRun) -> None:

@@ -9,7 +9,8 @@ import json
 from policies.toms_pack import standards
 from tests.components.program_reading import client_config, one, stack_file
 from tests.conftest import REPO, run_example_stack
-from toms.mock_run import ProgramRun, flatten_stack_config, run_program
+from toms.offline.mock_runtime import ProgramRun, run_program
+from toms.project import flatten_stack_config
 
 # Every KMS action that reads or writes data under the key, or lets a principal do so later.
 KEY_USE_ACTIONS = (

@@ -10,7 +10,8 @@ import pytest
 
 from tests.components.program_reading import govcloud_stack_file
 from tests.conftest import REPO
-from toms.mock_run import ProgramRun, RegisteredResource, flatten_stack_config, run_program
+from toms.offline.mock_runtime import ProgramRun, RegisteredResource, run_program
+from toms.project import flatten_stack_config
 
 GOVCLOUD = "arn:aws-us-gov:"
 

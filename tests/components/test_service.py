@@ -48,7 +48,7 @@ from tests.components.program_reading import (
     statement_actions,
 )
 from tests.conftest import REPO
-from toms.mock_run import ProgramRun, RegisteredResource, run_program
+from toms.offline.mock_runtime import ProgramRun, RegisteredResource, run_program
 
 CLUSTER = "aws:ecs/cluster:Cluster"
 TASK_DEFINITION = "aws:ecs/taskDefinition:TaskDefinition"

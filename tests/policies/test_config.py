@@ -11,8 +11,8 @@ from components.config import parse_client_config
 from policies.toms_pack import standards
 from tests.policies.conftest import BASE_CONFIG, configured
 from tests.policies.samples import compliant_stack, containers, resource
-from toms.analyzer_client import PolicyConfigError, PolicyPackProcess, reconcile_config
-from toms.mock_run import read_stack_file
+from toms.offline.analyzer_client import PolicyConfigError, PolicyPackProcess, reconcile_config
+from toms.project import read_stack_file
 
 REPO = Path(__file__).resolve().parents[2]
 TASK = "aws:ecs/taskDefinition:TaskDefinition"

@@ -9,7 +9,7 @@ import pytest
 from policies.toms_pack import standards
 from tests.policies.conftest import BASE_CONFIG, configured
 from tests.policies.samples import COMPLIANT, DELETE, resource
-from toms.analyzer_client import PolicyConfigError, PolicyPackProcess, ResourceInput, reconcile_config
+from toms.offline.analyzer_client import PolicyConfigError, PolicyPackProcess, ResourceInput, reconcile_config
 
 LISTENER = "aws:lb/listener:Listener"
 ALB_LISTENER = "aws:alb/listener:Listener"

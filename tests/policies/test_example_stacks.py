@@ -12,8 +12,8 @@ from google.protobuf import json_format
 
 from tests.conftest import EXAMPLE_STACKS, run_example_stack
 from tests.policies.conftest import PACK_DIR
-from toms.analyzer_client import PolicyPackProcess, ResourceInput, to_wire
-from toms.mock_run import ProgramRun, RegisteredResource
+from toms.offline.analyzer_client import PolicyPackProcess, ResourceInput, to_wire
+from toms.offline.mock_runtime import ProgramRun, RegisteredResource
 
 REPO = Path(__file__).resolve().parents[2]
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from tests.policies.samples import resource, with_props
-from toms.analyzer_client import UNKNOWN, PolicyPackProcess, ResourceInput
+from toms.offline.analyzer_client import UNKNOWN, PolicyPackProcess, ResourceInput
 
 SG = "aws:ec2/securityGroup:SecurityGroup"
 INGRESS = "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule"

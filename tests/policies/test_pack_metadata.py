@@ -5,7 +5,7 @@ from __future__ import annotations
 import yaml
 
 from tests.conftest import REPO
-from toms.analyzer_client import PolicyPackProcess
+from toms.offline.analyzer_client import PolicyPackProcess
 
 
 def test_the_pack_reports_the_version_its_project_file_declares(pack: PolicyPackProcess) -> None:

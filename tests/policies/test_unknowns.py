@@ -7,7 +7,7 @@ import dataclasses
 import pytest
 
 from tests.policies.samples import compliant_stack, resource, set_path
-from toms.analyzer_client import UNKNOWN, PolicyPackProcess, Secret
+from toms.offline.analyzer_client import UNKNOWN, PolicyPackProcess, Secret
 
 RDS = "aws:rds/instance:Instance"
 TASK = "aws:ecs/taskDefinition:TaskDefinition"
@@ -24,78 +24,6 @@ def test_unknown_flag_blocks_at_update_time(pack: PolicyPackProcess) -> None:
     diagnostics = pack.analyze(resource(RDS, multiAz=UNKNOWN))
     assert [(d.policy_name, d.mandatory) for d in diagnostics] == [("rds-multi-az", True)]
     assert "still unknown at update time" in diagnostics[0].message
-
-
-LOAD_BALANCER_UNKNOWNS = [
-    (
-        "lb-https-hsts",
-        resource("aws:lb/listener:Listener", routingHttpResponseStrictTransportSecurityHeaderValue=UNKNOWN),
-        "routingHttpResponseStrictTransportSecurityHeaderValue",
-    ),
-    (
-        "lb-desync-strictest",
-        resource("aws:alb/loadBalancer:LoadBalancer", desyncMitigationMode=UNKNOWN),
-        "desyncMitigationMode",
-    ),
-    (
-        "lb-target-health-check-bound",
-        resource("aws:lb/targetGroup:TargetGroup", healthCheck__interval=UNKNOWN),
-        "healthCheck.interval",
-    ),
-    (
-        "lb-target-health-check-bound",
-        resource("aws:alb/targetGroup:TargetGroup", targetType=UNKNOWN),
-        "targetType",
-    ),
-]
-
-
-@pytest.mark.parametrize(("policy", "subject", "path"), LOAD_BALANCER_UNKNOWNS)
-def test_unknown_load_balancer_setting_is_advisory_in_preview_and_blocks_at_update(
-    preview_pack: PolicyPackProcess, pack: PolicyPackProcess, policy: str, subject, path: str
-) -> None:
-    in_preview = preview_pack.analyze(subject)
-    assert [(d.policy_name, d.enforcement_level) for d in in_preview] == [(policy, "advisory")]
-    assert f"{path} unknown until" in in_preview[0].message
-    at_update = pack.analyze(subject)
-    assert [(d.policy_name, d.mandatory) for d in at_update] == [(policy, True)]
-    assert "still unknown at update time" in at_update[0].message
-
-
-TEMPLATE = "aws:ec2/launchTemplate:LaunchTemplate"
-LAUNCH_TEMPLATE_UNKNOWNS = [
-    ("ec2-approved-ami", resource(TEMPLATE, imageId=UNKNOWN), "imageId"),
-    ("ec2-imdsv2", resource(TEMPLATE, metadataOptions__httpTokens=UNKNOWN), "metadataOptions.httpTokens"),
-    ("ec2-no-public-ip", resource(TEMPLATE, networkInterfaces=UNKNOWN), "networkInterfaces"),
-    (
-        "ec2-no-public-ip",
-        resource(TEMPLATE, networkInterfaces__0__associatePublicIpAddress=UNKNOWN),
-        "networkInterfaces[0].associatePublicIpAddress",
-    ),
-    (
-        "ec2-encrypted-volumes",
-        resource(TEMPLATE, blockDeviceMappings__0__ebs__encrypted=UNKNOWN),
-        "blockDeviceMappings[0].ebs.encrypted",
-    ),
-    # An unknown mapping may be the encrypted root volume: not yet "maps no EBS volume".
-    (
-        "ec2-encrypted-volumes",
-        resource(TEMPLATE, blockDeviceMappings=[UNKNOWN, {"deviceName": "/dev/sdb", "virtualName": "eph0"}]),
-        "blockDeviceMappings[0]",
-    ),
-]
-
-
-@pytest.mark.parametrize(("policy", "subject", "path"), LAUNCH_TEMPLATE_UNKNOWNS)
-def test_unknown_launch_template_setting_is_advisory_in_preview_and_blocks_at_update(
-    preview_pack: PolicyPackProcess, pack: PolicyPackProcess, policy: str, subject, path: str
-) -> None:
-    in_preview = preview_pack.analyze(subject)
-    assert [(d.policy_name, d.enforcement_level) for d in in_preview] == [(policy, "advisory")]
-    assert f"{path} unknown until" in in_preview[0].message
-    at_update = pack.analyze(subject)
-    assert [(d.policy_name, d.mandatory) for d in at_update] == [(policy, True)]
-    assert "still unknown at update time" in at_update[0].message
 
 
 def test_known_violation_still_blocks_in_preview_next_to_an_unknown(preview_pack: PolicyPackProcess) -> None:

@@ -8,7 +8,7 @@ import pytest
 
 from tests.policies.conftest import BASE_CONFIG, configured
 from tests.policies.samples import compliant_stack, resource
-from toms.analyzer_client import PolicyConfigError, PolicyPackProcess
+from toms.offline.analyzer_client import PolicyConfigError, PolicyPackProcess
 
 RDS = "aws:rds/instance:Instance"
 TODAY = datetime.now(UTC).date()

@@ -51,7 +51,7 @@ from components.log_group import EXPORT_EVERYTHING, client_log_group_name
 from components.service import CONTAINER_INSIGHTS, CONTAINER_NAME, DEPLOYMENT_MAXIMUM_PERCENT
 from policies.toms_pack import standards
 from toms import __version__
-from toms.mock_run import read_stack_file
+from toms.project import read_stack_file
 
 REPOSITORY = Path(__file__).resolve().parents[2]
 # acme's region (stacks/Pulumi.acme.yaml): the tests' default region.

@@ -24,9 +24,10 @@ from toms import __version__
 from toms import audit as audit_tool
 from toms import report as report_command
 from toms.__main__ import main
-from toms.mock_run import read_stack_file
-from toms.preview import POLICY_CONFIG_DIR, PreviewTarget, StackPreview, preview, program_target, stack_target
-from toms.preview_engine import Finding as PolicyFinding
+from toms.preview.model import Finding as PolicyFinding
+from toms.preview.model import PreviewTarget, StackPreview
+from toms.preview.run import POLICY_CONFIG_DIR, preview, program_target, stack_target
+from toms.project import read_stack_file
 from toms.report_evidence import AuditEvidence
 from toms.report_model import (
     ENFORCED,

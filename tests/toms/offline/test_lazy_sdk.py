@@ -1,4 +1,4 @@
-"""`toms.lazy_sdk`: a provider subpackage loaded lazily exports exactly what its generated `__init__` does.
+"""`toms.offline.lazy_sdk`: a provider subpackage loaded lazily exports exactly what its generated `__init__` does.
 
 pulumi_aws is already imported eagerly in this process, so the checks against it run in fresh interpreters;
 the rules themselves are shown on a small package of the generator's shape in tmp_path.
@@ -20,7 +20,7 @@ import pulumi_aws
 import pytest
 
 from tests.conftest import REPO
-from toms import lazy_sdk
+from toms.offline import lazy_sdk
 
 AWS_PACKAGE = Path(pulumi_aws.__file__).parent
 # Subpackages the example stacks use, and one (config) whose `__init__` is not a list of star-imports.
@@ -59,7 +59,7 @@ EXPORTS = """
 
 def test_lazy_subpackages_export_the_same_objects_as_eager_ones() -> None:
     eager = json.loads(run_python(EXPORTS.format(setup="", packages=COMPARED)))
-    lazy_setup = "from toms import lazy_sdk; lazy_sdk.install()"
+    lazy_setup = "from toms.offline import lazy_sdk; lazy_sdk.install()"
     lazy = json.loads(run_python(EXPORTS.format(setup=lazy_setup, packages=COMPARED)))
     assert lazy == eager
     assert len(eager["ec2"]) > 1000
@@ -70,7 +70,7 @@ def test_a_program_loads_only_the_modules_it_uses() -> None:
         run_python(
             """
             import json, sys
-            from toms import lazy_sdk
+            from toms.offline import lazy_sdk
             lazy_sdk.install()
             import pulumi_aws as aws
             aws.ec2.Vpc
@@ -221,9 +221,9 @@ REGISTRATIONS = """
     import json
     from pathlib import Path
     from google.protobuf import json_format
-    from toms import lazy_sdk, mock_run
+    from toms.offline import lazy_sdk, mock_runtime
     {setup}
-    run = mock_run.run_program(Path("."), "{stack}", preview=True)
+    run = mock_runtime.run_program(Path("."), "{stack}", preview=True)
     # Registrations arrive from the runtime's threads, so their order is not the program's.
     print(json.dumps(sorted(
         [r.urn, r.provider, json_format.MessageToDict(r.properties), sorted(r.dependencies)]

@@ -33,61 +33,16 @@ differs offline, and why it does not change a verdict of this pack:
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
 from typing import Any
 
 from google.protobuf import json_format, struct_pb2
 
-from toms.analyzer_client import Diagnostic, ResourceInput
-from toms.mock_run import RegisteredResource
+from toms.offline.analyzer_client import Diagnostic, ResourceInput
+from toms.offline.mock_runtime import RegisteredResource
+from toms.preview.model import Finding, PlannedResource
 
 ROOT_STACK_TYPE = "pulumi:pulumi:Stack"
 PROVIDER_TYPE_PREFIX = "pulumi:providers:"
-
-
-@dataclass(frozen=True)
-class PlannedResource:
-    """One resource of the preview: what the engine sends about it, and where the program made it."""
-
-    analyzed: ResourceInput
-    custom: bool
-    # The properties `AnalyzeStack` gets (the planned state; see the module docstring).
-    planned: Mapping[str, Any]
-    source_position: tuple[str, int] | None = None
-
-    @property
-    def urn(self) -> str:
-        return self.analyzed.urn
-
-    @property
-    def type(self) -> str:
-        return self.analyzed.type
-
-    @property
-    def name(self) -> str:
-        return self.analyzed.name
-
-    @property
-    def parent(self) -> str:
-        return self.analyzed.parent
-
-    def stack_input(self) -> ResourceInput:
-        """The resource as `AnalyzeStack` receives it."""
-        a = self.analyzed
-        return ResourceInput(
-            type=a.type,
-            name=a.name,
-            props=self.planned,
-            urn=a.urn,
-            provider=a.provider,
-            parent=a.parent,
-            dependencies=a.dependencies,
-            property_dependencies=a.property_dependencies,
-            protect=a.protect,
-            ignore_changes=a.ignore_changes,
-            delete_before_replace=a.delete_before_replace,
-            additional_secret_outputs=a.additional_secret_outputs,
-        )
 
 
 def root_stack_urn(project: str, stack: str) -> str:
@@ -185,24 +140,6 @@ class ResourcePlanner:
                 source_position=registration.source_position,
             )
         )
-
-
-@dataclass(frozen=True)
-class Finding:
-    """A policy violation as the engine reports it: against a resource of the stack."""
-
-    policy: str
-    enforcement_level: str
-    severity: str
-    message: str
-    urn: str
-    resource_type: str
-    resource_name: str
-    stage: str  # "resource" (from Analyze) or "stack" (from AnalyzeStack)
-
-    @property
-    def mandatory(self) -> bool:
-        return self.enforcement_level == "mandatory"
 
 
 def _engine_level(level: str) -> str:

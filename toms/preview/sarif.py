@@ -13,16 +13,13 @@ import hashlib
 import json
 from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 from urllib.parse import unquote, urlparse
 
 from policies.toms_pack import catalogue
 from toms import __version__
-from toms.analyzer_client import PolicyInfo
-from toms.preview_engine import Finding, PlannedResource
-
-if TYPE_CHECKING:
-    from toms.preview import StackPreview
+from toms.offline.analyzer_client import PolicyInfo
+from toms.preview.model import Finding, PlannedResource, StackPreview
 
 SARIF_VERSION = "2.1.0"
 SARIF_SCHEMA_URI = (

@@ -7,8 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from toms import mock_run
-from toms.mock_run import ProgramError, read_stack_file, run_program
+from toms.offline import mock_runtime
+from toms.offline.mock_runtime import ProgramError, run_program
+from toms.project import ProjectFileError, read_stack_file
 
 PROGRAM = """
 import pulumi
@@ -80,7 +81,7 @@ def test_a_provider_function_without_an_offline_answer_is_named(tmp_path: Path) 
 def test_a_stack_file_that_is_not_text_is_refused_naming_it(tmp_path: Path) -> None:
     stack_file = tmp_path / "Pulumi.dev.yaml"
     stack_file.write_bytes(b"config:\n  aws:region: \xff\xfe\n")
-    with pytest.raises(ProgramError, match=r"Pulumi\.dev\.yaml: cannot be read as UTF-8 text"):
+    with pytest.raises(ProjectFileError, match=r"Pulumi\.dev\.yaml: cannot be read as UTF-8 text"):
         read_stack_file(stack_file)
 
 
@@ -89,6 +90,6 @@ def test_a_program_that_never_finishes_is_reported_not_waited_for(
 ) -> None:
     # An output that never resolves keeps the runtime waiting, as a stuck registration would.
     body = "import asyncio, pulumi\npulumi.export('never', pulumi.Output.from_input(asyncio.Future()))\n"
-    monkeypatch.setattr(mock_run, "PROGRAM_TIMEOUT_SECONDS", 1.0)
+    monkeypatch.setattr(mock_runtime, "PROGRAM_TIMEOUT_SECONDS", 1.0)
     with pytest.raises(ProgramError, match=r"__main__\.py: the program did not finish within 1 s"):
         run_program(write_program(tmp_path, body), "dev", {"aws:region": "eu-west-1"})

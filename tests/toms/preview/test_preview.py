@@ -19,11 +19,13 @@ import jsonschema
 import pytest
 
 from tests.conftest import EXAMPLE_STACKS, REPO
-from toms import preview as preview_command
-from toms import preview_output, sarif
-from toms.analyzer_client import SECRET_SIG, SIG_KEY, UNKNOWN_SENTINEL, Diagnostic
-from toms.preview import PreviewError, StackPreview, preview, program_target, stack_target
-from toms.preview_engine import ROOT_STACK_TYPE, stack_findings
+from toms.offline.analyzer_client import SECRET_SIG, SIG_KEY, UNKNOWN_SENTINEL, Diagnostic
+from toms.preview import console as preview_output
+from toms.preview import json_report, sarif
+from toms.preview import run as preview_command
+from toms.preview.engine import ROOT_STACK_TYPE, stack_findings
+from toms.preview.model import PreviewError, StackPreview
+from toms.preview.run import preview, program_target, stack_target
 
 FIXTURES = REPO / "tests" / "fixtures"
 NONCOMPLIANT = FIXTURES / "noncompliant_program"
@@ -76,7 +78,7 @@ def validate_sarif(document: dict[str, Any]) -> None:
 
 
 def validate_report(document: dict[str, Any]) -> None:
-    schema = json.loads(preview_output.JSON_SCHEMA.read_text(encoding="utf-8"))
+    schema = json.loads(json_report.JSON_SCHEMA.read_text(encoding="utf-8"))
     jsonschema.Draft202012Validator(schema).validate(document)
 
 
@@ -218,7 +220,7 @@ def test_stack_findings_go_to_the_named_resource_or_the_root() -> None:
 
 def test_reports_never_hold_secret_values() -> None:
     value = {"password": {SIG_KEY: SECRET_SIG, "value": "hunter2"}, "arn": UNKNOWN_SENTINEL, "n": [1.0]}
-    assert preview_output.redacted(value) == {"password": "[secret]", "arn": "[unknown]", "n": [1.0]}
+    assert json_report.redacted(value) == {"password": "[secret]", "arn": "[unknown]", "n": [1.0]}
 
 
 # --- exit code 2: config, program and pack errors -----------------------------------------------------------

@@ -1,4 +1,4 @@
-"""`toms.analyzer_client`: the engine's side of the Analyzer protocol, against real pack processes."""
+"""`toms.offline.analyzer_client`: the engine's side of the Analyzer protocol, against real pack processes."""
 
 from __future__ import annotations
 
@@ -8,8 +8,8 @@ import pytest
 
 from tests.policies.conftest import BASE_CONFIG, PACK_DIR
 from tests.policies.samples import COMPLIANT, resource
-from tests.toms.test_preview import CRASHING_PACK
-from toms.analyzer_client import PolicyPackError, PolicyPackProcess
+from tests.toms.preview.test_preview import CRASHING_PACK
+from toms.offline.analyzer_client import PolicyPackError, PolicyPackProcess
 
 RDS = "aws:rds/instance:Instance"
 
@@ -44,4 +44,6 @@ def test_a_pack_that_dies_while_judging_is_an_error_not_a_hang() -> None:
         subjects = [resource(RDS, f"db-{index}") for index in range(12)]
         with pytest.raises(PolicyPackError, match="Analyze failed: UNAVAILABLE"):
             crashing.analyze_each(subjects)
+        # The broken connection comes before the process is reaped: the status is waited for.
+        assert crashing.wait_for_exit() == 70
         assert crashing.exit_code == 70

@@ -411,6 +411,16 @@ class PolicyPackProcess:
         """The pack process's exit status once it has ended (None while it runs or before it started)."""
         return self._process.poll() if self._process is not None else None
 
+    def wait_for_exit(self, timeout: float = 5.0) -> int | None:
+        """The exit status of a pack that is ending: a broken connection is seen before the process is
+        reaped, so this waits up to `timeout` seconds for it (None when it is still running then)."""
+        if self._process is None:
+            return None
+        try:
+            return self._process.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            return None
+
     def stderr_text(self) -> str:
         """What the pack wrote to stderr (waits up to 5 s for a process that is ending)."""
         return self._stderr_text()

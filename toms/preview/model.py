@@ -1,0 +1,113 @@
+"""What a preview is made of: the resources the engine would send to the pack, the pack's findings, and
+one stack's preview with where its config came from. Every output (console, JSON, SARIF) and the report
+read these."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from toms.offline.analyzer_client import AnalyzerInfo, ResourceInput
+
+
+@dataclass(frozen=True)
+class PlannedResource:
+    """One resource of the preview: what the engine sends about it, and where the program made it."""
+
+    analyzed: ResourceInput
+    custom: bool
+    # The properties `AnalyzeStack` gets (the planned state; see the module docstring).
+    planned: Mapping[str, Any]
+    source_position: tuple[str, int] | None = None
+
+    @property
+    def urn(self) -> str:
+        return self.analyzed.urn
+
+    @property
+    def type(self) -> str:
+        return self.analyzed.type
+
+    @property
+    def name(self) -> str:
+        return self.analyzed.name
+
+    @property
+    def parent(self) -> str:
+        return self.analyzed.parent
+
+    def stack_input(self) -> ResourceInput:
+        """The resource as `AnalyzeStack` receives it."""
+        a = self.analyzed
+        return ResourceInput(
+            type=a.type,
+            name=a.name,
+            props=self.planned,
+            urn=a.urn,
+            provider=a.provider,
+            parent=a.parent,
+            dependencies=a.dependencies,
+            property_dependencies=a.property_dependencies,
+            protect=a.protect,
+            ignore_changes=a.ignore_changes,
+            delete_before_replace=a.delete_before_replace,
+            additional_secret_outputs=a.additional_secret_outputs,
+        )
+
+
+@dataclass(frozen=True)
+class Finding:
+    """A policy violation as the engine reports it: against a resource of the stack."""
+
+    policy: str
+    enforcement_level: str
+    severity: str
+    message: str
+    urn: str
+    resource_type: str
+    resource_name: str
+    stage: str  # "resource" (from Analyze) or "stack" (from AnalyzeStack)
+
+    @property
+    def mandatory(self) -> bool:
+        return self.enforcement_level == "mandatory"
+
+
+class PreviewError(Exception):
+    """A usage, config or program error: the message names the file and what is wrong (exit code 2)."""
+
+
+class PolicyPackCrashed(PreviewError):
+    """The pack process died or its connection broke."""
+
+
+@dataclass(frozen=True)
+class PreviewTarget:
+    """One stack of one program to preview, with where its config and policy config come from."""
+
+    program_dir: Path
+    stack: str
+    config: Mapping[str, str]
+    stack_file: Path | None
+    policy_config_file: Path | None
+
+
+@dataclass(frozen=True)
+class StackPreview:
+    target: PreviewTarget
+    project: str
+    pack: AnalyzerInfo
+    # Each policy's enforcement level once the policy config is applied.
+    levels: Mapping[str, str]
+    resources: tuple[PlannedResource, ...]
+    findings: tuple[Finding, ...]
+    timings: Mapping[str, float]
+
+    def count(self, level: str) -> int:
+        return sum(1 for finding in self.findings if finding.enforcement_level == level)
+
+    @property
+    def passed(self) -> bool:
+        return self.count("mandatory") == 0
