@@ -14,7 +14,8 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import REPO
-from toms.preview import StackPreview, preview, program_target
+from toms.preview.model import StackPreview
+from toms.preview.run import preview, program_target
 
 PROGRAMS = REPO / "tests" / "fixtures" / "reviewer_programs"
 

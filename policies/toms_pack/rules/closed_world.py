@@ -10,7 +10,7 @@ date, with a reason, exactly like a waiver; every run reports such an allowance 
 from __future__ import annotations
 
 import functools
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator
 from typing import Any
 
 from pulumi_policy import Severity
@@ -66,6 +66,13 @@ def _allowances_error(settings: Settings) -> str | None:
     return None
 
 
+def _valid_allowances(settings: Settings) -> dict[str, Exemption]:
+    """The allowances to apply: none at all while one of them is broken (reported as a config error)."""
+    if _allowances_error(settings) is not None:
+        return {}
+    return dict(_allowances(settings["allowedTypes"]))
+
+
 def _how_to_allow(resource_type: str) -> str:
     judge = (
         "it creates whatever its template or command says, which no policy can see, so it can never be "
@@ -104,8 +111,7 @@ def _how_to_allow(resource_type: str) -> str:
     applies_when=lambda resource: resource.custom and not is_reviewed(resource.type),
 )
 def type_not_reviewed(resource: Resource, settings: Settings) -> Iterator[Outcome]:
-    allowances: Mapping[str, Exemption] = dict(_allowances(settings["allowedTypes"]))
-    allowance = allowances.get(resource.type)
+    allowance = _valid_allowances(settings).get(resource.type)
     if allowance is not None and allowance.active(today()):
         yield Advisory(
             f"{resource.type} is not judged by any policy; the pack config lets it through {allowance.terms}"

@@ -113,6 +113,7 @@ def _unjoined(bucket: Resource, what: str) -> Unverifiable:
     "Every S3 bucket keeps object versions.",
     Severity.MEDIUM,
     "Add an aws.s3.BucketVersioning for the bucket with versioningConfiguration.status Enabled.",
+    types=(*BUCKETS, *VERSIONING),
 )
 def versioning(stack: Stack, _: Settings) -> Iterator[Outcome]:
     for bucket in stack.of_type(*BUCKETS):
@@ -147,6 +148,7 @@ def _sse_defaults(config: Resource) -> list[Any]:
     Severity.HIGH,
     "Add an aws.s3.BucketServerSideEncryptionConfiguration with sseAlgorithm aws:kms and the client's key.",
     properties=_ARCHIVE_CLASSIFICATIONS,
+    types=(*BUCKETS, *ENCRYPTION),
 )
 def encryption(stack: Stack, settings: Settings) -> Iterator[Outcome]:
     for bucket in stack.of_type(*BUCKETS):
@@ -197,6 +199,7 @@ def encryption(stack: Stack, settings: Settings) -> Iterator[Outcome]:
     "Every S3 bucket has a full public access block and an encryption configuration.",
     Severity.CRITICAL,
     "Add an aws.s3.BucketPublicAccessBlock with all four flags true, and a server-side encryption config.",
+    types=(*BUCKETS, *PUBLIC_ACCESS_BLOCK),
 )
 def bucket_protected(stack: Stack, _: Settings) -> Iterator[Outcome]:
     for bucket in stack.of_type(*BUCKETS):
@@ -242,6 +245,7 @@ def bucket_protected(stack: Stack, _: Settings) -> Iterator[Outcome]:
             "default": list(standards.OBJECT_LOCK_MODES),
         },
     },
+    types=(*BUCKETS, *OBJECT_LOCK),
 )
 def archive_object_lock(stack: Stack, settings: Settings) -> Iterator[Outcome]:
     modes = settings.strings("allowedModes")
@@ -381,6 +385,7 @@ def _expiries(config: Resource) -> list[_Expiry] | None:
         },
     },
     config_checks=(bounds_check("minDays", "maxDays"),),
+    types=(*BUCKETS, *LIFECYCLE),
 )
 def archive_lifecycle(stack: Stack, settings: Settings) -> Iterator[Outcome]:
     low, high = settings.int("minDays"), settings.int("maxDays")
