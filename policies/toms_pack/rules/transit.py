@@ -157,6 +157,7 @@ def classic_elb_tls(stack: Stack, _: Settings) -> Iterator[Outcome]:
         for listener in listeners:
             front, back = (str(listener.get(key, "")).lower() for key in ("lbProtocol", "instanceProtocol"))
             port = listener.get("lbPort")
+            port = as_int(port) if as_int(port) is not None else port  # the protocol sends numbers as doubles
             if front not in _ENCRYPTED_ELB or back not in _ENCRYPTED_ELB:
                 yield Violation(
                     f"{balancer.name}: the listener on port {describe(port)} uses {front or 'no protocol'} "
@@ -336,5 +337,7 @@ def sns_https(resource: Resource, _: Settings) -> Iterator[Outcome]:
     protocol = resource.get("protocol")
     if protocol is UNKNOWN:
         yield Unverifiable("protocol")
-    elif isinstance(protocol, str) and protocol.lower() == "http":
-        yield Violation('protocol is "http": messages leave AWS in plain text; use https')
+    elif not isinstance(protocol, str):
+        yield Violation(f"protocol is {describe(protocol)}, expected a protocol name such as https")
+    elif protocol.lower() == "http":
+        yield Violation(f"protocol is {describe(protocol)}: messages leave AWS in plain text; use https")
