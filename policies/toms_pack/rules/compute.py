@@ -60,12 +60,14 @@ def lambda_no_plaintext_secrets(resource: Resource, settings: Settings) -> Itera
     name_pattern = re.compile(
         "|".join(f"(?:{p})" for p in settings.strings("secretNamePatterns")) or "$^", re.IGNORECASE
     )
+    # An ARN names where a secret is kept (DB_SECRET_ARN): that is how a secret should be passed.
     for name, value in variables.items():
         if value is UNKNOWN:
             yield Unverifiable(f"environment.variables.{name}")
         elif (
             isinstance(value, str)
             and value
+            and not value.startswith("arn:")
             and (name_pattern.search(name) or SECRET_VALUE_PATTERN.search(value))
         ):
             yield Violation(
@@ -168,6 +170,8 @@ def no_automatic_public_address(resource: Resource, _: Settings) -> Iterator[Out
                     f"{key} is true: every instance launched here gets a public address, whatever its own "
                     "settings say"
                 )
+            elif value not in (False, MISSING):
+                yield Violation(f"{key} is {describe(value)}, expected a boolean (false)")
         return
     keys = ("instance", "networkInterface") if resource.type == EIP else ("instanceId", "networkInterfaceId")
     for key in keys:

@@ -209,6 +209,13 @@ def _database_groups(database: Resource, declared: set[Any]) -> Iterator[Outcome
     if exports is UNKNOWN:
         yield Unverifiable("enabledCloudwatchLogsExports", database)
         return
+    if as_list(exports) is None:
+        yield Violation(
+            f"{database.name}: enabledCloudwatchLogsExports is {describe(exports)}, expected a list of log "
+            "names",
+            database,
+        )
+        return
     listed = [export for export in as_list(exports) or [] if export is not UNKNOWN]
     if not listed:
         return
