@@ -181,6 +181,119 @@ HARMLESS_TYPES: Mapping[str, str] = MappingProxyType(
         "stage are judged",
         "aws:apigatewayv2/apiMapping:ApiMapping": "maps a path of a custom domain to a stage; the domain "
         "name's TLS policy is judged",
+        # More plumbing of judged data stores.
+        "aws:rds/certificate:Certificate": (
+            "picks which RDS CA signs new instances' certificates; whether TLS is required is judged on "
+            "parameter groups and proxies"
+        ),
+        "aws:rds/proxyEndpoint:ProxyEndpoint": (
+            "another endpoint of a judged RDS proxy, which carries requireTls; reachability is judged on its "
+            "security groups"
+        ),
+        "aws:docdb/clusterInstance:ClusterInstance": (
+            "an instance of a judged DocumentDB cluster: it takes the cluster's key, backups and TLS, and "
+            "DocumentDB has no public endpoint"
+        ),
+        "aws:neptune/clusterInstance:ClusterInstance": (
+            "an instance of a judged Neptune cluster: it takes the cluster's key, backups and TLS, and "
+            "Neptune has no public endpoint"
+        ),
+        "aws:neptune/parameterGroup:ParameterGroup": (
+            "instance-level Neptune tuning (query timeouts); TLS is a cluster parameter, judged on "
+            "aws:neptune/clusterParameterGroup:ClusterParameterGroup"
+        ),
+        "aws:elasticache/parameterGroup:ParameterGroup": (
+            "cache engine tuning; encryption, TLS and backups are set on the replication group, which is "
+            "judged"
+        ),
+        "aws:memorydb/subnetGroup:SubnetGroup": (
+            "lists the subnets MemoryDB nodes may use; MemoryDB has no public endpoints, and the nodes' "
+            "security groups are judged"
+        ),
+        "aws:dynamodb/globalSecondaryIndex:GlobalSecondaryIndex": (
+            "an index of a judged table, stored under the table's key and recovered with it"
+        ),
+        "aws:dynamodb/tableItem:TableItem": "one item written into a judged table, stored under its key",
+        "aws:dynamodb/kinesisStreamingDestination:KinesisStreamingDestination": (
+            "streams a judged table's changes to a judged Kinesis stream"
+        ),
+        "aws:kinesis/streamConsumer:StreamConsumer": (
+            "registers a reader of a judged stream; who may read is decided by IAM, which is judged"
+        ),
+        "aws:sns/dataProtectionPolicy:DataProtectionPolicy": (
+            "masks or blocks personal data in a topic's messages: can only narrow what the topic delivers"
+        ),
+        "aws:sns/smsPreferences:SmsPreferences": (
+            "the account's SMS sender settings (spend limit, sender id); holds no data"
+        ),
+        "aws:ebs/fastSnapshotRestore:FastSnapshotRestore": (
+            "pre-warms a snapshot's volumes in a zone; changes neither its encryption nor who may use it"
+        ),
+        "aws:kms/ciphertext:Ciphertext": "encrypts a value with a judged key inside the program's state",
+        "aws:lambda/alias:Alias": "a name for a version of a judged function",
+        "aws:lambda/provisionedConcurrencyConfig:ProvisionedConcurrencyConfig": (
+            "keeps instances of a judged function warm; capacity only"
+        ),
+        "aws:lambda/functionScalingConfig:FunctionScalingConfig": (
+            "how far a judged function scales; capacity only"
+        ),
+        "aws:lambda/runtimeManagementConfig:RuntimeManagementConfig": (
+            "when a judged function's runtime is updated"
+        ),
+        "aws:lambda/codeSigningConfig:CodeSigningConfig": (
+            "requires signed code for the functions that use it: can only narrow what may run"
+        ),
+        "aws:lambda/eventSourceMapping:EventSourceMapping": (
+            "feeds a judged function from a judged queue, stream or table"
+        ),
+        "aws:s3/bucketCorsConfiguration:BucketCorsConfiguration": (
+            "tells browsers which sites may call the bucket; grants no access, which the bucket's policies "
+            "and public access block decide"
+        ),
+        "aws:s3/bucketCorsConfigurationV2:BucketCorsConfigurationV2": (
+            "tells browsers which sites may call the bucket; grants no access, which the bucket's policies "
+            "and public access block decide"
+        ),
+        "aws:s3/bucketAccelerateConfiguration:BucketAccelerateConfiguration": (
+            "routes uploads over AWS's edge network (TLS as usual); no access and no data"
+        ),
+        "aws:s3/bucketAccelerateConfigurationV2:BucketAccelerateConfigurationV2": (
+            "routes uploads over AWS's edge network (TLS as usual); no access and no data"
+        ),
+        "aws:s3/bucketRequestPaymentConfiguration:BucketRequestPaymentConfiguration": (
+            "who pays for requests; no access and no data"
+        ),
+        "aws:s3/bucketRequestPaymentConfigurationV2:BucketRequestPaymentConfigurationV2": (
+            "who pays for requests; no access and no data"
+        ),
+        "aws:s3/bucketMetric:BucketMetric": "request metrics of a judged bucket",
+        "aws:s3/analyticsConfiguration:AnalyticsConfiguration": "storage-class analysis of a judged bucket",
+        "aws:s3/bucketIntelligentTieringConfiguration:BucketIntelligentTieringConfiguration": (
+            "moves a judged bucket's objects between storage tiers; same bucket, same key"
+        ),
+        "aws:s3/bucketNotification:BucketNotification": (
+            "sends object event notices (names, not contents) to judged queues, topics and functions"
+        ),
+        "aws:s3/bucketLogging:BucketLogging": "writes a judged bucket's access logs to a judged bucket",
+        "aws:s3/bucketLoggingV2:BucketLoggingV2": "writes a judged bucket's access logs to a judged bucket",
+        "aws:ssm/patchBaseline:PatchBaseline": "which patches instances get; no access and no data",
+        "aws:ssm/defaultPatchBaseline:DefaultPatchBaseline": "which patch baseline is the default",
+        "aws:ssm/patchGroup:PatchGroup": "ties instances to a patch baseline",
+        "aws:ssm/maintenanceWindow:MaintenanceWindow": (
+            "a schedule only; the tasks that run in it are separate resources, not on this list"
+        ),
+        "aws:ssm/maintenanceWindowTarget:MaintenanceWindowTarget": (
+            "which instances a maintenance window covers"
+        ),
+        "aws:redshift/snapshotSchedule:SnapshotSchedule": (
+            "when a judged cluster takes snapshots; retention is judged on the cluster"
+        ),
+        "aws:redshift/snapshotScheduleAssociation:SnapshotScheduleAssociation": (
+            "ties a snapshot schedule to a judged cluster"
+        ),
+        "aws:redshift/usageLimit:UsageLimit": (
+            "caps a cluster's spend or concurrency scaling; no access and no data"
+        ),
         # Values generated inside the program.
         "random:index/randomId:RandomId": _RANDOM,
         "random:index/randomInteger:RandomInteger": _RANDOM,

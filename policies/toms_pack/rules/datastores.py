@@ -109,6 +109,8 @@ AT_REST: Mapping[str, AtRest] = {
     "aws:rds/snapshotCopy:SnapshotCopy": AtRest(("kmsKeyId",)),
     "aws:rds/clusterSnapshotCopy:ClusterSnapshotCopy": AtRest(("kmsKeyId",)),
     "aws:rds/instanceAutomatedBackupsReplication:InstanceAutomatedBackupsReplication": AtRest(("kmsKeyId",)),
+    "aws:ebs/defaultKmsKey:DefaultKmsKey": AtRest(("keyArn",)),
+    "aws:ebs/snapshotImport:SnapshotImport": AtRest(("kmsKeyId",), {("encrypted",): True}),
     # A global database's members carry the key; the global cluster only says whether they are encrypted.
     "aws:rds/globalCluster:GlobalCluster": AtRest(None, {("storageEncrypted",): True}),
     "aws:docdb/globalCluster:GlobalCluster": AtRest(None, {("storageEncrypted",): True}),
@@ -116,6 +118,8 @@ AT_REST: Mapping[str, AtRest] = {
 }
 # A standalone cache cluster (Memcached, or a Redis node outside a replication group) cannot encrypt at rest.
 CACHE_CLUSTER = "aws:elasticache/cluster:Cluster"
+# The account-wide switch that encrypts every new EBS volume (the provider's default is on).
+EBS_ENCRYPTION_BY_DEFAULT = "aws:ebs/encryptionByDefault:EncryptionByDefault"
 
 
 @resource_rule(
@@ -125,9 +129,12 @@ CACHE_CLUSTER = "aws:elasticache/cluster:Cluster"
     Severity.CRITICAL,
     "Turn on the service's encryption at rest and set its key input (kmsKeyId, kmsKeyArn, "
     "kmsMasterKeyId...) to the client's customer-managed KMS key.",
-    (*AT_REST, CACHE_CLUSTER),
+    (*AT_REST, CACHE_CLUSTER, EBS_ENCRYPTION_BY_DEFAULT),
 )
 def encrypted_cmk(resource: Resource, _: Settings) -> Iterator[Outcome]:
+    if resource.type == EBS_ENCRYPTION_BY_DEFAULT:
+        yield from _expect(resource, ("enabled",), True, True, "new EBS volumes would be stored unencrypted")
+        return
     if resource.type == CACHE_CLUSTER:
         group = resource.get("replicationGroupId")
         if group is MISSING:
@@ -153,6 +160,7 @@ def encrypted_cmk(resource: Resource, _: Settings) -> Iterator[Outcome]:
 OPENSEARCH_TLS_POLICIES = ("Policy-Min-TLS-1-2-2019-07", "Policy-Min-TLS-1-2-PFS-2023-10")
 REDSHIFT_PARAMETER_GROUP = "aws:redshift/parameterGroup:ParameterGroup"
 DOCDB_PARAMETER_GROUP = "aws:docdb/clusterParameterGroup:ClusterParameterGroup"
+NEPTUNE_PARAMETER_GROUP = "aws:neptune/clusterParameterGroup:ClusterParameterGroup"
 
 
 def _parameters(resource: Resource) -> tuple[dict[str, Any], Outcome | None]:
@@ -236,6 +244,17 @@ def _transit(resource: Resource) -> Iterator[Outcome]:
             yield Violation(
                 "parameter require_ssl is not true: set require_ssl = true so clients must use TLS"
             )
+    elif kind == NEPTUNE_PARAMETER_GROUP:
+        parameters, problem = _parameters(resource)
+        if problem is not None:
+            yield problem
+        elif parameters.get("neptune_enforce_ssl") is UNKNOWN:
+            yield Unverifiable("parameters")
+        elif parameters.get("neptune_enforce_ssl", "1") != "1":
+            yield Violation(
+                f"parameter neptune_enforce_ssl is {describe(parameters.get('neptune_enforce_ssl'))}: "
+                "leave it at 1 so clients must use TLS"
+            )
     elif kind == DOCDB_PARAMETER_GROUP:
         parameters, problem = _parameters(resource)
         if problem is not None:
@@ -265,6 +284,7 @@ def _transit(resource: Resource) -> Iterator[Outcome]:
         "aws:redshift/cluster:Cluster",
         REDSHIFT_PARAMETER_GROUP,
         DOCDB_PARAMETER_GROUP,
+        NEPTUNE_PARAMETER_GROUP,
     ),
 )
 def tls_in_transit(resource: Resource, _: Settings) -> Iterator[Outcome]:
@@ -285,6 +305,7 @@ BACKUP_DAYS: Mapping[str, tuple[Path, int]] = {
     "aws:dynamodb/table:Table": (("pointInTimeRecovery", "recoveryPeriodInDays"), 35),
 }
 DYNAMODB_TABLE = "aws:dynamodb/table:Table"
+EFS_BACKUP_POLICY = "aws:efs/backupPolicy:BackupPolicy"
 _DAYS = {
     "type": "integer",
     "minimum": standards.BACKUP_RETENTION_MIN_DAYS,
@@ -298,7 +319,7 @@ _DAYS = {
     Severity.HIGH,
     "Set the service's backup retention (backupRetentionPeriod, automatedSnapshotRetentionPeriod, "
     "snapshotRetentionLimit) within [minDays, maxDays]; turn on pointInTimeRecovery for DynamoDB tables.",
-    tuple(BACKUP_DAYS),
+    (*BACKUP_DAYS, EFS_BACKUP_POLICY),
     properties={
         "minDays": {**_DAYS, "default": standards.BACKUP_RETENTION_DEFAULT_MIN_DAYS},
         "maxDays": {**_DAYS, "default": standards.BACKUP_RETENTION_MAX_DAYS},
@@ -306,6 +327,11 @@ _DAYS = {
     config_checks=(bounds_check("minDays", "maxDays"),),
 )
 def backups(resource: Resource, settings: Settings) -> Iterator[Outcome]:
+    if resource.type == EFS_BACKUP_POLICY:
+        yield from _expect(
+            resource, ("backupPolicy", "status"), "ENABLED", MISSING, "turn on AWS Backup for the file system"
+        )
+        return
     if resource.type == DYNAMODB_TABLE:
         enabled = resource.get("pointInTimeRecovery", "enabled")
         if enabled is UNKNOWN:
@@ -384,6 +410,9 @@ RESOURCE_POLICIES: Mapping[str, str] = {
     "aws:kinesis/resourcePolicy:ResourcePolicy": "policy",
     "aws:dynamodb/resourcePolicy:ResourcePolicy": "policy",
     "aws:s3/bucketPolicy:BucketPolicy": "policy",
+    "aws:lambda/resourcePolicy:ResourcePolicy": "policy",
+    "aws:ecr/registryPolicy:RegistryPolicy": "policy",
+    "aws:redshift/resourcePolicy:ResourcePolicy": "policy",
 }
 # Conditions that keep a public principal inside the account, its organisation or a private network.
 PRIVATE_CONDITION_KEYS = ACCOUNT_CONDITION_KEYS | {"aws:sourcevpc", "aws:sourcevpce"}
@@ -393,6 +422,9 @@ PUBLIC_FLAGS: Mapping[str, Path] = {
 }
 OPENSEARCH_DOMAIN = "aws:opensearch/domain:Domain"
 LAMBDA_PERMISSION = "aws:lambda/permission:Permission"
+FUNCTION_URL = "aws:lambda/functionUrl:FunctionUrl"
+LAYER_PERMISSION = "aws:lambda/layerVersionPermission:LayerVersionPermission"
+ACCOUNT_PUBLIC_ACCESS_BLOCK = "aws:s3/accountPublicAccessBlock:AccountPublicAccessBlock"
 
 
 def public_statement_problem(document: Any, where: str) -> Outcome | None:
@@ -421,9 +453,38 @@ def public_statement_problem(document: Any, where: str) -> Outcome | None:
     Severity.CRITICAL,
     "Set publiclyAccessible: false; put OpenSearch domains in a VPC (vpcOptions); give resource policies "
     "named principals or a condition on the account, organisation or VPC endpoint.",
-    (*RESOURCE_POLICIES, *PUBLIC_FLAGS, LAMBDA_PERMISSION),
+    (
+        *RESOURCE_POLICIES,
+        *PUBLIC_FLAGS,
+        LAMBDA_PERMISSION,
+        FUNCTION_URL,
+        LAYER_PERMISSION,
+        ACCOUNT_PUBLIC_ACCESS_BLOCK,
+    ),
 )
 def not_public(resource: Resource, _: Settings) -> Iterator[Outcome]:
+    if resource.type == FUNCTION_URL:
+        yield from _expect(
+            resource,
+            ("authorizationType",),
+            "AWS_IAM",
+            MISSING,
+            "NONE lets anyone on the internet call the function",
+        )
+        return
+    if resource.type == LAYER_PERMISSION:
+        principal = resource.get("principal")
+        if principal is UNKNOWN:
+            yield Unverifiable("principal")
+        elif principal == "*" and resource.get("organizationId") is MISSING:
+            yield Violation(
+                'principal is "*": every AWS account may use the layer; name accounts or an organization'
+            )
+        return
+    if resource.type == ACCOUNT_PUBLIC_ACCESS_BLOCK:
+        for flag in ("blockPublicAcls", "blockPublicPolicy", "ignorePublicAcls", "restrictPublicBuckets"):
+            yield from _expect(resource, (flag,), True, False, "set every account-wide block to true")
+        return
     if resource.type in PUBLIC_FLAGS:
         yield from _expect(resource, PUBLIC_FLAGS[resource.type], False, False, "set it to false")
     if resource.type == OPENSEARCH_DOMAIN:

@@ -47,6 +47,14 @@ PARAMETER = "aws:ssm/parameter:Parameter"
 LAMBDA_PERMISSION = "aws:lambda/permission:Permission"
 OWNERSHIP = "aws:s3/bucketOwnershipControls:BucketOwnershipControls"
 OTHER_ACCOUNT = "444455556666"
+EBS_DEFAULT = "aws:ebs/encryptionByDefault:EncryptionByDefault"
+EBS_DEFAULT_KEY = "aws:ebs/defaultKmsKey:DefaultKmsKey"
+NEPTUNE_PARAMETERS = "aws:neptune/clusterParameterGroup:ClusterParameterGroup"
+EFS_BACKUP = "aws:efs/backupPolicy:BackupPolicy"
+FUNCTION_URL = "aws:lambda/functionUrl:FunctionUrl"
+LAYER_PERMISSION = "aws:lambda/layerVersionPermission:LayerVersionPermission"
+ACCOUNT_BLOCK = "aws:s3/accountPublicAccessBlock:AccountPublicAccessBlock"
+ACCOUNT_FLAGS = ("blockPublicAcls", "blockPublicPolicy", "ignorePublicAcls", "restrictPublicBuckets")
 
 
 def document(*statements: dict[str, Any]) -> str:
@@ -122,6 +130,21 @@ SAMPLES: dict[str, dict[str, Any]] = {
         "sourceArn": "arn:aws:execute-api:eu-west-1:111122223333:abc/*",
     },
     OWNERSHIP: {"bucket": "acme-data", "rule": {"objectOwnership": "BucketOwnerEnforced"}},
+    EBS_DEFAULT: {"enabled": True},
+    EBS_DEFAULT_KEY: {"keyArn": KEY_ARN},
+    NEPTUNE_PARAMETERS: {
+        "family": "neptune1.3",
+        "parameters": [{"name": "neptune_enforce_ssl", "value": "1"}],
+    },
+    EFS_BACKUP: {"fileSystemId": "fs-1", "backupPolicy": {"status": "ENABLED"}},
+    FUNCTION_URL: {"functionName": "resize", "authorizationType": "AWS_IAM"},
+    LAYER_PERMISSION: {
+        "layerName": "shared",
+        "versionNumber": 1,
+        "action": "lambda:GetLayerVersion",
+        "principal": OTHER_ACCOUNT,
+    },
+    ACCOUNT_BLOCK: dict.fromkeys(ACCOUNT_FLAGS, True),
 }
 # The samples of types that hold data at rest (the others only share, route or configure it).
 AT_REST_SAMPLES = [
@@ -129,7 +152,8 @@ AT_REST_SAMPLES = [
     for kind in SAMPLES
     if kind
     not in (REDSHIFT_PARAMETERS, DOCDB_PARAMETERS, PROXY, SNAPSHOT, CLUSTER_SNAPSHOT, LAUNCH_PERMISSION)
-    and kind not in (VOLUME_PERMISSION, PARAMETER, LAMBDA_PERMISSION, QUEUE_POLICY, OWNERSHIP)
+    and kind not in (VOLUME_PERMISSION, PARAMETER, LAMBDA_PERMISSION, QUEUE_POLICY, OWNERSHIP, EBS_DEFAULT)
+    and kind not in (NEPTUNE_PARAMETERS, EFS_BACKUP, FUNCTION_URL, LAYER_PERMISSION, ACCOUNT_BLOCK)
 ]
 SHARING = {"snapshot-not-shared": {"allowedAccounts": [OTHER_ACCOUNT]}}
 
@@ -160,6 +184,9 @@ CASES: dict[str, list[Case]] = {
         violating(sample(REPOSITORY, encryptionConfigurations=DELETE), "encryptionType is not set"),
         violating(sample(GLOBAL_CLUSTER, storageEncrypted=False), "storageEncrypted is false"),
         violating(sample(CACHE_CLUSTER, replicationGroupId=DELETE), "a standalone ElastiCache cluster"),
+        compliant(sample(EBS_DEFAULT, enabled=DELETE), label="ebs-default-unset"),
+        violating(sample(EBS_DEFAULT, enabled=False), "new EBS volumes would be stored unencrypted"),
+        violating(sample(EBS_DEFAULT_KEY, keyArn="alias/aws/ebs"), "an AWS-managed key"),
         unknown(sample(REDSHIFT, encrypted=UNKNOWN), "encrypted"),
         malformed(sample(DYNAMODB, serverSideEncryption="on"), "serverSideEncryption.enabled is not set"),
     ],
@@ -176,6 +203,8 @@ CASES: dict[str, list[Case]] = {
         violating(sample(PROXY, requireTls=False), "set requireTls: true"),
         violating(sample(REDSHIFT, clusterParameterGroupName="default.redshift-1.0"), "does not require SSL"),
         violating(sample(REDSHIFT_PARAMETERS, parameters=[]), "require_ssl is not true"),
+        compliant(sample(NEPTUNE_PARAMETERS), label="neptune-parameters"),
+        violating(sample(NEPTUNE_PARAMETERS, parameters__0__value="0"), 'neptune_enforce_ssl is "0"'),
         violating(sample(DOCDB_PARAMETERS, parameters__0__value="disabled"), 'parameter tls is "disabled"'),
         unknown(sample(PROXY, requireTls=UNKNOWN), "requireTls"),
         unknown(sample(REDSHIFT_PARAMETERS, parameters__0__value=UNKNOWN), "parameters"),
@@ -190,6 +219,8 @@ CASES: dict[str, list[Case]] = {
         violating(sample(DOCDB, backupRetentionPeriod=1), "backupRetentionPeriod is 1, expected between 7"),
         violating(sample(DYNAMODB, pointInTimeRecovery=DELETE), "turn on point-in-time recovery"),
         violating(sample(CACHE, snapshotRetentionLimit=DELETE), "snapshotRetentionLimit is 0"),
+        compliant(sample(EFS_BACKUP), label="efs-backup-policy"),
+        violating(sample(EFS_BACKUP, backupPolicy__status="DISABLED"), "turn on AWS Backup"),
         compliant(sample(NEPTUNE, backupRetentionPeriod=3), config={"datastore-backups": {"minDays": 3}}),
         unknown(sample(NEPTUNE, backupRetentionPeriod=UNKNOWN), "backupRetentionPeriod"),
         malformed(sample(DOCDB, backupRetentionPeriod="a week"), "expected a whole number of days"),

@@ -153,7 +153,11 @@ CASES: dict[str, list[Case]] = {
         ),
         violating(function(name="resize"), "Lambda writes to /aws/lambda/resize", at="function"),
         violating(function(), "/aws/lambda/<function name>", at="function", label="autonamed"),
-        violating(change("database", "identifier", DELETE), "/aws/rds/instance/<identifier>/postgresql", at="database"),
+        violating(
+            change("database", "identifier", DELETE),
+            "/aws/rds/instance/<identifier>/postgresql",
+            at="database",
+        ),
         violating(
             change("database", "enabledCloudwatchLogsExports", ["postgresql", "iam-db-auth-error"]),
             "exports iam-db-auth-error",
