@@ -89,6 +89,10 @@ HARMLESS_TYPES: Mapping[str, str] = MappingProxyType(
         "subnets, security groups, load balancers and instances",
         "aws:ecs/cluster:Cluster": "a namespace for services and tasks, which are judged; ECS Exec is "
         "switched on per service, not here",
+        "aws:ec2/managedPrefixList:ManagedPrefixList": "a named list of ranges: every security group rule "
+        "that names one treats it as public unless the pack config's trustedPrefixLists lists it",
+        "aws:ec2/managedPrefixListEntry:ManagedPrefixListEntry": "one range of a prefix list, which rules "
+        "treat as public unless trusted (see aws:ec2/managedPrefixList:ManagedPrefixList)",
         "aws:ec2/placementGroup:PlacementGroup": "a placement strategy for instances; no access and no data",
         "aws:ec2/keyPair:KeyPair": "registers a public key (the annex's 'valid pub key'); the private key "
         "never reaches AWS",

@@ -230,6 +230,26 @@ def bucket_protected(stack: Stack, _: Settings) -> Iterator[Outcome]:
             )
 
 
+# The archive's retention bounds, shared by its lifecycle expiry and its Object Lock default retention.
+_ARCHIVE_DAYS: dict[str, dict[str, Any]] = {
+    "minDays": {
+        "type": "integer",
+        "minimum": 1,
+        "maximum": standards.ARCHIVE_RETENTION_DEFAULT_MAX_DAYS,
+        "default": standards.ARCHIVE_RETENTION_DEFAULT_MIN_DAYS,
+    },
+    # The archive is kept for a predetermined time, never indefinitely.
+    "maxDays": {
+        "type": "integer",
+        "minimum": 1,
+        "maximum": standards.ARCHIVE_RETENTION_DEFAULT_MAX_DAYS,
+        "default": standards.ARCHIVE_RETENTION_DEFAULT_MAX_DAYS,
+    },
+}
+# Object Lock counts a retention year as 365 days.
+_DAYS_PER_LOCK_YEAR = 365
+
+
 @stack_rule(
     "s3-archive-object-lock",
     "Log-archive buckets lock every object for its retention time.",
@@ -244,7 +264,9 @@ def bucket_protected(stack: Stack, _: Settings) -> Iterator[Outcome]:
             "items": {"type": "string", "enum": list(standards.OBJECT_LOCK_MODES)},
             "default": list(standards.OBJECT_LOCK_MODES),
         },
+        **_ARCHIVE_DAYS,
     },
+    config_checks=(bounds_check("minDays", "maxDays"),),
     types=(*BUCKETS, *OBJECT_LOCK),
 )
 def archive_object_lock(stack: Stack, settings: Settings) -> Iterator[Outcome]:
@@ -287,6 +309,16 @@ def archive_object_lock(stack: Stack, settings: Settings) -> Iterator[Outcome]:
                 yield Violation(
                     f"archive bucket {bucket.name}: the default retention sets neither days nor years", bucket
                 )
+            else:
+                days = (as_int(period[0]) or 0) + (as_int(period[1]) or 0) * _DAYS_PER_LOCK_YEAR
+                low, high = settings.int("minDays"), settings.int("maxDays")
+                if not low <= days <= high:
+                    yield Violation(
+                        f"archive bucket {bucket.name}: Object Lock keeps every object {days} days, "
+                        f"outside the archive's retention of {low} to {high} days: lock objects as long as "
+                        "the archive keeps them",
+                        bucket,
+                    )
 
 
 def _is_empty(value: Any) -> bool:
@@ -365,19 +397,7 @@ def _expiries(config: Resource) -> list[_Expiry] | None:
     "noncurrentVersionExpiration.noncurrentDays is at most maxNoncurrentDays.",
     properties={
         **_ARCHIVE_CLASSIFICATIONS,
-        "minDays": {
-            "type": "integer",
-            "minimum": 1,
-            "maximum": standards.ARCHIVE_RETENTION_DEFAULT_MAX_DAYS,
-            "default": standards.ARCHIVE_RETENTION_DEFAULT_MIN_DAYS,
-        },
-        # The archive is kept for a predetermined time, never indefinitely.
-        "maxDays": {
-            "type": "integer",
-            "minimum": 1,
-            "maximum": standards.ARCHIVE_RETENTION_DEFAULT_MAX_DAYS,
-            "default": standards.ARCHIVE_RETENTION_DEFAULT_MAX_DAYS,
-        },
+        **_ARCHIVE_DAYS,
         "maxNoncurrentDays": {
             "type": "integer",
             "minimum": 1,
