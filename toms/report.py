@@ -66,7 +66,13 @@ def build_report(
             PolicyResult(
                 name,
                 stack_preview.levels.get(name, "") if name in in_pack else "",
-                tuple(finding for finding in stack_preview.findings if finding.policy == name),
+                # In URN order: a preview's registrations arrive in whatever order the runtime makes them.
+                tuple(
+                    sorted(
+                        (finding for finding in stack_preview.findings if finding.policy == name),
+                        key=lambda finding: (finding.urn, finding.message),
+                    )
+                ),
             )
             for name in measure.policies
         )
