@@ -34,6 +34,12 @@ class Measure:
     # What code cannot show: for an organisational measure, what backs it; for a technical one, the part
     # of the commitment that remains a process (empty when code covers it all).
     organisational_part: str = ""
+    # The commitment itself is a claim about what happened (a yearly restore test): only live evidence shows
+    # it, so without that evidence the report says "not verified" however well the infrastructure is built.
+    needs_live_evidence: bool = False
+    # The infrastructure covers part of the commitment; the rest (`organisational_part`) is a process the
+    # report cannot verify, so the measure is at best "partly organisational".
+    partly_organisational: bool = False
 
     @property
     def line(self) -> str:
@@ -69,7 +75,7 @@ MEASURES: tuple[Measure, ...] = (
         "processing systems and services",
         commitment="",
         kind="technical",
-        components=("toms:network:Network",),
+        components=("toms:network:Network", "toms:edge:WebFirewall"),
         policies=("security-group-public-ingress", "security-group-rule-description", "required-tags"),
         audit_checks=(),
         organisational_part="The annex gives this heading no commitment of its own; the Availability, "
@@ -115,6 +121,7 @@ MEASURES: tuple[Measure, ...] = (
         audit_checks=("cloudtrail-logging", "cloudtrail-validation", "cloudtrail-kms"),
         organisational_part="Schema changes are reviewed as alembic migrations in code review; the trail "
         "records every infrastructure change and who made it.",
+        partly_organisational=True,
     ),
     Measure(
         id="resilience",
@@ -128,6 +135,7 @@ MEASURES: tuple[Measure, ...] = (
             "toms:edge:TlsLoadBalancer",
             "toms:database:EncryptedDatabase",
             "toms:network:Network",
+            "toms:monitoring:AlertTopic",
         ),
         policies=(
             "lambda-no-plaintext-secrets",
@@ -164,6 +172,7 @@ MEASURES: tuple[Measure, ...] = (
         ),
         audit_checks=("rds-backup-retention", "rds-deletion-protection", "rds-recent-snapshot"),
         organisational_part="The runbook for incidents is kept with the operations documentation.",
+        partly_organisational=True,
     ),
     Measure(
         id="testing",
@@ -177,6 +186,7 @@ MEASURES: tuple[Measure, ...] = (
         audit_checks=(RESTORE_DRILL,),
         organisational_part="The drill is scheduled at least yearly; the policy pack and the live audit "
         "assess the other measures on every preview and on demand.",
+        needs_live_evidence=True,
     ),
     Measure(
         id="identification",
@@ -252,7 +262,12 @@ MEASURES: tuple[Measure, ...] = (
         heading="Measures for ensuring events logging",
         commitment="Events are externally logged and kept off server for predetermined amount of time",
         kind="technical",
-        components=("toms:logging:LogArchive", "toms:logging:AuditTrail", "toms:network:Network"),
+        components=(
+            "toms:logging:LogArchive",
+            "toms:logging:AuditTrail",
+            "toms:network:Network",
+            "toms:monitoring:AlertTopic",
+        ),
         policies=(
             "eks-cluster-hardened",
             "cloudtrail-management-events",
@@ -294,6 +309,7 @@ MEASURES: tuple[Measure, ...] = (
         audit_checks=(),
         organisational_part="Here the standard set-up is this Pulumi program, checked by the policy pack on "
         "every preview; hosts outside it keep their ansible and AMI process.",
+        partly_organisational=True,
     ),
     Measure(
         id="governance",
