@@ -144,6 +144,13 @@ HARMLESS_TYPES: Mapping[str, str] = MappingProxyType(
         "only narrow what the file system policy allows",
         "aws:ecr/lifecyclePolicy:LifecyclePolicy": "expires old images; no access and no data beyond the "
         "repository, which is judged",
+        # Web application firewall: it can only block requests.
+        "aws:wafv2/webAcl:WebAcl": "filters requests in front of a load balancer or API: it can only narrow "
+        "what reaches them",
+        "aws:wafv2/webAclAssociation:WebAclAssociation": "puts a web ACL in front of a resource: it can only "
+        "narrow what reaches it",
+        "aws:wafv2/webAclLoggingConfiguration:WebAclLoggingConfiguration": "sends a web ACL's request logs "
+        "to a log group, which is judged",
         # Scaling, alarms and metrics.
         "aws:appautoscaling/policy:Policy": "scales between the scalable target's minimum and maximum, "
         "which are judged on aws:appautoscaling/target:Target",

@@ -413,6 +413,7 @@ RESOURCE_POLICIES: Mapping[str, str] = {
     "aws:lambda/resourcePolicy:ResourcePolicy": "policy",
     "aws:ecr/registryPolicy:RegistryPolicy": "policy",
     "aws:redshift/resourcePolicy:ResourcePolicy": "policy",
+    "aws:cloudwatch/logResourcePolicy:LogResourcePolicy": "policyDocument",
 }
 # Conditions that keep a public principal inside the account, its organisation or a private network.
 PRIVATE_CONDITION_KEYS = ACCOUNT_CONDITION_KEYS | {"aws:sourcevpc", "aws:sourcevpce"}
@@ -590,8 +591,17 @@ def _secret_name(settings: Settings) -> Callable[[str], bool]:
     pattern = re.compile(
         "|".join(f"(?:{p})" for p in settings.strings("secretNamePatterns")) or "$^", re.IGNORECASE
     )
-    # Parameter names are paths (/app/db-password) and use /, - or . where variables use _.
-    return lambda name: pattern.search(re.sub(r"[/.\-]", "_", name.upper())) is not None
+
+    def looks_secret(name: str) -> bool:
+        # Parameter names are paths (/app/db-password) and use /, - or . where variables use _.
+        normalised = re.sub(r"[/.\-]", "_", name.upper())
+        return pattern.search(normalised) is not None and REFERENCE_NAME.search(normalised) is None
+
+    return looks_secret
+
+
+# A name that ends in ARN, ID, NAME or PATH holds where a secret is kept (/app/db/secret-arn), not the secret.
+REFERENCE_NAME = re.compile(r"_(ARN|ID|NAME|PATH)$")
 
 
 @resource_rule(

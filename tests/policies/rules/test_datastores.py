@@ -46,6 +46,7 @@ VOLUME_PERMISSION = "aws:ec2/snapshotCreateVolumePermission:SnapshotCreateVolume
 PARAMETER = "aws:ssm/parameter:Parameter"
 LAMBDA_PERMISSION = "aws:lambda/permission:Permission"
 OWNERSHIP = "aws:s3/bucketOwnershipControls:BucketOwnershipControls"
+LOG_POLICY = "aws:cloudwatch/logResourcePolicy:LogResourcePolicy"
 OTHER_ACCOUNT = "444455556666"
 EBS_DEFAULT = "aws:ebs/encryptionByDefault:EncryptionByDefault"
 EBS_DEFAULT_KEY = "aws:ebs/defaultKmsKey:DefaultKmsKey"
@@ -131,6 +132,16 @@ SAMPLES: dict[str, dict[str, Any]] = {
     },
     OWNERSHIP: {"bucket": "acme-data", "rule": {"objectOwnership": "BucketOwnerEnforced"}},
     EBS_DEFAULT: {"enabled": True},
+    LOG_POLICY: {
+        "policyName": "waf-delivery",
+        "policyDocument": document(
+            {
+                "Effect": "Allow",
+                "Principal": {"Service": "delivery.logs.amazonaws.com"},
+                "Action": "logs:PutLogEvents",
+            }
+        ),
+    },
     EBS_DEFAULT_KEY: {"keyArn": KEY_ARN},
     NEPTUNE_PARAMETERS: {
         "family": "neptune1.3",
@@ -153,7 +164,8 @@ AT_REST_SAMPLES = [
     if kind
     not in (REDSHIFT_PARAMETERS, DOCDB_PARAMETERS, PROXY, SNAPSHOT, CLUSTER_SNAPSHOT, LAUNCH_PERMISSION)
     and kind not in (VOLUME_PERMISSION, PARAMETER, LAMBDA_PERMISSION, QUEUE_POLICY, OWNERSHIP, EBS_DEFAULT)
-    and kind not in (NEPTUNE_PARAMETERS, EFS_BACKUP, FUNCTION_URL, LAYER_PERMISSION, ACCOUNT_BLOCK)
+    and kind
+    not in (NEPTUNE_PARAMETERS, EFS_BACKUP, FUNCTION_URL, LAYER_PERMISSION, ACCOUNT_BLOCK, LOG_POLICY)
 ]
 SHARING = {"snapshot-not-shared": {"allowedAccounts": [OTHER_ACCOUNT]}}
 
@@ -242,6 +254,11 @@ CASES: dict[str, list[Case]] = {
         compliant(sample(QUEUE)),
         compliant(sample(QUEUE_POLICY)),
         compliant(sample(LAMBDA_PERMISSION)),
+        compliant(sample(LOG_POLICY), label="log-resource-policy"),
+        violating(
+            sample(LOG_POLICY, policyDocument=document({**PUBLIC_STATEMENT, "Action": "logs:PutLogEvents"})),
+            "policyDocument Statement[0] allows every principal",
+        ),
         compliant(sample(QUEUE, policy=document({**PUBLIC_STATEMENT, "Effect": "Deny"})), label="deny"),
         violating(sample(REDSHIFT, publiclyAccessible=True), "publiclyAccessible is true"),
         violating(sample(SEARCH, vpcOptions=DELETE), "the domain gets a public endpoint"),
@@ -295,6 +312,12 @@ CASES: dict[str, list[Case]] = {
         compliant(
             sample(PARAMETER, name="/acme/ssh/public-key", type="String", value="ssh-ed25519 AAAA"),
             label="public-key",
+        ),
+        compliant(
+            sample(
+                PARAMETER, name="/acme/database/secret-arn", type="String", value="arn:aws:secretsmanager:x"
+            ),
+            label="names-where-the-secret-is",
         ),
         violating(sample(PARAMETER, type="String"), 'type is "String" for a parameter whose name'),
         violating(
