@@ -17,6 +17,7 @@ import functools
 import runpy
 import sys
 import threading
+import traceback
 from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -33,7 +34,7 @@ from pulumi.runtime.stack import run_pulumi_func
 
 from toms.offline import lazy_sdk
 from toms.offline.mocks import AwsLikeMocks, InvokeError
-from toms.project import ProjectFileError, read_project, read_stack_file
+from toms.project import ProjectFileError, read_project, read_stack_file, shown_path
 
 DEFAULT_ACCOUNT = "123456789012"
 DEFAULT_REGION = "us-east-1"
@@ -258,6 +259,16 @@ def run_program(
         raise ProgramError(str(error), tuple(monitor.registrations)) from None
     except Exception as error:
         raise ProgramError(
-            f"{program_dir / '__main__.py'}: the program failed: {type(error).__name__}: {error}",
+            f"{failing_line(error, program_dir)}: the program failed: {type(error).__name__}: {error}",
             tuple(monitor.registrations),
         ) from error
+
+
+def failing_line(error: BaseException, program_dir: Path) -> str:
+    """`file:line` of the program's own code where `error` was raised: the innermost frame in the program's
+    folder (the lines below it are the SDK's), else its `__main__.py`."""
+    frames = traceback.extract_tb(error.__traceback__)
+    inside = [frame for frame in frames if Path(frame.filename).resolve().is_relative_to(program_dir)]
+    if not inside:
+        return shown_path(program_dir / "__main__.py")
+    return f"{shown_path(Path(inside[-1].filename))}:{inside[-1].lineno}"

@@ -68,6 +68,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--json", type=Path, metavar="FILE", help="write resources and findings as JSON")
     parser.add_argument("--sarif", type=Path, metavar="FILE", help="write the findings as SARIF 2.1.0")
     parser.add_argument("--no-color", action="store_true", help="no colour, even on a terminal")
+    parser.add_argument(
+        "--quiet", action="store_true", help="print only the findings and each stack's verdict line"
+    )
 
 
 def _positive(value: str) -> int:
@@ -136,7 +139,7 @@ def run(args: argparse.Namespace) -> int:
             if isinstance(ready, StackFailure):
                 preview_console.print_error(console, ready.message, stack=ready.stack)
             else:
-                preview_console.print_preview(console, ready, resources=not args.all)
+                preview_console.print_preview(console, ready, quiet=args.quiet, resources=not args.all)
             shown += 1
 
     def record(index: int, outcome: Outcome) -> None:

@@ -56,7 +56,7 @@ def _resource_document(resource: PlannedResource) -> dict[str, Any]:
         "custom": resource.custom,
         "provider": analyzed.provider.urn if analyzed.provider is not None else "",
         "protect": analyzed.protect,
-        "dependencies": list(analyzed.dependencies),
+        "dependencies": sorted(analyzed.dependencies),
         "inputs": redacted(dict(analyzed.props)),
     }
 
@@ -80,8 +80,8 @@ def preview_document(preview: StackPreview) -> dict[str, Any]:
             "mandatory": preview.count("mandatory"),
             "advisory": preview.count("advisory"),
         },
-        "resources": [_resource_document(resource) for resource in preview.resources],
-        "findings": [_finding_document(finding) for finding in preview.findings],
+        "resources": [_resource_document(resource) for resource in preview.resources_by_urn],
+        "findings": [_finding_document(finding) for finding in preview.findings_by_urn],
     }
 
 

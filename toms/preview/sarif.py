@@ -133,7 +133,8 @@ def sarif_run(preview: StackPreview, base: Path) -> dict[str, Any]:
         "originalUriBaseIds": {SOURCE_ROOT: {"uri": base.as_uri() + "/"}},
         "invocations": [{"executionSuccessful": True}],
         "results": [
-            result(preview, finding, index.get(finding.policy, -1), base) for finding in preview.findings
+            result(preview, finding, index.get(finding.policy, -1), base)
+            for finding in preview.findings_by_urn
         ],
         "properties": {
             "project": preview.project,
