@@ -37,6 +37,7 @@ from toms.offline.mock_runtime import (
     RegisteredResource,
     run_program,
 )
+from toms.offline.invoke_answers import AwsPlace
 from toms.offline.mocks import AwsLikeMocks
 from toms.project import flatten_stack_config
 
@@ -246,7 +247,7 @@ def run_component(build: Callable[[], pulumi.Output[Any]]) -> tuple[Any, list[Re
     """Run `build` under the AWS-like mocks; return what its output resolves to and every registration."""
     loop = asyncio.new_event_loop()
     asyncio.set_event_loop(loop)
-    mocks = AwsLikeMocks(region="eu-west-1", account="111122223333", preview=False)
+    mocks = AwsLikeMocks(AwsPlace(region="eu-west-1", account="111122223333"), preview=False)
     monitor = RecordingMonitor(mocks)
     pulumi.runtime.set_mocks(mocks, project="toms", stack="unit", preview=False, monitor=monitor)
     resolved: list[Any] = []
