@@ -19,6 +19,7 @@ COMMANDS: dict[str, str] = {
     "restore-drill": "toms.restore_drill",
     "preview": "toms.preview.cli",
     "report": "toms.report",
+    "stacks": "toms.stacks",
 }
 COMMAND_MODULES: tuple[str, ...] = tuple(COMMANDS.values())
 

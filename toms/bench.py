@@ -149,15 +149,38 @@ def bench_preview_growth() -> None:
         )
 
 
-BENCHES: list[Callable[[], None]] = [bench_policy_pack, bench_preview_stacks, bench_preview_growth]
+def bench_fleet() -> None:
+    """The scale table of `preview --all --jobs` over generated client stacks (toms/fleet_bench.py)."""
+    from toms import fleet_bench
+
+    fleet_bench.bench_fleet()
 
 
-def main() -> int:
+BENCHES: list[Callable[[], None]] = [
+    bench_policy_pack,
+    bench_preview_stacks,
+    bench_preview_growth,
+    bench_fleet,
+]
+
+
+def section_name(bench: Callable[[], None]) -> str:
+    return bench.__name__.removeprefix("bench_")
+
+
+def main(argv: list[str]) -> int:
+    """Every section, or only those named (`python -m toms.bench fleet`)."""
+    unknown = sorted(set(argv) - {section_name(bench) for bench in BENCHES})
+    if unknown:
+        known = ", ".join(section_name(bench) for bench in BENCHES)
+        print(f"toms.bench: no section {', '.join(unknown)}; sections: {known}", file=sys.stderr)
+        return 2
     for bench in BENCHES:
-        print(f"== {bench.__name__.removeprefix('bench_').replace('_', ' ')}")
-        bench()
+        if not argv or section_name(bench) in argv:
+            print(f"== {section_name(bench).replace('_', ' ')}")
+            bench()
     return 0
 
 
 if __name__ == "__main__":
-    raise SystemExit(main())
+    raise SystemExit(main(sys.argv[1:]))

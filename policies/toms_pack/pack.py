@@ -1,22 +1,12 @@
-"""Every rule of the pack, in the order the engine runs them, and the policies built from them."""
+"""The pack's policies: every rule the `rules` package defines, then the policies that report waived and
+advisory findings (`FindingsHandoff.arrange` states why they come last)."""
 
 from __future__ import annotations
 
 from pulumi_policy import Policy
 
-from . import (
-    rules_ec2,
-    rules_ecs,
-    rules_edge,
-    rules_kms,
-    rules_logs,
-    rules_network,
-    rules_rds,
-    rules_s3,
-    rules_stack,
-    rules_tags,
-)
-from .rulekit import Rule, build_policy, waiver_reporting_policies
+from . import rules
+from .kit import FindingsHandoff, Rule, discover
 
 PACK_NAME = "toms"
 PACK_DESCRIPTION = (
@@ -24,21 +14,11 @@ PACK_DESCRIPTION = (
     "encryption, private networking, self-healing services, predetermined retention and audit logging."
 )
 
-RULES: tuple[Rule, ...] = (
-    *rules_rds.RULES,
-    *rules_edge.RULES,
-    *rules_ecs.RULES,
-    *rules_logs.RULES,
-    *rules_kms.RULES,
-    *rules_network.RULES,
-    *rules_ec2.RULES,
-    *rules_tags.RULES,
-    *rules_s3.RULES,
-    *rules_stack.RULES,
-)
+
+def all_rules() -> tuple[Rule, ...]:
+    """Every rule of the pack, in the order the engine runs them."""
+    return discover(rules)
 
 
 def policies() -> list[Policy]:
-    """The pack's policies; the waiver reports come last because they report what the others waived."""
-    built: list[Policy] = [build_policy(rule) for rule in RULES]
-    return built + list(waiver_reporting_policies())
+    return FindingsHandoff().arrange(all_rules())

@@ -4,7 +4,9 @@ by changing one property at a time."""
 from __future__ import annotations
 
 import copy
+import dataclasses
 import json
+from collections.abc import Callable
 from typing import Any
 
 from policies.toms_pack import standards
@@ -338,3 +340,37 @@ def compliant_stack() -> dict[str, ResourceInput]:
         role: ResourceInput(kind, role, copy.deepcopy(props), provider=PROVIDER)
         for role, (kind, props) in entries.items()
     }
+
+
+# --- changes to the compliant stack (for stack cases) -----------------------------------------------------
+
+Stack = dict[str, ResourceInput]
+
+
+def change(role: str, path: str, value: object) -> Callable[[Stack], None]:
+    def apply(stack: Stack) -> None:
+        set_path(stack[role].props, path, value)  # type: ignore[arg-type]
+
+    return apply
+
+
+def both(*changes: Callable[[Stack], None]) -> Callable[[Stack], None]:
+    def apply(stack: Stack) -> None:
+        for apply_change in changes:
+            apply_change(stack)
+
+    return apply
+
+
+def drop(role: str) -> Callable[[Stack], None]:
+    def apply(stack: Stack) -> None:
+        del stack[role]
+
+    return apply
+
+
+def retype(role: str, resource_type: str) -> Callable[[Stack], None]:
+    def apply(stack: Stack) -> None:
+        stack[role] = dataclasses.replace(stack[role], type=resource_type)
+
+    return apply

@@ -9,8 +9,8 @@ from typing import Any
 
 from pulumi_policy import Severity
 
-from . import standards
-from .rulekit import (
+from .. import standards
+from ..kit import (
     MISSING,
     UNKNOWN,
     Outcome,
@@ -235,6 +235,3 @@ def rule_description(resource: Resource, _: Settings) -> Iterator[Outcome]:
         for index, rule in enumerate(listed):
             if _missing_description(lookup(rule, "description")):
                 yield Violation(f"{key}[{index}] has no description: say what the rule is for")
-
-
-RULES = (public_ingress, admin_ports, rule_description)

@@ -9,8 +9,8 @@ from typing import Any
 
 from pulumi_policy import Severity
 
-from . import standards
-from .rulekit import (
+from .. import standards
+from ..kit import (
     MISSING,
     UNKNOWN,
     Outcome,
@@ -382,17 +382,3 @@ def no_plaintext_secrets(resource: Resource, settings: Settings) -> Iterator[Out
         return None
 
     yield from _each_container(resource, check)
-
-
-RULES = (
-    min_replicas,
-    circuit_breaker,
-    min_healthy_percent,
-    no_public_ip,
-    health_check_grace,
-    read_only_root,
-    not_privileged,
-    log_configuration,
-    health_check,
-    no_plaintext_secrets,
-)

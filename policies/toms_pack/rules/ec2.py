@@ -29,7 +29,7 @@ from typing import Any
 
 from pulumi_policy import Severity
 
-from .rulekit import (
+from ..kit import (
     MISSING,
     UNKNOWN,
     Outcome,
@@ -251,6 +251,3 @@ def encrypted_volumes(resource: Resource, _: Settings) -> Iterator[Outcome]:
             yield Unverifiable(f"ebsBlockDevices[{index}].encrypted")
         elif encrypted is not True:
             yield Violation(f"ebsBlockDevices[{index}].encrypted is {describe(encrypted)}: set it to true")
-
-
-RULES = (approved_ami, imdsv2, no_public_ip, encrypted_volumes)

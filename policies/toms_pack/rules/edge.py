@@ -8,8 +8,8 @@ from typing import Any
 
 from pulumi_policy import Severity
 
-from . import standards
-from .rulekit import (
+from .. import standards
+from ..kit import (
     MISSING,
     UNKNOWN,
     Outcome,
@@ -368,15 +368,3 @@ def target_health_check_bound(resource: Resource, settings: Settings) -> Iterato
             f"{bound} s (unhealthyThreshold x interval + timeout), expected at most {limit} s: shorten the "
             "interval or timeout, or lower unhealthyThreshold"
         )
-
-
-RULES = (
-    tls_listener_policy,
-    http_redirects_to_https,
-    https_hsts,
-    drop_invalid_headers,
-    desync_strictest,
-    deletion_protection,
-    access_logs,
-    target_health_check_bound,
-)

@@ -6,8 +6,8 @@ from collections.abc import Iterator
 
 from pulumi_policy import Severity
 
-from . import standards
-from .rulekit import (
+from .. import standards
+from ..kit import (
     MISSING,
     UNKNOWN,
     Outcome,
@@ -223,16 +223,3 @@ def logs_exported(resource: Resource, _: Settings) -> Iterator[Outcome]:
     required = ENGINE_LOG_EXPORTS.get(engine) if isinstance(engine, str) else None
     if required is not None and UNKNOWN not in listed and required not in listed:
         yield Violation(f"enabledCloudwatchLogsExports lacks {required!r}, the {engine} server log")
-
-
-RULES = (
-    storage_encrypted_cmk,
-    not_publicly_accessible,
-    multi_az,
-    backup_retention,
-    deletion_protection,
-    final_snapshot,
-    iam_authentication,
-    no_plaintext_password,
-    logs_exported,
-)

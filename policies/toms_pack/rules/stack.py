@@ -8,8 +8,8 @@ from typing import Any
 
 from pulumi_policy import Severity
 
-from . import standards
-from .rulekit import (
+from .. import standards
+from ..kit import (
     MISSING,
     UNKNOWN,
     Outcome,
@@ -23,10 +23,10 @@ from .rulekit import (
     lookup,
     stack_rule,
 )
-from .rules_ecs import ECS_SERVICE
-from .rules_edge import LISTENER_RULES, LISTENERS, TARGET_GROUPS, http_actions_problem, listener_protocol
-from .rules_logs import LOG_GROUP
-from .rules_rds import RDS_CLUSTER, RDS_INSTANCE
+from .ecs import ECS_SERVICE
+from .edge import LISTENER_RULES, LISTENERS, TARGET_GROUPS, http_actions_problem, listener_protocol
+from .logs import LOG_GROUP
+from .rds import RDS_CLUSTER, RDS_INSTANCE
 
 PARAMETER_GROUP = "aws:rds/parameterGroup:ParameterGroup"
 CLUSTER_PARAMETER_GROUP = "aws:rds/clusterParameterGroup:ClusterParameterGroup"
@@ -220,6 +220,3 @@ def no_plain_http_forwarding(stack: Stack, _: Settings) -> Iterator[Outcome]:
                     yield Violation(
                         f"listener rule {rule.name} on HTTP listener {listener.name}: {problem}", rule
                     )
-
-
-RULES = (parameter_group_forces_tls, log_group_exported, service_load_balanced, no_plain_http_forwarding)

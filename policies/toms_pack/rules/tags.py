@@ -8,8 +8,8 @@ from typing import Any
 
 from pulumi_policy import Severity
 
-from . import standards
-from .rulekit import (
+from .. import standards
+from ..kit import (
     MISSING,
     UNKNOWN,
     Outcome,
@@ -21,13 +21,13 @@ from .rulekit import (
     lookup,
     resource_rule,
 )
-from .rules_ec2 import EBS_VOLUME, EC2_INSTANCE, LAUNCH_TEMPLATE
-from .rules_ecs import ECS_SERVICE, ECS_TASK_DEFINITION
-from .rules_edge import LOAD_BALANCERS, TARGET_GROUPS
-from .rules_kms import KMS_KEY
-from .rules_logs import CLOUDTRAIL, LOG_GROUP
-from .rules_network import SECURITY_GROUP
-from .rules_rds import RDS_CLUSTER, RDS_INSTANCE
+from .ec2 import EBS_VOLUME, EC2_INSTANCE, LAUNCH_TEMPLATE
+from .ecs import ECS_SERVICE, ECS_TASK_DEFINITION
+from .edge import LOAD_BALANCERS, TARGET_GROUPS
+from .kms import KMS_KEY
+from .logs import CLOUDTRAIL, LOG_GROUP
+from .network import SECURITY_GROUP
+from .rds import RDS_CLUSTER, RDS_INSTANCE
 
 # Taggable types this pack polices; any other AWS resource with a `tags` input is checked as well.
 TAGGABLE_TYPES: tuple[str, ...] = (
@@ -101,6 +101,3 @@ def required_tags(resource: Resource, settings: Settings) -> Iterator[Outcome]:
     missing = [tag for tag in settings.strings("tags") if present.get(tag, "") in ("", None, MISSING)]
     if missing:
         yield Violation(f"missing required tags: {', '.join(missing)}")
-
-
-RULES = (required_tags,)

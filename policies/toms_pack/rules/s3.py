@@ -15,8 +15,8 @@ from typing import Any
 
 from pulumi_policy import Severity
 
-from . import standards
-from .rulekit import (
+from .. import standards
+from ..kit import (
     MISSING,
     UNKNOWN,
     Outcome,
@@ -423,6 +423,3 @@ def archive_lifecycle(stack: Stack, settings: Settings) -> Iterator[Outcome]:
                 f"{noncurrent_high} (without newerNoncurrentVersions)",
                 bucket,
             )
-
-
-RULES = (versioning, encryption, bucket_protected, archive_object_lock, archive_lifecycle)

@@ -6,8 +6,8 @@ from collections.abc import Iterator
 
 from pulumi_policy import Severity
 
-from . import standards
-from .rulekit import (
+from .. import standards
+from ..kit import (
     MISSING,
     UNKNOWN,
     Outcome,
@@ -64,6 +64,3 @@ def deletion_window(resource: Resource, settings: Settings) -> Iterator[Outcome]
         None,
         "a scheduled key deletion must leave time to notice and cancel it",
     )
-
-
-RULES = (key_rotation, deletion_window)

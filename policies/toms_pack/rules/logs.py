@@ -6,8 +6,8 @@ from collections.abc import Iterator
 
 from pulumi_policy import Severity
 
-from . import standards
-from .rulekit import (
+from .. import standards
+from ..kit import (
     UNKNOWN,
     Outcome,
     Resource,
@@ -89,6 +89,3 @@ def cloudtrail_secure(resource: Resource, _: Settings) -> Iterator[Outcome]:
         yield Unverifiable("enableLogging")
     elif logging is False:
         yield Violation("enableLogging is false: the trail must record events")
-
-
-RULES = (retention, log_group_kms, cloudtrail_secure)

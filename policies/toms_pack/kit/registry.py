@@ -1,0 +1,163 @@
+"""Rules and their registry: the `resource_rule` / `stack_rule` decorators register a rule where it is
+defined, and `discover` imports every module of a rules package, so no list of rules is kept by hand."""
+
+from __future__ import annotations
+
+import functools
+import importlib
+import json
+import pkgutil
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import date
+from types import ModuleType
+from typing import Any, Literal
+
+from pulumi_policy import Severity
+
+from .outcomes import Outcome
+from .settings import WAIVERS_SCHEMA, ConfigCheck, Settings, read_settings, today
+from .values import Resource, Stack, plain
+
+RuleKind = Literal["resource", "stack"]
+
+
+@dataclass(frozen=True, eq=False)
+class Rule:
+    """One policy: cdk-nag style metadata and the function that checks it."""
+
+    name: str
+    description: str
+    severity: Severity
+    remediation: str
+    kind: RuleKind
+    check: Callable[..., Iterable[Outcome]]
+    resource_types: frozenset[str] = frozenset()
+    # The JSON schema of each config property the policy takes, with its secure `default`.
+    properties: Mapping[str, dict[str, Any]] = field(default_factory=dict)
+    # Cross-field checks of the settings (for example min <= max); each returns an error message or None.
+    config_checks: tuple[ConfigCheck, ...] = ()
+    # For rules that apply by shape rather than by type (required tags); None means "by resource_types".
+    applies_when: Callable[[Resource], bool] | None = None
+
+    def applies_to(self, resource: Resource) -> bool:
+        if self.applies_when is not None:
+            return self.applies_when(resource)
+        return resource.type in self.resource_types
+
+    @property
+    def config_schema(self) -> dict[str, Any]:
+        """The JSON schema of this policy's config, as the Pulumi CLI validates it."""
+        return {
+            "type": "object",
+            "properties": {
+                **self.properties,
+                "waivers": WAIVERS_SCHEMA,
+                "enforcementLevel": {"type": "string"},
+            },
+        }
+
+    def settings(self, config: Mapping[str, Any] | None) -> Settings:
+        """The rule's settings from its pack config, validated as the CLI's JSON schema check does."""
+        return _settings_from_json(
+            self, json.dumps(plain(config or {}), sort_keys=True, default=str), today()
+        )
+
+
+@functools.lru_cache(maxsize=256)
+def _settings_from_json(rule: Rule, config_json: str, on_date: date) -> Settings:
+    return read_settings(
+        rule.config_schema, rule.properties, rule.config_checks, json.loads(config_json), on_date
+    )
+
+
+class Registry:
+    """Every rule defined so far, by name, in the order their modules defined them."""
+
+    def __init__(self) -> None:
+        self._rules: dict[str, Rule] = {}
+
+    def add(self, rule: Rule) -> Rule:
+        if rule.name in self._rules:
+            raise ValueError(f"two rules are named {rule.name!r}; policy names must be unique")
+        self._rules[rule.name] = rule
+        return rule
+
+    def rules(self) -> tuple[Rule, ...]:
+        return tuple(self._rules.values())
+
+
+REGISTRY = Registry()
+
+
+def discover(package: ModuleType) -> tuple[Rule, ...]:
+    """Import every module of `package` (each registers its rules) and return the rules they define."""
+    for module in sorted(pkgutil.iter_modules(package.__path__), key=lambda found: found.name):
+        importlib.import_module(f"{package.__name__}.{module.name}")
+    prefix = f"{package.__name__}."
+    return tuple(
+        rule for rule in REGISTRY.rules() if getattr(rule.check, "__module__", "").startswith(prefix)
+    )
+
+
+ResourceCheck = Callable[[Resource, Settings], Iterable[Outcome]]
+StackCheck = Callable[[Stack, Settings], Iterable[Outcome]]
+
+
+def resource_rule(
+    name: str,
+    description: str,
+    severity: Severity,
+    remediation: str,
+    types: Iterable[str],
+    properties: Mapping[str, dict[str, Any]] | None = None,
+    config_checks: tuple[ConfigCheck, ...] = (),
+    applies_when: Callable[[Resource], bool] | None = None,
+) -> Callable[[ResourceCheck], Rule]:
+    """Decorator: register a rule checking one resource of one of `types` (or, if given, `applies_when`)."""
+
+    def register(check: ResourceCheck) -> Rule:
+        return REGISTRY.add(
+            Rule(
+                name,
+                description,
+                severity,
+                remediation,
+                "resource",
+                check,
+                frozenset(types),
+                properties or {},
+                config_checks,
+                applies_when,
+            )
+        )
+
+    return register
+
+
+def stack_rule(
+    name: str,
+    description: str,
+    severity: Severity,
+    remediation: str,
+    properties: Mapping[str, dict[str, Any]] | None = None,
+    config_checks: tuple[ConfigCheck, ...] = (),
+) -> Callable[[StackCheck], Rule]:
+    """Decorator: register a rule that checks the whole stack; its outcomes name the resource at fault."""
+
+    def register(check: StackCheck) -> Rule:
+        return REGISTRY.add(
+            Rule(
+                name,
+                description,
+                severity,
+                remediation,
+                "stack",
+                check,
+                frozenset(),
+                properties or {},
+                config_checks,
+            )
+        )
+
+    return register

@@ -1,0 +1,206 @@
+"""Values as rules see them: plain properties with `UNKNOWN` and `MISSING`, and resources in their stack.
+
+The policy SDK hands properties over as proxies that raise on unknown values; `plain` copies them into
+dicts and lists where an unknown value is the `UNKNOWN` marker, so a rule can decide what an unknown
+means for it instead of crashing.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from pulumi_policy.proxy import (
+    UNKNOWN_ARCHIVE_VALUE,
+    UNKNOWN_ARRAY_VALUE,
+    UNKNOWN_ASSET_VALUE,
+    UNKNOWN_BOOLEAN_VALUE,
+    UNKNOWN_NUMBER_VALUE,
+    UNKNOWN_OBJECT_VALUE,
+    UNKNOWN_STRING_VALUE,
+    UnknownValueError,
+)
+
+_UNKNOWN_SENTINELS = frozenset(
+    {
+        UNKNOWN_BOOLEAN_VALUE,
+        UNKNOWN_NUMBER_VALUE,
+        UNKNOWN_STRING_VALUE,
+        UNKNOWN_ARRAY_VALUE,
+        UNKNOWN_ASSET_VALUE,
+        UNKNOWN_ARCHIVE_VALUE,
+        UNKNOWN_OBJECT_VALUE,
+    }
+)
+
+
+class _Marker:
+    def __init__(self, label: str) -> None:
+        self._label = label
+
+    def __repr__(self) -> str:
+        return self._label
+
+    def __bool__(self) -> bool:
+        return False
+
+
+UNKNOWN: Any = _Marker("UNKNOWN")
+"""A value the engine does not know yet (preview: it depends on another resource's output)."""
+MISSING: Any = _Marker("MISSING")
+"""A property that is not set at all."""
+
+
+def is_unknown(value: object) -> bool:
+    return value is UNKNOWN
+
+
+def plain(value: Any) -> Any:
+    """A copy of the policy SDK's property proxies as dicts and lists, with `UNKNOWN` for unknown values."""
+    if isinstance(value, str):
+        return UNKNOWN if value in _UNKNOWN_SENTINELS else value
+    if isinstance(value, Mapping):
+        result: dict[str, Any] = {}
+        for key in value:
+            try:
+                result[str(key)] = plain(value[key])
+            except UnknownValueError:
+                result[str(key)] = UNKNOWN
+        return result
+    if isinstance(value, Sequence) and not isinstance(value, bytes | bytearray):
+        items: list[Any] = []
+        for index in range(len(value)):
+            try:
+                items.append(plain(value[index]))
+            except UnknownValueError:
+                items.append(UNKNOWN)
+        return items
+    return value
+
+
+def lookup(value: Any, *path: str | int) -> Any:
+    """The value at `path`: `UNKNOWN` if a step is unknown, `MISSING` if absent or not a container."""
+    for step in path:
+        if value is UNKNOWN:
+            return UNKNOWN
+        if isinstance(step, str) and isinstance(value, Mapping):
+            value = value.get(step, MISSING)
+        elif isinstance(step, int) and isinstance(value, list) and -len(value) <= step < len(value):
+            value = value[step]
+        else:
+            return MISSING
+        if value is None:
+            return MISSING
+    return value
+
+
+def as_int(value: Any) -> int | None:
+    """An integral number as an int (the protocol sends every number as a double); None for anything else."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return value
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    if isinstance(value, str) and re.fullmatch(r"-?\d+", value.strip()):
+        return int(value)
+    return None
+
+
+def as_list(value: Any) -> list[Any] | None:
+    """A list property (absent counts as empty); None when the value has another shape."""
+    if value is MISSING:
+        return []
+    if isinstance(value, list):
+        return value
+    return None
+
+
+def describe(value: Any) -> str:
+    if value is MISSING:
+        return "not set"
+    if value is UNKNOWN:
+        return "unknown"
+    return json.dumps(value) if isinstance(value, str | int | float | bool | list | dict) else repr(value)
+
+
+def is_set_reference(value: Any) -> bool:
+    """True when a reference (an ARN, a key id, a name) is present.
+
+    An unknown reference counts as present: in preview a key ARN or bucket name that comes from another
+    resource's output is unknown, but it exists; only its value is not known yet.
+    """
+    return value is UNKNOWN or (isinstance(value, str) and value.strip() != "")
+
+
+# `alias/aws/<service>` names an AWS-managed key, on its own or at the end of an alias ARN. Those keys'
+# policies cannot be changed, so the client cannot control or revoke access to what they encrypt.
+_AWS_MANAGED_KEY_ALIAS = re.compile(r"^(arn:aws[a-z-]*:kms:[^:]*:[^:]*:)?alias/aws/", re.IGNORECASE)
+
+
+def is_aws_managed_key_reference(value: Any) -> bool:
+    return isinstance(value, str) and _AWS_MANAGED_KEY_ALIAS.match(value.strip()) is not None
+
+
+def is_customer_key_reference(value: Any) -> bool:
+    """True when a KMS key reference is set and does not name an AWS-managed key by its alias.
+
+    A key id or key ARN of an AWS-managed key cannot be told apart from a customer key's without asking
+    AWS (DescribeKey's KeyManager), which a policy cannot do; only the alias gives it away.
+    """
+    return is_set_reference(value) and not is_aws_managed_key_reference(value)
+
+
+@dataclass(frozen=True)
+class Resource:
+    """One resource as a rule sees it: plain properties, and for stack rules its place in the graph."""
+
+    type: str
+    name: str
+    urn: str
+    props: Mapping[str, Any]
+    provider_props: Mapping[str, Any] = field(default_factory=dict)
+    parent: str | None = None
+    dependencies: tuple[str, ...] = ()
+    property_dependencies: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+
+    def get(self, *path: str | int) -> Any:
+        return lookup(self.props, *path)
+
+
+@dataclass(frozen=True)
+class Stack:
+    """Every resource of the stack, with lookups by type and by reference."""
+
+    resources: tuple[Resource, ...]
+
+    def of_type(self, *types: str) -> list[Resource]:
+        wanted = set(types)
+        return [resource for resource in self.resources if resource.type in wanted]
+
+    def by_urn(self, urn: str) -> Resource | None:
+        return next((resource for resource in self.resources if resource.urn == urn), None)
+
+    def referenced(
+        self, source: Resource, key: str, candidates: Sequence[Resource], match_on: Sequence[str]
+    ) -> list[Resource] | None:
+        """The candidates that `source.<key>` points at, or None when that cannot be known yet.
+
+        A reference is resolved through the engine's property dependencies (known even in preview) and
+        through the value itself, compared with each candidate's `match_on` outputs (name, id, ARN).
+        """
+        urns = set(source.property_dependencies.get(key, ()))
+        found = [candidate for candidate in candidates if candidate.urn in urns]
+        value = source.get(key)
+        if isinstance(value, str) and value:
+            found += [
+                candidate
+                for candidate in candidates
+                if candidate not in found and any(candidate.get(attr) == value for attr in match_on)
+            ]
+        if not found and value is UNKNOWN:
+            return None
+        return found

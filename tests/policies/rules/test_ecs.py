@@ -1,0 +1,158 @@
+"""ECS services and task definitions: each rule's case table (see `tests/policies/casetable.py`)."""
+
+from __future__ import annotations
+
+from tests.policies.casetable import (
+    Case,
+    compliant,
+    malformed,
+    test_case_in_process,
+    test_case_over_protocol,
+    violating,
+)
+from tests.policies.samples import DELETE, containers, resource
+
+__all__ = ["CASES", "test_case_in_process", "test_case_over_protocol"]
+
+SERVICE = "aws:ecs/service:Service"
+TASK = "aws:ecs/taskDefinition:TaskDefinition"
+
+CASES: dict[str, list[Case]] = {
+    "ecs-service-min-replicas": [
+        violating(resource(SERVICE, desiredCount=1), "desiredCount is 1, expected at least 2"),
+        compliant(resource(SERVICE)),
+        malformed(resource("aws:ecs/service:Service", desiredCount="two"), "whole number"),
+    ],
+    "ecs-service-circuit-breaker": [
+        violating(resource(SERVICE, deploymentCircuitBreaker__rollback=False), "rollback is false"),
+        violating(resource(SERVICE, deploymentCircuitBreaker=DELETE), "deploymentCircuitBreaker is"),
+        compliant(resource(SERVICE)),
+        malformed(
+            resource("aws:ecs/service:Service", deploymentCircuitBreaker="yes"),
+            'deploymentCircuitBreaker is "yes"',
+        ),
+    ],
+    "ecs-service-min-healthy-percent": [
+        violating(resource(SERVICE, deploymentMinimumHealthyPercent=50), "is 50"),
+        compliant(resource(SERVICE)),
+    ],
+    "ecs-service-no-public-ip": [
+        violating(resource(SERVICE, networkConfiguration__assignPublicIp=True), "assignPublicIp is"),
+        compliant(resource(SERVICE)),
+    ],
+    "ecs-service-health-check-grace": [
+        violating(resource(SERVICE, healthCheckGracePeriodSeconds=DELETE), "GracePeriod"),
+        compliant(resource(SERVICE)),
+        malformed(resource("aws:ecs/service:Service", loadBalancers={"arn": "x"}), "expected a list"),
+    ],
+    "ecs-task-read-only-root": [
+        violating(resource(TASK, containerDefinitions=containers(readonlyRootFilesystem=False)), "readonly"),
+        compliant(resource(TASK)),
+        malformed(resource(TASK, containerDefinitions="[{not json"), "not valid JSON"),
+    ],
+    "ecs-task-not-privileged": [
+        violating(resource(TASK, containerDefinitions=containers(privileged=True)), "privileged is true"),
+        compliant(resource(TASK)),
+        malformed(resource(TASK, containerDefinitions="[1, 2]"), "expected an object"),
+    ],
+    "ecs-task-log-configuration": [
+        violating(resource(TASK, containerDefinitions=containers(logConfiguration=DELETE)), "logDriver"),
+        violating(
+            resource(TASK, containerDefinitions=containers(logConfiguration__logDriver="json-file")),
+            'logDriver is "json-file", which does not ship logs off the host',
+        ),
+        violating(
+            resource(TASK, containerDefinitions=containers(logConfiguration__logDriver="journald")),
+            'logDriver is "journald", which does not ship logs off the host',
+        ),
+        violating(
+            resource(TASK, containerDefinitions=containers(logConfiguration__logDriver="local")),
+            'logDriver is "local", which does not ship logs off the host',
+        ),
+        violating(
+            resource(TASK, containerDefinitions=containers(logConfiguration__logDriver="none")),
+            'logDriver is "none", which does not ship logs off the host',
+        ),
+        violating(
+            resource(TASK, containerDefinitions=containers(logConfiguration__logDriver="syslog")),
+            'logDriver is "syslog", which does not ship logs off the host',
+        ),
+        compliant(resource(TASK)),
+    ],
+    "ecs-task-health-check": [
+        violating(resource(TASK, containerDefinitions=containers(healthCheck=DELETE)), "healthCheck.command"),
+        compliant(resource(TASK)),
+        malformed(resource(TASK, containerDefinitions='{"name": "app"}'), "expected a non-empty list"),
+    ],
+    "ecs-task-no-plaintext-secrets": [
+        violating(
+            resource(
+                TASK,
+                containerDefinitions=containers(environment=[{"name": "DB_PASSWORD", "value": "s3cret"}]),
+            ),
+            "DB_PASSWORD looks like a secret",
+        ),
+        violating(
+            resource(
+                TASK,
+                containerDefinitions=containers(
+                    environment=[{"name": "URL", "value": "postgres://u:p@db/x"}]
+                ),
+            ),
+            "URL looks like a secret",
+        ),
+        violating(
+            resource(TASK, containerDefinitions=containers(environment=[{"name": "DB_PASS", "value": "x"}])),
+            "DB_PASS looks like a secret",
+        ),
+        violating(
+            resource(TASK, containerDefinitions=containers(environment=[{"name": "PASS", "value": "x"}])),
+            "PASS looks like a secret",
+        ),
+        violating(
+            resource(
+                TASK, containerDefinitions=containers(environment=[{"name": "GPG_PASSPHRASE", "value": "x"}])
+            ),
+            "GPG_PASSPHRASE looks like a secret",
+        ),
+        violating(
+            resource(TASK, containerDefinitions=containers(environment=[{"name": "DB_PWD", "value": "x"}])),
+            "DB_PWD looks like a secret",
+        ),
+        violating(
+            resource(
+                TASK, containerDefinitions=containers(environment=[{"name": "STRIPE_KEY", "value": "x"}])
+            ),
+            "STRIPE_KEY looks like a secret",
+        ),
+        violating(
+            resource(
+                TASK, containerDefinitions=containers(environment=[{"name": "SIGNING_KEYS", "value": "x"}])
+            ),
+            "SIGNING_KEYS looks like a secret",
+        ),
+        violating(
+            resource(TASK, containerDefinitions=containers(command=["serve", "--db-password=hunter2"])),
+            "command passes a secret as a literal argument",
+        ),
+        violating(
+            resource(
+                TASK, containerDefinitions=containers(entryPoint=["sh", "-c", "app --password 'hunter2'"])
+            ),
+            "entryPoint passes a secret as a literal argument",
+        ),
+        violating(
+            resource(TASK, containerDefinitions=containers(command=["migrate", "postgres://u:p@db/x"])),
+            "command passes a secret",
+        ),
+        compliant(resource(TASK)),
+        malformed(
+            resource(TASK, containerDefinitions=containers(environment="A=B")),
+            "expected a list of name/value pairs",
+        ),
+        malformed(
+            resource(TASK, containerDefinitions=containers(command="serve --password=x")),
+            'command is "serve --password=x", expected a list of strings',
+        ),
+    ],
+}

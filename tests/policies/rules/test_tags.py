@@ -1,0 +1,38 @@
+"""Required tags: each rule's case table (see `tests/policies/casetable.py`)."""
+
+from __future__ import annotations
+
+from tests.policies.casetable import (
+    Case,
+    compliant,
+    malformed,
+    test_case_in_process,
+    test_case_over_protocol,
+    unknown,
+    violating,
+)
+from tests.policies.samples import COMPLIANT, resource, with_props
+from toms.offline.analyzer_client import UNKNOWN, ResourceInput
+
+__all__ = ["CASES", "test_case_in_process", "test_case_over_protocol"]
+
+KEY = "aws:kms/key:Key"
+
+CASES: dict[str, list[Case]] = {
+    "required-tags": [
+        compliant(resource(KEY), label="provider-default-tags"),
+        compliant(
+            with_props("aws:sqs/queue:Queue", {"tags": {"client": "acme"}}), label="own-and-default-tags"
+        ),
+        unknown(with_props("aws:sqs/queue:Queue", {"tags": UNKNOWN}), "tags"),
+        violating(ResourceInput(KEY, "untagged", COMPLIANT[KEY]), "missing required tags: client"),
+        violating(
+            ResourceInput("aws:sqs/queue:Queue", "queue", {"tags": {"client": "acme"}}),
+            "missing required tags: managed-by, toms-version",
+        ),
+        malformed(
+            with_props("aws:kms/key:Key", {"enableKeyRotation": True, "tags": "client=acme"}),
+            "expected a map",
+        ),
+    ],
+}
