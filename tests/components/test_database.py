@@ -30,6 +30,7 @@ from tests.components.program_reading import (
     stack_file,
 )
 from tests.conftest import REPO
+from toms.offline.invoke_answers import AwsPlace
 from toms.offline.mock_runtime import (
     ProgramError,
     ProgramRun,
@@ -37,7 +38,6 @@ from toms.offline.mock_runtime import (
     RegisteredResource,
     run_program,
 )
-from toms.offline.invoke_answers import AwsPlace
 from toms.offline.mocks import AwsLikeMocks
 from toms.project import flatten_stack_config
 

@@ -97,8 +97,7 @@ def main(request_path: str, result_fd: int) -> None:
     # A short process: the cyclic collector would walk the SDK's thousands of classes for nothing, and
     # tearing the interpreter down takes longer than the run, so it leaves with os._exit.
     gc.disable()
-    with open(request_path, encoding="utf-8") as request_file:
-        request = json.load(request_file)
+    request = json.loads(Path(request_path).read_text(encoding="utf-8"))
     stream = os.fdopen(result_fd, "w", encoding="utf-8")
     code = run(request, _sender(stream))
     stream.close()

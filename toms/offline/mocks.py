@@ -268,7 +268,7 @@ class AwsLikeMocks(pulumi_mocks.Mocks):
         *,
         preview: bool,
         given_answers: Mapping[str, Mapping[str, Any]] | None = None,
-        placeholder: Callable[[str, AwsPlace], dict[str, Any] | None] | None = None,
+        placeholder: Callable[[str, Mapping[str, Any], AwsPlace], dict[str, Any] | None] | None = None,
         stack_references: Mapping[str, Mapping[str, Any]] | None = None,
     ) -> None:
         self.place = place
@@ -288,7 +288,9 @@ class AwsLikeMocks(pulumi_mocks.Mocks):
         try:
             computed = answer_invoke(token, arguments, self.place)
         except NoInvokeAnswer as missing:
-            placeholder = self.placeholder(token, self.place) if self.placeholder is not None else None
+            placeholder = (
+                self.placeholder(token, arguments, self.place) if self.placeholder is not None else None
+            )
             if given is not None:
                 return ANSWER_GIVEN, {**(placeholder or {}), **given}
             if placeholder is None:
@@ -304,7 +306,7 @@ class AwsLikeMocks(pulumi_mocks.Mocks):
             return self._stack_reference(args.name, inputs)
         if args.resource_id:
             # A read of an existing resource (`Resource.get`): the engine reads it, in a preview too.
-            resource_id, outputs = created_outputs(args.typ, args.name, inputs, self.place)
+            _, outputs = created_outputs(args.typ, args.name, inputs, self.place)
             return args.resource_id, {**outputs, "id": args.resource_id}
         if args.typ.startswith("pulumi:providers:"):
             return ("" if self.preview else digest(args.name, args.typ)[:32]), inputs

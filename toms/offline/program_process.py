@@ -68,7 +68,8 @@ def program_interpreter(project: Project) -> Interpreter:
     if not python.exists():
         raise ProgramError(
             f"{project.program_dir / PROJECT_FILE}: runtime.options.virtualenv: {project.virtualenv} has no "
-            f"bin/python; create it and install the program's packages: python -m venv {project.virtualenv} && "
+            "bin/python; create it and install the program's packages: "
+            f"python -m venv {project.virtualenv} && "
             f"{python} -m pip install -r {project.program_dir / 'requirements.txt'}"
         )
     return Interpreter(python, project.virtualenv)
@@ -126,7 +127,8 @@ def _failure(project: Project, interpreter: Interpreter, error: Mapping[str, Any
         )
     if error["reason"] == "no-sdk":
         return (
-            f"{interpreter.python}: {interpreter.describe()} cannot run the offline harness: {error['message']}; "
+            f"{interpreter.python}: {interpreter.describe()} cannot run the offline harness: "
+            f"{error['message']}; "
             f"the program needs the Pulumi SDK there: {_install_hint(interpreter, module or 'pulumi')}"
         )
     return str(error["message"])
@@ -222,8 +224,8 @@ def run_program_process(
             output_text = _tail(output_path)
             detail = f"; its last output:\n{output_text}" if output_text else ""
             raise ProgramError(
-                f"{project.program_dir / '__main__.py'}: the program's interpreter {interpreter.python} ended "
-                f"(exit status {status}) before the program finished{detail}",
+                f"{project.program_dir / '__main__.py'}: the program's interpreter {interpreter.python} "
+                f"ended (exit status {status}) before the program finished{detail}",
                 tuple(resources),
             )
     return ProgramOutcome(
