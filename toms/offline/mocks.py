@@ -60,6 +60,8 @@ class Created:
     hashed: str
     physical_name: str
     default_id: str
+    # The id a read (`Resource.get`) asked for; None for a resource the program creates.
+    read_id: str | None = None
 
     @property
     def arn_prefix(self) -> str:
@@ -85,7 +87,7 @@ def _kms_key(c: Created) -> dict[str, Any]:
 
 
 def _bucket(c: Created) -> dict[str, Any]:
-    bucket = c.inputs.get("bucket") or f"{c.name}-{c.hashed[:12]}"
+    bucket = c.inputs.get("bucket") or c.read_id or f"{c.name}-{c.hashed[:12]}"
     return {
         "id": bucket,
         "bucket": bucket,
@@ -214,6 +216,7 @@ CREATED_OUTPUTS: dict[str, OutputRule] = {
         "arn": f"{c.arn_prefix}:logs:{c.regional}:log-group:{c.physical_name}"
     },
     "aws:s3/bucket:Bucket": _bucket,
+    "aws:s3/bucketV2:BucketV2": _bucket,
     "aws:lb/loadBalancer:LoadBalancer": _load_balancer,
     "aws:alb/loadBalancer:LoadBalancer": _load_balancer,
     "aws:lb/targetGroup:TargetGroup": _target_group,
@@ -241,14 +244,14 @@ def output_rule(typ: str) -> OutputRule:
 
 
 def created_outputs(
-    typ: str, name: str, inputs: Mapping[str, Any], place: AwsPlace
+    typ: str, name: str, inputs: Mapping[str, Any], place: AwsPlace, read_id: str | None = None
 ) -> tuple[str, dict[str, Any]]:
-    """The id and outputs of a resource once created: its inputs, its name (Pulumi's auto-name when the
-    program gives none) and what `output_rule(typ)` adds."""
+    """The id and outputs of a resource once created (or read by `read_id`): its inputs, its name
+    (Pulumi's auto-name when the program gives none) and what `output_rule(typ)` adds."""
     hashed = digest(typ, name)
-    physical_name = inputs.get("name") or f"{name}-{hashed[:7]}"
+    physical_name = inputs.get("name") or read_id or f"{name}-{hashed[:7]}"
     default_id = EC2_ID_PREFIXES[typ] + hashed[:17] if typ in EC2_ID_PREFIXES else physical_name
-    created = Created(typ, name, inputs, place, hashed, physical_name, default_id)
+    created = Created(typ, name, inputs, place, hashed, physical_name, default_id, read_id)
     outputs: dict[str, Any] = {"name": physical_name, **inputs, "id": default_id}
     outputs.update(output_rule(typ)(created))
     return outputs["id"], outputs
@@ -306,7 +309,7 @@ class AwsLikeMocks(pulumi_mocks.Mocks):
             return self._stack_reference(args.name, inputs)
         if args.resource_id:
             # A read of an existing resource (`Resource.get`): the engine reads it, in a preview too.
-            _, outputs = created_outputs(args.typ, args.name, inputs, self.place)
+            _, outputs = created_outputs(args.typ, args.name, inputs, self.place, args.resource_id)
             return args.resource_id, {**outputs, "id": args.resource_id}
         if args.typ.startswith("pulumi:providers:"):
             return ("" if self.preview else digest(args.name, args.typ)[:32]), inputs
