@@ -190,7 +190,8 @@ def main() -> None:
     try:
         compose_baseline(load_client_config(pulumi.get_stack()))
     except StackConfigError as error:
-        raise pulumi.RunError(str(error)) from None
+        # Raised before the network's resources, so the stack file alone decides: nothing was created.
+        raise pulumi.RunError(error.describe("nothing was created")) from None
 
 
 main()

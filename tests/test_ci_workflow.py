@@ -266,7 +266,7 @@ def project_repository(tmp_path: Path) -> Path:
 def changed_since_main(root: Path, capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
     git(root, "add", "--all")
     git(root, "commit", "--quiet", "--allow-empty", "-m", "change")
-    code = main(["stacks", "--changed-since", "main", "--project-dir", str(root)])
+    code = main(["stacks", "--changed-since", "main", "--project", str(root)])
     captured = capsys.readouterr()
     return code, captured.out, captured.err
 
@@ -328,6 +328,7 @@ def test_changes_in_a_project_below_the_repository_top_are_matched_from_the_proj
     top = tmp_path / "monorepo"
     root = top / "infra" / "toms"
     shutil.copytree(REPOSITORY / "stacks", root / "stacks")
+    shutil.copy(REPOSITORY / "Pulumi.yaml", root)
     (top / "service").mkdir()
     (top / "service" / "app.py").write_text("# another team's code\n")
     git(top, "init", "--quiet", "--initial-branch=main")
@@ -348,7 +349,7 @@ def test_changes_in_a_project_below_the_repository_top_are_matched_from_the_proj
 def test_an_unknown_base_is_refused_with_how_to_fetch_it(
     project_repository: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    code = main(["stacks", "--changed-since", "origin/main", "--project-dir", str(project_repository)])
+    code = main(["stacks", "--changed-since", "origin/main", "--project", str(project_repository)])
 
     err = capsys.readouterr().err
     assert code == 2
@@ -361,7 +362,7 @@ def test_a_stack_file_whose_name_is_no_client_name_is_refused(
 ) -> None:
     (project_repository / "stacks" / "Pulumi.$(id).yaml").write_text("config: {}\n")
 
-    code = main(["stacks", "--project-dir", str(project_repository)])
+    code = main(["stacks", "--project", str(project_repository)])
 
     captured = capsys.readouterr()
     assert (code, captured.out) == (2, "")
@@ -372,10 +373,11 @@ def test_more_stacks_than_one_github_matrix_holds_are_refused(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     (tmp_path / "stacks").mkdir()
+    shutil.copy(REPOSITORY / "Pulumi.yaml", tmp_path)
     for index in range(stacks.GITHUB_MATRIX_LIMIT + 1):
         (tmp_path / "stacks" / f"Pulumi.c{index}.yaml").write_text("config: {}\n")
 
-    code = main(["stacks", "--project-dir", str(tmp_path)])
+    code = main(["stacks", "--project", str(tmp_path)])
 
     assert code == 2
     assert (

@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from toms import deploy
+from toms.project import project_root
 
 COMMAND = "stacks"
 HELP = "List the client stacks as JSON for a CI matrix: every stack, or those a change affects."
@@ -140,12 +141,6 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         action="store_true",
         help=f"also append {OUTPUT_NAME}=<JSON list> to the file named by $GITHUB_OUTPUT",
     )
-    parser.add_argument(
-        "--project-dir",
-        type=Path,
-        default=deploy.REPOSITORY_ROOT,
-        help="the toms checkout holding stacks/ (default: this one)",
-    )
 
 
 def run(args: argparse.Namespace) -> int:
@@ -153,7 +148,7 @@ def run(args: argparse.Namespace) -> int:
     try:
         if args.github_output and not output_file:
             raise SelectionError("--github-output: $GITHUB_OUTPUT is not set (it is set inside a GitHub job)")
-        selection = select(args.project_dir.resolve(), args.changed_since)
+        selection = select(project_root(), args.changed_since)
     except SelectionError as error:
         print(f"toms stacks: {error}", file=sys.stderr)
         return 2

@@ -39,9 +39,9 @@ def policy_documents(resource: RegisteredResource) -> Iterator[tuple[str, dict[s
 @pytest.fixture(scope="module")
 def govcloud_run() -> ProgramRun:
     # The mocks answer in the partition of the stack's own ARNs, as AWS answers a GovCloud account.
-    return run_program(
-        REPO, "acme-gov", flatten_stack_config(govcloud_stack_file(), "stacks/Pulumi.acme-gov.yaml")
-    )
+    # The stack name is the client name, so the GovCloud copy of acme is the client acme-gov.
+    config = {**govcloud_stack_file(), "toms:client": "acme-gov"}
+    return run_program(REPO, "acme-gov", flatten_stack_config(config, "stacks/Pulumi.acme-gov.yaml"))
 
 
 def test_every_arn_the_baseline_writes_into_a_policy_is_in_the_stacks_partition(

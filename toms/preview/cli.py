@@ -18,8 +18,8 @@ from toms.offline.mock_runtime import ProgramError
 from toms.preview import console as preview_console
 from toms.preview.model import PreviewError, PreviewFailure, PreviewOutcome, PreviewTarget, StackPreview
 from toms.preview.run import (
-    DEFAULT_PACK,
     DEFAULT_PROGRAM_STACK,
+    default_pack,
     preview,
     program_target,
     read_invoke_answers,
@@ -61,9 +61,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--policy-pack",
         type=Path,
-        default=DEFAULT_PACK,
         metavar="DIR",
-        help="the policy pack (default: policies)",
+        help="the policy pack (default: the project's policies/ folder)",
     )
     parser.add_argument(
         "--policy-pack-config",
@@ -112,7 +111,7 @@ def planned_targets(args: argparse.Namespace) -> list[tuple[str, Callable[[], Pr
             "--config, --config-file, --invoke-answers and --stack-reference go with --program; "
             "a client stack reads its stack file"
         )
-    own_pack = args.policy_pack.resolve() == DEFAULT_PACK
+    own_pack = args.policy_pack is None or args.policy_pack.resolve() == default_pack()
     if args.all:
         if args.stack:
             raise PreviewError("--all previews every stack; leave out --stack")
@@ -130,7 +129,7 @@ def planned_targets(args: argparse.Namespace) -> list[tuple[str, Callable[[], Pr
     ]
 
 
-def _preview_one(stack: str, target_of: Callable[[], PreviewTarget], pack: Path) -> PreviewOutcome:
+def _preview_one(stack: str, target_of: Callable[[], PreviewTarget], pack: Path | None) -> PreviewOutcome:
     program_dir: Path | None = None
     try:
         target = target_of()

@@ -303,11 +303,12 @@ def test_ctrl_c_ends_the_preview_with_one_line_and_exit_130(tmp_path: Path) -> N
 
 
 def write_project(root: Path, stacks: dict[str, str], pack_configs: list[str]) -> None:
-    """A tiny client project laid out like this repository: stacks/ and stacks/policy-config/."""
+    """A tiny toms project laid out like this repository: stacks/, stacks/policy-config/ and the pack."""
     (root / "stacks" / "policy-config").mkdir(parents=True)
     (root / "Pulumi.yaml").write_text(
-        "name: fleet\nruntime: python\nstackConfigDir: stacks\n", encoding="utf-8"
+        "name: toms\nruntime: python\nstackConfigDir: stacks\n", encoding="utf-8"
     )
+    (root / "policies").symlink_to(REPO / "policies")
     (root / "__main__.py").write_text(
         "import pulumi_aws as aws\naws.cloudwatch.LogGroup('app', retention_in_days=400)\n", encoding="utf-8"
     )
@@ -318,9 +319,7 @@ def write_project(root: Path, stacks: dict[str, str], pack_configs: list[str]) -
 
 
 @pytest.fixture
-def fleet(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    from toms.preview import run as preview_run
-
+def fleet(tmp_path: Path) -> Path:
     root = tmp_path / "fleet"
     write_project(
         root,
@@ -331,8 +330,6 @@ def fleet(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
         },
         ["good", "broken"],
     )
-    monkeypatch.setattr(preview_run, "REPO", root)
-    monkeypatch.setattr(preview_run, "POLICY_CONFIG_DIR", root / "stacks" / "policy-config")
     return root
 
 
@@ -340,7 +337,7 @@ def test_all_reports_a_stack_it_cannot_read_and_previews_the_rest(
     fleet: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     report = tmp_path / "all.json"
-    code = main(["preview", "--all", "--json", str(report)])
+    code = main(["preview", "--project", str(fleet), "--all", "--json", str(report)])
     captured = capsys.readouterr()
     assert code == 2
     assert "preview of broken failed: " in captured.err
@@ -357,9 +354,9 @@ def test_all_reports_a_stack_it_cannot_read_and_previews_the_rest(
 def test_a_stack_without_pack_config_is_refused_naming_the_file_to_write(
     fleet: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    code = main(["preview", "--stack", "new"])
+    code = main(["preview", "--project", str(fleet), "--stack", "new"])
     err = capsys.readouterr().err
     assert code == 2
-    expected = fleet / "stacks" / "policy-config" / "new.json"
+    expected = "stacks/policy-config/new.json"  # named relative to the project root
     assert f"{expected}: does not exist: the policy pack has no configuration for 'new'" in err
     assert f"Write {expected} first." in err
