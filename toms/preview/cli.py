@@ -130,13 +130,14 @@ def planned_targets(args: argparse.Namespace) -> list[tuple[str, Callable[[], Pr
 
 
 def _preview_one(stack: str, target_of: Callable[[], PreviewTarget], pack: Path | None) -> PreviewOutcome:
-    program_dir: Path | None = None
     try:
         target = target_of()
-        program_dir = target.program_dir
+    except (PreviewError, ProgramError, ProjectFileError) as error:
+        return PreviewFailure(stack, None, str(error), unreadable=True)
+    try:
         return preview(target, pack)
     except (PreviewError, ProgramError, ProjectFileError) as error:
-        return PreviewFailure(stack, program_dir, str(error))
+        return PreviewFailure(stack, target.program_dir, str(error))
 
 
 def run(args: argparse.Namespace) -> int:
@@ -160,7 +161,9 @@ def _run(args: argparse.Namespace, console: Console) -> int:
         outcome = _preview_one(stack, target_of, args.policy_pack)
         outcomes.append(outcome)
         if isinstance(outcome, PreviewFailure):
-            preview_console.print_error(console, outcome.message, stack=stack)
+            # One stack whose files cannot be read is a plain usage error; among several, say which.
+            named = stack if len(planned) > 1 or not outcome.unreadable else None
+            preview_console.print_error(console, outcome.message, stack=named)
         else:
             preview_console.print_preview(console, outcome)
     previews = [outcome for outcome in outcomes if isinstance(outcome, StackPreview)]

@@ -107,6 +107,8 @@ class PreviewFailure:
     stack: str
     program_dir: Path | None
     message: str
+    # True when the stack's own files could not be read (no program ran).
+    unreadable: bool = False
 
     verdict = "error"
 

@@ -74,6 +74,7 @@ def stack_target(
     if not stack_file.is_file():
         known = ", ".join(repo_stacks()) or "none"
         raise PreviewError(f"{shown_path(stack_file)}: no such stack file (stacks of this project: {known})")
+    config = read_stack_file(stack_file)
     client_policy_config = policy_config_dir() / f"{stack}.json"
     if policy_config_file is None and default_policy_config:
         if not client_policy_config.is_file():
@@ -84,7 +85,7 @@ def stack_target(
                 f"(`toms deploy` refuses it too). Write {shown} first."
             )
         policy_config_file = client_policy_config
-    return PreviewTarget(root, stack, read_stack_file(stack_file), stack_file, policy_config_file)
+    return PreviewTarget(root, stack, config, stack_file, policy_config_file)
 
 
 def repo_stacks() -> list[str]:
