@@ -18,6 +18,7 @@ import functools
 import runpy
 import sys
 import threading
+import traceback
 from collections.abc import Callable, Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -344,7 +345,9 @@ def run_mocked(
     except (ProgramError, InvokeError, RunError) as error:
         raise failure(str(error)) from None
     except Exception as error:
-        raise failure(f"{main}: the program failed: {type(error).__name__}: {error}") from error
+        raise failure(
+            f"{failing_line(error, program_dir)}: the program failed: {type(error).__name__}: {error}"
+        ) from error
 
 
 def _run_main(program_dir: Path) -> None:
@@ -372,3 +375,20 @@ def run_program(
         raise ProgramError(str(error)) from None
     mocks = AwsLikeMocks(aws_place(config), preview=preview)
     return run_mocked(project.program_dir, project.name, stack, config, mocks, on_register=on_register)
+
+
+def _shown(path: Path) -> str:
+    """A path as messages name it: relative to the working directory (the program's folder, in the
+    harness) when under it, else absolute."""
+    resolved = path.resolve()
+    return str(resolved.relative_to(Path.cwd())) if resolved.is_relative_to(Path.cwd()) else str(resolved)
+
+
+def failing_line(error: BaseException, program_dir: Path) -> str:
+    """`file:line` of the program's own code where `error` was raised: the innermost frame in the program's
+    folder (the lines below it are the SDK's), else its `__main__.py`."""
+    frames = traceback.extract_tb(error.__traceback__)
+    inside = [frame for frame in frames if Path(frame.filename).resolve().is_relative_to(program_dir)]
+    if not inside:
+        return _shown(program_dir / "__main__.py")
+    return f"{_shown(Path(inside[-1].filename))}:{inside[-1].lineno}"

@@ -88,6 +88,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--json", type=Path, metavar="FILE", help="write resources and findings as JSON")
     parser.add_argument("--sarif", type=Path, metavar="FILE", help="write the findings as SARIF 2.1.0")
     parser.add_argument("--no-color", action="store_true", help="no colour, even on a terminal")
+    parser.add_argument(
+        "--quiet", action="store_true", help="print only the findings and each stack's verdict line"
+    )
 
 
 def _program_target(args: argparse.Namespace) -> PreviewTarget:
@@ -165,7 +168,7 @@ def _run(args: argparse.Namespace, console: Console) -> int:
             named = stack if len(planned) > 1 or not outcome.unreadable else None
             preview_console.print_error(console, outcome.message, stack=named)
         else:
-            preview_console.print_preview(console, outcome)
+            preview_console.print_preview(console, outcome, quiet=args.quiet)
     previews = [outcome for outcome in outcomes if isinstance(outcome, StackPreview)]
     if len(planned) > 1:
         preview_console.print_overall(console, previews, errors=len(outcomes) - len(previews))

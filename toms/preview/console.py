@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import textwrap
-from collections import Counter
+from collections import Counter, defaultdict
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -15,6 +15,7 @@ from rich.tree import Tree
 
 from policies.toms_pack import catalogue
 from toms import project
+from toms.preview.engine import ROOT_STACK_TYPE
 from toms.preview.model import Finding, PlannedResource, StackPreview
 
 # Levels in the order findings are shown; the engine reports no finding at `disabled`, and turns a
@@ -46,15 +47,20 @@ def measure_lines(policy: str) -> list[str]:
 
 
 def resource_tree(preview: StackPreview) -> Tree:
-    """Components and their children under the root stack resource."""
-    resources = preview.resources
-    nodes: dict[str, Tree] = {}
-    root = Tree(_label(resources[0]))
-    nodes[resources[0].urn] = root
-    for resource in resources[1:]:
-        parent = nodes.get(resource.parent, root)
-        nodes[resource.urn] = parent.add(_label(resource))
-    return root
+    """Components and their children under the root stack resource, each level in URN order."""
+    (stack,) = (resource for resource in preview.resources if resource.type == ROOT_STACK_TYPE)
+    urns = {resource.urn for resource in preview.resources}
+    children: dict[str, list[PlannedResource]] = defaultdict(list)
+    for resource in preview.resources_by_urn:
+        if resource is not stack:
+            children[resource.parent if resource.parent in urns else stack.urn].append(resource)
+
+    def grow(node: Tree, urn: str) -> Tree:
+        for child in children[urn]:
+            grow(node.add(_label(child)), child.urn)
+        return node
+
+    return grow(Tree(_label(stack)), stack.urn)
 
 
 def _label(resource: PlannedResource) -> Text:
@@ -83,7 +89,13 @@ def findings_block(findings: Sequence[Finding], level: str) -> Group:
             )
         )
         lines.append(Text(textwrap.indent(finding.message, "      ")))
-        lines.extend(Text(f"      {line}", style="dim") for line in measure_lines(finding.policy))
+        # The pack's message ends with the TOM lines it enforces ([TOM encryption: ...]); the catalogue's
+        # lines are shown only for a measure the message does not name, so each is shown once.
+        lines.extend(
+            Text(f"      {line}", style="dim")
+            for line in measure_lines(finding.policy)
+            if line.split(":")[0] + ":" not in finding.message
+        )
     return Group(*lines)
 
 
@@ -99,7 +111,16 @@ def summary_line(preview: StackPreview) -> Text:
     )
 
 
-def print_preview(console: Console, preview: StackPreview) -> None:
+def print_preview(console: Console, preview: StackPreview, *, quiet: bool = False) -> None:
+    """The stack's header, resource tree, type counts, findings and verdict; with `quiet`, only the
+    findings and the verdict line."""
+    if quiet:
+        for level in LEVELS:
+            findings = [finding for finding in preview.findings_by_urn if finding.enforcement_level == level]
+            if findings:
+                console.print(findings_block(findings, level))
+        console.print(summary_line(preview))
+        return
     target = preview.target
     source = f", {shown_path(target.stack_file)}" if target.stack_file else ""
     console.print(
@@ -122,7 +143,7 @@ def print_preview(console: Console, preview: StackPreview) -> None:
     console.print()
     shown = False
     for level in LEVELS:
-        findings = [finding for finding in preview.findings if finding.enforcement_level == level]
+        findings = [finding for finding in preview.findings_by_urn if finding.enforcement_level == level]
         if findings:
             console.print(findings_block(findings, level))
             console.print()

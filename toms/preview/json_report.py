@@ -58,7 +58,7 @@ def _resource_document(resource: PlannedResource, root: Path) -> dict[str, Any]:
         "custom": resource.custom,
         "provider": analyzed.provider.urn if analyzed.provider is not None else "",
         "protect": analyzed.protect,
-        "dependencies": list(analyzed.dependencies),
+        "dependencies": sorted(analyzed.dependencies),
         "inputs": redacted(dict(analyzed.props)),
     }
 
@@ -110,8 +110,8 @@ def preview_document(preview: StackPreview) -> dict[str, Any]:
         "notJudged": preview.unjudged_by_type(),
         "invokes": [{"token": token, "answer": source} for token, source in sorted(preview.invokes.items())],
         "reads": [{"type": type_token, "name": name} for type_token, name in preview.reads],
-        "resources": [_resource_document(resource, root) for resource in preview.resources],
-        "findings": [_finding_document(finding) for finding in preview.findings],
+        "resources": [_resource_document(resource, root) for resource in preview.resources_by_urn],
+        "findings": [_finding_document(finding) for finding in preview.findings_by_urn],
     }
 
 

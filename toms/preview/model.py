@@ -135,6 +135,17 @@ class StackPreview:
     def count(self, level: str) -> int:
         return sum(1 for finding in self.findings if finding.enforcement_level == level)
 
+    # Output (console, JSON, SARIF) lists resources and findings in URN order: the runtime's threads
+    # register resources in a different order each run, and two previews of the same stack should print
+    # and write the same thing. `resources` and `findings` keep the order the pack judged them in.
+    @property
+    def resources_by_urn(self) -> list[PlannedResource]:
+        return sorted(self.resources, key=lambda resource: resource.urn)
+
+    @property
+    def findings_by_urn(self) -> list[Finding]:
+        return sorted(self.findings, key=lambda finding: (finding.urn, finding.policy, finding.message))
+
     @property
     def remote_components(self) -> list[PlannedResource]:
         """Components a provider plugin implements: their resources were never judged."""

@@ -105,6 +105,8 @@ def program_target(
 ) -> PreviewTarget:
     """Any Pulumi Python program: config from `--config-file`, else its own stack file when there is one,
     then `--config` pairs on top (which also stand in for the file's encrypted `secure:` values)."""
+    if not program_dir.is_dir():
+        raise PreviewError(f"--program {program_dir}: the folder does not exist")
     program_dir = program_dir.resolve()
     project = read_project(program_dir)
     stack = stack or DEFAULT_PROGRAM_STACK

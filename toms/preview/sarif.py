@@ -194,7 +194,7 @@ def sarif_run(preview: StackPreview) -> Run:
         ],
         automation_details=RunAutomationDetails(id=f"{TOOL_NAME}/{preview.target.stack}/"),
         original_uri_base_ids=_root(preview.target.program_dir),
-        results=[result(preview, finding, index.get(finding.policy)) for finding in preview.findings],
+        results=[result(preview, finding, index.get(finding.policy)) for finding in preview.findings_by_urn],
         properties={
             "project": preview.project,
             "stack": preview.target.stack,
