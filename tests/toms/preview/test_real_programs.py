@@ -107,7 +107,7 @@ def test_data_sources_answer_with_placeholders_that_the_report_lists(
     for token in looked_up:
         assert token in outcome.out
     inputs = {r["name"]: r["inputs"] for r in outcome.stack["resources"] if r["custom"]}
-    assert inputs["app"]["subnetId"].startswith("subnet-")  # an id of the right kind, in the stack's place
+    assert inputs["server"]["subnetId"].startswith("subnet-")  # an id of the right kind, in the stack's place
     assert inputs["events"]["kmsMasterKeyId"].startswith("arn:aws:kms:us-east-1:123456789012:")
     notes = [note["message"]["text"] for note in outcome.invocation["toolExecutionNotifications"]]
     assert any("placeholder values" in note and "aws:ec2/getVpc:getVpc" in note for note in notes)
@@ -124,7 +124,7 @@ def test_invoke_answers_give_real_values(tmp_path: Path, capsys: pytest.CaptureF
     assert answered["aws:ec2/getSubnets:getSubnets"] == "given"
     assert answered["aws:ec2/getVpc:getVpc"] == "placeholder"
     inputs = {r["name"]: r["inputs"] for r in outcome.stack["resources"] if r["custom"]}
-    assert inputs["app"]["subnetId"] == "subnet-0aaa"
+    assert inputs["server"]["subnetId"] == "subnet-0aaa"
 
 
 def test_a_bad_invoke_answers_file_is_named(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -251,7 +251,12 @@ def test_resources_no_policy_judged_are_listed_by_type(
     judged_types = {r["type"] for r in outcome.stack["resources"] if r["custom"]}
     not_judged = outcome.stack["notJudged"]
     assert set(not_judged) <= judged_types
-    assert "aws:lambda/permission:Permission" in not_judged  # no rule of the pack checks permissions
+    # A provider no rule checks the configuration of; the resource it manages is refused by the closed
+    # world rule (a policy that judged it), so it is not listed.
+    assert "pulumi:providers:acme" in not_judged
+    assert "acme:index:Widget" not in not_judged
+    flagged = {(f["policy"], f["resourceType"]) for f in outcome.stack["findings"]}
+    assert ("resource-type-not-reviewed", "acme:index:Widget") in flagged
     assert "NOT JUDGED BY ANY POLICY" in outcome.out
 
 

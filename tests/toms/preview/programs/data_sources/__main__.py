@@ -8,7 +8,7 @@ key = aws.kms.get_alias(name="alias/app")
 
 group = aws.ec2.SecurityGroup("app", vpc_id=vpc.id, description="app")
 aws.ec2.Instance(
-    "app",
+    "server",
     ami="ami-0123456789abcdef0",
     instance_type="t3.micro",
     subnet_id=subnets.ids[0],

@@ -23,4 +23,6 @@ fn = aws.lambda_.Function(
     ),
 )
 aws.lambda_.Permission("invoke", action="lambda:InvokeFunction", function=fn, principal="s3.amazonaws.com")
+# A resource of a provider the pack has no rules for.
+pulumi.CustomResource("acme:index:Widget", "widget", {"size": 1})
 pulumi.export("function", fn.id)
