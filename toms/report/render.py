@@ -110,9 +110,7 @@ def evidence_rows(report: Report) -> list[Row]:
             )
         )
     else:
-        rows.append(
-            ("Live audit", "none given", "", "", f"toms audit --client {report.client} --json FILE")
-        )
+        rows.append(("Live audit", "none given", "", "", f"toms audit --client {report.client} --json FILE"))
     if report.drill is not None:
         rows.append(
             (
