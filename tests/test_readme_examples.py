@@ -123,6 +123,8 @@ SETUP = {"toms preview --stack beta": _copy_acme_as_beta}
 def project(tmp_path_factory: pytest.TempPathFactory) -> Path:
     copy = tmp_path_factory.mktemp("readme") / "toms"
     shutil.copytree(REPO, copy, ignore=COPY_IGNORE)
+    # The program's virtualenv (Pulumi.yaml: runtime.options.virtualenv) is the one `make` built.
+    (copy / ".venv").symlink_to(Path(sys.prefix), target_is_directory=True)
     return copy
 
 
