@@ -1,19 +1,33 @@
 """`python -m toms preview`: what `pulumi preview --policy-pack policies` would decide, with no cloud account.
 
-Exit codes: 0 when no finding is mandatory, 1 when one is, 2 for a usage, config or program error or a
-policy pack that crashed.
+Exit codes: 0 when no finding is mandatory, 1 when one is, 2 for a usage, config or program error, a
+policy pack that crashed, or a stack that cannot pass offline (a component a provider plugin implements);
+130 when interrupted.
 """
 
 from __future__ import annotations
 
 import argparse
+import functools
+from collections.abc import Callable
 from pathlib import Path
+
+from rich.console import Console
 
 from toms.offline.mock_runtime import ProgramError
 from toms.preview import console as preview_console
-from toms.preview.fleet import Outcome, default_jobs, preview_stacks
-from toms.preview.model import PreviewError, PreviewTarget, StackFailure, StackPreview
-from toms.preview.run import default_pack, preview, program_target, repo_stacks, stack_target
+from toms.preview.fleet import default_jobs, preview_stacks
+from toms.preview.model import PreviewError, PreviewFailure, PreviewOutcome, PreviewTarget, StackPreview
+from toms.preview.run import (
+    DEFAULT_PROGRAM_STACK,
+    default_pack,
+    preview,
+    program_target,
+    read_invoke_answers,
+    read_stack_references,
+    repo_stacks,
+    stack_target,
+)
 from toms.project import ProjectFileError
 
 COMMAND = "preview"
@@ -59,17 +73,31 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "(default for a client stack: stacks/policy-config/<client>.json when it exists)",
     )
     parser.add_argument(
-        "--jobs",
-        type=_positive,
-        metavar="N",
-        help="with --all: stacks previewed at once, each in a worker process with its own policy pack "
-        f"process (default: the number of cores, {default_jobs()})",
+        "--invoke-answers",
+        type=Path,
+        metavar="FILE",
+        help="YAML: provider function token -> the result it gives, for --program "
+        "(functions not listed answer with placeholder values, listed in the output)",
+    )
+    parser.add_argument(
+        "--stack-reference",
+        type=Path,
+        metavar="FILE",
+        help="YAML: stack name -> its outputs, for --program "
+        "(otherwise a StackReference's outputs are unknown)",
     )
     parser.add_argument("--json", type=Path, metavar="FILE", help="write resources and findings as JSON")
     parser.add_argument("--sarif", type=Path, metavar="FILE", help="write the findings as SARIF 2.1.0")
     parser.add_argument("--no-color", action="store_true", help="no colour, even on a terminal")
     parser.add_argument(
         "--quiet", action="store_true", help="print only the findings and each stack's verdict line"
+    )
+    parser.add_argument(
+        "--jobs",
+        type=_positive,
+        metavar="N",
+        help="with --all: stacks previewed at once, each in a worker process with its own policy pack "
+        f"process (default: the number of cores, {default_jobs()})",
     )
 
 
@@ -83,97 +111,133 @@ def _positive(value: str) -> int:
     return number
 
 
-def targets_from_args(args: argparse.Namespace) -> list[PreviewTarget | StackFailure]:
-    """What to preview; with --all, a stack whose files cannot be read is a failure of its own."""
+def _program_target(args: argparse.Namespace) -> PreviewTarget:
+    return program_target(
+        args.program,
+        args.stack,
+        args.config,
+        args.config_file,
+        args.policy_pack_config,
+        invoke_answers=read_invoke_answers(args.invoke_answers) if args.invoke_answers else None,
+        stack_references=read_stack_references(args.stack_reference) if args.stack_reference else None,
+    )
+
+
+def planned_targets(args: argparse.Namespace) -> list[tuple[str, Callable[[], PreviewTarget]]]:
+    """Each stack to preview, with how to read its target: a stack that cannot be read fails alone."""
     if args.jobs is not None and not args.all:
         raise PreviewError("--jobs goes with --all: one stack is previewed in this process")
     if args.program is not None:
-        return [
-            program_target(args.program, args.stack, args.config, args.config_file, args.policy_pack_config)
-        ]
-    if args.config or args.config_file:
+        return [(args.stack or DEFAULT_PROGRAM_STACK, functools.partial(_program_target, args))]
+    if args.config or args.config_file or args.invoke_answers or args.stack_reference:
         raise PreviewError(
-            "--config and --config-file go with --program; a client stack reads its stack file"
+            "--config, --config-file, --invoke-answers and --stack-reference go with --program; "
+            "a client stack reads its stack file"
         )
     own_pack = args.policy_pack is None or args.policy_pack.resolve() == default_pack()
     if args.all:
         if args.stack:
             raise PreviewError("--all previews every stack; leave out --stack")
-        targets: list[PreviewTarget | StackFailure] = []
-        for stack in repo_stacks():
-            try:
-                targets.append(stack_target(stack, args.policy_pack_config, default_policy_config=own_pack))
-            except (PreviewError, ProjectFileError) as error:
-                targets.append(StackFailure(stack, str(error)))
-        return targets
-    if args.stack:
-        return [stack_target(args.stack, args.policy_pack_config, default_policy_config=own_pack)]
-    raise PreviewError("name a stack with --stack <client>, or use --all or --program DIR")
+        stacks = repo_stacks()
+    elif args.stack:
+        stacks = [args.stack]
+    else:
+        raise PreviewError("name a stack with --stack <client>, or use --all or --program DIR")
+    return [
+        (
+            stack,
+            functools.partial(stack_target, stack, args.policy_pack_config, default_policy_config=own_pack),
+        )
+        for stack in stacks
+    ]
 
 
-def _preview_here(target: PreviewTarget, pack: Path) -> Outcome:
+def _preview_one(stack: str, target_of: Callable[[], PreviewTarget], pack: Path | None) -> PreviewOutcome:
+    try:
+        target = target_of()
+    except (PreviewError, ProgramError, ProjectFileError) as error:
+        return PreviewFailure(stack, None, str(error), unreadable=True)
     try:
         return preview(target, pack)
-    except PreviewError as error:
-        return StackFailure(target.stack, str(error))
+    except (PreviewError, ProgramError, ProjectFileError) as error:
+        return PreviewFailure(stack, target.program_dir, str(error))
+
+
+def _preview_in_workers(
+    args: argparse.Namespace,
+    planned: list[tuple[str, Callable[[], PreviewTarget]]],
+    show: Callable[[int, PreviewOutcome], None],
+) -> None:
+    """`--all`: the stacks whose files can be read go to worker processes (toms/preview/fleet.py)."""
+    runnable: list[tuple[int, PreviewTarget]] = []
+    for index, (stack, target_of) in enumerate(planned):
+        try:
+            runnable.append((index, target_of()))
+        except (PreviewError, ProgramError, ProjectFileError) as error:
+            show(index, PreviewFailure(stack, None, str(error), unreadable=True))
+    if runnable:
+        preview_stacks(
+            [target for _, target in runnable],
+            args.policy_pack or default_pack(),
+            args.jobs or default_jobs(),
+            on_outcome=lambda position, outcome: show(runnable[position][0], outcome),
+        )
 
 
 def run(args: argparse.Namespace) -> int:
     console = preview_console.make_console(no_color=args.no_color)
     try:
-        planned = targets_from_args(args)
+        return _run(args, console)
+    except KeyboardInterrupt:
+        # Every child process was ended on the way out (the pack's and the program's `finally`s).
+        preview_console.print_error(console, "interrupted; no report was written")
+        return 130
+
+
+def _run(args: argparse.Namespace, console: Console) -> int:
+    try:
+        planned = planned_targets(args)
     except (PreviewError, ProgramError, ProjectFileError) as error:
         preview_console.print_error(console, str(error))
         return 2
-    outcomes: dict[int, Outcome] = {
-        index: target for index, target in enumerate(planned) if isinstance(target, StackFailure)
-    }
-    runnable = [(index, target) for index, target in enumerate(planned) if isinstance(target, PreviewTarget)]
-    shown = 0
+    shown: list[PreviewOutcome] = []
+    ready: dict[int, PreviewOutcome] = {}
 
-    def show_ready() -> None:
+    def show(index: int, outcome: PreviewOutcome) -> None:
         # Each stack's result once it and every stack before it are known: the output is in stack order.
-        nonlocal shown
-        while shown in outcomes:
-            ready = outcomes[shown]
-            if isinstance(ready, StackFailure):
-                preview_console.print_error(console, ready.message, stack=ready.stack)
+        ready[index] = outcome
+        while len(shown) in ready:
+            next_outcome = ready.pop(len(shown))
+            shown.append(next_outcome)
+            if isinstance(next_outcome, PreviewFailure):
+                # One stack whose files cannot be read is a plain usage error; among several, say which.
+                named = next_outcome.stack if len(planned) > 1 or not next_outcome.unreadable else None
+                preview_console.print_error(console, next_outcome.message, stack=named)
             else:
-                preview_console.print_preview(console, ready, quiet=args.quiet, resources=not args.all)
-            shown += 1
+                preview_console.print_preview(console, next_outcome, quiet=args.quiet, resources=not args.all)
 
-    def record(index: int, outcome: Outcome) -> None:
-        outcomes[index] = outcome
-        show_ready()
-
-    if args.all and runnable:
-        preview_stacks(
-            [target for _, target in runnable],
-            args.policy_pack or default_pack(),
-            args.jobs or default_jobs(),
-            on_outcome=lambda position, outcome: record(runnable[position][0], outcome),
-        )
+    if args.all:
+        _preview_in_workers(args, planned, show)
     else:
-        for index, target in runnable:
-            record(index, _preview_here(target, args.policy_pack))
-    show_ready()
-    in_order = [outcomes[index] for index in sorted(outcomes)]
-    previews = [outcome for outcome in in_order if isinstance(outcome, StackPreview)]
-    failures = [outcome for outcome in in_order if isinstance(outcome, StackFailure)]
+        for index, (stack, target_of) in enumerate(planned):
+            show(index, _preview_one(stack, target_of, args.policy_pack))
+    outcomes = shown
+    previews = [outcome for outcome in outcomes if isinstance(outcome, StackPreview)]
     if len(planned) > 1:
+        failures = [outcome for outcome in outcomes if isinstance(outcome, PreviewFailure)]
         preview_console.print_overall(console, previews, failures)
     try:
         if args.json is not None:
             from toms.preview import json_report
 
-            json_report.write_json(args.json, previews, failures)
+            json_report.write_json(args.json, outcomes)
         if args.sarif is not None:
             from toms.preview import sarif
 
-            sarif.write_sarif(args.sarif, previews, failures)
+            sarif.write_sarif(args.sarif, outcomes)
     except OSError as error:
         preview_console.print_error(console, f"cannot write the report: {error}")
         return 2
-    if failures:
+    if len(previews) < len(outcomes) or any(preview.verdict == "incomplete" for preview in previews):
         return 2
-    return 0 if all(result.passed for result in previews) else 1
+    return 0 if all(preview.passed for preview in previews) else 1

@@ -16,13 +16,14 @@ from rich.tree import Tree
 from policies.toms_pack import catalogue
 from toms import project
 from toms.preview.engine import ROOT_STACK_TYPE
-from toms.preview.model import Finding, PlannedResource, StackFailure, StackPreview
+from toms.preview.model import Finding, PlannedResource, PreviewFailure, StackPreview
 
 # Levels in the order findings are shown; the engine reports no finding at `disabled`, and turns a
 # `remediate` finding it still sees into a mandatory one.
 LEVELS = ("mandatory", "advisory")
 LEVEL_STYLES = {"mandatory": "bold red", "advisory": "yellow"}
 LEVEL_MARKS = {"mandatory": "✗", "advisory": "!"}
+VERDICT_STYLES = {"pass": "bold green", "fail": "bold red", "incomplete": "bold red"}
 
 
 def make_console(*, no_color: bool) -> Console:
@@ -100,7 +101,7 @@ def findings_block(findings: Sequence[Finding], level: str) -> Group:
 
 def summary_line(preview: StackPreview) -> Text:
     mandatory, advisory = preview.count("mandatory"), preview.count("advisory")
-    verdict = Text("PASS", style="bold green") if preview.passed else Text("FAIL", style="bold red")
+    verdict = Text(preview.verdict.upper(), style=VERDICT_STYLES[preview.verdict])
     elapsed = sum(preview.timings.get(key, 0.0) for key in ("program", "analyze", "analyze_stack"))
     return Text.assemble(
         (f"{preview.target.stack}: ", "bold"),
@@ -137,6 +138,7 @@ def print_preview(
         f"Policy pack {escape(preview.pack.name)} {escape(preview.pack.version)}: "
         f"{len(preview.pack.policies)} policies, policy config {escape(policy_config)}"
     )
+    console.print(f"Program run by {escape(preview.interpreter)}")
     console.print()
     if resources:
         console.print(resource_tree(preview))
@@ -153,28 +155,71 @@ def print_preview(
     if not shown:
         console.print("No findings.")
         console.print()
+    for block in what_the_verdict_rests_on(preview):
+        console.print(block)
+        console.print()
     console.print(summary_line(preview))
 
 
+def what_the_verdict_rests_on(preview: StackPreview) -> list[Group]:
+    """What the pack could not judge and the made-up values it judged with, so a verdict never claims more
+    than was checked."""
+    blocks: list[Group] = []
+    if preview.remote_components:
+        lines = [Text("NOT EXPANDABLE OFFLINE (the stack cannot pass)", style="bold red")]
+        lines += [
+            Text(
+                f"  {resource.type} {resource.name}: a component implemented by the provider plugin "
+                f"{resource.type.split(':')[0]}; its resources exist only in the plugin, so none was judged"
+            )
+            for resource in preview.remote_components
+        ]
+        blocks.append(Group(*lines))
+    unjudged = preview.unjudged_by_type()
+    if unjudged:
+        lines = [Text(f"NOT JUDGED BY ANY POLICY ({sum(unjudged.values())} resources)", style="yellow")]
+        lines += [Text(f"  {type_token} x{count}") for type_token, count in unjudged.items()]
+        blocks.append(Group(*lines))
+    if preview.placeholder_invokes:
+        lines = [
+            Text(
+                "ANSWERED WITH PLACEHOLDER VALUES (give real ones with --invoke-answers FILE)", style="yellow"
+            )
+        ]
+        lines += [Text(f"  {token}") for token in preview.placeholder_invokes]
+        blocks.append(Group(*lines))
+    if preview.reads:
+        lines = [Text("READ, NOT DECLARED (never sent to the pack)", style="dim")]
+        lines += [Text(f"  {type_token} {name}") for type_token, name in preview.reads]
+        blocks.append(Group(*lines))
+    return blocks
+
+
 def print_overall(
-    console: Console, previews: Sequence[StackPreview], failures: Sequence[StackFailure]
+    console: Console, previews: Sequence[StackPreview], failures: Sequence[PreviewFailure]
 ) -> None:
     """The fleet's one summary: counts, then each stack that did not pass and why."""
-    passed = sum(1 for preview in previews if preview.passed)
+    passed = sum(1 for preview in previews if preview.verdict == "pass")
+    failed = sum(1 for preview in previews if preview.verdict == "fail")
+    incomplete = sum(1 for preview in previews if preview.verdict == "incomplete")
     mandatory = sum(preview.count("mandatory") for preview in previews)
     console.print()
     console.print(
         Text.assemble(
             ("All stacks: ", "bold"),
-            f"{passed} passed, {len(previews) - passed} with mandatory findings ({mandatory} in all), "
+            f"{passed} passed, {failed} with mandatory findings ({mandatory} in all), "
+            f"{incomplete} incomplete (plugin components), "
             f"{len(failures)} could not be previewed",
         )
     )
     for preview in previews:
-        if not preview.passed:
+        if preview.verdict != "pass":
             console.print(
-                Text(f"  FAIL  {preview.target.stack}: ", style="red")
-                + Text(f"{preview.count('mandatory')} mandatory findings")
+                Text(f"  {preview.verdict.upper()} {preview.target.stack}: ", style="red")
+                + Text(
+                    f"{preview.count('mandatory')} mandatory findings, {len(preview.remote_components)} "
+                    "plugin components"
+                )
             )
     for failure in failures:
         first_line = failure.message.splitlines()[0] if failure.message else ""

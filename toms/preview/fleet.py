@@ -8,7 +8,7 @@ gets that stack's policy config (`Configure`, which replaces the previous one wh
 (`ConfigureStack`), as the engine sends them.
 
 One stack's failure is that stack's alone: a program error, a config the pack refuses or a pack crash
-comes back as a `StackFailure` and the worker goes on (with a new pack process after a crash); a worker
+comes back as a `PreviewFailure` and the worker goes on (with a new pack process after a crash); a worker
 process that dies costs only the stack it was previewing, and a new worker takes its place. Memory stays
 bounded per worker: each stack's objects are released before the next stack starts, so a worker's size
 does not grow with the number of stacks it previews (the bench's scale table shows the whole tree's peak).
@@ -29,15 +29,12 @@ from pathlib import Path
 from types import FrameType
 
 from toms.offline.analyzer_client import PolicyPackProcess
-from toms.preview.model import PreviewError, PreviewTarget, StackFailure, StackPreview
+from toms.preview.model import PreviewError, PreviewFailure, PreviewOutcome, PreviewTarget
 from toms.preview.run import preview
 from toms.project import project_root, read_project, select_project
 
 # How long a worker may take to stop after it was told to (it closes its pack process first).
 WORKER_STOP_SECONDS = 10.0
-
-
-Outcome = StackPreview | StackFailure
 
 
 def default_jobs() -> int:
@@ -54,7 +51,7 @@ def _stop_on_terminate(_signal: int, _frame: FrameType | None) -> None:
 
 def _preview_one(
     target: PreviewTarget, pack_dir: Path, pack: PolicyPackProcess | None
-) -> tuple[Outcome, PolicyPackProcess]:
+) -> tuple[PreviewOutcome, PolicyPackProcess]:
     if pack is not None and not pack.running:
         pack.close()  # it crashed with the last stack; that stack was reported
         pack = None
@@ -69,9 +66,10 @@ def _preview_one(
     try:
         return preview(target, pack_dir, pack=pack), pack
     except PreviewError as error:
-        return StackFailure(target.stack, str(error)), pack
+        return PreviewFailure(target.stack, target.program_dir, str(error)), pack
     except Exception as error:  # a fault of the tool: reported for this stack, the others go on
-        return StackFailure(target.stack, f"toms failed on this stack: {type(error).__name__}: {error}"), pack
+        message = f"toms failed on this stack: {type(error).__name__}: {error}"
+        return PreviewFailure(target.stack, target.program_dir, message), pack
 
 
 def _worker(connection: Connection, pack_dir: Path, project: Path) -> None:
@@ -118,12 +116,12 @@ def preview_stacks(
     targets: Sequence[PreviewTarget],
     pack_dir: Path,
     jobs: int,
-    on_outcome: Callable[[int, Outcome], None] | None = None,
-) -> list[Outcome]:
+    on_outcome: Callable[[int, PreviewOutcome], None] | None = None,
+) -> list[PreviewOutcome]:
     """Every target's outcome, in the targets' order; `on_outcome(index, outcome)` sees each as it comes."""
     context = multiprocessing.get_context("spawn")
     waiting = deque(range(len(targets)))
-    outcomes: dict[int, Outcome] = {}
+    outcomes: dict[int, PreviewOutcome] = {}
     workers: list[_Worker] = []
 
     def start_worker() -> _Worker:
@@ -144,7 +142,7 @@ def preview_stacks(
         worker.task = waiting.popleft() if waiting else None
         worker.connection.send(targets[worker.task] if worker.task is not None else None)
 
-    def record(index: int, outcome: Outcome) -> None:
+    def record(index: int, outcome: PreviewOutcome) -> None:
         outcomes[index] = outcome
         if on_outcome is not None:
             on_outcome(index, outcome)
@@ -176,11 +174,13 @@ def preview_stacks(
     return [outcomes[index] for index in range(len(targets))]
 
 
-def _died(target: PreviewTarget, exit_code: int | None) -> StackFailure:
+def _died(target: PreviewTarget, exit_code: int | None) -> PreviewFailure:
     how = f"was killed by signal {-exit_code}" if exit_code is not None and exit_code < 0 else "exited"
     status = f" (exit status {exit_code})" if exit_code is not None and exit_code >= 0 else ""
-    return StackFailure(
-        target.stack, f"the worker process previewing this stack {how}{status}; the other stacks went on"
+    return PreviewFailure(
+        target.stack,
+        target.program_dir,
+        f"the worker process previewing this stack {how}{status}; the other stacks went on",
     )
 
 

@@ -26,7 +26,7 @@ from toms.offline.mock_runtime import ProgramError
 from toms.output_paths import OutputPathError, check_output_folder, write_text
 from toms.preview.console import shown_path
 from toms.preview.fleet import default_jobs, preview_stacks
-from toms.preview.model import PreviewError, PreviewTarget, StackFailure, StackPreview
+from toms.preview.model import PreviewError, PreviewFailure, PreviewOutcome, PreviewTarget, StackPreview
 from toms.preview.run import default_pack, load_policy_config, preview, repo_stacks, stack_target
 from toms.project import ProjectFileError
 from toms.report import fleet
@@ -224,11 +224,11 @@ def _evidence_file(folder: Path | None, client: str) -> Path | None:
 
 def _client_row(
     target: PreviewTarget,
-    outcome: StackPreview | StackFailure,
+    outcome: PreviewOutcome,
     args: argparse.Namespace,
     now: Callable[[], datetime],
 ) -> fleet.IndexRow:
-    if isinstance(outcome, StackFailure):
+    if isinstance(outcome, PreviewFailure):
         return fleet.problem_row(target.stack, f"the preview failed: {outcome.message}")
     try:
         report = build_report(
