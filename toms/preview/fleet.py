@@ -16,6 +16,7 @@ does not grow with the number of stacks it previews (the bench's scale table sho
 
 from __future__ import annotations
 
+import contextlib
 import gc
 import multiprocessing
 import os
@@ -75,7 +76,10 @@ def _preview_one(
 def _worker(connection: Connection, pack_dir: Path, project: Path) -> None:
     """Preview the stacks the parent sends, one at a time, until it sends None."""
     select_project(project)  # the parent's project, found from its working directory or --project
-    # Ctrl-C reaches the whole process group; the parent answers it and stops the workers.
+    # A process group of its own, which its pack process joins: if this worker dies without closing its
+    # pack (killed by the out-of-memory killer, say), the parent ends the group, leaving nothing behind.
+    # Ctrl-C at a terminal reaches the parent alone, which stops the workers.
+    os.setpgrp()
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, _stop_on_terminate)
     # The cyclic collector would walk the SDK's thousands of generated classes again and again during a
@@ -162,6 +166,7 @@ def preview_stacks(
                     outcome = worker.connection.recv()
                 except (EOFError, OSError):
                     worker.process.join()
+                    _end_group(worker.process)
                     record(worker.task, _died(targets[worker.task], worker.process.exitcode))
                     worker.task = None
                     if waiting:
@@ -184,6 +189,13 @@ def _died(target: PreviewTarget, exit_code: int | None) -> PreviewFailure:
     )
 
 
+def _end_group(process: BaseProcess) -> None:
+    """Kill what is left of a dead worker's process group (its pack process)."""
+    if process.pid is not None:
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.killpg(process.pid, signal.SIGKILL)
+
+
 def _stop(workers: Sequence[_Worker]) -> None:
     """Tell idle workers to stop and wait; terminate any that do not (each closes its pack on SIGTERM)."""
     for worker in workers:
@@ -194,4 +206,5 @@ def _stop(workers: Sequence[_Worker]) -> None:
         if worker.process.is_alive():
             worker.process.kill()
             worker.process.join()
+            _end_group(worker.process)
         worker.connection.close()

@@ -65,7 +65,8 @@ def test_one_broken_stack_among_many_is_reported_and_the_others_finish(
     )
     assert re.search(rf"preview of {unknown_policy} failed: .*{unknown_policy}\.json: no-such-policy", stderr)
     assert (
-        f"All stacks: {GOOD} passed, 0 with mandatory findings (0 in all), 3 could not be previewed" in stdout
+        f"All stacks: {GOOD} passed, 0 with mandatory findings (0 in all), 0 incomplete (plugin components), "
+        "3 could not be previewed" in stdout
     )
     for broken in names[GOOD:]:
         assert f"ERROR {broken}: " in stdout
@@ -112,13 +113,17 @@ def test_the_merged_sarif_has_one_run_per_stack_and_failed_runs_say_so(
 
 # --- workers --------------------------------------------------------------------------------------------
 
-# A program that registers nothing, and on one stack kills its own process, on another raises.
+# A program that registers nothing; on one stack it kills the worker that started it (as the machine's
+# out-of-memory killer might), on another its own interpreter, on another it raises.
 DYING_PROGRAM = """
 import os
+import signal
 import pulumi
 
 stack = pulumi.get_stack()
-if stack == "dies":
+if stack == "kills-worker":
+    os.kill(os.getppid(), signal.SIGKILL)
+if stack == "exits":
     os._exit(3)
 if stack == "raises":
     raise RuntimeError("the program's own bug")
@@ -134,24 +139,43 @@ def dying_program(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return program
 
 
+def pack_processes_in(pack_dir: Path) -> list[int]:
+    """Running policy pack processes started in `pack_dir` (the engine's way: `-m pulumi.policy` there)."""
+    found = []
+    for process in Path("/proc").iterdir():
+        try:
+            command = (process / "cmdline").read_bytes().split(b"\0")
+            cwd = (process / "cwd").resolve()
+        except OSError:
+            continue
+        if b"pulumi.policy" in command and cwd == pack_dir.resolve():
+            found.append(int(process.name))
+    return found
+
+
 def test_a_worker_that_dies_costs_only_its_stack(dying_program: Path) -> None:
-    stacks = ["first", "dies", "raises", "after", "last"]
+    stacks = ["first", "kills-worker", "exits", "raises", "after", "last"]
     targets = [PreviewTarget(dying_program, stack, {}, None, None) for stack in stacks]
     seen: list[int] = []
 
-    outcomes = preview_stacks(targets, default_pack(), jobs=2, on_outcome=lambda index, _: seen.append(index))
+    # One worker: its pack process is up (from "first") when the program kills the worker.
+    outcomes = preview_stacks(targets, default_pack(), jobs=1, on_outcome=lambda index, _: seen.append(index))
 
     assert sorted(seen) == list(range(len(stacks)))
     by_stack = dict(zip(stacks, outcomes, strict=True))
     for stack in ("first", "after", "last"):
         outcome = by_stack[stack]
         assert isinstance(outcome, StackPreview) and outcome.passed, outcome
-    died = by_stack["dies"]
+    # The killed worker's pack process went with it.
+    assert pack_processes_in(default_pack()) == []
+    died = by_stack["kills-worker"]
     assert isinstance(died, PreviewFailure)
-    assert (
-        died.message
-        == "the worker process previewing this stack exited (exit status 3); the other stacks went on"
+    assert died.message == (
+        "the worker process previewing this stack was killed by signal 9; the other stacks went on"
     )
+    exited = by_stack["exits"]
+    assert isinstance(exited, PreviewFailure)
+    assert "ended (exit status 3) before the program finished" in exited.message
     raised = by_stack["raises"]
     assert isinstance(raised, PreviewFailure)
     assert "RuntimeError: the program's own bug" in raised.message
