@@ -18,7 +18,7 @@ import threading
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 from google.protobuf import json_format, struct_pb2
 from pulumi.runtime import rpc
@@ -140,6 +140,104 @@ def _tail(path: Path) -> str:
     return "\n".join(lines[-OUTPUT_TAIL_LINES:])
 
 
+def _request(
+    project: Project,
+    stack: str,
+    config: Mapping[str, str],
+    place: AwsPlace,
+    *,
+    preview: bool,
+    invoke_answers: Mapping[str, Mapping[str, Any]] | None,
+    stack_references: Mapping[str, Mapping[str, Any]] | None,
+    timeout: float,
+) -> dict[str, Any]:
+    return {
+        "programDir": str(project.program_dir),
+        "project": project.name,
+        "stack": stack,
+        "config": dict(config),
+        "preview": preview,
+        "place": {"region": place.region, "account": place.account, "partition": place.partition},
+        "invokeAnswers": dict(invoke_answers or {}),
+        "stackReferences": dict(stack_references or {}),
+        "timeout": timeout,
+    }
+
+
+def _start(
+    interpreter: Interpreter, project: Project, request: str, output: IO[bytes], *, serve: bool
+) -> tuple[subprocess.Popen[bytes], IO[str]]:
+    """The harness in the program's interpreter and folder; its results come back on the returned stream."""
+    read_end, write_end = os.pipe()
+    try:
+        process = subprocess.Popen(
+            [str(interpreter.python), "-c", BOOTSTRAP, str(OFFLINE_PACKAGE), request, str(write_end)],
+            cwd=project.program_dir,
+            stdin=subprocess.PIPE if serve else subprocess.DEVNULL,
+            stdout=output,
+            stderr=subprocess.STDOUT,
+            pass_fds=(write_end,),
+            # Its own session: Ctrl-C reaches toms, which ends the run; not the program's tracebacks.
+            start_new_session=True,
+        )
+    except OSError as error:
+        os.close(read_end)
+        raise ProgramError(f"{interpreter.python}: cannot start the program's interpreter: {error}") from None
+    finally:
+        os.close(write_end)
+    return process, os.fdopen(read_end, encoding="utf-8")
+
+
+def _read_run(
+    results: IO[str], on_register: Callable[[RegisteredResource], None] | None
+) -> tuple[list[RegisteredResource], dict[str, Any]]:
+    """One run's registrations and its ending (empty when the stream ended first)."""
+    resources: list[RegisteredResource] = []
+    for line in results:
+        message = json.loads(line)
+        if message["kind"] != "register":
+            return resources, message
+        resource = _decoded(message["resource"])
+        resources.append(resource)
+        if on_register is not None:
+            on_register(resource)
+    return resources, {}
+
+
+def _outcome(
+    project: Project,
+    interpreter: Interpreter,
+    resources: list[RegisteredResource],
+    ending: Mapping[str, Any],
+    status: int | None,
+    output_path: Path,
+) -> ProgramOutcome:
+    if ending.get("kind") == "error":
+        raise ProgramError(_failure(project, interpreter, ending), tuple(resources))
+    if ending.get("kind") != "done":
+        output_text = _tail(output_path)
+        detail = f"; its last output:\n{output_text}" if output_text else ""
+        raise ProgramError(
+            f"{project.program_dir / '__main__.py'}: the program's interpreter {interpreter.python} "
+            f"ended (exit status {status}) before the program finished{detail}",
+            tuple(resources),
+        )
+    return ProgramOutcome(
+        interpreter=interpreter,
+        resources=tuple(resources),
+        reads=tuple((kind, name) for kind, name in ending.get("reads", [])),
+        invokes=dict(ending.get("invokes", {})),
+    )
+
+
+def _stop(process: subprocess.Popen[bytes]) -> int | None:
+    if process.poll() is None:
+        process.kill()
+    with contextlib.suppress(subprocess.TimeoutExpired):
+        return process.wait(timeout=5)
+    return None
+
+
 def run_program_process(
     project: Project,
     stack: str,
@@ -155,83 +253,108 @@ def run_program_process(
     """Run the program of `project` as `stack` in its own interpreter and folder; `on_register` sees
     each registration as it arrives (on this thread). A ProgramError names what went wrong."""
     interpreter = program_interpreter(project)
-    request = {
-        "programDir": str(project.program_dir),
-        "project": project.name,
-        "stack": stack,
-        "config": dict(config),
-        "preview": preview,
-        "place": {"region": place.region, "account": place.account, "partition": place.partition},
-        "invokeAnswers": dict(invoke_answers or {}),
-        "stackReferences": dict(stack_references or {}),
-        "timeout": timeout,
-    }
-    resources: list[RegisteredResource] = []
-    ending: dict[str, Any] = {}
+    request = _request(
+        project, stack, config, place,
+        preview=preview, invoke_answers=invoke_answers, stack_references=stack_references, timeout=timeout,
+    )  # fmt: skip
     with tempfile.TemporaryDirectory(prefix="toms-program-") as scratch:
         request_path = Path(scratch) / "request.json"
         request_path.write_text(json.dumps(request), encoding="utf-8")
         output_path = Path(scratch) / "output.txt"
-        read_end, write_end = os.pipe()
         with output_path.open("wb") as output:
-            try:
-                process = subprocess.Popen(
-                    [
-                        str(interpreter.python),
-                        "-c",
-                        BOOTSTRAP,
-                        str(OFFLINE_PACKAGE),
-                        str(request_path),
-                        str(write_end),
-                    ],
-                    cwd=project.program_dir,
-                    stdin=subprocess.DEVNULL,
-                    stdout=output,
-                    stderr=subprocess.STDOUT,
-                    pass_fds=(write_end,),
-                    # Its own session: Ctrl-C reaches toms, which ends the run; not the program's tracebacks.
-                    start_new_session=True,
-                )
-            except OSError as error:
-                os.close(read_end)
-                raise ProgramError(
-                    f"{interpreter.python}: cannot start the program's interpreter: {error}"
-                ) from None
-            finally:
-                os.close(write_end)
+            process, results = _start(interpreter, project, str(request_path), output, serve=False)
             watchdog = threading.Timer(timeout + STARTUP_ALLOWANCE_SECONDS, process.kill)
             watchdog.start()
             try:
-                with os.fdopen(read_end, encoding="utf-8") as results:
-                    for line in results:
-                        message = json.loads(line)
-                        if message["kind"] == "register":
-                            resource = _decoded(message["resource"])
-                            resources.append(resource)
-                            if on_register is not None:
-                                on_register(resource)
-                        else:
-                            ending = message
+                with results:
+                    resources, ending = _read_run(results, on_register)
+                    for _ in results:  # the harness ends after one run; read to the end of its stream
+                        pass
                 status = process.wait()
             finally:
                 watchdog.cancel()
-                if process.poll() is None:
-                    process.kill()
-                    with contextlib.suppress(subprocess.TimeoutExpired):
-                        process.wait(timeout=5)
-        if ending.get("kind") == "error":
-            raise ProgramError(_failure(project, interpreter, ending), tuple(resources))
-        if ending.get("kind") != "done":
-            output_text = _tail(output_path)
-            detail = f"; its last output:\n{output_text}" if output_text else ""
-            raise ProgramError(
-                f"{project.program_dir / '__main__.py'}: the program's interpreter {interpreter.python} "
-                f"ended (exit status {status}) before the program finished{detail}",
-                tuple(resources),
+                _stop(process)
+        return _outcome(project, interpreter, resources, ending, status, output_path)
+
+
+class ProgramServer:
+    """One interpreter of the program that runs stack after stack (a worker of `preview --all`): the
+    interpreter and the Pulumi SDK load once instead of once per stack.
+
+    Each run gets a fresh Pulumi runtime and context in the harness, and the program's own modules (those
+    in its folder) are imported afresh, as in a new interpreter: nothing of the program's state carries
+    over; only installed packages stay loaded. An interpreter that dies or overruns its timeout fails that
+    stack's run, and the next run starts a new one.
+    """
+
+    def __init__(self, project: Project) -> None:
+        self.project = project
+        self.interpreter = program_interpreter(project)
+        self._scratch = tempfile.TemporaryDirectory(prefix="toms-programs-")
+        self._output_path = Path(self._scratch.name) / "output.txt"
+        self._output: IO[bytes] | None = None
+        self._process: subprocess.Popen[bytes] | None = None
+        self._results: IO[str] | None = None
+
+    def run(
+        self,
+        stack: str,
+        config: Mapping[str, str],
+        place: AwsPlace,
+        *,
+        preview: bool = True,
+        on_register: Callable[[RegisteredResource], None] | None = None,
+        invoke_answers: Mapping[str, Mapping[str, Any]] | None = None,
+        stack_references: Mapping[str, Mapping[str, Any]] | None = None,
+        timeout: float = PROGRAM_TIMEOUT_SECONDS,
+    ) -> ProgramOutcome:
+        """As `run_program_process`, in this server's interpreter."""
+        request = _request(
+            self.project,
+            stack,
+            config,
+            place,
+            preview=preview,
+            invoke_answers=invoke_answers,
+            stack_references=stack_references,
+            timeout=timeout,
+        )
+        if self._process is None or self._process.poll() is not None:
+            self.close_process()
+            self._output = self._output_path.open("wb")
+            self._process, self._results = _start(
+                self.interpreter, self.project, "-", self._output, serve=True
             )
-    return ProgramOutcome(
-        interpreter=interpreter,
-        resources=tuple(resources),
-        reads=tuple((kind, name) for kind, name in ending.get("reads", [])),
-        invokes=dict(ending.get("invokes", {})),
-    )
+        process, results = self._process, self._results
+        assert process.stdin is not None and results is not None
+        watchdog = threading.Timer(timeout + STARTUP_ALLOWANCE_SECONDS, process.kill)
+        watchdog.start()
+        try:
+            try:
+                process.stdin.write((json.dumps(request) + "\n").encode())
+                process.stdin.flush()
+            except OSError:
+                pass  # the interpreter is gone; reading its results says so
+            resources, ending = _read_run(results, on_register)
+        finally:
+            watchdog.cancel()
+        status = None if ending else _stop(process)
+        return _outcome(self.project, self.interpreter, resources, ending, status, self._output_path)
+
+    def close_process(self) -> None:
+        if self._process is not None:
+            if self._process.stdin is not None:
+                with contextlib.suppress(OSError):
+                    self._process.stdin.close()
+            _stop(self._process)
+            self._process = None
+        if self._results is not None:
+            self._results.close()
+            self._results = None
+        if self._output is not None:
+            self._output.close()
+            self._output = None
+
+    def close(self) -> None:
+        self.close_process()
+        self._scratch.cleanup()

@@ -30,9 +30,11 @@ from pathlib import Path
 from types import FrameType
 
 from toms.offline.analyzer_client import PolicyPackProcess
+from toms.offline.mock_runtime import ProgramError
+from toms.offline.program_process import ProgramServer
 from toms.preview.model import PreviewError, PreviewFailure, PreviewOutcome, PreviewTarget
 from toms.preview.run import preview
-from toms.project import project_root, read_project, select_project
+from toms.project import ProjectFileError, project_root, read_project, select_project
 
 # How long a worker may take to stop after it was told to (it closes its pack process first).
 WORKER_STOP_SECONDS = 10.0
@@ -50,27 +52,53 @@ def _stop_on_terminate(_signal: int, _frame: FrameType | None) -> None:
     raise SystemExit(128 + signal.SIGTERM)
 
 
-def _preview_one(
-    target: PreviewTarget, pack_dir: Path, pack: PolicyPackProcess | None
-) -> tuple[PreviewOutcome, PolicyPackProcess]:
-    if pack is not None and not pack.running:
-        pack.close()  # it crashed with the last stack; that stack was reported
-        pack = None
-    if pack is None:
-        pack = PolicyPackProcess(
-            pack_dir,
-            dry_run=True,
-            project=read_project(target.program_dir).name,
-            stack=target.stack,
-            stack_config=target.config,
-        )
+@dataclass
+class _WorkerState:
+    """What a worker keeps between its stacks: one pack process and one program interpreter."""
+
+    pack_dir: Path
+    pack: PolicyPackProcess | None = None
+    programs: ProgramServer | None = None
+
+    def for_target(self, target: PreviewTarget) -> tuple[PolicyPackProcess, ProgramServer]:
+        project = read_project(target.program_dir)
+        if self.pack is not None and not self.pack.running:
+            self.pack.close()  # it crashed with the last stack; that stack was reported
+            self.pack = None
+        if self.pack is None:
+            self.pack = PolicyPackProcess(
+                self.pack_dir,
+                dry_run=True,
+                project=project.name,
+                stack=target.stack,
+                stack_config=target.config,
+            )
+        if self.programs is None or self.programs.project != project:
+            self.close_programs()
+            self.programs = ProgramServer(project)
+        return self.pack, self.programs
+
+    def close_programs(self) -> None:
+        if self.programs is not None:
+            self.programs.close()
+            self.programs = None
+
+    def close(self) -> None:
+        self.close_programs()
+        if self.pack is not None:
+            self.pack.close()
+            self.pack = None
+
+
+def _preview_one(target: PreviewTarget, state: _WorkerState) -> PreviewOutcome:
     try:
-        return preview(target, pack_dir, pack=pack), pack
-    except PreviewError as error:
-        return PreviewFailure(target.stack, target.program_dir, str(error)), pack
+        pack, programs = state.for_target(target)
+        return preview(target, state.pack_dir, pack=pack, programs=programs)
+    except (PreviewError, ProgramError, ProjectFileError) as error:
+        return PreviewFailure(target.stack, target.program_dir, str(error))
     except Exception as error:  # a fault of the tool: reported for this stack, the others go on
         message = f"toms failed on this stack: {type(error).__name__}: {error}"
-        return PreviewFailure(target.stack, target.program_dir, message), pack
+        return PreviewFailure(target.stack, target.program_dir, message)
 
 
 def _worker(connection: Connection, pack_dir: Path, project: Path) -> None:
@@ -87,11 +115,11 @@ def _worker(connection: Connection, pack_dir: Path, project: Path) -> None:
     # flat; after the first stack, what is left (modules and classes loaded for good) is frozen, so those
     # collections walk only what later stacks made (about 30 ms instead of 300 ms each).
     gc.disable()
-    pack: PolicyPackProcess | None = None
+    state = _WorkerState(pack_dir)
     previewed = 0
     try:
         while (target := connection.recv()) is not None:
-            outcome, pack = _preview_one(target, pack_dir, pack)
+            outcome = _preview_one(target, state)
             connection.send(outcome)
             del outcome
             gc.collect()
@@ -101,8 +129,7 @@ def _worker(connection: Connection, pack_dir: Path, project: Path) -> None:
     except EOFError:
         pass  # the parent went away
     finally:
-        if pack is not None:
-            pack.close()
+        state.close()
 
 
 # --- the parent -----------------------------------------------------------------------------------------

@@ -9,6 +9,7 @@ offline), and the whole stack goes to `AnalyzeStack` once the program has finish
 
 from __future__ import annotations
 
+import functools
 import json
 import queue
 import re
@@ -29,7 +30,7 @@ from toms.offline.analyzer_client import (
     reconcile_config,
 )
 from toms.offline.mock_runtime import ProgramError, RegisteredResource, aws_place
-from toms.offline.program_process import ProgramOutcome, run_program_process
+from toms.offline.program_process import ProgramOutcome, ProgramServer, run_program_process
 from toms.preview.engine import ResourcePlanner, resource_findings, stack_findings
 from toms.preview.model import Finding, PolicyPackCrashed, PreviewError, PreviewTarget, StackPreview
 from toms.project import ProjectFileError, project_root, read_project, read_stack_file, read_yaml, shown_path
@@ -281,14 +282,19 @@ class _Judge:
 
 
 def preview(
-    target: PreviewTarget, pack_dir: Path | None = None, *, pack: PolicyPackProcess | None = None
+    target: PreviewTarget,
+    pack_dir: Path | None = None,
+    *,
+    pack: PolicyPackProcess | None = None,
+    programs: ProgramServer | None = None,
 ) -> StackPreview:
     """Run the program (in its own interpreter) and the pack side by side and collect the pack's verdict
     on every resource (with the project's own pack unless `pack_dir` names another).
 
     Without `pack`, the preview starts the pack and stops it at the end. A worker of `preview --all`
     passes its own `pack` for `pack_dir` instead: started for this stack when it is not running, else
-    handed this stack and its config; it is left running for the worker's next stack.
+    handed this stack and its config; it is left running for the worker's next stack. Such a worker also
+    passes `programs`, its program interpreter that runs one stack after another.
     """
     pack_dir = pack_dir or default_pack()
     policy_config = load_policy_config(target.policy_config_file)
@@ -311,8 +317,10 @@ def preview(
     try:
         program_failed = True
         try:
-            outcome = run_program_process(
-                project_file,
+            run = (
+                programs.run if programs is not None else functools.partial(run_program_process, project_file)
+            )
+            outcome = run(
                 target.stack,
                 target.config,
                 aws_place(target.config),
