@@ -135,7 +135,8 @@ def test_a_client_can_tighten_the_bound_but_not_loosen_it(pack: PolicyPackProces
 
 def test_a_waiver_suppresses_a_new_rule_for_the_named_target_group_only(pack: PolicyPackProcess) -> None:
     expires = (datetime.now(UTC).date() + timedelta(days=30)).isoformat()
-    waiver = {"resources": ["batch"], "reason": "slow start until CHG-42 ships", "expires": expires}
+    batch = f"{TARGET_GROUP}::batch"
+    waiver = {"resources": [batch], "reason": "slow start until CHG-42 ships", "expires": expires}
     config = {**BASE_CONFIG, "lb-target-health-check-bound": {"waivers": [waiver]}}
     with configured(pack, config):
         waived = pack.analyze(resource(TARGET_GROUP, "batch", healthCheck__interval=30))

@@ -36,6 +36,7 @@ from pulumi_policy.proxy import UNKNOWN_STRING_VALUE, UnknownValueError
 
 from .. import catalogue
 from .outcomes import Advisory, Outcome, Unverifiable, Violation
+from .packconfig import RelaxedLevel
 from .registry import Rule
 from .settings import EXEMPTION_MAX_DAYS, Settings, Waiver, today
 from .values import Resource, Stack, plain
@@ -75,6 +76,11 @@ class FindingsHandoff:
 
     def __init__(self) -> None:
         self._local = threading.local()
+        # Policies run below their own enforcement level by an exemption (set by `Configure`); the stack
+        # reporter lists them on every run.
+        self.relaxed: tuple[RelaxedLevel, ...] = ()
+        # Every policy's waivers (set by `Configure`): the stack reporter names those matching no resource.
+        self.waivers: dict[str, tuple[Waiver, ...]] = {}
 
     def _queue(self, scope: Scope) -> list[HandedFinding]:
         queue: list[HandedFinding] | None = getattr(self._local, scope, None)
@@ -103,6 +109,18 @@ class FindingsHandoff:
                 report(finding.report, None)
 
         def report_stack(args: StackValidationArgs, report: ReportViolation) -> None:
+            for relaxed in self.relaxed:
+                report(relaxed.report, None)
+            urns = [resource.urn for resource in args.resources]
+            for policy, waivers in sorted(self.waivers.items()):
+                for waiver in waivers:
+                    for reference in waiver.resources:
+                        if not any(waiver.names(reference, urn) for urn in urns):
+                            report(
+                                f"{policy}: the waiver for {reference} matches no resource of this stack; "
+                                "remove it, or name the resource by its URN (or `<type chain>::<name>`)",
+                                None,
+                            )
             for finding in self.take("stack"):
                 report(finding.report, finding.urn or None)
 
@@ -191,10 +209,7 @@ def _settle(
         if isinstance(outcome, Advisory):
             handoff.hand_over(rule.kind, HandedFinding(rule.name, urn, message))
             continue
-        waiver = next(
-            (w for w in settings.waivers if resource is not None and w.covers(resource.name, resource.urn)),
-            None,
-        )
+        waiver = next((w for w in settings.waivers if resource is not None and w.covers(resource.urn)), None)
         if waiver is not None and waiver.exemption.active(on_date):
             handoff.hand_over(rule.kind, HandedFinding(rule.name, urn, message, waiver))
             continue

@@ -16,7 +16,7 @@ from typing import Any, Literal
 from pulumi_policy import Severity
 
 from .outcomes import Outcome
-from .settings import WAIVERS_SCHEMA, ConfigCheck, Settings, read_settings, today
+from .settings import EXEMPTION_PROPERTIES, WAIVERS_SCHEMA, ConfigCheck, Settings, read_settings, today
 from .values import Resource, Stack, plain
 
 RuleKind = Literal["resource", "stack"]
@@ -47,12 +47,16 @@ class Rule:
 
     @property
     def config_schema(self) -> dict[str, Any]:
-        """The JSON schema of this policy's config, as the Pulumi CLI validates it."""
+        """The JSON schema of this policy's config. No other key is allowed, so a misspelt property is an
+        error instead of a silently kept default. `reason` and `expires` belong to a lowered
+        `enforcementLevel` (`kit.packconfig`)."""
         return {
             "type": "object",
+            "additionalProperties": False,
             "properties": {
                 **self.properties,
                 "waivers": WAIVERS_SCHEMA,
+                **EXEMPTION_PROPERTIES,
                 "enforcementLevel": {"type": "string"},
             },
         }
