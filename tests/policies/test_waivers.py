@@ -10,7 +10,7 @@ import pytest
 
 from tests.policies.conftest import BASE_CONFIG, configured
 from tests.policies.samples import compliant_stack, resource
-from toms.offline.analyzer_client import PolicyConfigError, PolicyPackError, PolicyPackProcess
+from toms.offline.analyzer_client import PolicyConfigError, PolicyPackProcess
 
 RDS = "aws:rds/instance:Instance"
 TODAY = datetime.now(UTC).date()
@@ -91,7 +91,7 @@ def test_pack_refuses_a_broken_waiver_that_bypassed_the_cli(
 ) -> None:
     """A config that bypassed the CLI's schema check stops the run at Configure: nothing is waived silently."""
     with (
-        pytest.raises(PolicyPackError) as raised,
+        pytest.raises(PolicyConfigError) as raised,
         configured(pack, waive("rds-multi-az", bad_waiver), validate=False),
     ):
         pass
@@ -153,7 +153,7 @@ def test_stack_policy_waiver_is_reported_by_the_stack_report(pack: PolicyPackPro
 def test_waiver_longer_than_a_year_and_a_day_is_refused(pack: PolicyPackProcess, expires: str) -> None:
     """The CLI's schema cannot know today's date, so the pack itself refuses a waiver that runs too long."""
     with (
-        pytest.raises(PolicyPackError) as raised,
+        pytest.raises(PolicyConfigError) as raised,
         configured(pack, waive("rds-multi-az", waiver(LEGACY_DB, expires=expires))),
     ):
         pass
