@@ -185,7 +185,7 @@ def _settle(
             None,
         )
     blocked = bool(settings.errors)
-    unknown_paths: list[str] = []
+    unknowns: list[tuple[str, str]] = []
     try:
         collected = list(outcomes)
     except Exception as error:
@@ -203,7 +203,7 @@ def _settle(
             where = (
                 f"{outcome.resource.name}.{outcome.path}" if outcome.resource is not None else outcome.path
             )
-            unknown_paths.append(where)
+            unknowns.append((where, urn))
             continue
         message = outcome.message + _tom_suffix(rule)
         if isinstance(outcome, Advisory):
@@ -217,15 +217,39 @@ def _settle(
             message += f" (the waiver for this resource expired on {waiver.exemption.expires.isoformat()})"
         blocked = True
         report(message, (urn or None) if rule.kind == "stack" else None)
-    if unknown_paths and not blocked:
+    if rule.kind == "stack":
+        _settle_stack_unknowns(rule, unknowns, report)
+    elif unknowns and not blocked:
+        paths = [where for where, _ in unknowns]
         if is_preview():
-            raise _StillUnknown(unknown_paths)
-        report(
-            f"{', '.join(sorted(set(unknown_paths)))} is still unknown at update time, so the policy cannot "
-            "show the resource complies; make the value known (a literal or a resolved output)."
-            + _tom_suffix(rule),
-            None,
-        )
+            raise _StillUnknown(paths)
+        report(_still_unknown_at_update(rule, paths), None)
+
+
+def _still_unknown_at_update(rule: Rule, paths: Sequence[str]) -> str:
+    return (
+        f"{', '.join(sorted(set(paths)))} is still unknown at update time, so the policy cannot show the "
+        "resource complies; make the value known (a literal or a resolved output)." + _tom_suffix(rule)
+    )
+
+
+def _settle_stack_unknowns(rule: Rule, unknowns: Sequence[tuple[str, str]], report: ReportViolation) -> None:
+    """A stack policy fails closed on what it cannot establish, in preview too.
+
+    `pulumi up` runs stack policies after the resources exist, so only the preview can stop a
+    non-compliant stack before it is built: what a stack policy cannot decide in preview blocks it.
+    """
+    for where, urn in sorted(set(unknowns)):
+        if is_preview():
+            message = (
+                f"{where} could not be established in preview, so the stack cannot be shown to comply; "
+                "a stack policy runs at update time only after the resources exist, so the preview is the "
+                "only gate. Make the value known in preview: a literal, or another resource's own output "
+                "passed as it is rather than computed from outputs."
+            )
+        else:
+            message = _still_unknown_at_update(rule, [where]).removesuffix(_tom_suffix(rule))
+        report(message + _tom_suffix(rule), urn or None)
 
 
 def _resource_from_args(args: ResourceValidationArgs) -> Resource:
