@@ -61,7 +61,10 @@ TAG_CLIENT = "client"
 TAG_MANAGED_BY = "managed-by"
 TAG_TOMS_VERSION = "toms-version"
 TAG_DATA_CLASSIFICATION = "data-classification"
-REQUIRED_TAGS: tuple[str, ...] = (TAG_CLIENT, TAG_MANAGED_BY, TAG_TOMS_VERSION)
+# The tags the pack asks of every taggable resource by default, in any program; toms' own stacks add
+# TOMS_STACK_TAGS through their pack config (stacks/policy-config).
+REQUIRED_TAGS: tuple[str, ...] = (TAG_CLIENT, TAG_MANAGED_BY)
+TOMS_STACK_TAGS: tuple[str, ...] = (*REQUIRED_TAGS, TAG_TOMS_VERSION)
 MANAGED_BY = "pulumi"
 
 # The smallest number of running copies of a service: one can fail while the other serves.
