@@ -36,7 +36,6 @@ from ..kit import (
     describe,
     is_customer_key_reference,
     lookup,
-    require_true,
     resource_rule,
     stack_rule,
 )
@@ -243,8 +242,12 @@ def bucket_protected(stack: Stack, _: Settings) -> Iterator[Outcome]:
     PUBLIC_ACCESS_BLOCK,
 )
 def public_access_block_complete(resource: Resource, _: Settings) -> Iterator[Outcome]:
-    for flag in PUBLIC_ACCESS_FLAGS:
-        yield from require_true(resource, flag, f"set {flag} to true")
+    values = {flag: resource.get(flag) for flag in PUBLIC_ACCESS_FLAGS}
+    off = [f"{flag} is {describe(value)}" for flag, value in values.items() if value not in (True, UNKNOWN)]
+    if off:  # one finding for the block, however many of its flags are off
+        yield Violation(f"{', '.join(off)}: set all four flags to true")
+    else:
+        yield from (Unverifiable(flag) for flag, value in values.items() if value is UNKNOWN)
 
 
 @resource_rule(
