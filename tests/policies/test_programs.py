@@ -126,7 +126,7 @@ def test_problem_7_no_false_positives_on_a_public_program() -> None:
     # Open SSH: one finding, its port a whole number.
     ssh = [f for f in result.findings if f.resource_name == "bastion" and f.policy != "required-tags"]
     assert [(f.policy, f.mandatory) for f in ssh] == [("security-group-admin-ports", True)]
-    assert "admin port 22 to public range 0.0.0.0/0 (protocol \"tcp\", port 22)" in ssh[0].message
+    assert 'admin port 22 to public range 0.0.0.0/0 (protocol "tcp", port 22)' in ssh[0].message
     assert "22.0" not in ssh[0].message
     # The pack names its real version.
     advisories = [f.message for f in result.findings if f.enforcement_level == "advisory"]

@@ -95,13 +95,14 @@ REGISTRY = Registry()
 
 
 def discover(package: ModuleType) -> tuple[Rule, ...]:
-    """Import every module of `package` (each registers its rules) and return the rules they define."""
-    for module in sorted(pkgutil.iter_modules(package.__path__), key=lambda found: found.name):
-        importlib.import_module(f"{package.__name__}.{module.name}")
-    prefix = f"{package.__name__}."
-    return tuple(
-        rule for rule in REGISTRY.rules() if getattr(rule.check, "__module__", "").startswith(prefix)
-    )
+    """Import every module of `package` (each registers its rules) and return the rules they define: by
+    module name, then in the order each module defines them, whatever order the modules were imported."""
+    names = sorted(found.name for found in pkgutil.iter_modules(package.__path__))
+    for name in names:
+        importlib.import_module(f"{package.__name__}.{name}")
+    order = {f"{package.__name__}.{name}": index for index, name in enumerate(names)}
+    found = [rule for rule in REGISTRY.rules() if rule.check.__module__ in order]
+    return tuple(sorted(found, key=lambda rule: order[rule.check.__module__]))
 
 
 ResourceCheck = Callable[[Resource, Settings], Iterable[Outcome]]
