@@ -252,11 +252,20 @@ def _settle_stack_unknowns(rule: Rule, unknowns: Sequence[tuple[str, str]], repo
         report(message + _tom_suffix(rule), urn or None)
 
 
+_last_read = threading.local()
+
+
 def _resource_from_args(args: ResourceValidationArgs) -> Resource:
+    """The resource as rules see it; read once per request, as every policy gets the same properties."""
+    last = getattr(_last_read, "value", None)
+    if last is not None and last[0] is args.props and last[1] == args.urn:
+        return last[2]
     provider_props: Mapping[str, Any] = {}
     if args.provider is not None:
         provider_props = plain(args.provider.props)
-    return Resource(args.resource_type, args.name, args.urn, plain(args.props), provider_props)
+    resource = Resource(args.resource_type, args.name, args.urn, plain(args.props), provider_props)
+    _last_read.value = (args.props, args.urn, resource)
+    return resource
 
 
 def _validate_resource(
