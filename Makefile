@@ -4,12 +4,14 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: preview test lint bench clean
+.PHONY: preview test lint bench clean schemas sample-report
 
-$(STAMP): requirements.txt policies/requirements.txt
+$(STAMP): requirements.txt policies/requirements.txt pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -r requirements.txt
+	# The `toms` command in .venv/bin, running this checkout's code (pyproject.toml says what it includes).
+	$(BIN)/python -m pip install --quiet --no-deps --no-build-isolation --editable .
 	touch $(STAMP)
 
 lint: $(STAMP)
@@ -22,10 +24,14 @@ test: lint
 	$(BIN)/python -m pytest
 
 preview: $(STAMP)
-	$(BIN)/python -m toms preview --stack acme
+	$(BIN)/toms preview --stack acme
 
 bench: $(STAMP)
 	$(BIN)/python -m toms.bench
+
+# The artifacts' JSON schemas, generated from their pydantic models (tests/toms/test_artifact_schemas.py).
+schemas: $(STAMP)
+	$(BIN)/python -m toms.artifact_schemas
 
 # The policy pack's own virtualenv: PulumiPolicy.yaml points the pulumi CLI at it (docs/deploying.md).
 PACK_VENV := policies/venv
@@ -40,4 +46,4 @@ $(PACK_STAMP): policies/requirements.txt
 policy-venv: $(PACK_STAMP)
 
 clean:
-	rm -rf $(VENV) $(PACK_VENV) .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) $(PACK_VENV) .pytest_cache .mypy_cache .ruff_cache toms.egg-info build

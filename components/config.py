@@ -13,9 +13,11 @@ import difflib
 import ipaddress
 import json
 import re
+import textwrap
 from collections.abc import Mapping
 from typing import Annotated, Any, Literal
 
+import yaml
 from pydantic import (
     AfterValidator,
     BaseModel,
@@ -48,6 +50,8 @@ IMAGE_PATTERN = re.compile(
 SECRET_REFERENCE_PATTERN = re.compile(
     r"^arn:aws[a-z-]*:(secretsmanager|ssm):[a-z0-9-]+:\d{12}:(secret:|parameter/).+$"
 )
+# One mailbox: local part, @, a domain with at least one dot; no spaces, no list of addresses.
+EMAIL_PATTERN = re.compile(r"^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]{1,64}@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+$")
 ENV_NAME_PATTERN = re.compile(r"^[A-Z_][A-Z0-9_]*$")
 NON_ROOT_USER_PATTERN = re.compile(r"^[1-9]\d{0,9}(:[1-9]\d{0,9})?$")
 INSTANCE_CLASS_PATTERN = re.compile(r"^db\.[a-z][a-z0-9-]*\.[a-z0-9]+$")
@@ -75,19 +79,28 @@ MAX_REPLICAS = 100
 # `environment` or `secrets` may not set them too.
 DATABASE_HOST_VARIABLE = "DATABASE_HOST"
 DATABASE_PORT_VARIABLE = "DATABASE_PORT"
-DATABASE_CREDENTIALS_VARIABLE = "DATABASE_CREDENTIALS"
-BASELINE_VARIABLES = (DATABASE_HOST_VARIABLE, DATABASE_PORT_VARIABLE, DATABASE_CREDENTIALS_VARIABLE)
+# The ARN of the database's RDS-managed master secret: the application reads the secret when it connects,
+# because RDS rotates the password (a value copied into the container at start would go stale).
+DATABASE_SECRET_ARN_VARIABLE = "DATABASE_SECRET_ARN"  # noqa: S105 - a variable name, not a secret
+BASELINE_VARIABLES = (DATABASE_HOST_VARIABLE, DATABASE_PORT_VARIABLE, DATABASE_SECRET_ARN_VARIABLE)
 
 
 class StackConfigError(Exception):
-    """A stack file that cannot be deployed; `problems` holds one line per bad key."""
+    """A stack file that cannot be used; `problems` holds one entry per bad key (a suggested YAML block
+    continues on indented lines)."""
 
     def __init__(self, source: str, problems: list[str]) -> None:
         self.source = source
         self.problems = problems
-        count = f"{len(problems)} problem{'s' if len(problems) != 1 else ''}"
-        lines = "\n".join(f"  - {problem}" for problem in problems)
-        super().__init__(f"{source}: {count} in the stack configuration; nothing was created:\n{lines}")
+        super().__init__(self.describe())
+
+    def describe(self, consequence: str | None = None) -> str:
+        """The whole message; `consequence` says what the reader of the file did about it (the program:
+        "nothing was created"), since only the caller knows."""
+        count = f"{len(self.problems)} problem{'s' if len(self.problems) != 1 else ''}"
+        outcome = f"; {consequence}" if consequence else ""
+        lines = "\n".join(f"  - {problem}" for problem in self.problems)
+        return f"{self.source}: {count} in the stack configuration{outcome}:\n{lines}"
 
 
 def _one_of(value: int, allowed: tuple[int, ...], what: str) -> int:
@@ -341,6 +354,9 @@ class LoadBalancerConfig(_Section):
     """`toms:loadBalancer`: the client's internet-facing entry point."""
 
     tls_policy: str = standards.DEFAULT_TLS_POLICY
+    # A WAF web ACL with AWS managed rule groups in front of the load balancer. Off only for a client who
+    # filters requests before they reach it (a CDN with its own WAF); the pack then reports an advisory.
+    waf: bool = True
 
     @field_validator("tls_policy")
     @classmethod
@@ -351,6 +367,20 @@ class LoadBalancerConfig(_Section):
                 "ELBSecurityPolicy-TLS13-1-2-* or ELBSecurityPolicy-TLS13-1-3-* "
                 "(TLS13-1-0-* and TLS13-1-1-* still accept TLS 1.0/1.1)"
             )
+        return value
+
+
+class AlertsConfig(_Section):
+    """`toms:alerts`: who hears about the baseline's alarms besides the alert topic's other subscribers."""
+
+    # One address that receives every alarm of the client (SNS asks it to confirm first).
+    email: str | None = None
+
+    @field_validator("email")
+    @classmethod
+    def _email_address(cls, value: str | None) -> str | None:
+        if value is not None and not EMAIL_PATTERN.fullmatch(value):
+            raise ValueError("expected one email address such as ops@example.com")
         return value
 
 
@@ -368,6 +398,7 @@ class ClientConfig(BaseModel):
     network: NetworkConfig = Field(default_factory=NetworkConfig, alias="toms:network")
     load_balancer: LoadBalancerConfig = Field(default_factory=LoadBalancerConfig, alias="toms:loadBalancer")
     archive: ArchiveConfig = Field(default_factory=ArchiveConfig, alias="toms:archive")
+    alerts: AlertsConfig = Field(default_factory=AlertsConfig, alias="toms:alerts")
 
     @field_validator("region")
     @classmethod
@@ -444,16 +475,96 @@ def _key_path(loc: tuple[int | str, ...]) -> str:
     return path or "(stack configuration)"
 
 
-def _known_keys(loc: tuple[int | str, ...]) -> list[str]:
-    """The keys the config accepts at the level of `loc`'s parent, for 'did you mean' hints."""
+def _level_model(loc: tuple[int | str, ...]) -> type[BaseModel] | None:
+    """The model whose keys sit at the level of `loc`'s last part, or None below a plain value."""
     model: type[BaseModel] = ClientConfig
     for part in loc[:-1]:
         field = next((f for f in model.model_fields.values() if f.alias == part), None)
         annotation = field.annotation if field is not None else None
         if not (isinstance(annotation, type) and issubclass(annotation, BaseModel)):
-            return []
+            return None
         model = annotation
-    return [field.alias for field in model.model_fields.values() if field.alias]
+    return model
+
+
+def _known_keys(loc: tuple[int | str, ...]) -> list[str]:
+    """The keys the config accepts at the level of `loc`'s last part, for 'did you mean' hints."""
+    model = _level_model(loc)
+    return [field.alias for field in model.model_fields.values() if field.alias] if model else []
+
+
+def _did_you_mean(loc: tuple[int | str, ...], known: list[str]) -> str:
+    """A hint naming the closest known key in full (`toms:retention.logDays`), or nothing."""
+    close = difflib.get_close_matches(str(loc[-1]), known, n=1)
+    return f"did you mean {_key_path((*loc[:-1], close[0]))}? " if close else ""
+
+
+def _blocks() -> dict[str, type[BaseModel]]:
+    """The top-level keys whose value is a block of keys (`toms:retention`, `toms:service`, ...)."""
+    return {
+        field.alias: field.annotation
+        for field in ClientConfig.model_fields.values()
+        if field.alias and isinstance(field.annotation, type) and issubclass(field.annotation, BaseModel)
+    }
+
+
+def _dotted_keys(config: Mapping[str, Any]) -> dict[str, dict[str, Any]]:
+    """Top-level keys written as the reference's dotted names (`toms:retention.logDays`), by the block
+    they belong in, with their values."""
+    blocks = _blocks()
+    found: dict[str, dict[str, Any]] = {}
+    for key, value in config.items():
+        block, dot, path = key.partition(".")
+        if dot and block in blocks:
+            found.setdefault(block, {})[path] = value
+    return found
+
+
+def _as_written(loc: tuple[str, ...], value: Any) -> Any:
+    """A value the CLI passed as text, as the YAML scalar the key at `loc` takes (90, true; text stays
+    text, so engineVersion 16.8 is written "16.8")."""
+    model = _level_model(loc)
+    field = next((f for f in model.model_fields.values() if f.alias == loc[-1]), None) if model else None
+    if not isinstance(value, str) or not value or (field is not None and field.annotation is str):
+        return value
+    try:
+        return yaml.safe_load(value)
+    except yaml.YAMLError:
+        return value
+
+
+def _nesting_advice(block: str, dotted: Mapping[str, Any], block_written: bool) -> str:
+    """The problem for dotted top-level keys: they are keys inside `block`, with the YAML to write."""
+    nested: dict[str, Any] = {}
+    for path, value in dotted.items():
+        level = nested
+        *parents, leaf = path.split(".")
+        for part in parents:
+            if not isinstance(level.get(part), dict):
+                level[part] = {}
+            level = level[part]
+        level[leaf] = _as_written((block, *parents, leaf), value)
+    document = yaml.safe_dump({"config": {block: nested}}, sort_keys=False, allow_unicode=True)
+    yaml_block = textwrap.indent(document.rstrip(), "      ")
+    keys = ", ".join(f"{block}.{path}" for path in dotted)
+    one = len(dotted) == 1
+    where = f"the existing {block} block" if block_written else f"a {block} block"
+    return (
+        f"{keys}: unknown key{'' if one else 's'}; a dotted name in the configuration reference is a key "
+        f"inside a block, not a key of its own: nest {'it' if one else 'them'} in {where} of the stack "
+        f"file:\n{yaml_block}"
+    )
+
+
+def _client_names_stack(client: Any, stack: str | None) -> list[str]:
+    """The stack name is the client name: the audit, the report and the pack config find a client by it."""
+    if stack is None or not isinstance(client, str) or client == stack:
+        return []
+    return [
+        f"toms:client: got {json.dumps(client)}; expected {json.dumps(stack)}, the stack's name: the audit, "
+        f"the report and the policy pack config ({STACK_CONFIG_DIR}/policy-config/{stack}.json) find a "
+        "client by its stack name"
+    ]
 
 
 def _expectation(error: Mapping[str, Any]) -> str:
@@ -481,8 +592,7 @@ def _describe(error: Mapping[str, Any]) -> str:
     if error["type"] == "missing":
         return f"{key}: missing; this key is required (see the configuration reference in README.md)"
     if error["type"] == "extra_forbidden":
-        close = difflib.get_close_matches(str(loc[-1]), _known_keys(loc), n=1)
-        hint = f"did you mean {close[0]}? " if close else ""
+        hint = _did_you_mean(loc, _known_keys(loc))
         return f"{key}: unknown key; {hint}expected only the keys in the configuration reference in README.md"
     value = error.get("input")
     shown = (
@@ -491,27 +601,41 @@ def _describe(error: Mapping[str, Any]) -> str:
     return f"{key}: got {shown}; {_expectation(error)}"
 
 
-def parse_client_config(raw: Mapping[str, Any], source: str) -> ClientConfig:
-    """Validate flat Pulumi config (`aws:region`, `toms:*`) read from `source`; raise StackConfigError."""
+def parse_client_config(raw: Mapping[str, Any], source: str, *, stack: str | None = None) -> ClientConfig:
+    """Validate flat Pulumi config (`aws:region`, `toms:*`) read from `source`, the stack file of `stack`
+    when given (its `toms:client` must be that name); raise StackConfigError listing every problem."""
     relevant = {
         key: _decode(value)
         for key, value in raw.items()
         if key == REGION_KEY or key.startswith(f"{NAMESPACE}:")
     }
+    dotted = _dotted_keys(relevant)
+    for block, paths in dotted.items():
+        for path in paths:
+            del relevant[f"{block}.{path}"]
     # The program builds the stack's one AWS provider itself; any other `aws:` setting would be ignored.
     ignored = [
-        f"{key}: not used; the stack's AWS provider takes only {', '.join(PROVIDER_KEYS)} from the aws: "
-        "namespace (tags and account come from the toms: settings)"
+        f"{key}: not used; {_did_you_mean((key,), list(PROVIDER_KEYS))}the stack's AWS provider takes only "
+        f"{', '.join(PROVIDER_KEYS)} from the aws: namespace (tags and account come from the toms: settings)"
         for key in sorted(raw)
         if key.startswith("aws:") and key not in PROVIDER_KEYS
     ]
+    problems: list[str] = []
+    config: ClientConfig | None = None
     try:
         config = ClientConfig.model_validate(relevant)
     except ValidationError as error:
-        problems = [_describe(detail) for detail in error.errors(include_url=False)]
-        raise StackConfigError(source, problems + ignored) from None
-    if ignored:
-        raise StackConfigError(source, ignored)
+        problems += [
+            _describe(detail)
+            for detail in error.errors(include_url=False)
+            # A block written only as dotted keys is not missing: the nesting advice below covers it.
+            if not (detail["type"] == "missing" and detail["loc"][:1] in {(block,) for block in dotted})
+        ]
+    problems += _client_names_stack(relevant.get(f"{NAMESPACE}:client"), stack)
+    problems += [_nesting_advice(block, paths, block in relevant) for block, paths in dotted.items()]
+    problems += ignored
+    if problems or config is None:
+        raise StackConfigError(source, problems)
     return config
 
 
@@ -520,4 +644,4 @@ def load_client_config(stack: str) -> ClientConfig:
     from pulumi.runtime import config as runtime_config
 
     raw = {**runtime_config.get_config_env(), **runtime_config.CONFIG.get()}
-    return parse_client_config(raw, stack_file(stack))
+    return parse_client_config(raw, stack_file(stack), stack=stack)

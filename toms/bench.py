@@ -229,20 +229,71 @@ def bench_preview_growth() -> None:
         )
 
 
+def bench_fleet() -> None:
+    """The scale table of `preview --all --jobs` over generated client stacks (toms/fleet_bench.py)."""
+    from toms import fleet_bench
+
+    fleet_bench.bench_fleet()
+
+
 BENCHES: list[Callable[[], None]] = [
     bench_policy_pack,
     bench_policy_pack_on_example_stacks,
     bench_preview_stacks,
     bench_preview_growth,
+    bench_fleet,
 ]
+# Roughly how long each section takes on an idle 2-core machine (from `make bench` runs; each section
+# prints what it took, so an estimate that drifts shows). tests/toms/test_bench.py keeps one per section.
+ABOUT_SECONDS: dict[str, float] = {
+    "bench_policy_pack": 5,
+    # The example stacks previewed once, then 6 pack starts and ~300 Analyze calls, for 2 packs.
+    "bench_policy_pack_on_example_stacks": 30,
+    "bench_preview_stacks": 75,
+    "bench_preview_growth": 60,
+    # 326 generated stacks previewed with one job and again with two, at about 2 s a stack per core.
+    "bench_fleet": 1000,
+}
 
 
-def main() -> int:
-    for bench in BENCHES:
-        print(f"== {bench.__name__.removeprefix('bench_').replace('_', ' ')}")
+def section_name(bench: Callable[[], None]) -> str:
+    return bench.__name__.removeprefix("bench_")
+
+
+def _about(seconds: float) -> str:
+    return f"about {seconds / 60:.0f} min" if seconds >= 90 else f"about {seconds:.0f} s"
+
+
+def plan(benches: list[Callable[[], None]]) -> str:
+    """What the bench is about to measure and roughly how long each part and the whole take."""
+    total = _about(sum(ABOUT_SECONDS[bench.__name__] for bench in benches))
+    lines = [
+        f"toms.bench: {len(benches)} section{'s' if len(benches) != 1 else ''}, {total} in all on an idle "
+        "2-core machine (longer when other work shares it); each figure is printed as it is measured."
+    ]
+    for bench in benches:
+        what = (bench.__doc__ or "").strip().splitlines()[0]
+        lines.append(f"  {section_name(bench)} ({_about(ABOUT_SECONDS[bench.__name__])}): {what}")
+    return "\n".join(lines)
+
+
+def main(argv: list[str]) -> int:
+    """Every section, or only those named (`python -m toms.bench fleet`)."""
+    unknown = sorted(set(argv) - {section_name(bench) for bench in BENCHES})
+    if unknown:
+        known = ", ".join(section_name(bench) for bench in BENCHES)
+        print(f"toms.bench: no section {', '.join(unknown)}; sections: {known}", file=sys.stderr)
+        return 2
+    chosen = [bench for bench in BENCHES if not argv or section_name(bench) in argv]
+    print(plan(chosen), flush=True)
+    for bench in chosen:
+        name = section_name(bench).replace("_", " ")
+        print(f"\n== {name}", flush=True)
+        started = time.perf_counter()
         bench()
+        print(f"({name} took {time.perf_counter() - started:.0f} s)", flush=True)
     return 0
 
 
 if __name__ == "__main__":
-    raise SystemExit(main())
+    raise SystemExit(main(sys.argv[1:]))

@@ -23,12 +23,11 @@ import yaml
 from packaging.requirements import InvalidRequirement, Requirement
 
 from components.config import CLIENT_PATTERN
-from toms.project import stack_names
+from toms.project import add_project_option, project_root, stack_names
 
 COMMAND = "deploy"
 HELP = "Preview or deploy a client stack with pulumi, always under the policy pack and its client config."
 
-REPOSITORY_ROOT = Path(__file__).resolve().parent.parent
 STACKS_DIR = PurePosixPath("stacks")
 PACK_CONFIG_DIR = STACKS_DIR / "policy-config"
 PACK_DIR = PurePosixPath("policies")
@@ -268,12 +267,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         action_parser.add_argument(
             "--stack", required=True, type=client_name, metavar="CLIENT", help="client stack name, e.g. acme"
         )
-        action_parser.add_argument(
-            "--project-dir",
-            type=Path,
-            default=REPOSITORY_ROOT,
-            help="the toms checkout holding Pulumi.yaml, stacks/ and policies/ (default: this one)",
-        )
+        add_project_option(action_parser)
         if action == "up":
             action_parser.add_argument(
                 "--yes",
@@ -283,7 +277,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    root: Path = args.project_dir.resolve()
+    root = project_root()
     try:
         config = check_client_files(root, args.stack)
         check_pack_dependencies(root)

@@ -4,10 +4,18 @@
 `Pulumi.<stack>.yaml` (the stack's config, flattened as the CLI hands it to a program). The live tools
 (audit, drill, report) and the offline preview read stacks through these functions alone, so neither
 needs the other's dependencies: nothing here imports the Pulumi SDK.
+
+Which toms project a command works on: `--project DIR`, else the nearest folder at or above the working
+directory whose `Pulumi.yaml` names the project `toms`, so the installed `toms` command runs from any folder
+inside a project (`docs/`, `stacks/policy-config/`...). A command asks for the root only when it needs the
+project's files, so `toms restore-drill` runs anywhere. Messages show paths relative to that root, the way
+the program names its stack file (`stacks/Pulumi.acme.yaml`), whatever the working directory.
 """
 
 from __future__ import annotations
 
+import argparse
+import contextlib
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -17,6 +25,7 @@ from typing import Any
 import yaml
 
 PROJECT_FILE = "Pulumi.yaml"
+PROJECT_NAME = "toms"
 
 
 class ProjectFileError(Exception):
@@ -67,30 +76,44 @@ def flatten_stack_config(raw_config: Mapping[str, Any], source: str) -> dict[str
     return flat
 
 
+def _yaml_problem(error: yaml.YAMLError) -> str:
+    """What is wrong and where, in the file's own lines and columns (PyYAML's text names the file
+    `<unicode string>` and quotes the line twice)."""
+    if isinstance(error, yaml.MarkedYAMLError) and error.problem and error.problem_mark is not None:
+        mark = error.problem_mark
+        context = ""
+        if error.context and error.context_mark is not None:
+            context = f" ({error.context} at line {error.context_mark.line + 1})"
+        return f"line {mark.line + 1}, column {mark.column + 1}: {error.problem}{context}"
+    return str(error).replace('in "<unicode string>", ', "")
+
+
 def read_yaml(path: Path, when_missing: str) -> Any:
     """A YAML file's document; a ProjectFileError naming the file when it is missing, unreadable or not
     YAML."""
+    shown = shown_path(path)
     try:
         return yaml.safe_load(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
         raise ProjectFileError(when_missing) from None
     except (OSError, UnicodeDecodeError) as error:
-        raise ProjectFileError(f"{path}: cannot be read as UTF-8 text ({error})") from None
+        raise ProjectFileError(f"{shown}: cannot be read as UTF-8 text ({error})") from None
     except yaml.YAMLError as error:
-        raise ProjectFileError(f"{path}: not valid YAML: {error}") from None
+        raise ProjectFileError(f"{shown}: not valid YAML: {_yaml_problem(error)}") from None
 
 
 def read_stack_file(path: Path) -> dict[str, str]:
     """The flat config of a `Pulumi.<stack>.yaml` file; a clear ProjectFileError when it cannot be used."""
-    document = read_yaml(path, f"{path}: no such stack file")
+    shown = shown_path(path)
+    document = read_yaml(path, f"{shown}: no such stack file")
     if document is None:
         document = {}
     if not isinstance(document, Mapping):
-        raise ProjectFileError(f"{path}: expected a mapping with a `config:` key at the top level")
+        raise ProjectFileError(f"{shown}: expected a mapping with a `config:` key at the top level")
     raw_config = document.get("config") or {}
     if not isinstance(raw_config, Mapping):
-        raise ProjectFileError(f"{path}: config: expected a mapping of namespaced keys to values")
-    return flatten_stack_config(raw_config, str(path))
+        raise ProjectFileError(f"{shown}: config: expected a mapping of namespaced keys to values")
+    return flatten_stack_config(raw_config, shown)
 
 
 def stack_names(config_dir: Path) -> list[str]:
@@ -104,24 +127,122 @@ def read_project(program_dir: Path) -> Project:
     """The project `program_dir/Pulumi.yaml` describes; a ProjectFileError unless it is a Python project."""
     program_dir = program_dir.resolve()
     project_file = program_dir / PROJECT_FILE
-    document = read_yaml(project_file, f"{program_dir}: no {PROJECT_FILE}; expected a Pulumi project folder")
+    shown = shown_path(project_file)
+    document = read_yaml(
+        project_file, f"{shown_path(program_dir)}: no {PROJECT_FILE}; expected a Pulumi project folder"
+    )
     if not isinstance(document, Mapping) or not isinstance(document.get("name"), str):
-        raise ProjectFileError(f"{project_file}: name: expected the project's name")
+        raise ProjectFileError(f"{shown}: name: expected the project's name")
     runtime = document.get("runtime")
     runtime_name = runtime.get("name") if isinstance(runtime, Mapping) else runtime
     if runtime_name != "python":
-        raise ProjectFileError(f"{project_file}: runtime: expected python, got {runtime_name!r}")
+        raise ProjectFileError(f"{shown}: runtime: expected python, got {runtime_name!r}")
     options = runtime.get("options") if isinstance(runtime, Mapping) else None
     if options is not None and not isinstance(options, Mapping):
-        raise ProjectFileError(f"{project_file}: runtime.options: expected a mapping")
+        raise ProjectFileError(f"{shown}: runtime.options: expected a mapping")
     virtualenv = (options or {}).get("virtualenv")
     if virtualenv is not None and (not isinstance(virtualenv, str) or not virtualenv.strip()):
         raise ProjectFileError(
-            f"{project_file}: runtime.options.virtualenv: expected a folder path, got {virtualenv!r}"
+            f"{shown}: runtime.options.virtualenv: expected a folder path, got {virtualenv!r}"
         )
     return Project(
         name=document["name"],
         program_dir=program_dir,
         config_dir=program_dir / str(document.get("stackConfigDir") or "."),
         virtualenv=(program_dir / virtualenv).resolve() if virtualenv else None,
+    )
+
+
+# --- which project a command works on -------------------------------------------------------------
+
+
+class ProjectNotFound(Exception):
+    """No toms project where the command looked: the message says where and what to do (exit code 2)."""
+
+
+# The folder `--project` named for this command line; None means: look upward from the working directory.
+_chosen: Path | None = None
+
+
+def project_name(folder: Path) -> str | None:
+    """The `name:` in `folder`'s Pulumi.yaml; None when there is no Pulumi.yaml or it names nothing."""
+    project_file = folder / PROJECT_FILE
+    try:
+        document = yaml.safe_load(project_file.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        return None
+    except (OSError, UnicodeDecodeError, yaml.YAMLError) as error:
+        problem = _yaml_problem(error) if isinstance(error, yaml.YAMLError) else str(error)
+        raise ProjectNotFound(f"{project_file}: cannot be read as a Pulumi project file: {problem}") from None
+    name = document.get("name") if isinstance(document, dict) else None
+    return name if isinstance(name, str) else None
+
+
+def find_project_root(start: Path) -> Path:
+    """The nearest folder at or above `start` holding a Pulumi.yaml with `name: toms`. Other projects'
+    Pulumi.yaml files on the way (a test fixture, a program checked with --program) are passed by."""
+    start = start.resolve()
+    for folder in (start, *start.parents):
+        if project_name(folder) == PROJECT_NAME:
+            return folder
+    raise ProjectNotFound(
+        f"{start}: not inside a toms project (no folder from here upward holds a {PROJECT_FILE} with "
+        f"`name: {PROJECT_NAME}`); run toms inside the project's folder or name it with --project DIR"
+    )
+
+
+def select_project(folder: Path | None) -> None:
+    """Make `folder` (from `--project`) the project of this command line, or, with None, look upward from
+    the working directory. Raises ProjectNotFound when the folder is not a toms project."""
+    global _chosen
+    if folder is None:
+        _chosen = None
+        return
+    resolved = folder.expanduser().resolve()
+    if not resolved.is_dir():
+        raise ProjectNotFound(f"--project {folder}: the folder does not exist")
+    name = project_name(resolved)
+    if name != PROJECT_NAME:
+        found = (
+            f"no {PROJECT_FILE} in it"
+            if not (resolved / PROJECT_FILE).is_file()
+            else f"its {PROJECT_FILE} names the project {name!r}"
+            if name
+            else f"its {PROJECT_FILE} names no project"
+        )
+        raise ProjectNotFound(
+            f"--project {folder}: not a toms project ({found}); expected the folder holding a "
+            f"{PROJECT_FILE} with `name: {PROJECT_NAME}`"
+        )
+    _chosen = resolved
+
+
+def project_root() -> Path:
+    """The project this command works on (see the module docstring)."""
+    return _chosen if _chosen is not None else find_project_root(Path.cwd())
+
+
+def shown_path(path: Path) -> str:
+    """A path as messages name it: relative to the project root when inside it (as the program names its
+    stack file), else relative to the working directory when inside that, else absolute."""
+    resolved = path.resolve()
+    bases = [Path.cwd()]
+    with contextlib.suppress(ProjectNotFound):
+        bases.insert(0, project_root())
+    for base in bases:
+        if resolved.is_relative_to(base):
+            return str(resolved.relative_to(base))
+    return str(path)
+
+
+def add_project_option(parser: argparse.ArgumentParser, *, top_level: bool = False) -> None:
+    """`--project DIR`, accepted before the command and after it (a subcommand's copy leaves the value
+    alone when not given)."""
+    parser.add_argument(
+        "--project",
+        type=Path,
+        metavar="DIR",
+        default=None if top_level else argparse.SUPPRESS,
+        help=f"the toms project to work on: the folder holding its {PROJECT_FILE} "
+        "(default: found from the working directory upward)",
     )

@@ -34,6 +34,12 @@ class Measure:
     # What code cannot show: for an organisational measure, what backs it; for a technical one, the part
     # of the commitment that remains a process (empty when code covers it all).
     organisational_part: str = ""
+    # The commitment itself is a claim about what happened (a yearly restore test): only live evidence shows
+    # it, so without that evidence the report says "not verified" however well the infrastructure is built.
+    needs_live_evidence: bool = False
+    # The infrastructure covers part of the commitment; the rest (`organisational_part`) is a process the
+    # report cannot verify, so the measure is at best "partly organisational".
+    partly_organisational: bool = False
 
     @property
     def line(self) -> str:
@@ -64,7 +70,7 @@ MEASURES: tuple[Measure, ...] = (
         "processing systems and services",
         commitment="",
         kind="technical",
-        components=("toms:network:Network",),
+        components=("toms:network:Network", "toms:edge:WebFirewall"),
         policies=("security-group-public-ingress", "security-group-rule-description", "required-tags"),
         audit_checks=(),
         organisational_part="The annex gives this heading no commitment of its own; the Availability, "
@@ -101,6 +107,7 @@ MEASURES: tuple[Measure, ...] = (
         audit_checks=("cloudtrail-logging", "cloudtrail-validation", "cloudtrail-kms"),
         organisational_part="Schema changes are reviewed as alembic migrations in code review; the trail "
         "records every infrastructure change and who made it.",
+        partly_organisational=True,
     ),
     Measure(
         id="resilience",
@@ -114,6 +121,7 @@ MEASURES: tuple[Measure, ...] = (
             "toms:edge:TlsLoadBalancer",
             "toms:database:EncryptedDatabase",
             "toms:network:Network",
+            "toms:monitoring:AlertTopic",
         ),
         policies=(
             "ecs-service-min-replicas",
@@ -140,6 +148,7 @@ MEASURES: tuple[Measure, ...] = (
         policies=("rds-backup-retention", "rds-deletion-protection", "rds-final-snapshot"),
         audit_checks=("rds-backup-retention", "rds-deletion-protection", "rds-recent-snapshot"),
         organisational_part="The runbook for incidents is kept with the operations documentation.",
+        partly_organisational=True,
     ),
     Measure(
         id="testing",
@@ -153,6 +162,7 @@ MEASURES: tuple[Measure, ...] = (
         audit_checks=(RESTORE_DRILL,),
         organisational_part="The drill is scheduled at least yearly; the policy pack and the live audit "
         "assess the other measures on every preview and on demand.",
+        needs_live_evidence=True,
     ),
     Measure(
         id="identification",
@@ -211,7 +221,12 @@ MEASURES: tuple[Measure, ...] = (
         heading="Measures for ensuring events logging",
         commitment="Events are externally logged and kept off server for predetermined amount of time",
         kind="technical",
-        components=("toms:logging:LogArchive", "toms:logging:AuditTrail", "toms:network:Network"),
+        components=(
+            "toms:logging:LogArchive",
+            "toms:logging:AuditTrail",
+            "toms:network:Network",
+            "toms:monitoring:AlertTopic",
+        ),
         policies=(
             "log-group-retention",
             "log-group-kms",
@@ -244,6 +259,7 @@ MEASURES: tuple[Measure, ...] = (
         audit_checks=(),
         organisational_part="Here the standard set-up is this Pulumi program, checked by the policy pack on "
         "every preview; hosts outside it keep their ansible and AMI process.",
+        partly_organisational=True,
     ),
     Measure(
         id="governance",

@@ -59,5 +59,5 @@ def config_error(changes: dict[str, Any], stack: str = "acme") -> str:
     try:
         parse_client_config(raw, source)
     except StackConfigError as error:
-        return str(error)
+        return error.describe("nothing was created")  # as the program reports it
     raise AssertionError(f"{changes} was accepted")

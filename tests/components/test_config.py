@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 import yaml
 
-from components.config import ClientConfig, parse_client_config
+from components.config import ClientConfig, StackConfigError, parse_client_config
 from policies.toms_pack import standards
 from tests.components.program_reading import ACME_SOURCE, govcloud_stack_file, problems_for, stack_file
 from tests.conftest import EXAMPLE_STACKS, REPO
@@ -157,8 +157,142 @@ def test_a_typo_is_an_unknown_key_with_a_suggestion_not_a_silent_default() -> No
     problems = problems_for(config)
     assert "toms:retention.logDays: missing; this key is required" in problems[0]
     assert problems[1] == (
-        "toms:retention.logDay: unknown key; did you mean logDays? expected only the keys in the configuration "
+        "toms:retention.logDay: unknown key; did you mean toms:retention.logDays? expected only the keys in the "
+        "configuration reference in README.md"
+    )
+
+
+@pytest.mark.parametrize(
+    ("block", "typo", "suggested"),
+    [
+        ("toms:service", "imag", "toms:service.image"),
+        ("toms:service", "healthcheckPath", "toms:service.healthCheckPath"),
+        ("toms:database", "multiAZ", "toms:database.multiAz"),
+        ("toms:loadBalancer", "tlsPolicies", "toms:loadBalancer.tlsPolicy"),
+        ("toms:archive", "lockmode", "toms:archive.lockMode"),
+        (None, "toms:certificateARN", "toms:certificateArn"),
+        (None, "toms:servce", "toms:service"),
+    ],
+)
+def test_every_suggestion_names_the_full_key(block: str | None, typo: str, suggested: str) -> None:
+    config = stack_file("acme")
+    level = config.setdefault(block, {}) if block else config
+    level[typo] = "x"
+    unknown = [problem for problem in problems_for(config) if "unknown key" in problem]
+    shown = f"{block}.{typo}" if block else typo
+    assert unknown == [
+        f"{shown}: unknown key; did you mean {suggested}? expected only the keys in the configuration "
         "reference in README.md"
+    ]
+
+
+def test_an_aws_key_the_provider_ignores_gets_the_full_suggestion_too() -> None:
+    config = stack_file("acme")
+    config["aws:profil"] = "platform"
+    assert problems_for(config) == [
+        "aws:profil: not used; did you mean aws:profile? the stack's AWS provider takes only aws:region, "
+        "aws:profile from the aws: namespace (tags and account come from the toms: settings)"
+    ]
+
+
+def test_a_dotted_key_from_the_reference_is_shown_as_the_block_to_write() -> None:
+    config = stack_file("acme")
+    del config["toms:retention"]
+    config["toms:retention.logDays"] = 90
+    config["toms:retention.backupDays"] = 14
+    assert problems_for(config) == [
+        "toms:retention.logDays, toms:retention.backupDays: unknown keys; a dotted name in the configuration "
+        "reference is a key inside a block, not a key of its own: nest them in a toms:retention block of the "
+        "stack file:\n"
+        "      config:\n"
+        "        toms:retention:\n"
+        "          logDays: 90\n"
+        "          backupDays: 14"
+    ]
+
+
+def test_the_block_written_from_dotted_keys_is_the_valid_stack_file() -> None:
+    """Following the advice gives a stack file the program accepts: the values keep their YAML types."""
+    config = stack_file("acme")
+    service = config.pop("toms:service")
+    for key, value in service.items():
+        config[f"toms:service.{key}"] = value
+    config["toms:database.engineVersion"] = 16.8
+    fixed = {key: value for key, value in config.items() if "." not in key}
+    for advice in problems_for(config):
+        written = yaml.safe_load("\n".join(line.removeprefix("      ") for line in advice.splitlines()[1:]))
+        fixed |= written["config"]
+    assert fixed["toms:database"] == {"engineVersion": "16.8"}
+    assert (
+        parse_client_config(flatten_stack_config(fixed, ACME_SOURCE), ACME_SOURCE).service.image
+        == (service["image"])
+    )
+
+
+def test_a_dotted_key_beside_its_block_is_to_be_moved_into_it() -> None:
+    config = stack_file("acme")
+    config["toms:service.replicas"] = 3
+    (problem,) = problems_for(config)
+    assert problem.startswith(
+        "toms:service.replicas: unknown key; a dotted name in the configuration reference is a key inside a "
+        "block, not a key of its own: nest it in the existing toms:service block of the stack file:\n"
+    )
+    assert problem.endswith("        toms:service:\n          replicas: 3")
+
+
+def test_a_dotted_key_the_cli_passed_as_text_is_shown_as_written() -> None:
+    raw = flatten_stack_config(stack_file("acme"), ACME_SOURCE)
+    raw["toms:database.multiAz"] = "true"
+    raw["toms:service.environment.LOG_LEVEL"] = "info"
+    problems = problems_for_cli_text(raw)
+    assert problems[0].endswith("        toms:database:\n          multiAz: true")
+    assert problems[1].endswith("        toms:service:\n          environment:\n            LOG_LEVEL: info")
+
+
+def problems_for_cli_text(raw: dict[str, str]) -> list[str]:
+    with pytest.raises(StackConfigError) as caught:
+        parse_client_config(raw, ACME_SOURCE)
+    return caught.value.problems
+
+
+@pytest.mark.parametrize("client", ["other", "acme-eu", "Acme"])
+def test_the_client_must_be_the_stacks_name(client: str) -> None:
+    config = stack_file("acme")
+    config["toms:client"] = client
+    with pytest.raises(StackConfigError) as caught:
+        parse_client_config(flatten_stack_config(config, ACME_SOURCE), ACME_SOURCE, stack="acme")
+    assert (
+        f'toms:client: got "{client}"; expected "acme", the stack\'s name: the audit, the report and the '
+        "policy pack config (stacks/policy-config/acme.json) find a client by its stack name"
+    ) in caught.value.problems
+
+
+def test_the_program_refuses_a_stack_whose_client_is_another() -> None:
+    config = stack_file("acme")
+    config["toms:client"] = "other"
+    with pytest.raises(ProgramError) as caught:
+        run_program(REPO, "acme", flatten_stack_config(config, ACME_SOURCE))
+    assert str(caught.value) == (
+        "stacks/Pulumi.acme.yaml: 1 problem in the stack configuration; nothing was created:\n"
+        '  - toms:client: got "other"; expected "acme", the stack\'s name: the audit, the report and the policy '
+        "pack config (stacks/policy-config/acme.json) find a client by its stack name"
+    )
+    assert caught.value.registered == ()
+
+
+def test_only_the_program_says_nothing_was_created() -> None:
+    """A tool that reads a stack file (audit, report) creates nothing either way: the error says only
+    what is wrong; the program, which would have created resources, says that it did not."""
+    config = stack_file("acme")
+    config["toms:service"]["replicas"] = 1
+    with pytest.raises(StackConfigError) as caught:
+        parse_client_config(flatten_stack_config(config, ACME_SOURCE), ACME_SOURCE)
+    assert str(caught.value) == (
+        "stacks/Pulumi.acme.yaml: 1 problem in the stack configuration:\n"
+        "  - toms:service.replicas: got 1; expected at least 2"
+    )
+    assert caught.value.describe("nothing was created").startswith(
+        "stacks/Pulumi.acme.yaml: 1 problem in the stack configuration; nothing was created:\n"
     )
 
 

@@ -51,7 +51,7 @@ def test_problem_1_a_config_for_either_of_two_buckets_belongs_to_neither(bucket:
 
 def test_problem_2_two_public_access_blocks_for_one_bucket_are_a_violation_naming_both() -> None:
     (message,) = blocking("unsound_joins", "s3-bucket-protected", "doubled")
-    assert "bucket doubled has 2 BucketPublicAccessBlocks (doubled-open and doubled-closed)" in message
+    assert "bucket doubled has 2 BucketPublicAccessBlocks (doubled-closed and doubled-open)" in message
 
 
 @pytest.mark.parametrize("group", ["quiet", "loud"])

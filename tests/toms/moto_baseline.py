@@ -11,8 +11,10 @@ Where moto departs from AWS, the builder works around it here, narrowly, and say
 - ECS running counts come from the environment variable MOTO_ECS_SERVICE_RUNNING when the service is
   created; the builder sets it around `create_service`.
 - moto never fails a deployment; `fail_deployments` marks the service's deployment FAILED in moto's backend.
-- moto cannot import a certificate under the stack file's ARN (another account); the listener uses one
-  requested from moto's ACM.
+- moto cannot import a certificate under the stack file's ARN; the listener uses one requested from moto's
+  ACM.
+- moto answers every request in the account MOTO_ACCOUNT_ID names (read per request): `in_account` builds and
+  audits each client in the account its stack file deploys into, as the audit and the report require.
 """
 
 from __future__ import annotations
@@ -56,7 +58,6 @@ from toms.project import read_stack_file
 REPOSITORY = Path(__file__).resolve().parents[2]
 # acme's region (stacks/Pulumi.acme.yaml): the tests' default region.
 REGION = "eu-west-1"
-ACCOUNT = "123456789012"
 FAKE_CREDENTIALS = {
     "AWS_ACCESS_KEY_ID": "testing",
     "AWS_SECRET_ACCESS_KEY": "testing",
@@ -83,6 +84,20 @@ def fake_aws_environment() -> Iterator[None]:
             patch.setenv(name, value)
         patch.setattr(botocore.session, "create_loader", _shared_loader)
         yield
+
+
+@contextmanager
+def in_account(account: str) -> Iterator[None]:
+    """moto answers as account `account` inside the block (STS, ARNs, every backend)."""
+    previous = os.environ.get("MOTO_ACCOUNT_ID")
+    os.environ["MOTO_ACCOUNT_ID"] = account
+    try:
+        yield
+    finally:
+        if previous is None:
+            del os.environ["MOTO_ACCOUNT_ID"]
+        else:
+            os.environ["MOTO_ACCOUNT_ID"] = previous
 
 
 @functools.cache
@@ -139,6 +154,7 @@ class DatabaseBaseline:
     """What a restore drill needs: the client's key, network and database."""
 
     client: str
+    account: str
     region: str
     key_arn: str
     vpc: str
@@ -181,7 +197,13 @@ def _running_tasks(count: int) -> Iterator[None]:
 def build_database(
     config: ClientConfig, *, compliant: bool = True, deployed: Deployed | None = None
 ) -> DatabaseBaseline:
-    """The client's key, VPC and PostgreSQL instance (`components/keys.py`, `network.py`, `database.py`)."""
+    """The client's key, VPC and PostgreSQL instance (`components/keys.py`, `network.py`, `database.py`), in
+    the stack's account."""
+    with in_account(config.account_id):
+        return _build_database(config, compliant=compliant, deployed=deployed)
+
+
+def _build_database(config: ClientConfig, *, compliant: bool, deployed: Deployed | None) -> DatabaseBaseline:
     deployed = deployed or Deployed.from_config(config)
     session = boto3.Session(region_name=config.region)
     client, region = config.client, config.region
@@ -266,6 +288,7 @@ def build_database(
     )["DBInstance"]["DBInstanceArn"]
     return DatabaseBaseline(
         client=client,
+        account=config.account_id,
         region=region,
         key_arn=key_arn,
         vpc=vpc,
@@ -281,7 +304,12 @@ def build_database(
 def build_baseline(
     config: ClientConfig, *, compliant: bool = True, deployed: Deployed | None = None
 ) -> Baseline:
-    """The whole baseline of one client in the stack's region."""
+    """The whole baseline of one client in the stack's account and region."""
+    with in_account(config.account_id):
+        return _build_baseline(config, compliant=compliant, deployed=deployed)
+
+
+def _build_baseline(config: ClientConfig, *, compliant: bool, deployed: Deployed | None) -> Baseline:
     deployed = deployed or Deployed.from_config(config)
     database = build_database(config, compliant=compliant, deployed=deployed)
     session = boto3.Session(region_name=config.region)
@@ -330,7 +358,7 @@ def build_baseline(
         DeliveryStreamName=f"toms-{client}-log-export",
         DeliveryStreamType="DirectPut",
         ExtendedS3DestinationConfiguration={
-            "RoleARN": f"arn:aws:iam::{ACCOUNT}:role/toms-{client}-firehose",
+            "RoleARN": f"arn:aws:iam::{config.account_id}:role/toms-{client}-firehose",
             "BucketARN": f"arn:aws:s3:::{archive}",
             "Prefix": f"{client}/",
         },
@@ -356,7 +384,7 @@ def build_baseline(
                 filterName="toms-log-archive",
                 filterPattern=EXPORT_EVERYTHING,
                 destinationArn=firehose_arn,
-                roleArn=f"arn:aws:iam::{ACCOUNT}:role/toms-{client}-log-export",
+                roleArn=f"arn:aws:iam::{config.account_id}:role/toms-{client}-log-export",
             )
         [group] = logs.describe_log_groups(logGroupNamePrefix=name)["logGroups"]
         log_group_arns.append(group["arn"].removesuffix(":*"))
@@ -530,7 +558,7 @@ def fail_deployments(baseline: Baseline) -> None:
     """Marks the service's deployments FAILED: moto has no way to make a deployment fail."""
     from moto.ecs.models import ecs_backends
 
-    backend = ecs_backends[ACCOUNT][baseline.region]
+    backend = ecs_backends[baseline.account][baseline.region]
     service = backend.services[f"{baseline.cluster}:{baseline.service_arn.rsplit('/', 1)[1]}"]
     for deployment in service.deployments:
         deployment["rolloutState"] = "FAILED"

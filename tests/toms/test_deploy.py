@@ -80,6 +80,7 @@ def project(tmp_path: Path) -> Path:
     """A copy of the layout toms deploy needs, with the pack's own virtualenv holding its pinned packages."""
     root = tmp_path / "project"
     (root / "stacks" / "policy-config").mkdir(parents=True)
+    (root / "Pulumi.yaml").write_text("name: toms\nruntime: python\nstackConfigDir: stacks\n")
     for client, pack_config in CLIENT_PACK_CONFIGS.items():
         (root / "stacks" / f"Pulumi.{client}.yaml").write_text("config:\n  aws:region: eu-central-1\n")
         (root / "stacks" / "policy-config" / f"{client}.json").write_text(json.dumps(pack_config))
@@ -113,7 +114,7 @@ def toms_deploy(*arguments: str | Path) -> int:
 def test_every_preview_and_up_carries_the_pack_and_that_clients_own_config(
     fake_pulumi: FakePulumi, project: Path, action: str, client: str
 ) -> None:
-    assert toms_deploy(action, "--stack", client, "--project-dir", project) == 0
+    assert toms_deploy(action, "--stack", client, "--project", project) == 0
 
     (call,) = fake_pulumi.calls()
     assert call["args"] == [
@@ -136,7 +137,7 @@ def test_every_preview_and_up_carries_the_pack_and_that_clients_own_config(
 
 
 def test_up_skips_the_confirmation_only_when_asked(fake_pulumi: FakePulumi, project: Path) -> None:
-    assert toms_deploy("up", "--stack", "acme", "--yes", "--project-dir", project) == 0
+    assert toms_deploy("up", "--stack", "acme", "--yes", "--project", project) == 0
 
     (call,) = fake_pulumi.calls()
     assert call["args"] == [
@@ -156,7 +157,7 @@ def test_preview_has_no_yes(
     fake_pulumi: FakePulumi, project: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     with pytest.raises(SystemExit) as exit_info:
-        toms_deploy("preview", "--stack", "acme", "--yes", "--project-dir", project)
+        toms_deploy("preview", "--stack", "acme", "--yes", "--project", project)
 
     assert exit_info.value.code == 2
     assert "unrecognized arguments: --yes" in capsys.readouterr().err
@@ -169,7 +170,7 @@ def test_a_stack_without_pack_config_is_refused(
     (project / "stacks" / "policy-config" / "globex.json").unlink()
 
     for action in ("preview", "up", "check"):
-        assert toms_deploy(action, "--stack", "globex", "--project-dir", project) == deploy.REFUSED
+        assert toms_deploy(action, "--stack", "globex", "--project", project) == deploy.REFUSED
         error = capsys.readouterr().err
         assert "refused, pulumi was not run" in error
         assert "stacks/policy-config/globex.json does not exist" in error
@@ -179,7 +180,7 @@ def test_a_stack_without_pack_config_is_refused(
 def test_a_client_without_stack_file_is_refused(
     fake_pulumi: FakePulumi, project: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    assert toms_deploy("preview", "--stack", "initech", "--project-dir", project) == deploy.REFUSED
+    assert toms_deploy("preview", "--stack", "initech", "--project", project) == deploy.REFUSED
 
     error = capsys.readouterr().err
     assert "stacks/Pulumi.initech.yaml does not exist" in error
@@ -192,7 +193,7 @@ def test_a_pack_config_that_is_not_utf8_text_is_refused_without_a_traceback(
 ) -> None:
     config = project / "stacks" / "policy-config" / "acme.json"
     config.write_bytes(b'{"all": "\xff"}')
-    assert toms_deploy("preview", "--stack", "acme", "--project-dir", project) == deploy.REFUSED
+    assert toms_deploy("preview", "--stack", "acme", "--project", project) == deploy.REFUSED
     error = capsys.readouterr().err
     assert "stacks/policy-config/acme.json: cannot be read as UTF-8 JSON text" in error
     assert "Traceback" not in error
@@ -204,11 +205,11 @@ def test_a_pack_config_that_is_not_a_json_object_is_refused(
 ) -> None:
     config = project / "stacks" / "policy-config" / "acme.json"
     config.write_text('{"all": "mandatory",\n')
-    assert toms_deploy("preview", "--stack", "acme", "--project-dir", project) == deploy.REFUSED
+    assert toms_deploy("preview", "--stack", "acme", "--project", project) == deploy.REFUSED
     assert "stacks/policy-config/acme.json: not valid JSON (line 2" in capsys.readouterr().err
 
     config.write_text('["mandatory"]')
-    assert toms_deploy("preview", "--stack", "acme", "--project-dir", project) == deploy.REFUSED
+    assert toms_deploy("preview", "--stack", "acme", "--project", project) == deploy.REFUSED
     assert "expected a JSON object keyed by policy name, found list" in capsys.readouterr().err
     assert fake_pulumi.calls() == []
 
@@ -220,7 +221,7 @@ def test_a_client_name_that_is_not_a_dns_label_is_refused_before_anything_runs(
     fake_pulumi: FakePulumi, project: Path, capsys: pytest.CaptureFixture[str], name: str
 ) -> None:
     with pytest.raises(SystemExit) as exit_info:
-        toms_deploy("up", f"--stack={name}", "--project-dir", project)
+        toms_deploy("up", f"--stack={name}", "--project", project)
 
     assert exit_info.value.code == 2
     assert "is not a client name: expected one lowercase DNS label" in capsys.readouterr().err
@@ -233,7 +234,7 @@ def test_pulumis_own_exit_code_is_passed_through(
 ) -> None:
     fake_pulumi.exits_with(exit_code)
 
-    assert toms_deploy("up", "--stack", "acme", "--yes", "--project-dir", project) == exit_code
+    assert toms_deploy("up", "--stack", "acme", "--yes", "--project", project) == exit_code
     assert len(fake_pulumi.calls()) == 1
 
 
@@ -242,7 +243,7 @@ def test_a_pulumi_killed_by_a_signal_is_a_failure_with_the_shells_exit_code(
 ) -> None:
     monkeypatch.setenv("FAKE_PULUMI_SIGNAL", str(int(signal.SIGTERM)))
 
-    assert toms_deploy("preview", "--stack", "acme", "--project-dir", project) == 128 + signal.SIGTERM
+    assert toms_deploy("preview", "--stack", "acme", "--project", project) == 128 + signal.SIGTERM
 
 
 def test_the_process_exit_code_of_python_m_toms_is_pulumis(fake_pulumi: FakePulumi, project: Path) -> None:
@@ -257,7 +258,7 @@ def test_the_process_exit_code_of_python_m_toms_is_pulumis(fake_pulumi: FakePulu
             "preview",
             "--stack",
             "globex",
-            "--project-dir",
+            "--project",
             str(project),
         ],
         cwd=REPOSITORY,
@@ -277,7 +278,7 @@ def test_missing_pack_virtualenv_is_refused(
 ) -> None:
     shutil.rmtree(project / "policies" / "venv")
 
-    assert toms_deploy("preview", "--stack", "acme", "--project-dir", project) == deploy.REFUSED
+    assert toms_deploy("preview", "--stack", "acme", "--project", project) == deploy.REFUSED
 
     error = capsys.readouterr().err
     assert "the policy pack's dependencies are not installed: its virtualenv policies/venv" in error
@@ -290,7 +291,7 @@ def test_pack_virtualenv_without_the_packs_packages_is_refused(
 ) -> None:
     (pack_site_packages(project) / "project-packages.pth").unlink()
 
-    assert toms_deploy("up", "--stack", "acme", "--project-dir", project) == deploy.REFUSED
+    assert toms_deploy("up", "--stack", "acme", "--project", project) == deploy.REFUSED
 
     error = capsys.readouterr().err
     assert "the policy pack's dependencies are not installed in policies/venv" in error
@@ -306,7 +307,7 @@ def test_pack_virtualenv_with_other_versions_than_the_pins_is_refused(
         requirements.read_text().replace("pulumi-policy==1.21.0", "pulumi-policy==1.20.0")
     )
 
-    assert toms_deploy("preview", "--stack", "acme", "--project-dir", project) == deploy.REFUSED
+    assert toms_deploy("preview", "--stack", "acme", "--project", project) == deploy.REFUSED
 
     assert "pulumi-policy 1.21.0 is installed (needs ==1.20.0)" in capsys.readouterr().err
     assert fake_pulumi.calls() == []
@@ -317,12 +318,12 @@ def test_a_pack_that_does_not_declare_its_own_virtualenv_is_refused(
 ) -> None:
     (project / "policies" / "PulumiPolicy.yaml").write_text("runtime: python\n")
 
-    assert toms_deploy("preview", "--stack", "acme", "--project-dir", project) == deploy.REFUSED
+    assert toms_deploy("preview", "--stack", "acme", "--project", project) == deploy.REFUSED
 
     assert "policies/PulumiPolicy.yaml: key runtime.name: expected python" in capsys.readouterr().err
 
     (project / "policies" / "PulumiPolicy.yaml").write_text("runtime:\n  name: python\n")
-    assert toms_deploy("preview", "--stack", "acme", "--project-dir", project) == deploy.REFUSED
+    assert toms_deploy("preview", "--stack", "acme", "--project", project) == deploy.REFUSED
     assert "key runtime.options.virtualenv is missing" in capsys.readouterr().err
     assert fake_pulumi.calls() == []
 
@@ -334,7 +335,7 @@ def test_no_pulumi_on_path_is_refused(
     empty_dir.mkdir()
     monkeypatch.setenv("PATH", str(empty_dir))
 
-    assert toms_deploy("preview", "--stack", "acme", "--project-dir", project) == deploy.REFUSED
+    assert toms_deploy("preview", "--stack", "acme", "--project", project) == deploy.REFUSED
 
     assert "the pulumi CLI is not on PATH" in capsys.readouterr().err
 
@@ -342,7 +343,7 @@ def test_no_pulumi_on_path_is_refused(
 def test_check_runs_every_refusal_but_not_pulumi(
     fake_pulumi: FakePulumi, project: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    assert toms_deploy("check", "--stack", "acme", "--project-dir", project) == 0
+    assert toms_deploy("check", "--stack", "acme", "--project", project) == 0
 
     assert "ready: stacks/Pulumi.acme.yaml, stacks/policy-config/acme.json" in capsys.readouterr().out
     assert fake_pulumi.calls() == []
@@ -366,7 +367,7 @@ def test_a_pack_interpreter_that_does_not_run_is_refused(
     interpreter.write_text("#!/bin/sh\necho 'no usable python here' >&2\nexit 1\n")
     interpreter.chmod(0o755)
 
-    assert toms_deploy("preview", "--stack", "acme", "--project-dir", project) == deploy.REFUSED
+    assert toms_deploy("preview", "--stack", "acme", "--project", project) == deploy.REFUSED
 
     error = capsys.readouterr().err
     assert (
@@ -397,7 +398,7 @@ def test_check_refuses_a_pack_config_that_loosens_the_pack_as_preview_does(
 ) -> None:
     """Problem 4 of issue 14: the same file and the same message as `toms preview` (tests/policies)."""
     (project / "stacks" / "policy-config" / "acme.json").write_text(json.dumps(pack_config))
-    assert toms_deploy("check", "--stack", "acme", "--project-dir", project) == deploy.REFUSED
+    assert toms_deploy("check", "--stack", "acme", "--project", project) == deploy.REFUSED
     err = capsys.readouterr().err
     assert "toms deploy: refused, pulumi was not run: stacks/policy-config/acme.json: " in err
     assert problem in err

@@ -12,7 +12,7 @@ from pathlib import Path
 from toms.offline.mock_runtime import ProgramError
 from toms.preview import console as preview_console
 from toms.preview.model import PreviewError, PreviewTarget, StackPreview
-from toms.preview.run import DEFAULT_PACK, preview, program_target, repo_stacks, stack_target
+from toms.preview.run import default_pack, preview, program_target, repo_stacks, stack_target
 from toms.project import ProjectFileError
 
 COMMAND = "preview"
@@ -47,9 +47,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--policy-pack",
         type=Path,
-        default=DEFAULT_PACK,
         metavar="DIR",
-        help="the policy pack (default: policies)",
+        help="the policy pack (default: the project's policies/ folder)",
     )
     parser.add_argument(
         "--policy-pack-config",
@@ -72,7 +71,7 @@ def targets_from_args(args: argparse.Namespace) -> list[PreviewTarget]:
         raise PreviewError(
             "--config and --config-file go with --program; a client stack reads its stack file"
         )
-    own_pack = args.policy_pack.resolve() == DEFAULT_PACK
+    own_pack = args.policy_pack is None or args.policy_pack.resolve() == default_pack()
     if args.all:
         if args.stack:
             raise PreviewError("--all previews every stack; leave out --stack")

@@ -14,6 +14,7 @@ from rich.text import Text
 from rich.tree import Tree
 
 from policies.toms_pack import catalogue
+from toms import project
 from toms.preview.model import Finding, PlannedResource, StackPreview
 
 # Levels in the order findings are shown; the engine reports no finding at `disabled`, and turns a
@@ -144,10 +145,5 @@ def print_overall(console: Console, previews: Sequence[StackPreview], *, errors:
 
 
 def shown_path(path: Path | None) -> str:
-    """A path as output names it: relative to the working directory when under it."""
-    if path is None:
-        return ""
-    try:
-        return str(path.resolve().relative_to(Path.cwd()))
-    except ValueError:
-        return str(path)
+    """A path as output names it: relative to the project root when under it (see toms.project)."""
+    return "" if path is None else project.shown_path(path)

@@ -30,13 +30,20 @@ from toms.offline.analyzer_client import (
 from toms.offline.mock_runtime import ProgramError, RegisteredResource, run_program
 from toms.preview.engine import ResourcePlanner, resource_findings, stack_findings
 from toms.preview.model import Finding, PolicyPackCrashed, PreviewError, PreviewTarget, StackPreview
-from toms.project import read_project, read_stack_file
+from toms.project import project_root, read_project, read_stack_file, shown_path
 
-REPO = Path(__file__).resolve().parents[2]
-DEFAULT_PACK = REPO / "policies"
-POLICY_CONFIG_DIR = REPO / "stacks" / "policy-config"
 # The stack name a `--program` run gets when none is given.
 DEFAULT_PROGRAM_STACK = "dev"
+
+
+def default_pack() -> Path:
+    """The project's own policy pack: `policies/` in the project root."""
+    return project_root() / "policies"
+
+
+def policy_config_dir() -> Path:
+    """Where the project keeps each client's pack config, `<client>.json`."""
+    return project_root() / "stacks" / "policy-config"
 
 
 # --- targets ------------------------------------------------------------------------------------------
@@ -58,19 +65,20 @@ def stack_target(
 ) -> PreviewTarget:
     """A client stack of this repository, with its stack file and (when the pack is this repository's
     and no file is given) the client's policy config."""
-    stack_file = read_project(REPO).stack_file(stack)
+    root = project_root()
+    stack_file = read_project(root).stack_file(stack)
     if not stack_file.is_file():
         known = ", ".join(repo_stacks()) or "none"
-        raise PreviewError(f"{stack_file}: no such stack file (stacks of this project: {known})")
-    client_policy_config = POLICY_CONFIG_DIR / f"{stack}.json"
+        raise PreviewError(f"{shown_path(stack_file)}: no such stack file (stacks of this project: {known})")
+    client_policy_config = policy_config_dir() / f"{stack}.json"
     if policy_config_file is None and default_policy_config and client_policy_config.is_file():
         policy_config_file = client_policy_config
-    return PreviewTarget(REPO, stack, read_stack_file(stack_file), stack_file, policy_config_file)
+    return PreviewTarget(root, stack, read_stack_file(stack_file), stack_file, policy_config_file)
 
 
 def repo_stacks() -> list[str]:
     """Every stack in this project's stackConfigDir."""
-    return read_project(REPO).stack_names()
+    return read_project(project_root()).stack_names()
 
 
 def program_target(
@@ -203,8 +211,10 @@ class _Judge:
             self.planner.add(registration)
 
 
-def preview(target: PreviewTarget, pack_dir: Path = DEFAULT_PACK) -> StackPreview:
-    """Run the program and the pack side by side and collect the pack's verdict on every resource."""
+def preview(target: PreviewTarget, pack_dir: Path | None = None) -> StackPreview:
+    """Run the program and the pack side by side and collect the pack's verdict on every resource (with
+    the project's own pack unless `pack_dir` names another)."""
+    pack_dir = pack_dir or default_pack()
     policy_config = load_policy_config(target.policy_config_file)
     project = read_project(target.program_dir).name
     pack = PolicyPackProcess(

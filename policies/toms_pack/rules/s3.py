@@ -90,7 +90,7 @@ def more_than_one(joined: Joined, what: str) -> Violation | None:
     """A violation naming every configuration of one kind when a bucket has more than one."""
     if len(joined.configs) < 2:
         return None
-    names = " and ".join(config.name for config in joined.configs)
+    names = " and ".join(sorted(config.name for config in joined.configs))
     return Violation(
         f"bucket {joined.target.name} has {len(joined.configs)} {what}s ({names}); S3 keeps only the one "
         "applied last, so which of them holds cannot be known: keep exactly one",

@@ -115,16 +115,56 @@ def parameter_group_forces_tls(stack: Stack, _: Settings) -> Iterator[Outcome]:
                 )
 
 
+DELIVERY_STREAM = "aws:kinesis/firehoseDeliveryStream:FirehoseDeliveryStream"
+ERROR_LOGGING = ("extendedS3Configuration", "cloudwatchLoggingOptions")
+
+
+def _error_log_of(stack: Stack, group: Resource) -> list[Resource]:
+    """The delivery streams that log their own delivery errors into `group`."""
+    name = group.get("name")
+    streams = []
+    for stream in stack.of_type(DELIVERY_STREAM):
+        options = stream.get(*ERROR_LOGGING)
+        if (
+            isinstance(options, dict)
+            and lookup(options, "enabled") is True
+            and isinstance(name, str)
+            and lookup(options, "logGroupName") == name
+        ):
+            streams.append(stream)
+    return streams
+
+
 @stack_rule(
     "log-group-exported",
-    "Every log group has a subscription that exports its events off the server.",
+    "Every log group has a subscription that exports its events off the server, except a delivery stream's "
+    "own error log, which must not be exported into that stream.",
     Severity.HIGH,
     "Add an aws.cloudwatch.LogSubscriptionFilter for the log group to the client's log archive stream.",
 )
 def log_group_exported(stack: Stack, _: Settings) -> Iterator[Outcome]:
     for group in stack.of_type(LOG_GROUP):
         joined = stack.configs_of(group, (SUBSCRIPTION_FILTER,), "logGroup", ("name", "id"))
-        if any(subscription.get("destinationArn") is not MISSING for subscription in joined.configs):
+        exporting = [
+            subscription
+            for subscription in joined.configs
+            if subscription.get("destinationArn") is not MISSING
+        ]
+        errors_of = _error_log_of(stack, group)
+        if errors_of:
+            # The stream's failures would be fed back into the failing stream: its error log stays out.
+            for subscription in exporting:
+                looped, undecided = stack.references(subscription, "destinationArn", errors_of, ("arn",))
+                if looped:
+                    yield Violation(
+                        f"log group {group.name} receives the delivery errors of {looped[0].name} and is "
+                        "exported into that same stream: its failures would loop; keep it out of the export",
+                        group,
+                    )
+                elif undecided:
+                    yield Unverifiable(f"{subscription.name}.destinationArn", group)
+            continue
+        if exporting:
             continue
         yield Violation(
             f"log group {group.name} has no subscription filter exporting it: add a LogSubscriptionFilter "

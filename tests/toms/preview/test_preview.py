@@ -114,7 +114,7 @@ def test_cli_previews_a_stack_with_exit_0_and_valid_reports(tmp_path: Path) -> N
 
 def test_a_client_stack_uses_its_policy_config_by_default() -> None:
     stack = EXAMPLE_STACKS[0]
-    client_config = preview_command.POLICY_CONFIG_DIR / f"{stack}.json"
+    client_config = preview_command.policy_config_dir() / f"{stack}.json"
     expected = client_config if client_config.is_file() else None
     assert stack_target(stack).policy_config_file == expected
     assert stack_target(stack, default_policy_config=False).policy_config_file is None

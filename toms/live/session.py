@@ -1,4 +1,5 @@
-"""Sessions and clients for the live tools: one region, standard retries, and setup errors as one line.
+"""The AWS session of the live tools: one region, standard retries, the caller's identity, setup errors as
+one line.
 
 `AWS_ENDPOINT_URL` is honoured by botocore itself, which is how the tests point the tools at moto.
 """
@@ -42,8 +43,9 @@ class AwsSetupError(Exception):
     """No usable credentials or region: the tools exit 2 with this message and no traceback."""
 
 
-class AwsContext:
-    """A session bound to one region, the account it reaches, and clients created on first use."""
+class AwsSession:
+    """A session bound to one region, the account and partition it reaches (from STS), and clients created
+    on first use."""
 
     def __init__(self, region: str | None) -> None:
         try:
@@ -54,17 +56,26 @@ class AwsContext:
             raise AwsSetupError("no AWS region: pass --region, or set AWS_REGION or a profile's region")
         self.region: str = self.session.region_name
         self._clients: dict[str, Any] = {}
-        self.account_id = self._caller_account()
+        identity = self._caller_identity()
+        self.account_id = str(identity["Account"])
+        # The caller's ARN names the partition (arn:aws-us-gov:sts::...): the one every ARN here starts with.
+        self.partition = str(identity["Arn"]).split(":", 2)[1]
 
     def client(self, service: str) -> Any:
         if service not in self._clients:
             self._clients[service] = self.session.client(service, config=RETRY_CONFIG)
         return self._clients[service]
 
-    def _caller_account(self) -> str:
+    def arn(self, service: str, resource: str, *, regional: bool = True, in_account: bool = True) -> str:
+        """An ARN (or ARN pattern) in this session's partition, region and account."""
+        region = self.region if regional else ""
+        account = self.account_id if in_account else ""
+        return f"arn:{self.partition}:{service}:{region}:{account}:{resource}"
+
+    def _caller_identity(self) -> dict[str, Any]:
         """Asks STS who we are, so that missing or invalid credentials stop the tool before any work."""
         try:
-            identity = self.client("sts").get_caller_identity()
+            return dict(self.client("sts").get_caller_identity())
         except (NoCredentialsError, PartialCredentialsError):
             raise AwsSetupError(
                 "no AWS credentials: set AWS_PROFILE, or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY"
@@ -77,7 +88,6 @@ class AwsContext:
             raise AwsSetupError(f"cannot reach AWS STS: {error_message(error)}") from None
         except BotoCoreError as error:
             raise AwsSetupError(f"cannot reach AWS in {self.region}: {error}") from None
-        return str(identity["Account"])
 
 
 def error_code(error: ClientError) -> str:
@@ -97,6 +107,10 @@ def tags_to_dict(tags: list[dict[str, str]] | None, key: str = "Key", value: str
     return {tag[key]: tag.get(value, "") for tag in tags or []}
 
 
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
 def iso_utc(moment: datetime) -> str:
-    """A timestamp for evidence files: UTC, to the second, with the `Z` suffix."""
+    """A timestamp for observed values: UTC, to the second, with the `Z` suffix."""
     return moment.astimezone(UTC).isoformat(timespec="seconds").replace("+00:00", "Z")

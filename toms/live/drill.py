@@ -1,25 +1,24 @@
-"""`python -m toms restore-drill`: prove that a database restores from its newest snapshot, and how fast.
+"""The restore drill: prove that a database restores from its newest snapshot, and how fast.
 
 The drill restores the newest available snapshot (automated or manual) into a temporary, tagged, private
 instance beside the source (same subnet group, security groups and parameter group, no deletion
 protection), waits for it, checks that it is what the source is (encrypted with the same key, same engine
 and version), deletes it without a final snapshot and waits until it is gone. The temporary instance is
-deleted on every failure path and on Ctrl-C; a drill refuses to start while an earlier drill's instance of
-the same source is still there, unless asked to delete it first. The evidence JSON records each step.
+deleted on every failure path and on an interruption (Ctrl-C, and SIGTERM or SIGHUP, which the command
+turns into the same `Interrupted`); a drill refuses to start while an earlier drill's instance of the same
+source is still there, unless asked to delete it first. The evidence (`DrillEvidence`) records each step,
+how long each wait took and the statuses seen.
 """
 
 from __future__ import annotations
 
-import argparse
-import json
 import math
-import sys
+import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
-from pathlib import Path
+from datetime import datetime
 from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError, WaiterError
@@ -28,12 +27,8 @@ from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
 from policies.toms_pack import standards
 from toms import __version__
-from toms.aws import AwsContext, AwsSetupError, error_code, error_message, iso_utc, tags_to_dict
-
-COMMAND = "restore-drill"
-HELP = (
-    "Restore a database's newest snapshot into a temporary instance, verify it, delete it, record evidence."
-)
+from toms.live.models import DrillEvidence, DrillSnapshot, DrillSource, DrillStep, StatusSeen
+from toms.live.session import AwsSession, error_code, error_message, tags_to_dict, utc_now
 
 # The tag that marks a drill's temporary instance; its value is the source instance's identifier.
 DRILL_TAG = "toms-restore-drill"
@@ -42,6 +37,9 @@ DRILL_TAG = "toms-restore-drill"
 DRILL_MANAGED_BY = "toms-restore-drill"
 DEFAULT_MAX_WAIT_MINUTES = 90
 DEFAULT_WAITER_DELAY_SECONDS = 30
+# Without a terminal (a CI log), a line at least this often while a wait goes on, so a real restore of many
+# minutes does not look hung.
+HEARTBEAT_SECONDS = 20.0
 # RDS instance identifiers are at most 63 characters; the suffix is `-drill-YYYYmmddHHMMSS`.
 _IDENTIFIER_MAX = 63
 _SUFFIX_FORMAT = "-drill-%Y%m%d%H%M%S"
@@ -57,34 +55,66 @@ class StepFailed(Exception):
     """A step failed; the message says which and why."""
 
 
+class Interrupted(KeyboardInterrupt):
+    """The drill was told to stop: Ctrl-C (SIGINT), SIGTERM (a cancelled CI job) or SIGHUP (a closed
+    terminal). A KeyboardInterrupt, so every path that cleans up after Ctrl-C cleans up after all three."""
+
+    def __init__(self, signal_name: str = "SIGINT") -> None:
+        super().__init__(signal_name)
+        self.signal_name = signal_name
+
+    @property
+    def reason(self) -> str:
+        return "interrupted (Ctrl-C)" if self.signal_name == "SIGINT" else f"interrupted ({self.signal_name})"
+
+
+def interruption(error: KeyboardInterrupt) -> Interrupted:
+    return error if isinstance(error, Interrupted) else Interrupted()
+
+
 @dataclass
 class Step:
     name: str
     started_at: datetime
-    finished_at: datetime | None = None
+    started: float = field(default_factory=time.monotonic)
+    seconds: float = 0.0
     status: str = "ok"
     detail: str = ""
+    statuses: list[StatusSeen] = field(default_factory=list)
+    finished_at: datetime | None = None
 
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "name": self.name,
-            "started_at": iso_utc(self.started_at),
-            "finished_at": iso_utc(self.finished_at or self.started_at),
-            "status": self.status,
-            "detail": self.detail,
-        }
+    def finish(self) -> None:
+        self.seconds = round(time.monotonic() - self.started, 3)
+        self.finished_at = utc_now()
+
+    def evidence(self) -> DrillStep:
+        return DrillStep(
+            name=self.name,
+            started_at=self.started_at,
+            finished_at=self.finished_at or self.started_at,
+            seconds=self.seconds,
+            status="ok" if self.status == "ok" else "failed",
+            detail=self.detail,
+            statuses=self.statuses,
+        )
 
 
 @dataclass
 class RestoreDrill:
     """One drill against one source instance. `waiter_delay` is the seconds between status polls (> 0)."""
 
-    rds: Any
+    session: AwsSession
     source_id: str
     max_wait_minutes: float = DEFAULT_MAX_WAIT_MINUTES
     waiter_delay: float = DEFAULT_WAITER_DELAY_SECONDS
     console: Console = field(default_factory=Console)
+    heartbeat_seconds: float = HEARTBEAT_SECONDS
     steps: list[Step] = field(default_factory=list)
+    interrupted_by: str | None = None
+
+    @property
+    def rds(self) -> Any:
+        return self.session.client("rds")
 
     # Preparation: what is restored, and whether an earlier drill is in the way
 
@@ -132,9 +162,7 @@ class RestoreDrill:
 
     # The drill
 
-    def run(
-        self, clean_up_previous: bool, now: Callable[[], datetime] = lambda: datetime.now(UTC)
-    ) -> dict[str, Any]:
+    def run(self, clean_up_previous: bool, now: Callable[[], datetime] = utc_now) -> DrillEvidence:
         """Runs the drill and returns its evidence. Raises UsageError before creating anything."""
         started_at = now()
         source = self.describe_source()
@@ -146,66 +174,67 @@ class RestoreDrill:
             )
         if previous:
             self.clean_up_previous(previous)
-        evidence: dict[str, Any] = {
-            "tool": "toms restore-drill",
-            "toms_version": __version__,
-            "region": self.rds.meta.region_name,
-            "source": {
-                "db_instance": self.source_id,
-                "arn": source.get("DBInstanceArn"),
-                "engine": source.get("Engine"),
-                "engine_version": source.get("EngineVersion"),
-                "kms_key_id": source.get("KmsKeyId"),
-            },
-            "snapshot": None,
-            "temporary_instance": None,
-            "steps": [],
-            "restore_seconds": None,
-            "result": "FAIL",
-            "error": None,
-            "started_at": iso_utc(started_at),
-            "finished_at": None,
-        }
-        error = self._run_steps(source, evidence, now)
-        evidence["steps"] = [step.to_json() for step in self.steps]
-        evidence["error"] = error
-        evidence["result"] = "PASS" if error is None else "FAIL"
-        evidence["finished_at"] = iso_utc(now())
-        return evidence
+        record: dict[str, Any] = {"snapshot": None, "temporary_instance": None, "restore_seconds": None}
+        error = self._run_steps(source, record, now)
+        return DrillEvidence(
+            toms_version=__version__,
+            account=self.session.account_id,
+            partition=self.session.partition,
+            region=self.session.region,
+            started_at=started_at,
+            finished_at=now(),
+            source=DrillSource(
+                db_instance=self.source_id,
+                arn=source.get("DBInstanceArn"),
+                engine=source.get("Engine"),
+                engine_version=source.get("EngineVersion"),
+                kms_key_id=source.get("KmsKeyId"),
+            ),
+            steps=[step.evidence() for step in self.steps],
+            result="PASS" if error is None else "FAIL",
+            error=error,
+            interrupted_by=self.interrupted_by,
+            **record,
+        )
 
     def _run_steps(
-        self, source: dict[str, Any], evidence: dict[str, Any], now: Callable[[], datetime]
+        self, source: dict[str, Any], record: dict[str, Any], now: Callable[[], datetime]
     ) -> str | None:
         snapshot = self.newest_snapshot()
         if snapshot is None:
             return f"no available snapshot of {self.source_id} to restore"
-        evidence["snapshot"] = {
-            "id": snapshot["DBSnapshotIdentifier"],
-            "type": snapshot["SnapshotType"],
-            "created_at": iso_utc(snapshot["SnapshotCreateTime"]),
-        }
+        record["snapshot"] = DrillSnapshot(
+            id=snapshot["DBSnapshotIdentifier"],
+            type=snapshot["SnapshotType"],
+            created_at=snapshot["SnapshotCreateTime"],
+        )
         temporary = self.temporary_identifier(now())
-        evidence["temporary_instance"] = temporary
+        record["temporary_instance"] = temporary
         error: str | None = None
         deleted = False
         try:
             restore_started = time.monotonic()
-            self._step("restore", lambda: self._restore(source, snapshot, temporary))
-            self._step("wait-available", lambda: self._wait_available(temporary))
-            evidence["restore_seconds"] = round(time.monotonic() - restore_started, 3)
-            self._step("verify", lambda: self._verify(source, temporary))
-            self._step("delete", lambda: self._delete(temporary))
-            self._step("wait-deleted", lambda: self._wait_deleted(temporary))
+            self._step("restore", lambda _: self._restore(source, snapshot, temporary))
+            self._step("wait-available", lambda step: self._wait_available(temporary, step))
+            record["restore_seconds"] = round(time.monotonic() - restore_started, 3)
+            self._step("verify", lambda _: self._verify(source, temporary))
+            self._step("delete", lambda _: self._delete(temporary))
+            self._step("wait-deleted", lambda step: self._wait_deleted(temporary, step))
             deleted = True
         except StepFailed as failure:
             error = str(failure)
-        except KeyboardInterrupt:
-            error = "interrupted (Ctrl-C)"
+        except KeyboardInterrupt as stop:
+            error = self._interrupted(stop)
         if not deleted:
             cleanup_error = self._clean_up(temporary)
             if cleanup_error:
                 error = f"{error}; {cleanup_error}"
         return error
+
+    def _interrupted(self, stop: KeyboardInterrupt) -> str:
+        signal = interruption(stop)
+        self.interrupted_by = self.interrupted_by or signal.signal_name
+        return signal.reason
 
     def _clean_up(self, identifier: str) -> str | None:
         """Deletes the temporary instance after a failure; says what is left behind if that fails too."""
@@ -216,17 +245,19 @@ class RestoreDrill:
             if existing is None or not self._is_drill_instance(existing):
                 return None
             if existing.get("DBInstanceStatus") != "deleting":
-                self._step("delete", lambda: self._delete(identifier, wait_if_busy=True))
-            self._step("wait-deleted", lambda: self._wait_deleted(identifier))
+                self._step("delete", lambda step: self._delete(identifier, step, wait_if_busy=True))
+            self._step("wait-deleted", lambda step: self._wait_deleted(identifier, step))
         except (StepFailed, KeyboardInterrupt, *_STEP_ERRORS) as failure:
             reason = (
-                "interrupted (Ctrl-C)" if isinstance(failure, KeyboardInterrupt) else error_message(failure)
+                self._interrupted(failure)
+                if isinstance(failure, KeyboardInterrupt)
+                else error_message(failure)
             )
             message = (
                 f"cleanup failed ({reason}): {identifier} may still exist; "
                 "delete it, or rerun with --clean-up-previous"
             )
-            self.console.print(f"[bold red]{message}[/]")
+            self.console.print(f"[bold red]{message}[/]", highlight=False)
             return message
         return None
 
@@ -235,26 +266,26 @@ class RestoreDrill:
 
     @contextmanager
     def _recorded(self, name: str) -> Iterator[Step]:
-        step = Step(name, datetime.now(UTC))
+        step = Step(name, utc_now())
         self.steps.append(step)
         self.console.print(f"[bold]{name}[/] ...")
         try:
             yield step
-        except KeyboardInterrupt:
-            step.status, step.detail = "failed", "interrupted (Ctrl-C)"
+        except KeyboardInterrupt as stop:
+            step.status, step.detail = "failed", interruption(stop).reason
             raise
         except (StepFailed, *_STEP_ERRORS) as failure:
             step.status = "failed"
             step.detail = error_message(failure)
-            self.console.print(f"[bold red]{name} failed:[/] {step.detail}")
+            self.console.print(f"[bold red]{name} failed:[/] {step.detail}", highlight=False)
             raise StepFailed(f"{name} failed: {step.detail}") from failure
         finally:
-            step.finished_at = datetime.now(UTC)
-        self.console.print(f"[green]{name} ok[/] {step.detail}")
+            step.finish()
+        self.console.print(f"[green]{name} ok[/] {step.detail} ({step.seconds:g} s)", highlight=False)
 
-    def _step(self, name: str, action: Callable[[], str]) -> None:
+    def _step(self, name: str, action: Callable[[Step], str]) -> None:
         with self._recorded(name) as step:
-            step.detail = action()
+            step.detail = action(step)
 
     # Steps: each returns the detail recorded in the evidence
 
@@ -292,8 +323,8 @@ class RestoreDrill:
             "MaxAttempts": max(1, math.ceil(self.max_wait_minutes * 60 / self.waiter_delay)),
         }
 
-    def _wait_available(self, identifier: str) -> str:
-        with self._progress(identifier, "restoring"):
+    def _wait_available(self, identifier: str, step: Step | None = None) -> str:
+        with self._watching(identifier, "restoring", step):
             self.rds.get_waiter("db_instance_available").wait(
                 DBInstanceIdentifier=identifier, WaiterConfig=self._waiter_config()
             )
@@ -323,7 +354,7 @@ class RestoreDrill:
             f"{restored['Engine']} {restored['EngineVersion']}, not publicly accessible"
         )
 
-    def _delete(self, identifier: str, wait_if_busy: bool = False) -> str:
+    def _delete(self, identifier: str, step: Step | None = None, wait_if_busy: bool = False) -> str:
         instance = self._describe(identifier)
         if instance is None:
             return f"{identifier} already gone"
@@ -341,14 +372,14 @@ class RestoreDrill:
             if not (wait_if_busy and error_code(error) == "InvalidDBInstanceState"):
                 raise
             # Interrupted mid-restore: RDS deletes an instance only once it has settled.
-            self._wait_available(identifier)
+            self._wait_available(identifier, step)
             self.rds.delete_db_instance(
                 DBInstanceIdentifier=identifier, SkipFinalSnapshot=True, DeleteAutomatedBackups=True
             )
         return f"{identifier} deleted without a final snapshot"
 
-    def _wait_deleted(self, identifier: str) -> str:
-        with self._progress(identifier, "deleting"):
+    def _wait_deleted(self, identifier: str, step: Step | None = None) -> str:
+        with self._watching(identifier, "deleting", step):
             self.rds.get_waiter("db_instance_deleted").wait(
                 DBInstanceIdentifier=identifier, WaiterConfig=self._waiter_config()
             )
@@ -364,14 +395,16 @@ class RestoreDrill:
         return instances[0] if instances else None
 
     @contextmanager
-    def _progress(self, identifier: str, activity: str) -> Iterator[None]:
-        """Shows the instance's status and the elapsed time while a waiter polls it.
+    def _watching(self, identifier: str, activity: str, step: Step | None) -> Iterator[None]:
+        """Shows the instance's status and the elapsed time while a waiter polls it, and records each status.
 
-        The waiter's own DescribeDBInstances calls carry the status, so the display listens to them
-        rather than polling a second time. A status change is also printed as a line, for logs.
+        The waiter's own DescribeDBInstances calls carry the status, so this listens to them rather than
+        polling a second time. A status change is printed as a line, for logs; without a terminal, a
+        heartbeat line every `heartbeat_seconds` says the wait goes on.
         """
         started = time.monotonic()
-        last_status: list[str] = []
+        seen: list[StatusSeen] = step.statuses if step is not None else []
+        current = {"status": "?"}
         progress = Progress(
             SpinnerColumn(),
             TextColumn("{task.description}"),
@@ -382,15 +415,31 @@ class RestoreDrill:
         )
         task = progress.add_task(f"{identifier}: {activity}")
 
+        def elapsed() -> str:
+            seconds = int(time.monotonic() - started)
+            return f"{seconds // 60:d}:{seconds % 60:02d}"
+
         def on_describe(parsed: dict[str, Any], **_: Any) -> None:
             instances = parsed.get("DBInstances") or []
             status = instances[0].get("DBInstanceStatus", "?") if instances else "gone"
             progress.update(task, description=f"{identifier}: {status}")
-            if not last_status or last_status[-1] != status:
-                last_status.append(status)
-                elapsed = int(time.monotonic() - started)
-                progress.console.print(f"  {elapsed // 60:d}:{elapsed % 60:02d} {identifier} is {status}")
+            if not seen or seen[-1].status != status:
+                seen.append(StatusSeen(status=status, after_seconds=round(time.monotonic() - started, 3)))
+                current["status"] = status
+                progress.console.print(f"  {elapsed()} {identifier} is {status}", highlight=False)
 
+        stop = threading.Event()
+
+        def heartbeat() -> None:
+            while not stop.wait(self.heartbeat_seconds):
+                self.console.print(
+                    f"  {elapsed()} still {activity} {identifier} (last status {current['status']})",
+                    highlight=False,
+                )
+
+        beating = threading.Thread(target=heartbeat, name="drill-heartbeat", daemon=True)
+        if not self.console.is_terminal:
+            beating.start()
         handler_id = f"toms-restore-drill-progress-{id(task)}-{identifier}"
         events = self.rds.meta.events
         events.register("after-call.rds.DescribeDBInstances", on_describe, unique_id=handler_id)
@@ -399,72 +448,6 @@ class RestoreDrill:
                 yield
         finally:
             events.unregister("after-call.rds.DescribeDBInstances", unique_id=handler_id)
-
-
-# The command
-
-
-def _positive_minutes(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a number of minutes, got {text!r}") from None
-    if not value > 0:
-        raise argparse.ArgumentTypeError(f"expected a positive number of minutes, got {text!r}")
-    return value
-
-
-def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--region", help="AWS region of the database (default: AWS_REGION or the profile's)")
-    parser.add_argument(
-        "--db-instance", required=True, metavar="ID", help="identifier of the source DB instance"
-    )
-    parser.add_argument(
-        "--max-wait-minutes",
-        type=_positive_minutes,
-        default=DEFAULT_MAX_WAIT_MINUTES,
-        metavar="N",
-        help=f"stop waiting for the restore or deletion after N minutes (default {DEFAULT_MAX_WAIT_MINUTES})",
-    )
-    parser.add_argument("--evidence", type=Path, metavar="FILE", help="write the drill's evidence as JSON")
-    parser.add_argument(
-        "--clean-up-previous",
-        action="store_true",
-        help="delete an earlier drill's temporary instance of this database before starting",
-    )
-
-
-def run(args: argparse.Namespace, waiter_delay: float = DEFAULT_WAITER_DELAY_SECONDS) -> int:
-    console = Console()
-    try:
-        aws = AwsContext(args.region)
-        drill = RestoreDrill(
-            aws.client("rds"),
-            args.db_instance,
-            args.max_wait_minutes,
-            waiter_delay=waiter_delay,
-            console=console,
-        )
-        evidence = drill.run(args.clean_up_previous)
-    except (AwsSetupError, UsageError) as error:
-        print(f"toms restore-drill: error: {error}", file=sys.stderr)
-        return 2
-    except KeyboardInterrupt:
-        # Only the preparation can be interrupted here; the steps handle Ctrl-C themselves.
-        print("toms restore-drill: interrupted before the restore started", file=sys.stderr)
-        return 1
-    except (ClientError, BotoCoreError) as error:
-        # Only the preparation (reading the source, listing snapshots) reaches here: nothing was created.
-        print(f"toms restore-drill: error: {error_message(error)}", file=sys.stderr)
-        return 2
-    if evidence["result"] == "PASS":
-        console.print(f"[bold green]PASS[/]: restored {args.db_instance} in {evidence['restore_seconds']} s")
-    else:
-        console.print(f"[bold red]FAIL[/]: {evidence['error']}")
-    if args.evidence:
-        try:
-            args.evidence.write_text(json.dumps(evidence, indent=2) + "\n", encoding="utf-8")
-        except OSError as error:
-            print(f"toms restore-drill: error: cannot write the evidence: {error}", file=sys.stderr)
-            return 2
-    return 0 if evidence["result"] == "PASS" else 1
+            stop.set()
+            if beating.is_alive():
+                beating.join()

@@ -2,9 +2,11 @@
 
 The annex is laid out from the measure catalogue (`policies/toms_pack/catalogue.py`), never from prose kept
 by hand. For each measure the report shows what the program builds for the client (values read from the
-resources of an offline preview of the client's stack, `toms/preview.py`: one program run and one policy
-pack session), the policies that enforce it with their enforcement level and verdict in that preview, and,
-when given, the live evidence of `toms audit --json` and `toms restore-drill --evidence`.
+resources of an offline preview of the client's stack: one program run and one policy pack session), the
+policies that enforce it with their enforcement level, waivers and verdict in that preview, the live
+evidence of `toms audit --json` and `toms restore-drill --evidence` when given, and the coverage status
+those lead to (`toms/report/coverage.py`). Evidence of another account, partition or region than the
+stack's is refused.
 
 Exit codes: 0 the report was written, 2 a usage, stack, evidence or policy pack problem (nothing written).
 """
@@ -21,14 +23,17 @@ from components.config import StackConfigError, parse_client_config
 from policies.toms_pack import catalogue
 from toms import __version__
 from toms.offline.mock_runtime import ProgramError
+from toms.output_paths import OutputPathError, check_output_folder, write_text
 from toms.preview.console import shown_path
 from toms.preview.model import PreviewError, PreviewTarget, StackPreview
-from toms.preview.run import preview, stack_target
+from toms.preview.run import load_policy_config, preview, stack_target
 from toms.project import ProjectFileError
-from toms.report_evidence import EvidenceError, check_drill_source, load_audit, load_drill
-from toms.report_model import CheckEvidence, MeasureReport, PolicyResult, Report, coverage, evidence_checks
-from toms.report_render import render_html, render_markdown
-from toms.report_values import database_identifiers, from_preview, measure_facts
+from toms.report.coverage import coverage, evidence_checks
+from toms.report.evidence import EvidenceError, load_audit, load_drill
+from toms.report.model import CheckEvidence, MeasureReport, Report
+from toms.report.policy_state import policy_results
+from toms.report.render import render_html, render_markdown
+from toms.report.values import database_identifiers, from_preview, measure_facts
 
 COMMAND = "report"
 HELP = "Write a client's evidence report: every annex measure, how it is built, enforced and verified."
@@ -47,38 +52,47 @@ def build_report(
     now: Callable[[], datetime] = lambda: datetime.now(UTC),
 ) -> Report:
     """Preview the stack once, read the evidence, and put together the report. Raises ReportError."""
-    source = str(target.stack_file or target.stack)
+    generated_at = now().replace(microsecond=0)
+    source = shown_path(target.stack_file) or target.stack
     try:
         config = parse_client_config(target.config, source)
     except StackConfigError as error:
         raise ReportError(str(error)) from None
-    audit = load_audit(audit_file, client=config.client, region=config.region) if audit_file else None
-    drill = load_drill(drill_file, region=config.region) if drill_file else None
+    audit = load_audit(audit_file, config, source, generated_at) if audit_file else None
+    policy_config = load_policy_config(target.policy_config_file)
     stack_preview = (run_preview or preview)(target)
     resources = from_preview(stack_preview.resources)
-    if drill is not None and drill_file is not None:
-        check_drill_source(drill, drill_file, database_identifiers(resources))
+    drill = (
+        load_drill(drill_file, config, source, generated_at, database_identifiers(resources))
+        if drill_file
+        else None
+    )
     facts = measure_facts(resources, config.region)
     in_pack = {policy.name for policy in stack_preview.pack.policies}
     measures = []
     for number, measure in enumerate(catalogue.MEASURES, start=1):
-        policies = tuple(
-            PolicyResult(
-                name,
-                stack_preview.levels.get(name, "") if name in in_pack else "",
-                tuple(finding for finding in stack_preview.findings if finding.policy == name),
-            )
-            for name in measure.policies
+        policies = policy_results(
+            measure.policies,
+            stack_preview.levels,
+            in_pack,
+            stack_preview.findings,
+            policy_config,
+            generated_at.date(),
         )
-        checks = evidence_checks(measure)
+        measure_facts_ = facts[measure.id]
         measures.append(
             MeasureReport(
                 number=number,
                 measure=measure,
-                coverage=coverage(measure, facts[measure.id], policies, audit, drill),
-                facts=facts[measure.id],
+                coverage=coverage(
+                    measure, measure_facts_.missing_components, policies, audit, drill, generated_at
+                ),
+                facts=measure_facts_,
                 policies=policies,
-                audit=tuple(CheckEvidence(check, tuple(audit.findings_for((check,)))) for check in checks)
+                audit=tuple(
+                    CheckEvidence(check, tuple(audit.findings_for((check,))))
+                    for check in evidence_checks(measure)
+                )
                 if audit is not None
                 else None,
                 drill=drill if catalogue.RESTORE_DRILL in measure.audit_checks else None,
@@ -87,20 +101,27 @@ def build_report(
     return Report(
         client=config.client,
         stack=target.stack,
+        account=config.account_id,
+        partition=config.partition,
         region=config.region,
-        generated_at=now(),
+        generated_at=generated_at,
         toms_version=__version__,
         pack_name=stack_preview.pack.name,
         pack_version=stack_preview.pack.version,
         stack_file=shown_path(target.stack_file),
         policy_config_file=shown_path(target.policy_config_file),
         preview_counts={level: stack_preview.count(level) for level in ("mandatory", "advisory")},
+        preview_findings=stack_preview.findings,
         audit=audit,
         audit_file=shown_path(audit_file),
         drill=drill,
         drill_file=shown_path(drill_file),
         measures=tuple(measures),
     )
+
+
+def report_paths(client: str, out_dir: Path) -> tuple[Path, Path]:
+    return out_dir / f"{client}-toms.md", out_dir / f"{client}-toms.html"
 
 
 def write_report(report: Report, out_dir: Path) -> tuple[Path, Path]:
@@ -110,16 +131,16 @@ def write_report(report: Report, out_dir: Path) -> tuple[Path, Path]:
         out_dir.mkdir(parents=True, exist_ok=True)
     except OSError as error:
         raise ReportError(f"--out {out_dir}: cannot create the folder: {error}") from None
-    paths = (out_dir / f"{report.client}-toms.md", out_dir / f"{report.client}-toms.html")
+    paths = report_paths(report.client, out_dir)
     written: list[Path] = []
     try:
         for path, content in zip(paths, (markdown, html), strict=True):
-            path.write_text(content, encoding="utf-8")
+            write_text(path, content, "--out")
             written.append(path)
-    except OSError as error:
+    except OutputPathError as error:
         for path in written:
             path.unlink(missing_ok=True)
-        raise ReportError(f"--out {out_dir}: cannot write the report: {error}") from None
+        raise ReportError(str(error)) from None
     return paths
 
 
@@ -136,9 +157,17 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     try:
+        check_output_folder(args.out, "--out")
         report = build_report(stack_target(args.stack), args.audit, args.drill)
         markdown_path, html_path = write_report(report, args.out)
-    except (PreviewError, ProgramError, ProjectFileError, EvidenceError, ReportError) as error:
+    except (
+        OutputPathError,
+        PreviewError,
+        ProgramError,
+        ProjectFileError,
+        EvidenceError,
+        ReportError,
+    ) as error:
         print(f"toms report: error: {error}", file=sys.stderr)
         return 2
     print(f"Wrote {markdown_path} and {html_path}")

@@ -1,4 +1,6 @@
-"""`toms audit` against moto, in process: a compliant and a non-compliant account, each finding asserted."""
+"""`toms audit` against moto, in process: a compliant and a non-compliant account, each finding asserted.
+
+Each client lives in the account its stack file deploys into (`in_account`); acme's is the default here."""
 
 from __future__ import annotations
 
@@ -8,6 +10,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
@@ -26,12 +29,37 @@ from tests.toms.moto_baseline import (
     build_baseline,
     fail_deployments,
     fake_aws_environment,
+    in_account,
     stack_config,
 )
-from toms import audit
 from toms.__main__ import main
-from toms.aws import AwsContext
-from toms.report_evidence import load_audit
+from toms.live import auditor
+from toms.live.checks import CHECKS, Resource, load_checks
+from toms.live.checks import logs as logs_checks
+from toms.live.checks import rds as rds_checks
+from toms.live.checks import s3 as s3_checks
+from toms.live.models import AuditFinding, AuditResult
+from toms.live.session import AwsSession
+
+
+def checks_of(service: str) -> tuple[str, ...]:
+    return tuple(check.id for check in load_checks().values() if check.service == service)
+
+
+RDS_CHECKS, ECS_CHECKS = checks_of("rds"), checks_of("ecs")
+LOG_GROUP_CHECKS, ARCHIVE_CHECKS, CLOUDTRAIL_CHECKS = (
+    checks_of("logs"),
+    checks_of("s3"),
+    checks_of("cloudtrail"),
+)
+ALL_CHECKS = tuple(load_checks())
+ACME_ACCOUNT = stack_config("acme").account_id
+
+
+def fake_context(expected: ClientConfig | None, **clients: Any) -> Any:
+    """What a check reads of its audit context, for verdicts on answers written out in the test."""
+    return SimpleNamespace(expected=expected, client_for=lambda service: clients[service])
+
 
 ACME_STACK = (REPOSITORY / "stacks/Pulumi.acme.yaml").read_text(encoding="utf-8")
 # A second client in acme's account and region, with nothing right: the audit of acme must not see it.
@@ -58,8 +86,9 @@ class Accounts:
 
 @pytest.fixture(scope="module")
 def accounts() -> Iterator[Accounts]:
-    """Built once for the module: an audit only reads, so every test shares these accounts."""
-    with fake_aws_environment(), mock_aws():
+    """Built once for the module: an audit only reads, so every test shares these accounts. moto answers as
+    acme's account unless a test says otherwise."""
+    with fake_aws_environment(), mock_aws(), in_account(ACME_ACCOUNT):
         umbrella = build_baseline(UMBRELLA, compliant=False)
         fail_deployments(umbrella)
         yield Accounts(
@@ -86,34 +115,49 @@ def globex(accounts: Accounts) -> Baseline:
 
 def expected_resources(baseline: Baseline) -> set[tuple[str, str]]:
     """Every (check, resource) the audit must report for one baseline."""
-    pairs = {(check, baseline.db_arn) for check in audit.RDS_CHECKS}
+    pairs = {(check, baseline.db_arn) for check in RDS_CHECKS}
     pairs |= {("lb-listeners", baseline.https_listener_arn), ("lb-listeners", baseline.http_listener_arn)}
     pairs.add(("lb-attributes", baseline.load_balancer_arn))
-    pairs |= {(check, baseline.service_arn) for check in audit.ECS_CHECKS}
-    pairs |= {(check, arn) for check in audit.LOG_GROUP_CHECKS for arn in baseline.log_group_arns}
-    pairs |= {(check, f"arn:aws:s3:::{baseline.bucket}") for check in audit.ARCHIVE_CHECKS}
-    pairs |= {(check, baseline.trail_arn) for check in audit.CLOUDTRAIL_CHECKS}
+    pairs |= {(check, baseline.service_arn) for check in ECS_CHECKS}
+    pairs |= {(check, arn) for check in LOG_GROUP_CHECKS for arn in baseline.log_group_arns}
+    pairs |= {(check, f"arn:aws:s3:::{baseline.bucket}") for check in ARCHIVE_CHECKS}
+    pairs |= {(check, baseline.trail_arn) for check in CLOUDTRAIL_CHECKS}
     pairs.add(("kms-rotation", baseline.key_arn))
     return pairs
 
 
+def audit_result(
+    client: str,
+    expected: ClientConfig | None,
+    region: str = REGION,
+    now: datetime | None = None,
+    account: str = ACME_ACCOUNT,
+    session: AwsSession | None = None,
+) -> AuditResult:
+    with in_account(account):
+        return auditor.run_audit(
+            session or AwsSession(region), client, expected, now=lambda: now or datetime.now(UTC)
+        )
+
+
 def run_audit(
     client: str, expected: ClientConfig | None, region: str = REGION, now: datetime | None = None
-) -> list[audit.Finding]:
-    return audit.Audit(AwsContext(region), client, expected, now=lambda: now or datetime.now(UTC)).run()
+) -> list[AuditFinding]:
+    account = expected.account_id if expected is not None else ACME_ACCOUNT
+    return audit_result(client, expected, region, now, account).findings
 
 
-def by_check(findings: list[audit.Finding], resource: str | None = None) -> dict[str, audit.Finding]:
+def by_check(findings: list[AuditFinding], resource: str | None = None) -> dict[str, AuditFinding]:
     return {
         finding.check: finding for finding in findings if resource is None or finding.resource == resource
     }
 
 
 def test_every_audit_check_serves_a_measure_and_every_catalogued_check_is_run() -> None:
-    for check in audit.ALL_CHECKS:
+    for check in ALL_CHECKS:
         assert catalogue.measures_for_audit_check(check), check
     catalogued = {check for measure in catalogue.MEASURES for check in measure.audit_checks}
-    assert catalogued - {catalogue.RESTORE_DRILL} == set(audit.ALL_CHECKS)
+    assert catalogued - {catalogue.RESTORE_DRILL} == set(CHECKS)
 
 
 def test_compliant_account_passes_every_check_and_sees_only_its_client(
@@ -136,7 +180,6 @@ def test_compliant_findings_record_what_was_expected_and_observed(acme: Baseline
     assert checks["rds-encryption"].observed == {
         "storage_encrypted": True,
         "kms_key_id": acme.key_arn,
-        "key_manager": "CUSTOMER",
     }
     assert checks["rds-force-ssl"].observed["parameter_groups"] == {acme.parameter_group: "1"}
     assert checks["rds-multi-az"].observed == {"multi_az": {"expected": True, "actual": True}}
@@ -231,7 +274,7 @@ def test_drift_from_the_stack_file_fails_with_expected_and_actual(globex: Baseli
 
 
 def test_the_same_drift_passes_the_pack_default_bounds(globex: Baseline) -> None:
-    findings = run_audit("globex", None, region=globex.region)
+    findings = audit_result("globex", None, region=globex.region, account=globex.account).findings
 
     assert [finding for finding in findings if finding.status != "PASS"] == []
     retention = by_check(findings, globex.db_arn)["rds-backup-retention"]
@@ -242,14 +285,14 @@ def test_a_stack_file_without_multi_az_expects_a_single_zone() -> None:
     single_zone = stack_config("acme").model_copy(
         update={"database": stack_config("acme").database.model_copy(update={"multi_az": False})}
     )
-    assert audit._rds_multi_az({"MultiAZ": False}, single_zone) == (
+    assert rds_checks.multi_az_verdict({"MultiAZ": False}, single_zone) == (
         True,
         {"multi_az": {"expected": False, "actual": False}},
         "single-AZ instance",
     )
-    assert audit._rds_multi_az({"MultiAZ": True}, single_zone)[0] is False
+    assert rds_checks.multi_az_verdict({"MultiAZ": True}, single_zone)[0] is False
     assert (
-        audit._rds_multi_az({"MultiAZ": False}, None)[2]
+        rds_checks.multi_az_verdict({"MultiAZ": False}, None)[2]
         == "single-AZ instance; expected Multi-AZ (database.multiAz)"
     )
 
@@ -291,7 +334,8 @@ class _Lifecycle:
 def test_a_lifecycle_not_shaped_as_the_program_builds_it_fails(
     rule: dict[str, Any], expected_message: str
 ) -> None:
-    passed, _, message = audit._lifecycle_verdict(_Lifecycle(rule), "bucket", stack_config("acme"))
+    context = fake_context(stack_config("acme"), s3=_Lifecycle(rule))
+    passed, _, message = s3_checks.lifecycle(context, Resource("arn:aws:s3:::bucket", {"Bucket": "bucket"}))
     assert (passed, message) == (False, expected_message)
 
 
@@ -347,35 +391,37 @@ def test_non_compliant_account_fails_every_check(umbrella: Baseline) -> None:
 @pytest.mark.parametrize(
     ("verdict", "resource", "expected_message"),
     [
-        (audit._rds_backup_retention, {"BackupRetentionPeriod": 3}, "backups kept 3 days, outside 7-35"),
-        (audit._log_group_retention, {"retentionInDays": 3653}, "events kept 3653 days, outside 30-400"),
-        (audit._log_group_retention, {"retentionInDays": 7}, "events kept 7 days, outside 30-400"),
+        (rds_checks.backup_retention, {"BackupRetentionPeriod": 3}, "backups kept 3 days, outside 7-35"),
+        (logs_checks.retention, {"retentionInDays": 3653}, "events kept 3653 days, outside 30-400"),
+        (logs_checks.retention, {"retentionInDays": 7}, "events kept 7 days, outside 30-400"),
     ],
 )
 def test_retention_outside_the_packs_bounds_fails(
     verdict: Any, resource: dict[str, Any], expected_message: str
 ) -> None:
-    passed, _, message = verdict(resource, None)
+    passed, _, message = verdict(fake_context(None), Resource("arn:aws:example", resource))
     assert (passed, message) == (False, expected_message)
 
 
-def test_a_database_key_managed_by_aws_fails_encryption(acme: Baseline) -> None:
-    aws_context = AwsContext(REGION)
+def test_a_database_key_that_is_not_the_clients_fails_encryption(acme: Baseline) -> None:
+    session = AwsSession(REGION)
+    other_account_key = acme.key_arn.replace(acme.account, "999999999999")
 
-    # moto cannot create an AWS managed key; the key's description is rewritten to say it is one.
-    def managed_by_aws(parsed: dict[str, Any], **_: Any) -> None:
-        parsed["KeyMetadata"]["KeyManager"] = "AWS"
+    # moto keeps the key the instance was created with; the answer is rewritten to another account's key.
+    def foreign_key(parsed: dict[str, Any], **_: Any) -> None:
+        for instance in parsed.get("DBInstances", []):
+            instance["KmsKeyId"] = other_account_key
 
-    aws_context.client("kms").meta.events.register("after-call.kms.DescribeKey", managed_by_aws)
+    session.client("rds").meta.events.register("after-call.rds.DescribeDBInstances", foreign_key)
 
-    finding = by_check(audit.Audit(aws_context, "acme").run(), acme.db_arn)["rds-encryption"]
+    finding = by_check(audit_result("acme", None, session=session).findings, acme.db_arn)["rds-encryption"]
 
     assert finding.status == "FAIL"
-    assert finding.observed["key_manager"] == "AWS"
-    assert finding.message == "encrypted with an AWS managed key, not the client's key"
+    assert finding.observed["kms_key_id"] == other_account_key
+    assert finding.message == "encrypted with a key that is not the client's own key"
 
 
-def refuse(aws_context: AwsContext, service: str, operation: str) -> None:
+def refuse(session: AwsSession, service: str, operation: str) -> None:
     """Makes one API operation answer AccessDenied, as a missing IAM permission would."""
 
     def access_denied(**_: Any) -> None:
@@ -384,14 +430,14 @@ def refuse(aws_context: AwsContext, service: str, operation: str) -> None:
             operation,
         )
 
-    aws_context.client(service).meta.events.register(f"before-call.{service}.{operation}", access_denied)
+    session.client(service).meta.events.register(f"before-call.{service}.{operation}", access_denied)
 
 
 def test_access_denied_on_one_call_is_an_error_and_the_audit_goes_on(acme: Baseline) -> None:
-    aws_context = AwsContext(REGION)
-    refuse(aws_context, "s3", "GetBucketEncryption")
+    session = AwsSession(REGION)
+    refuse(session, "s3", "GetBucketEncryption")
 
-    findings = audit.Audit(aws_context, "acme", stack_config("acme")).run()
+    findings = audit_result("acme", stack_config("acme"), session=session).findings
 
     assert {(finding.check, finding.resource) for finding in findings} == expected_resources(acme)
     errors = [finding for finding in findings if finding.status == "ERROR"]
@@ -404,22 +450,22 @@ def test_access_denied_on_one_call_is_an_error_and_the_audit_goes_on(acme: Basel
 
 
 def test_access_denied_while_listing_is_an_error_for_each_check_of_that_kind(acme: Baseline) -> None:
-    aws_context = AwsContext(REGION)
-    refuse(aws_context, "cloudtrail", "ListTrails")
+    session = AwsSession(REGION)
+    refuse(session, "cloudtrail", "ListTrails")
 
-    findings = audit.Audit(aws_context, "acme", stack_config("acme")).run()
+    findings = audit_result("acme", stack_config("acme"), session=session).findings
 
     errors = [finding for finding in findings if finding.status == "ERROR"]
-    assert [error.check for error in errors] == list(audit.CLOUDTRAIL_CHECKS)
-    assert {error.resource for error in errors} == {f"arn:aws:cloudtrail:{REGION}:123456789012:trail/*"}
-    assert all("cannot list CloudTrail trail: AccessDenied" in error.message for error in errors)
+    assert [error.check for error in errors] == list(CLOUDTRAIL_CHECKS)
+    assert {error.resource for error in errors} == {f"arn:aws:cloudtrail:{REGION}:{ACME_ACCOUNT}:trail/*"}
+    assert all("cannot list CloudTrail trails: AccessDenied" in error.message for error in errors)
     assert sum(finding.status == "PASS" for finding in findings) == len(expected_resources(acme)) - 3
 
 
 def test_a_client_with_nothing_deployed_fails_every_check(acme: Baseline) -> None:
     findings = run_audit("initech", None)
 
-    assert sorted(finding.check for finding in findings) == sorted(audit.ALL_CHECKS)
+    assert sorted(finding.check for finding in findings) == sorted(ALL_CHECKS)
     assert {finding.status for finding in findings} == {"FAIL"}
     assert all("no " in finding.message and "client=initech" in finding.message for finding in findings)
 
@@ -435,15 +481,23 @@ def test_command_writes_json_and_markdown_and_exits_0_when_all_pass(acme: Baseli
         "tool",
         "toms_version",
         "client",
+        "account",
+        "partition",
         "region",
         "expected_from",
+        "nothing_tagged",
         "started_at",
         "finished_at",
         "summary",
         "findings",
     }
     assert report["tool"] == "toms audit"
-    assert (report["client"], report["region"]) == ("acme", REGION)
+    assert (report["client"], report["account"], report["partition"], report["region"]) == (
+        "acme",
+        ACME_ACCOUNT,
+        "aws",
+        REGION,
+    )
     assert report["expected_from"] == "stacks/Pulumi.acme.yaml"
     assert report["summary"] == {"PASS": len(expected_resources(acme)), "FAIL": 0, "ERROR": 0}
     assert datetime.fromisoformat(report["started_at"]) <= datetime.fromisoformat(report["finished_at"])
@@ -451,9 +505,9 @@ def test_command_writes_json_and_markdown_and_exits_0_when_all_pass(acme: Baseli
     markdown = markdown_file.read_text()
     assert "Expected values from stacks/Pulumi.acme.yaml." in markdown
     assert "| Status | Check | Measures | Resource | Observed | Message |" in markdown
-    assert f"| PASS | rds-encryption | encryption, storage | `{acme.db_arn}` |" in markdown
+    assert f"| PASS | rds-encryption | encryption, storage | {acme.db_arn} |" in markdown
     # The evidence report reads this file as it is.
-    assert load_audit(json_file, client="acme", region=REGION).expected_from == "stacks/Pulumi.acme.yaml"
+    assert AuditResult.model_validate_json(json_file.read_text()).expected_from == "stacks/Pulumi.acme.yaml"
 
 
 def test_command_exits_1_on_any_failure_and_says_when_it_has_no_stack_file(
@@ -480,7 +534,10 @@ def test_command_compares_with_a_given_stack_file_in_its_region(
     given.write_text((REPOSITORY / "stacks/Pulumi.globex.yaml").read_text())
     json_file = tmp_path / "audit.json"
 
-    assert main(["audit", "--client", "globex", "--stack-file", str(given), "--json", str(json_file)]) == 1
+    with in_account(globex.account):
+        assert (
+            main(["audit", "--client", "globex", "--stack-file", str(given), "--json", str(json_file)]) == 1
+        )
 
     report = json.loads(json_file.read_text())
     assert (report["region"], report["expected_from"]) == (globex.region, str(given))

@@ -24,9 +24,16 @@ from botocore.exceptions import ClientError
 from moto import mock_aws
 from rich.console import Console
 
-from tests.toms.moto_baseline import DatabaseBaseline, build_database, fake_aws_environment, stack_config
+from tests.toms.moto_baseline import (
+    DatabaseBaseline,
+    build_database,
+    fake_aws_environment,
+    in_account,
+    stack_config,
+)
 from toms.__main__ import main
-from toms.restore_drill import DRILL_TAG, RestoreDrill, UsageError
+from toms.live.drill import DRILL_TAG, RestoreDrill, UsageError
+from toms.live.session import AwsSession
 
 STEP_NAMES = ["restore", "wait-available", "verify", "delete", "wait-deleted"]
 # Seconds between the waiters' polls in these tests: short, so a simulated timeout takes milliseconds.
@@ -37,19 +44,39 @@ ACME = stack_config("acme")
 @pytest.fixture
 def acme() -> Iterator[DatabaseBaseline]:
     """A fresh account per test (a drill creates and deletes): only the key, network and database."""
-    with fake_aws_environment(), mock_aws():
+    with fake_aws_environment(), mock_aws(), in_account(ACME.account_id):
         yield build_database(ACME)
 
 
 @pytest.fixture
-def rds(acme: DatabaseBaseline) -> Any:
-    return boto3.client("rds", region_name=acme.region)
+def session(acme: DatabaseBaseline) -> AwsSession:
+    return AwsSession(acme.region)
 
 
-def drill_for(rds: Any, source: str = "toms-acme", max_wait_minutes: float = 5) -> RestoreDrill:
+@pytest.fixture
+def rds(session: AwsSession) -> Any:
+    """The drill's own RDS client: failures are injected through its event hooks."""
+    return session.client("rds")
+
+
+def drill_for(
+    session: AwsSession,
+    source: str = "toms-acme",
+    max_wait_minutes: float = 5,
+    console: Console | None = None,
+) -> RestoreDrill:
     return RestoreDrill(
-        rds, source, max_wait_minutes, waiter_delay=FAST_POLL, console=Console(file=io.StringIO(), width=200)
+        session,
+        source,
+        max_wait_minutes,
+        waiter_delay=FAST_POLL,
+        console=console or Console(file=io.StringIO(), width=200),
     )
+
+
+def run_drill(session: AwsSession, max_wait_minutes: float = 5, **run_args: Any) -> dict[str, Any]:
+    """A drill's evidence as the JSON it is written as."""
+    return drill_for(session, max_wait_minutes=max_wait_minutes).run(**run_args).model_dump(mode="json")
 
 
 def leftovers(rds: Any, source: str = "toms-acme") -> dict[str, list[str]]:
@@ -77,14 +104,16 @@ def client_error(code: str, operation: str) -> ClientError:
     return ClientError({"Error": {"Code": code, "Message": f"injected {code}"}}, operation)
 
 
-def test_drill_restores_verifies_and_deletes(acme: DatabaseBaseline, rds: Any, tmp_path: Path) -> None:
+def test_drill_restores_verifies_and_deletes(
+    acme: DatabaseBaseline, session: AwsSession, rds: Any, tmp_path: Path
+) -> None:
     restore_requests: list[dict[str, Any]] = []
     rds.meta.events.register(
         "provide-client-params.rds.RestoreDBInstanceFromDBSnapshot",
         lambda params, **_: restore_requests.append(dict(params)),
     )
 
-    evidence = drill_for(rds).run(clean_up_previous=False)
+    evidence = run_drill(session, clean_up_previous=False)
 
     assert evidence["result"] == "PASS", evidence["error"]
     assert evidence["error"] is None
@@ -114,24 +143,28 @@ def test_drill_restores_verifies_and_deletes(acme: DatabaseBaseline, rds: Any, t
     assert leftovers(rds) == {"instances": [], "snapshots": []}
 
 
-def test_the_newest_snapshot_is_restored_manual_or_automated(acme: DatabaseBaseline, rds: Any) -> None:
+def test_the_newest_snapshot_is_restored_manual_or_automated(
+    acme: DatabaseBaseline, session: AwsSession, rds: Any
+) -> None:
     rds.create_db_snapshot(DBInstanceIdentifier="toms-acme", DBSnapshotIdentifier="toms-acme-before-upgrade")
 
-    evidence = drill_for(rds).run(clean_up_previous=False)
+    evidence = run_drill(session, clean_up_previous=False)
 
     assert evidence["snapshot"]["id"] == "toms-acme-before-upgrade"
     assert evidence["snapshot"]["type"] == "manual"
     assert evidence["result"] == "PASS"
 
 
-def test_restore_failure_after_the_instance_was_created_cleans_up(acme: DatabaseBaseline, rds: Any) -> None:
+def test_restore_failure_after_the_instance_was_created_cleans_up(
+    acme: DatabaseBaseline, session: AwsSession, rds: Any
+) -> None:
     # The request reached RDS and created the instance, but the answer was an error (as after a timeout).
     def fail_after_creating(**_: Any) -> None:
         raise client_error("InternalFailure", "RestoreDBInstanceFromDBSnapshot")
 
     rds.meta.events.register("after-call.rds.RestoreDBInstanceFromDBSnapshot", fail_after_creating)
 
-    evidence = drill_for(rds).run(clean_up_previous=False)
+    evidence = run_drill(session, clean_up_previous=False)
 
     assert evidence["result"] == "FAIL"
     assert evidence["error"] == "restore failed: InternalFailure: injected InternalFailure"
@@ -140,13 +173,15 @@ def test_restore_failure_after_the_instance_was_created_cleans_up(acme: Database
     assert leftovers(rds) == {"instances": [], "snapshots": []}
 
 
-def test_restore_refused_leaves_nothing_to_clean(acme: DatabaseBaseline, rds: Any) -> None:
+def test_restore_refused_leaves_nothing_to_clean(
+    acme: DatabaseBaseline, session: AwsSession, rds: Any
+) -> None:
     def refuse(**_: Any) -> None:
         raise client_error("AccessDenied", "RestoreDBInstanceFromDBSnapshot")
 
     rds.meta.events.register("before-call.rds.RestoreDBInstanceFromDBSnapshot", refuse)
 
-    evidence = drill_for(rds).run(clean_up_previous=False)
+    evidence = run_drill(session, clean_up_previous=False)
 
     assert step_outcomes(evidence) == [("restore", "failed")]
     assert evidence["steps"][0]["detail"] == "AccessDenied: injected AccessDenied"
@@ -154,17 +189,17 @@ def test_restore_refused_leaves_nothing_to_clean(acme: DatabaseBaseline, rds: An
 
 
 def test_a_failed_restore_never_deletes_an_instance_the_drill_did_not_create(
-    acme: DatabaseBaseline, rds: Any
+    acme: DatabaseBaseline, session: AwsSession, rds: Any
 ) -> None:
     # Someone else's instance already has the name the drill picks: the restore is refused
     # (DBInstanceAlreadyExists), and the cleanup must leave that instance alone.
     moment = datetime(2030, 1, 2, 3, 4, 5, tzinfo=UTC)
-    taken = drill_for(rds).temporary_identifier(moment)
+    taken = drill_for(session).temporary_identifier(moment)
     rds.create_db_instance(
         DBInstanceIdentifier=taken, DBInstanceClass="db.t3.micro", Engine="postgres", AllocatedStorage=20
     )
 
-    evidence = drill_for(rds).run(clean_up_previous=False, now=lambda: moment)
+    evidence = run_drill(session, clean_up_previous=False, now=lambda: moment)
 
     assert evidence["result"] == "FAIL"
     assert step_outcomes(evidence) == [("restore", "failed")]
@@ -172,7 +207,7 @@ def test_a_failed_restore_never_deletes_an_instance_the_drill_did_not_create(
     assert leftovers(rds)["instances"] == [taken]
 
 
-def test_wait_timeout_cleans_up(acme: DatabaseBaseline, rds: Any) -> None:
+def test_wait_timeout_cleans_up(acme: DatabaseBaseline, session: AwsSession, rds: Any) -> None:
     stuck = {"creating": True}
 
     def report_creating(parsed: dict[str, Any], **_: Any) -> None:
@@ -187,7 +222,7 @@ def test_wait_timeout_cleans_up(acme: DatabaseBaseline, rds: Any) -> None:
     rds.meta.events.register("before-call.rds.DeleteDBInstance", unstick)
 
     # 0.001 minutes = 0.06 s of polling every 0.01 s: the waiter gives up after 6 attempts.
-    evidence = drill_for(rds, max_wait_minutes=0.001).run(clean_up_previous=False)
+    evidence = run_drill(session, max_wait_minutes=0.001, clean_up_previous=False)
 
     assert evidence["result"] == "FAIL"
     assert step_outcomes(evidence) == [
@@ -201,7 +236,9 @@ def test_wait_timeout_cleans_up(acme: DatabaseBaseline, rds: Any) -> None:
     assert leftovers(rds) == {"instances": [], "snapshots": []}
 
 
-def test_verify_failure_on_a_different_key_cleans_up(acme: DatabaseBaseline, rds: Any) -> None:
+def test_verify_failure_on_a_different_key_cleans_up(
+    acme: DatabaseBaseline, session: AwsSession, rds: Any
+) -> None:
     # A manual copy re-encrypted with another key is the newest snapshot: restorable, but not what the
     # source is, so the drill must fail it.
     other_key = boto3.client("kms", region_name=acme.region).create_key()["KeyMetadata"]["Arn"]
@@ -214,7 +251,7 @@ def test_verify_failure_on_a_different_key_cleans_up(acme: DatabaseBaseline, rds
         KmsKeyId=other_key,
     )
 
-    evidence = drill_for(rds).run(clean_up_previous=False)
+    evidence = run_drill(session, clean_up_previous=False)
 
     assert evidence["snapshot"]["id"] == "toms-acme-other-key"
     assert evidence["result"] == "FAIL"
@@ -230,7 +267,9 @@ def test_verify_failure_on_a_different_key_cleans_up(acme: DatabaseBaseline, rds
     assert leftovers(rds) == {"instances": [], "snapshots": []}
 
 
-def test_delete_failure_is_retried_by_the_cleanup(acme: DatabaseBaseline, rds: Any) -> None:
+def test_delete_failure_is_retried_by_the_cleanup(
+    acme: DatabaseBaseline, session: AwsSession, rds: Any
+) -> None:
     calls = {"delete": 0}
 
     def fail_first_delete(**_: Any) -> None:
@@ -240,7 +279,7 @@ def test_delete_failure_is_retried_by_the_cleanup(acme: DatabaseBaseline, rds: A
 
     rds.meta.events.register("before-call.rds.DeleteDBInstance", fail_first_delete)
 
-    evidence = drill_for(rds).run(clean_up_previous=False)
+    evidence = run_drill(session, clean_up_previous=False)
 
     assert evidence["result"] == "FAIL"
     assert step_outcomes(evidence) == [
@@ -256,13 +295,13 @@ def test_delete_failure_is_retried_by_the_cleanup(acme: DatabaseBaseline, rds: A
 
 
 def test_a_delete_that_keeps_failing_says_what_is_left_and_the_next_drill_refuses(
-    acme: DatabaseBaseline, rds: Any
+    acme: DatabaseBaseline, session: AwsSession, rds: Any
 ) -> None:
     def refuse(**_: Any) -> None:
         raise client_error("AccessDenied", "DeleteDBInstance")
 
     rds.meta.events.register("before-call.rds.DeleteDBInstance", refuse)
-    evidence = drill_for(rds).run(clean_up_previous=False)
+    evidence = run_drill(session, clean_up_previous=False)
     left_behind = evidence["temporary_instance"]
 
     assert evidence["result"] == "FAIL"
@@ -271,16 +310,16 @@ def test_a_delete_that_keeps_failing_says_what_is_left_and_the_next_drill_refuse
 
     rds.meta.events.unregister("before-call.rds.DeleteDBInstance", refuse)
     with pytest.raises(UsageError, match="rerun with --clean-up-previous"):
-        drill_for(rds).run(clean_up_previous=False)
+        run_drill(session, clean_up_previous=False)
     assert leftovers(rds)["instances"] == [left_behind]
 
-    evidence = drill_for(rds).run(clean_up_previous=True)
+    evidence = run_drill(session, clean_up_previous=True)
 
     assert evidence["result"] == "PASS"
     assert leftovers(rds) == {"instances": [], "snapshots": []}
 
 
-def test_ctrl_c_while_waiting_cleans_up(acme: DatabaseBaseline, rds: Any) -> None:
+def test_ctrl_c_while_waiting_cleans_up(acme: DatabaseBaseline, session: AwsSession, rds: Any) -> None:
     interrupted = {"done": False}
 
     # The first look at the temporary instance is the waiter's.
@@ -292,7 +331,7 @@ def test_ctrl_c_while_waiting_cleans_up(acme: DatabaseBaseline, rds: Any) -> Non
 
     rds.meta.events.register("after-call.rds.DescribeDBInstances", press_ctrl_c)
 
-    evidence = drill_for(rds).run(clean_up_previous=False)
+    evidence = run_drill(session, clean_up_previous=False)
 
     assert evidence["error"] == "interrupted (Ctrl-C)"
     assert evidence["result"] == "FAIL"
@@ -302,13 +341,15 @@ def test_ctrl_c_while_waiting_cleans_up(acme: DatabaseBaseline, rds: Any) -> Non
     assert leftovers(rds) == {"instances": [], "snapshots": []}
 
 
-def test_no_available_snapshot_is_a_failure_without_a_restore(acme: DatabaseBaseline, rds: Any) -> None:
+def test_no_available_snapshot_is_a_failure_without_a_restore(
+    acme: DatabaseBaseline, session: AwsSession, rds: Any
+) -> None:
     def no_snapshots(parsed: dict[str, Any], **_: Any) -> None:
         parsed["DBSnapshots"] = []
 
     rds.meta.events.register("after-call.rds.DescribeDBSnapshots", no_snapshots)
 
-    evidence = drill_for(rds).run(clean_up_previous=False)
+    evidence = run_drill(session, clean_up_previous=False)
 
     assert evidence["result"] == "FAIL"
     assert evidence["error"] == "no available snapshot of toms-acme to restore"
@@ -326,6 +367,8 @@ def test_command_writes_the_evidence_and_exits_0(acme: DatabaseBaseline, tmp_pat
     assert set(evidence) == {
         "tool",
         "toms_version",
+        "account",
+        "partition",
         "region",
         "source",
         "snapshot",
@@ -334,16 +377,26 @@ def test_command_writes_the_evidence_and_exits_0(acme: DatabaseBaseline, tmp_pat
         "restore_seconds",
         "result",
         "error",
+        "interrupted_by",
         "started_at",
         "finished_at",
     }
-    assert (evidence["tool"], evidence["region"], evidence["result"]) == (
+    assert (evidence["tool"], evidence["account"], evidence["region"], evidence["result"]) == (
         "toms restore-drill",
+        ACME.account_id,
         ACME.region,
         "PASS",
     )
     assert set(evidence["snapshot"]) == {"id", "type", "created_at"}
-    assert set(evidence["steps"][0]) == {"name", "started_at", "finished_at", "status", "detail"}
+    assert set(evidence["steps"][0]) == {
+        "name",
+        "started_at",
+        "finished_at",
+        "seconds",
+        "status",
+        "detail",
+        "statuses",
+    }
 
 
 def test_command_usage_errors_exit_2(acme: DatabaseBaseline, capsys: pytest.CaptureFixture[str]) -> None:

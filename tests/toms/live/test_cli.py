@@ -28,12 +28,14 @@ from tests.toms.moto_baseline import (
     build_baseline,
     fail_deployments,
     fake_aws_environment,
+    in_account,
     stack_config,
 )
-from toms.report_evidence import load_audit
+from toms.live.models import AuditResult
 
 # A second client beside acme with nothing right, and no stack file: the audit falls back to the bounds.
 UMBRELLA = stack_config("acme").model_copy(update={"client": "umbrella"})
+ACME_ACCOUNT = stack_config("acme").account_id
 
 
 @pytest.fixture(scope="module")
@@ -54,22 +56,24 @@ def endpoint() -> Iterator[str]:
         server.stop()
 
 
-def toms(endpoint: str, *arguments: str) -> subprocess.CompletedProcess[str]:
+def toms(endpoint: str, *arguments: str, account: str = ACME_ACCOUNT) -> subprocess.CompletedProcess[str]:
+    """Runs a tool as a process; moto's server, in this process, answers as `account`."""
     environment = {
         name: value
         for name, value in os.environ.items()
         if name not in ENVIRONMENT_TO_CLEAR and not name.startswith("AWS_")
     }
     environment.update(FAKE_CREDENTIALS, AWS_ENDPOINT_URL=endpoint)
-    return subprocess.run(
-        [sys.executable, "-m", "toms", *arguments],
-        cwd=REPOSITORY,
-        env=environment,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
+    with in_account(account):
+        return subprocess.run(
+            [sys.executable, "-m", "toms", *arguments],
+            cwd=REPOSITORY,
+            env=environment,
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=False,
+        )
 
 
 def test_audit_of_the_compliant_client_exits_0_with_evidence(endpoint: str, tmp_path: Path) -> None:
@@ -92,7 +96,7 @@ def test_audit_of_the_compliant_client_exits_0_with_evidence(endpoint: str, tmp_
     assert "38 PASS, 0 FAIL, 0 ERROR" in result.stdout
     assert "Expected values from stacks/Pulumi.acme.yaml." in result.stdout
     assert "| PASS | kms-rotation |" in (tmp_path / "audit.md").read_text()
-    assert load_audit(tmp_path / "audit.json", client="acme", region=REGION).summary.passed == 38
+    assert AuditResult.model_validate_json((tmp_path / "audit.json").read_text()).summary.passed == 38
 
 
 def test_audit_of_the_non_compliant_client_exits_1(endpoint: str, tmp_path: Path) -> None:
@@ -133,7 +137,8 @@ def test_audit_of_the_non_compliant_client_exits_1(endpoint: str, tmp_path: Path
 def test_audit_of_a_drifted_client_compares_with_its_stack_file_in_its_region(
     endpoint: str, tmp_path: Path
 ) -> None:
-    result = toms(endpoint, "audit", "--client", "globex", "--json", str(tmp_path / "a.json"))
+    globex = stack_config("globex").account_id
+    result = toms(endpoint, "audit", "--client", "globex", "--json", str(tmp_path / "a.json"), account=globex)
 
     assert result.returncode == 1, result.stderr
     report = json.loads((tmp_path / "a.json").read_text())
@@ -192,9 +197,10 @@ def test_restore_drill_passes_and_writes_evidence(endpoint: str, tmp_path: Path)
     ]
     assert "PASS: restored toms-acme" in result.stdout
     rds = boto3.Session(region_name=REGION).client("rds", endpoint_url=endpoint)
-    identifiers = {
-        instance["DBInstanceIdentifier"] for instance in rds.describe_db_instances()["DBInstances"]
-    }
+    with in_account(ACME_ACCOUNT):
+        identifiers = {
+            instance["DBInstanceIdentifier"] for instance in rds.describe_db_instances()["DBInstances"]
+        }
     assert identifiers == {"toms-acme", "toms-umbrella"}
 
 

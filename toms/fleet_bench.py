@@ -1,0 +1,313 @@
+"""The fleet scale bench: N generated client stacks in a temporary copy of the project, previewed with
+`toms preview --all --jobs J`, with the wall time and the peak memory of the whole process tree.
+
+Generated clients are valid and distinct, like a real fleet: each takes one of the example stacks as its
+shape (service size, archive mode, database), with its own name, account, region and retention, and a
+pack config narrowed to that retention the way the examples' are. Every generated stack file is checked
+with the program's own config validation before anything is measured.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import shutil
+import subprocess
+import sys
+import threading
+import time
+import uuid
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from components.config import RetentionConfig, parse_client_config
+from policies.toms_pack import standards
+from toms import deploy
+from toms.project import flatten_stack_config
+
+REPO = Path(__file__).resolve().parent.parent
+# What the copy leaves out: virtualenvs, caches, git, and what no preview reads.
+COPY_IGNORE = shutil.ignore_patterns(
+    ".git", ".venv", "venv", "__pycache__", ".pytest_cache", ".mypy_cache", ".ruff_cache", "tests", "docs"
+)
+# Commercial regions, those whose load balancers log as the region's ELB account and newer ones that log
+# as the log delivery service, so both branches of the baseline are generated.
+REGIONS = (
+    "eu-west-1", "eu-central-1", "eu-north-1", "eu-west-2", "eu-west-3", "eu-south-1", "us-east-1",
+    "us-east-2", "us-west-2", "ca-central-1", "ap-southeast-2", "ap-northeast-1", "sa-east-1",
+    "eu-central-2", "eu-south-2", "ap-southeast-4",
+)  # fmt: skip
+# Log retention within the pack's default bounds, in days CloudWatch Logs accepts.
+LOG_DAYS = tuple(
+    days
+    for days in standards.CLOUDWATCH_RETENTION_DAYS
+    if standards.LOG_RETENTION_DEFAULT_MIN_DAYS <= days <= standards.LOG_RETENTION_DEFAULT_MAX_DAYS
+)
+BACKUP_DAYS = tuple(
+    range(standards.BACKUP_RETENTION_DEFAULT_MIN_DAYS, standards.BACKUP_RETENTION_MAX_DAYS + 1)
+)
+FIRST_ACCOUNT = 200000000000
+# Pack config entries that carry the client's retention: policy -> the retention they narrow to.
+RETENTION_POLICIES = {
+    "log-group-retention": "log",
+    "s3-archive-lifecycle": "archive",
+    "rds-backup-retention": "backup",
+}
+
+
+class FleetError(Exception):
+    """A generated stack the program's validation refuses: the generator is out of step with the config."""
+
+
+@dataclass(frozen=True)
+class GeneratedClient:
+    name: str
+    account: str
+    region: str
+    log_days: int
+    backup_days: int
+
+
+def client_name(index: int) -> str:
+    return f"client-{index:04d}"
+
+
+def _retention_for(index: int) -> tuple[int, int]:
+    # Two co-prime strides so neighbouring clients differ in both, and no pair repeats for a long run.
+    return LOG_DAYS[(index * 3) % len(LOG_DAYS)], BACKUP_DAYS[(index * 7) % len(BACKUP_DAYS)]
+
+
+def _example_shapes(root: Path) -> list[tuple[dict[str, Any], dict[str, Any]]]:
+    """Each example stack's YAML config and pack config: the shapes generated clients take."""
+    shapes = []
+    for stack in deploy.client_stacks(root):
+        document = yaml.safe_load((root / deploy.stack_file(stack)).read_text(encoding="utf-8"))
+        pack_config = json.loads((root / deploy.pack_config_file(stack)).read_text(encoding="utf-8"))
+        shapes.append((document["config"], pack_config))
+    if not shapes:
+        raise FleetError(f"{root / deploy.STACKS_DIR}: no example stack to shape generated clients on")
+    return shapes
+
+
+def _relocated(value: Any, old: tuple[str, str, str], new: tuple[str, str, str]) -> Any:
+    """A config value with the example's client, account and region replaced by the generated one's."""
+    if isinstance(value, dict):
+        return {key: _relocated(item, old, new) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_relocated(item, old, new) for item in value]
+    if isinstance(value, str):
+        for before, after in zip(old, new, strict=True):
+            value = value.replace(before, after)
+    return value
+
+
+def generate_client(
+    index: int, shape: tuple[dict[str, Any], dict[str, Any]]
+) -> tuple[GeneratedClient, dict[str, Any], dict[str, Any]]:
+    """Client `index`: its stack file document and pack config, in the shape of one example."""
+    example_config, example_pack_config = shape
+    log_days, backup_days = _retention_for(index)
+    client = GeneratedClient(
+        name=client_name(index),
+        account=f"{FIRST_ACCOUNT + index * 7919:012d}",
+        region=REGIONS[index % len(REGIONS)],
+        log_days=log_days,
+        backup_days=backup_days,
+    )
+    example_certificate = example_config["toms:certificateArn"].split(":")
+    old = (example_config["toms:client"], example_certificate[4], example_config["aws:region"])
+    config = _relocated(example_config, old, (client.name, client.account, client.region))
+    certificate_id = uuid.uuid5(uuid.NAMESPACE_URL, f"toms-bench/{client.name}")
+    config["toms:certificateArn"] = (
+        f"arn:aws:acm:{client.region}:{client.account}:certificate/{certificate_id}"
+    )
+    retention = dict(config["toms:retention"], logDays=log_days, backupDays=backup_days)
+    if "archiveDays" in retention:
+        retention["archiveDays"] = max(retention["archiveDays"], log_days)
+    config["toms:retention"] = retention
+    validated = RetentionConfig.model_validate(retention)
+    days = {"log": log_days, "archive": validated.archive_retention_days, "backup": backup_days}
+    pack_config = {
+        policy: dict(
+            settings, minDays=days[RETENTION_POLICIES[policy]], maxDays=days[RETENTION_POLICIES[policy]]
+        )
+        if policy in RETENTION_POLICIES
+        else settings
+        for policy, settings in example_pack_config.items()
+    }
+    return client, {"config": config}, pack_config
+
+
+def generate_fleet(root: Path, count: int) -> list[GeneratedClient]:
+    """Replace the stacks in the project copy at `root` with `count` generated clients, each validated."""
+    shapes = _example_shapes(root)
+    stacks_dir = root / deploy.STACKS_DIR
+    config_dir = root / deploy.PACK_CONFIG_DIR
+    for old_file in [*stacks_dir.glob("Pulumi.*.yaml"), *config_dir.glob("*.json")]:
+        old_file.unlink()
+    clients = []
+    for index, shape in zip(range(count), itertools.cycle(shapes)):
+        client, document, pack_config = generate_client(index, shape)
+        stack_file = root / deploy.stack_file(client.name)
+        stack_file.write_text(yaml.safe_dump(document, sort_keys=False), encoding="utf-8")
+        (root / deploy.pack_config_file(client.name)).write_text(
+            json.dumps(pack_config, indent=2) + "\n", encoding="utf-8"
+        )
+        try:
+            parse_client_config(flatten_stack_config(document["config"], str(stack_file)), str(stack_file))
+        except Exception as error:
+            raise FleetError(f"generated {stack_file} is not valid: {error}") from error
+        clients.append(client)
+    return clients
+
+
+def copy_project(destination: Path) -> Path:
+    """The program, the pack and the tools, without virtualenvs, caches, tests or docs."""
+    shutil.copytree(REPO, destination, ignore=COPY_IGNORE)
+    return destination
+
+
+# --- measuring a process tree ---------------------------------------------------------------------------
+
+
+def _children(pid: int) -> list[int]:
+    """Every child of every thread of `pid` (a child started from a thread is listed under that thread)."""
+    children = []
+    for task in Path(f"/proc/{pid}/task").glob("*"):
+        try:
+            children += [int(child) for child in (task / "children").read_text(encoding="ascii").split()]
+        except OSError:
+            continue
+    return children
+
+
+def _tree(pid: int) -> Iterator[int]:
+    yield pid
+    for child in _children(pid):
+        yield from _tree(child)
+
+
+def _proportional_kib(pid: int) -> int:
+    """A process's proportional set size (its own pages, plus its share of pages it shares, e.g. with the
+    processes it was forked from), so summing a tree counts shared pages once; its RSS when unreadable."""
+    for path, key in ((f"/proc/{pid}/smaps_rollup", "Pss:"), (f"/proc/{pid}/status", "VmRSS:")):
+        try:
+            with Path(path).open(encoding="ascii") as lines:
+                for line in lines:
+                    if line.startswith(key):
+                        return int(line.split()[1])
+        except OSError:
+            continue
+    return 0
+
+
+class TreeMemory:
+    """Samples the summed memory of a process and all its descendants until stopped; keeps the peak."""
+
+    INTERVAL = 0.05
+
+    def __init__(self, pid: int) -> None:
+        self.pid = pid
+        self.peak_kib = 0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._sample, name="tree-memory", daemon=True)
+
+    def __enter__(self) -> TreeMemory:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self._stop.set()
+        self._thread.join()
+
+    def _sample(self) -> None:
+        while not self._stop.wait(self.INTERVAL):
+            total = sum(_proportional_kib(pid) for pid in _tree(self.pid))
+            self.peak_kib = max(self.peak_kib, total)
+
+
+@dataclass(frozen=True)
+class Measurement:
+    seconds: float
+    peak_mib: float
+    exit_code: int
+
+
+def measure(command: Sequence[str], cwd: Path) -> Measurement:
+    """Run `command` in `cwd` with its output discarded; its wall time and its tree's peak memory."""
+    started = time.perf_counter()
+    process = subprocess.Popen(command, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    with TreeMemory(process.pid) as memory:
+        _, stderr = process.communicate()
+    seconds = time.perf_counter() - started
+    if process.returncode not in (0, 1):
+        raise RuntimeError(f"{' '.join(command)} failed (exit {process.returncode}): {stderr.strip()}")
+    return Measurement(seconds, memory.peak_kib / 1024, process.returncode)
+
+
+def preview_command(*args: str) -> list[str]:
+    return [sys.executable, "-m", "toms", "preview", *args]
+
+
+# --- the bench ------------------------------------------------------------------------------------------
+
+FLEET_SIZES = (1, 25, 100, 200)
+ONE_STACK_RUNS = 3
+# The issue's target for N = 200 at the core count: wall <= 0.5 x (N / cores) x one-stack time, and the
+# whole process tree's peak memory under 1.5 GiB.
+TARGET_RATIO = 0.5
+TARGET_STACKS = 200
+TARGET_PEAK_MIB = 1536
+
+
+def _one_stack_seconds(root: Path) -> float:
+    """`toms preview --stack <one generated client>` as a user runs it: best of a few, after a warm-up."""
+    generate_fleet(root, 1)
+    command = preview_command("--stack", client_name(0))
+    measure(command, root)
+    return min(measure(command, root).seconds for _ in range(ONE_STACK_RUNS))
+
+
+def bench_fleet(sizes: Sequence[int] = FLEET_SIZES, cores: int | None = None) -> None:
+    """The scale table: `preview --all --jobs J` over N generated stacks, J = 1 and the core count."""
+    import os
+    import tempfile
+
+    cores = cores or os.cpu_count() or 1
+    job_counts = sorted({1, cores})
+    with tempfile.TemporaryDirectory(prefix="toms-fleet-bench-") as temporary:
+        root = copy_project(Path(temporary) / "toms")
+        print(
+            f"measuring: `toms preview --all --jobs J` over N generated client stacks (N = "
+            f"{', '.join(map(str, sizes))}; J = {' and '.join(map(str, job_counts))}; {cores} cores, load "
+            f"average {os.getloadavg()[0]:.1f}), in a copy of the project at {root}",
+            flush=True,
+        )
+        one_stack = _one_stack_seconds(root)
+        # At the target's pace per stack; one job alone takes about twice that.
+        total = sum(size / jobs * TARGET_RATIO * one_stack * 2 for size in sizes for jobs in job_counts)
+        print(
+            f"one-stack preview: {one_stack:.2f} s; the table takes roughly {total / 60:.0f} min", flush=True
+        )
+        print(f"{'N':>5} {'jobs':>4} {'wall s':>8} {'s/stack':>8} {'x (N/cores) x one':>18} {'peak MiB':>9}")
+        for size in sizes:
+            generate_fleet(root, size)
+            for jobs in job_counts:
+                result = measure(preview_command("--all", "--jobs", str(jobs)), root)
+                ratio = result.seconds / (size / cores * one_stack)
+                print(
+                    f"{size:>5} {jobs:>4} {result.seconds:>8.1f} {result.seconds / size:>8.2f} "
+                    f"{ratio:>18.2f} {result.peak_mib:>9.0f}",
+                    flush=True,
+                )
+                if size == TARGET_STACKS and jobs == cores:
+                    met = ratio <= TARGET_RATIO and result.peak_mib < TARGET_PEAK_MIB
+                    print(
+                        f"target for N = {TARGET_STACKS} at {cores} jobs: <= {TARGET_RATIO} x (N / cores) x "
+                        f"one-stack time and peak < {TARGET_PEAK_MIB} MiB: {'met' if met else 'MISSED'} "
+                        f"({ratio:.2f}, {result.peak_mib:.0f} MiB)"
+                    )

@@ -1,0 +1,71 @@
+"""What the live tools read of the project's stack files: the client's expected values and the clients the
+stacks define."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from components.config import ClientConfig, StackConfigError, parse_client_config
+from toms.project import (
+    ProjectFileError,
+    ProjectNotFound,
+    project_root,
+    read_project,
+    read_stack_file,
+    shown_path,
+)
+
+# What the audit compares with when the client has no stack file.
+PACK_DEFAULT_BOUNDS = "pack default bounds"
+
+
+class StackFileError(Exception):
+    """A stack file the tool cannot use: exit 2 with the file, the key and what was expected."""
+
+
+@dataclass(frozen=True)
+class Expectations:
+    """Where the expected values come from (a stack file, or the pack's bounds), and the values."""
+
+    source: str
+    config: ClientConfig | None
+
+
+def load_expectations(client: str, given: Path | None) -> Expectations:
+    """The client's stack file, validated by the program's own code: `given`, else the repository's
+    `stacks/Pulumi.<client>.yaml` when it exists, else the pack's default bounds. Raises ProjectNotFound
+    when no stack file is given and the command is not inside a toms project."""
+    try:
+        if given is None:
+            path = read_project(project_root()).stack_file(client)
+            shown = shown_path(path)
+            if not path.is_file():
+                return Expectations(PACK_DEFAULT_BOUNDS, None)
+        else:
+            path, shown = given, str(given)
+        config = parse_client_config(read_stack_file(path), shown)
+    except (ProjectFileError, StackConfigError) as error:
+        raise StackFileError(str(error)) from None
+    if config.client != client:
+        raise StackFileError(
+            f"{shown}: toms:client: the stack file is for {config.client!r}; expected {client!r} (--client)"
+        )
+    return Expectations(shown, config)
+
+
+def stack_clients() -> list[str]:
+    """The clients the repository's stack files define (stacks that cannot be read are left out: this
+    only names candidates in a message)."""
+    clients = []
+    try:
+        project = read_project(project_root())
+    except (ProjectFileError, ProjectNotFound):
+        return []
+    for stack in project.stack_names():
+        path = project.stack_file(stack)
+        try:
+            clients.append(parse_client_config(read_stack_file(path), shown_path(path)).client)
+        except (ProjectFileError, StackConfigError):
+            continue
+    return sorted(set(clients))

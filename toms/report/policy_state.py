@@ -1,0 +1,139 @@
+"""What each policy of a measure did for this client: its enforcement level once the client's pack config is
+applied, its waivers (read through the pack's own settings code, so the report and the pack agree on what a
+waiver is and when it runs out), and its findings in the preview."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from policies.toms_pack import kit, pack
+from toms.preview.model import Finding as PolicyFinding
+
+# The engine's words for a policy that could not run in the preview because a value it needs is unknown
+# until deployment (pulumi_policy reports it as an advisory diagnostic starting so).
+_CANNOT_RUN_IN_PREVIEW = "can't run policy "
+# The advisory policies that report what the others waived: they enforce nothing themselves.
+REPORTERS = frozenset({kit.WAIVED_FINDINGS, kit.WAIVED_STACK_FINDINGS})
+_RULES = {rule.name: rule for rule in pack.all_rules()}
+
+
+@dataclass(frozen=True)
+class WaiverEntry:
+    policy: str
+    resources: tuple[str, ...]
+    reason: str
+    expires: date
+
+    def active_on(self, day: date) -> bool:
+        return self.expires >= day
+
+    @property
+    def text(self) -> str:
+        resources = ", ".join(self.resources)
+        return f"{self.policy} waived for {resources} until {self.expires.isoformat()}: {self.reason}"
+
+
+@dataclass(frozen=True)
+class PolicyResult:
+    name: str
+    # The enforcement level once the client's policy config is applied; "" when the pack lacks the policy.
+    level: str
+    findings: tuple[PolicyFinding, ...]
+    waivers: tuple[WaiverEntry, ...]
+    on: date
+
+    @property
+    def in_pack(self) -> bool:
+        return bool(self.level)
+
+    @property
+    def reporter(self) -> bool:
+        return self.name in REPORTERS
+
+    @property
+    def active_waivers(self) -> tuple[WaiverEntry, ...]:
+        return tuple(waiver for waiver in self.waivers if waiver.active_on(self.on))
+
+    @property
+    def deferred(self) -> tuple[PolicyFinding, ...]:
+        """Findings saying the policy could not run in the preview: it decides at deployment."""
+        return tuple(
+            finding for finding in self.findings if finding.message.startswith(_CANNOT_RUN_IN_PREVIEW)
+        )
+
+    @property
+    def violations(self) -> tuple[PolicyFinding, ...]:
+        return tuple(finding for finding in self.findings if finding.mandatory)
+
+    @property
+    def weakening(self) -> list[str]:
+        """Why this policy does not hold its measure as the pack would by default, one sentence each."""
+        if self.reporter or not self.in_pack:
+            return []
+        reasons = []
+        if self.level == "advisory":
+            reasons.append(f"{self.name} is advisory for this client: a violation is reported, not blocked")
+        elif self.level == "disabled":
+            reasons.append(f"{self.name} is disabled for this client: it is not evaluated")
+        reasons += [waiver.text for waiver in self.active_waivers]
+        return reasons
+
+    @property
+    def result(self) -> str:
+        if not self.in_pack:
+            return "not in the policy pack"
+        if self.reporter:
+            return "reports the waived findings of other policies; enforces nothing itself"
+        if self.level == "disabled":
+            return "disabled, not evaluated"
+        parts = []
+        if self.deferred:
+            parts.append("could not run in the preview: decided at deployment")
+        counted = [finding for finding in self.findings if finding not in self.deferred]
+        counts = Counter(finding.enforcement_level for finding in counted)
+        parts += [f"{count} {level} finding{'s' if count != 1 else ''}" for level, count in counts.items()]
+        parts += [f"waived until {waiver.expires.isoformat()}" for waiver in self.active_waivers]
+        parts += [
+            f"waiver expired {waiver.expires.isoformat()}"
+            for waiver in self.waivers
+            if not waiver.active_on(self.on)
+        ]
+        return "; ".join(parts) or "no violation"
+
+
+def waivers_of(name: str, policy_config: Mapping[str, Any]) -> tuple[WaiverEntry, ...]:
+    """The waivers the client's pack config gives a policy, as the pack reads them (invalid ones are the
+    pack's config errors and never exempt anything, so they are left out)."""
+    rule = _RULES.get(name)
+    entry = policy_config.get(name)
+    if rule is None or not isinstance(entry, Mapping):
+        return ()
+    settings = rule.settings(entry)
+    return tuple(
+        WaiverEntry(name, waiver.resources, waiver.exemption.reason, waiver.exemption.expires)
+        for waiver in settings.waivers
+    )
+
+
+def policy_results(
+    names: tuple[str, ...],
+    levels: Mapping[str, str],
+    in_pack: set[str],
+    findings: tuple[PolicyFinding, ...],
+    policy_config: Mapping[str, Any],
+    on: date,
+) -> tuple[PolicyResult, ...]:
+    return tuple(
+        PolicyResult(
+            name,
+            levels.get(name, "") if name in in_pack else "",
+            tuple(finding for finding in findings if finding.policy == name),
+            waivers_of(name, policy_config),
+            on,
+        )
+        for name in names
+    )
