@@ -263,7 +263,14 @@ def _resource_from_args(args: ResourceValidationArgs) -> Resource:
     provider_props: Mapping[str, Any] = {}
     if args.provider is not None:
         provider_props = plain(args.provider.props)
-    resource = Resource(args.resource_type, args.name, args.urn, plain(args.props), provider_props)
+    resource = Resource(
+        args.resource_type,
+        args.name,
+        args.urn,
+        plain(args.props),
+        provider_props,
+        custom=args.provider is not None,
+    )
     _last_read.value = (args.props, args.urn, resource)
     return resource
 
@@ -296,6 +303,7 @@ def _stack_from_args(args: StackValidationArgs) -> Stack:
                 resource.parent.urn if resource.parent is not None else None,
                 tuple(dependency.urn for dependency in resource.dependencies),
                 {key: tuple(dep.urn for dep in deps) for key, deps in resource.property_dependencies.items()},
+                custom=resource.provider is not None,
             )
         )
     return Stack(tuple(resources))

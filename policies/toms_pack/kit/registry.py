@@ -32,13 +32,17 @@ class Rule:
     remediation: str
     kind: RuleKind
     check: Callable[..., Iterable[Outcome]]
+    # The types the rule judges: a resource rule runs on these only; a stack rule names what it reads.
     resource_types: frozenset[str] = frozenset()
     # The JSON schema of each config property the policy takes, with its secure `default`.
     properties: Mapping[str, dict[str, Any]] = field(default_factory=dict)
     # Cross-field checks of the settings (for example min <= max); each returns an error message or None.
     config_checks: tuple[ConfigCheck, ...] = ()
-    # For rules that apply by shape rather than by type (required tags); None means "by resource_types".
+    # For rules that apply by shape rather than by type; None means "by resource_types".
     applies_when: Callable[[Resource], bool] | None = None
+    # Whether judging these types reviews them for the closed world (rules/closed_world.py). False for a
+    # rule that checks one cross-cutting aspect of every type that has it, such as its tags.
+    reviews_types: bool = True
 
     def applies_to(self, resource: Resource) -> bool:
         if self.applies_when is not None:
@@ -118,6 +122,7 @@ def resource_rule(
     properties: Mapping[str, dict[str, Any]] | None = None,
     config_checks: tuple[ConfigCheck, ...] = (),
     applies_when: Callable[[Resource], bool] | None = None,
+    reviews_types: bool = True,
 ) -> Callable[[ResourceCheck], Rule]:
     """Decorator: register a rule checking one resource of one of `types` (or, if given, `applies_when`)."""
 
@@ -134,6 +139,7 @@ def resource_rule(
                 properties or {},
                 config_checks,
                 applies_when,
+                reviews_types,
             )
         )
 
@@ -147,8 +153,12 @@ def stack_rule(
     remediation: str,
     properties: Mapping[str, dict[str, Any]] | None = None,
     config_checks: tuple[ConfigCheck, ...] = (),
+    types: Iterable[str] = (),
 ) -> Callable[[StackCheck], Rule]:
-    """Decorator: register a rule that checks the whole stack; its outcomes name the resource at fault."""
+    """Decorator: register a rule that checks the whole stack; its outcomes name the resource at fault.
+
+    `types` are the resource types the rule judges, so the closed world counts them as reviewed.
+    """
 
     def register(check: StackCheck) -> Rule:
         return REGISTRY.add(
@@ -159,7 +169,7 @@ def stack_rule(
                 remediation,
                 "stack",
                 check,
-                frozenset(),
+                frozenset(types),
                 properties or {},
                 config_checks,
             )

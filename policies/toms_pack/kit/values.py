@@ -167,6 +167,9 @@ class Resource:
     parent: str | None = None
     dependencies: tuple[str, ...] = ()
     property_dependencies: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    # False for what the engine sends without a provider: components, providers and the root stack.
+    # Only custom resources create something in the cloud.
+    custom: bool = True
 
     def get(self, *path: str | int) -> Any:
         return lookup(self.props, *path)
@@ -189,7 +192,9 @@ class Stack:
     def _types(self) -> dict[str, str]:
         return {resource.urn: resource.type for resource in self.resources}
 
-    def joins(self, source: Resource, key: str, target: Resource, match_on: Sequence[str]) -> Any:
+    def joins(
+        self, source: Resource, key: str, target: Resource, match_on: Sequence[str], value: Any = None
+    ) -> Any:
         """Whether `source.<key>` is `target`'s value: True, False, or UNKNOWN when that cannot be shown.
 
         A join is by value only: the input equals one of the target's `match_on` outputs (name, id, ARN),
@@ -197,9 +202,11 @@ class Stack:
         name the target and no other resource of its type (a listener a target group's ARN waits for does
         not make it another group's). A value computed from several resources of the target's type is
         not shown to be the target's: UNKNOWN when the target is among them or when the input depends on
-        no resource at all (it may be, it may not), False when it names others only.
+        no resource at all (it may be, it may not), False when it names others only. `value` is the input
+        when it sits inside `key` (an object property whose dependencies the engine records as `key`'s).
         """
-        value = source.get(key)
+        if value is None:
+            value = source.get(key)
         if isinstance(value, str) and value:
             outputs = [target.get(attr) for attr in match_on]
             if value in outputs:
@@ -214,10 +221,17 @@ class Stack:
         return False
 
     def references(
-        self, source: Resource, key: str, candidates: Sequence[Resource], match_on: Sequence[str]
+        self,
+        source: Resource,
+        key: str,
+        candidates: Sequence[Resource],
+        match_on: Sequence[str],
+        value: Any = None,
     ) -> tuple[list[Resource], list[Resource]]:
         """The candidates `source.<key>` is the value of, and those it may be but cannot be shown to be."""
-        verdicts = [(candidate, self.joins(source, key, candidate, match_on)) for candidate in candidates]
+        verdicts = [
+            (candidate, self.joins(source, key, candidate, match_on, value)) for candidate in candidates
+        ]
         return (
             [candidate for candidate, verdict in verdicts if verdict is True],
             [candidate for candidate, verdict in verdicts if verdict is UNKNOWN],

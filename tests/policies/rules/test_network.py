@@ -21,6 +21,10 @@ SG_RULE = "aws:ec2/securityGroupRule:SecurityGroupRule"
 INGRESS = "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule"
 EGRESS = "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule"
 
+# A rule whose source is a prefix list: the prefix list's ranges are whatever it holds at apply time.
+SSH_FROM_PREFIX_LIST = {"cidrIpv6": DELETE, "fromPort": 22, "toPort": 22, "prefixListId": "pl-0a1b2c3d"}
+TRUST_THE_LIST = {"trustedPrefixLists": ["pl-0a1b2c3d"]}
+
 CASES: dict[str, list[Case]] = {
     "security-group-public-ingress": [
         # Ports print as the whole numbers they are (the protocol sends every number as a double).
@@ -29,8 +33,14 @@ CASES: dict[str, list[Case]] = {
             'ingress[0] opens protocol "tcp" ports 8000-9000 to the internet',
         ),
         violating(resource(INGRESS, fromPort=5432, toPort=5432), '"tcp" port 5432 to the internet'),
-        # Open SSH is security-group-admin-ports' finding, not a second one here.
+        violating(
+            resource(INGRESS, fromPort=5432, toPort=5432, cidrIpv6=DELETE, prefixListId="pl-9"),
+            'to the internet (prefix list "pl-9"',
+        ),
+        # Open SSH, or every port (all protocols), is security-group-admin-ports' finding, not a second
+        # one here.
         compliant(resource(SG, ingress__1__cidrBlocks=["0.0.0.0/0"]), label="admin-port-reported-once"),
+        compliant(resource(INGRESS, ipProtocol="all"), label="all-protocols-reported-once"),
         unknown(resource(SG, ingress__0__toPort=UNKNOWN), "ingress[0].ports"),
         compliant(resource(SG)),
         compliant(resource(SG_RULE)),
@@ -39,6 +49,42 @@ CASES: dict[str, list[Case]] = {
         malformed(resource("aws:ec2/securityGroup:SecurityGroup", ingress="all"), "expected a list of rules"),
     ],
     "security-group-admin-ports": [
+        violating(resource(INGRESS, **SSH_FROM_PREFIX_LIST), 'admin port 22 to prefix list "pl-0a1b2c3d"'),
+        violating(
+            resource(INGRESS, **{**SSH_FROM_PREFIX_LIST, "prefixListId": UNKNOWN}), "to prefix list unknown"
+        ),
+        violating(
+            resource(
+                SG_RULE,
+                sourceSecurityGroupId=DELETE,
+                fromPort=0,
+                toPort=0,
+                protocol="ALL",
+                prefixListIds=["pl-1"],
+            ),
+            'admin ports 22, 3389 to prefix list "pl-1"',
+            label="all-protocols-upper-case",
+        ),
+        violating(
+            resource(INGRESS, ipProtocol=-1, cidrIpv6="2001:db8::/32"),
+            "admin ports 22, 3389 to public range 2001:db8::/32 (protocol -1, all ports)",
+        ),
+        violating(
+            resource(INGRESS, fromPort=22, toPort=22, cidrIpv6="64:ff9b:1::/48"),
+            "public range 64:ff9b:1::/48",
+        ),
+        compliant(
+            resource(INGRESS, **SSH_FROM_PREFIX_LIST),
+            config={"security-group-admin-ports": TRUST_THE_LIST},
+            label="trusted-prefix-list",
+        ),
+        compliant(
+            resource(INGRESS, fromPort=22, toPort=22, cidrIpv6="fd00:10::/64"), label="unique-local-v6"
+        ),
+        compliant(
+            resource(INGRESS, fromPort=22, toPort=22, cidrIpv6=DELETE, cidrIpv4="100.64.1.0/24"),
+            label="cgnat",
+        ),
         violating(resource(SG, ingress__1__cidrBlocks=["0.0.0.0/0"]), "admin port 22"),
         violating(
             resource(INGRESS, ipProtocol="-1"),

@@ -187,6 +187,24 @@ CASES: dict[str, list[Case]] = {
             at="bucket",
         ),
         violating(_on_either_bucket("object-lock"), "object-lock may point at bucket but cannot be shown to"),
+        violating(
+            change("object-lock", "rule.defaultRetention.days", 1), "keeps every object 1 days", at="bucket"
+        ),
+        violating(
+            both(
+                change("object-lock", "rule.defaultRetention.days", DELETE),
+                change("object-lock", "rule.defaultRetention.years", 100),
+            ),
+            "36500 days, outside the archive's retention of 30 to 3653 days",
+            at="bucket",
+        ),
+        violating(
+            change("object-lock", "rule.defaultRetention.days", 30),
+            "outside the archive's retention of 90 to 90 days",
+            at="bucket",
+            config={"s3-archive-object-lock": {"minDays": 90, "maxDays": 90}},
+        ),
+        compliant(change("object-lock", "rule.defaultRetention.days", 30), label="at-the-minimum"),
     ],
     "s3-archive-lifecycle": [
         compliant(unchanged),
