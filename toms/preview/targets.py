@@ -5,6 +5,7 @@ only, so a command can start the program before it loads the preview's heavier s
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -14,6 +15,8 @@ from toms.offline.records import ProgramError, aws_place
 from toms.preview.model import PreviewError, PreviewTarget
 from toms.project import ProjectFileError, project_root, read_project, read_stack_file, read_yaml, shown_path
 
+# A message that begins with a file (`stacks/Pulumi.acme.yaml: `, `helpers.py:12: `).
+NAMES_A_FILE = re.compile(r"^[^:\s]+\.(yaml|yml|py|json)(:\d+)?: ")
 # The stack name a `--program` run gets when none is given.
 DEFAULT_PROGRAM_STACK = "dev"
 
@@ -157,8 +160,10 @@ def load_policy_config(path: Path | None) -> dict[str, Any]:
 
 def program_failure(target: PreviewTarget, error: ProgramError) -> PreviewError:
     message = str(error)
-    if target.stack_file is not None and target.stack_file.name not in message:
-        message = f"{target.stack_file}: {message}"
+    # A message that starts with the file it is about (a project file, the program's own line) keeps it;
+    # any other is about the stack's config and names the stack file.
+    if target.stack_file is not None and not NAMES_A_FILE.match(message):
+        message = f"{shown_path(target.stack_file)}: {message}"
     return PreviewError(message)
 
 
