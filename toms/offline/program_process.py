@@ -20,11 +20,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
 
-from google.protobuf import json_format, struct_pb2
-from pulumi.runtime import rpc
-
 from toms.offline.invoke_answers import AwsPlace
-from toms.offline.mock_runtime import PROGRAM_TIMEOUT_SECONDS, ProgramError, RegisteredResource
+from toms.offline.records import PROGRAM_TIMEOUT_SECONDS, ProgramError, RegisteredResource
 from toms.project import PROJECT_FILE, Project, shown_path
 
 OFFLINE_PACKAGE = Path(__file__).resolve().parent
@@ -89,6 +86,11 @@ class ProgramOutcome:
 
 
 def _decoded(body: Mapping[str, Any]) -> RegisteredResource:
+    # Imported here: by the time the first registration arrives toms has loaded the SDK for the pack's
+    # side; starting the program needs none of it.
+    from google.protobuf import json_format, struct_pb2
+    from pulumi.runtime import rpc
+
     properties = json_format.ParseDict(body["properties"], struct_pb2.Struct())
     position = body.get("sourcePosition")
     return RegisteredResource(
@@ -167,7 +169,8 @@ def _request(
 def _start(
     interpreter: Interpreter, project: Project, request: str, output: IO[bytes], *, serve: bool
 ) -> tuple[subprocess.Popen[bytes], IO[str]]:
-    """The harness in the program's interpreter and folder; its results come back on the returned stream."""
+    """The harness in the program's interpreter and folder, for the request in the file `request` (or,
+    with `serve`, each request written to its stdin); its results come back on the returned stream."""
     read_end, write_end = os.pipe()
     try:
         process = subprocess.Popen(
@@ -238,43 +241,86 @@ def _stop(process: subprocess.Popen[bytes]) -> int | None:
     return None
 
 
+class ProgramProcess:
+    """The program running in its own interpreter: started at once (`start`), its registrations read as
+    they arrive (`collect`). Starting it before toms loads the pack's side lets the two overlap."""
+
+    def __init__(
+        self,
+        project: Project,
+        stack: str,
+        config: Mapping[str, str],
+        place: AwsPlace,
+        *,
+        preview: bool = True,
+        invoke_answers: Mapping[str, Mapping[str, Any]] | None = None,
+        stack_references: Mapping[str, Mapping[str, Any]] | None = None,
+        timeout: float = PROGRAM_TIMEOUT_SECONDS,
+    ) -> None:
+        self.project = project
+        self.interpreter = program_interpreter(project)
+        self.timeout = timeout
+        request = _request(
+            project,
+            stack,
+            config,
+            place,
+            preview=preview,
+            invoke_answers=invoke_answers,
+            stack_references=stack_references,
+            timeout=timeout,
+        )
+        self._scratch = tempfile.TemporaryDirectory(prefix="toms-program-")
+        scratch = Path(self._scratch.name)
+        request_path = scratch / "request.json"
+        request_path.write_text(json.dumps(request), encoding="utf-8")
+        self._output_path = scratch / "output.txt"
+        try:
+            with self._output_path.open("wb") as output:
+                self._process, self._results = _start(
+                    self.interpreter, project, str(request_path), output, serve=False
+                )
+        except ProgramError:
+            self._scratch.cleanup()
+            raise
+        self._watchdog = threading.Timer(timeout + STARTUP_ALLOWANCE_SECONDS, self._process.kill)
+        self._watchdog.start()
+
+    def collect(self, on_register: Callable[[RegisteredResource], None] | None = None) -> ProgramOutcome:
+        """Read the registrations as they arrive (`on_register` sees each, on this thread) until the
+        program ends; a ProgramError names what went wrong."""
+        try:
+            with self._results:
+                resources, ending = _read_run(self._results, on_register)
+                for _ in self._results:  # the harness ends after one run; read to the end of its stream
+                    pass
+            status = self._process.wait()
+            return _outcome(self.project, self.interpreter, resources, ending, status, self._output_path)
+        finally:
+            self.close()
+
+    def close(self) -> None:
+        """Stop the program if it still runs and remove its scratch files (idempotent)."""
+        self._watchdog.cancel()
+        if self._process.poll() is None:
+            self._process.kill()
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                self._process.wait(timeout=5)
+        self._results.close()
+        self._scratch.cleanup()
+
+
 def run_program_process(
     project: Project,
     stack: str,
     config: Mapping[str, str],
     place: AwsPlace,
     *,
-    preview: bool = True,
     on_register: Callable[[RegisteredResource], None] | None = None,
-    invoke_answers: Mapping[str, Mapping[str, Any]] | None = None,
-    stack_references: Mapping[str, Mapping[str, Any]] | None = None,
-    timeout: float = PROGRAM_TIMEOUT_SECONDS,
+    **options: Any,
 ) -> ProgramOutcome:
-    """Run the program of `project` as `stack` in its own interpreter and folder; `on_register` sees
-    each registration as it arrives (on this thread). A ProgramError names what went wrong."""
-    interpreter = program_interpreter(project)
-    request = _request(
-        project, stack, config, place,
-        preview=preview, invoke_answers=invoke_answers, stack_references=stack_references, timeout=timeout,
-    )  # fmt: skip
-    with tempfile.TemporaryDirectory(prefix="toms-program-") as scratch:
-        request_path = Path(scratch) / "request.json"
-        request_path.write_text(json.dumps(request), encoding="utf-8")
-        output_path = Path(scratch) / "output.txt"
-        with output_path.open("wb") as output:
-            process, results = _start(interpreter, project, str(request_path), output, serve=False)
-            watchdog = threading.Timer(timeout + STARTUP_ALLOWANCE_SECONDS, process.kill)
-            watchdog.start()
-            try:
-                with results:
-                    resources, ending = _read_run(results, on_register)
-                    for _ in results:  # the harness ends after one run; read to the end of its stream
-                        pass
-                status = process.wait()
-            finally:
-                watchdog.cancel()
-                _stop(process)
-        return _outcome(project, interpreter, resources, ending, status, output_path)
+    """Run the program of `project` as `stack` in its own interpreter and folder (see ProgramProcess)."""
+    return ProgramProcess(project, stack, config, place, **options).collect(on_register)
 
 
 class ProgramServer:
@@ -296,19 +342,18 @@ class ProgramServer:
         self._process: subprocess.Popen[bytes] | None = None
         self._results: IO[str] | None = None
 
-    def run(
+    def start(
         self,
         stack: str,
         config: Mapping[str, str],
         place: AwsPlace,
         *,
         preview: bool = True,
-        on_register: Callable[[RegisteredResource], None] | None = None,
         invoke_answers: Mapping[str, Mapping[str, Any]] | None = None,
         stack_references: Mapping[str, Mapping[str, Any]] | None = None,
         timeout: float = PROGRAM_TIMEOUT_SECONDS,
-    ) -> ProgramOutcome:
-        """As `run_program_process`, in this server's interpreter."""
+    ) -> ServedRun:
+        """Hand the interpreter the next run (starting one when there is none); as `ProgramProcess`."""
         request = _request(
             self.project,
             stack,
@@ -325,16 +370,20 @@ class ProgramServer:
             self._process, self._results = _start(
                 self.interpreter, self.project, "-", self._output, serve=True
             )
+        assert self._process.stdin is not None
+        with contextlib.suppress(OSError):  # an interpreter that is gone shows when its results are read
+            self._process.stdin.write((json.dumps(request) + "\n").encode())
+            self._process.stdin.flush()
+        return ServedRun(self, timeout)
+
+    def collect(
+        self, timeout: float, on_register: Callable[[RegisteredResource], None] | None
+    ) -> ProgramOutcome:
         process, results = self._process, self._results
-        assert process.stdin is not None and results is not None
+        assert process is not None and results is not None
         watchdog = threading.Timer(timeout + STARTUP_ALLOWANCE_SECONDS, process.kill)
         watchdog.start()
         try:
-            try:
-                process.stdin.write((json.dumps(request) + "\n").encode())
-                process.stdin.flush()
-            except OSError:
-                pass  # the interpreter is gone; reading its results says so
             resources, ending = _read_run(results, on_register)
         finally:
             watchdog.cancel()
@@ -358,3 +407,26 @@ class ProgramServer:
     def close(self) -> None:
         self.close_process()
         self._scratch.cleanup()
+
+
+@dataclass
+class ServedRun:
+    """One run handed to a `ProgramServer`, read like a `ProgramProcess`; closing it leaves the server up."""
+
+    server: ProgramServer
+    timeout: float
+    collected: bool = False
+
+    @property
+    def project(self) -> Project:
+        return self.server.project
+
+    def collect(self, on_register: Callable[[RegisteredResource], None] | None = None) -> ProgramOutcome:
+        self.collected = True
+        return self.server.collect(self.timeout, on_register)
+
+    def close(self) -> None:
+        """The server stays for the next stack, unless this run's results were never read: then its
+        interpreter goes, so no later run reads them."""
+        if not self.collected:
+            self.server.close_process()

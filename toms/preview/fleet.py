@@ -30,10 +30,11 @@ from pathlib import Path
 from types import FrameType
 
 from toms.offline.analyzer_client import PolicyPackProcess
-from toms.offline.mock_runtime import ProgramError
 from toms.offline.program_process import ProgramServer
+from toms.offline.records import ProgramError, aws_place
 from toms.preview.model import PreviewError, PreviewFailure, PreviewOutcome, PreviewTarget
 from toms.preview.run import preview
+from toms.preview.targets import program_failure
 from toms.project import ProjectFileError, project_root, read_project, select_project
 
 # How long a worker may take to stop after it was told to (it closes its pack process first).
@@ -93,7 +94,17 @@ class _WorkerState:
 def _preview_one(target: PreviewTarget, state: _WorkerState) -> PreviewOutcome:
     try:
         pack, programs = state.for_target(target)
-        return preview(target, state.pack_dir, pack=pack, programs=programs)
+        try:
+            run = programs.start(
+                target.stack,
+                target.config,
+                aws_place(target.config),
+                invoke_answers=target.invoke_answers,
+                stack_references=target.stack_references,
+            )
+        except ProgramError as error:
+            raise program_failure(target, error) from None
+        return preview(target, state.pack_dir, run, pack=pack)
     except (PreviewError, ProgramError, ProjectFileError) as error:
         return PreviewFailure(target.stack, target.program_dir, str(error))
     except Exception as error:  # a fault of the tool: reported for this stack, the others go on

@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 
 from toms.offline.invoke_answers import AwsPlace
-from toms.offline.mock_runtime import ProgramError
 from toms.offline.program_process import ProgramServer
+from toms.offline.records import ProgramError
 from toms.project import read_project
 
 # Names one component after the interpreter's process and the stack's own config; a counter in the
@@ -42,7 +42,7 @@ def server(tmp_path: Path) -> Iterator[ProgramServer]:
 
 
 def probe(programs: ProgramServer, stack: str, colour: str) -> str:
-    outcome = programs.run(stack, {"probe:colour": colour}, PLACE)
+    outcome = programs.start(stack, {"probe:colour": colour}, PLACE).collect()
     (component,) = [resource for resource in outcome.resources if resource.type == "test:index:Probe"]
     return component.name
 
@@ -63,7 +63,7 @@ def test_a_run_that_ends_the_interpreter_fails_alone_and_the_next_gets_a_new_one
     before = probe(server, "red", "crimson")
 
     with pytest.raises(ProgramError, match=r"ended \(exit status 4\) before the program finished"):
-        server.run("exits", {"probe:colour": "none"}, PLACE)
+        server.start("exits", {"probe:colour": "none"}, PLACE).collect()
     after = probe(server, "blue", "navy")
 
     assert before.split("-")[2] != after.split("-")[2]
