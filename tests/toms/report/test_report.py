@@ -274,3 +274,19 @@ def test_drill_of_another_database_exits_2(
 def test_unknown_stack_exits_2(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["report", "--stack", "umbrella", "--out", str(tmp_path)]) == 2
     assert "Pulumi.umbrella.yaml: no such stack file" in capsys.readouterr().err
+
+
+def test_the_output_folder_is_checked_before_the_preview_runs(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    def no_preview(*_: Any) -> None:
+        raise AssertionError("the report previewed the stack before checking --out")
+
+    monkeypatch.setattr(report_command, "preview", no_preview)
+    a_file = tmp_path / "report.md"
+    a_file.write_text("", encoding="utf-8")
+
+    assert main(["report", "--stack", "acme", "--out", str(a_file)]) == 2
+    assert (
+        capsys.readouterr().err.strip() == f"toms report: error: --out {a_file}: is a file; expected a folder"
+    )
