@@ -138,8 +138,14 @@ def evidence_rows(report: Report) -> list[Row]:
 
 def exception_rows(report: Report) -> list[Row]:
     rows: list[Row] = [
-        (name, level, "every resource", f"set {level} in the client's policy config", "no expiry")
-        for name, level, _ in report.weakened_policies
+        (
+            policy.name,
+            f"runs {policy.level} (measures {numbers})",
+            "every resource",
+            policy.lowered.reason if policy.lowered else "none given",
+            policy.lowered.expires.isoformat() if policy.lowered else "none given",
+        )
+        for policy, numbers in report.weakened_policies
     ]
     on = report.generated_at.date()
     rows += [

@@ -290,3 +290,37 @@ def test_the_output_folder_is_checked_before_the_preview_runs(
     assert (
         capsys.readouterr().err.strip() == f"toms report: error: --out {a_file}: is a file; expected a folder"
     )
+
+
+def test_the_first_page_has_what_an_auditor_reads_first(tmp_path: Path) -> None:
+    audit = write(tmp_path / "audit.json", audit_result(failing={"kms-rotation": "automatic rotation off"}))
+    report = make_report("acme", audit, write(tmp_path / "drill.json", drill_evidence()))
+    markdown = render_markdown(report)
+    first_page = markdown.split("\n## Coverage\n", 1)[0]
+
+    for line in (
+        "| Client | acme |",
+        "| AWS account | 111122223333 (aws) |",
+        "| Region | eu-west-1 |",
+        "| Report date | 2026-03-10 12:00:00 UTC |",
+        "| Live audit | audit.json | 2026-03-02 09:00:41 UTC | 8 days | 21 PASS, 1 FAIL, 0 ERROR |",
+        "| Restore drill | drill.json | 2026-03-01 22:12:00 UTC | 8 days | PASS for toms-acme |",
+        "| live audit | kms-rotation FAIL | arn:aws:example:eu-west-1:111122223333:kms-rotation | automatic "
+        "rotation off |",
+    ):
+        assert line in first_page.replace(str(tmp_path) + "/", ""), line
+    for status, count in report.status_counts:
+        assert f"| {status} | {count} |" in first_page
+    assert "### Waivers and weakened policies" in first_page
+    # The HTML puts the same on a page of its own.
+    root = parse_xhtml(render_html(report))
+    summary = next(e for e in root.iter(f"{XHTML}section") if e.get("id") == "summary")
+    assert "111122223333 (aws)" in " ".join(summary.itertext())
+
+
+def test_printed_pages_are_numbered_and_carry_the_client_and_date() -> None:
+    html = render_html(make_report("acme"))
+    assert 'content: "page " counter(page) " of " counter(pages)' in html
+    assert '@top-left { content: "toms evidence: acme"' in html
+    assert '@top-right { content: "report of 2026-03-10"' in html
+    assert ".summary { break-after: page; }" in html
