@@ -16,6 +16,7 @@ from functools import cache
 from typing import Any
 
 from jinja2 import Environment, PackageLoader, StrictUndefined
+from markupsafe import Markup
 
 from toms.live.models import DrillEvidence
 from toms.markdown import md, md_table
@@ -305,9 +306,14 @@ def evidence_sentences(report: Report, item: MeasureReport) -> list[str]:
     return sentences
 
 
-def css_string(value: str) -> str:
-    """A CSS string literal (for the running header of printed pages)."""
-    return '"' + value.replace("\\", "\\\\").replace('"', '\\"').replace("\n", " ") + '"'
+def css_string(value: str) -> Markup:
+    """A CSS string literal for the running header of printed pages. A <style> element is raw text to an HTML
+    parser (entities are not decoded there), so instead of HTML escaping every character that could end the
+    string, the element or an XML parse is written as a CSS escape."""
+    escaped = "".join(
+        f"\\{ord(character):x} " if character in '\\"<>&\n\r' else character for character in value
+    )
+    return Markup(f'"{escaped}"')  # noqa: S704 - every character that could break out is escaped above
 
 
 def _status_class(value: str) -> str:

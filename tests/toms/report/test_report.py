@@ -35,7 +35,7 @@ from toms.markdown import md
 from toms.preview.run import policy_config_dir, preview, program_target, stack_target
 from toms.report import command as report_command
 from toms.report.coverage import ORGANISATIONAL, VERIFIED
-from toms.report.render import render_html, render_markdown
+from toms.report.render import css_string, render_html, render_markdown
 
 # --- every example stack -------------------------------------------------------------------------------------
 
@@ -326,3 +326,11 @@ def test_printed_pages_are_numbered_and_carry_the_client_and_date() -> None:
     assert '@top-left { content: "toms evidence: acme"' in html
     assert '@top-right { content: "report of 2026-03-10"' in html
     assert ".summary { break-after: page; }" in html
+
+
+def test_the_running_header_cannot_break_out_of_its_css_string_or_style_element() -> None:
+    hostile = 'x"; } body { display: none } </style><script>alert(1)</script> & \\'
+    literal = css_string(hostile)
+    assert literal.startswith('"') and literal.endswith('"')
+    assert not set('<>&"\\') & set(literal[1:-1].replace("\\22 ", "").replace("\\3c ", "").replace(
+        "\\3e ", "").replace("\\26 ", "").replace("\\5c ", ""))  # fmt: skip

@@ -8,6 +8,7 @@ from collections import Counter
 import pytest
 
 from policies.toms_pack import kit
+from policies.toms_pack.rules import s3 as s3_rules
 from tests.toms.report.reporting import make_report
 from toms.report.render import value_rows
 from toms.report.values import (
@@ -76,3 +77,28 @@ def test_each_network_setting_is_shown_under_one_measure_only() -> None:
     assert {setting: len(measures) for setting, measures in shown_under.items()} == dict.fromkeys(
         shown_under, 1
     )
+
+
+@pytest.mark.parametrize(
+    ("rule", "shown"),
+    [
+        ({"filter": {}}, "every object"),
+        ({"filter": {"objectSizeGreaterThan": 0}}, "every object"),
+        ({"filter": {"prefix": "logs/"}}, "only some objects"),
+        ({"filter": {"tag": {"key": "k", "value": "v"}}}, "only some objects"),
+        ({"filter": {"prefix": UNKNOWN_VALUE}}, "known only at deployment"),
+    ],
+)
+def test_a_lifecycle_rule_covers_the_whole_bucket_exactly_when_the_pack_says_so(
+    rule: dict[str, object], shown: str
+) -> None:
+    lifecycle = BuiltResource(
+        type=s3_rules.LIFECYCLE[0],
+        name="archive-lifecycle",
+        urn="urn:pulumi:acme::toms::lifecycle",
+        parent="",
+        custom=True,
+        inputs={"rules": [{"id": "expire", "status": "Enabled", "expiration": {"days": 90}, **rule}]},
+    )
+    [fact] = measure_facts([lifecycle], "eu-west-1")["retention"].aspects[1].resources[0].facts
+    assert fact.value.startswith(f"{shown}: expire after 90 days")
