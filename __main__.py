@@ -10,35 +10,31 @@ from __future__ import annotations
 import pulumi
 import pulumi_aws as aws
 
+from components import log_archive, service
+from components.alarms import AlertTopic, AlertTopicArgs
 from components.audit_trail import AuditTrail, AuditTrailArgs
 from components.config import ClientConfig, StackConfigError, load_client_config, stack_file
+from components.context import ClientContext
 from components.database import EncryptedDatabase, EncryptedDatabaseArgs
 from components.keys import ClientKey, ClientKeyArgs
 from components.load_balancer import TlsLoadBalancer, TlsLoadBalancerArgs
-from components.log_archive import LogArchive, LogArchiveArgs
+from components.log_archive import LogArchive, LogArchiveArgs, audit_trail_arn
 from components.log_group import LogPolicy
 from components.network import Network, NetworkArgs
-from components.service import DatabaseConnection, SelfHealingService, SelfHealingServiceArgs
-from policies.toms_pack import standards
-from toms import __version__
+from components.service import SelfHealingService, SelfHealingServiceArgs
+from components.waf import WebFirewall, WebFirewallArgs
 
 
-def client_provider(config: ClientConfig) -> aws.Provider:
+def client_provider(context: ClientContext) -> aws.Provider:
     """The one AWS provider of the stack: the client's region, the client's account only, and the
     baseline's tags on every taggable resource. An explicit provider reads no `aws:` config of its own, so
     the stack's `aws:profile` (the credentials a platform engineer picks per client) is passed on."""
     return aws.Provider(
         "aws",
-        region=config.region,
+        region=context.region,
         profile=pulumi.Config("aws").get("profile"),
-        allowed_account_ids=[config.account_id],
-        default_tags=aws.ProviderDefaultTagsArgs(
-            tags={
-                standards.TAG_CLIENT: config.client,
-                standards.TAG_MANAGED_BY: standards.MANAGED_BY,
-                standards.TAG_TOMS_VERSION: __version__,
-            }
-        ),
+        allowed_account_ids=[context.account_id],
+        default_tags=aws.ProviderDefaultTagsArgs(tags=dict(context.tags)),
     )
 
 
@@ -58,132 +54,105 @@ def available_zones(config: ClientConfig, provider: aws.Provider) -> list[str]:
 
 
 def compose_baseline(config: ClientConfig) -> None:
-    provider = client_provider(config)
+    """The client's baseline, block by block; each block's own module says what it guarantees."""
+    context = ClientContext.of(config)
+    provider = client_provider(context)
     zones = available_zones(config, provider)
     in_account = pulumi.ResourceOptions(providers=[provider])
+    name = config.client
+
     key = ClientKey(
-        config.client,
+        name,
+        context,
         ClientKeyArgs(
-            client=config.client,
-            account_id=config.account_id,
-            region=config.region,
-            partition=config.partition,
+            users=[*service.key_users(context), *log_archive.key_users(context)],
+            trail_arn=audit_trail_arn(context),
         ),
         opts=in_account,
     )
-    log_archive = LogArchive(
-        config.client,
-        LogArchiveArgs(
-            client=config.client,
-            account_id=config.account_id,
-            region=config.region,
-            retention=config.retention,
-            archive=config.archive,
-            kms_key_arn=key.key_arn,
-            partition=config.partition,
-        ),
+    alerts = AlertTopic(name, context, AlertTopicArgs(key.key_arn, config.alerts), opts=in_account)
+    archive = LogArchive(
+        name,
+        context,
+        LogArchiveArgs(config.retention, config.archive, key.key_arn, alerts),
         opts=in_account,
     )
     log_policy = LogPolicy(
         retention_days=config.retention.log_days,
         kms_key_arn=key.key_arn,
-        export_destination_arn=log_archive.delivery_stream_arn,
-        export_role_arn=log_archive.export_role_arn,
+        export_destination_arn=archive.delivery_stream_arn,
+        export_role_arn=archive.export_role_arn,
     )
-    network = Network(
-        config.client,
-        NetworkArgs(
-            client=config.client,
-            account_id=config.account_id,
-            region=config.region,
-            network=config.network,
-            zones=zones,
-            log_policy=log_policy,
-            partition=config.partition,
-        ),
-        opts=in_account,
-    )
+    network = Network(name, context, NetworkArgs(config.network, zones, log_policy), opts=in_account)
     database = EncryptedDatabase(
-        config.client,
+        name,
+        context,
         EncryptedDatabaseArgs(
-            client=config.client,
             database=config.database,
             backup_days=config.retention.backup_days,
             kms_key_arn=key.key_arn,
             vpc_id=network.vpc_id,
             private_subnet_ids=network.private_subnet_ids,
             log_policy=log_policy,
+            alerts=alerts,
         ),
         opts=in_account,
     )
-    pulumi.export("database_endpoint", database.endpoint)
-    pulumi.export("database_secret_arn", database.secret_arn)
 
-    # The request path: internet -> load balancer -> service -> database, each hop a security group
-    # reference to the next, never an address range inside the VPC.
+    # The request path: internet -> (web firewall) -> load balancer -> service -> database, each hop a
+    # security group reference to the next, never an address range inside the VPC.
     load_balancer = TlsLoadBalancer(
-        config.client,
+        name,
+        context,
         TlsLoadBalancerArgs(
-            client=config.client,
             vpc_id=network.vpc_id,
             public_subnet_ids=network.public_subnet_ids,
             certificate_arn=config.certificate_arn,
             tls_policy=config.load_balancer.tls_policy,
             container_port=config.service.container_port,
             health_check_path=config.service.health_check_path,
-            access_logs_bucket=log_archive.access_logs_bucket_name,
-            access_logs_ready=[log_archive],
+            access_logs_bucket=archive.access_logs_bucket_name,
+            access_logs_ready=[archive],
+            alerts=alerts,
         ),
         opts=in_account,
     )
-    service = SelfHealingService(
-        config.client,
+    if config.load_balancer.waf:
+        WebFirewall(name, context, WebFirewallArgs(load_balancer.arn, log_policy), opts=in_account)
+    app = SelfHealingService(
+        name,
+        context,
         SelfHealingServiceArgs(
-            client=config.client,
-            region=config.region,
-            account_id=config.account_id,
             service=config.service,
             vpc_id=network.vpc_id,
             private_subnet_ids=network.private_subnet_ids,
             target_group_arn=load_balancer.target_group_arn,
             load_balancer_security_group_id=load_balancer.security_group_id,
             log_policy=log_policy,
-            database=DatabaseConnection(
-                host=database.address,
-                port=database.port,
-                secret_arn=database.secret_arn,
-                security_group_id=database.security_group_id,
-            ),
-            partition=config.partition,
+            alerts=alerts,
+            database=database.connection,
         ),
         opts=in_account,
     )
-    load_balancer.allow_egress_to("service", service.security_group_id, config.service.container_port)
-    database.allow_from("service", service.security_group_id)
-    pulumi.export("load_balancer_dns_name", load_balancer.dns_name)
-    pulumi.export("service_name", service.service_name)
+    load_balancer.allow_egress_to("service", app.security_group_id, config.service.container_port)
+    database.allow_from("service", app.security_group_id)
 
-    pulumi.export("client", config.client)
-    pulumi.export("region", config.region)
+    trail = AuditTrail(
+        name, context, AuditTrailArgs(key.key_arn, archive, log_policy, alerts), opts=in_account
+    )
+
+    pulumi.export("client", context.client)
+    pulumi.export("region", context.region)
     pulumi.export("kms_key_arn", key.key_arn)
+    pulumi.export("alert_topic_arn", alerts.arn)
     pulumi.export("vpc_id", network.vpc_id)
-
-    audit_trail = AuditTrail(
-        config.client,
-        AuditTrailArgs(
-            client=config.client,
-            account_id=config.account_id,
-            region=config.region,
-            kms_key_arn=key.key_arn,
-            archive=log_archive,
-            log_policy=log_policy,
-            partition=config.partition,
-        ),
-        opts=in_account,
-    )
-    pulumi.export("archive_bucket", log_archive.bucket_name)
-    pulumi.export("access_logs_bucket", log_archive.access_logs_bucket_name)
-    pulumi.export("trail_arn", audit_trail.trail_arn)
+    pulumi.export("database_endpoint", database.endpoint)
+    pulumi.export("database_secret_arn", database.secret_arn)
+    pulumi.export("load_balancer_dns_name", load_balancer.dns_name)
+    pulumi.export("service_name", app.service_name)
+    pulumi.export("archive_bucket", archive.bucket_name)
+    pulumi.export("access_logs_bucket", archive.access_logs_bucket_name)
+    pulumi.export("trail_arn", trail.trail_arn)
 
 
 def main() -> None:

@@ -18,6 +18,7 @@ from typing import Any
 import pulumi
 import pulumi_aws as aws
 
+from components.context import ClientContext
 from policies.toms_pack import standards
 
 # Days a version is kept after it stops being current; its current life already lasted `expiry_days`.
@@ -26,10 +27,6 @@ NONCURRENT_VERSION_DAYS = standards.NONCURRENT_VERSION_DAYS
 INCOMPLETE_UPLOAD_DAYS = 7
 
 PolicyStatement = Mapping[str, Any]
-
-
-def bucket_arn(bucket_name: str, partition: str = "aws") -> str:
-    return f"arn:{partition}:s3:::{bucket_name}"
 
 
 def deny_insecure_transport(arn: str) -> dict[str, Any]:
@@ -67,7 +64,6 @@ class HardenedBucketArgs:
     # Statements that admit the bucket's writers; the TLS-only statement is always added.
     policy_statements: pulumi.Input[Sequence[PolicyStatement]] = field(default_factory=list)
     tags: Mapping[str, str] = field(default_factory=dict)
-    partition: str = "aws"
 
 
 class HardenedBucket(pulumi.ComponentResource):
@@ -77,7 +73,11 @@ class HardenedBucket(pulumi.ComponentResource):
     bucket_arn: pulumi.Output[str]
 
     def __init__(
-        self, name: str, args: HardenedBucketArgs, opts: pulumi.ResourceOptions | None = None
+        self,
+        name: str,
+        context: ClientContext,
+        args: HardenedBucketArgs,
+        opts: pulumi.ResourceOptions | None = None,
     ) -> None:
         super().__init__("toms:storage:HardenedBucket", name, None, opts)
         child = pulumi.ResourceOptions(parent=self)
@@ -166,7 +166,7 @@ class HardenedBucket(pulumi.ComponentResource):
             ],
             opts=pulumi.ResourceOptions(parent=self, depends_on=[versioning]),
         )
-        arn = bucket_arn(args.bucket_name, args.partition)
+        arn = context.bucket_arn(args.bucket_name)
         policy = pulumi.Output.from_input(args.policy_statements).apply(
             lambda statements: json.dumps(
                 {"Version": "2012-10-17", "Statement": [deny_insecure_transport(arn), *statements]}

@@ -50,6 +50,8 @@ IMAGE_PATTERN = re.compile(
 SECRET_REFERENCE_PATTERN = re.compile(
     r"^arn:aws[a-z-]*:(secretsmanager|ssm):[a-z0-9-]+:\d{12}:(secret:|parameter/).+$"
 )
+# One mailbox: local part, @, a domain with at least one dot; no spaces, no list of addresses.
+EMAIL_PATTERN = re.compile(r"^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]{1,64}@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+$")
 ENV_NAME_PATTERN = re.compile(r"^[A-Z_][A-Z0-9_]*$")
 NON_ROOT_USER_PATTERN = re.compile(r"^[1-9]\d{0,9}(:[1-9]\d{0,9})?$")
 INSTANCE_CLASS_PATTERN = re.compile(r"^db\.[a-z][a-z0-9-]*\.[a-z0-9]+$")
@@ -77,8 +79,10 @@ MAX_REPLICAS = 100
 # `environment` or `secrets` may not set them too.
 DATABASE_HOST_VARIABLE = "DATABASE_HOST"
 DATABASE_PORT_VARIABLE = "DATABASE_PORT"
-DATABASE_CREDENTIALS_VARIABLE = "DATABASE_CREDENTIALS"
-BASELINE_VARIABLES = (DATABASE_HOST_VARIABLE, DATABASE_PORT_VARIABLE, DATABASE_CREDENTIALS_VARIABLE)
+# The ARN of the database's RDS-managed master secret: the application reads the secret when it connects,
+# because RDS rotates the password (a value copied into the container at start would go stale).
+DATABASE_SECRET_ARN_VARIABLE = "DATABASE_SECRET_ARN"  # noqa: S105 - a variable name, not a secret
+BASELINE_VARIABLES = (DATABASE_HOST_VARIABLE, DATABASE_PORT_VARIABLE, DATABASE_SECRET_ARN_VARIABLE)
 
 
 class StackConfigError(Exception):
@@ -350,6 +354,9 @@ class LoadBalancerConfig(_Section):
     """`toms:loadBalancer`: the client's internet-facing entry point."""
 
     tls_policy: str = standards.DEFAULT_TLS_POLICY
+    # A WAF web ACL with AWS managed rule groups in front of the load balancer. Off only for a client who
+    # filters requests before they reach it (a CDN with its own WAF); the pack then reports an advisory.
+    waf: bool = True
 
     @field_validator("tls_policy")
     @classmethod
@@ -360,6 +367,20 @@ class LoadBalancerConfig(_Section):
                 "ELBSecurityPolicy-TLS13-1-2-* or ELBSecurityPolicy-TLS13-1-3-* "
                 "(TLS13-1-0-* and TLS13-1-1-* still accept TLS 1.0/1.1)"
             )
+        return value
+
+
+class AlertsConfig(_Section):
+    """`toms:alerts`: who hears about the baseline's alarms besides the alert topic's other subscribers."""
+
+    # One address that receives every alarm of the client (SNS asks it to confirm first).
+    email: str | None = None
+
+    @field_validator("email")
+    @classmethod
+    def _email_address(cls, value: str | None) -> str | None:
+        if value is not None and not EMAIL_PATTERN.fullmatch(value):
+            raise ValueError("expected one email address such as ops@example.com")
         return value
 
 
@@ -377,6 +398,7 @@ class ClientConfig(BaseModel):
     network: NetworkConfig = Field(default_factory=NetworkConfig, alias="toms:network")
     load_balancer: LoadBalancerConfig = Field(default_factory=LoadBalancerConfig, alias="toms:loadBalancer")
     archive: ArchiveConfig = Field(default_factory=ArchiveConfig, alias="toms:archive")
+    alerts: AlertsConfig = Field(default_factory=AlertsConfig, alias="toms:alerts")
 
     @field_validator("region")
     @classmethod

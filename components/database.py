@@ -15,7 +15,10 @@ from dataclasses import dataclass
 import pulumi
 import pulumi_aws as aws
 
+from components.alarms import AlertTopic, metric_alarm
 from components.config import DatabaseConfig
+from components.context import ClientContext
+from components.iam import allow, from_this_account, service_role
 from components.log_group import LogPolicy, retained_log_group
 from policies.toms_pack import standards
 
@@ -29,6 +32,22 @@ LOG_EXPORTS: tuple[str, ...] = ("postgresql", "upgrade")
 # runs it on every instance class: the exclusion of db.t2/t3/t4g micro and small applies to MySQL and
 # MariaDB only (RDS User Guide, "DB engine, Region, and instance class support for Performance Insights").
 PERFORMANCE_INSIGHTS_RETENTION_DAYS = 7
+# Enhanced monitoring: OS metrics (CPU steal, memory, processes) every minute, the free-tier interval's
+# finest step that stays within CloudWatch Logs' free ingestion for one instance.
+MONITORING_INTERVAL_SECONDS = 60
+# RDS writes enhanced monitoring to this log group, one per account and region, creating it without
+# expiry if it is missing; made here first it carries the client's retention and key (one client per
+# account, see README).
+ENHANCED_MONITORING_LOG_GROUP = "RDSOSMetrics"
+MONITORING_ROLE = "rds-monitoring"
+# The database alarms when less than this share of its allocated storage is free.
+FREE_STORAGE_ALARM_FRACTION = 0.10
+GIB = 1024**3
+
+
+def connection_parameter_name(client: str, value: str) -> str:
+    """The SSM parameter that hands the task one value of its database connection."""
+    return f"/toms/{client}/database/{value}"
 
 
 def instance_identifier(client: str) -> str:
@@ -42,14 +61,29 @@ def rds_log_group_name(identifier: str, log: str) -> str:
 
 
 @dataclass(frozen=True)
+class DatabaseConnection:
+    """How the service finds its database, in values known before the database exists: the parameters
+    that will hold its host and its managed secret's ARN, the port, and the instance the secret belongs to
+    (RDS tags the secret with it)."""
+
+    host_parameter_arn: str
+    secret_arn_parameter_arn: str
+    port: int
+    instance_arn: str
+    security_group_id: pulumi.Input[str]
+    # The task may start only once both parameters hold their values.
+    ready: Sequence[pulumi.Resource]
+
+
+@dataclass(frozen=True)
 class EncryptedDatabaseArgs:
-    client: str
     database: DatabaseConfig
     backup_days: int
     kms_key_arn: pulumi.Input[str]
     vpc_id: pulumi.Input[str]
     private_subnet_ids: list[pulumi.Output[str]]
     log_policy: LogPolicy
+    alerts: AlertTopic
 
 
 class EncryptedDatabase(pulumi.ComponentResource):
@@ -64,19 +98,26 @@ class EncryptedDatabase(pulumi.ComponentResource):
     instance_identifier: pulumi.Output[str]
     instance_arn: pulumi.Output[str]
 
+    connection: DatabaseConnection
+
     def __init__(
-        self, name: str, args: EncryptedDatabaseArgs, opts: pulumi.ResourceOptions | None = None
+        self,
+        name: str,
+        context: ClientContext,
+        args: EncryptedDatabaseArgs,
+        opts: pulumi.ResourceOptions | None = None,
     ) -> None:
         super().__init__("toms:database:EncryptedDatabase", name, None, opts)
         self._name = name
         child = pulumi.ResourceOptions(parent=self)
         database = args.database
-        identifier = instance_identifier(args.client)
+        identifier = instance_identifier(context.client)
+        instance_arn = context.arn("rds", f"db:{identifier}")
 
         subnet_group = aws.rds.SubnetGroup(
             f"{name}-db",
             name=identifier,
-            description=f"toms: private subnets of client {args.client}",
+            description=f"toms: private subnets of client {context.client}",
             subnet_ids=args.private_subnet_ids,
             opts=child,
         )
@@ -87,7 +128,7 @@ class EncryptedDatabase(pulumi.ComponentResource):
             f"{name}-db",
             name=f"{identifier}-{database.parameter_group_family}",
             family=database.parameter_group_family,
-            description=f"toms: client {args.client}, encrypted connections only",
+            description=f"toms: client {context.client}, encrypted connections only",
             parameters=[aws.rds.ParameterGroupParameterArgs(name=force_tls_parameter, value=force_tls_value)],
             opts=child,
         )
@@ -97,8 +138,8 @@ class EncryptedDatabase(pulumi.ComponentResource):
         security_group = aws.ec2.SecurityGroup(
             f"{name}-db",
             vpc_id=args.vpc_id,
-            description=f"toms: database of client {args.client}",
-            tags={"Name": f"toms-{args.client}-database"},
+            description=f"toms: database of client {context.client}",
+            tags={"Name": f"toms-{context.client}-database"},
             opts=child,
         )
         log_groups = [
@@ -107,6 +148,26 @@ class EncryptedDatabase(pulumi.ComponentResource):
             )
             for log in LOG_EXPORTS
         ]
+        monitoring_logs = retained_log_group(
+            f"{name}-db-enhanced-monitoring", ENHANCED_MONITORING_LOG_GROUP, args.log_policy, parent=self
+        )
+        monitoring_log_group_arn = context.log_group_arn(ENHANCED_MONITORING_LOG_GROUP)
+        monitoring_role = service_role(
+            f"{name}-db-monitoring",
+            context,
+            purpose=MONITORING_ROLE,
+            description="RDS enhanced monitoring writes the database's OS metrics",
+            service="monitoring.rds.amazonaws.com",
+            trust_condition=from_this_account(context, instance_arn),
+            statements=[
+                allow(
+                    "WriteTheEnhancedMonitoringLogGroupOnly",
+                    ["logs:CreateLogStream", "logs:PutLogEvents", "logs:DescribeLogStreams"],
+                    [monitoring_log_group_arn, f"{monitoring_log_group_arn}:log-stream:*"],
+                )
+            ],
+            parent=self,
+        )
         instance = aws.rds.Instance(
             f"{name}-db",
             identifier=identifier,
@@ -142,16 +203,63 @@ class EncryptedDatabase(pulumi.ComponentResource):
             performance_insights_enabled=True,
             performance_insights_kms_key_id=args.kms_key_arn,
             performance_insights_retention_period=PERFORMANCE_INSIGHTS_RETENTION_DAYS,
+            monitoring_interval=MONITORING_INTERVAL_SECONDS,
+            monitoring_role_arn=monitoring_role.arn,
             tags={standards.TAG_DATA_CLASSIFICATION: standards.DATA_CLASSIFICATION_PERSONAL},
             # RDS creates a missing export log group itself, with no expiry and no key.
-            opts=pulumi.ResourceOptions(parent=self, depends_on=log_groups),
+            opts=pulumi.ResourceOptions(parent=self, depends_on=[*log_groups, monitoring_logs]),
+        )
+        secret_arn = instance.master_user_secrets.apply(_managed_secret_arn)
+        parameters = [
+            aws.ssm.Parameter(
+                f"{name}-db-{value}",
+                name=connection_parameter_name(context.client, value),
+                description=f"toms {context.client}: the database's {description}, for the service",
+                type="String",
+                value=output,
+                opts=child,
+            )
+            for value, description, output in (
+                ("host", "host name", instance.address),
+                ("secret-arn", "RDS-managed master secret ARN", secret_arn),
+            )
+        ]
+        metric_alarm(
+            f"{name}-db-free-storage",
+            context,
+            args.alerts,
+            purpose="database-free-storage-low",
+            description=(
+                f"less than {FREE_STORAGE_ALARM_FRACTION:.0%} of the database's "
+                f"{database.allocated_storage} GiB storage is free"
+            ),
+            parent=self,
+            namespace="AWS/RDS",
+            metric_name="FreeStorageSpace",
+            dimensions={"DBInstanceIdentifier": identifier},
+            statistic="Minimum",
+            period=300,
+            evaluation_periods=1,
+            threshold=database.allocated_storage * GIB * FREE_STORAGE_ALARM_FRACTION,
+            comparison_operator="LessThanThreshold",
+            treat_missing_data="notBreaching",
         )
 
         self.endpoint = instance.endpoint
         self.address = instance.address
         self.port = instance.port
         self.database_name = instance.db_name
-        self.secret_arn = instance.master_user_secrets.apply(_managed_secret_arn)
+        self.secret_arn = secret_arn
+        self.connection = DatabaseConnection(
+            host_parameter_arn=context.parameter_arn(connection_parameter_name(context.client, "host")),
+            secret_arn_parameter_arn=context.parameter_arn(
+                connection_parameter_name(context.client, "secret-arn")
+            ),
+            port=POSTGRES_PORT,
+            instance_arn=instance_arn,
+            security_group_id=security_group.id,
+            ready=parameters,
+        )
         self.security_group_id = security_group.id
         self.instance_identifier = instance.identifier
         self.instance_arn = instance.arn

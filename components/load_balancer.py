@@ -33,6 +33,8 @@ from dataclasses import dataclass
 import pulumi
 import pulumi_aws as aws
 
+from components.alarms import AlertTopic, metric_alarm
+from components.context import ClientContext
 from policies.toms_pack import standards
 
 HTTPS_PORT = 443
@@ -49,6 +51,12 @@ DEREGISTRATION_DELAY_SECONDS = 30
 # The load balancer is IPv4-only (the VPC has no IPv6 ranges), so IPv4 is the whole internet it can see.
 INTERNET_IPV4 = "0.0.0.0/0"
 
+# Server errors above this share of requests over `FIVE_XX_DATAPOINTS` of the last
+# `FIVE_XX_EVALUATION_MINUTES` minutes raise the alarm; a single failed request among a few does not.
+FIVE_XX_RATE_PERCENT = 5
+FIVE_XX_DATAPOINTS = 3
+FIVE_XX_EVALUATION_MINUTES = 5
+
 
 OUT_OF_ROTATION_BOUND_SECONDS = standards.out_of_rotation_bound_seconds(
     HEALTH_CHECK_INTERVAL_SECONDS, HEALTH_CHECK_TIMEOUT_SECONDS, UNHEALTHY_THRESHOLD
@@ -57,7 +65,6 @@ OUT_OF_ROTATION_BOUND_SECONDS = standards.out_of_rotation_bound_seconds(
 
 @dataclass(frozen=True)
 class TlsLoadBalancerArgs:
-    client: str
     vpc_id: pulumi.Input[str]
     public_subnet_ids: Sequence[pulumi.Input[str]]
     certificate_arn: pulumi.Input[str]
@@ -68,6 +75,7 @@ class TlsLoadBalancerArgs:
     access_logs_bucket: pulumi.Input[str]
     # What must exist before the load balancer is created: AWS checks at creation that it may write to the
     # bucket, so the bucket's policy comes first (a component here stands for all of its children).
+    alerts: AlertTopic
     access_logs_ready: Sequence[pulumi.Resource] = ()
     tls_policy: str = standards.DEFAULT_TLS_POLICY
 
@@ -90,7 +98,11 @@ class TlsLoadBalancer(pulumi.ComponentResource):
     http_listener_arn: pulumi.Output[str]
 
     def __init__(
-        self, name: str, args: TlsLoadBalancerArgs, opts: pulumi.ResourceOptions | None = None
+        self,
+        name: str,
+        context: ClientContext,
+        args: TlsLoadBalancerArgs,
+        opts: pulumi.ResourceOptions | None = None,
     ) -> None:
         super().__init__("toms:edge:TlsLoadBalancer", name, None, opts)
         self._name = name
@@ -99,7 +111,9 @@ class TlsLoadBalancer(pulumi.ComponentResource):
         security_group = aws.ec2.SecurityGroup(
             f"{name}-alb",
             vpc_id=args.vpc_id,
-            description=f"toms {args.client}: load balancer, HTTPS and the HTTP redirect from the internet",
+            description=(
+                f"toms {context.client}: load balancer, HTTPS and the HTTP redirect from the internet"
+            ),
             opts=child,
         )
         for port, purpose in ((HTTPS_PORT, "HTTPS"), (HTTP_PORT, "HTTP, redirected to HTTPS")):
@@ -178,6 +192,8 @@ class TlsLoadBalancer(pulumi.ComponentResource):
             opts=child,
         )
 
+        self._alarms(name, context, args.alerts, load_balancer, target_group)
+
         self.security_group_id = security_group.id
         self.arn = load_balancer.arn
         self.dns_name = load_balancer.dns_name
@@ -197,6 +213,75 @@ class TlsLoadBalancer(pulumi.ComponentResource):
                 "https_listener_arn": self.https_listener_arn,
                 "http_listener_arn": self.http_listener_arn,
             }
+        )
+
+    def _alarms(
+        self,
+        name: str,
+        context: ClientContext,
+        alerts: AlertTopic,
+        load_balancer: aws.lb.LoadBalancer,
+        target_group: aws.lb.TargetGroup,
+    ) -> None:
+        """Alarms on targets out of rotation and on the share of requests answered with a server error."""
+        dimensions = {"LoadBalancer": load_balancer.arn_suffix, "TargetGroup": target_group.arn_suffix}
+        metric_alarm(
+            f"{name}-unhealthy-hosts",
+            context,
+            alerts,
+            purpose="unhealthy-targets",
+            description="a target of the load balancer failed its health checks",
+            parent=self,
+            namespace="AWS/ApplicationELB",
+            metric_name="UnHealthyHostCount",
+            dimensions=dimensions,
+            statistic="Maximum",
+            period=60,
+            evaluation_periods=2,
+            threshold=0,
+            comparison_operator="GreaterThanThreshold",
+            treat_missing_data="notBreaching",
+        )
+
+        def count(
+            metric_name: str, metric_dimensions: dict[str, pulumi.Output[str]]
+        ) -> aws.cloudwatch.MetricAlarmMetricQueryMetricArgs:
+            return aws.cloudwatch.MetricAlarmMetricQueryMetricArgs(
+                metric_name=metric_name,
+                namespace="AWS/ApplicationELB",
+                dimensions=metric_dimensions,
+                period=60,
+                stat="Sum",
+            )
+
+        query = aws.cloudwatch.MetricAlarmMetricQueryArgs
+        balancer_only = {"LoadBalancer": load_balancer.arn_suffix}
+        metric_alarm(
+            f"{name}-5xx-rate",
+            context,
+            alerts,
+            purpose="server-error-rate",
+            description=f"more than {FIVE_XX_RATE_PERCENT} % of requests were answered with a 5xx",
+            parent=self,
+            metric_queries=[
+                query(id="targets", metric=count("HTTPCode_Target_5XX_Count", dimensions)),
+                query(id="balancer", metric=count("HTTPCode_ELB_5XX_Count", balancer_only)),
+                query(id="requests", metric=count("RequestCount", balancer_only)),
+                query(
+                    id="rate",
+                    label="5xx responses, % of requests",
+                    return_data=True,
+                    expression=(
+                        "100 * (FILL(targets, 0) + FILL(balancer, 0))"
+                        " / IF(FILL(requests, 0) > 0, requests, 1)"
+                    ),
+                ),
+            ],
+            evaluation_periods=FIVE_XX_EVALUATION_MINUTES,
+            datapoints_to_alarm=FIVE_XX_DATAPOINTS,
+            threshold=FIVE_XX_RATE_PERCENT,
+            comparison_operator="GreaterThanThreshold",
+            treat_missing_data="notBreaching",
         )
 
     def allow_egress_to(

@@ -7,10 +7,10 @@ log group; Firehose decompresses them, reads `logGroup` with a JQ query and writ
 arrived (dynamic partitioning allows no shorter buffer). Records Firehose cannot partition land under
 `<client>/_errors/`.
 
-The stream keeps no CloudWatch log group of its own for delivery errors: that group would have to be
-exported like every other one, through this very stream, so a failing stream would feed its own errors
-back into itself. Delivery problems show in the stream's CloudWatch metrics (DeliveryToS3.Success,
-DeliveryToS3.DataFreshness) and in the error prefix instead.
+The stream logs its own delivery errors to `/toms/<client>/log-export-errors`, with the client's retention
+and key, and that one log group is not exported: through this very stream a failing stream would feed its
+own errors back into itself. Alarms on the stream's metrics (DeliveryToS3.Success, DataFreshness) notify
+the client's alert topic when deliveries fail or stop.
 
 CloudTrail writes under `cloudtrail/` of the same bucket; the bucket policy admits exactly the client's
 trail, whose name and ARN are fixed here so the policy exists before the trail does.
@@ -24,9 +24,13 @@ from typing import Any
 import pulumi
 import pulumi_aws as aws
 
-from components.bucket import HardenedBucket, HardenedBucketArgs, ObjectLock, bucket_arn
+from components.alarms import AlertTopic, metric_alarm
+from components.bucket import HardenedBucket, HardenedBucketArgs, ObjectLock
 from components.config import ArchiveConfig, RetentionConfig
-from components.iam import allow, policy_document, service_trust_policy
+from components.context import ClientContext
+from components.iam import allow, service_role, use_client_key_through
+from components.keys import KeyUser
+from components.log_group import client_log_group_name, unexported_log_group
 from policies.toms_pack import standards
 
 CLOUDTRAIL_PREFIX = "cloudtrail"
@@ -47,6 +51,10 @@ ELB_LOG_DELIVERY_SERVICE = "logdelivery.elasticloadbalancing.amazonaws.com"
 # Dynamic partitioning needs a buffer of at least 64 MiB and 60 s; whichever fills first is written.
 FIREHOSE_BUFFER_MIB = 64
 FIREHOSE_BUFFER_SECONDS = 60
+# Delivery alarms: any 5-minute period in which a delivery to S3 failed, and data older than 15 minutes
+# waiting in the stream (the buffer holds it at most 60 s when deliveries succeed).
+DELIVERY_PERIOD_SECONDS = 300
+MAX_DATA_AGE_SECONDS = 900
 # The JQ query that names a CloudWatch Logs batch's log group without its leading slash.
 LOG_GROUP_QUERY = '{logGroup: .logGroup | ltrimstr("/")}'
 
@@ -63,8 +71,37 @@ def audit_trail_name(client: str) -> str:
     return f"toms-{client}-audit"
 
 
-def audit_trail_arn(client: str, account_id: str, region: str, partition: str = "aws") -> str:
-    return f"arn:{partition}:cloudtrail:{region}:{account_id}:trail/{audit_trail_name(client)}"
+def audit_trail_arn(context: ClientContext) -> str:
+    return context.arn("cloudtrail", f"trail/{audit_trail_name(context.client)}")
+
+
+def trail_objects_prefix(context: ClientContext) -> str:
+    """Where CloudTrail writes its log and digest files in the archive."""
+    archive = context.bucket_arn(archive_bucket_name(context.client, context.account_id, context.region))
+    return f"{archive}/{CLOUDTRAIL_PREFIX}/AWSLogs/{context.account_id}"
+
+
+# The role Firehose assumes to write exported logs into the archive; it uses the client key through S3.
+ARCHIVE_WRITER_ROLE = "archive-writer"
+# The role CloudWatch Logs assumes to hand log events to the export stream.
+LOG_EXPORT_ROLE = "log-export"
+
+
+def key_users(context: ClientContext) -> list[KeyUser]:
+    """The log archive's role that encrypts with the client key: Firehose writing SSE-KMS objects."""
+    return [KeyUser(context.role_arn(ARCHIVE_WRITER_ROLE), ("kms:GenerateDataKey", "kms:Decrypt"), ("s3",))]
+
+
+def export_stream_name(client: str) -> str:
+    return f"toms-{client}-log-export"
+
+
+# Firehose writes delivery errors to a log stream that must exist; this is the name AWS's console uses.
+EXPORT_ERROR_LOG_STREAM = "DestinationDelivery"
+
+
+def export_error_log_group_name(client: str) -> str:
+    return client_log_group_name(client, "log-export-errors")
 
 
 def export_prefix(client: str) -> str:
@@ -78,20 +115,18 @@ def export_error_prefix(client: str) -> str:
 
 @dataclass(frozen=True)
 class LogArchiveArgs:
-    client: str
-    account_id: str
-    region: str
     retention: RetentionConfig
     archive: ArchiveConfig
     kms_key_arn: pulumi.Input[str]
-    partition: str = "aws"
+    alerts: AlertTopic
 
 
-def archive_policy_statements(args: LogArchiveArgs) -> list[dict[str, Any]]:
-    """Who may write to the archive besides its owner: the client's trail, under its own prefix."""
-    arn = bucket_arn(archive_bucket_name(args.client, args.account_id, args.region), args.partition)
-    trail = audit_trail_arn(args.client, args.account_id, args.region, args.partition)
-    trail_objects = f"{arn}/{CLOUDTRAIL_PREFIX}/AWSLogs/{args.account_id}"
+def archive_policy_statements(context: ClientContext) -> list[dict[str, Any]]:
+    """Who may write to the archive besides its owner, and with which key: the client's trail writes under
+    its own prefix, and every object is encrypted with the client key."""
+    arn = context.bucket_arn(archive_bucket_name(context.client, context.account_id, context.region))
+    trail = audit_trail_arn(context)
+    trail_objects = trail_objects_prefix(context)
     return [
         {
             # Objects without an encryption header get the client key by default; a writer may not ask
@@ -105,6 +140,27 @@ def archive_policy_statements(args: LogArchiveArgs) -> list[dict[str, Any]]:
             "Condition": {
                 "Null": {"s3:x-amz-server-side-encryption": "false"},
                 "StringNotEquals": {"s3:x-amz-server-side-encryption": ["aws:kms", "aws:kms:dsse"]},
+            },
+        },
+        {
+            # A writer that names a key could name another one; writers name none and get the bucket's
+            # default, the client key. The trail names its key (the pack holds it to the client key) and
+            # is the only writer under its prefix (next statement).
+            "Sid": "DenyPutsNamingAnotherKey",
+            "Effect": "Deny",
+            "Principal": "*",
+            "Action": "s3:PutObject",
+            "NotResource": f"{trail_objects}/*",
+            "Condition": {"Null": {"s3:x-amz-server-side-encryption-aws-kms-key-id": "false"}},
+        },
+        {
+            "Sid": "OnlyCloudTrailWritesTheTrailPrefix",
+            "Effect": "Deny",
+            "Principal": "*",
+            "Action": "s3:PutObject",
+            "Resource": f"{trail_objects}/*",
+            "Condition": {
+                "StringNotEqualsIfExists": {"aws:PrincipalServiceName": "cloudtrail.amazonaws.com"}
             },
         },
         {
@@ -152,43 +208,51 @@ class LogArchive(pulumi.ComponentResource):
     delivery_stream_arn: pulumi.Output[str]
     export_role_arn: pulumi.Output[str]
 
-    def __init__(self, name: str, args: LogArchiveArgs, opts: pulumi.ResourceOptions | None = None) -> None:
+    def __init__(
+        self,
+        name: str,
+        context: ClientContext,
+        args: LogArchiveArgs,
+        opts: pulumi.ResourceOptions | None = None,
+    ) -> None:
         super().__init__("toms:logging:LogArchive", name, None, opts)
-        child = pulumi.ResourceOptions(parent=self)
         archive_days = args.retention.archive_retention_days
 
-        archive_name = archive_bucket_name(args.client, args.account_id, args.region)
+        archive_name = archive_bucket_name(context.client, context.account_id, context.region)
         archive = HardenedBucket(
             f"{name}-log-archive",
+            context,
             HardenedBucketArgs(
                 bucket_name=archive_name,
                 expiry_days=archive_days,
                 kms_key_arn=args.kms_key_arn,
                 object_lock=ObjectLock(mode=args.archive.lock_mode, days=archive_days),
-                policy_statements=archive_policy_statements(args),
+                policy_statements=archive_policy_statements(context),
                 tags={standards.TAG_DATA_CLASSIFICATION: standards.DATA_CLASSIFICATION_LOG_ARCHIVE},
-                partition=args.partition,
             ),
-            opts=child,
+            opts=pulumi.ResourceOptions(parent=self),
         )
 
-        logs_name = access_logs_bucket_name(args.client, args.account_id, args.region)
-        logs_arn = bucket_arn(logs_name, args.partition)
-        if args.region in ELB_ACCOUNT_REGIONS:
+        logs_name = access_logs_bucket_name(context.client, context.account_id, context.region)
+        logs_arn = context.bucket_arn(logs_name)
+        if context.region in ELB_ACCOUNT_REGIONS:
             elb_account = aws.elb.get_service_account_output(
-                region=args.region, opts=pulumi.InvokeOutputOptions(parent=self)
+                region=context.region, opts=pulumi.InvokeOutputOptions(parent=self)
             )
             delivery_statements: pulumi.Input[list[dict[str, Any]]] = elb_account.arn.apply(
-                lambda elb_arn: [access_log_delivery_statement(logs_arn, args.account_id, {"AWS": elb_arn})]
+                lambda elb_arn: [
+                    access_log_delivery_statement(logs_arn, context.account_id, {"AWS": elb_arn})
+                ]
             )
         else:
             delivery_statements = [
                 access_log_delivery_statement(
-                    logs_arn, args.account_id, {"Service": ELB_LOG_DELIVERY_SERVICE}
+                    logs_arn, context.account_id, {"Service": ELB_LOG_DELIVERY_SERVICE}
                 )
             ]
         access_logs = HardenedBucket(
             f"{name}-access-logs",
+            context,
             HardenedBucketArgs(
                 bucket_name=logs_name,
                 expiry_days=archive_days,
@@ -196,62 +260,73 @@ class LogArchive(pulumi.ComponentResource):
                 kms_key_arn=None,
                 policy_statements=delivery_statements,
                 tags={standards.TAG_DATA_CLASSIFICATION: standards.DATA_CLASSIFICATION_ACCESS_LOGS},
-                partition=args.partition,
             ),
-            opts=child,
+            opts=pulumi.ResourceOptions(parent=self),
         )
 
-        firehose_role = aws.iam.Role(
-            f"{name}-firehose",
-            description=f"toms: Firehose writes {args.client}'s exported logs to the archive",
-            assume_role_policy=service_trust_policy(
-                "firehose.amazonaws.com", {"StringEquals": {"sts:ExternalId": args.account_id}}
-            ),
-            opts=child,
+        archive_arn = context.bucket_arn(archive_name)
+        error_log_name = export_error_log_group_name(context.client)
+        error_log = unexported_log_group(
+            f"{name}-export-errors",
+            error_log_name,
+            args.retention.log_days,
+            args.kms_key_arn,
+            parent=self,
         )
-        archive_arn = bucket_arn(archive_name, args.partition)
-        firehose_write = aws.iam.RolePolicy(
+        error_stream = aws.cloudwatch.LogStream(
+            f"{name}-export-errors",
+            name=EXPORT_ERROR_LOG_STREAM,
+            log_group_name=error_log.name,
+            opts=pulumi.ResourceOptions(parent=self),
+        )
+        archive_writer = service_role(
             f"{name}-firehose",
-            role=firehose_role.id,
-            policy=pulumi.Output.from_input(args.kms_key_arn).apply(
-                lambda key_arn: policy_document(
-                    allow(
-                        "WriteTheClientsExportPrefix",
-                        ["s3:PutObject", "s3:AbortMultipartUpload"],
-                        f"{archive_arn}/{args.client}/*",
-                    ),
-                    # Firehose checks the bucket's region before it writes.
-                    allow("LocateTheArchive", ["s3:GetBucketLocation"], archive_arn),
-                    {
-                        **allow("EncryptThroughS3Only", ["kms:GenerateDataKey", "kms:Decrypt"], key_arn),
-                        "Condition": {
-                            "StringEquals": {"kms:ViaService": f"s3.{args.region}.amazonaws.com"},
-                            "StringLike": {
-                                "kms:EncryptionContext:aws:s3:arn": [archive_arn, f"{archive_arn}/*"]
-                            },
-                        },
-                    },
-                )
-            ),
-            opts=child,
+            context,
+            purpose=ARCHIVE_WRITER_ROLE,
+            description="Firehose writes exported logs to the archive",
+            service="firehose.amazonaws.com",
+            trust_condition={"StringEquals": {"sts:ExternalId": context.account_id}},
+            statements=[
+                allow(
+                    "LogDeliveryErrors",
+                    ["logs:PutLogEvents"],
+                    f"{context.log_group_arn(error_log_name)}:log-stream:*",
+                ),
+                allow(
+                    "WriteTheClientsExportPrefix",
+                    ["s3:PutObject", "s3:AbortMultipartUpload"],
+                    f"{archive_arn}/{context.client}/*",
+                ),
+                # Firehose checks the bucket's region before it writes.
+                allow("LocateTheArchive", ["s3:GetBucketLocation"], archive_arn),
+                use_client_key_through(
+                    context,
+                    "EncryptThroughS3Only",
+                    ["kms:GenerateDataKey", "kms:Decrypt"],
+                    ["s3"],
+                    {"aws:s3:arn": [archive_arn, f"{archive_arn}/*"]},
+                ),
+            ],
+            parent=self,
         )
 
         stream = aws.kinesis.FirehoseDeliveryStream(
             f"{name}-export",
-            name=f"toms-{args.client}-log-export",
+            name=export_stream_name(context.client),
             destination="extended_s3",
             server_side_encryption=aws.kinesis.FirehoseDeliveryStreamServerSideEncryptionArgs(
                 enabled=True, key_type="CUSTOMER_MANAGED_CMK", key_arn=args.kms_key_arn
             ),
             extended_s3_configuration=aws.kinesis.FirehoseDeliveryStreamExtendedS3ConfigurationArgs(
                 bucket_arn=archive.bucket_arn,
-                role_arn=firehose_role.arn,
-                kms_key_arn=args.kms_key_arn,
+                role_arn=archive_writer.arn,
+                # No key named here: the archive's default encryption (the client key) applies, and its
+                # policy refuses writers that name a key.
                 compression_format="GZIP",
                 buffering_size=FIREHOSE_BUFFER_MIB,
                 buffering_interval=FIREHOSE_BUFFER_SECONDS,
-                prefix=export_prefix(args.client),
-                error_output_prefix=export_error_prefix(args.client),
+                prefix=export_prefix(context.client),
+                error_output_prefix=export_error_prefix(context.client),
                 dynamic_partitioning_configuration=(
                     aws.kinesis.FirehoseDeliveryStreamExtendedS3ConfigurationDynamicPartitioningConfigurationArgs(
                         enabled=True
@@ -260,39 +335,70 @@ class LogArchive(pulumi.ComponentResource):
                 processing_configuration=_cloudwatch_logs_processing(),
                 cloudwatch_logging_options=(
                     aws.kinesis.FirehoseDeliveryStreamExtendedS3ConfigurationCloudwatchLoggingOptionsArgs(
-                        enabled=False
+                        enabled=True, log_group_name=error_log_name, log_stream_name=EXPORT_ERROR_LOG_STREAM
                     )
                 ),
             ),
-            opts=pulumi.ResourceOptions(parent=self, depends_on=[firehose_write, archive]),
+            opts=pulumi.ResourceOptions(parent=self, depends_on=[archive, error_stream]),
         )
 
-        export_role = aws.iam.Role(
+        log_export = service_role(
             f"{name}-log-export",
-            description=f"toms: CloudWatch Logs hands {args.client}'s log events to the export stream",
-            assume_role_policy=service_trust_policy(
-                "logs.amazonaws.com",
-                {
-                    "ArnLike": {
-                        "aws:SourceArn": f"arn:{args.partition}:logs:{args.region}:{args.account_id}:*"
-                    }
-                },
-            ),
-            opts=child,
-        )
-        export_put = aws.iam.RolePolicy(
-            f"{name}-log-export",
-            role=export_role.id,
-            policy=stream.arn.apply(
-                lambda stream_arn: policy_document(
-                    allow(
-                        "PutIntoTheExportStreamOnly",
-                        ["firehose:PutRecord", "firehose:PutRecordBatch"],
-                        stream_arn,
-                    )
+            context,
+            purpose=LOG_EXPORT_ROLE,
+            description="CloudWatch Logs hands log events to the export stream",
+            service="logs.amazonaws.com",
+            trust_condition={"ArnLike": {"aws:SourceArn": context.arn("logs", "*")}},
+            statements=[
+                allow(
+                    "PutIntoTheExportStreamOnly",
+                    ["firehose:PutRecord", "firehose:PutRecordBatch"],
+                    context.arn("firehose", f"deliverystream/{export_stream_name(context.client)}"),
                 )
+            ],
+            parent=self,
+        )
+
+        stream_dimensions = {"DeliveryStreamName": export_stream_name(context.client)}
+        metric_alarm(
+            f"{name}-export-failing",
+            context,
+            args.alerts,
+            purpose="log-export-delivery-failing",
+            description="the log export stream failed to deliver to the archive",
+            parent=self,
+            namespace="AWS/Firehose",
+            metric_name="DeliveryToS3.Success",
+            dimensions=stream_dimensions,
+            statistic="Minimum",
+            period=DELIVERY_PERIOD_SECONDS,
+            evaluation_periods=1,
+            threshold=1,
+            comparison_operator="LessThanThreshold",
+            # No delivery attempt at all is the freshness alarm's case.
+            treat_missing_data="notBreaching",
+        )
+        metric_alarm(
+            f"{name}-export-stale",
+            context,
+            args.alerts,
+            purpose="log-export-stale",
+            description=(
+                f"logs older than {MAX_DATA_AGE_SECONDS // 60} minutes wait in the export stream, "
+                "or none arrive"
             ),
-            opts=child,
+            parent=self,
+            namespace="AWS/Firehose",
+            metric_name="DeliveryToS3.DataFreshness",
+            dimensions=stream_dimensions,
+            statistic="Maximum",
+            period=DELIVERY_PERIOD_SECONDS,
+            evaluation_periods=1,
+            threshold=MAX_DATA_AGE_SECONDS,
+            comparison_operator="GreaterThanThreshold",
+            # Flow logs and the service's logs reach the stream every minute: silence means the export
+            # path stopped, not that there was nothing to export.
+            treat_missing_data="breaching",
         )
 
         self.bucket_name = archive.bucket_name
@@ -301,9 +407,7 @@ class LogArchive(pulumi.ComponentResource):
         self.access_logs_bucket_arn = access_logs.bucket_arn
         self.delivery_stream_arn = stream.arn
         # Subscription filters need the role's permission in place, not just the role.
-        self.export_role_arn = pulumi.Output.all(export_role.arn, export_put.id).apply(
-            lambda values: values[0]
-        )
+        self.export_role_arn = log_export.arn
         self.register_outputs(
             {
                 "bucket_name": self.bucket_name,

@@ -2,7 +2,8 @@
 
 A log group made here keeps events for the client's retention, is encrypted with the client's key,
 and is exported off the server: exactly one subscription filter hands every event to the client's
-log export stream (see `components/log_archive.py`). There is no way to make a log group without it.
+log export stream (see `components/log_archive.py`). The one exception, `unexported_log_group`, is that
+stream's own error log.
 """
 
 from __future__ import annotations
@@ -31,6 +32,25 @@ class LogPolicy:
 def client_log_group_name(client: str, purpose: str) -> str:
     """The naming scheme for log groups the baseline names itself."""
     return f"/toms/{client}/{purpose}"
+
+
+def unexported_log_group(
+    resource_name: str,
+    log_group_name: str,
+    retention_days: int,
+    kms_key_arn: pulumi.Input[str],
+    parent: pulumi.Resource,
+) -> aws.cloudwatch.LogGroup:
+    """A log group with the client's retention and key that is NOT exported. Only for the export stream's
+    own delivery errors: exported through that stream, a failing stream would feed its failures back into
+    itself (the pack's `log-group-exported` allows exactly this exception and refuses the loop)."""
+    return aws.cloudwatch.LogGroup(
+        resource_name,
+        name=log_group_name,
+        retention_in_days=retention_days,
+        kms_key_id=kms_key_arn,
+        opts=pulumi.ResourceOptions(parent=parent),
+    )
 
 
 def retained_log_group(

@@ -17,7 +17,8 @@ import pulumi
 import pulumi_aws as aws
 
 from components.config import NetworkConfig
-from components.iam import allow, policy_document, service_trust_policy
+from components.context import ClientContext
+from components.iam import allow, from_this_account, service_role
 from components.log_group import LogPolicy, client_log_group_name, retained_log_group
 
 # Each subnet is a sixteenth of the VPC: public subnets take the first slots, private ones start halfway.
@@ -33,16 +34,15 @@ def subnet_cidrs(vpc_cidr: str, az_count: int) -> tuple[list[str], list[str]]:
     return public, private
 
 
+FLOW_LOGS_ROLE = "flow-logs"
+
+
 @dataclass(frozen=True)
 class NetworkArgs:
-    client: str
-    account_id: str
-    region: str
     network: NetworkConfig
     # One available zone per `azCount`, looked up before anything is created (see __main__.py).
     zones: Sequence[str]
     log_policy: LogPolicy
-    partition: str = "aws"
 
 
 class Network(pulumi.ComponentResource):
@@ -53,7 +53,13 @@ class Network(pulumi.ComponentResource):
     private_subnet_ids: list[pulumi.Output[str]]
     flow_log_group_name: pulumi.Output[str]
 
-    def __init__(self, name: str, args: NetworkArgs, opts: pulumi.ResourceOptions | None = None) -> None:
+    def __init__(
+        self,
+        name: str,
+        context: ClientContext,
+        args: NetworkArgs,
+        opts: pulumi.ResourceOptions | None = None,
+    ) -> None:
         super().__init__("toms:network:Network", name, None, opts)
         child = pulumi.ResourceOptions(parent=self)
 
@@ -62,7 +68,7 @@ class Network(pulumi.ComponentResource):
             cidr_block=args.network.cidr,
             enable_dns_support=True,
             enable_dns_hostnames=True,
-            tags={"Name": f"toms-{args.client}"},
+            tags={"Name": f"toms-{context.client}"},
             opts=child,
         )
         # The default security group admits traffic between its members; taking over it with no rules
@@ -88,7 +94,7 @@ class Network(pulumi.ComponentResource):
                 cidr_block=public_cidr,
                 availability_zone=args.zones[index],
                 map_public_ip_on_launch=False,
-                tags={"Name": f"toms-{args.client}-public-{index}", "tier": "public"},
+                tags={"Name": f"toms-{context.client}-public-{index}", "tier": "public"},
                 opts=child,
             )
             aws.ec2.RouteTableAssociation(
@@ -112,7 +118,7 @@ class Network(pulumi.ComponentResource):
                 cidr_block=private_cidr,
                 availability_zone=args.zones[index],
                 map_public_ip_on_launch=False,
-                tags={"Name": f"toms-{args.client}-private-{index}", "tier": "private"},
+                tags={"Name": f"toms-{context.client}-private-{index}", "tier": "private"},
                 opts=child,
             )
             private_routes = aws.ec2.RouteTable(
@@ -138,43 +144,30 @@ class Network(pulumi.ComponentResource):
         aws.ec2.VpcEndpoint(
             f"{name}-s3",
             vpc_id=vpc.id,
-            service_name=f"com.amazonaws.{args.region}.s3",
+            service_name=f"com.amazonaws.{context.region}.s3",
             vpc_endpoint_type="Gateway",
             route_table_ids=private_route_table_ids,
             opts=child,
         )
 
-        flow_logs = retained_log_group(
+        flow_log_group_name = client_log_group_name(context.client, "vpc-flow-logs")
+        flow_logs = retained_log_group(f"{name}-flow-logs", flow_log_group_name, args.log_policy, parent=self)
+        flow_log_group_arn = context.log_group_arn(flow_log_group_name)
+        flow_log_role = service_role(
             f"{name}-flow-logs",
-            client_log_group_name(args.client, "vpc-flow-logs"),
-            args.log_policy,
-            parent=self,
-        )
-        flow_log_source = f"arn:{args.partition}:ec2:{args.region}:{args.account_id}:vpc-flow-log/*"
-        flow_log_role = aws.iam.Role(
-            f"{name}-flow-logs",
-            assume_role_policy=service_trust_policy(
-                "vpc-flow-logs.amazonaws.com",
-                {
-                    "StringEquals": {"aws:SourceAccount": args.account_id},
-                    "ArnLike": {"aws:SourceArn": flow_log_source},
-                },
-            ),
-            opts=child,
-        )
-        aws.iam.RolePolicy(
-            f"{name}-flow-logs",
-            role=flow_log_role.id,
-            policy=flow_logs.arn.apply(
-                lambda arn: policy_document(
-                    allow(
-                        "WriteTheFlowLogGroupOnly",
-                        ["logs:CreateLogStream", "logs:PutLogEvents", "logs:DescribeLogStreams"],
-                        [arn, f"{arn}:*"],
-                    )
+            context,
+            purpose=FLOW_LOGS_ROLE,
+            description="VPC flow logs write to their log group",
+            service="vpc-flow-logs.amazonaws.com",
+            trust_condition=from_this_account(context, context.arn("ec2", "vpc-flow-log/*")),
+            statements=[
+                allow(
+                    "WriteTheFlowLogGroupOnly",
+                    ["logs:CreateLogStream", "logs:PutLogEvents", "logs:DescribeLogStreams"],
+                    [flow_log_group_arn, f"{flow_log_group_arn}:*"],
                 )
-            ),
-            opts=child,
+            ],
+            parent=self,
         )
         aws.ec2.FlowLog(
             f"{name}-flow-logs",

@@ -15,13 +15,18 @@ Locked down: awsvpc networking in private subnets without a public address, a re
 system with a small in-memory /tmp, no privileges, every Linux capability dropped, a numeric non-root
 user (the container port is >= 1024, so nothing needs root), ECS Exec off. Secrets reach the container
 only through `secrets` (resolved by the ECS agent with the execution role); `environment` carries the
-client's plain, non-secret values and the database's host and port.
+client's plain, non-secret values and the database's port. The database's host and the ARN of its
+RDS-managed master secret come from SSM parameters whose names the program chooses, so the container
+definition holds no value AWS decides and the pack judges it in the first preview.
 
-Least privilege: the execution role may write to this service's log group, read exactly the secrets the
-task names (the database's managed secret included) and decrypt them with the client key through Secrets
-Manager only, and pull the image's own ECR repository. `ecr:GetAuthorizationToken` has no resource-level
-permissions, so AWS requires `Resource: "*"` for it; the action itself is named, never a wildcard. The
-task role has no permissions: the application gets none until the client grants them.
+Least privilege: the execution role may write to this service's log group, read exactly the secrets and
+parameters the task names and decrypt them with the client key through their service only, and pull the
+image's own ECR repository. `ecr:GetAuthorizationToken` has no resource-level permissions, so AWS
+requires `Resource: "*"` for it; the action itself is named, never a wildcard. The task role (the
+application) may read the database's managed secret and nothing else until the client grants more: RDS
+rotates that password, so the application reads it when it connects rather than at start.
+
+A CloudWatch alarm fires when fewer than `replicas` tasks run for three minutes.
 
 The default container health check fetches `healthCheckPath` with curl, falling back to wget, so the image
 needs a shell and one of the two; images without them set `toms:service.healthCheckCommand`.
@@ -39,13 +44,17 @@ from typing import Any
 import pulumi
 import pulumi_aws as aws
 
+from components.alarms import AlertTopic, metric_alarm
 from components.config import (
-    DATABASE_CREDENTIALS_VARIABLE,
     DATABASE_HOST_VARIABLE,
     DATABASE_PORT_VARIABLE,
+    DATABASE_SECRET_ARN_VARIABLE,
     ServiceConfig,
 )
-from components.iam import allow, policy_document, service_trust_policy
+from components.context import ClientContext
+from components.database import DatabaseConnection
+from components.iam import Statement, allow, from_this_account, service_role, use_client_key_through
+from components.keys import KeyUser
 from components.log_group import LogPolicy, client_log_group_name, retained_log_group
 from policies.toms_pack import standards
 
@@ -74,23 +83,33 @@ ECR_IMAGE_PATTERN = re.compile(
     r"(?P<repository>[a-z0-9._/-]+?)(:[A-Za-z0-9_][A-Za-z0-9_.-]*|@sha256:[0-9a-f]{64})$"
 )
 ECR_PULL_ACTIONS = ("ecr:BatchCheckLayerAvailability", "ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer")
+EXECUTION_ROLE = "task-execution"
+TASK_ROLE = "task"
+# The alarm looks at the running count once a minute and fires after three minutes below `replicas`: a
+# replaced task takes about that long to start and pass its health checks.
+RUNNING_TASKS_PERIOD_SECONDS = 60
+RUNNING_TASKS_EVALUATION_PERIODS = 3
 
 
-@dataclass(frozen=True)
-class DatabaseConnection:
-    """Where the service finds its database: host and port as plain values, credentials as a secret."""
+def cluster_name(client: str) -> str:
+    return f"toms-{client}"
 
-    host: pulumi.Input[str]
-    port: pulumi.Input[int]
-    secret_arn: pulumi.Input[str]
-    security_group_id: pulumi.Input[str]
+
+def service_name(client: str) -> str:
+    return f"{client}-{CONTAINER_NAME}"
+
+
+def key_users(context: ClientContext) -> list[KeyUser]:
+    """The service's roles that decrypt with the client key: the ECS agent reading the task's secrets and
+    parameters, and the application reading the database's managed secret."""
+    return [
+        KeyUser(context.role_arn(EXECUTION_ROLE), ("kms:Decrypt",), ("secretsmanager", "ssm")),
+        KeyUser(context.role_arn(TASK_ROLE), ("kms:Decrypt",), ("secretsmanager",)),
+    ]
 
 
 @dataclass(frozen=True)
 class SelfHealingServiceArgs:
-    client: str
-    region: str
-    account_id: str
     service: ServiceConfig
     vpc_id: pulumi.Input[str]
     private_subnet_ids: Sequence[pulumi.Input[str]]
@@ -98,8 +117,8 @@ class SelfHealingServiceArgs:
     target_group_arn: pulumi.Input[str]
     load_balancer_security_group_id: pulumi.Input[str]
     log_policy: LogPolicy
+    alerts: AlertTopic
     database: DatabaseConnection | None = None
-    partition: str = "aws"
 
 
 def default_health_check_command(port: int, path: str) -> list[str]:
@@ -120,18 +139,17 @@ def ecr_repository_arn(image: str, partition: str) -> str | None:
 
 
 def container_definitions(
-    args: SelfHealingServiceArgs,
-    log_group_name: str,
-    database: tuple[str, int, str] | None,
+    context: ClientContext, service: ServiceConfig, database: DatabaseConnection | None, log_group_name: str
 ) -> list[dict[str, Any]]:
-    """The task's single container, with `database` as resolved (host, port, secret ARN)."""
-    service = args.service
+    """The task's single container. Every value is known before anything exists, so the pack judges the
+    container in the first preview: the database's host and secret ARN arrive through SSM parameters
+    whose names the program chooses, resolved by the ECS agent when the task starts."""
     environment = dict(service.environment)
     secrets = dict(service.secrets)
     if database is not None:
-        host, port, secret_arn = database
-        environment |= {DATABASE_HOST_VARIABLE: host, DATABASE_PORT_VARIABLE: str(port)}
-        secrets[DATABASE_CREDENTIALS_VARIABLE] = secret_arn
+        environment[DATABASE_PORT_VARIABLE] = str(database.port)
+        secrets[DATABASE_HOST_VARIABLE] = database.host_parameter_arn
+        secrets[DATABASE_SECRET_ARN_VARIABLE] = database.secret_arn_parameter_arn
     command = service.health_check_command or default_health_check_command(
         service.container_port, service.health_check_path
     )
@@ -158,7 +176,7 @@ def container_definitions(
                 "logDriver": "awslogs",
                 "options": {
                     "awslogs-group": log_group_name,
-                    "awslogs-region": args.region,
+                    "awslogs-region": context.region,
                     "awslogs-stream-prefix": CONTAINER_NAME,
                 },
             },
@@ -166,28 +184,16 @@ def container_definitions(
     ]
 
 
-def ecs_tasks_trust_policy(account_id: str, region: str, partition: str) -> str:
-    """Only ECS tasks of this account and region may assume the role (no confused deputy)."""
-    return service_trust_policy(
-        "ecs-tasks.amazonaws.com",
-        {
-            "StringEquals": {"aws:SourceAccount": account_id},
-            "ArnLike": {"aws:SourceArn": f"arn:{partition}:ecs:{region}:{account_id}:*"},
-        },
-    )
-
-
-def execution_policy(
-    args: SelfHealingServiceArgs,
-    log_group_arn: str,
-    kms_key_arn: str,
-    database_secret_arn: str | None,
-) -> str:
-    """What the ECS agent needs to start this task: its log group, its secrets, its image."""
-    secret_arns = [*args.service.secrets.values(), *([database_secret_arn] if database_secret_arn else [])]
+def execution_statements(
+    context: ClientContext, args: SelfHealingServiceArgs, log_group_arn: str
+) -> list[Statement]:
+    """What the ECS agent needs to start this task: its log group, its secrets and parameters, its image."""
+    secret_arns = list(args.service.secrets.values())
+    if args.database is not None:
+        secret_arns += [args.database.host_parameter_arn, args.database.secret_arn_parameter_arn]
     secrets_manager = sorted({arn for arn in secret_arns if ":secretsmanager:" in arn})
     parameters = sorted({arn for arn in secret_arns if ":ssm:" in arn})
-    statements: list[dict[str, Any]] = [
+    statements: list[Statement] = [
         allow(
             "WriteThisServicesLogs",
             ["logs:CreateLogStream", "logs:PutLogEvents"],
@@ -199,25 +205,47 @@ def execution_policy(
     if parameters:
         statements.append(allow("ReadTheTasksParameters", ["ssm:GetParameters"], parameters))
     via_services = [
-        f"{service}.{args.region}.amazonaws.com"
-        for service, arns in (("secretsmanager", secrets_manager), ("ssm", parameters))
-        if arns
+        service for service, arns in (("secretsmanager", secrets_manager), ("ssm", parameters)) if arns
     ]
     if via_services:
         statements.append(
-            {
-                **allow("DecryptSecretsWithTheClientKeyThroughTheirService", ["kms:Decrypt"], [kms_key_arn]),
-                "Condition": {"StringEquals": {"kms:ViaService": via_services}},
-            }
+            use_client_key_through(
+                context, "DecryptSecretsWithTheClientKeyThroughTheirService", ["kms:Decrypt"], via_services
+            )
         )
-    repository = ecr_repository_arn(args.service.image, args.partition)
+    repository = ecr_repository_arn(args.service.image, context.partition)
     if repository is not None:
         statements += [
             # GetAuthorizationToken has no resource-level permissions: AWS requires Resource "*".
             allow("AuthenticateToEcr", ["ecr:GetAuthorizationToken"], "*"),
             allow("PullTheServicesImage", ECR_PULL_ACTIONS, [repository]),
         ]
-    return policy_document(*statements)
+    return statements
+
+
+def task_statements(context: ClientContext, database: DatabaseConnection | None) -> list[Statement] | None:
+    """The application's permissions: read the database's RDS-managed master secret, which RDS rotates,
+    when it connects. The secret's ARN is AWS's choice; RDS tags the secret with its instance's ARN, which
+    is the program's."""
+    if database is None:
+        return None
+    return [
+        {
+            **allow(
+                "ReadTheDatabasesManagedSecret",
+                ["secretsmanager:GetSecretValue", "secretsmanager:DescribeSecret"],
+                context.arn("secretsmanager", "secret:rds!db-*"),
+            ),
+            "Condition": {
+                "StringEquals": {
+                    "secretsmanager:ResourceTag/aws:rds:primaryDBInstanceArn": database.instance_arn
+                }
+            },
+        },
+        use_client_key_through(
+            context, "DecryptTheSecretThroughSecretsManager", ["kms:Decrypt"], ["secretsmanager"]
+        ),
+    ]
 
 
 class SelfHealingService(pulumi.ComponentResource):
@@ -233,88 +261,82 @@ class SelfHealingService(pulumi.ComponentResource):
     task_role_arn: pulumi.Output[str]
 
     def __init__(
-        self, name: str, args: SelfHealingServiceArgs, opts: pulumi.ResourceOptions | None = None
+        self,
+        name: str,
+        context: ClientContext,
+        args: SelfHealingServiceArgs,
+        opts: pulumi.ResourceOptions | None = None,
     ) -> None:
         super().__init__("toms:service:SelfHealingService", name, None, opts)
         child = pulumi.ResourceOptions(parent=self)
         service = args.service
-        cluster_name = f"toms-{args.client}"
+        cluster = cluster_name(context.client)
 
         # Container Insights writes to this group; made here first, it has the client's retention and key
         # instead of the never-expiring, AWS-encrypted group ECS would create.
         insights_logs = retained_log_group(
             f"{name}-container-insights",
-            f"/aws/ecs/containerinsights/{cluster_name}/performance",
+            f"/aws/ecs/containerinsights/{cluster}/performance",
             args.log_policy,
             parent=self,
         )
-        cluster = aws.ecs.Cluster(
+        ecs_cluster = aws.ecs.Cluster(
             f"{name}-cluster",
-            name=cluster_name,
+            name=cluster,
             settings=[aws.ecs.ClusterSettingArgs(name="containerInsights", value=CONTAINER_INSIGHTS)],
             opts=pulumi.ResourceOptions(parent=self, depends_on=[insights_logs]),
         )
-        app_logs = retained_log_group(
-            f"{name}-app-logs", client_log_group_name(args.client, "service"), args.log_policy, parent=self
-        )
+        app_log_group_name = client_log_group_name(context.client, "service")
+        app_logs = retained_log_group(f"{name}-app-logs", app_log_group_name, args.log_policy, parent=self)
 
-        trust = ecs_tasks_trust_policy(args.account_id, args.region, args.partition)
-        execution_role = aws.iam.Role(
+        # Only ECS tasks of this account and region may assume the roles (no confused deputy).
+        tasks_of_this_account = from_this_account(context, context.arn("ecs", "*"))
+        execution_role = service_role(
             f"{name}-execution",
-            description=f"toms {args.client}: ECS agent starts the service's tasks",
-            assume_role_policy=trust,
-            opts=child,
+            context,
+            purpose=EXECUTION_ROLE,
+            description="ECS agent starts the service's tasks",
+            service="ecs-tasks.amazonaws.com",
+            trust_condition=tasks_of_this_account,
+            statements=execution_statements(context, args, context.log_group_arn(app_log_group_name)),
+            parent=self,
         )
-        database = args.database
-        execution_permissions = aws.iam.RolePolicy(
-            f"{name}-execution",
-            role=execution_role.id,
-            policy=pulumi.Output.all(
-                app_logs.arn,
-                args.log_policy.kms_key_arn,
-                database.secret_arn if database is not None else None,
-            ).apply(lambda values: execution_policy(args, values[0], values[1], values[2])),
-            opts=child,
-        )
-        # A task started before the role's policy exists cannot pull its secrets or image and fails:
-        # whoever takes the role waits for its permissions, not just the role.
-        execution_role_arn = pulumi.Output.all(execution_role.arn, execution_permissions.id).apply(
-            lambda values: values[0]
-        )
-        task_role = aws.iam.Role(
+        task_role = service_role(
             f"{name}-task",
-            description=f"toms {args.client}: the application; no permissions unless the client grants them",
-            assume_role_policy=trust,
-            opts=child,
+            context,
+            purpose=TASK_ROLE,
+            description="the application: reads its database secret; more only if the client grants it",
+            service="ecs-tasks.amazonaws.com",
+            trust_condition=tasks_of_this_account,
+            statements=task_statements(context, args.database),
+            parent=self,
         )
 
-        database_values: pulumi.Output[Any] = (
-            pulumi.Output.all(database.host, database.port, database.secret_arn)
-            if database is not None
-            else pulumi.Output.from_input(None)
-        )
         task_definition = aws.ecs.TaskDefinition(
             f"{name}-task",
-            family=f"toms-{args.client}-{CONTAINER_NAME}",
+            family=f"toms-{context.client}-{CONTAINER_NAME}",
             requires_compatibilities=["FARGATE"],
             network_mode="awsvpc",
             cpu=str(service.cpu),
             memory=str(service.memory),
             runtime_platform=aws.ecs.TaskDefinitionRuntimePlatformArgs(operating_system_family="LINUX"),
-            execution_role_arn=execution_role_arn,
+            execution_role_arn=execution_role.arn,
             task_role_arn=task_role.arn,
-            container_definitions=pulumi.Output.all(app_logs.name, database_values).apply(
-                lambda values: json.dumps(
-                    container_definitions(args, values[0], tuple(values[1]) if values[1] else None)
-                )
+            container_definitions=json.dumps(
+                container_definitions(context, service, args.database, app_log_group_name)
             ),
-            opts=child,
+            # The container names its log group and the database's parameters by name: they come first.
+            opts=pulumi.ResourceOptions(
+                parent=self,
+                depends_on=[app_logs, *(args.database.ready if args.database is not None else ())],
+            ),
         )
 
+        database = args.database
         security_group = aws.ec2.SecurityGroup(
             f"{name}-tasks",
             vpc_id=args.vpc_id,
-            description=f"toms {args.client}: the service's tasks",
+            description=f"toms {context.client}: the service's tasks",
             opts=child,
         )
         aws.vpc.SecurityGroupIngressRule(
@@ -351,8 +373,8 @@ class SelfHealingService(pulumi.ComponentResource):
 
         ecs_service = aws.ecs.Service(
             f"{name}-service",
-            name=f"{args.client}-{CONTAINER_NAME}",
-            cluster=cluster.arn,
+            name=service_name(context.client),
+            cluster=ecs_cluster.arn,
             task_definition=task_definition.arn,
             launch_type="FARGATE",
             platform_version="LATEST",
@@ -388,7 +410,7 @@ class SelfHealingService(pulumi.ComponentResource):
             f"{name}-scaling",
             service_namespace="ecs",
             scalable_dimension="ecs:service:DesiredCount",
-            resource_id=pulumi.Output.concat("service/", cluster.name, "/", ecs_service.name),
+            resource_id=pulumi.Output.concat("service/", ecs_cluster.name, "/", ecs_service.name),
             min_capacity=service.replicas,
             max_capacity=service.autoscaling_max,
             opts=child,
@@ -410,13 +432,32 @@ class SelfHealingService(pulumi.ComponentResource):
             opts=child,
         )
 
-        self.cluster_name = cluster.name
-        self.cluster_arn = cluster.arn
+        metric_alarm(
+            f"{name}-running-tasks",
+            context,
+            args.alerts,
+            purpose="tasks-below-replicas",
+            description=f"fewer than {service.replicas} tasks of the service are running",
+            parent=self,
+            namespace="ECS/ContainerInsights",
+            metric_name="RunningTaskCount",
+            dimensions={"ClusterName": cluster, "ServiceName": service_name(context.client)},
+            statistic="Minimum",
+            period=RUNNING_TASKS_PERIOD_SECONDS,
+            evaluation_periods=RUNNING_TASKS_EVALUATION_PERIODS,
+            threshold=service.replicas,
+            comparison_operator="LessThanThreshold",
+            # No data means no task reports: none is running.
+            treat_missing_data="breaching",
+        )
+
+        self.cluster_name = ecs_cluster.name
+        self.cluster_arn = ecs_cluster.arn
         self.service_name = ecs_service.name
         self.security_group_id = security_group.id
         self.task_definition_arn = task_definition.arn
         self.log_group_name = app_logs.name
-        self.execution_role_arn = execution_role_arn
+        self.execution_role_arn = execution_role.arn
         self.task_role_arn = task_role.arn
         self.register_outputs(
             {

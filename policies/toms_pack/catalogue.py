@@ -70,7 +70,7 @@ MEASURES: tuple[Measure, ...] = (
         "processing systems and services",
         commitment="",
         kind="technical",
-        components=("toms:network:Network",),
+        components=("toms:network:Network", "toms:edge:WebFirewall"),
         policies=("security-group-public-ingress", "security-group-rule-description", "required-tags"),
         audit_checks=(),
         organisational_part="The annex gives this heading no commitment of its own; the Availability, "
@@ -121,6 +121,7 @@ MEASURES: tuple[Measure, ...] = (
             "toms:edge:TlsLoadBalancer",
             "toms:database:EncryptedDatabase",
             "toms:network:Network",
+            "toms:monitoring:AlertTopic",
         ),
         policies=(
             "ecs-service-min-replicas",
@@ -219,7 +220,12 @@ MEASURES: tuple[Measure, ...] = (
         heading="Measures for ensuring events logging",
         commitment="Events are externally logged and kept off server for predetermined amount of time",
         kind="technical",
-        components=("toms:logging:LogArchive", "toms:logging:AuditTrail", "toms:network:Network"),
+        components=(
+            "toms:logging:LogArchive",
+            "toms:logging:AuditTrail",
+            "toms:network:Network",
+            "toms:monitoring:AlertTopic",
+        ),
         policies=(
             "log-group-retention",
             "log-group-kms",

@@ -91,3 +91,45 @@ def test_trail_belongs_to_the_audit_trail_component(stack_run: ProgramRun) -> No
     component = one(stack_run, "toms:logging:AuditTrail")
     assert one(stack_run, TRAIL).parent == component.urn
     assert trail_log_group(stack_run).parent == component.urn
+
+
+def test_trail_records_management_events_and_every_read_and_write_of_the_archive(
+    stack_run: ProgramRun,
+) -> None:
+    archive = by_name(stack_run, BUCKET, f"{client_config(stack_run).client}-log-archive").outputs["arn"]
+    selectors = {
+        selector["name"]: selector["fieldSelectors"]
+        for selector in one(stack_run, TRAIL).inputs["advancedEventSelectors"]
+    }
+    assert one(stack_run, TRAIL).inputs.get("eventSelectors") is None
+    (management,) = [
+        fields
+        for fields in selectors.values()
+        if {"field": "eventCategory", "equals": ["Management"]} in fields
+    ]
+    assert management == [{"field": "eventCategory", "equals": ["Management"]}]
+    data = [
+        fields for fields in selectors.values() if {"field": "eventCategory", "equals": ["Data"]} in fields
+    ]
+    by_access = {}
+    for fields in data:
+        by_field = {field["field"]: field for field in fields}
+        assert by_field["resources.type"]["equals"] == ["AWS::S3::Object"]
+        by_access[by_field["readOnly"]["equals"][0]] = by_field["resources.ARN"]
+    assert set(by_access) == {"true", "false"}
+    assert by_access["true"] == {"field": "resources.ARN", "startsWiths": [f"{archive}/"]}
+    # The trail's own deliveries are left out of the writes: each would be an event of the next delivery.
+    assert by_access["false"] == {
+        "field": "resources.ARN",
+        "startsWiths": [f"{archive}/"],
+        "notStartsWiths": [f"{archive}/{CLOUDTRAIL_PREFIX}/"],
+    }
+
+
+def test_the_trail_and_its_role_are_known_in_the_first_preview(preview_run: ProgramRun) -> None:
+    config = client_config(preview_run)
+    trail = one(preview_run, TRAIL).inputs
+    assert trail["cloudWatchLogsGroupArn"] == (
+        f"arn:aws:logs:{config.region}:{config.account_id}:log-group:/toms/{config.client}/cloudtrail:*"
+    )
+    assert isinstance(trail["advancedEventSelectors"], list)

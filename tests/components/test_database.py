@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-import asyncio
-from collections.abc import Callable
+import json
 from typing import Any
 
 import pulumi
@@ -12,7 +11,6 @@ from pulumi.output import Unknown
 
 from components.config import DatabaseConfig
 from components.database import EncryptedDatabase, EncryptedDatabaseArgs
-from components.log_group import LogPolicy
 from policies.toms_pack import standards
 from tests.components.edge_service_stack import SERVICE_COMPONENT
 from tests.components.program_reading import (
@@ -29,15 +27,20 @@ from tests.components.program_reading import (
     problems_for,
     stack_file,
 )
+from tests.components.units import (
+    UNIT_CONTEXT,
+    UNIT_KEY_ARN,
+    run_component,
+    unit_alert_topic,
+    unit_log_policy,
+)
 from tests.conftest import REPO
 from toms.offline.mock_runtime import (
     ProgramError,
     ProgramRun,
-    RecordingMonitor,
     RegisteredResource,
     run_program,
 )
-from toms.offline.mocks import AwsLikeMocks
 from toms.project import flatten_stack_config
 
 COMPONENT = "toms:database:EncryptedDatabase"
@@ -139,7 +142,8 @@ def test_logs_go_to_log_groups_made_first_where_rds_writes_them(stack_run: Progr
         for group in stack_run.children_of(database_component(stack_run).urn)
         if group.type == LOG_GROUP
     }
-    assert set(groups) == {f"/aws/rds/instance/{identifier}/{log}" for log in exports}
+    # RDS also writes enhanced monitoring, into one group per account and region.
+    assert set(groups) == {f"/aws/rds/instance/{identifier}/{log}" for log in exports} | {"RDSOSMetrics"}
     for group in groups.values():
         assert group.inputs["retentionInDays"] == retention
         assert group.inputs["kmsKeyId"] == client_key_arn(stack_run)
@@ -234,51 +238,25 @@ def test_preview_registers_the_database_before_the_cloud_decides_ids(preview_run
     assert log_group_names == {
         f"/aws/rds/instance/{identifier}/postgresql",
         f"/aws/rds/instance/{identifier}/upgrade",
+        "RDSOSMetrics",
     }
 
 
 # --- the component on its own: `allow_from` and the outputs other components use -----------------------
 
-UNIT_KEY_ARN = "arn:aws:kms:eu-west-1:111122223333:key/0f2c6a8e-4b1d-4c3e-9a57-2d8e1f6b9c01"
-
-
-def run_component(build: Callable[[], pulumi.Output[Any]]) -> tuple[Any, list[RegisteredResource]]:
-    """Run `build` under the AWS-like mocks; return what its output resolves to and every registration."""
-    loop = asyncio.new_event_loop()
-    asyncio.set_event_loop(loop)
-    mocks = AwsLikeMocks(region="eu-west-1", account="111122223333", preview=False)
-    monitor = RecordingMonitor(mocks)
-    pulumi.runtime.set_mocks(mocks, project="toms", stack="unit", preview=False, monitor=monitor)
-    resolved: list[Any] = []
-
-    @pulumi.runtime.test
-    def program() -> pulumi.Output[Any]:
-        return build().apply(resolved.append)
-
-    try:
-        program()
-    finally:
-        loop.close()
-        asyncio.set_event_loop(None)
-    return resolved[0], monitor.registrations
-
 
 def standalone_database(database: DatabaseConfig) -> EncryptedDatabase:
     return EncryptedDatabase(
         "unit",
+        UNIT_CONTEXT,
         EncryptedDatabaseArgs(
-            client="unit",
             database=database,
             backup_days=7,
             kms_key_arn=UNIT_KEY_ARN,
             vpc_id="vpc-0a1b2c3d4e5f60718",
             private_subnet_ids=[pulumi.Output.from_input("subnet-0a"), pulumi.Output.from_input("subnet-0b")],
-            log_policy=LogPolicy(
-                retention_days=30,
-                kms_key_arn=UNIT_KEY_ARN,
-                export_destination_arn="arn:aws:firehose:eu-west-1:111122223333:deliverystream/toms-unit",
-                export_role_arn="arn:aws:iam::111122223333:role/toms-unit-log-export",
-            ),
+            log_policy=unit_log_policy(),
+            alerts=unit_alert_topic(),
         ),
     )
 
@@ -419,3 +397,40 @@ def test_program_refuses_an_unsupported_engine_naming_the_file_and_key() -> None
         f"{ACME_SOURCE}: 1 problem in the stack configuration; nothing was created:\n"
         "  - toms:database.engine: got \"mariadb\"; expected 'postgres'"
     )
+
+
+def test_enhanced_monitoring_writes_through_a_least_privilege_role(stack_run: ProgramRun) -> None:
+    config = client_config(stack_run)
+    database = instance(stack_run)
+    assert database.inputs["monitoringInterval"] == 60
+    (role,) = [
+        role
+        for role in stack_run.of_type("aws:iam/role:Role")
+        if role.inputs["name"] == f"toms-{config.client}-rds-monitoring"
+    ]
+    assert database.inputs["monitoringRoleArn"] == role.outputs["arn"]
+    (trust,) = json.loads(role.inputs["assumeRolePolicy"])["Statement"]
+    assert trust["Principal"] == {"Service": "monitoring.rds.amazonaws.com"}
+    assert trust["Condition"] == {
+        "StringEquals": {"aws:SourceAccount": config.account_id},
+        "ArnLike": {"aws:SourceArn": database.outputs["arn"]},
+    }
+    (policy,) = [
+        policy
+        for policy in stack_run.of_type("aws:iam/rolePolicy:RolePolicy")
+        if policy.inputs["role"] == role.outputs["id"]
+    ]
+    (permission,) = json.loads(policy.inputs["policy"])["Statement"]
+    group = f"arn:aws:logs:{config.region}:{config.account_id}:log-group:RDSOSMetrics"
+    assert permission["Resource"] == [group, f"{group}:log-stream:*"]
+    assert sorted(permission["Action"]) == [
+        "logs:CreateLogStream",
+        "logs:DescribeLogStreams",
+        "logs:PutLogEvents",
+    ]
+    # No managed policy: AmazonRDSEnhancedMonitoringRole would add log group creation and retention changes.
+    assert stack_run.of_type("aws:iam/rolePolicyAttachment:RolePolicyAttachment") == []
+
+
+def test_performance_insights_uses_the_client_key(stack_run: ProgramRun) -> None:
+    assert instance(stack_run).inputs["performanceInsightsKmsKeyId"] == client_key_arn(stack_run)

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from typing import cast
+
 import pytest
 
+from components.alarms import AlertTopic
 from components.load_balancer import (
     HEALTH_CHECK_INTERVAL_SECONDS,
     HEALTH_CHECK_TIMEOUT_SECONDS,
@@ -23,6 +26,7 @@ from tests.components.edge_service_stack import (
 from tests.components.program_reading import (
     EGRESS_RULE,
     INGRESS_RULE,
+    METRIC_ALARM,
     SECURITY_GROUP,
     children,
     one,
@@ -61,6 +65,7 @@ def test_every_resource_of_the_edge_is_a_child_of_the_component(stack_run: Progr
         SECURITY_GROUP,
         INGRESS_RULE,
         EGRESS_RULE,
+        METRIC_ALARM,
     }
 
 
@@ -201,13 +206,14 @@ def test_egress_only_to_the_services_port_on_the_services_group(stack_run: Progr
 def test_the_component_itself_refuses_a_policy_that_accepts_old_tls(policy: str) -> None:
     with pytest.raises(ValueError, match=r"not a TLS 1\.2/1\.3-only ALB policy"):
         TlsLoadBalancerArgs(
-            client="acme",
             vpc_id="vpc-1",
             public_subnet_ids=["subnet-1", "subnet-2"],
             certificate_arn="arn:aws:acm:eu-west-1:111122223333:certificate/x",
             container_port=8080,
             health_check_path="/health",
             access_logs_bucket="logs",
+            # Refused before anything is registered: the topic is never used.
+            alerts=cast(AlertTopic, None),
             tls_policy=policy,
         )
 

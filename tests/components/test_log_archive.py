@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 
 from components.bucket import NONCURRENT_VERSION_DAYS, ObjectLock
+from components.context import ClientContext
 from components.log_archive import (
     ELB_LOG_DELIVERY_SERVICE,
     FIREHOSE_BUFFER_SECONDS,
@@ -27,6 +28,8 @@ from tests.components.logging_stack import (
     statement,
 )
 from tests.components.program_reading import (
+    LOG_GROUP,
+    SUBSCRIPTION_FILTER,
     client_config,
     client_key_arn,
     one,
@@ -158,7 +161,7 @@ def test_archive_admits_exactly_the_clients_trail_under_its_own_prefix(stack_run
     config = client_config(stack_run)
     trail = one(stack_run, TRAIL)
     # The policy names the trail before it exists; the name it predicts is the one the trail gets.
-    assert trail.outputs["arn"] == audit_trail_arn(config.client, config.account_id, config.region)
+    assert trail.outputs["arn"] == audit_trail_arn(ClientContext.of(config))
     policy = bucket_policy(stack_run, archive_bucket(stack_run))
     arn = archive_bucket(stack_run).outputs["arn"]
     check = statement(policy, "CloudTrailChecksTheBucket")
@@ -173,6 +176,31 @@ def test_archive_admits_exactly_the_clients_trail_under_its_own_prefix(stack_run
     )
     allowed = [grant for grant in policy["Statement"] if grant["Effect"] == "Allow"]
     assert allowed == [check, write]
+
+
+def test_archive_refuses_writes_that_could_escape_the_client_key(stack_run: ProgramRun) -> None:
+    config = client_config(stack_run)
+    policy = bucket_policy(stack_run, archive_bucket(stack_run))
+    arn = archive_bucket(stack_run).outputs["arn"]
+    trail_objects = f"{arn}/cloudtrail/AWSLogs/{config.account_id}/*"
+    weaker = statement(policy, "DenyPutsWithoutKmsEncryption")
+    assert weaker["Effect"] == "Deny" and weaker["Action"] == "s3:PutObject"
+    assert weaker["Condition"]["StringNotEquals"] == {
+        "s3:x-amz-server-side-encryption": ["aws:kms", "aws:kms:dsse"]
+    }
+    # Naming a key is refused everywhere but under the trail's prefix, so the default (the client key)
+    # applies to every other object; under the prefix only CloudTrail itself may write.
+    named = statement(policy, "DenyPutsNamingAnotherKey")
+    assert (named["Effect"], named["Principal"], named["Action"]) == ("Deny", "*", "s3:PutObject")
+    assert named["NotResource"] == trail_objects
+    assert named["Condition"] == {"Null": {"s3:x-amz-server-side-encryption-aws-kms-key-id": "false"}}
+    only_trail = statement(policy, "OnlyCloudTrailWritesTheTrailPrefix")
+    assert (only_trail["Effect"], only_trail["Resource"]) == ("Deny", trail_objects)
+    assert only_trail["Condition"] == {
+        "StringNotEqualsIfExists": {"aws:PrincipalServiceName": "cloudtrail.amazonaws.com"}
+    }
+    # The stream names no key of its own, so its writes are not refused and get the client key.
+    assert "kmsKeyArn" not in one(stack_run, DELIVERY_STREAM).inputs["extendedS3Configuration"]
 
 
 def test_access_logs_bucket_uses_sse_s3_and_is_classified_as_access_logs(stack_run: ProgramRun) -> None:
@@ -225,14 +253,38 @@ def test_export_stream_is_encrypted_and_writes_gzip_per_log_group_and_day(stack_
     }
     s3 = stream.inputs["extendedS3Configuration"]
     assert s3["bucketArn"] == archive_bucket(stack_run).outputs["arn"]
-    assert s3["kmsKeyArn"] == key
     assert s3["compressionFormat"] == "GZIP"
     assert s3["prefix"] == f"{config.client}/!{{partitionKeyFromQuery:logGroup}}/!{{timestamp:yyyy-MM-dd}}/"
     assert s3["errorOutputPrefix"].startswith(f"{config.client}/_errors/!{{firehose:error-output-type}}/")
     assert s3["dynamicPartitioningConfiguration"]["enabled"] is True
     # "Within minutes": a batch is written at the latest after the buffer interval.
     assert s3["bufferingInterval"] == FIREHOSE_BUFFER_SECONDS <= 60
-    assert s3["cloudwatchLoggingOptions"] == {"enabled": False}
+    assert s3["cloudwatchLoggingOptions"] == {
+        "enabled": True,
+        "logGroupName": f"/toms/{config.client}/log-export-errors",
+        "logStreamName": "DestinationDelivery",
+    }
+
+
+def test_delivery_errors_go_to_a_retained_encrypted_log_group_that_is_not_exported(
+    stack_run: ProgramRun,
+) -> None:
+    config = client_config(stack_run)
+    name = f"/toms/{config.client}/log-export-errors"
+    (group,) = [group for group in stack_run.of_type(LOG_GROUP) if group.inputs["name"] == name]
+    assert group.inputs["retentionInDays"] == config.retention.log_days
+    assert group.inputs["kmsKeyId"] == client_key_arn(stack_run)
+    # Exported through the stream whose errors it holds, a failing stream would loop.
+    assert [
+        f for f in stack_run.of_type(SUBSCRIPTION_FILTER) if f.inputs["logGroup"] == group.outputs["name"]
+    ] == []
+    (log_stream,) = stack_run.of_type("aws:cloudwatch/logStream:LogStream")
+    assert (log_stream.inputs["logGroupName"], log_stream.inputs["name"]) == (name, "DestinationDelivery")
+    assert log_stream.urn in one(stack_run, DELIVERY_STREAM).dependencies
+    role = by_name(stack_run, "aws:iam/role:Role", f"{config.client}-firehose")
+    statements = {item["Sid"]: item for item in role_policy(stack_run, role)["Statement"]}
+    assert statements["LogDeliveryErrors"]["Action"] == ["logs:PutLogEvents"]
+    assert statements["LogDeliveryErrors"]["Resource"] == f"{group.outputs['arn']}:log-stream:*"
 
 
 def test_export_stream_decompresses_cloudwatch_batches_and_partitions_by_log_group(
@@ -291,11 +343,23 @@ def test_firehose_may_only_write_the_clients_prefix_and_use_the_key_through_s3(s
         "Resource": arn,
     }
     kms = statements["EncryptThroughS3Only"]
-    assert kms["Resource"] == client_key_arn(stack_run)
-    assert kms["Condition"]["StringEquals"] == {"kms:ViaService": f"s3.{config.region}.amazonaws.com"}
-    assert set(statements) == {"WriteTheClientsExportPrefix", "LocateTheArchive", "EncryptThroughS3Only"}
+    # The key by its alias: known before the key exists, and no other key of the account.
+    assert kms["Resource"] == f"arn:aws:kms:{config.region}:{config.account_id}:key/*"
+    assert kms["Condition"] == {
+        "StringEquals": {"kms:ViaService": [f"s3.{config.region}.amazonaws.com"]},
+        "ForAnyValue:StringEquals": {"kms:ResourceAliases": f"alias/toms/{config.client}"},
+        "StringLike": {"kms:EncryptionContext:aws:s3:arn": [arn, f"{arn}/*"]},
+    }
+    assert set(statements) == {
+        "WriteTheClientsExportPrefix",
+        "LocateTheArchive",
+        "EncryptThroughS3Only",
+        "LogDeliveryErrors",
+    }
     every_action = [action for item in statements.values() for action in statement_actions(item)]
-    assert not [action for action in every_action if action.endswith("*") or action.startswith("logs:")]
+    assert not [action for action in every_action if action.endswith("*")]
+    # Of CloudWatch Logs, only writing its delivery errors.
+    assert [action for action in every_action if action.startswith("logs:")] == ["logs:PutLogEvents"]
 
 
 def test_object_lock_refuses_a_mode_s3_does_not_know() -> None:

@@ -1,8 +1,7 @@
-"""The network and the client key, as the real program registers them for every example stack."""
+"""The network, as the real program registers it for every example stack."""
 
 from __future__ import annotations
 
-import fnmatch
 import ipaddress
 import json
 
@@ -11,19 +10,6 @@ from tests.components.program_reading import client_config, one, stack_file
 from tests.conftest import REPO, run_example_stack
 from toms.offline.mock_runtime import ProgramRun, run_program
 from toms.project import flatten_stack_config
-
-# Every KMS action that reads or writes data under the key, or lets a principal do so later.
-KEY_USE_ACTIONS = (
-    "kms:Decrypt",
-    "kms:Encrypt",
-    "kms:GenerateDataKey",
-    "kms:GenerateDataKeyWithoutPlaintext",
-    "kms:GenerateDataKeyPair",
-    "kms:GenerateDataKeyPairWithoutPlaintext",
-    "kms:ReEncryptFrom",
-    "kms:ReEncryptTo",
-    "kms:CreateGrant",
-)
 
 
 def test_subnets_span_the_configured_zones_public_only_for_the_load_balancer(stack_run: ProgramRun) -> None:
@@ -144,37 +130,6 @@ def test_the_client_key_rotates_and_waits_thirty_days_before_deletion(stack_run:
     assert key.inputs["enableKeyRotation"] is True
     assert key.inputs["deletionWindowInDays"] == 30
     assert one(stack_run, "aws:kms/alias:Alias").inputs["name"] == f"alias/toms/{stack_run.stack}"
-
-
-def test_the_key_policy_grants_named_services_in_this_account_and_nothing_broader(
-    stack_run: ProgramRun,
-) -> None:
-    config = client_config(stack_run)
-    policy = json.loads(one(stack_run, "aws:kms/key:Key").inputs["policy"])
-    statements = {statement["Sid"]: statement for statement in policy["Statement"]}
-    admin = statements["AccountAdministersTheKeyButCannotUseIt"]
-    assert admin["Principal"] == {"AWS": f"arn:aws:iam::{config.account_id}:root"}
-    # Wildcards count for every action they match: kms:Create* would hand out kms:CreateGrant.
-    granted_use = [
-        action
-        for action in KEY_USE_ACTIONS
-        if any(fnmatch.fnmatchcase(action, pattern) for pattern in admin["Action"])
-    ]
-    assert granted_use == []
-    via = statements["ServicesUseTheKeyForThisAccount"]["Condition"]["StringEquals"]
-    assert via["kms:CallerAccount"] == config.account_id
-    assert sorted(via["kms:ViaService"]) == sorted(
-        f"{service}.{config.region}.amazonaws.com"
-        for service in ("rds", "s3", "firehose", "secretsmanager", "ssm")
-    )
-    logs = statements["CloudWatchLogsEncryptsThisAccountsLogGroups"]
-    assert logs["Principal"] == {"Service": f"logs.{config.region}.amazonaws.com"}
-    assert config.account_id in logs["Condition"]["ArnLike"]["kms:EncryptionContext:aws:logs:arn"]
-    for statement in policy["Statement"]:
-        assert statement["Effect"] == "Allow"
-        principal = statement["Principal"]
-        if principal == {"AWS": "*"}:
-            assert statement["Condition"]["StringEquals"]["kms:CallerAccount"] == config.account_id
 
 
 def test_one_provider_carries_region_account_and_the_baseline_tags(stack_run: ProgramRun) -> None:

@@ -3,19 +3,22 @@
 from __future__ import annotations
 
 import ipaddress
+import json
 from typing import Any
 
 import pulumi
 import pytest
 
-from components.config import MAX_REPLICAS, ServiceConfig
-from components.log_group import LogPolicy
-from components.service import (
-    CONTAINER_NAME,
-    DATABASE_CREDENTIALS_VARIABLE,
+from components.config import (
     DATABASE_HOST_VARIABLE,
     DATABASE_PORT_VARIABLE,
-    SelfHealingServiceArgs,
+    DATABASE_SECRET_ARN_VARIABLE,
+    MAX_REPLICAS,
+    ServiceConfig,
+)
+from components.context import ClientContext
+from components.service import (
+    CONTAINER_NAME,
     container_definitions,
     default_health_check_command,
     ecr_repository_arn,
@@ -36,12 +39,13 @@ from tests.components.edge_service_stack import (
 from tests.components.program_reading import (
     EGRESS_RULE,
     INGRESS_RULE,
-    KMS_KEY,
     LOG_GROUP,
+    METRIC_ALARM,
     POSTGRES_PORT,
     SECURITY_GROUP,
     SUBSCRIPTION_FILTER,
     children,
+    client_config,
     one,
     one_child,
     stack_file,
@@ -59,6 +63,7 @@ ROLE = "aws:iam/role:Role"
 ROLE_POLICY = "aws:iam/rolePolicy:RolePolicy"
 TARGET_GROUP = "aws:lb/targetGroup:TargetGroup"
 RDS_INSTANCE = "aws:rds/instance:Instance"
+PARAMETER = "aws:ssm/parameter:Parameter"
 
 
 def component(run: ProgramRun) -> RegisteredResource:
@@ -80,6 +85,16 @@ def service_group_id(run: ProgramRun) -> str:
 def database_secret_arn(run: ProgramRun) -> str:
     arn: str = one(run, RDS_INSTANCE).outputs["masterUserSecrets"][0]["secretArn"]
     return arn
+
+
+def unwrapped(value: Any) -> Any:
+    """A value as the program set it; the provider marks every SSM parameter value secret."""
+    return value["value"] if isinstance(value, dict) and "value" in value else value
+
+
+def connection_parameters(run: ProgramRun) -> dict[str, RegisteredResource]:
+    """The SSM parameters the database hands the service its connection through, by name."""
+    return {parameter.inputs["name"]: parameter for parameter in run.of_type(PARAMETER)}
 
 
 def role_named(run: ProgramRun, suffix: str) -> RegisteredResource:
@@ -116,6 +131,7 @@ def test_every_resource_of_the_service_is_a_child_of_the_component(stack_run: Pr
         SECURITY_GROUP,
         INGRESS_RULE,
         EGRESS_RULE,
+        METRIC_ALARM,
     }
 
 
@@ -172,7 +188,7 @@ def test_container_logs_go_to_the_clients_retained_exported_log_group(stack_run:
     (group,) = [group for group in stack_run.of_type(LOG_GROUP) if group.inputs["name"] == group_name]
     assert group.parent == component(stack_run).urn
     assert group.inputs["retentionInDays"] == stack_file(stack_run.stack)["toms:retention"]["logDays"]
-    assert group.inputs["kmsKeyId"] == one(stack_run, KMS_KEY).outputs["arn"]
+    assert group.inputs["kmsKeyId"] == one(stack_run, "aws:kms/key:Key").outputs["arn"]
     assert [
         subscription
         for subscription in stack_run.of_type(SUBSCRIPTION_FILTER)
@@ -185,18 +201,40 @@ def test_secrets_only_through_secrets_and_the_database_wired_in(stack_run: Progr
     service = stack_service(stack_run)
     secrets = {entry["name"]: entry["valueFrom"] for entry in app["secrets"]}
     environment = {entry["name"]: entry["value"] for entry in app["environment"]}
+    config = client_config(stack_run)
+    parameter_arn = f"arn:aws:ssm:{config.region}:{config.account_id}:parameter/toms/{config.client}/database"
     assert secrets == {
         **service.get("secrets", {}),
-        DATABASE_CREDENTIALS_VARIABLE: database_secret_arn(stack_run),
+        DATABASE_HOST_VARIABLE: f"{parameter_arn}/host",
+        DATABASE_SECRET_ARN_VARIABLE: f"{parameter_arn}/secret-arn",
     }
     database = one(stack_run, RDS_INSTANCE).outputs
     assert environment == {
         **service.get("environment", {}),
-        DATABASE_HOST_VARIABLE: database["address"],
         DATABASE_PORT_VARIABLE: str(int(database["port"])),
     }
+    # The parameters the container names hold what the database became.
+    parameters = connection_parameters(stack_run)
+    prefix = f"/toms/{config.client}/database"
+    assert unwrapped(parameters[f"{prefix}/host"].inputs["value"]) == database["address"]
+    assert unwrapped(parameters[f"{prefix}/secret-arn"].inputs["value"]) == database_secret_arn(stack_run)
+    assert set(parameters) == {f"{prefix}/host", f"{prefix}/secret-arn"}
+    for parameter in parameters.values():
+        assert parameter.inputs["type"] == "String", "a host name and an ARN, not secrets"
+        assert parameter.urn in one_child(stack_run, component(stack_run), TASK_DEFINITION).dependencies
     assert not set(secrets) & set(environment)
     assert not set(secrets.values()) & set(environment.values())
+
+
+def test_the_container_is_known_in_the_first_preview(preview_run: ProgramRun) -> None:
+    """Everything the pack judges in a task definition is decided by the program, not by AWS."""
+    definitions = one_child(preview_run, component(preview_run), TASK_DEFINITION).inputs[
+        "containerDefinitions"
+    ]
+    assert isinstance(definitions, str)
+    (app,) = json.loads(definitions)
+    assert app["readonlyRootFilesystem"] is True and app["privileged"] is False
+    assert app["logConfiguration"]["logDriver"] == "awslogs"
 
 
 def test_service_keeps_the_stacks_replicas_healing_and_private(stack_run: ProgramRun) -> None:
@@ -237,6 +275,7 @@ def test_service_waits_for_the_https_listener(stack_run: ProgramRun) -> None:
 def test_tasks_start_only_once_the_execution_role_may_pull_their_secrets(stack_run: ProgramRun) -> None:
     task_definition = one_child(stack_run, component(stack_run), TASK_DEFINITION)
     execution_role = role_named(stack_run, "-execution")
+    assert execution_role.inputs["name"] == f"toms-{stack_run.stack}-task-execution"
     (permission,) = [
         policy
         for policy in children(stack_run, component(stack_run), ROLE_POLICY)
@@ -282,8 +321,35 @@ def test_roles_have_no_wildcard_actions_and_scoped_resources(stack_run: ProgramR
                 if "*" in _resources(statement):
                     # GetAuthorizationToken cannot be scoped to a resource (AWS requires "*").
                     assert statement_actions(statement) == ["ecr:GetAuthorizationToken"]
-    task_role = role_named(stack_run, "-task")
-    assert inline_policies(stack_run, task_role) == []
+
+
+def test_the_application_reads_only_its_databases_managed_secret(stack_run: ProgramRun) -> None:
+    config = client_config(stack_run)
+    (policy,) = inline_policies(stack_run, role_named(stack_run, "-task"))
+    statements = {statement["Sid"]: statement for statement in policy["Statement"]}
+    assert set(statements) == {"ReadTheDatabasesManagedSecret", "DecryptTheSecretThroughSecretsManager"}
+    read = statements["ReadTheDatabasesManagedSecret"]
+    assert sorted(statement_actions(read)) == [
+        "secretsmanager:DescribeSecret",
+        "secretsmanager:GetSecretValue",
+    ]
+    # AWS names the secret; RDS tags it with the instance, whose ARN the program chose.
+    assert read["Resource"] == f"arn:aws:secretsmanager:{config.region}:{config.account_id}:secret:rds!db-*"
+    assert read["Condition"] == {
+        "StringEquals": {
+            "secretsmanager:ResourceTag/aws:rds:primaryDBInstanceArn": one(stack_run, RDS_INSTANCE).outputs[
+                "arn"
+            ]
+        }
+    }
+    assert database_secret_arn(stack_run).startswith(
+        f"arn:aws:secretsmanager:{config.region}:{config.account_id}:secret:"
+    )
+    decrypt = statements["DecryptTheSecretThroughSecretsManager"]
+    assert statement_actions(decrypt) == ["kms:Decrypt"]
+    assert decrypt["Condition"]["StringEquals"] == {
+        "kms:ViaService": [f"secretsmanager.{config.region}.amazonaws.com"]
+    }
 
 
 def test_execution_role_reaches_exactly_its_log_group_secrets_and_image(stack_run: ProgramRun) -> None:
@@ -292,10 +358,23 @@ def test_execution_role_reaches_exactly_its_log_group_secrets_and_image(stack_ru
     group_name = container(stack_run)["logConfiguration"]["options"]["awslogs-group"]
     (group,) = [group for group in stack_run.of_type(LOG_GROUP) if group.inputs["name"] == group_name]
     assert _resources(statements["WriteThisServicesLogs"]) == [f"{group.outputs['arn']}:log-stream:*"]
-    secret_arns = {*stack_service(stack_run).get("secrets", {}).values(), database_secret_arn(stack_run)}
-    assert set(_resources(statements["ReadTheTasksSecrets"])) == secret_arns
+    secret_arns = list(stack_service(stack_run).get("secrets", {}).values())
+    named = {entry["valueFrom"] for entry in container(stack_run)["secrets"]}
+    readable = {
+        arn
+        for sid in ("ReadTheTasksSecrets", "ReadTheTasksParameters")
+        if sid in statements
+        for arn in _resources(statements[sid])
+    }
+    assert readable == named >= set(secret_arns)
     decrypt = statements["DecryptSecretsWithTheClientKeyThroughTheirService"]
-    assert _resources(decrypt) == [one(stack_run, KMS_KEY).outputs["arn"]]
+    # The client key by its alias, through the services that hold the secrets only.
+    config = client_config(stack_run)
+    assert _resources(decrypt) == [f"arn:aws:kms:{config.region}:{config.account_id}:key/*"]
+    assert decrypt["Condition"]["ForAnyValue:StringEquals"] == {
+        "kms:ResourceAliases": f"alias/toms/{config.client}"
+    }
+    assert one(stack_run, "aws:kms/alias:Alias").inputs["name"] == f"alias/toms/{config.client}"
     repository = ecr_repository_arn(stack_service(stack_run)["image"], "aws")
     if repository is None:
         assert "PullTheServicesImage" not in statements and "AuthenticateToEcr" not in statements
@@ -369,23 +448,8 @@ def test_a_configured_health_check_command_replaces_the_default() -> None:
     config = ServiceConfig.model_validate(
         {"image": "ghcr.io/initech/tps-reports:1.0.7", "healthCheckCommand": ["CMD", "/app/probe"]}
     )
-    args = SelfHealingServiceArgs(
-        client="initech",
-        region="eu-north-1",
-        account_id="777788889999",
-        service=config,
-        vpc_id="vpc-1",
-        private_subnet_ids=["subnet-1", "subnet-2"],
-        target_group_arn="arn:aws:elasticloadbalancing:eu-north-1:777788889999:targetgroup/app/1",
-        load_balancer_security_group_id="sg-1",
-        log_policy=LogPolicy(
-            retention_days=30,
-            kms_key_arn="arn:aws:kms:eu-north-1:777788889999:key/1",
-            export_destination_arn="arn:aws:firehose:eu-north-1:777788889999:deliverystream/x",
-            export_role_arn="arn:aws:iam::777788889999:role/x",
-        ),
-    )
-    (app,) = container_definitions(args, "/toms/initech/service", None)
+    context = ClientContext(client="initech", account_id="777788889999", region="eu-north-1", partition="aws")
+    (app,) = container_definitions(context, config, None, "/toms/initech/service")
     assert app["healthCheck"]["command"] == ["CMD", "/app/probe"]
     assert app["secrets"] == [] and app["environment"] == []
 

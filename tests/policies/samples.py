@@ -362,6 +362,15 @@ def both(*changes: Callable[[Stack], None]) -> Callable[[Stack], None]:
     return apply
 
 
+def add(role: str, kind: str, props: dict[str, Any]) -> Callable[[Stack], None]:
+    """Add a resource of `kind` with `props` to the stack under `role`."""
+
+    def apply(stack: Stack) -> None:
+        stack[role] = ResourceInput(kind, role, copy.deepcopy(props), provider=PROVIDER)
+
+    return apply
+
+
 def drop(role: str) -> Callable[[Stack], None]:
     def apply(stack: Stack) -> None:
         del stack[role]

@@ -14,6 +14,7 @@ from tests.conftest import EXAMPLE_STACKS, run_example_stack
 from tests.policies.conftest import PACK_DIR
 from toms.offline.analyzer_client import PolicyPackProcess, ResourceInput, to_wire
 from toms.offline.mock_runtime import ProgramRun, RegisteredResource
+from toms.preview.run import preview, stack_target
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -59,3 +60,12 @@ def test_example_stack_has_no_mandatory_violation(stack: str) -> None:
         findings += pack.analyze_stack(outputs for _, outputs in pairs)
     mandatory = [f"{d.policy_name} {d.urn}: {d.message}" for d in findings if d.mandatory]
     assert mandatory == []
+
+
+@pytest.mark.parametrize("stack", EXAMPLE_STACKS)
+def test_first_preview_of_every_example_stack_is_decided_with_no_finding_at_all(stack: str) -> None:
+    """The preview is the gate before anything exists: values AWS decides are unknown, and still every
+    policy decides (no advisory 'checked again at update time') and finds nothing, mandatory or not."""
+    result = preview(stack_target(stack))
+    assert [f"{f.policy} on {f.resource_name}: {f.message}" for f in result.findings] == []
+    assert result.passed

@@ -109,9 +109,30 @@ def parameter_group_forces_tls(stack: Stack, _: Settings) -> Iterator[Outcome]:
                 )
 
 
+DELIVERY_STREAM = "aws:kinesis/firehoseDeliveryStream:FirehoseDeliveryStream"
+ERROR_LOGGING = ("extendedS3Configuration", "cloudwatchLoggingOptions")
+
+
+def _error_log_of(stack: Stack, group: Resource) -> list[Resource]:
+    """The delivery streams that log their own delivery errors into `group`."""
+    name = group.get("name")
+    streams = []
+    for stream in stack.of_type(DELIVERY_STREAM):
+        options = stream.get(*ERROR_LOGGING)
+        if (
+            isinstance(options, dict)
+            and lookup(options, "enabled") is True
+            and isinstance(name, str)
+            and lookup(options, "logGroupName") == name
+        ):
+            streams.append(stream)
+    return streams
+
+
 @stack_rule(
     "log-group-exported",
-    "Every log group has a subscription that exports its events off the server.",
+    "Every log group has a subscription that exports its events off the server, except a delivery stream's "
+    "own error log, which must not be exported into that stream.",
     Severity.HIGH,
     "Add an aws.cloudwatch.LogSubscriptionFilter for the log group to the client's log archive stream.",
 )
@@ -120,12 +141,28 @@ def log_group_exported(stack: Stack, _: Settings) -> Iterator[Outcome]:
     for group in stack.of_type(LOG_GROUP):
         undecided = False
         exported = False
+        destinations = []
         for subscription in filters:
             targets = stack.referenced(subscription, "logGroup", [group], ("name", "id"))
             if targets is None:
                 undecided = True
             elif targets:
                 exported = exported or subscription.get("destinationArn") is not MISSING
+                destinations.append(subscription)
+        errors_of = _error_log_of(stack, group)
+        if errors_of:
+            # The stream's failures would be fed back into the failing stream: its error log stays out.
+            for subscription in destinations:
+                looped = stack.referenced(subscription, "destinationArn", errors_of, ("arn",))
+                if looped is None:
+                    yield Unverifiable("LogSubscriptionFilter.destinationArn", group)
+                elif looped:
+                    yield Violation(
+                        f"log group {group.name} receives the delivery errors of {looped[0].name} and is "
+                        "exported into that same stream: its failures would loop; keep it out of the export",
+                        group,
+                    )
+            continue
         if exported:
             continue
         if undecided:

@@ -10,9 +10,23 @@ from tests.policies.casetable import (
     unchanged,
     violating,
 )
-from tests.policies.samples import DELETE, both, change, drop
+from tests.policies.samples import COMPLIANT, DELETE, add, both, change, drop
 
 __all__ = ["CASES", "test_case_in_process", "test_case_over_protocol"]
+
+
+LOG_GROUP = "aws:cloudwatch/logGroup:LogGroup"
+DELIVERY_STREAM = "aws:kinesis/firehoseDeliveryStream:FirehoseDeliveryStream"
+
+
+def export_stream(error_log_group: str, *, enabled: bool = True) -> dict[str, object]:
+    """The stream the compliant stack's subscription exports into, logging its errors to `error_log_group`."""
+    return {
+        "arn": "arn:aws:firehose:eu-west-1:1:deliverystream/x",
+        "extendedS3Configuration": {
+            "cloudwatchLoggingOptions": {"enabled": enabled, "logGroupName": error_log_group}
+        },
+    }
 
 
 CASES: dict[str, list[Case]] = {
@@ -29,6 +43,27 @@ CASES: dict[str, list[Case]] = {
     "log-group-exported": [
         compliant(unchanged),
         violating(drop("subscription"), "no subscription filter", at="log-group"),
+        # A delivery stream's own error log stays out of the export, or its failures would loop.
+        compliant(
+            both(
+                add("stream", DELIVERY_STREAM, export_stream("/toms/acme/export-errors")),
+                add("error-log", LOG_GROUP, {**COMPLIANT[LOG_GROUP], "name": "/toms/acme/export-errors"}),
+            )
+        ),
+        violating(
+            add("stream", DELIVERY_STREAM, export_stream("/toms/acme/app")),
+            "its failures would loop",
+            at="log-group",
+        ),
+        # Error logging switched off: the group is an ordinary one again and must be exported.
+        violating(
+            both(
+                add("stream", DELIVERY_STREAM, export_stream("/toms/acme/export-errors", enabled=False)),
+                add("error-log", LOG_GROUP, {**COMPLIANT[LOG_GROUP], "name": "/toms/acme/export-errors"}),
+            ),
+            "no subscription filter",
+            at="error-log",
+        ),
     ],
     "ecs-service-load-balanced": [
         compliant(unchanged),

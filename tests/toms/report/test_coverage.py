@@ -175,10 +175,22 @@ def test_a_waived_policy_weakens_its_measure_with_reason_and_expiry_where_it_app
 
 
 def test_a_policy_that_could_not_run_in_the_preview_is_decided_at_deployment() -> None:
-    # acme's task definition takes its image and secrets from outputs known only at deployment.
-    resilience = item(make_report("acme"), "resilience").coverage
+    # The example stacks are decided in the preview (no value a policy reads is left to AWS), so the case
+    # is the engine's own message for a task definition built from values known only at deployment.
+    measure = catalogue.MEASURES_BY_ID["resilience"]
+    message = (
+        "can't run policy 'ecs-task-read-only-root' from policy pack 'toms@v0.0.1' during preview: "
+        "containerDefinitions unknown until the resources it depends on exist"
+    )
+    finding = PolicyFinding(
+        "ecs-task-read-only-root", "advisory", "high", message, "urn:x", "aws:x", "x", "task"
+    )
+    policies = (PolicyResult("ecs-task-read-only-root", "mandatory", (finding,), (), REPORT_TIME.date()),)
+    resilience = coverage(measure, (), policies, audit_result(), None, REPORT_TIME)
     assert resilience.status == DEFERRED
     assert "ecs-task-read-only-root could not run in the preview: decided at deployment" in resilience.reasons
+    # The example stacks' own previews leave nothing to deployment.
+    assert item(make_report("acme"), "resilience").coverage.status != DEFERRED
 
 
 def test_the_alembic_review_is_partly_organisational_even_with_passing_trail_checks(tmp_path: Path) -> None:
