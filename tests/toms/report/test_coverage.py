@@ -22,7 +22,6 @@ from tests.toms.report.reporting import (
     make_report,
     write,
 )
-from toms.markdown import md
 from toms.preview.model import Finding as PolicyFinding
 from toms.preview.run import policy_config_dir, stack_target
 from toms.report import command as report_command
@@ -120,7 +119,8 @@ def test_the_yearly_restore_test_without_a_drill_is_not_verified() -> None:
 
 
 def test_an_advisory_policy_weakens_its_measures_and_the_first_page_names_it(tmp_path: Path) -> None:
-    expires = (REPORT_TIME + timedelta(days=30)).date().isoformat()
+    # A level below mandatory needs a reason and an expiry (issue 14); the pack refuses it otherwise.
+    expires = (REPORT_TIME + timedelta(days=90)).date().isoformat()
     lowered = {"enforcementLevel": "advisory", "reason": "key migration CHG-42", "expires": expires}
     report = with_policy_config(tmp_path, {"rds-storage-encrypted-cmk": lowered})
 
@@ -155,7 +155,8 @@ def test_a_policy_lowered_without_reason_and_expiry_says_so() -> None:
 
 def test_a_waived_policy_weakens_its_measure_with_reason_and_expiry_where_it_applies(tmp_path: Path) -> None:
     expires = (REPORT_TIME + timedelta(days=90)).date().isoformat()
-    database = next(r.urn for r in cached_preview("acme").resources if r.type == "aws:rds/instance:Instance")
+    # Waivers name resources by URN or type chain (issue 14), never by a logical name other resources share.
+    database = "toms:database:EncryptedDatabase$aws:rds/instance:Instance::acme-db"
     waiver = {"resources": [database], "reason": "single-AZ until the Q3 migration", "expires": expires}
     report = with_policy_config(tmp_path, {"rds-multi-az": {"waivers": [waiver]}})
 
@@ -169,8 +170,7 @@ def test_a_waived_policy_weakens_its_measure_with_reason_and_expiry_where_it_app
     assert f"waived until {expires}" in policy.result
     markdown = render_markdown(report)
     assert (
-        f"| rds-multi-az | waiver | {md(database)} | single-AZ until the Q3 migration | {expires} |"
-        in markdown
+        f"| rds-multi-az | waiver | {database} | single-AZ until the Q3 migration | {expires} |" in markdown
     )
     # The waiver shows under the measure it weakens, not only under the waiver reporters' measure 7.
     assert "waived until" not in "; ".join(item(report, "testing").coverage.reasons)
