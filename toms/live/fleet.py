@@ -33,7 +33,7 @@ from components.config import ClientConfig
 from toms import __version__
 from toms.live.auditor import run_audit
 from toms.live.models import AccountId, Artifact, AuditResult, AuditSummary, Timestamp
-from toms.live.session import RETRY_CONFIG, AwsSession, AwsSetupError, error_message, utc_now
+from toms.live.session import RETRY_CONFIG, AwsSession, AwsSetupError, error_message, log_console, utc_now
 from toms.live.stacks import StackFileError, load_expectations
 from toms.output_paths import OutputPathError, check_output_folder, write_text
 from toms.project import ProjectFileError, project_root, read_project, read_stack_file, shown_path
@@ -289,7 +289,7 @@ def run_all(args: argparse.Namespace, single_client_options: Sequence[str]) -> i
     except (FleetAuditError, OutputPathError) as error:
         print(f"toms audit: error: {error}", file=sys.stderr)
         return 2
-    print_fleet(Console(), fleet)
+    print_fleet(log_console(), fleet)
     print(f"evidence and {SUMMARY_FILE} in {shown_path(args.out)}")
     if fleet.count("not audited"):
         return 2
