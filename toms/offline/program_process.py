@@ -25,7 +25,7 @@ from pulumi.runtime import rpc
 
 from toms.offline.invoke_answers import AwsPlace
 from toms.offline.mock_runtime import PROGRAM_TIMEOUT_SECONDS, ProgramError, RegisteredResource
-from toms.project import PROJECT_FILE, Project
+from toms.project import PROJECT_FILE, Project, shown_path
 
 OFFLINE_PACKAGE = Path(__file__).resolve().parent
 # Loads this package as `_toms_offline` from its folder and hands over to the harness.
@@ -67,7 +67,8 @@ def program_interpreter(project: Project) -> Interpreter:
     python = project.virtualenv / "bin" / "python"
     if not python.exists():
         raise ProgramError(
-            f"{project.program_dir / PROJECT_FILE}: runtime.options.virtualenv: {project.virtualenv} has no "
+            f"{shown_path(project.program_dir / PROJECT_FILE)}: runtime.options.virtualenv: "
+            f"{shown_path(project.virtualenv)} has no "
             "bin/python; create it and install the program's packages: "
             f"python -m venv {project.virtualenv} && "
             f"{python} -m pip install -r {project.program_dir / 'requirements.txt'}"

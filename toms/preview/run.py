@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import queue
+import re
 import threading
 import time
 from collections.abc import Iterator, Mapping, Sequence
@@ -36,6 +37,8 @@ from toms.project import ProjectFileError, project_root, read_project, read_stac
 # Sent to the pack once before a preview, never reported: every resource policy that checks given types
 # says it does not apply to this one, which tells the resource policies from the rest.
 _PROBE = ResourceInput(type="toms:offline:Probe", name="probe", props={})
+# A message that begins with a file (`stacks/Pulumi.acme.yaml: `, `helpers.py:12: `).
+NAMES_A_FILE = re.compile(r"^[^:\s]+\.(yaml|yml|py|json)(:\d+)?: ")
 # The stack name a `--program` run gets when none is given.
 DEFAULT_PROGRAM_STACK = "dev"
 
@@ -308,8 +311,10 @@ def preview(target: PreviewTarget, pack_dir: Path | None = None) -> StackPreview
             program_failed = False
         except ProgramError as error:
             message = str(error)
-            if target.stack_file is not None and target.stack_file.name not in message:
-                message = f"{target.stack_file}: {message}"
+            # A message that starts with the file it is about (a project file, the program's own line) keeps
+            # it; any other is about the stack's config and names the stack file.
+            if target.stack_file is not None and not NAMES_A_FILE.match(message):
+                message = f"{shown_path(target.stack_file)}: {message}"
             raise PreviewError(message) from None
         finally:
             program_ended = time.perf_counter()

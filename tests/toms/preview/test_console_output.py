@@ -40,6 +40,14 @@ def noncompliant() -> StackPreview:
     return preview(program_target(NONCOMPLIANT, None, [], None, None))
 
 
+@pytest.fixture(scope="module")
+def noncompliant_output() -> str:
+    """What `toms preview --program` prints for the non-compliant program (it exits 1)."""
+    completed = toms_preview("--program", NONCOMPLIANT)
+    assert completed.returncode == 1, completed.stderr
+    return completed.stdout
+
+
 def test_two_runs_of_the_same_stack_print_and_write_the_same(tmp_path: Path) -> None:
     runs = [toms_preview("--stack", "acme", "--json", tmp_path / f"run{index}.json") for index in (1, 2)]
     assert [run.returncode for run in runs] == [0, 0], runs[0].stderr
@@ -61,9 +69,8 @@ def test_sarif_results_come_in_urn_order(noncompliant: StackPreview) -> None:
     assert names == sorted(names)
 
 
-def test_the_tree_lists_each_level_in_urn_order_under_the_stack() -> None:
-    completed = toms_preview("--program", NONCOMPLIANT)
-    tree = completed.stdout.split("\n\n")[1].splitlines()
+def test_the_tree_lists_each_level_in_urn_order_under_the_stack(noncompliant_output: str) -> None:
+    tree = noncompliant_output.split("\n\n")[1].splitlines()
     assert tree[0] == "pulumi:pulumi:Stack noncompliant-dev"
     children = [line.removeprefix("├── ").removeprefix("└── ") for line in tree[1:]]
     # The mock runtime's URNs carry the parent's type (`pulumi:pulumi:Stack$aws:...`), so the provider,
@@ -80,9 +87,10 @@ def test_the_tree_lists_each_level_in_urn_order_under_the_stack() -> None:
     ]
 
 
-def test_each_finding_names_each_of_its_tom_lines_once(noncompliant: StackPreview) -> None:
-    completed = toms_preview("--program", NONCOMPLIANT)
-    blocks = re.split(r"\n  [✗!] ", completed.stdout.split("MANDATORY (")[1])[1:]
+def test_each_finding_names_each_of_its_tom_lines_once(
+    noncompliant: StackPreview, noncompliant_output: str
+) -> None:
+    blocks = re.split(r"\n  [✗!] ", noncompliant_output.split("MANDATORY (")[1])[1:]
     assert len(blocks) == noncompliant.count("mandatory")
     for block in blocks:
         named = re.findall(r"TOM ([a-z-]+):", block)
