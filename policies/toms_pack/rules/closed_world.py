@@ -35,19 +35,11 @@ POLICY = "resource-type-not-reviewed"
 RESOURCE_TYPE_PATTERN = r"^[A-Za-z0-9_-]+:[A-Za-z0-9_./-]*:[A-Za-z0-9_]+$"
 
 
-# Policies that check one property every type shares (tags), not the measures of the types they run on:
-# running on a type does not make them a review of it.
-CROSS_CUTTING_POLICIES = frozenset({"required-tags"})
-
-
 @functools.cache
 def _judged_types(rule_count: int) -> frozenset[str]:
     del rule_count  # the cache key: rules registered later (tests, other packs) give a new set
     return frozenset(
-        token
-        for rule in REGISTRY.rules()
-        if rule.name not in CROSS_CUTTING_POLICIES
-        for token in rule.resource_types
+        token for rule in REGISTRY.rules() if rule.reviews_types for token in rule.resource_types
     )
 
 

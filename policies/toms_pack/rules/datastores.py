@@ -747,12 +747,10 @@ def instances_across_zones(stack: Stack, _: Settings) -> Iterator[Outcome]:
                 continue
             members = []
             for instance in candidates:
-                joined = stack.referenced(
-                    instance, "clusterIdentifier", [cluster], ("clusterIdentifier", "id")
-                )
-                if joined is None:
+                joined = stack.joins(instance, "clusterIdentifier", cluster, ("clusterIdentifier", "id"))
+                if joined is UNKNOWN:
                     yield Unverifiable("clusterIdentifier", instance)
-                elif joined:
+                elif joined is True:
                     members.append(instance)
             if len(members) < 2:
                 yield Violation(
