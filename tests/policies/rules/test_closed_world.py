@@ -11,6 +11,7 @@ from policies.toms_pack.kit import REGISTRY, today
 from policies.toms_pack.rules.closed_world import POLICY, is_reviewed, judged_types
 from tests.policies.casetable import (
     Case,
+    absent,
     compliant,
     malformed,
     test_case_in_process,
@@ -61,6 +62,7 @@ CASES: dict[str, list[Case]] = {
             ResourceInput("pulumi:providers:aws", "subject", {"region": "eu-west-1"}), label="provider"
         ),
         malformed(custom(STATE_MACHINE, definition=["not", "json"]), f"no policy judges {STATE_MACHINE}"),
+        absent("unknown", "a resource's type is always known, in preview too"),
     ],
 }
 
