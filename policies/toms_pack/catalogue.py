@@ -71,7 +71,12 @@ MEASURES: tuple[Measure, ...] = (
         commitment="",
         kind="technical",
         components=("toms:network:Network", "toms:edge:WebFirewall"),
-        policies=("security-group-public-ingress", "security-group-rule-description", "required-tags"),
+        policies=(
+            "security-group-public-ingress",
+            "security-group-rule-description",
+            "required-tags",
+            "lb-waf-associated",
+        ),
         audit_checks=(),
         organisational_part="The annex gives this heading no commitment of its own; the Availability, "
         "Integrity and Confidentiality lines below it carry the detail.",
@@ -135,6 +140,7 @@ MEASURES: tuple[Measure, ...] = (
             "ecs-task-not-privileged",
             "ecs-task-no-plaintext-secrets",
             "rds-multi-az",
+            "alarm-has-actions",
         ),
         audit_checks=("ecs-replicas", "ecs-circuit-breaker", "ecs-deployment-healthy", "rds-multi-az"),
     ),
@@ -237,6 +243,8 @@ MEASURES: tuple[Measure, ...] = (
             "rds-logs-exported",
             "ecs-task-log-configuration",
             "cloudtrail-secure",
+            "trail-records-archive-access",
+            "alarm-has-actions",
         ),
         audit_checks=(
             "log-group-retention",

@@ -11,7 +11,7 @@ from typing import Any
 
 from policies.toms_pack import standards
 from tests.policies.conftest import APPROVED_AMI
-from toms.offline.analyzer_client import ResourceInput
+from toms.offline.analyzer_client import UNKNOWN, ResourceInput
 
 KEY_ARN = "arn:aws:kms:eu-west-1:111122223333:key/0f2c6a8e-4b1d-4c3e-9a57-2d8e1f6b9c01"
 TAGS = {
@@ -178,6 +178,10 @@ COMPLIANT: dict[str, dict[str, Any]] = {
         "securityGroupId": "sg-2",
         "description": "out",
     },
+    "aws:cloudwatch/metricAlarm:MetricAlarm": {
+        "actionsEnabled": True,
+        "alarmActions": ["arn:aws:sns:eu-west-1:111122223333:toms-acme-alerts"],
+    },
     "aws:cloudtrail/trail:Trail": {
         "s3BucketName": "acme-trail",
         "enableLogFileValidation": True,
@@ -244,6 +248,21 @@ def containers(**changes: Any) -> str:
 # --- a compliant stack (resource outputs, as AnalyzeStack receives them) ---------------------------------
 
 ARCHIVE_BUCKET = "acme-log-archive"
+
+
+def archive_data_events(bucket: str = ARCHIVE_BUCKET) -> list[dict[str, Any]]:
+    """Advanced event selectors that record every read and write of `bucket`'s objects."""
+    return [
+        {"name": "management", "fieldSelectors": [{"field": "eventCategory", "equals": ["Management"]}]},
+        {
+            "name": "archive objects",
+            "fieldSelectors": [
+                {"field": "eventCategory", "equals": ["Data"]},
+                {"field": "resources.type", "equals": ["AWS::S3::Object"]},
+                {"field": "resources.ARN", "startsWiths": [f"arn:aws:s3:::{bucket}/"]},
+            ],
+        },
+    ]
 
 
 def compliant_stack() -> dict[str, ResourceInput]:
@@ -313,6 +332,10 @@ def compliant_stack() -> dict[str, ResourceInput]:
                 "parameters": [{"name": "rds.force_ssl", "value": "1"}],
             },
         ),
+        "trail": (
+            "aws:cloudtrail/trail:Trail",
+            {**COMPLIANT["aws:cloudtrail/trail:Trail"], "advancedEventSelectors": archive_data_events()},
+        ),
         "log-group": ("aws:cloudwatch/logGroup:LogGroup", {**COMPLIANT["aws:cloudwatch/logGroup:LogGroup"]}),
         "subscription": (
             "aws:cloudwatch/logSubscriptionFilter:LogSubscriptionFilter",
@@ -366,7 +389,9 @@ def add(role: str, kind: str, props: dict[str, Any]) -> Callable[[Stack], None]:
     """Add a resource of `kind` with `props` to the stack under `role`."""
 
     def apply(stack: Stack) -> None:
-        stack[role] = ResourceInput(kind, role, copy.deepcopy(props), provider=PROVIDER)
+        # The unknown sentinel is compared by identity: copy everything but it.
+        props_copy = copy.deepcopy(props, memo={id(UNKNOWN): UNKNOWN})
+        stack[role] = ResourceInput(kind, role, props_copy, provider=PROVIDER)
 
     return apply
 
