@@ -60,7 +60,7 @@ MEASURES: tuple[Measure, ...] = (
             "kms-key-rotation",
             "kms-deletion-window",
         ),
-        audit_checks=("rds-encryption", "rds-force-ssl", "kms-rotation"),
+        audit_checks=("rds-encryption", "rds-force-ssl", "kms-rotation", "kms-no-wildcard-use"),
         organisational_part="Pseudonymisation is a property of the application's data model, not of the "
         "infrastructure.",
     ),
@@ -253,6 +253,8 @@ MEASURES: tuple[Measure, ...] = (
             "archive-object-lock",
             "archive-public-access-block",
             "cloudtrail-logging",
+            "alarms-enabled",
+            "alert-topic-encrypted",
         ),
     ),
     Measure(
