@@ -55,6 +55,7 @@ FIRST_ACCOUNT = 200000000000
 RETENTION_POLICIES = {
     "log-group-retention": "log",
     "s3-archive-lifecycle": "archive",
+    "s3-archive-object-lock": "archive",
     "rds-backup-retention": "backup",
 }
 

@@ -38,6 +38,7 @@ CONTAINERS = [
         "essential": True,
         "readonlyRootFilesystem": True,
         "privileged": False,
+        "user": "1000:1000",
         "logConfiguration": {"logDriver": "awslogs", "options": {"awslogs-group": "/toms/acme/app"}},
         "healthCheck": {"command": ["CMD-SHELL", "curl -f http://localhost:8080/healthz || exit 1"]},
         "environment": [{"name": "LOG_LEVEL", "value": "info"}],
@@ -60,6 +61,7 @@ COMPLIANT: dict[str, dict[str, Any]] = {
         "iamDatabaseAuthenticationEnabled": True,
         "manageMasterUserPassword": True,
         "enabledCloudwatchLogsExports": ["postgresql", "upgrade"],
+        "identifier": "acme-db",
         "parameterGroupName": "acme-db-pg",
     },
     "aws:rds/cluster:Cluster": {
@@ -337,6 +339,28 @@ def compliant_stack() -> dict[str, ResourceInput]:
             {**COMPLIANT["aws:cloudtrail/trail:Trail"], "advancedEventSelectors": archive_data_events()},
         ),
         "log-group": ("aws:cloudwatch/logGroup:LogGroup", {**COMPLIANT["aws:cloudwatch/logGroup:LogGroup"]}),
+        # The groups the database's log exports write to: declared, so RDS does not create them itself.
+        **{
+            f"db-log-{export}": (
+                "aws:cloudwatch/logGroup:LogGroup",
+                {
+                    **COMPLIANT["aws:cloudwatch/logGroup:LogGroup"],
+                    "name": f"/aws/rds/instance/acme-db/{export}",
+                },
+            )
+            for export in ("postgresql", "upgrade")
+        },
+        **{
+            f"db-log-{export}-subscription": (
+                "aws:cloudwatch/logSubscriptionFilter:LogSubscriptionFilter",
+                {
+                    "logGroup": f"/aws/rds/instance/acme-db/{export}",
+                    "destinationArn": "arn:aws:firehose:eu-west-1:1:deliverystream/x",
+                    "filterPattern": "",
+                },
+            )
+            for export in ("postgresql", "upgrade")
+        },
         "subscription": (
             "aws:cloudwatch/logSubscriptionFilter:LogSubscriptionFilter",
             {

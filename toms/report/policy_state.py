@@ -131,7 +131,13 @@ def policy_results(
         PolicyResult(
             name,
             levels.get(name, "") if name in in_pack else "",
-            tuple(finding for finding in findings if finding.policy == name),
+            # In URN order: a preview's registrations arrive in whatever order the runtime makes them.
+            tuple(
+                sorted(
+                    (finding for finding in findings if finding.policy == name),
+                    key=lambda finding: (finding.urn, finding.message),
+                )
+            ),
             waivers_of(name, policy_config),
             on,
         )

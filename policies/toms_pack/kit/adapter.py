@@ -217,7 +217,14 @@ def _resource_from_args(args: ResourceValidationArgs) -> Resource:
     provider_props: Mapping[str, Any] = {}
     if args.provider is not None:
         provider_props = plain(args.provider.props)
-    return Resource(args.resource_type, args.name, args.urn, plain(args.props), provider_props)
+    return Resource(
+        args.resource_type,
+        args.name,
+        args.urn,
+        plain(args.props),
+        provider_props,
+        custom=args.provider is not None,
+    )
 
 
 def _validate_resource(
@@ -248,6 +255,7 @@ def _stack_from_args(args: StackValidationArgs) -> Stack:
                 resource.parent.urn if resource.parent is not None else None,
                 tuple(dependency.urn for dependency in resource.dependencies),
                 {key: tuple(dep.urn for dep in deps) for key, deps in resource.property_dependencies.items()},
+                custom=resource.provider is not None,
             )
         )
     return Stack(tuple(resources))

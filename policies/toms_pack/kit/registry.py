@@ -32,6 +32,7 @@ class Rule:
     remediation: str
     kind: RuleKind
     check: Callable[..., Iterable[Outcome]]
+    # The types the rule judges: a resource rule runs on these only; a stack rule names what it reads.
     resource_types: frozenset[str] = frozenset()
     # The JSON schema of each config property the policy takes, with its secure `default`.
     properties: Mapping[str, dict[str, Any]] = field(default_factory=dict)
@@ -142,8 +143,12 @@ def stack_rule(
     remediation: str,
     properties: Mapping[str, dict[str, Any]] | None = None,
     config_checks: tuple[ConfigCheck, ...] = (),
+    types: Iterable[str] = (),
 ) -> Callable[[StackCheck], Rule]:
-    """Decorator: register a rule that checks the whole stack; its outcomes name the resource at fault."""
+    """Decorator: register a rule that checks the whole stack; its outcomes name the resource at fault.
+
+    `types` are the resource types the rule judges, so the closed world counts them as reviewed.
+    """
 
     def register(check: StackCheck) -> Rule:
         return REGISTRY.add(
@@ -154,7 +159,7 @@ def stack_rule(
                 remediation,
                 "stack",
                 check,
-                frozenset(),
+                frozenset(types),
                 properties or {},
                 config_checks,
             )

@@ -166,6 +166,9 @@ class Resource:
     parent: str | None = None
     dependencies: tuple[str, ...] = ()
     property_dependencies: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    # False for what the engine sends without a provider: components, providers and the root stack.
+    # Only custom resources create something in the cloud.
+    custom: bool = True
 
     def get(self, *path: str | int) -> Any:
         return lookup(self.props, *path)

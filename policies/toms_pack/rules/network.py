@@ -34,7 +34,36 @@ VPC_INGRESS_RULE = "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule"
 VPC_EGRESS_RULE = "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule"
 RULE_TYPES = (*SECURITY_GROUPS, SECURITY_GROUP_RULE, VPC_INGRESS_RULE, VPC_EGRESS_RULE)
 
-ALL_PROTOCOLS = ("-1", "all")
+# Ranges no internet host can send from, decided by this table rather than `ipaddress.is_private`, whose
+# answer for some IPv6 ranges changed between Python 3.11 patch releases: a verdict must not depend on the
+# interpreter. Everything outside them counts as public.
+NON_PUBLIC_RANGES = tuple(
+    ipaddress.ip_network(cidr)
+    for cidr in (
+        "10.0.0.0/8",  # RFC 1918
+        "172.16.0.0/12",  # RFC 1918
+        "192.168.0.0/16",  # RFC 1918
+        "100.64.0.0/10",  # shared address space (carrier-grade NAT), RFC 6598
+        "127.0.0.0/8",  # loopback
+        "169.254.0.0/16",  # link-local
+        "::1/128",  # loopback
+        "fc00::/7",  # unique local addresses, RFC 4193
+        "fe80::/10",  # link-local
+    )
+)
+PREFIX_LIST_PATTERN = r"^pl-[0-9a-f]+$"
+TRUSTED_PREFIX_LISTS = {
+    "type": "array",
+    "description": "Managed prefix list ids (pl-...) that hold only the client's own networks; any other "
+    "prefix list a rule names counts as public.",
+    "items": {"type": "string", "pattern": PREFIX_LIST_PATTERN},
+    "default": [],
+}
+
+
+def is_all_protocols(protocol: Any) -> bool:
+    """True for "all protocols" in any spelling the provider accepts: "-1", -1, "all", "ALL"."""
+    return str(protocol).strip().lower() in ("-1", "all") or as_int(protocol) == -1
 
 
 @dataclass(frozen=True)
@@ -46,9 +75,10 @@ class IngressRule:
     from_port: Any
     to_port: Any
     cidrs: tuple[Any, ...]
+    prefix_lists: tuple[Any, ...] = ()
 
     def covers(self, port: int) -> bool | Any:
-        if self.protocol in ALL_PROTOCOLS:
+        if is_all_protocols(self.protocol):
             return True
         if UNKNOWN in (self.protocol, self.from_port, self.to_port):
             return UNKNOWN
@@ -58,7 +88,7 @@ class IngressRule:
         return low <= port <= high
 
     def only_ports(self, allowed: tuple[int, ...]) -> bool:
-        if self.protocol in ALL_PROTOCOLS:
+        if is_all_protocols(self.protocol):
             return False
         low, high = as_int(self.from_port), as_int(self.to_port)
         return low is not None and low == high and low in allowed
@@ -67,6 +97,10 @@ class IngressRule:
 def _cidr_list(value: Any) -> list[Any]:
     listed = as_list(value)
     return [value] if listed is None else listed
+
+
+def _present(values: list[Any]) -> tuple[Any, ...]:
+    return tuple(value for value in values if value is not MISSING)
 
 
 def ingress_rules(resource: Resource) -> tuple[list[IngressRule], list[Outcome]]:
@@ -91,7 +125,8 @@ def ingress_rules(resource: Resource) -> tuple[list[IngressRule], list[Outcome]]
                     lookup(rule, "protocol"),
                     lookup(rule, "fromPort"),
                     lookup(rule, "toPort"),
-                    tuple(c for c in cidrs if c is not MISSING),
+                    _present(cidrs),
+                    _present(_cidr_list(lookup(rule, "prefixListIds"))),
                 )
             )
     elif resource.type == SECURITY_GROUP_RULE:
@@ -106,7 +141,8 @@ def ingress_rules(resource: Resource) -> tuple[list[IngressRule], list[Outcome]]
                     resource.get("protocol"),
                     resource.get("fromPort"),
                     resource.get("toPort"),
-                    tuple(c for c in cidrs if c is not MISSING),
+                    _present(cidrs),
+                    _present(_cidr_list(resource.get("prefixListIds"))),
                 )
             )
     elif resource.type == VPC_INGRESS_RULE:
@@ -117,21 +153,37 @@ def ingress_rules(resource: Resource) -> tuple[list[IngressRule], list[Outcome]]
                 resource.get("ipProtocol"),
                 resource.get("fromPort"),
                 resource.get("toPort"),
-                tuple(c for c in cidrs if c is not MISSING),
+                _present(cidrs),
+                _present([resource.get("prefixListId")]),
             )
         )
     return rules, problems
 
 
 def _is_public(cidr: Any) -> bool:
-    """True for a source range that includes public internet addresses."""
+    """True for a source range that includes public internet addresses (any outside NON_PUBLIC_RANGES)."""
     if not isinstance(cidr, str):
         return False
     try:
-        network = ipaddress.ip_network(cidr, strict=False)
+        network = ipaddress.ip_network(cidr.strip(), strict=False)
     except ValueError:
         return True  # an unreadable range cannot be shown to be private
-    return not (network.is_private or network.is_loopback or network.is_link_local)
+    return not any(
+        network.version == private.version and network.subnet_of(private)  # type: ignore[arg-type]
+        for private in NON_PUBLIC_RANGES
+    )
+
+
+def public_sources(rule: IngressRule, trusted_prefix_lists: tuple[str, ...]) -> list[str]:
+    """The rule's sources that reach it from public addresses: public ranges, and every prefix list the
+    config does not trust (an unknown prefix list id is a reference that exists, so it counts)."""
+    ranges = [f"public range {cidr}" for cidr in rule.cidrs if _is_public(cidr)]
+    lists = [
+        f"prefix list {describe(prefix_list)} (not in trustedPrefixLists)"
+        for prefix_list in rule.prefix_lists
+        if prefix_list not in trusted_prefix_lists
+    ]
+    return ranges + lists
 
 
 @resource_rule(
@@ -151,18 +203,20 @@ def _is_public(cidr: Any) -> bool:
                 "not": {"enum": list(standards.ADMIN_PORTS)},
             },
             "default": list(standards.PUBLIC_INGRESS_PORTS),
-        }
+        },
+        "trustedPrefixLists": TRUSTED_PREFIX_LISTS,
     },
 )
 def public_ingress(resource: Resource, settings: Settings) -> Iterator[Outcome]:
     allowed = tuple(int(port) for port in settings["allowedPublicPorts"])
+    trusted = settings.strings("trustedPrefixLists")
     rules, problems = ingress_rules(resource)
     yield from problems
     for rule in rules:
         if any(cidr is UNKNOWN for cidr in rule.cidrs):
             yield Unverifiable(f"{rule.label}.cidr")
         # Any public range counts, not only 0.0.0.0/0: 0.0.0.0/1 plus 128.0.0.0/1 is the same opening.
-        public = [cidr for cidr in rule.cidrs if _is_public(cidr)]
+        public = public_sources(rule, trusted)
         if not public:
             continue
         if UNKNOWN in (rule.protocol, rule.from_port, rule.to_port):
@@ -170,7 +224,7 @@ def public_ingress(resource: Resource, settings: Settings) -> Iterator[Outcome]:
         elif not rule.only_ports(allowed):
             yield Violation(
                 f"{rule.label} opens protocol {describe(rule.protocol)} ports {describe(rule.from_port)}-"
-                f"{describe(rule.to_port)} to the internet (public range {public[0]}); only single ports "
+                f"{describe(rule.to_port)} to the internet ({public[0]}); only single ports "
                 f"{', '.join(map(str, allowed))} may be open to public addresses"
             )
 
@@ -188,15 +242,17 @@ def public_ingress(resource: Resource, settings: Settings) -> Iterator[Outcome]:
             # Config may add admin ports, never drop SSH or RDP.
             "allOf": [{"contains": {"const": port}} for port in standards.ADMIN_PORTS],
             "default": list(standards.ADMIN_PORTS),
-        }
+        },
+        "trustedPrefixLists": TRUSTED_PREFIX_LISTS,
     },
 )
 def admin_ports(resource: Resource, settings: Settings) -> Iterator[Outcome]:
     ports = tuple(int(port) for port in settings["adminPorts"])
+    trusted = settings.strings("trustedPrefixLists")
     rules, problems = ingress_rules(resource)
     yield from problems
     for rule in rules:
-        public = [cidr for cidr in rule.cidrs if _is_public(cidr)]
+        public = public_sources(rule, trusted)
         if not public:
             continue
         for port in ports:
@@ -204,7 +260,7 @@ def admin_ports(resource: Resource, settings: Settings) -> Iterator[Outcome]:
             if covered is UNKNOWN:
                 yield Unverifiable(f"{rule.label}.port")
             elif covered:
-                yield Violation(f"{rule.label} opens admin port {port} to public range {public[0]}")
+                yield Violation(f"{rule.label} opens admin port {port} to {public[0]}")
 
 
 def _missing_description(value: Any) -> bool:

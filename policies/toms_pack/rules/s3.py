@@ -113,6 +113,7 @@ def _unjoined(bucket: Resource, what: str) -> Unverifiable:
     "Every S3 bucket keeps object versions.",
     Severity.MEDIUM,
     "Add an aws.s3.BucketVersioning for the bucket with versioningConfiguration.status Enabled.",
+    types=(*BUCKETS, *VERSIONING),
 )
 def versioning(stack: Stack, _: Settings) -> Iterator[Outcome]:
     for bucket in stack.of_type(*BUCKETS):
@@ -147,6 +148,7 @@ def _sse_defaults(config: Resource) -> list[Any]:
     Severity.HIGH,
     "Add an aws.s3.BucketServerSideEncryptionConfiguration with sseAlgorithm aws:kms and the client's key.",
     properties=_ARCHIVE_CLASSIFICATIONS,
+    types=(*BUCKETS, *ENCRYPTION),
 )
 def encryption(stack: Stack, settings: Settings) -> Iterator[Outcome]:
     for bucket in stack.of_type(*BUCKETS):
@@ -197,6 +199,7 @@ def encryption(stack: Stack, settings: Settings) -> Iterator[Outcome]:
     "Every S3 bucket has a full public access block and an encryption configuration.",
     Severity.CRITICAL,
     "Add an aws.s3.BucketPublicAccessBlock with all four flags true, and a server-side encryption config.",
+    types=(*BUCKETS, *PUBLIC_ACCESS_BLOCK),
 )
 def bucket_protected(stack: Stack, _: Settings) -> Iterator[Outcome]:
     for bucket in stack.of_type(*BUCKETS):
@@ -227,6 +230,26 @@ def bucket_protected(stack: Stack, _: Settings) -> Iterator[Outcome]:
             )
 
 
+# The archive's retention bounds, shared by its lifecycle expiry and its Object Lock default retention.
+_ARCHIVE_DAYS: dict[str, dict[str, Any]] = {
+    "minDays": {
+        "type": "integer",
+        "minimum": 1,
+        "maximum": standards.ARCHIVE_RETENTION_DEFAULT_MAX_DAYS,
+        "default": standards.ARCHIVE_RETENTION_DEFAULT_MIN_DAYS,
+    },
+    # The archive is kept for a predetermined time, never indefinitely.
+    "maxDays": {
+        "type": "integer",
+        "minimum": 1,
+        "maximum": standards.ARCHIVE_RETENTION_DEFAULT_MAX_DAYS,
+        "default": standards.ARCHIVE_RETENTION_DEFAULT_MAX_DAYS,
+    },
+}
+# Object Lock counts a retention year as 365 days.
+_DAYS_PER_LOCK_YEAR = 365
+
+
 @stack_rule(
     "s3-archive-object-lock",
     "Log-archive buckets lock every object for its retention time.",
@@ -241,7 +264,10 @@ def bucket_protected(stack: Stack, _: Settings) -> Iterator[Outcome]:
             "items": {"type": "string", "enum": list(standards.OBJECT_LOCK_MODES)},
             "default": list(standards.OBJECT_LOCK_MODES),
         },
+        **_ARCHIVE_DAYS,
     },
+    config_checks=(bounds_check("minDays", "maxDays"),),
+    types=(*BUCKETS, *OBJECT_LOCK),
 )
 def archive_object_lock(stack: Stack, settings: Settings) -> Iterator[Outcome]:
     modes = settings.strings("allowedModes")
@@ -283,6 +309,16 @@ def archive_object_lock(stack: Stack, settings: Settings) -> Iterator[Outcome]:
                 yield Violation(
                     f"archive bucket {bucket.name}: the default retention sets neither days nor years", bucket
                 )
+            else:
+                days = (as_int(period[0]) or 0) + (as_int(period[1]) or 0) * _DAYS_PER_LOCK_YEAR
+                low, high = settings.int("minDays"), settings.int("maxDays")
+                if not low <= days <= high:
+                    yield Violation(
+                        f"archive bucket {bucket.name}: Object Lock keeps every object {days} days, "
+                        f"outside the archive's retention of {low} to {high} days: lock objects as long as "
+                        "the archive keeps them",
+                        bucket,
+                    )
 
 
 def _is_empty(value: Any) -> bool:
@@ -361,19 +397,7 @@ def _expiries(config: Resource) -> list[_Expiry] | None:
     "noncurrentVersionExpiration.noncurrentDays is at most maxNoncurrentDays.",
     properties={
         **_ARCHIVE_CLASSIFICATIONS,
-        "minDays": {
-            "type": "integer",
-            "minimum": 1,
-            "maximum": standards.ARCHIVE_RETENTION_DEFAULT_MAX_DAYS,
-            "default": standards.ARCHIVE_RETENTION_DEFAULT_MIN_DAYS,
-        },
-        # The archive is kept for a predetermined time, never indefinitely.
-        "maxDays": {
-            "type": "integer",
-            "minimum": 1,
-            "maximum": standards.ARCHIVE_RETENTION_DEFAULT_MAX_DAYS,
-            "default": standards.ARCHIVE_RETENTION_DEFAULT_MAX_DAYS,
-        },
+        **_ARCHIVE_DAYS,
         "maxNoncurrentDays": {
             "type": "integer",
             "minimum": 1,
@@ -381,6 +405,7 @@ def _expiries(config: Resource) -> list[_Expiry] | None:
         },
     },
     config_checks=(bounds_check("minDays", "maxDays"),),
+    types=(*BUCKETS, *LIFECYCLE),
 )
 def archive_lifecycle(stack: Stack, settings: Settings) -> Iterator[Outcome]:
     low, high = settings.int("minDays"), settings.int("maxDays")

@@ -58,6 +58,7 @@ def _forces_tls(group: Resource, family: str) -> Any:
     Severity.CRITICAL,
     "Give the database a parameter group with rds.force_ssl=1 (PostgreSQL) or require_secure_transport=ON "
     "(MySQL/MariaDB).",
+    types=(PARAMETER_GROUP, CLUSTER_PARAMETER_GROUP),
 )
 def parameter_group_forces_tls(stack: Stack, _: Settings) -> Iterator[Outcome]:
     for database in stack.of_type(RDS_INSTANCE, RDS_CLUSTER):
@@ -135,6 +136,7 @@ def _error_log_of(stack: Stack, group: Resource) -> list[Resource]:
     "own error log, which must not be exported into that stream.",
     Severity.HIGH,
     "Add an aws.cloudwatch.LogSubscriptionFilter for the log group to the client's log archive stream.",
+    types=(LOG_GROUP, SUBSCRIPTION_FILTER),
 )
 def log_group_exported(stack: Stack, _: Settings) -> Iterator[Outcome]:
     filters = stack.of_type(SUBSCRIPTION_FILTER)

@@ -11,6 +11,7 @@ from tests.policies.casetable import (
     violating,
 )
 from tests.policies.samples import DELETE, resource
+from toms.offline.analyzer_client import UNKNOWN
 
 __all__ = ["CASES", "test_case_in_process", "test_case_over_protocol"]
 
@@ -19,8 +20,17 @@ SG_RULE = "aws:ec2/securityGroupRule:SecurityGroupRule"
 INGRESS = "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule"
 EGRESS = "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule"
 
+# A rule whose source is a prefix list: the prefix list's ranges are whatever it holds at apply time.
+SSH_FROM_PREFIX_LIST = {"cidrIpv6": DELETE, "fromPort": 22, "toPort": 22, "prefixListId": "pl-0a1b2c3d"}
+TRUST_THE_LIST = {"trustedPrefixLists": ["pl-0a1b2c3d"]}
+
 CASES: dict[str, list[Case]] = {
     "security-group-public-ingress": [
+        violating(
+            resource(INGRESS, fromPort=5432, toPort=5432, cidrIpv6=DELETE, prefixListId="pl-9"),
+            'to the internet (prefix list "pl-9"',
+        ),
+        violating(resource(INGRESS, ipProtocol="all"), "to the internet", label="all-lower-case"),
         violating(resource(SG, ingress__0__fromPort=0, ingress__0__toPort=65535), "to the internet"),
         violating(resource(INGRESS, ipProtocol="-1"), "to the internet"),
         compliant(resource(SG)),
@@ -30,6 +40,42 @@ CASES: dict[str, list[Case]] = {
         malformed(resource("aws:ec2/securityGroup:SecurityGroup", ingress="all"), "expected a list of rules"),
     ],
     "security-group-admin-ports": [
+        violating(resource(INGRESS, **SSH_FROM_PREFIX_LIST), 'admin port 22 to prefix list "pl-0a1b2c3d"'),
+        violating(
+            resource(INGRESS, **{**SSH_FROM_PREFIX_LIST, "prefixListId": UNKNOWN}), "to prefix list unknown"
+        ),
+        violating(
+            resource(
+                SG_RULE,
+                sourceSecurityGroupId=DELETE,
+                fromPort=0,
+                toPort=0,
+                protocol="ALL",
+                prefixListIds=["pl-1"],
+            ),
+            "admin port 22 to prefix list",
+            label="all-protocols-upper-case",
+        ),
+        violating(
+            resource(INGRESS, ipProtocol=-1, cidrIpv6="2001:db8::/32"),
+            "admin port 22 to public range 2001:db8::/32",
+        ),
+        violating(
+            resource(INGRESS, fromPort=22, toPort=22, cidrIpv6="64:ff9b:1::/48"),
+            "public range 64:ff9b:1::/48",
+        ),
+        compliant(
+            resource(INGRESS, **SSH_FROM_PREFIX_LIST),
+            config={"security-group-admin-ports": TRUST_THE_LIST},
+            label="trusted-prefix-list",
+        ),
+        compliant(
+            resource(INGRESS, fromPort=22, toPort=22, cidrIpv6="fd00:10::/64"), label="unique-local-v6"
+        ),
+        compliant(
+            resource(INGRESS, fromPort=22, toPort=22, cidrIpv6=DELETE, cidrIpv4="100.64.1.0/24"),
+            label="cgnat",
+        ),
         violating(resource(SG, ingress__1__cidrBlocks=["0.0.0.0/0"]), "admin port 22"),
         violating(
             resource(

@@ -10,7 +10,7 @@ from tests.policies.casetable import (
     unchanged,
     violating,
 )
-from tests.policies.samples import DELETE, change, drop
+from tests.policies.samples import DELETE, both, change, drop
 
 __all__ = ["CASES", "test_case_in_process", "test_case_over_protocol"]
 
@@ -61,6 +61,24 @@ CASES: dict[str, list[Case]] = {
         violating(change("bucket", "objectLockEnabled", DELETE), "objectLockEnabled is not", at="bucket"),
         violating(change("object-lock", "rule.defaultRetention.mode", "NONE"), "mode is", at="bucket"),
         violating(drop("object-lock"), "no BucketObjectLockConfiguration", at="bucket"),
+        violating(
+            change("object-lock", "rule.defaultRetention.days", 1), "keeps every object 1 days", at="bucket"
+        ),
+        violating(
+            both(
+                change("object-lock", "rule.defaultRetention.days", DELETE),
+                change("object-lock", "rule.defaultRetention.years", 100),
+            ),
+            "36500 days, outside the archive's retention of 30 to 3653 days",
+            at="bucket",
+        ),
+        violating(
+            change("object-lock", "rule.defaultRetention.days", 30),
+            "outside the archive's retention of 90 to 90 days",
+            at="bucket",
+            config={"s3-archive-object-lock": {"minDays": 90, "maxDays": 90}},
+        ),
+        compliant(change("object-lock", "rule.defaultRetention.days", 30), label="at-the-minimum"),
     ],
     "s3-archive-lifecycle": [
         compliant(unchanged),

@@ -1,0 +1,248 @@
+"""ECS beyond the service's own settings: autoscaling never scales below the replica floor, tasks stay
+isolated from their host, and log routers ship secrets and endpoints safely."""
+
+from __future__ import annotations
+
+import posixpath
+import re
+from collections.abc import Iterator, Mapping
+from typing import Any
+
+from pulumi_policy import Severity
+
+from .. import standards
+from ..kit import (
+    MISSING,
+    UNKNOWN,
+    Outcome,
+    Resource,
+    Settings,
+    Unverifiable,
+    Violation,
+    as_int,
+    as_list,
+    describe,
+    lookup,
+    resource_rule,
+)
+from .ecs import ECS_TASK_DEFINITION, SECRET_NAME_PATTERNS, _each_container
+
+SCALABLE_TARGET = "aws:appautoscaling/target:Target"
+SCHEDULED_ACTION = "aws:appautoscaling/scheduledAction:ScheduledAction"
+ECS_DESIRED_COUNT = "ecs:service:DesiredCount"
+
+
+@resource_rule(
+    "ecs-autoscaling-min-capacity",
+    "Autoscaling and scheduled actions never take an ECS service below its replica floor.",
+    Severity.HIGH,
+    "Set minCapacity (and every scheduled action's scalableTargetAction.minCapacity) to at least "
+    "minReplicas; keep minReplicas equal to ecs-service-min-replicas' value.",
+    (SCALABLE_TARGET, SCHEDULED_ACTION),
+    properties={
+        "minReplicas": {
+            "type": "integer",
+            "minimum": standards.MIN_REPLICAS,
+            "maximum": 100,
+            "default": standards.MIN_REPLICAS,
+        }
+    },
+)
+def autoscaling_min_capacity(resource: Resource, settings: Settings) -> Iterator[Outcome]:
+    namespace, dimension = resource.get("serviceNamespace"), resource.get("scalableDimension")
+    if UNKNOWN in (namespace, dimension):
+        yield Unverifiable("serviceNamespace" if namespace is UNKNOWN else "scalableDimension")
+        return
+    if namespace != "ecs" or dimension != ECS_DESIRED_COUNT:
+        return  # another service's capacity (DynamoDB, Aurora replicas...) has no replica floor here
+    floor = settings.int("minReplicas")
+    path: tuple[str, ...] = (
+        ("minCapacity",) if resource.type == SCALABLE_TARGET else ("scalableTargetAction", "minCapacity")
+    )
+    value = resource.get(*path)
+    number = as_int(value)
+    where = ".".join(path)
+    if value is UNKNOWN:
+        yield Unverifiable(where)
+    elif value is MISSING and resource.type == SCHEDULED_ACTION:
+        return  # the action leaves the target's minimum, judged on the target, as it is
+    elif number is None:
+        yield Violation(f"{where} is {describe(value)}, expected a whole number of tasks")
+    elif number < floor:
+        yield Violation(
+            f"{where} is {number}: autoscaling may leave fewer than {floor} tasks, so one failure takes "
+            "the service down; set it to at least the replica floor"
+        )
+
+
+# --- host isolation ------------------------------------------------------------------------------------
+
+HOST_NAMESPACES = ("pidMode", "ipcMode", "networkMode")
+# Host paths that hand a container the host: its root, the container runtime's socket, kernel interfaces.
+FORBIDDEN_HOST_PATHS = (
+    "/",
+    "/var/run/docker.sock",
+    "/run/docker.sock",
+    "/run/containerd/containerd.sock",
+    "/var/lib/docker",
+    "/proc",
+    "/sys",
+    "/dev",
+    "/etc",
+    "/root",
+    "/boot",
+)
+# Docker's default capabilities (the ones a container may keep or re-add): nothing that reaches the host.
+SAFE_CAPABILITIES = (
+    "AUDIT_WRITE", "CHOWN", "DAC_OVERRIDE", "FOWNER", "FSETID", "KILL", "MKNOD", "NET_BIND_SERVICE",
+    "NET_RAW", "SETFCAP", "SETGID", "SETPCAP", "SETUID", "SYS_CHROOT",
+)  # fmt: skip
+NUMERIC_USER = re.compile(r"^(\d+)(?::(\d+))?$")
+
+
+def _exposes_host(path: str) -> bool:
+    """True for a forbidden path, a path inside one, or a parent of one (`/var/run` holds the socket)."""
+    normal = posixpath.normpath(path) if path.startswith("/") else path
+    return any(
+        normal == forbidden
+        or (forbidden != "/" and normal.startswith(forbidden + "/"))
+        or forbidden.startswith(normal.rstrip("/") + "/")
+        for forbidden in FORBIDDEN_HOST_PATHS
+    )
+
+
+def _volume_problems(resource: Resource) -> Iterator[Outcome]:
+    volumes = resource.get("volumes")
+    listed = as_list(volumes)
+    if volumes is UNKNOWN:
+        yield Unverifiable("volumes")
+        return
+    if listed is None:
+        yield Violation(f"volumes is {describe(volumes)}, expected a list")
+        return
+    for index, volume in enumerate(listed):
+        host_path = lookup(volume, "hostPath")
+        if host_path is UNKNOWN:
+            yield Unverifiable(f"volumes[{index}].hostPath")
+        elif isinstance(host_path, str) and _exposes_host(host_path):
+            yield Violation(
+                f"volumes[{index}].hostPath is {describe(host_path)}: it hands the container the host "
+                "(its root, the container runtime's socket or kernel interfaces); use a task volume or EFS"
+            )
+
+
+def _container_problem(container: Mapping[str, Any], label: str, allowed: tuple[str, ...]) -> str | None:
+    user = container.get("user")
+    match = NUMERIC_USER.match(user) if isinstance(user, str) else None
+    if match is None:
+        return (
+            f"{label}: user is {describe(user if user is not None else MISSING)}: set a numeric non-root "
+            'user such as "1000:1000" (a name may map to root inside the image)'
+        )
+    if int(match.group(1)) == 0:
+        return f"{label}: user {user!r} is root; set a numeric non-root user"
+    added = lookup(container, "linuxParameters", "capabilities", "add")
+    added_list = as_list(added)
+    if added_list is None:
+        return f"{label}: linuxParameters.capabilities.add is {describe(added)}, expected a list"
+    extra = [str(cap) for cap in added_list if str(cap).upper().removeprefix("CAP_") not in allowed]
+    if extra:
+        return (
+            f"{label}: linuxParameters.capabilities.add grants {', '.join(extra)}, outside the allowed "
+            f"capabilities ({', '.join(allowed) or 'none'})"
+        )
+    return None
+
+
+@resource_rule(
+    "ecs-task-host-isolation",
+    "Tasks share no namespace with their host, mount none of its sensitive paths, run as a numeric non-root "
+    "user and add only allowed capabilities.",
+    Severity.CRITICAL,
+    "Leave pidMode and ipcMode unset and use networkMode awsvpc; do not mount /, docker.sock or kernel "
+    'paths; set each container\'s user to a numeric uid other than 0 ("1000:1000"); add capabilities only '
+    "from allowedCapabilities.",
+    (ECS_TASK_DEFINITION,),
+    properties={
+        "allowedCapabilities": {
+            "type": "array",
+            "description": "Linux capabilities a container may add (a subset of Docker's defaults).",
+            "items": {"type": "string", "enum": list(SAFE_CAPABILITIES)},
+            "default": [],
+        }
+    },
+)
+def host_isolation(resource: Resource, settings: Settings) -> Iterator[Outcome]:
+    for key in HOST_NAMESPACES:
+        value = resource.get(key)
+        if value is UNKNOWN:
+            yield Unverifiable(key)
+        elif value == "host":
+            yield Violation(f'{key} is "host": the task shares the host\'s {key[:-4]} namespace')
+    yield from _volume_problems(resource)
+    allowed = settings.strings("allowedCapabilities")
+    yield from _each_container(
+        resource, lambda container, label: _container_problem(container, label, allowed)
+    )
+
+
+# --- log routers ---------------------------------------------------------------------------------------
+
+ROUTER_DRIVERS = ("awsfirelens", "splunk")
+# Option names whose values are endpoints, and the schemes they must use.
+_URL_OPTION = re.compile(r"(^|[_-])(url|uri|endpoint)$", re.IGNORECASE)
+# Fluent Bit outputs that reach a remote host over the network, and so need `tls: On`.
+_NETWORK_OUTPUTS = ("http", "splunk", "es", "opensearch", "loki", "datadog", "forward", "syslog", "tcp")
+
+
+def _router_problem(container: Mapping[str, Any], label: str, secret_name: re.Pattern[str]) -> str | None:
+    configuration = container.get("logConfiguration")
+    driver = lookup(configuration, "logDriver")
+    if driver not in ROUTER_DRIVERS:
+        return None
+    options = lookup(configuration, "options")
+    if options is MISSING:
+        return None
+    if not isinstance(options, Mapping):
+        return f"{label}: logConfiguration.options is {describe(options)}, expected an object"
+    for name, value in options.items():
+        text = str(value)
+        if secret_name.search(re.sub(r"[-.]", "_", str(name))):
+            return (
+                f"{label}: logConfiguration.options.{name} looks like a secret in plain text; pass it in "
+                "logConfiguration.secretOptions with valueFrom a Secrets Manager or SSM parameter ARN"
+            )
+        if _URL_OPTION.search(str(name)) and not text.lower().startswith("https://"):
+            return f"{label}: logConfiguration.options.{name} is {describe(value)}: use an https:// endpoint"
+        if str(name).lower() == "splunk-insecureskipverify" and text.lower() == "true":
+            return f"{label}: splunk-insecureskipverify is true: the certificate is not checked"
+    output = str(options.get("Name", "")).lower()
+    if driver == "awsfirelens" and output in _NETWORK_OUTPUTS:
+        tls = str(options.get("tls", options.get("TLS", "off"))).lower()
+        if tls != "on":
+            return f"{label}: the FireLens {output} output sends logs without TLS; set tls: On"
+    return None
+
+
+@resource_rule(
+    "ecs-log-router-secure",
+    "FireLens and Splunk log configurations keep secrets in secretOptions and send over HTTPS/TLS only.",
+    Severity.HIGH,
+    "Move tokens and passwords to logConfiguration.secretOptions (valueFrom an ARN), use https:// "
+    "endpoints, set tls: On on FireLens network outputs and never skip certificate verification.",
+    (ECS_TASK_DEFINITION,),
+    properties={
+        "secretNamePatterns": {
+            "type": "array",
+            "items": {"type": "string", "minLength": 1},
+            "default": list(SECRET_NAME_PATTERNS),
+        }
+    },
+)
+def log_router_secure(resource: Resource, settings: Settings) -> Iterator[Outcome]:
+    secret_name = re.compile(
+        "|".join(f"(?:{p})" for p in settings.strings("secretNamePatterns")) or "$^", re.IGNORECASE
+    )
+    yield from _each_container(
+        resource, lambda container, label: _router_problem(container, label, secret_name)
+    )

@@ -1,0 +1,668 @@
+"""Data stores beyond RDS and S3 get the annex's measures: a customer key at rest, TLS 1.2+ in transit, no
+public endpoint or resource policy, backups within the client's bounds, redundancy, and no snapshot or
+image shared outside the accounts the config lists.
+
+Each rule reads a table from type to the inputs that carry its measure, so a new service is one line of
+data; messages name the exact input (`encryptAtRest.kmsKeyId`) as the provider spells it.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from pulumi_policy import Severity
+
+from .. import standards
+from ..kit import (
+    MISSING,
+    UNKNOWN,
+    Outcome,
+    Resource,
+    Settings,
+    Unverifiable,
+    Violation,
+    as_int,
+    as_list,
+    bounds_check,
+    describe,
+    is_aws_managed_key_reference,
+    is_customer_key_reference,
+    lookup,
+    resource_rule,
+)
+from ..policy_documents import ACCOUNT_CONDITION_KEYS, PolicyDocumentError, parse
+from .ecs import SECRET_NAME_PATTERNS, SECRET_VALUE_PATTERN
+
+Path = tuple[str | int, ...]
+
+
+def _dotted(path: Path) -> str:
+    return ".".join(f"[{step}]" if isinstance(step, int) else step for step in path).replace(".[", "[")
+
+
+def _customer_key(resource: Resource, path: Path, advice: str) -> Iterator[Outcome]:
+    value = resource.get(*path)
+    if is_aws_managed_key_reference(value):
+        yield Violation(f"{_dotted(path)} is {describe(value)}, an AWS-managed key: {advice}")
+    elif not is_customer_key_reference(value):
+        yield Violation(f"{_dotted(path)} is {describe(value)}: {advice}")
+
+
+def _expect(resource: Resource, path: Path, expected: Any, default: Any, advice: str) -> Iterator[Outcome]:
+    """`path` must hold `expected`; an unset value is `default` (what AWS applies)."""
+    value = resource.get(*path)
+    if value is UNKNOWN:
+        yield Unverifiable(_dotted(path))
+    elif (default if value is MISSING else value) != expected:
+        yield Violation(f"{_dotted(path)} is {describe(value)}: {advice}")
+
+
+# --- at rest -------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class AtRest:
+    """How a type encrypts at rest: inputs that must hold a value (switches), and the key reference."""
+
+    key: Path | None
+    switches: Mapping[Path, Any] = field(default_factory=dict)
+
+
+AT_REST: Mapping[str, AtRest] = {
+    "aws:redshift/cluster:Cluster": AtRest(("kmsKeyId",), {("encrypted",): True}),
+    "aws:docdb/cluster:Cluster": AtRest(("kmsKeyId",), {("storageEncrypted",): True}),
+    "aws:docdb/elasticCluster:ElasticCluster": AtRest(("kmsKeyId",)),
+    "aws:neptune/cluster:Cluster": AtRest(("kmsKeyArn",), {("storageEncrypted",): True}),
+    "aws:dynamodb/table:Table": AtRest(
+        ("serverSideEncryption", "kmsKeyArn"), {("serverSideEncryption", "enabled"): True}
+    ),
+    "aws:elasticache/replicationGroup:ReplicationGroup": AtRest(
+        ("kmsKeyId",), {("atRestEncryptionEnabled",): True}
+    ),
+    "aws:elasticache/serverlessCache:ServerlessCache": AtRest(("kmsKeyId",)),
+    "aws:memorydb/cluster:Cluster": AtRest(("kmsKeyArn",)),
+    "aws:efs/fileSystem:FileSystem": AtRest(("kmsKeyId",), {("encrypted",): True}),
+    "aws:opensearch/domain:Domain": AtRest(
+        ("encryptAtRest", "kmsKeyId"), {("encryptAtRest", "enabled"): True}
+    ),
+    "aws:sqs/queue:Queue": AtRest(("kmsMasterKeyId",)),
+    "aws:sns/topic:Topic": AtRest(("kmsMasterKeyId",)),
+    "aws:kinesis/stream:Stream": AtRest(("kmsKeyId",), {("encryptionType",): "KMS"}),
+    "aws:kinesis/videoStream:VideoStream": AtRest(("kmsKeyId",)),
+    "aws:kinesis/firehoseDeliveryStream:FirehoseDeliveryStream": AtRest(
+        ("serverSideEncryption", "keyArn"),
+        {
+            ("serverSideEncryption", "enabled"): True,
+            ("serverSideEncryption", "keyType"): "CUSTOMER_MANAGED_CMK",
+        },
+    ),
+    "aws:secretsmanager/secret:Secret": AtRest(("kmsKeyId",)),
+    "aws:ecr/repository:Repository": AtRest(
+        ("encryptionConfigurations", 0, "kmsKey"), {("encryptionConfigurations", 0, "encryptionType"): "KMS"}
+    ),
+    "aws:msk/cluster:Cluster": AtRest(("encryptionInfo", "encryptionAtRestKmsKeyArn")),
+    "aws:ebs/snapshotCopy:SnapshotCopy": AtRest(("kmsKeyId",), {("encrypted",): True}),
+    "aws:ec2/amiCopy:AmiCopy": AtRest(("kmsKeyId",), {("encrypted",): True}),
+    "aws:rds/snapshotCopy:SnapshotCopy": AtRest(("kmsKeyId",)),
+    "aws:rds/clusterSnapshotCopy:ClusterSnapshotCopy": AtRest(("kmsKeyId",)),
+    "aws:rds/instanceAutomatedBackupsReplication:InstanceAutomatedBackupsReplication": AtRest(("kmsKeyId",)),
+    "aws:ebs/defaultKmsKey:DefaultKmsKey": AtRest(("keyArn",)),
+    "aws:ebs/snapshotImport:SnapshotImport": AtRest(("kmsKeyId",), {("encrypted",): True}),
+    # A global database's members carry the key; the global cluster only says whether they are encrypted.
+    "aws:rds/globalCluster:GlobalCluster": AtRest(None, {("storageEncrypted",): True}),
+    "aws:docdb/globalCluster:GlobalCluster": AtRest(None, {("storageEncrypted",): True}),
+    "aws:neptune/globalCluster:GlobalCluster": AtRest(None, {("storageEncrypted",): True}),
+}
+# A standalone cache cluster (Memcached, or a Redis node outside a replication group) cannot encrypt at rest.
+CACHE_CLUSTER = "aws:elasticache/cluster:Cluster"
+# The account-wide switch that encrypts every new EBS volume (the provider's default is on).
+EBS_ENCRYPTION_BY_DEFAULT = "aws:ebs/encryptionByDefault:EncryptionByDefault"
+
+
+@resource_rule(
+    "datastore-encrypted-cmk",
+    "Data stores, queues, streams, secrets and copies of snapshots are encrypted with a customer-managed "
+    "KMS key.",
+    Severity.CRITICAL,
+    "Turn on the service's encryption at rest and set its key input (kmsKeyId, kmsKeyArn, "
+    "kmsMasterKeyId...) to the client's customer-managed KMS key.",
+    (*AT_REST, CACHE_CLUSTER, EBS_ENCRYPTION_BY_DEFAULT),
+)
+def encrypted_cmk(resource: Resource, _: Settings) -> Iterator[Outcome]:
+    if resource.type == EBS_ENCRYPTION_BY_DEFAULT:
+        yield from _expect(resource, ("enabled",), True, True, "new EBS volumes would be stored unencrypted")
+        return
+    if resource.type == CACHE_CLUSTER:
+        group = resource.get("replicationGroupId")
+        if group is MISSING:
+            yield Violation(
+                "a standalone ElastiCache cluster cannot encrypt at rest: create an "
+                "aws.elasticache.ReplicationGroup with atRestEncryptionEnabled: true and kmsKeyId instead"
+            )
+        return
+    spec = AT_REST[resource.type]
+    for path, expected in spec.switches.items():
+        yield from _expect(resource, path, expected, MISSING, f"set it to {describe(expected)}")
+    if spec.key is not None:
+        yield from _customer_key(
+            resource,
+            spec.key,
+            "set it to the client's customer-managed KMS key, not an AWS-owned or managed key",
+        )
+
+
+# --- in transit ----------------------------------------------------------------------------------------
+
+# OpenSearch's TLS policies that refuse TLS 1.0 and 1.1.
+OPENSEARCH_TLS_POLICIES = ("Policy-Min-TLS-1-2-2019-07", "Policy-Min-TLS-1-2-PFS-2023-10")
+REDSHIFT_PARAMETER_GROUP = "aws:redshift/parameterGroup:ParameterGroup"
+DOCDB_PARAMETER_GROUP = "aws:docdb/clusterParameterGroup:ClusterParameterGroup"
+NEPTUNE_PARAMETER_GROUP = "aws:neptune/clusterParameterGroup:ClusterParameterGroup"
+
+
+def _parameters(resource: Resource) -> tuple[dict[str, Any], Outcome | None]:
+    """A parameter group's parameters by lower-case name (value as a lower-case string)."""
+    listed = as_list(resource.get("parameters"))
+    if listed is None:
+        return {}, Violation(f"parameters is {describe(resource.get('parameters'))}, expected a list")
+    found: dict[str, Any] = {}
+    for entry in listed:
+        name, value = lookup(entry, "name"), lookup(entry, "value")
+        if name is UNKNOWN:
+            return {}, Unverifiable("parameters")
+        if not isinstance(name, str):
+            return {}, Violation(f"parameter {describe(entry)} has no name")
+        found[name.lower()] = value if value is UNKNOWN else str(value).lower()
+    return found, None
+
+
+def _transit(resource: Resource) -> Iterator[Outcome]:
+    kind = resource.type
+    if kind == "aws:elasticache/replicationGroup:ReplicationGroup":
+        yield from _expect(
+            resource, ("transitEncryptionEnabled",), True, False, "set it to true so clients must use TLS"
+        )
+        yield from _expect(
+            resource,
+            ("transitEncryptionMode",),
+            "required",
+            "required",
+            "'preferred' still accepts plain-text clients; set it to 'required' (or leave it unset)",
+        )
+    elif kind == CACHE_CLUSTER:
+        if resource.get("replicationGroupId") is MISSING:
+            yield from _expect(
+                resource, ("transitEncryptionEnabled",), True, False, "set it to true so clients must use TLS"
+            )
+    elif kind == "aws:opensearch/domain:Domain":
+        yield from _expect(
+            resource, ("domainEndpointOptions", "enforceHttps"), True, False, "set it to true (HTTPS only)"
+        )
+        policy = resource.get("domainEndpointOptions", "tlsSecurityPolicy")
+        if policy is UNKNOWN:
+            yield Unverifiable("domainEndpointOptions.tlsSecurityPolicy")
+        elif policy not in OPENSEARCH_TLS_POLICIES:
+            yield Violation(
+                f"domainEndpointOptions.tlsSecurityPolicy is {describe(policy)}: the default accepts "
+                f"TLS 1.0; use {' or '.join(OPENSEARCH_TLS_POLICIES)}"
+            )
+        yield from _expect(
+            resource, ("nodeToNodeEncryption", "enabled"), True, False, "set it to true (TLS between nodes)"
+        )
+    elif kind == "aws:rds/proxy:Proxy":
+        yield from _expect(resource, ("requireTls",), True, False, "set requireTls: true")
+    elif kind == "aws:memorydb/cluster:Cluster":
+        yield from _expect(resource, ("tlsEnabled",), True, True, "leave tlsEnabled unset or true")
+    elif kind == "aws:msk/cluster:Cluster":
+        yield from _expect(
+            resource,
+            ("encryptionInfo", "encryptionInTransit", "clientBroker"),
+            "TLS",
+            "TLS",
+            "set it to TLS (TLS_PLAINTEXT and PLAINTEXT accept plain-text clients)",
+        )
+        yield from _expect(
+            resource, ("encryptionInfo", "encryptionInTransit", "inCluster"), True, True, "leave it true"
+        )
+    elif kind == "aws:redshift/cluster:Cluster":
+        group = resource.get("clusterParameterGroupName")
+        if group is MISSING or (isinstance(group, str) and group.startswith("default.")):
+            yield Violation(
+                f"clusterParameterGroupName is {describe(group)}: Redshift's default parameter group does "
+                "not require SSL; use a parameter group with require_ssl = true"
+            )
+    elif kind == REDSHIFT_PARAMETER_GROUP:
+        parameters, problem = _parameters(resource)
+        if problem is not None:
+            yield problem
+        elif parameters.get("require_ssl") is UNKNOWN:
+            yield Unverifiable("parameters")
+        elif parameters.get("require_ssl") != "true":
+            yield Violation(
+                "parameter require_ssl is not true: set require_ssl = true so clients must use TLS"
+            )
+    elif kind == NEPTUNE_PARAMETER_GROUP:
+        parameters, problem = _parameters(resource)
+        if problem is not None:
+            yield problem
+        elif parameters.get("neptune_enforce_ssl") is UNKNOWN:
+            yield Unverifiable("parameters")
+        elif parameters.get("neptune_enforce_ssl", "1") != "1":
+            yield Violation(
+                f"parameter neptune_enforce_ssl is {describe(parameters.get('neptune_enforce_ssl'))}: "
+                "leave it at 1 so clients must use TLS"
+            )
+    elif kind == DOCDB_PARAMETER_GROUP:
+        parameters, problem = _parameters(resource)
+        if problem is not None:
+            yield problem
+        elif parameters.get("tls") is UNKNOWN:
+            yield Unverifiable("parameters")
+        elif parameters.get("tls", "enabled") not in ("enabled", "tls1.2+", "tls1.3+"):
+            yield Violation(
+                f"parameter tls is {describe(parameters.get('tls'))}: set it to tls1.2+ (or leave it unset)"
+            )
+
+
+@resource_rule(
+    "datastore-tls",
+    "Caches, search domains, proxies, streams and warehouses accept TLS connections only.",
+    Severity.CRITICAL,
+    "Require TLS on the data store: transit encryption (required mode) on caches, HTTPS with a TLS 1.2 "
+    "policy and node-to-node encryption on OpenSearch, requireTls on RDS proxies, TLS-only brokers, "
+    "require_ssl on Redshift parameter groups.",
+    (
+        "aws:elasticache/replicationGroup:ReplicationGroup",
+        CACHE_CLUSTER,
+        "aws:opensearch/domain:Domain",
+        "aws:rds/proxy:Proxy",
+        "aws:memorydb/cluster:Cluster",
+        "aws:msk/cluster:Cluster",
+        "aws:redshift/cluster:Cluster",
+        REDSHIFT_PARAMETER_GROUP,
+        DOCDB_PARAMETER_GROUP,
+        NEPTUNE_PARAMETER_GROUP,
+    ),
+)
+def tls_in_transit(resource: Resource, _: Settings) -> Iterator[Outcome]:
+    yield from _transit(resource)
+
+
+# --- backups -------------------------------------------------------------------------------------------
+
+# Type -> (input holding the days restore points are kept, AWS's value when unset).
+BACKUP_DAYS: Mapping[str, tuple[Path, int]] = {
+    "aws:redshift/cluster:Cluster": (("automatedSnapshotRetentionPeriod",), 1),
+    "aws:docdb/cluster:Cluster": (("backupRetentionPeriod",), 1),
+    "aws:docdb/elasticCluster:ElasticCluster": (("backupRetentionPeriod",), 1),
+    "aws:neptune/cluster:Cluster": (("backupRetentionPeriod",), 1),
+    "aws:elasticache/replicationGroup:ReplicationGroup": (("snapshotRetentionLimit",), 0),
+    "aws:elasticache/serverlessCache:ServerlessCache": (("snapshotRetentionLimit",), 0),
+    "aws:memorydb/cluster:Cluster": (("snapshotRetentionLimit",), 0),
+    "aws:dynamodb/table:Table": (("pointInTimeRecovery", "recoveryPeriodInDays"), 35),
+}
+DYNAMODB_TABLE = "aws:dynamodb/table:Table"
+EFS_BACKUP_POLICY = "aws:efs/backupPolicy:BackupPolicy"
+_DAYS = {
+    "type": "integer",
+    "minimum": standards.BACKUP_RETENTION_MIN_DAYS,
+    "maximum": standards.BACKUP_RETENTION_MAX_DAYS,
+}
+
+
+@resource_rule(
+    "datastore-backups",
+    "Data stores keep automated backups or point-in-time recovery for the client's configured days.",
+    Severity.HIGH,
+    "Set the service's backup retention (backupRetentionPeriod, automatedSnapshotRetentionPeriod, "
+    "snapshotRetentionLimit) within [minDays, maxDays]; turn on pointInTimeRecovery for DynamoDB tables.",
+    (*BACKUP_DAYS, EFS_BACKUP_POLICY),
+    properties={
+        "minDays": {**_DAYS, "default": standards.BACKUP_RETENTION_DEFAULT_MIN_DAYS},
+        "maxDays": {**_DAYS, "default": standards.BACKUP_RETENTION_MAX_DAYS},
+    },
+    config_checks=(bounds_check("minDays", "maxDays"),),
+)
+def backups(resource: Resource, settings: Settings) -> Iterator[Outcome]:
+    if resource.type == EFS_BACKUP_POLICY:
+        yield from _expect(
+            resource, ("backupPolicy", "status"), "ENABLED", MISSING, "turn on AWS Backup for the file system"
+        )
+        return
+    if resource.type == DYNAMODB_TABLE:
+        enabled = resource.get("pointInTimeRecovery", "enabled")
+        if enabled is UNKNOWN:
+            yield Unverifiable("pointInTimeRecovery.enabled")
+            return
+        if enabled is not True:
+            yield Violation(
+                f"pointInTimeRecovery.enabled is {describe(enabled)}: turn on point-in-time recovery"
+            )
+            return
+    path, default = BACKUP_DAYS[resource.type]
+    value = resource.get(*path)
+    if value is UNKNOWN:
+        yield Unverifiable(_dotted(path))
+        return
+    days = default if value is MISSING else as_int(value)
+    low, high = settings.int("minDays"), settings.int("maxDays")
+    if days is None:
+        yield Violation(f"{_dotted(path)} is {describe(value)}, expected a whole number of days")
+    elif not low <= days <= high:
+        shown = f"{days} (AWS's value when unset)" if value is MISSING else str(days)
+        yield Violation(
+            f"{_dotted(path)} is {shown}, expected between {low} and {high}: the client's contract fixes "
+            "how long restore points are kept"
+        )
+
+
+# --- redundancy ----------------------------------------------------------------------------------------
+
+
+@resource_rule(
+    "datastore-redundant",
+    "Caches and search domains keep a replica in another availability zone and fail over on their own.",
+    Severity.HIGH,
+    "ElastiCache: automaticFailoverEnabled and multiAzEnabled true with at least two nodes; OpenSearch: "
+    "clusterConfig.zoneAwarenessEnabled true with at least two instances.",
+    ("aws:elasticache/replicationGroup:ReplicationGroup", "aws:opensearch/domain:Domain"),
+)
+def redundant(resource: Resource, _: Settings) -> Iterator[Outcome]:
+    if resource.type == "aws:opensearch/domain:Domain":
+        yield from _expect(
+            resource, ("clusterConfig", "zoneAwarenessEnabled"), True, False, "spread nodes over two zones"
+        )
+        count = resource.get("clusterConfig", "instanceCount")
+        if count is UNKNOWN:
+            yield Unverifiable("clusterConfig.instanceCount")
+        elif (1 if count is MISSING else as_int(count) or 0) < 2:
+            yield Violation(f"clusterConfig.instanceCount is {describe(count)}: run at least two instances")
+        return
+    yield from _expect(resource, ("automaticFailoverEnabled",), True, False, "fail over to a replica")
+    yield from _expect(resource, ("multiAzEnabled",), True, False, "keep the replica in another zone")
+    clusters, replicas = resource.get("numCacheClusters"), resource.get("replicasPerNodeGroup")
+    if UNKNOWN in (clusters, replicas):
+        yield Unverifiable("numCacheClusters")
+    elif (as_int(clusters) or 0) < 2 and (as_int(replicas) or 0) < 1:
+        yield Violation(
+            f"numCacheClusters is {describe(clusters)} and replicasPerNodeGroup {describe(replicas)}: "
+            "run at least one replica"
+        )
+
+
+# --- not public ----------------------------------------------------------------------------------------
+
+# Type -> the input holding a resource policy (an IAM policy document).
+RESOURCE_POLICIES: Mapping[str, str] = {
+    "aws:sqs/queue:Queue": "policy",
+    "aws:sqs/queuePolicy:QueuePolicy": "policy",
+    "aws:sns/topic:Topic": "policy",
+    "aws:sns/topicPolicy:TopicPolicy": "policy",
+    "aws:secretsmanager/secret:Secret": "policy",
+    "aws:secretsmanager/secretPolicy:SecretPolicy": "policy",
+    "aws:ecr/repositoryPolicy:RepositoryPolicy": "policy",
+    "aws:efs/fileSystemPolicy:FileSystemPolicy": "policy",
+    "aws:opensearch/domain:Domain": "accessPolicies",
+    "aws:opensearch/domainPolicy:DomainPolicy": "accessPolicies",
+    "aws:kinesis/resourcePolicy:ResourcePolicy": "policy",
+    "aws:dynamodb/resourcePolicy:ResourcePolicy": "policy",
+    "aws:s3/bucketPolicy:BucketPolicy": "policy",
+    "aws:lambda/resourcePolicy:ResourcePolicy": "policy",
+    "aws:ecr/registryPolicy:RegistryPolicy": "policy",
+    "aws:redshift/resourcePolicy:ResourcePolicy": "policy",
+    "aws:cloudwatch/logResourcePolicy:LogResourcePolicy": "policyDocument",
+}
+# Conditions that keep a public principal inside the account, its organisation or a private network.
+PRIVATE_CONDITION_KEYS = ACCOUNT_CONDITION_KEYS | {"aws:sourcevpc", "aws:sourcevpce"}
+PUBLIC_FLAGS: Mapping[str, Path] = {
+    "aws:redshift/cluster:Cluster": ("publiclyAccessible",),
+    "aws:rds/shardGroup:ShardGroup": ("publiclyAccessible",),
+}
+OPENSEARCH_DOMAIN = "aws:opensearch/domain:Domain"
+LAMBDA_PERMISSION = "aws:lambda/permission:Permission"
+FUNCTION_URL = "aws:lambda/functionUrl:FunctionUrl"
+LAYER_PERMISSION = "aws:lambda/layerVersionPermission:LayerVersionPermission"
+ACCOUNT_PUBLIC_ACCESS_BLOCK = "aws:s3/accountPublicAccessBlock:AccountPublicAccessBlock"
+
+
+def public_statement_problem(document: Any, where: str) -> Outcome | None:
+    """Why a resource policy lets anyone in (or is unreadable), or None."""
+    if document is UNKNOWN:
+        return Unverifiable(where)
+    if document is MISSING or document == "":
+        return None
+    try:
+        parsed = parse(document)
+    except PolicyDocumentError as error:
+        return Violation(f"{where} is not a policy document: {error}")
+    for index, statement in enumerate(parsed.statements):
+        if statement.allows and statement.is_public and not statement.bound_by(PRIVATE_CONDITION_KEYS):
+            return Violation(
+                f'{where} Statement[{index}] allows every principal ("*") without a condition on the '
+                "account, organisation or VPC: name the principals, or add aws:PrincipalAccount / "
+                "aws:PrincipalOrgID / aws:SourceVpce"
+            )
+    return None
+
+
+@resource_rule(
+    "datastore-not-public",
+    "No data store has a public endpoint or a resource policy open to everyone.",
+    Severity.CRITICAL,
+    "Set publiclyAccessible: false; put OpenSearch domains in a VPC (vpcOptions); give resource policies "
+    "named principals or a condition on the account, organisation or VPC endpoint.",
+    (
+        *RESOURCE_POLICIES,
+        *PUBLIC_FLAGS,
+        LAMBDA_PERMISSION,
+        FUNCTION_URL,
+        LAYER_PERMISSION,
+        ACCOUNT_PUBLIC_ACCESS_BLOCK,
+    ),
+)
+def not_public(resource: Resource, _: Settings) -> Iterator[Outcome]:
+    if resource.type == FUNCTION_URL:
+        yield from _expect(
+            resource,
+            ("authorizationType",),
+            "AWS_IAM",
+            MISSING,
+            "NONE lets anyone on the internet call the function",
+        )
+        return
+    if resource.type == LAYER_PERMISSION:
+        principal = resource.get("principal")
+        if principal is UNKNOWN:
+            yield Unverifiable("principal")
+        elif principal == "*" and resource.get("organizationId") is MISSING:
+            yield Violation(
+                'principal is "*": every AWS account may use the layer; name accounts or an organization'
+            )
+        return
+    if resource.type == ACCOUNT_PUBLIC_ACCESS_BLOCK:
+        for flag in ("blockPublicAcls", "blockPublicPolicy", "ignorePublicAcls", "restrictPublicBuckets"):
+            yield from _expect(resource, (flag,), True, False, "set every account-wide block to true")
+        return
+    if resource.type in PUBLIC_FLAGS:
+        yield from _expect(resource, PUBLIC_FLAGS[resource.type], False, False, "set it to false")
+    if resource.type == OPENSEARCH_DOMAIN:
+        subnets = resource.get("vpcOptions", "subnetIds")
+        if subnets is MISSING or subnets == []:
+            yield Violation(
+                "vpcOptions.subnetIds is not set: the domain gets a public endpoint; place it in private "
+                "subnets with vpcOptions"
+            )
+    if resource.type == LAMBDA_PERMISSION:
+        principal = resource.get("principal")
+        if principal is UNKNOWN:
+            yield Unverifiable("principal")
+        elif principal == "*" and MISSING is resource.get("sourceArn") is resource.get("sourceAccount"):
+            yield Violation(
+                'principal is "*" without sourceArn or sourceAccount: anyone may invoke the function; '
+                "name the service or account that calls it"
+            )
+        return
+    if resource.type in RESOURCE_POLICIES:
+        key = RESOURCE_POLICIES[resource.type]
+        problem = public_statement_problem(resource.get(key), key)
+        if problem is not None:
+            yield problem
+
+
+# --- snapshots and images ------------------------------------------------------------------------------
+
+SHARED_ACCOUNTS: Mapping[str, str] = {
+    "aws:rds/snapshot:Snapshot": "sharedAccounts",
+    "aws:rds/clusterSnapshot:ClusterSnapshot": "sharedAccounts",
+    "aws:rds/snapshotCopy:SnapshotCopy": "sharedAccounts",
+    "aws:rds/clusterSnapshotCopy:ClusterSnapshotCopy": "sharedAccounts",
+}
+AMI_LAUNCH_PERMISSION = "aws:ec2/amiLaunchPermission:AmiLaunchPermission"
+SNAPSHOT_VOLUME_PERMISSION = "aws:ec2/snapshotCreateVolumePermission:SnapshotCreateVolumePermission"
+
+
+def _outside(accounts: list[Any], allowed: tuple[str, ...]) -> list[str]:
+    return [str(account) for account in accounts if str(account) not in allowed]
+
+
+@resource_rule(
+    "snapshot-not-shared",
+    "DB snapshots, EBS snapshots and AMIs are never public and shared only with accounts the config lists.",
+    Severity.CRITICAL,
+    "Remove 'all' and every account not in allowedAccounts from sharedAccounts; do not give AMI launch "
+    "or snapshot volume permissions to 'all', organisations or unlisted accounts.",
+    (*SHARED_ACCOUNTS, AMI_LAUNCH_PERMISSION, SNAPSHOT_VOLUME_PERMISSION),
+    properties={
+        "allowedAccounts": {
+            "type": "array",
+            "description": "AWS account ids (12 digits) snapshots and images may be shared with.",
+            "items": {"type": "string", "pattern": r"^\d{12}$"},
+            "default": [],
+        }
+    },
+)
+def not_shared(resource: Resource, settings: Settings) -> Iterator[Outcome]:
+    allowed = settings.strings("allowedAccounts")
+    listed = ", ".join(allowed) or "none"
+    if resource.type in SHARED_ACCOUNTS:
+        value = resource.get("sharedAccounts")
+        accounts = as_list(value)
+        if value is UNKNOWN or (accounts is not None and UNKNOWN in accounts):
+            yield Unverifiable("sharedAccounts")
+        elif accounts is None:
+            yield Violation(f"sharedAccounts is {describe(value)}, expected a list of account ids")
+        elif "all" in accounts:
+            yield Violation('sharedAccounts contains "all": the snapshot is public; remove it')
+        elif outside := _outside(accounts, allowed):
+            yield Violation(
+                f"sharedAccounts shares the snapshot with {', '.join(outside)}, outside the accounts the "
+                f"pack config allows ({listed})"
+            )
+        return
+    if resource.type == AMI_LAUNCH_PERMISSION:
+        group = resource.get("group")
+        if group is UNKNOWN:
+            yield Unverifiable("group")
+        elif group == "all":
+            yield Violation('group is "all": the AMI is public; remove the launch permission')
+        for key in ("organizationArn", "organizationalUnitArn"):
+            if resource.get(key) is not MISSING:
+                yield Violation(
+                    f"{key} shares the AMI with a whole organisation or unit; share it with listed accounts"
+                )
+    account = resource.get("accountId")
+    if account is UNKNOWN:
+        yield Unverifiable("accountId")
+    elif account is not MISSING and _outside([account], allowed):
+        yield Violation(
+            f"accountId {describe(account)} is outside the accounts the pack config allows ({listed})"
+        )
+
+
+# --- SSM parameters ------------------------------------------------------------------------------------
+
+SSM_PARAMETER = "aws:ssm/parameter:Parameter"
+
+
+def _secret_name(settings: Settings) -> Callable[[str], bool]:
+    pattern = re.compile(
+        "|".join(f"(?:{p})" for p in settings.strings("secretNamePatterns")) or "$^", re.IGNORECASE
+    )
+
+    def looks_secret(name: str) -> bool:
+        # Parameter names are paths (/app/db-password) and use /, - or . where variables use _.
+        normalised = re.sub(r"[/.\-]", "_", name.upper())
+        return pattern.search(normalised) is not None and REFERENCE_NAME.search(normalised) is None
+
+    return looks_secret
+
+
+# A name that ends in ARN, ID, NAME or PATH holds where a secret is kept (/app/db/secret-arn), not the secret.
+REFERENCE_NAME = re.compile(r"_(ARN|ID|NAME|PATH)$")
+
+
+@resource_rule(
+    "ssm-parameter-secure-string",
+    "SSM parameters whose name or value looks secret are SecureStrings encrypted with the client's key.",
+    Severity.CRITICAL,
+    "Give secret parameters type: SecureString and keyId set to the client's customer-managed KMS key; "
+    "never put a secret in insecureValue.",
+    (SSM_PARAMETER,),
+    properties={
+        "secretNamePatterns": {
+            "type": "array",
+            "items": {"type": "string", "minLength": 1},
+            "default": list(SECRET_NAME_PATTERNS),
+        }
+    },
+)
+def secure_string(resource: Resource, settings: Settings) -> Iterator[Outcome]:
+    name = resource.get("name")
+    name = resource.name if name is MISSING else name
+    kind, value, insecure = resource.get("type"), resource.get("value"), resource.get("insecureValue")
+    if name is UNKNOWN or kind is UNKNOWN:
+        yield Unverifiable("name" if name is UNKNOWN else "type")
+        return
+    looks_secret = (isinstance(name, str) and _secret_name(settings)(name)) or any(
+        isinstance(text, str) and SECRET_VALUE_PATTERN.search(text) for text in (value, insecure)
+    )
+    if not looks_secret:
+        return
+    if kind != "SecureString":
+        yield Violation(
+            f"type is {describe(kind)} for a parameter whose name or value looks secret ({describe(name)}): "
+            "use SecureString"
+        )
+    if insecure is not MISSING:
+        yield Violation("insecureValue holds a secret in plain text: use value with type SecureString")
+    if kind == "SecureString":
+        yield from _customer_key(
+            resource, ("keyId",), "set keyId to the client's customer-managed KMS key (unset uses aws/ssm)"
+        )
+
+
+# --- S3 object ownership -------------------------------------------------------------------------------
+
+OWNERSHIP_CONTROLS = "aws:s3/bucketOwnershipControls:BucketOwnershipControls"
+
+
+@resource_rule(
+    "s3-acls-disabled",
+    "S3 buckets own every object and ignore ACLs (BucketOwnerEnforced).",
+    Severity.HIGH,
+    "Set rule.objectOwnership: BucketOwnerEnforced, so access is decided by policies only and objects "
+    "another account writes still belong to the bucket's owner.",
+    (OWNERSHIP_CONTROLS,),
+)
+def acls_disabled(resource: Resource, _: Settings) -> Iterator[Outcome]:
+    yield from _expect(
+        resource,
+        ("rule", "objectOwnership"),
+        "BucketOwnerEnforced",
+        MISSING,
+        "with ACLs enabled an object can be shared by its ACL, and objects other accounts write are theirs; "
+        "set BucketOwnerEnforced",
+    )

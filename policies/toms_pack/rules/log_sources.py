@@ -1,0 +1,276 @@
+"""Where logs come from: trails record every management event, every log group AWS would create on its own
+is declared in the stack (so its retention, key and export are judged), and subscription filters ship
+every event to the archive.
+
+A log group AWS creates implicitly (ECS `awslogs-create-group`, a Lambda function's `/aws/lambda/<name>`,
+an RDS export's `/aws/rds/instance/<id>/<log>`, a VPC flow log's destination) never expires, is encrypted
+with no customer key and is exported nowhere: none of the log-group policies ever sees it.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator, Mapping
+from typing import Any
+
+from pulumi_policy import Severity
+
+from ..kit import (
+    MISSING,
+    UNKNOWN,
+    Outcome,
+    Resource,
+    Settings,
+    Stack,
+    Unverifiable,
+    Violation,
+    as_list,
+    describe,
+    lookup,
+    resource_rule,
+    stack_rule,
+)
+from .ecs import ECS_TASK_DEFINITION
+from .logs import CLOUDTRAIL, LOG_GROUP
+
+LAMBDA_FUNCTION = "aws:lambda/function:Function"
+RDS_INSTANCE = "aws:rds/instance:Instance"
+RDS_CLUSTER = "aws:rds/cluster:Cluster"
+FLOW_LOG = "aws:ec2/flowLog:FlowLog"
+SUBSCRIPTION_FILTER = "aws:cloudwatch/logSubscriptionFilter:LogSubscriptionFilter"
+
+# --- trails --------------------------------------------------------------------------------------------
+
+
+def _classic_selectors(selectors: list[Any]) -> str | None:
+    """Why classic event selectors miss read or write management events, or None."""
+    kinds: set[str] = set()
+    for index, selector in enumerate(selectors):
+        if lookup(selector, "includeManagementEvents") is False:
+            continue
+        if as_list(lookup(selector, "excludeManagementEventSources")):
+            return f"eventSelectors[{index}].excludeManagementEventSources leaves out some management events"
+        kind = lookup(selector, "readWriteType")
+        kinds |= {"ReadOnly", "WriteOnly"} if kind in (MISSING, "All") else {str(kind)}
+    missing = {"ReadOnly", "WriteOnly"} - kinds
+    if missing:
+        which = (
+            "any" if missing == {"ReadOnly", "WriteOnly"} else ("read" if "ReadOnly" in missing else "write")
+        )
+        return f"eventSelectors record no {which} management events"
+    return None
+
+
+def _advanced_selectors(selectors: list[Any]) -> str | None:
+    """Why advanced event selectors miss read or write management events, or None."""
+    for selector in selectors:
+        fields = {
+            lookup(field, "field"): field for field in as_list(lookup(selector, "fieldSelectors")) or []
+        }
+        category = fields.get("eventCategory")
+        if category is None or lookup(category, "equals") != ["Management"]:
+            continue
+        narrowing = [name for name in fields if name not in ("eventCategory",)]
+        if not narrowing:
+            return None
+    return (
+        "advancedEventSelectors have no selector for every management event (eventCategory Management alone)"
+    )
+
+
+@resource_rule(
+    "cloudtrail-management-events",
+    "Trails record read and write management events of every service, in all regions.",
+    Severity.HIGH,
+    "Leave eventSelectors unset, or include a selector with includeManagementEvents: true and "
+    "readWriteType All (no excluded sources); with advanced selectors, one selecting eventCategory "
+    "Management only. Set isMultiRegionTrail and includeGlobalServiceEvents.",
+    (CLOUDTRAIL,),
+)
+def management_events(resource: Resource, _: Settings) -> Iterator[Outcome]:
+    for key in ("isMultiRegionTrail", "includeGlobalServiceEvents"):
+        value = resource.get(key)
+        if value is UNKNOWN:
+            yield Unverifiable(key)
+        elif value is False or (key == "isMultiRegionTrail" and value is MISSING):
+            yield Violation(f"{key} is {describe(value)}: the trail misses events outside its region")
+    classic, advanced = resource.get("eventSelectors"), resource.get("advancedEventSelectors")
+    if UNKNOWN in (classic, advanced):
+        yield Unverifiable("eventSelectors")
+        return
+    problem = None
+    if as_list(advanced):
+        problem = _advanced_selectors(as_list(advanced) or [])
+    elif as_list(classic):
+        problem = _classic_selectors(as_list(classic) or [])
+    elif as_list(classic) is None or as_list(advanced) is None:
+        problem = "eventSelectors and advancedEventSelectors must be lists of selectors"
+    if problem:
+        yield Violation(f"{problem}: the annex's event log must include who changed what")
+
+
+# --- subscription filters ------------------------------------------------------------------------------
+
+
+@resource_rule(
+    "log-subscription-ships-everything",
+    "Subscription filters ship every event (empty pattern) to the archive.",
+    Severity.HIGH,
+    'Set filterPattern to "" so every event reaches the archive.',
+    (SUBSCRIPTION_FILTER,),
+)
+def ships_everything(resource: Resource, _: Settings) -> Iterator[Outcome]:
+    pattern = resource.get("filterPattern")
+    if pattern is UNKNOWN:
+        yield Unverifiable("filterPattern")
+    elif pattern not in ("", MISSING):
+        yield Violation(
+            f"filterPattern is {describe(pattern)}: events it does not match never reach the archive; "
+            'set it to ""'
+        )
+
+
+# --- implicit log groups -------------------------------------------------------------------------------
+
+
+def _declared_names(stack: Stack) -> set[Any]:
+    return {group.get("name") for group in stack.of_type(LOG_GROUP)}
+
+
+def _declared(stack: Stack, source: Resource, key: str, name: Any, declared: set[Any]) -> bool | None:
+    """True when `name` (the value at `key`) is a log group of the stack; None when it cannot be known."""
+    if name in declared and isinstance(name, str):
+        return True
+    groups = stack.referenced(source, key, stack.of_type(LOG_GROUP), ("name", "arn"))
+    if groups is None:
+        return None
+    return bool(groups)
+
+
+def _task_groups(stack: Stack, task: Resource, declared: set[Any]) -> Iterator[Outcome]:
+    raw = task.get("containerDefinitions")
+    if raw is UNKNOWN:
+        yield Unverifiable("containerDefinitions", task)
+        return
+    try:
+        containers = json.loads(raw) if isinstance(raw, str) else raw
+    except ValueError:
+        return  # ecs-task-log-configuration reports definitions that are not JSON
+    for container in containers if isinstance(containers, list) else []:
+        options = lookup(container, "logConfiguration", "options")
+        if lookup(container, "logConfiguration", "logDriver") != "awslogs" or not isinstance(
+            options, Mapping
+        ):
+            continue
+        label = f"{task.name}: container {lookup(container, 'name')!r}"
+        if str(options.get("awslogs-create-group", "")).lower() == "true":
+            yield Violation(
+                f"{label} sets awslogs-create-group: AWS creates the group without retention, key or "
+                "export; declare the log group in the stack and drop the option",
+                task,
+            )
+        group = options.get("awslogs-group")
+        if group not in declared:
+            yield Violation(
+                f"{label} logs to {describe(group if group is not None else MISSING)}, which is not a log "
+                "group of this stack: declare it (aws.cloudwatch.LogGroup) so its retention, key and "
+                "export are judged",
+                task,
+            )
+
+
+def _function_group(stack: Stack, function: Resource, declared: set[Any]) -> Iterator[Outcome]:
+    configured = function.get("loggingConfig", "logGroup")
+    if configured is not MISSING:
+        found = _declared(stack, function, "loggingConfig", configured, declared)
+        if found is None:
+            yield Unverifiable("loggingConfig.logGroup", function)
+        elif not found:
+            yield Violation(
+                f"{function.name}: loggingConfig.logGroup {describe(configured)} is not a log group of this "
+                "stack: declare it so its retention, key and export are judged",
+                function,
+            )
+        return
+    name = function.get("name")
+    if name is UNKNOWN:
+        yield Unverifiable("name", function)
+    elif not isinstance(name, str) or f"/aws/lambda/{name}" not in declared:
+        expected = f"/aws/lambda/{name}" if isinstance(name, str) else "/aws/lambda/<function name>"
+        yield Violation(
+            f"{function.name}: Lambda writes to {expected}, which is not a log group of this stack, so AWS "
+            "creates it never expiring: declare it, or set loggingConfig.logGroup to a declared group",
+            function,
+        )
+
+
+def _database_groups(database: Resource, declared: set[Any]) -> Iterator[Outcome]:
+    exports = database.get("enabledCloudwatchLogsExports")
+    if exports is UNKNOWN:
+        yield Unverifiable("enabledCloudwatchLogsExports", database)
+        return
+    if as_list(exports) is None:
+        yield Violation(
+            f"{database.name}: enabledCloudwatchLogsExports is {describe(exports)}, expected a list of log "
+            "names",
+            database,
+        )
+        return
+    listed = [export for export in as_list(exports) or [] if export is not UNKNOWN]
+    if not listed:
+        return
+    key = "identifier" if database.type == RDS_INSTANCE else "clusterIdentifier"
+    kind = "instance" if database.type == RDS_INSTANCE else "cluster"
+    identifier = database.get(key)
+    if identifier is UNKNOWN:
+        yield Unverifiable(key, database)
+        return
+    for export in listed:
+        expected = f"/aws/rds/{kind}/{identifier}/{export}"
+        if not isinstance(identifier, str) or expected not in declared:
+            shown = expected if isinstance(identifier, str) else f"/aws/rds/{kind}/<{key}>/{export}"
+            yield Violation(
+                f"{database.name}: RDS exports {export} to {shown}, which is not a log group of this stack "
+                f"(set {key} and declare the group), so AWS creates it never expiring",
+                database,
+            )
+
+
+def _flow_log_group(stack: Stack, flow_log: Resource, declared: set[Any]) -> Iterator[Outcome]:
+    kind = flow_log.get("logDestinationType")
+    if kind is UNKNOWN:
+        yield Unverifiable("logDestinationType", flow_log)
+        return
+    if kind not in (MISSING, "cloud-watch-logs"):
+        return  # S3 or Firehose: no log group
+    key = "logDestination" if flow_log.get("logDestination") is not MISSING else "logGroupName"
+    found = _declared(stack, flow_log, key, flow_log.get(key), declared)
+    if found is None:
+        yield Unverifiable(key, flow_log)
+    elif not found:
+        yield Violation(
+            f"{flow_log.name}: {key} {describe(flow_log.get(key))} is not a log group of this stack: "
+            "declare it",
+            flow_log,
+        )
+
+
+@stack_rule(
+    "log-groups-declared",
+    "Every log group AWS would create for a resource of the stack is declared in the stack.",
+    Severity.HIGH,
+    "Declare an aws.cloudwatch.LogGroup (with retention, the client key and an export) for each ECS "
+    "awslogs group, each Lambda function (/aws/lambda/<name> or loggingConfig.logGroup), each RDS log "
+    "export (/aws/rds/instance/<id>/<log>) and each VPC flow log; never set awslogs-create-group.",
+    types=(ECS_TASK_DEFINITION, LAMBDA_FUNCTION, RDS_INSTANCE, RDS_CLUSTER, FLOW_LOG),
+)
+def log_groups_declared(stack: Stack, _: Settings) -> Iterator[Outcome]:
+    declared = _declared_names(stack)
+    for task in stack.of_type(ECS_TASK_DEFINITION):
+        yield from _task_groups(stack, task, declared)
+    for function in stack.of_type(LAMBDA_FUNCTION):
+        yield from _function_group(stack, function, declared)
+    for database in stack.of_type(RDS_INSTANCE, RDS_CLUSTER):
+        yield from _database_groups(database, declared)
+    for flow_log in stack.of_type(FLOW_LOG):
+        yield from _flow_log_group(stack, flow_log, declared)

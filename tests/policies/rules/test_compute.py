@@ -1,0 +1,128 @@
+"""Lambda, ECR, EKS and automatic public addresses: each rule's case table."""
+
+from __future__ import annotations
+
+import copy
+from typing import Any
+
+from tests.policies.casetable import (
+    Case,
+    compliant,
+    malformed,
+    test_case_in_process,
+    test_case_over_protocol,
+    unknown,
+    violating,
+)
+from tests.policies.samples import DELETE, KEY_ARN, PROVIDER, set_path
+from toms.offline.analyzer_client import UNKNOWN, ResourceInput
+
+__all__ = ["CASES", "test_case_in_process", "test_case_over_protocol"]
+
+FUNCTION = "aws:lambda/function:Function"
+REPOSITORY = "aws:ecr/repository:Repository"
+EKS = "aws:eks/cluster:Cluster"
+SUBNET = "aws:ec2/subnet:Subnet"
+EIP = "aws:ec2/eip:Eip"
+EIP_ASSOCIATION = "aws:ec2/eipAssociation:EipAssociation"
+
+SAMPLES: dict[str, dict[str, Any]] = {
+    FUNCTION: {
+        "runtime": "python3.12",
+        "handler": "h.handler",
+        "environment": {
+            "variables": {"LOG_LEVEL": "info", "DB_SECRET_ARN": "arn:aws:secretsmanager:eu-west-1:1:secret:x"}
+        },
+    },
+    REPOSITORY: {"imageScanningConfiguration": {"scanOnPush": True}, "imageTagMutability": "IMMUTABLE"},
+    EKS: {
+        "vpcConfig": {
+            "endpointPublicAccess": False,
+            "endpointPrivateAccess": True,
+            "subnetIds": ["subnet-a"],
+        },
+        "encryptionConfig": {"resources": ["secrets"], "provider": {"keyArn": KEY_ARN}},
+        "enabledClusterLogTypes": ["api", "audit", "authenticator"],
+    },
+    SUBNET: {"vpcId": "vpc-1", "cidrBlock": "10.0.1.0/24", "mapPublicIpOnLaunch": False},
+    EIP: {"domain": "vpc"},
+    EIP_ASSOCIATION: {"allocationId": "eipalloc-1", "instanceId": "i-1"},
+}
+
+
+def sample(resource_type: str, **changes: Any) -> ResourceInput:
+    props = copy.deepcopy(SAMPLES[resource_type])
+    for path, value in changes.items():
+        set_path(props, path.replace("__", "."), value)
+    return ResourceInput(resource_type, "subject", props, provider=PROVIDER)
+
+
+CASES: dict[str, list[Case]] = {
+    "lambda-no-plaintext-secrets": [
+        compliant(sample(FUNCTION)),
+        compliant(sample(FUNCTION, environment=DELETE), label="no-environment"),
+        violating(
+            sample(FUNCTION, environment__variables__DB_PASSWORD="hunter2"),
+            "environment.variables.DB_PASSWORD looks like a secret",
+        ),
+        violating(
+            sample(FUNCTION, environment__variables__UPSTREAM="https://user:pw@example.com"),
+            "UPSTREAM looks like a secret",
+        ),
+        unknown(
+            sample(FUNCTION, environment__variables__API_TOKEN=UNKNOWN), "environment.variables.API_TOKEN"
+        ),
+        malformed(
+            sample(FUNCTION, environment__variables=["DB_PASSWORD=x"]), "expected a map of names to values"
+        ),
+    ],
+    "ecr-repository-hardened": [
+        compliant(sample(REPOSITORY)),
+        violating(sample(REPOSITORY, imageScanningConfiguration=DELETE), "scan every pushed image"),
+        violating(sample(REPOSITORY, imageTagMutability="MUTABLE"), 'imageTagMutability is "MUTABLE"'),
+        unknown(sample(REPOSITORY, imageTagMutability=UNKNOWN), "imageTagMutability"),
+        malformed(sample(REPOSITORY, imageScanningConfiguration__scanOnPush="yes"), 'scanOnPush is "yes"'),
+    ],
+    "eks-cluster-hardened": [
+        compliant(sample(EKS)),
+        compliant(
+            sample(
+                EKS, vpcConfig__endpointPublicAccess=True, vpcConfig__publicAccessCidrs=["203.0.113.0/24"]
+            ),
+            label="listed-networks",
+        ),
+        violating(
+            sample(EKS, vpcConfig__endpointPublicAccess=DELETE), "the Kubernetes API is open to the internet"
+        ),
+        violating(
+            sample(
+                EKS,
+                vpcConfig__endpointPublicAccess=True,
+                vpcConfig__publicAccessCidrs=["0.0.0.0/1", "128.0.0.0/1"],
+            ),
+            "open to the internet",
+            label="split-halves",
+        ),
+        violating(sample(EKS, encryptionConfig=DELETE), 'does not encrypt "secrets"'),
+        violating(sample(EKS, enabledClusterLogTypes=["api"]), "lacks audit, authenticator"),
+        unknown(sample(EKS, enabledClusterLogTypes=UNKNOWN), "enabledClusterLogTypes"),
+        malformed(
+            sample(EKS, vpcConfig__endpointPublicAccess=True, vpcConfig__publicAccessCidrs=["office"]),
+            "open to the internet",
+        ),
+    ],
+    "ec2-no-automatic-public-address": [
+        compliant(sample(SUBNET)),
+        compliant(sample(EIP), label="nat-address"),
+        violating(sample(SUBNET, mapPublicIpOnLaunch=True), "mapPublicIpOnLaunch is true"),
+        violating(sample(EIP, instance="i-1"), "instance attaches a public Elastic IP"),
+        violating(sample(EIP_ASSOCIATION), "instanceId attaches a public Elastic IP"),
+        violating(
+            sample(EIP, networkInterface=UNKNOWN), "networkInterface attaches", label="unknown-reference"
+        ),
+        unknown(sample(SUBNET, mapPublicIpOnLaunch=UNKNOWN), "mapPublicIpOnLaunch"),
+        malformed(
+            sample(SUBNET, mapPublicIpOnLaunch="true"), 'mapPublicIpOnLaunch is "true", expected a boolean'
+        ),
+    ],
+}

@@ -1,0 +1,339 @@
+"""Data stores beyond RDS and S3: each rule's case table (see `tests/policies/casetable.py`)."""
+
+from __future__ import annotations
+
+import copy
+import json
+from typing import Any
+
+from tests.policies.casetable import (
+    Case,
+    compliant,
+    malformed,
+    test_case_in_process,
+    test_case_over_protocol,
+    unknown,
+    violating,
+)
+from tests.policies.samples import DELETE, KEY_ARN, PROVIDER, set_path
+from toms.offline.analyzer_client import UNKNOWN, ResourceInput
+
+__all__ = ["CASES", "test_case_in_process", "test_case_over_protocol"]
+
+REDSHIFT = "aws:redshift/cluster:Cluster"
+REDSHIFT_PARAMETERS = "aws:redshift/parameterGroup:ParameterGroup"
+DOCDB = "aws:docdb/cluster:Cluster"
+DOCDB_PARAMETERS = "aws:docdb/clusterParameterGroup:ClusterParameterGroup"
+NEPTUNE = "aws:neptune/cluster:Cluster"
+DYNAMODB = "aws:dynamodb/table:Table"
+CACHE = "aws:elasticache/replicationGroup:ReplicationGroup"
+CACHE_CLUSTER = "aws:elasticache/cluster:Cluster"
+EFS = "aws:efs/fileSystem:FileSystem"
+SEARCH = "aws:opensearch/domain:Domain"
+QUEUE = "aws:sqs/queue:Queue"
+QUEUE_POLICY = "aws:sqs/queuePolicy:QueuePolicy"
+TOPIC = "aws:sns/topic:Topic"
+STREAM = "aws:kinesis/stream:Stream"
+FIREHOSE = "aws:kinesis/firehoseDeliveryStream:FirehoseDeliveryStream"
+SECRET = "aws:secretsmanager/secret:Secret"
+REPOSITORY = "aws:ecr/repository:Repository"
+PROXY = "aws:rds/proxy:Proxy"
+GLOBAL_CLUSTER = "aws:rds/globalCluster:GlobalCluster"
+SNAPSHOT = "aws:rds/snapshot:Snapshot"
+CLUSTER_SNAPSHOT = "aws:rds/clusterSnapshot:ClusterSnapshot"
+LAUNCH_PERMISSION = "aws:ec2/amiLaunchPermission:AmiLaunchPermission"
+VOLUME_PERMISSION = "aws:ec2/snapshotCreateVolumePermission:SnapshotCreateVolumePermission"
+PARAMETER = "aws:ssm/parameter:Parameter"
+LAMBDA_PERMISSION = "aws:lambda/permission:Permission"
+OWNERSHIP = "aws:s3/bucketOwnershipControls:BucketOwnershipControls"
+LOG_POLICY = "aws:cloudwatch/logResourcePolicy:LogResourcePolicy"
+OTHER_ACCOUNT = "444455556666"
+EBS_DEFAULT = "aws:ebs/encryptionByDefault:EncryptionByDefault"
+EBS_DEFAULT_KEY = "aws:ebs/defaultKmsKey:DefaultKmsKey"
+NEPTUNE_PARAMETERS = "aws:neptune/clusterParameterGroup:ClusterParameterGroup"
+EFS_BACKUP = "aws:efs/backupPolicy:BackupPolicy"
+FUNCTION_URL = "aws:lambda/functionUrl:FunctionUrl"
+LAYER_PERMISSION = "aws:lambda/layerVersionPermission:LayerVersionPermission"
+ACCOUNT_BLOCK = "aws:s3/accountPublicAccessBlock:AccountPublicAccessBlock"
+ACCOUNT_FLAGS = ("blockPublicAcls", "blockPublicPolicy", "ignorePublicAcls", "restrictPublicBuckets")
+
+
+def document(*statements: dict[str, Any]) -> str:
+    return json.dumps({"Version": "2012-10-17", "Statement": list(statements)})
+
+
+PUBLIC_STATEMENT = {"Effect": "Allow", "Principal": "*", "Action": "sqs:SendMessage", "Resource": "*"}
+ACCOUNT_STATEMENT = {
+    **PUBLIC_STATEMENT,
+    "Condition": {"StringEquals": {"aws:PrincipalAccount": "111122223333"}},
+}
+
+# A compliant sample of each type: what a platform team would write to meet every measure.
+SAMPLES: dict[str, dict[str, Any]] = {
+    REDSHIFT: {
+        "encrypted": True,
+        "kmsKeyId": KEY_ARN,
+        "publiclyAccessible": False,
+        "automatedSnapshotRetentionPeriod": 14,
+        "clusterParameterGroupName": "warehouse-tls",
+    },
+    REDSHIFT_PARAMETERS: {"family": "redshift-1.0", "parameters": [{"name": "require_ssl", "value": "true"}]},
+    DOCDB: {"storageEncrypted": True, "kmsKeyId": KEY_ARN, "backupRetentionPeriod": 14},
+    DOCDB_PARAMETERS: {"family": "docdb5.0", "parameters": [{"name": "tls", "value": "tls1.2+"}]},
+    NEPTUNE: {"storageEncrypted": True, "kmsKeyArn": KEY_ARN, "backupRetentionPeriod": 7},
+    DYNAMODB: {
+        "serverSideEncryption": {"enabled": True, "kmsKeyArn": KEY_ARN},
+        "pointInTimeRecovery": {"enabled": True},
+    },
+    CACHE: {
+        "atRestEncryptionEnabled": True,
+        "kmsKeyId": KEY_ARN,
+        "transitEncryptionEnabled": True,
+        "snapshotRetentionLimit": 7,
+        "automaticFailoverEnabled": True,
+        "multiAzEnabled": True,
+        "numCacheClusters": 2,
+    },
+    CACHE_CLUSTER: {"replicationGroupId": "sessions"},
+    EFS: {"encrypted": True, "kmsKeyId": KEY_ARN},
+    SEARCH: {
+        "encryptAtRest": {"enabled": True, "kmsKeyId": KEY_ARN},
+        "domainEndpointOptions": {"enforceHttps": True, "tlsSecurityPolicy": "Policy-Min-TLS-1-2-2019-07"},
+        "nodeToNodeEncryption": {"enabled": True},
+        "clusterConfig": {"zoneAwarenessEnabled": True, "instanceCount": 2},
+        "vpcOptions": {"subnetIds": ["subnet-a", "subnet-b"]},
+    },
+    QUEUE: {"kmsMasterKeyId": KEY_ARN, "policy": document(ACCOUNT_STATEMENT)},
+    QUEUE_POLICY: {"queueUrl": "https://sqs/1/q", "policy": document(ACCOUNT_STATEMENT)},
+    TOPIC: {"kmsMasterKeyId": KEY_ARN},
+    STREAM: {"encryptionType": "KMS", "kmsKeyId": KEY_ARN},
+    FIREHOSE: {
+        "destination": "extended_s3",
+        "serverSideEncryption": {"enabled": True, "keyType": "CUSTOMER_MANAGED_CMK", "keyArn": KEY_ARN},
+    },
+    SECRET: {"kmsKeyId": KEY_ARN},
+    REPOSITORY: {
+        "encryptionConfigurations": [{"encryptionType": "KMS", "kmsKey": KEY_ARN}],
+        "imageScanningConfiguration": {"scanOnPush": True},
+        "imageTagMutability": "IMMUTABLE",
+    },
+    PROXY: {"engineFamily": "POSTGRESQL", "requireTls": True},
+    GLOBAL_CLUSTER: {"storageEncrypted": True},
+    SNAPSHOT: {"dbInstanceIdentifier": "orders", "dbSnapshotIdentifier": "orders-1"},
+    CLUSTER_SNAPSHOT: {"dbClusterIdentifier": "orders", "sharedAccounts": [OTHER_ACCOUNT]},
+    LAUNCH_PERMISSION: {"imageId": "ami-1", "accountId": OTHER_ACCOUNT},
+    VOLUME_PERMISSION: {"snapshotId": "snap-1", "accountId": OTHER_ACCOUNT},
+    PARAMETER: {"name": "/acme/db/password", "type": "SecureString", "value": "s3cr3t", "keyId": KEY_ARN},
+    LAMBDA_PERMISSION: {
+        "action": "lambda:InvokeFunction",
+        "function": "resize",
+        "principal": "apigateway.amazonaws.com",
+        "sourceArn": "arn:aws:execute-api:eu-west-1:111122223333:abc/*",
+    },
+    OWNERSHIP: {"bucket": "acme-data", "rule": {"objectOwnership": "BucketOwnerEnforced"}},
+    EBS_DEFAULT: {"enabled": True},
+    LOG_POLICY: {
+        "policyName": "waf-delivery",
+        "policyDocument": document(
+            {
+                "Effect": "Allow",
+                "Principal": {"Service": "delivery.logs.amazonaws.com"},
+                "Action": "logs:PutLogEvents",
+            }
+        ),
+    },
+    EBS_DEFAULT_KEY: {"keyArn": KEY_ARN},
+    NEPTUNE_PARAMETERS: {
+        "family": "neptune1.3",
+        "parameters": [{"name": "neptune_enforce_ssl", "value": "1"}],
+    },
+    EFS_BACKUP: {"fileSystemId": "fs-1", "backupPolicy": {"status": "ENABLED"}},
+    FUNCTION_URL: {"functionName": "resize", "authorizationType": "AWS_IAM"},
+    LAYER_PERMISSION: {
+        "layerName": "shared",
+        "versionNumber": 1,
+        "action": "lambda:GetLayerVersion",
+        "principal": OTHER_ACCOUNT,
+    },
+    ACCOUNT_BLOCK: dict.fromkeys(ACCOUNT_FLAGS, True),
+}
+# The samples of types that hold data at rest (the others only share, route or configure it).
+AT_REST_SAMPLES = [
+    kind
+    for kind in SAMPLES
+    if kind
+    not in (REDSHIFT_PARAMETERS, DOCDB_PARAMETERS, PROXY, SNAPSHOT, CLUSTER_SNAPSHOT, LAUNCH_PERMISSION)
+    and kind not in (VOLUME_PERMISSION, PARAMETER, LAMBDA_PERMISSION, QUEUE_POLICY, OWNERSHIP, EBS_DEFAULT)
+    and kind
+    not in (NEPTUNE_PARAMETERS, EFS_BACKUP, FUNCTION_URL, LAYER_PERMISSION, ACCOUNT_BLOCK, LOG_POLICY)
+]
+SHARING = {"snapshot-not-shared": {"allowedAccounts": [OTHER_ACCOUNT]}}
+
+
+def sample(resource_type: str, **changes: Any) -> ResourceInput:
+    """The compliant sample of a type, with `changes` (path with `__` for `.`) applied."""
+    props = copy.deepcopy(SAMPLES[resource_type])
+    for path, value in changes.items():
+        set_path(props, path.replace("__", "."), value)
+    return ResourceInput(resource_type, "subject", props, provider=PROVIDER)
+
+
+CASES: dict[str, list[Case]] = {
+    "datastore-encrypted-cmk": [
+        *(compliant(sample(kind), label=kind.split(":")[1]) for kind in AT_REST_SAMPLES),
+        violating(sample(REDSHIFT, encrypted=False), "encrypted is false: set it to true"),
+        violating(sample(DOCDB, kmsKeyId=DELETE), "kmsKeyId is not set"),
+        violating(sample(NEPTUNE, kmsKeyArn="alias/aws/rds"), "an AWS-managed key"),
+        violating(sample(DYNAMODB, serverSideEncryption=DELETE), "serverSideEncryption.enabled is not set"),
+        violating(sample(CACHE, atRestEncryptionEnabled=DELETE), "atRestEncryptionEnabled is not set"),
+        violating(sample(EFS, kmsKeyId=DELETE), "kmsKeyId is not set"),
+        violating(sample(SEARCH, encryptAtRest__kmsKeyId=DELETE), "encryptAtRest.kmsKeyId is not set"),
+        violating(sample(QUEUE, kmsMasterKeyId=DELETE), "kmsMasterKeyId is not set"),
+        violating(sample(TOPIC, kmsMasterKeyId="alias/aws/sns"), "an AWS-managed key"),
+        violating(sample(STREAM, encryptionType="NONE"), 'encryptionType is "NONE"'),
+        violating(sample(FIREHOSE, serverSideEncryption__keyType="AWS_OWNED_CMK"), "keyType"),
+        violating(sample(SECRET, kmsKeyId=DELETE), "kmsKeyId is not set"),
+        violating(sample(REPOSITORY, encryptionConfigurations=DELETE), "encryptionType is not set"),
+        violating(sample(GLOBAL_CLUSTER, storageEncrypted=False), "storageEncrypted is false"),
+        violating(sample(CACHE_CLUSTER, replicationGroupId=DELETE), "a standalone ElastiCache cluster"),
+        compliant(sample(EBS_DEFAULT, enabled=DELETE), label="ebs-default-unset"),
+        violating(sample(EBS_DEFAULT, enabled=False), "new EBS volumes would be stored unencrypted"),
+        violating(sample(EBS_DEFAULT_KEY, keyArn="alias/aws/ebs"), "an AWS-managed key"),
+        unknown(sample(REDSHIFT, encrypted=UNKNOWN), "encrypted"),
+        malformed(sample(DYNAMODB, serverSideEncryption="on"), "serverSideEncryption.enabled is not set"),
+    ],
+    "datastore-tls": [
+        *(compliant(sample(kind), label=kind.split(":")[1]) for kind in (CACHE, SEARCH, PROXY, REDSHIFT)),
+        compliant(sample(REDSHIFT_PARAMETERS), label="redshift-parameters"),
+        compliant(sample(DOCDB_PARAMETERS, parameters=[]), label="docdb-default-tls"),
+        violating(sample(CACHE, transitEncryptionEnabled=DELETE), "transitEncryptionEnabled is not set"),
+        violating(sample(CACHE, transitEncryptionMode="preferred"), "'preferred' still accepts plain-text"),
+        violating(
+            sample(SEARCH, domainEndpointOptions__tlsSecurityPolicy=DELETE), "the default accepts TLS 1.0"
+        ),
+        violating(sample(SEARCH, nodeToNodeEncryption=DELETE), "nodeToNodeEncryption.enabled is not set"),
+        violating(sample(PROXY, requireTls=False), "set requireTls: true"),
+        violating(sample(REDSHIFT, clusterParameterGroupName="default.redshift-1.0"), "does not require SSL"),
+        violating(sample(REDSHIFT_PARAMETERS, parameters=[]), "require_ssl is not true"),
+        compliant(sample(NEPTUNE_PARAMETERS), label="neptune-parameters"),
+        violating(sample(NEPTUNE_PARAMETERS, parameters__0__value="0"), 'neptune_enforce_ssl is "0"'),
+        violating(sample(DOCDB_PARAMETERS, parameters__0__value="disabled"), 'parameter tls is "disabled"'),
+        unknown(sample(PROXY, requireTls=UNKNOWN), "requireTls"),
+        unknown(sample(REDSHIFT_PARAMETERS, parameters__0__value=UNKNOWN), "parameters"),
+        malformed(sample(REDSHIFT_PARAMETERS, parameters="require_ssl=true"), "expected a list"),
+    ],
+    "datastore-backups": [
+        *(
+            compliant(sample(kind), label=kind.split(":")[1])
+            for kind in (REDSHIFT, DOCDB, NEPTUNE, DYNAMODB, CACHE)
+        ),
+        violating(sample(REDSHIFT, automatedSnapshotRetentionPeriod=DELETE), "1 (AWS's value when unset)"),
+        violating(sample(DOCDB, backupRetentionPeriod=1), "backupRetentionPeriod is 1, expected between 7"),
+        violating(sample(DYNAMODB, pointInTimeRecovery=DELETE), "turn on point-in-time recovery"),
+        violating(sample(CACHE, snapshotRetentionLimit=DELETE), "snapshotRetentionLimit is 0"),
+        compliant(sample(EFS_BACKUP), label="efs-backup-policy"),
+        violating(sample(EFS_BACKUP, backupPolicy__status="DISABLED"), "turn on AWS Backup"),
+        compliant(sample(NEPTUNE, backupRetentionPeriod=3), config={"datastore-backups": {"minDays": 3}}),
+        unknown(sample(NEPTUNE, backupRetentionPeriod=UNKNOWN), "backupRetentionPeriod"),
+        malformed(sample(DOCDB, backupRetentionPeriod="a week"), "expected a whole number of days"),
+    ],
+    "datastore-redundant": [
+        compliant(sample(CACHE)),
+        compliant(sample(SEARCH)),
+        compliant(sample(CACHE, numCacheClusters=DELETE, replicasPerNodeGroup=1), label="cluster-mode"),
+        violating(sample(CACHE, automaticFailoverEnabled=False), "automaticFailoverEnabled is false"),
+        violating(sample(CACHE, numCacheClusters=1), "run at least one replica"),
+        violating(sample(SEARCH, clusterConfig__zoneAwarenessEnabled=DELETE), "spread nodes over two zones"),
+        violating(sample(SEARCH, clusterConfig__instanceCount=1), "run at least two instances"),
+        unknown(sample(CACHE, multiAzEnabled=UNKNOWN), "multiAzEnabled"),
+        malformed(sample(SEARCH, clusterConfig__instanceCount="two"), "run at least two instances"),
+    ],
+    "datastore-not-public": [
+        compliant(sample(REDSHIFT)),
+        compliant(sample(SEARCH)),
+        compliant(sample(QUEUE)),
+        compliant(sample(QUEUE_POLICY)),
+        compliant(sample(LAMBDA_PERMISSION)),
+        compliant(sample(LOG_POLICY), label="log-resource-policy"),
+        violating(
+            sample(LOG_POLICY, policyDocument=document({**PUBLIC_STATEMENT, "Action": "logs:PutLogEvents"})),
+            "policyDocument Statement[0] allows every principal",
+        ),
+        compliant(sample(QUEUE, policy=document({**PUBLIC_STATEMENT, "Effect": "Deny"})), label="deny"),
+        violating(sample(REDSHIFT, publiclyAccessible=True), "publiclyAccessible is true"),
+        violating(sample(SEARCH, vpcOptions=DELETE), "the domain gets a public endpoint"),
+        violating(sample(QUEUE, policy=document(PUBLIC_STATEMENT)), 'allows every principal ("*")'),
+        violating(
+            sample(QUEUE_POLICY, policy=document({**PUBLIC_STATEMENT, "Principal": {"AWS": ["*"]}})),
+            "Statement[0] allows every principal",
+        ),
+        violating(
+            sample(
+                QUEUE,
+                policy=document(
+                    {**ACCOUNT_STATEMENT, "Condition": {"StringNotEquals": {"aws:PrincipalAccount": "1"}}}
+                ),
+            ),
+            "without a condition on the account",
+            label="negated-condition",
+        ),
+        violating(
+            sample(LAMBDA_PERMISSION, principal="*", sourceArn=DELETE), "anyone may invoke the function"
+        ),
+        unknown(sample(QUEUE_POLICY, policy=UNKNOWN), "policy"),
+        malformed(sample(QUEUE, policy="{not json"), "policy is not a policy document: not valid JSON"),
+        malformed(
+            sample(QUEUE, policy=json.dumps({"Statement": [{"Effect": "Maybe"}]})), "expected Allow or Deny"
+        ),
+    ],
+    "snapshot-not-shared": [
+        compliant(sample(SNAPSHOT)),
+        compliant(sample(CLUSTER_SNAPSHOT), config=SHARING),
+        compliant(sample(LAUNCH_PERMISSION), config=SHARING),
+        compliant(sample(VOLUME_PERMISSION), config=SHARING),
+        violating(sample(SNAPSHOT, sharedAccounts=["all"]), 'sharedAccounts contains "all"'),
+        violating(sample(CLUSTER_SNAPSHOT), f"shares the snapshot with {OTHER_ACCOUNT}, outside"),
+        violating(sample(LAUNCH_PERMISSION, accountId=DELETE, group="all"), "the AMI is public"),
+        violating(
+            sample(
+                LAUNCH_PERMISSION,
+                accountId=DELETE,
+                organizationArn="arn:aws:organizations::1:organization/o-1",
+            ),
+            "with a whole organisation",
+        ),
+        violating(sample(VOLUME_PERMISSION), "outside the accounts the pack config allows (none)"),
+        unknown(sample(SNAPSHOT, sharedAccounts=UNKNOWN), "sharedAccounts"),
+        malformed(sample(SNAPSHOT, sharedAccounts="all"), "expected a list of account ids"),
+    ],
+    "ssm-parameter-secure-string": [
+        compliant(sample(PARAMETER)),
+        compliant(sample(PARAMETER, name="/acme/app/log-level", type="String", value="info"), label="plain"),
+        compliant(
+            sample(PARAMETER, name="/acme/ssh/public-key", type="String", value="ssh-ed25519 AAAA"),
+            label="public-key",
+        ),
+        compliant(
+            sample(
+                PARAMETER, name="/acme/database/secret-arn", type="String", value="arn:aws:secretsmanager:x"
+            ),
+            label="names-where-the-secret-is",
+        ),
+        violating(sample(PARAMETER, type="String"), 'type is "String" for a parameter whose name'),
+        violating(
+            sample(PARAMETER, name="/acme/app/config", type="String", value="AKIAABCDEFGHIJKLMNOP"),
+            "use SecureString",
+            label="secret-value",
+        ),
+        violating(sample(PARAMETER, keyId=DELETE), "unset uses aws/ssm"),
+        violating(sample(PARAMETER, value=DELETE, insecureValue="hunter2"), "insecureValue holds a secret"),
+        unknown(sample(PARAMETER, type=UNKNOWN), "type"),
+        malformed(sample(PARAMETER, keyId=["k"]), "keyId is"),
+    ],
+    "s3-acls-disabled": [
+        compliant(sample(OWNERSHIP)),
+        violating(sample(OWNERSHIP, rule__objectOwnership="ObjectWriter"), '"ObjectWriter"'),
+        unknown(sample(OWNERSHIP, rule__objectOwnership=UNKNOWN), "rule.objectOwnership"),
+        malformed(sample(OWNERSHIP, rule="BucketOwnerEnforced"), "rule.objectOwnership is not set"),
+    ],
+}
