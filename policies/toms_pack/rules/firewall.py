@@ -31,6 +31,7 @@ WEB_ACL_ASSOCIATION = "aws:wafv2/webAclAssociation:WebAclAssociation"
     Severity.HIGH,
     "Add an aws.wafv2.WebAclAssociation of a web ACL with the load balancer (toms:loadBalancer.waf), or "
     "waive the policy for it with the reason requests are filtered before they reach it.",
+    types=(WEB_ACL_ASSOCIATION,),
 )
 def lb_waf_associated(stack: Stack, _: Settings) -> Iterator[Outcome]:
     associations = stack.of_type(WEB_ACL_ASSOCIATION)
