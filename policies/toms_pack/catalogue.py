@@ -291,6 +291,7 @@ MEASURES: tuple[Measure, ...] = (
             "cloudtrail-secure",
             "trail-records-archive-access",
             "alarm-has-actions",
+            "ecs-cluster-container-insights",
         ),
         audit_checks=(
             "log-group-retention",
@@ -361,6 +362,7 @@ MEASURES: tuple[Measure, ...] = (
             "log-groups-declared",
             "log-group-retention",
             "s3-archive-lifecycle",
+            "s3-abort-incomplete-uploads",
             "rds-backup-retention",
         ),
         audit_checks=("log-group-retention", "archive-lifecycle", "rds-backup-retention"),

@@ -87,8 +87,6 @@ HARMLESS_TYPES: Mapping[str, str] = MappingProxyType(
         "in a subnet (see aws:ec2/vpcEndpoint:VpcEndpoint)",
         "aws:ec2/vpc:Vpc": "an address space; what is placed in it and how it is reached is judged on "
         "subnets, security groups, load balancers and instances",
-        "aws:ecs/cluster:Cluster": "a namespace for services and tasks, which are judged; ECS Exec is "
-        "switched on per service, not here",
         "aws:ec2/managedPrefixList:ManagedPrefixList": "a named list of ranges: every security group rule "
         "that names one treats it as public unless the pack config's trustedPrefixLists lists it",
         "aws:ec2/managedPrefixListEntry:ManagedPrefixListEntry": "one range of a prefix list, which rules "

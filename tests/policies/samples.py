@@ -180,6 +180,10 @@ COMPLIANT: dict[str, dict[str, Any]] = {
         "securityGroupId": "sg-2",
         "description": "out",
     },
+    "aws:ecs/cluster:Cluster": {
+        "name": "toms-acme",
+        "settings": [{"name": "containerInsights", "value": "enhanced"}],
+    },
     "aws:cloudwatch/metricAlarm:MetricAlarm": {
         "actionsEnabled": True,
         "alarmActions": ["arn:aws:sns:eu-west-1:111122223333:toms-acme-alerts"],
@@ -318,6 +322,7 @@ def compliant_stack() -> dict[str, ResourceInput]:
                         "filter": {},
                         "expiration": {"days": 90},
                         "noncurrentVersionExpiration": {"noncurrentDays": standards.NONCURRENT_VERSION_DAYS},
+                        "abortIncompleteMultipartUpload": {"daysAfterInitiation": 7},
                     }
                 ],
             },

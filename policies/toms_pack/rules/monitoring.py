@@ -187,3 +187,34 @@ def trail_records_archive_access(stack: Stack, settings: Settings) -> Iterator[O
                 "objects: add S3 data event selectors for it",
                 bucket,
             )
+
+
+ECS_CLUSTER = "aws:ecs/cluster:Cluster"
+CONTAINER_INSIGHTS_ON = ("enabled", "enhanced")
+
+
+@resource_rule(
+    "ecs-cluster-container-insights",
+    "ECS clusters collect Container Insights: per-task metrics the running-tasks alarm reads.",
+    Severity.MEDIUM,
+    'Set settings: [{name: "containerInsights", value: "enhanced"}] (or "enabled").',
+    (ECS_CLUSTER,),
+)
+def ecs_cluster_container_insights(resource: Resource, _: Settings) -> Iterator[Outcome]:
+    settings = resource.get("settings")
+    if settings is UNKNOWN:
+        yield Unverifiable("settings")
+        return
+    listed = as_list(settings)
+    if listed is None:
+        yield Violation(f"settings is {describe(settings)}, not a list of cluster settings")
+        return
+    values = [lookup(item, "value") for item in listed if lookup(item, "name") == "containerInsights"]
+    if any(value is UNKNOWN for value in values):
+        yield Unverifiable("settings.containerInsights")
+    elif not any(value in CONTAINER_INSIGHTS_ON for value in values):
+        shown = describe(values[0]) if values else "not set"
+        yield Violation(
+            f"Container Insights is {shown}: without it no per-task metrics reach CloudWatch and the "
+            "running-tasks alarm has no data"
+        )

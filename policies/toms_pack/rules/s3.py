@@ -448,3 +448,45 @@ def archive_lifecycle(stack: Stack, settings: Settings) -> Iterator[Outcome]:
                 f"{noncurrent_high} (without newerNoncurrentVersions)",
                 bucket,
             )
+
+
+def _aborts_incomplete_uploads(config: Resource) -> bool | None:
+    """Whether an Enabled rule over the whole bucket aborts incomplete multipart uploads; None if unknown."""
+    rules = config.get("rules")
+    if rules is UNKNOWN:
+        return None
+    for rule in as_list(rules) or []:
+        days = lookup(rule, "abortIncompleteMultipartUpload", "daysAfterInitiation")
+        status, whole_bucket = lookup(rule, "status"), _covers_whole_bucket(rule)
+        if days is UNKNOWN or status is UNKNOWN or whole_bucket is UNKNOWN:
+            return None
+        if status == "Enabled" and as_int(days) is not None and whole_bucket is True:
+            return True
+    return False
+
+
+@stack_rule(
+    "s3-abort-incomplete-uploads",
+    "A bucket's lifecycle aborts incomplete multipart uploads: parts nobody can see are not kept for ever.",
+    Severity.LOW,
+    "Add abortIncompleteMultipartUpload.daysAfterInitiation to an Enabled lifecycle rule without a filter.",
+    types=(*BUCKETS, *LIFECYCLE),
+)
+def abort_incomplete_uploads(stack: Stack, _: Settings) -> Iterator[Outcome]:
+    for bucket in stack.of_type(*BUCKETS):
+        configs = configs_for(stack, bucket, LIFECYCLE)
+        if configs is None:
+            yield _unjoined(bucket, "BucketLifecycleConfiguration")
+            continue
+        found = [_aborts_incomplete_uploads(config) for config in configs]
+        # A bucket without a lifecycle is left to the policies on its classification (archives need one).
+        if not configs or True in found:
+            continue
+        if None in found:
+            yield Unverifiable("BucketLifecycleConfiguration.rules", bucket)
+        else:
+            yield Violation(
+                f"bucket {bucket.name} keeps the parts of incomplete multipart uploads for ever: add "
+                "abortIncompleteMultipartUpload to an Enabled lifecycle rule over the whole bucket",
+                bucket,
+            )

@@ -19,6 +19,7 @@ from toms.offline.analyzer_client import UNKNOWN, ResourceInput
 __all__ = ["CASES", "test_case_in_process", "test_case_over_protocol"]
 
 ALARM = "aws:cloudwatch/metricAlarm:MetricAlarm"
+CLUSTER = "aws:ecs/cluster:Cluster"
 ARCHIVE_OBJECTS = "arn:aws:s3:::acme-log-archive/"
 DATA_SELECTOR = "advancedEventSelectors.1.fieldSelectors"
 
@@ -48,6 +49,18 @@ CASES: dict[str, list[Case]] = {
         malformed(
             alarm(alarmActions="arn:aws:sns:eu-west-1:111122223333:toms-acme-alerts"), "not a list of actions"
         ),
+    ],
+    "ecs-cluster-container-insights": [
+        compliant(resource(CLUSTER)),
+        compliant(resource(CLUSTER, settings=[{"name": "containerInsights", "value": "enabled"}])),
+        violating(
+            resource(CLUSTER, settings=[{"name": "containerInsights", "value": "disabled"}]),
+            'Container Insights is "disabled"',
+        ),
+        violating(resource(CLUSTER, settings=DELETE), "Container Insights is not set"),
+        unknown(resource(CLUSTER, settings=UNKNOWN), "settings"),
+        unknown(resource(CLUSTER, settings__0__value=UNKNOWN), "settings.containerInsights"),
+        malformed(resource(CLUSTER, settings="enhanced"), "not a list of cluster settings"),
     ],
     "trail-records-archive-access": [
         compliant(unchanged),

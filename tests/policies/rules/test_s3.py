@@ -8,9 +8,11 @@ from tests.policies.casetable import (
     test_case_in_process,
     test_case_over_protocol,
     unchanged,
+    unknown,
     violating,
 )
 from tests.policies.samples import DELETE, both, change, drop
+from toms.offline.analyzer_client import UNKNOWN
 
 __all__ = ["CASES", "test_case_in_process", "test_case_over_protocol"]
 
@@ -79,6 +81,32 @@ CASES: dict[str, list[Case]] = {
             config={"s3-archive-object-lock": {"minDays": 90, "maxDays": 90}},
         ),
         compliant(change("object-lock", "rule.defaultRetention.days", 30), label="at-the-minimum"),
+    ],
+    "s3-abort-incomplete-uploads": [
+        compliant(unchanged),
+        violating(
+            change("lifecycle", "rules.0.abortIncompleteMultipartUpload", DELETE),
+            "keeps the parts of incomplete multipart uploads",
+            at="bucket",
+        ),
+        violating(
+            change("lifecycle", "rules.0.status", "Disabled"),
+            "keeps the parts of incomplete multipart uploads",
+            at="bucket",
+        ),
+        # A rule for one prefix leaves the rest of the bucket's uploads.
+        violating(
+            change("lifecycle", "rules.0.filter", {"prefix": "logs/"}),
+            "keeps the parts of incomplete multipart uploads",
+            at="bucket",
+        ),
+        # Without any lifecycle the archive fails s3-archive-lifecycle; this policy judges lifecycles.
+        compliant(drop("lifecycle")),
+        unknown(
+            change("lifecycle", "rules.0.abortIncompleteMultipartUpload.daysAfterInitiation", UNKNOWN),
+            "BucketLifecycleConfiguration.rules",
+            at="bucket",
+        ),
     ],
     "s3-archive-lifecycle": [
         compliant(unchanged),
