@@ -171,6 +171,16 @@ class AwsLikeMocks(pulumi_mocks.Mocks):
             arn = f"{arn_prefix}:secretsmanager:{region}:{account}:secret:{physical_name}-{hashed[:6]}"
             resource_id = arn
             outputs.update(name=physical_name, arn=arn)
+        elif typ == "aws:ssm/parameter:Parameter":
+            # The parameter's name starts with "/", which its ARN does not repeat.
+            outputs.update(arn=f"{arn_prefix}:ssm:{region}:{account}:parameter/{physical_name.lstrip('/')}")
+        elif typ == "aws:cloudwatch/metricAlarm:MetricAlarm":
+            outputs.update(arn=f"{arn_prefix}:cloudwatch:{region}:{account}:alarm:{physical_name}")
+        elif typ == "aws:wafv2/webAcl:WebAcl":
+            web_acl_id = str(uuid.UUID(hashed[:32]))
+            arn = f"{arn_prefix}:wafv2:{region}:{account}:regional/webacl/{physical_name}/{web_acl_id}"
+            resource_id = web_acl_id
+            outputs.update(arn=arn)
         elif typ == "aws:ec2/eip:Eip":
             outputs.update(allocationId=resource_id, publicIp=f"203.0.113.{int(hashed[:2], 16) % 250 + 1}")
         elif typ == "aws:ec2/securityGroup:SecurityGroup":
