@@ -77,7 +77,12 @@ def console_main() -> None:
     # and the cyclic collector walked them again and again (a fifth of a preview); what little garbage
     # forms in a few seconds goes with the process.
     gc.disable()
-    exit_code = main()
+    try:
+        exit_code = main()
+    except KeyboardInterrupt:
+        # Ctrl-C before a command took charge of it: one line, the shell's code for SIGINT.
+        print("error: interrupted", file=sys.stderr)
+        exit_code = 130
     # Every file is written and closed and the pack process has stopped by now. Tearing down an
     # interpreter that ran a Pulumi program (pulumi_aws's thousands of generated classes) takes about
     # 0.7 s, a third of a preview, so the process leaves without it.

@@ -6,9 +6,11 @@ A bench function prints its own figures; add a section by appending a function t
 from __future__ import annotations
 
 import itertools
+import os
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -149,6 +151,80 @@ def bench_preview_growth() -> None:
         )
 
 
+# Checkov, the reference scanner of the speed target, lives in a virtualenv of its own (never a project
+# dependency): CHECKOV_VENV, else the one the checkov-plan README sets up. The plan tool is shared.
+CHECKOV_VENV = Path(os.environ.get("CHECKOV_VENV", "/tmp/checkov"))  # noqa: S108 - where its README puts it
+CHECKOV_PLAN_TOOL = Path(
+    os.environ.get(
+        "CHECKOV_PLAN_TOOL", str(REPO.parent.parent / "shared" / "tools" / "checkov-plan" / "checkov-plan")
+    )
+)
+# The target of issue 16: one stack's offline preview in at most this share of Checkov's wall time.
+CHECKOV_TARGET_RATIO = 0.4
+
+
+def _best_wall_time(command: list[str], runs: int = PREVIEW_RUNS) -> float:
+    """The best wall time of `command` over `runs` runs, after one that is not counted."""
+    seconds = []
+    for _ in range(runs + 1):
+        started = time.perf_counter()
+        completed = subprocess.run(command, cwd=REPO, capture_output=True, text=True, check=False)
+        seconds.append(time.perf_counter() - started)
+        if completed.returncode not in (0, 1):
+            raise RuntimeError(
+                f"{' '.join(command)} failed ({completed.returncode}): {completed.stderr[-2000:]}"
+            )
+    return min(seconds[1:])
+
+
+def sdk_modules(resource_types: list[str]) -> list[str]:
+    """The pulumi_aws modules a program's resources come from (aws:ec2/vpc:Vpc -> pulumi_aws.ec2)."""
+    modules = set()
+    for type_token in resource_types:
+        package, module = type_token.split(":")[:2]
+        if package == "aws":
+            name = module.split("/")[0]
+            modules.add("pulumi_aws" if name == "index" else f"pulumi_aws.{name}")
+    return sorted(modules)
+
+
+def bench_against_floor_and_checkov() -> None:
+    """One stack's preview next to its floor (a bare interpreter importing pulumi and the pulumi_aws
+    modules the program uses) and, when Checkov is set up, next to Checkov on the same resources."""
+    from toms.preview import run as preview
+
+    stack = preview.repo_stacks()[0]
+    result = preview.preview(preview.stack_target(stack))
+    modules = sdk_modules([resource.type for resource in result.resources])
+    preview_seconds = _best_wall_time([sys.executable, "-m", "toms", "preview", "--stack", stack])
+    floor_seconds = _best_wall_time([sys.executable, "-c", "import pulumi, " + ", ".join(modules)])
+    print(f"preview --stack {stack} ({len(result.resources)} resources): best {preview_seconds:.2f} s")
+    print(
+        f"  floor (bare interpreter importing pulumi and {len(modules)} pulumi_aws modules): best "
+        f"{floor_seconds:.2f} s; preview = floor x {preview_seconds / floor_seconds:.1f}"
+    )
+    checkov = CHECKOV_VENV / "bin" / "checkov"
+    if not checkov.exists() or not CHECKOV_PLAN_TOOL.exists():
+        print(
+            f"  Checkov: not set up ({checkov} or {CHECKOV_PLAN_TOOL} missing; see the checkov-plan README)"
+        )
+        return
+    with tempfile.TemporaryDirectory(prefix="toms-bench-") as scratch:
+        plan = Path(scratch) / f"{stack}-plan.json"
+        subprocess.run(
+            [str(CHECKOV_PLAN_TOOL), stack, str(plan)],
+            cwd=REPO, env={**os.environ, "PYTHON": sys.executable}, capture_output=True, check=True,
+        )  # fmt: skip
+        checkov_command = [str(checkov), "-f", str(plan), "--framework", "terraform_plan", "--skip-download"]
+        checkov_seconds = _best_wall_time([*checkov_command, "--compact", "--quiet"], runs=3)
+    ratio = preview_seconds / checkov_seconds
+    verdict = "met" if ratio <= CHECKOV_TARGET_RATIO else "NOT met"
+    print(
+        f"  Checkov 3.3.30 on the same resources as a Terraform plan: best {checkov_seconds:.2f} s; "
+        f"preview = {ratio:.2f}x Checkov (target <= {CHECKOV_TARGET_RATIO}x: {verdict})"
+    )
+
+
 def bench_fleet() -> None:
     """The scale table of `preview --all --jobs` over generated client stacks (toms/fleet_bench.py)."""
     from toms import fleet_bench
@@ -160,6 +236,7 @@ BENCHES: list[Callable[[], None]] = [
     bench_policy_pack,
     bench_preview_stacks,
     bench_preview_growth,
+    bench_against_floor_and_checkov,
     bench_fleet,
 ]
 # Roughly how long each section takes on an idle 2-core machine (from `make bench` runs; each section
@@ -168,6 +245,8 @@ ABOUT_SECONDS: dict[str, float] = {
     "bench_policy_pack": 5,
     "bench_preview_stacks": 75,
     "bench_preview_growth": 60,
+    # Six previews, six bare imports, the plan tool once and four Checkov scans of about 5 s.
+    "bench_against_floor_and_checkov": 45,
     # 326 generated stacks previewed with one job and again with two, at about 2 s a stack per core.
     "bench_fleet": 1000,
 }

@@ -167,8 +167,10 @@ def generate_fleet(root: Path, count: int) -> list[GeneratedClient]:
 
 
 def copy_project(destination: Path) -> Path:
-    """The program, the pack and the tools, without virtualenvs, caches, tests or docs."""
+    """The program, the pack and the tools, without caches, tests or docs; the program's virtualenv
+    (runtime.options.virtualenv, where `toms preview` runs the program) is linked, not copied."""
     shutil.copytree(REPO, destination, ignore=COPY_IGNORE)
+    (destination / ".venv").symlink_to(Path(sys.prefix))
     return destination
 
 

@@ -17,7 +17,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import json
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -52,19 +52,24 @@ class Project:
         return stack_names(self.config_dir)
 
 
-def flatten_stack_config(raw_config: Mapping[str, Any], source: str) -> dict[str, str]:
-    """Config values as the Pulumi CLI passes them to a program: text, structured values as JSON."""
+def flatten_stack_config(
+    raw_config: Mapping[str, Any], source: str, *, given: Collection[str] = ()
+) -> dict[str, str]:
+    """Config values as the Pulumi CLI passes them to a program: text, structured values as JSON.
+
+    An encrypted (`secure:`) value cannot be read offline: it is left out when its key is among `given`
+    (values passed with --config), and otherwise every such key is named in one error."""
     flat: dict[str, str] = {}
+    encrypted: list[str] = []
     for key, value in raw_config.items():
         if not isinstance(key, str) or ":" not in key:
             raise ProjectFileError(
                 f"{source}: config key {key!r}: expected a namespaced key such as toms:client"
             )
         if isinstance(value, Mapping) and set(value) == {"secure"}:
-            raise ProjectFileError(
-                f"{source}: {key}: is an encrypted secret; an offline run cannot decrypt it, pass a plain "
-                "value with --config instead"
-            )
+            if key not in given:
+                encrypted.append(key)
+            continue
         if isinstance(value, Mapping | list):
             flat[key] = json.dumps(value)
         elif isinstance(value, bool):
@@ -73,6 +78,13 @@ def flatten_stack_config(raw_config: Mapping[str, Any], source: str) -> dict[str
             flat[key] = ""
         else:
             flat[key] = str(value)
+    if encrypted:
+        lines = "\n".join(f"  --config {key}=VALUE" for key in encrypted)
+        raise ProjectFileError(
+            f"{source}: {', '.join(encrypted)}: encrypted secret{'s' if len(encrypted) > 1 else ''}; an "
+            f"offline run cannot decrypt {'them' if len(encrypted) > 1 else 'it'}, pass a plain value with\n"
+            f"{lines}"
+        )
     return flat
 
 
@@ -102,8 +114,9 @@ def read_yaml(path: Path, when_missing: str) -> Any:
         raise ProjectFileError(f"{shown}: not valid YAML: {_yaml_problem(error)}") from None
 
 
-def read_stack_file(path: Path) -> dict[str, str]:
-    """The flat config of a `Pulumi.<stack>.yaml` file; a clear ProjectFileError when it cannot be used."""
+def read_stack_file(path: Path, *, given: Collection[str] = ()) -> dict[str, str]:
+    """The flat config of a `Pulumi.<stack>.yaml` file; a clear ProjectFileError when it cannot be used.
+    Keys in `given` may be encrypted (see flatten_stack_config)."""
     shown = shown_path(path)
     document = read_yaml(path, f"{shown}: no such stack file")
     if document is None:
@@ -113,7 +126,7 @@ def read_stack_file(path: Path) -> dict[str, str]:
     raw_config = document.get("config") or {}
     if not isinstance(raw_config, Mapping):
         raise ProjectFileError(f"{shown}: config: expected a mapping of namespaced keys to values")
-    return flatten_stack_config(raw_config, shown)
+    return flatten_stack_config(raw_config, shown, given=given)
 
 
 def stack_names(config_dir: Path) -> list[str]:

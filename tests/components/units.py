@@ -13,6 +13,7 @@ from components.alarms import AlertTopic, AlertTopicArgs
 from components.config import AlertsConfig
 from components.context import ClientContext
 from components.log_group import LogPolicy
+from toms.offline.invoke_answers import AwsPlace
 from toms.offline.mock_runtime import RecordingMonitor, RegisteredResource
 from toms.offline.mocks import AwsLikeMocks
 
@@ -26,7 +27,7 @@ def run_component(build: Callable[[], pulumi.Output[Any]]) -> tuple[Any, list[Re
     """Run `build` under the AWS-like mocks; return what its output resolves to and every registration."""
     loop = asyncio.new_event_loop()
     asyncio.set_event_loop(loop)
-    mocks = AwsLikeMocks(region=UNIT_REGION, account=UNIT_ACCOUNT, preview=False)
+    mocks = AwsLikeMocks(AwsPlace(region=UNIT_REGION, account=UNIT_ACCOUNT), preview=False)
     monitor = RecordingMonitor(mocks)
     pulumi.runtime.set_mocks(mocks, project="toms", stack="unit", preview=False, monitor=monitor)
     resolved: list[Any] = []

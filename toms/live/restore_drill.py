@@ -93,6 +93,9 @@ def _fail(message: str) -> int:
 
 def run(args: argparse.Namespace, waiter_delay: float = DEFAULT_WAITER_DELAY_SECONDS) -> int:
     console = Console()
+    if not console.is_terminal:
+        # A CI log or a file: each step on one whole line, not wrapped at 80 columns.
+        console = Console(soft_wrap=True)
     try:
         if args.evidence:
             check_output_file(args.evidence, "--evidence")

@@ -44,7 +44,8 @@ def load_expectations(client: str, given: Path | None) -> Expectations:
                 return Expectations(PACK_DEFAULT_BOUNDS, None)
         else:
             path, shown = given, str(given)
-        config = parse_client_config(read_stack_file(path), shown)
+        # The project's own stack file is the client's stack: its toms:client must be the stack's name.
+        config = parse_client_config(read_stack_file(path), shown, stack=client if given is None else None)
     except (ProjectFileError, StackConfigError) as error:
         raise StackFileError(str(error)) from None
     if config.client != client:

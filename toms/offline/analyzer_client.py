@@ -136,6 +136,15 @@ class Diagnostic:
 
 
 @dataclass(frozen=True)
+class Verdict:
+    """The pack's answer to `Analyze` for one resource: its diagnostics, and the policies that said they do
+    not apply to it (`not_applicable()`)."""
+
+    diagnostics: list[Diagnostic]
+    not_applicable: frozenset[str]
+
+
+@dataclass(frozen=True)
 class ResourceInput:
     """A resource as the engine sends it: `props` are inputs for `analyze`, outputs for `analyze_stack`."""
 
@@ -503,21 +512,26 @@ class PolicyPackProcess:
         return self._diagnostics(self._call("Analyze", self._analyze_request(resource)))
 
     def analyze_each(self, resources: Iterable[ResourceInput]) -> list[list[Diagnostic]]:
-        """`Analyze` every resource, several calls in flight as the engine makes them; diagnostics in order.
+        """`Analyze` every resource, several calls in flight as the engine makes them; diagnostics in
+        order."""
+        return [verdict.diagnostics for verdict in self.analyze_verdicts(resources)]
+
+    def analyze_verdicts(self, resources: Iterable[ResourceInput]) -> list[Verdict]:
+        """`Analyze` every resource, several calls in flight as the engine makes them; verdicts in order.
 
         The pack's server answers on a pool of threads, so the next request is encoded and sent while the
         pack judges the previous ones. `resources` may be a generator that waits for the next resource.
         """
         stub = self._running_stub()
         pending: deque[grpc.Future] = deque()
-        answers: list[list[Diagnostic]] = []
+        answers: list[Verdict] = []
         try:
             for resource in resources:
                 if len(pending) == _ANALYZE_IN_FLIGHT:
-                    answers.append(self._diagnostics(pending.popleft().result()))
+                    answers.append(self._verdict(pending.popleft().result()))
                 pending.append(stub.Analyze.future(self._analyze_request(resource)))
             while pending:
-                answers.append(self._diagnostics(pending.popleft().result()))
+                answers.append(self._verdict(pending.popleft().result()))
         except grpc.RpcError as error:
             for call in pending:
                 call.cancel()
@@ -574,6 +588,16 @@ class PolicyPackProcess:
             urn=provider.resolved_urn(self.project, self.stack),
             name=provider.name,
         )
+
+    @classmethod
+    def _verdict(cls, response: Any) -> Verdict:
+        return Verdict(
+            cls._diagnostics(response), frozenset(entry.policy_name for entry in response.not_applicable)
+        )
+
+    def analyze_verdict(self, resource: ResourceInput) -> Verdict:
+        """`Analyze` one resource; its diagnostics and the policies that do not apply to it."""
+        return self._verdict(self._call("Analyze", self._analyze_request(resource)))
 
     @staticmethod
     def _diagnostics(response: Any) -> list[Diagnostic]:

@@ -29,7 +29,7 @@ class NoInvokeAnswer(LookupError):
     def __init__(self, token: str) -> None:
         super().__init__(
             f"the offline run has no answer for the provider function {token}; "
-            "add one to toms/offline/invoke_answers.py"
+            "no result type of it was found in the program's SDK to build a placeholder from"
         )
         self.token = token
 

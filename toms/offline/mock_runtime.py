@@ -1,6 +1,6 @@
 """Run a Pulumi Python program offline, under Pulumi's own mock runtime, and record what it registers.
 
-The program is the real one (`__main__.py` of a project folder), executed in-process with the stack's
+The program is the real one (`__main__.py` of a project folder), executed in this process with the stack's
 config exactly as the Pulumi CLI would hand it over (flat `namespace:key` values; structured values as
 JSON text). Every resource registration is recorded with its type, name, URN, parent, provider and
 inputs, including the serialized property struct the engine would pass on to a policy analyzer.
@@ -12,12 +12,14 @@ so every value the cloud decides stays unknown, as in `pulumi preview`.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import contextvars
 import functools
 import runpy
 import sys
 import threading
-from collections.abc import Callable, Mapping
+import traceback
+from collections.abc import Callable, Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -25,20 +27,37 @@ from typing import Any
 
 from google.protobuf import struct_pb2
 from pulumi import Output, RunError
+from pulumi import config as pulumi_config
 from pulumi import runtime as pulumi_runtime
+from pulumi.config import ConfigMissingError
 from pulumi.runtime import mocks as pulumi_mocks
 from pulumi.runtime import rpc
 from pulumi.runtime import settings as pulumi_settings
+from pulumi.runtime.proto import resource_pb2
 from pulumi.runtime.stack import run_pulumi_func
 
-from toms.offline import lazy_sdk
-from toms.offline.mocks import AwsLikeMocks, InvokeError
-from toms.project import ProjectFileError, read_project, read_stack_file
+# Relative imports only: the harness loads this package under a private name in the program's own
+# interpreter (toms/offline/program_process.py).
+from . import lazy_sdk
+from .invoke_answers import AwsPlace
+from .mocks import AwsLikeMocks, InvokeError
 
 DEFAULT_ACCOUNT = "123456789012"
 DEFAULT_REGION = "us-east-1"
 # A program under mocks finishes in seconds; one still running after this is stuck, and says so.
 PROGRAM_TIMEOUT_SECONDS = 120.0
+
+
+class MissingConfigError(Exception):
+    """Required config keys the program asked for and the stack does not set (all of them, in order)."""
+
+    def __init__(self, keys: list[str]) -> None:
+        lines = "\n".join(f"  --config {key}=VALUE" for key in keys)
+        super().__init__(
+            f"the program requires {len(keys)} config value{'s' if len(keys) > 1 else ''} the stack does not "
+            f"set; pass {'each' if len(keys) > 1 else 'it'} with\n{lines}"
+        )
+        self.keys = keys
 
 
 class ProgramError(Exception):
@@ -77,6 +96,8 @@ class RegisteredResource:
     version: str = ""
     # Where the program constructed the resource, as the SDK reports it: (file URI, line), or None.
     source_position: tuple[str, int] | None = None
+    # A component a provider plugin implements (awsx, eks): its children exist only in the plugin.
+    remote: bool = False
 
 
 @dataclass(frozen=True)
@@ -87,6 +108,10 @@ class ProgramRun:
     config: Mapping[str, str]
     resources: tuple[RegisteredResource, ...]
     stack_outputs: Mapping[str, Any] = field(default_factory=dict)
+    # Resources the program read (`Resource.get`, StackReference): type and name; never sent to the pack.
+    reads: tuple[tuple[str, str], ...] = ()
+    # Each provider function the program called, with where its answer came from (see AwsLikeMocks).
+    invokes: Mapping[str, str] = field(default_factory=dict)
 
     def of_type(self, type_token: str) -> list[RegisteredResource]:
         return [resource for resource in self.resources if resource.type == type_token]
@@ -103,9 +128,34 @@ class RecordingMonitor(pulumi_mocks.MockMonitor):
     ) -> None:
         super().__init__(mocks)
         self.registrations: list[RegisteredResource] = []
+        self.reads: list[tuple[str, str]] = []
         self.on_register = on_register
         # Registrations arrive on the runtime's executor threads; listeners see them in list order.
         self._recording = threading.Lock()
+
+    def GetDeploymentInfo(self, request: Any) -> Any:
+        """The mock monitor's features less resource references: providers built from Terraform (aws
+        among them) take none, so the engine sends a resource input as the resource's id (unknown in a
+        preview until it exists), and that is what the pack sees. The mock monitor would instead bring
+        the reference back to life in its own thread and wait forever for its id."""
+        info = super().GetDeploymentInfo(request)
+        features = [
+            feature
+            for feature in info.supportedFeatures
+            if feature != resource_pb2.RESOURCE_MONITOR_FEATURE_RESOURCE_REFERENCES
+        ]
+        return resource_pb2.DeploymentInfo(supportedFeatures=features)
+
+    def SupportsFeature(self, request: Any) -> Any:
+        if request.id == "resourceReferences":
+            return type("SupportsFeatureResponse", (), {"hasSupport": False})
+        return super().SupportsFeature(request)
+
+    def ReadResource(self, request: Any) -> Any:
+        response = super().ReadResource(request)
+        with self._recording:
+            self.reads.append((request.type, request.name))
+        return response
 
     def RegisterResource(self, request: Any) -> Any:
         response = super().RegisterResource(request)
@@ -140,6 +190,7 @@ class RecordingMonitor(pulumi_mocks.MockMonitor):
                 if request.HasField("sourcePosition") and request.sourcePosition.uri
                 else None
             ),
+            remote=bool(request.remote),
         )
         with self._recording:
             self.registrations.append(recorded)
@@ -148,47 +199,78 @@ class RecordingMonitor(pulumi_mocks.MockMonitor):
         return response
 
 
-def _account_region_partition(config: Mapping[str, str]) -> tuple[str, str, str]:
-    """The account and partition of the first ARN in the config (the stack's own, such as its
-    certificate), and the stack's region: what the mocks answer in."""
+def aws_place(config: Mapping[str, str]) -> AwsPlace:
+    """The stack's region, and the account and partition of the first ARN in its config (the stack's own,
+    such as its certificate): where mock ids and ARNs point."""
     region = config.get("aws:region") or DEFAULT_REGION
     for value in config.values():
         parts = value.split(":")
         if value.startswith("arn:") and len(parts) > 4 and parts[4].isdigit() and len(parts[4]) == 12:
-            return parts[4], region, parts[1]
-    return DEFAULT_ACCOUNT, region, "aws"
+            return AwsPlace(region=region, account=parts[4], partition=parts[1])
+    return AwsPlace(region=region, account=DEFAULT_ACCOUNT)
 
 
-def _run_main(program_dir: Path) -> None:
-    runpy.run_path(str(program_dir / "__main__.py"), run_name="__main__")
+# The typed value a `require_*` call gets for a missing key, so the program goes on and every missing key
+# is found in one run; the run fails at its end, so these values never reach a verdict.
+_MISSING_CONFIG_STAND_INS: dict[str, Any] = {
+    "_require": "",
+    "_require_int": 0,
+    "_require_bool": False,
+    "_require_float": 0.0,
+    "_require_object": {},
+}
 
 
-def run_program(
+@contextlib.contextmanager
+def _collecting_missing_config(missing: list[str]) -> Iterator[None]:
+    """Every `Config.require*` of a key the stack lacks adds the key to `missing` instead of stopping."""
+    patched: dict[str, Any] = {}
+
+    def stand_in(original: Any, value: Any) -> Any:
+        def require(self: Any, key: str, *args: Any, **kwargs: Any) -> Any:
+            try:
+                return original(self, key, *args, **kwargs)
+            except ConfigMissingError as error:
+                if error.key not in missing:
+                    missing.append(error.key)
+                return value
+
+        return require
+
+    for name, value in _MISSING_CONFIG_STAND_INS.items():
+        original = getattr(pulumi_config.Config, name, None)
+        if original is not None:
+            patched[name] = original
+            setattr(pulumi_config.Config, name, stand_in(original, value))
+    try:
+        yield
+    finally:
+        for name, original in patched.items():
+            setattr(pulumi_config.Config, name, original)
+
+
+def run_mocked(
     program_dir: Path,
+    project: str,
     stack: str,
-    config: Mapping[str, str] | None = None,
+    config: Mapping[str, str],
+    mocks: AwsLikeMocks,
     *,
-    preview: bool = False,
     on_register: Callable[[RegisteredResource], None] | None = None,
+    timeout: float | None = None,
 ) -> ProgramRun:
-    """Run `program_dir/__main__.py` for `stack` under mocks; config defaults to the stack's file.
+    """Run `program_dir/__main__.py` as stack `stack` of `project` under `mocks` (their `preview` says
+    which kind of run), with `program_dir` first on the import path.
 
-    `on_register` sees each registration as the program makes it, on one of the runtime's threads.
+    `on_register` sees each registration as the program makes it, on one of the runtime's threads. Every
+    failure is a ProgramError naming the program; one that only lacks config lists every missing key.
     """
     program_dir = program_dir.resolve()
+    main = program_dir / "__main__.py"
+    timeout = PROGRAM_TIMEOUT_SECONDS if timeout is None else timeout
     lazy_sdk.install()
-    try:
-        project_file = read_project(program_dir)
-        if config is None:
-            config = read_stack_file(project_file.stack_file(stack))
-    except ProjectFileError as error:
-        raise ProgramError(str(error)) from None
-    project = project_file.name
-    account, region, partition = _account_region_partition(config)
-    monitor = RecordingMonitor(
-        AwsLikeMocks(region=region, account=account, preview=preview, partition=partition),
-        on_register,
-    )
+    monitor = RecordingMonitor(mocks, on_register)
+    missing_config: list[str] = []
 
     def execute() -> ProgramRun:
         # The runtime binds the root stack resource to the current event loop, so the loop comes first.
@@ -205,19 +287,14 @@ def run_program(
 
         executor = ThreadPoolExecutor(thread_name_prefix="toms-mock", initializer=give_worker_a_loop)
         loop.set_default_executor(executor)
-        pulumi_runtime.set_mocks(
-            monitor.mocks,
-            project=project,
-            stack=stack,
-            preview=preview,
-            monitor=monitor,
-        )
+        pulumi_runtime.set_mocks(mocks, project=project, stack=stack, preview=mocks.preview, monitor=monitor)
         pulumi_runtime.set_all_config(dict(config))
         sys.path.insert(0, str(program_dir))
         finished = False
         try:
-            program = run_pulumi_func(functools.partial(_run_main, program_dir))
-            loop.run_until_complete(asyncio.wait_for(program, PROGRAM_TIMEOUT_SECONDS))
+            with _collecting_missing_config(missing_config):
+                program = run_pulumi_func(functools.partial(_run_main, program_dir))
+                loop.run_until_complete(asyncio.wait_for(program, timeout))
             # `pulumi.export` records on the root stack resource; resolve what the program exported.
             exported = getattr(pulumi_settings.get_root_resource(), "outputs", {})
             stack_outputs = loop.run_until_complete(Output.from_input(exported).future(with_unknowns=True))
@@ -228,36 +305,90 @@ def run_program(
                 task.cancel()
             loop.run_until_complete(asyncio.gather(*stuck, return_exceptions=True))
             raise ProgramError(
-                f"{program_dir / '__main__.py'}: the program did not finish within "
-                f"{PROGRAM_TIMEOUT_SECONDS:.0f} s under the mock runtime (the runtime was still waiting for "
-                "registrations to complete)"
+                f"{main}: the program did not finish within {timeout:.0f} s under the mock runtime (the "
+                "runtime was still waiting for registrations to complete)"
             ) from None
         finally:
             sys.path.remove(str(program_dir))
             executor.shutdown(wait=finished, cancel_futures=not finished)
+            # A worker stuck in a call keeps its loop running; the process ends it, not this cleanup.
             for worker_loop in worker_loops:
-                worker_loop.close()
+                if not worker_loop.is_running():
+                    worker_loop.close()
             loop.close()
             asyncio.set_event_loop(None)
+        if missing_config:
+            raise MissingConfigError(missing_config)
         return ProgramRun(
             project=project,
             stack=stack,
-            preview=preview,
+            preview=mocks.preview,
             config=dict(config),
             resources=tuple(monitor.registrations),
             stack_outputs=dict(stack_outputs or {}),
+            reads=tuple(monitor.reads),
+            invokes=dict(mocks.invoked),
         )
+
+    def failure(message: str) -> ProgramError:
+        if missing_config:
+            # What the program did with a stand-in value is not its fault: the missing keys are.
+            message = str(MissingConfigError(missing_config))
+        return ProgramError(message, tuple(monitor.registrations))
 
     try:
         # A fresh context per run: the Pulumi runtime keeps its settings (and the root stack resource
         # every top-level resource is parented to) in context variables.
         return contextvars.Context().run(execute)
-    except (ProgramError, InvokeError) as error:
-        raise ProgramError(str(error), tuple(monitor.registrations)) from None
-    except RunError as error:
-        raise ProgramError(str(error), tuple(monitor.registrations)) from None
+    except MissingConfigError as error:
+        raise ProgramError(f"{main}: {error}", tuple(monitor.registrations)) from None
+    except (ProgramError, InvokeError, RunError) as error:
+        raise failure(str(error)) from None
     except Exception as error:
-        raise ProgramError(
-            f"{program_dir / '__main__.py'}: the program failed: {type(error).__name__}: {error}",
-            tuple(monitor.registrations),
+        raise failure(
+            f"{failing_line(error, program_dir)}: the program failed: {type(error).__name__}: {error}"
         ) from error
+
+
+def _run_main(program_dir: Path) -> None:
+    runpy.run_path(str(program_dir / "__main__.py"), run_name="__main__")
+
+
+def run_program(
+    program_dir: Path,
+    stack: str,
+    config: Mapping[str, str] | None = None,
+    *,
+    preview: bool = False,
+    on_register: Callable[[RegisteredResource], None] | None = None,
+) -> ProgramRun:
+    """Run a program in this process for `stack` under the AWS-like mocks; config defaults to the stack's
+    file. For tests of this repository's own program; `toms preview` runs programs in their own
+    interpreter (program_process.py)."""
+    from toms.project import ProjectFileError, read_project, read_stack_file
+
+    try:
+        project = read_project(program_dir)
+        if config is None:
+            config = read_stack_file(project.stack_file(stack))
+    except ProjectFileError as error:
+        raise ProgramError(str(error)) from None
+    mocks = AwsLikeMocks(aws_place(config), preview=preview)
+    return run_mocked(project.program_dir, project.name, stack, config, mocks, on_register=on_register)
+
+
+def _shown(path: Path) -> str:
+    """A path as messages name it: relative to the working directory (the program's folder, in the
+    harness) when under it, else absolute."""
+    resolved = path.resolve()
+    return str(resolved.relative_to(Path.cwd())) if resolved.is_relative_to(Path.cwd()) else str(resolved)
+
+
+def failing_line(error: BaseException, program_dir: Path) -> str:
+    """`file:line` of the program's own code where `error` was raised: the innermost frame in the program's
+    folder (the lines below it are the SDK's), else its `__main__.py`."""
+    frames = traceback.extract_tb(error.__traceback__)
+    inside = [frame for frame in frames if Path(frame.filename).resolve().is_relative_to(program_dir)]
+    if not inside:
+        return _shown(program_dir / "__main__.py")
+    return f"{_shown(Path(inside[-1].filename))}:{inside[-1].lineno}"

@@ -1,18 +1,32 @@
 """`python -m toms preview`: what `pulumi preview --policy-pack policies` would decide, with no cloud account.
 
-Exit codes: 0 when no finding is mandatory, 1 when one is, 2 for a usage, config or program error or a
-policy pack that crashed.
+Exit codes: 0 when no finding is mandatory, 1 when one is, 2 for a usage, config or program error, a
+policy pack that crashed, or a stack that cannot pass offline (a component a provider plugin implements);
+130 when interrupted.
 """
 
 from __future__ import annotations
 
 import argparse
+import functools
+from collections.abc import Callable
 from pathlib import Path
+
+from rich.console import Console
 
 from toms.offline.mock_runtime import ProgramError
 from toms.preview import console as preview_console
-from toms.preview.model import PreviewError, PreviewTarget, StackPreview
-from toms.preview.run import default_pack, preview, program_target, repo_stacks, stack_target
+from toms.preview.model import PreviewError, PreviewFailure, PreviewOutcome, PreviewTarget, StackPreview
+from toms.preview.run import (
+    DEFAULT_PROGRAM_STACK,
+    default_pack,
+    preview,
+    program_target,
+    read_invoke_answers,
+    read_stack_references,
+    repo_stacks,
+    stack_target,
+)
 from toms.project import ProjectFileError
 
 COMMAND = "preview"
@@ -57,19 +71,48 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="policy config as for `pulumi preview --policy-pack-config` "
         "(default for a client stack: stacks/policy-config/<client>.json when it exists)",
     )
+    parser.add_argument(
+        "--invoke-answers",
+        type=Path,
+        metavar="FILE",
+        help="YAML: provider function token -> the result it gives, for --program "
+        "(functions not listed answer with placeholder values, listed in the output)",
+    )
+    parser.add_argument(
+        "--stack-reference",
+        type=Path,
+        metavar="FILE",
+        help="YAML: stack name -> its outputs, for --program "
+        "(otherwise a StackReference's outputs are unknown)",
+    )
     parser.add_argument("--json", type=Path, metavar="FILE", help="write resources and findings as JSON")
     parser.add_argument("--sarif", type=Path, metavar="FILE", help="write the findings as SARIF 2.1.0")
     parser.add_argument("--no-color", action="store_true", help="no colour, even on a terminal")
+    parser.add_argument(
+        "--quiet", action="store_true", help="print only the findings and each stack's verdict line"
+    )
 
 
-def targets_from_args(args: argparse.Namespace) -> list[PreviewTarget]:
+def _program_target(args: argparse.Namespace) -> PreviewTarget:
+    return program_target(
+        args.program,
+        args.stack,
+        args.config,
+        args.config_file,
+        args.policy_pack_config,
+        invoke_answers=read_invoke_answers(args.invoke_answers) if args.invoke_answers else None,
+        stack_references=read_stack_references(args.stack_reference) if args.stack_reference else None,
+    )
+
+
+def planned_targets(args: argparse.Namespace) -> list[tuple[str, Callable[[], PreviewTarget]]]:
+    """Each stack to preview, with how to read its target: a stack that cannot be read fails alone."""
     if args.program is not None:
-        return [
-            program_target(args.program, args.stack, args.config, args.config_file, args.policy_pack_config)
-        ]
-    if args.config or args.config_file:
+        return [(args.stack or DEFAULT_PROGRAM_STACK, functools.partial(_program_target, args))]
+    if args.config or args.config_file or args.invoke_answers or args.stack_reference:
         raise PreviewError(
-            "--config and --config-file go with --program; a client stack reads its stack file"
+            "--config, --config-file, --invoke-answers and --stack-reference go with --program; "
+            "a client stack reads its stack file"
         )
     own_pack = args.policy_pack is None or args.policy_pack.resolve() == default_pack()
     if args.all:
@@ -80,41 +123,67 @@ def targets_from_args(args: argparse.Namespace) -> list[PreviewTarget]:
         stacks = [args.stack]
     else:
         raise PreviewError("name a stack with --stack <client>, or use --all or --program DIR")
-    return [stack_target(stack, args.policy_pack_config, default_policy_config=own_pack) for stack in stacks]
+    return [
+        (
+            stack,
+            functools.partial(stack_target, stack, args.policy_pack_config, default_policy_config=own_pack),
+        )
+        for stack in stacks
+    ]
+
+
+def _preview_one(stack: str, target_of: Callable[[], PreviewTarget], pack: Path | None) -> PreviewOutcome:
+    try:
+        target = target_of()
+    except (PreviewError, ProgramError, ProjectFileError) as error:
+        return PreviewFailure(stack, None, str(error), unreadable=True)
+    try:
+        return preview(target, pack)
+    except (PreviewError, ProgramError, ProjectFileError) as error:
+        return PreviewFailure(stack, target.program_dir, str(error))
 
 
 def run(args: argparse.Namespace) -> int:
     console = preview_console.make_console(no_color=args.no_color)
     try:
-        targets = targets_from_args(args)
+        return _run(args, console)
+    except KeyboardInterrupt:
+        # Every child process was ended on the way out (the pack's and the program's `finally`s).
+        preview_console.print_error(console, "interrupted; no report was written")
+        return 130
+
+
+def _run(args: argparse.Namespace, console: Console) -> int:
+    try:
+        planned = planned_targets(args)
     except (PreviewError, ProgramError, ProjectFileError) as error:
         preview_console.print_error(console, str(error))
         return 2
-    previews: list[StackPreview] = []
-    failed = False
-    for target in targets:
-        try:
-            result = preview(target, args.policy_pack)
-        except PreviewError as error:
-            failed = True
-            preview_console.print_error(console, str(error), stack=target.stack)
-            continue
-        previews.append(result)
-        preview_console.print_preview(console, result)
-    if len(targets) > 1:
-        preview_console.print_overall(console, previews, errors=len(targets) - len(previews))
+    outcomes: list[PreviewOutcome] = []
+    for stack, target_of in planned:
+        outcome = _preview_one(stack, target_of, args.policy_pack)
+        outcomes.append(outcome)
+        if isinstance(outcome, PreviewFailure):
+            # One stack whose files cannot be read is a plain usage error; among several, say which.
+            named = stack if len(planned) > 1 or not outcome.unreadable else None
+            preview_console.print_error(console, outcome.message, stack=named)
+        else:
+            preview_console.print_preview(console, outcome, quiet=args.quiet)
+    previews = [outcome for outcome in outcomes if isinstance(outcome, StackPreview)]
+    if len(planned) > 1:
+        preview_console.print_overall(console, previews, errors=len(outcomes) - len(previews))
     try:
         if args.json is not None:
             from toms.preview import json_report
 
-            json_report.write_json(args.json, previews)
+            json_report.write_json(args.json, outcomes)
         if args.sarif is not None:
             from toms.preview import sarif
 
-            sarif.write_sarif(args.sarif, previews)
+            sarif.write_sarif(args.sarif, outcomes)
     except OSError as error:
         preview_console.print_error(console, f"cannot write the report: {error}")
         return 2
-    if failed:
+    if len(previews) < len(outcomes) or any(preview.verdict == "incomplete" for preview in previews):
         return 2
-    return 0 if all(result.passed for result in previews) else 1
+    return 0 if all(preview.passed for preview in previews) else 1

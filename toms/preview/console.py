@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import textwrap
-from collections import Counter
+from collections import Counter, defaultdict
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -15,6 +15,7 @@ from rich.tree import Tree
 
 from policies.toms_pack import catalogue
 from toms import project
+from toms.preview.engine import ROOT_STACK_TYPE
 from toms.preview.model import Finding, PlannedResource, StackPreview
 
 # Levels in the order findings are shown; the engine reports no finding at `disabled`, and turns a
@@ -22,6 +23,7 @@ from toms.preview.model import Finding, PlannedResource, StackPreview
 LEVELS = ("mandatory", "advisory")
 LEVEL_STYLES = {"mandatory": "bold red", "advisory": "yellow"}
 LEVEL_MARKS = {"mandatory": "✗", "advisory": "!"}
+VERDICT_STYLES = {"pass": "bold green", "fail": "bold red", "incomplete": "bold red"}
 
 
 def make_console(*, no_color: bool) -> Console:
@@ -45,15 +47,20 @@ def measure_lines(policy: str) -> list[str]:
 
 
 def resource_tree(preview: StackPreview) -> Tree:
-    """Components and their children under the root stack resource."""
-    resources = preview.resources
-    nodes: dict[str, Tree] = {}
-    root = Tree(_label(resources[0]))
-    nodes[resources[0].urn] = root
-    for resource in resources[1:]:
-        parent = nodes.get(resource.parent, root)
-        nodes[resource.urn] = parent.add(_label(resource))
-    return root
+    """Components and their children under the root stack resource, each level in URN order."""
+    (stack,) = (resource for resource in preview.resources if resource.type == ROOT_STACK_TYPE)
+    urns = {resource.urn for resource in preview.resources}
+    children: dict[str, list[PlannedResource]] = defaultdict(list)
+    for resource in preview.resources_by_urn:
+        if resource is not stack:
+            children[resource.parent if resource.parent in urns else stack.urn].append(resource)
+
+    def grow(node: Tree, urn: str) -> Tree:
+        for child in children[urn]:
+            grow(node.add(_label(child)), child.urn)
+        return node
+
+    return grow(Tree(_label(stack)), stack.urn)
 
 
 def _label(resource: PlannedResource) -> Text:
@@ -82,13 +89,19 @@ def findings_block(findings: Sequence[Finding], level: str) -> Group:
             )
         )
         lines.append(Text(textwrap.indent(finding.message, "      ")))
-        lines.extend(Text(f"      {line}", style="dim") for line in measure_lines(finding.policy))
+        # The pack's message ends with the TOM lines it enforces ([TOM encryption: ...]); the catalogue's
+        # lines are shown only for a measure the message does not name, so each is shown once.
+        lines.extend(
+            Text(f"      {line}", style="dim")
+            for line in measure_lines(finding.policy)
+            if line.split(":")[0] + ":" not in finding.message
+        )
     return Group(*lines)
 
 
 def summary_line(preview: StackPreview) -> Text:
     mandatory, advisory = preview.count("mandatory"), preview.count("advisory")
-    verdict = Text("PASS", style="bold green") if preview.passed else Text("FAIL", style="bold red")
+    verdict = Text(preview.verdict.upper(), style=VERDICT_STYLES[preview.verdict])
     elapsed = sum(preview.timings.get(key, 0.0) for key in ("program", "analyze", "analyze_stack"))
     return Text.assemble(
         (f"{preview.target.stack}: ", "bold"),
@@ -98,7 +111,16 @@ def summary_line(preview: StackPreview) -> Text:
     )
 
 
-def print_preview(console: Console, preview: StackPreview) -> None:
+def print_preview(console: Console, preview: StackPreview, *, quiet: bool = False) -> None:
+    """The stack's header, resource tree, type counts, findings and verdict; with `quiet`, only the
+    findings and the verdict line."""
+    if quiet:
+        for level in LEVELS:
+            findings = [finding for finding in preview.findings_by_urn if finding.enforcement_level == level]
+            if findings:
+                console.print(findings_block(findings, level))
+        console.print(summary_line(preview))
+        return
     target = preview.target
     source = f", {shown_path(target.stack_file)}" if target.stack_file else ""
     console.print(
@@ -113,6 +135,7 @@ def print_preview(console: Console, preview: StackPreview) -> None:
         f"Policy pack {escape(preview.pack.name)} {escape(preview.pack.version)}: "
         f"{len(preview.pack.policies)} policies, policy config {escape(policy_config)}"
     )
+    console.print(f"Program run by {escape(preview.interpreter)}")
     console.print()
     console.print(resource_tree(preview))
     console.print()
@@ -120,7 +143,7 @@ def print_preview(console: Console, preview: StackPreview) -> None:
     console.print()
     shown = False
     for level in LEVELS:
-        findings = [finding for finding in preview.findings if finding.enforcement_level == level]
+        findings = [finding for finding in preview.findings_by_urn if finding.enforcement_level == level]
         if findings:
             console.print(findings_block(findings, level))
             console.print()
@@ -128,17 +151,57 @@ def print_preview(console: Console, preview: StackPreview) -> None:
     if not shown:
         console.print("No findings.")
         console.print()
+    for block in what_the_verdict_rests_on(preview):
+        console.print(block)
+        console.print()
     console.print(summary_line(preview))
 
 
+def what_the_verdict_rests_on(preview: StackPreview) -> list[Group]:
+    """What the pack could not judge and the made-up values it judged with, so a verdict never claims more
+    than was checked."""
+    blocks: list[Group] = []
+    if preview.remote_components:
+        lines = [Text("NOT EXPANDABLE OFFLINE (the stack cannot pass)", style="bold red")]
+        lines += [
+            Text(
+                f"  {resource.type} {resource.name}: a component implemented by the provider plugin "
+                f"{resource.type.split(':')[0]}; its resources exist only in the plugin, so none was judged"
+            )
+            for resource in preview.remote_components
+        ]
+        blocks.append(Group(*lines))
+    unjudged = preview.unjudged_by_type()
+    if unjudged:
+        lines = [Text(f"NOT JUDGED BY ANY POLICY ({sum(unjudged.values())} resources)", style="yellow")]
+        lines += [Text(f"  {type_token} x{count}") for type_token, count in unjudged.items()]
+        blocks.append(Group(*lines))
+    if preview.placeholder_invokes:
+        lines = [
+            Text(
+                "ANSWERED WITH PLACEHOLDER VALUES (give real ones with --invoke-answers FILE)", style="yellow"
+            )
+        ]
+        lines += [Text(f"  {token}") for token in preview.placeholder_invokes]
+        blocks.append(Group(*lines))
+    if preview.reads:
+        lines = [Text("READ, NOT DECLARED (never sent to the pack)", style="dim")]
+        lines += [Text(f"  {type_token} {name}") for type_token, name in preview.reads]
+        blocks.append(Group(*lines))
+    return blocks
+
+
 def print_overall(console: Console, previews: Sequence[StackPreview], *, errors: int) -> None:
-    passed = sum(1 for preview in previews if preview.passed)
+    passed = sum(1 for preview in previews if preview.verdict == "pass")
+    failed = sum(1 for preview in previews if preview.verdict == "fail")
+    incomplete = sum(1 for preview in previews if preview.verdict == "incomplete")
     mandatory = sum(preview.count("mandatory") for preview in previews)
     console.print()
     console.print(
         Text.assemble(
             ("All stacks: ", "bold"),
-            f"{passed} passed, {len(previews) - passed} with mandatory findings ({mandatory} in all), "
+            f"{passed} passed, {failed} with mandatory findings ({mandatory} in all), "
+            f"{incomplete} incomplete (plugin components), "
             f"{errors} could not be previewed",
         )
     )

@@ -138,6 +138,7 @@ class ResourcePlanner:
                 custom=registration.custom,
                 planned=props if registration.custom else {},
                 source_position=registration.source_position,
+                remote=registration.remote,
             )
         )
 

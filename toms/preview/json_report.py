@@ -7,11 +7,12 @@ import json
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
+from urllib.parse import unquote, urlparse
 
 from policies.toms_pack import catalogue
 from toms import __version__
 from toms.offline.analyzer_client import SECRET_SIG, SIG_KEY, UNKNOWN_SENTINEL
-from toms.preview.model import Finding, PlannedResource, StackPreview
+from toms.preview.model import Finding, PlannedResource, PreviewFailure, PreviewOutcome, StackPreview
 
 JSON_SCHEMA = Path(__file__).resolve().parent.parent / "schemas" / "preview-report.schema.json"
 
@@ -46,9 +47,10 @@ def _finding_document(finding: Finding) -> dict[str, Any]:
     }
 
 
-def _resource_document(resource: PlannedResource) -> dict[str, Any]:
+def _resource_document(resource: PlannedResource, root: Path) -> dict[str, Any]:
     analyzed = resource.analyzed
     return {
+        "source": source_location(resource, root),
         "urn": resource.urn,
         "type": resource.type,
         "name": resource.name,
@@ -56,48 +58,96 @@ def _resource_document(resource: PlannedResource) -> dict[str, Any]:
         "custom": resource.custom,
         "provider": analyzed.provider.urn if analyzed.provider is not None else "",
         "protect": analyzed.protect,
-        "dependencies": list(analyzed.dependencies),
+        "dependencies": sorted(analyzed.dependencies),
         "inputs": redacted(dict(analyzed.props)),
     }
 
 
+def relative_path(path: Path | None, root: Path) -> str | None:
+    """A path as the report names it: relative to the program's root when under it, else absolute."""
+    if path is None:
+        return None
+    resolved = path.resolve()
+    return resolved.relative_to(root).as_posix() if resolved.is_relative_to(root) else str(resolved)
+
+
+def source_location(resource: PlannedResource, root: Path) -> dict[str, Any] | None:
+    """Where the program constructed the resource, relative to the program's root; None outside it."""
+    if resource.source_position is None:
+        return None
+    uri, line = resource.source_position
+    path = Path(unquote(urlparse(uri).path))
+    if not path.is_relative_to(root) or "site-packages" in path.parts:
+        return None
+    return {"file": path.relative_to(root).as_posix(), "line": max(line, 1)}
+
+
 def preview_document(preview: StackPreview) -> dict[str, Any]:
     target = preview.target
+    root = target.program_dir.resolve()
     return {
         "project": preview.project,
         "stack": target.stack,
-        "program": str(target.program_dir),
-        "stackFile": str(target.stack_file) if target.stack_file else None,
+        "program": str(root),
+        "interpreter": preview.interpreter,
+        "stackFile": relative_path(target.stack_file, root),
         "policyPack": {
             "name": preview.pack.name,
             "version": preview.pack.version,
-            "config": str(target.policy_config_file) if target.policy_config_file else None,
+            "config": relative_path(target.policy_config_file, root),
             "levels": dict(sorted(preview.levels.items())),
         },
-        "verdict": "pass" if preview.passed else "fail",
+        "verdict": preview.verdict,
         "summary": {
             "resources": len(preview.resources),
             "mandatory": preview.count("mandatory"),
             "advisory": preview.count("advisory"),
         },
-        "resources": [_resource_document(resource) for resource in preview.resources],
-        "findings": [_finding_document(finding) for finding in preview.findings],
+        "notExpandable": [
+            {"urn": resource.urn, "type": resource.type, "name": resource.name}
+            for resource in preview.remote_components
+        ],
+        "notJudged": preview.unjudged_by_type(),
+        "invokes": [{"token": token, "answer": source} for token, source in sorted(preview.invokes.items())],
+        "reads": [{"type": type_token, "name": name} for type_token, name in preview.reads],
+        "resources": [_resource_document(resource, root) for resource in preview.resources_by_urn],
+        "findings": [_finding_document(finding) for finding in preview.findings_by_urn],
     }
 
 
-def report_document(previews: Sequence[StackPreview]) -> dict[str, Any]:
+def failure_document(failure: PreviewFailure) -> dict[str, Any]:
+    return {
+        "stack": failure.stack,
+        "program": str(failure.program_dir.resolve()) if failure.program_dir else None,
+        "verdict": "error",
+        "error": failure.message,
+    }
+
+
+def overall_verdict(outcomes: Sequence[PreviewOutcome]) -> str:
+    """The worst of the stacks' verdicts: error, then incomplete, then fail, then pass."""
+    verdicts = {outcome.verdict for outcome in outcomes}
+    return next((verdict for verdict in ("error", "incomplete", "fail") if verdict in verdicts), "pass")
+
+
+def report_document(outcomes: Sequence[PreviewOutcome]) -> dict[str, Any]:
     """The `--json` document (its shape: toms/schemas/preview-report.schema.json)."""
+    previews = [outcome for outcome in outcomes if isinstance(outcome, StackPreview)]
     return {
         "tool": {"name": "toms preview", "version": __version__},
-        "previews": [preview_document(preview) for preview in previews],
+        "previews": [
+            preview_document(outcome) if isinstance(outcome, StackPreview) else failure_document(outcome)
+            for outcome in outcomes
+        ],
         "summary": {
-            "stacks": len(previews),
+            "stacks": len(outcomes),
+            "errors": len(outcomes) - len(previews),
             "mandatory": sum(preview.count("mandatory") for preview in previews),
             "advisory": sum(preview.count("advisory") for preview in previews),
-            "verdict": "pass" if all(preview.passed for preview in previews) else "fail",
+            "verdict": overall_verdict(outcomes),
         },
     }
 
 
-def write_json(path: Path, previews: Sequence[StackPreview]) -> None:
-    path.write_text(json.dumps(report_document(previews), indent=2) + "\n", encoding="utf-8")
+def write_json(path: Path, outcomes: Sequence[PreviewOutcome]) -> None:
+    path.write_text(json.dumps(report_document(outcomes), indent=2) + "\n", encoding="utf-8")

@@ -5,7 +5,7 @@ read these."""
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +21,8 @@ class PlannedResource:
     # The properties `AnalyzeStack` gets (the planned state; see the module docstring).
     planned: Mapping[str, Any]
     source_position: tuple[str, int] | None = None
+    # A component a provider plugin implements (awsx, eks): its resources cannot be known offline.
+    remote: bool = False
 
     @property
     def urn(self) -> str:
@@ -92,6 +94,23 @@ class PreviewTarget:
     config: Mapping[str, str]
     stack_file: Path | None
     policy_config_file: Path | None
+    # `--invoke-answers`: provider function token -> the result it gives.
+    invoke_answers: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
+    # `--stack-reference`: stack name -> its outputs.
+    stack_references: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class PreviewFailure:
+    """A stack that could not be previewed: no verdict, the message says why (exit code 2)."""
+
+    stack: str
+    program_dir: Path | None
+    message: str
+    # True when the stack's own files could not be read (no program ran).
+    unreadable: bool = False
+
+    verdict = "error"
 
 
 @dataclass(frozen=True)
@@ -104,10 +123,57 @@ class StackPreview:
     resources: tuple[PlannedResource, ...]
     findings: tuple[Finding, ...]
     timings: Mapping[str, float]
+    # Which interpreter ran the program, in words (program_process.Interpreter.describe()).
+    interpreter: str = ""
+    # Each provider function the program called -> where its answer came from (toms/offline/mocks.py).
+    invokes: Mapping[str, str] = field(default_factory=dict)
+    # (type, name) of each resource the program read rather than declared; the pack never sees these.
+    reads: tuple[tuple[str, str], ...] = ()
+    # URNs of the custom resources to which no resource policy of the pack applied.
+    unjudged: frozenset[str] = frozenset()
 
     def count(self, level: str) -> int:
         return sum(1 for finding in self.findings if finding.enforcement_level == level)
 
+    # Output (console, JSON, SARIF) lists resources and findings in URN order: the runtime's threads
+    # register resources in a different order each run, and two previews of the same stack should print
+    # and write the same thing. `resources` and `findings` keep the order the pack judged them in.
+    @property
+    def resources_by_urn(self) -> list[PlannedResource]:
+        return sorted(self.resources, key=lambda resource: resource.urn)
+
+    @property
+    def findings_by_urn(self) -> list[Finding]:
+        return sorted(self.findings, key=lambda finding: (finding.urn, finding.policy, finding.message))
+
+    @property
+    def remote_components(self) -> list[PlannedResource]:
+        """Components a provider plugin implements: their resources were never judged."""
+        return [resource for resource in self.resources if resource.remote]
+
+    @property
+    def placeholder_invokes(self) -> list[str]:
+        """Provider functions answered with made-up values of the right shape: the verdict rests on them."""
+        return sorted(token for token, source in self.invokes.items() if source == "placeholder")
+
+    def unjudged_by_type(self) -> dict[str, int]:
+        counts: dict[str, int] = {}
+        for resource in self.resources:
+            if resource.urn in self.unjudged:
+                counts[resource.type] = counts.get(resource.type, 0) + 1
+        return dict(sorted(counts.items()))
+
+    @property
+    def verdict(self) -> str:
+        """ "fail" with a mandatory finding; "incomplete" when a plugin component hides resources (never a
+        pass); else "pass"."""
+        if self.count("mandatory"):
+            return "fail"
+        return "incomplete" if self.remote_components else "pass"
+
     @property
     def passed(self) -> bool:
-        return self.count("mandatory") == 0
+        return self.verdict == "pass"
+
+
+PreviewOutcome = StackPreview | PreviewFailure

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import queue
+import re
 import threading
 import time
 from collections.abc import Iterator, Mapping, Sequence
@@ -20,18 +21,24 @@ from typing import Any
 import grpc
 
 from toms.offline.analyzer_client import (
-    Diagnostic,
     PolicyConfigError,
     PolicyPackError,
     PolicyPackProcess,
     ResourceInput,
+    Verdict,
     reconcile_config,
 )
-from toms.offline.mock_runtime import ProgramError, RegisteredResource, run_program
+from toms.offline.mock_runtime import ProgramError, RegisteredResource, aws_place
+from toms.offline.program_process import ProgramOutcome, run_program_process
 from toms.preview.engine import ResourcePlanner, resource_findings, stack_findings
 from toms.preview.model import Finding, PolicyPackCrashed, PreviewError, PreviewTarget, StackPreview
-from toms.project import project_root, read_project, read_stack_file, shown_path
+from toms.project import ProjectFileError, project_root, read_project, read_stack_file, read_yaml, shown_path
 
+# Sent to the pack once before a preview, never reported: every resource policy that checks given types
+# says it does not apply to this one, which tells the resource policies from the rest.
+_PROBE = ResourceInput(type="toms:offline:Probe", name="probe", props={})
+# A message that begins with a file (`stacks/Pulumi.acme.yaml: `, `helpers.py:12: `).
+NAMES_A_FILE = re.compile(r"^[^:\s]+\.(yaml|yml|py|json)(:\d+)?: ")
 # The stack name a `--program` run gets when none is given.
 DEFAULT_PROGRAM_STACK = "dev"
 
@@ -70,10 +77,18 @@ def stack_target(
     if not stack_file.is_file():
         known = ", ".join(repo_stacks()) or "none"
         raise PreviewError(f"{shown_path(stack_file)}: no such stack file (stacks of this project: {known})")
+    config = read_stack_file(stack_file)
     client_policy_config = policy_config_dir() / f"{stack}.json"
-    if policy_config_file is None and default_policy_config and client_policy_config.is_file():
+    if policy_config_file is None and default_policy_config:
+        if not client_policy_config.is_file():
+            shown = shown_path(client_policy_config)
+            raise PreviewError(
+                f"{shown}: does not exist: the policy pack has no configuration for {stack!r}, so it would "
+                f"judge {stack!r} against the pack's defaults instead of that client's agreement "
+                f"(`toms deploy` refuses it too). Write {shown} first."
+            )
         policy_config_file = client_policy_config
-    return PreviewTarget(root, stack, read_stack_file(stack_file), stack_file, policy_config_file)
+    return PreviewTarget(root, stack, config, stack_file, policy_config_file)
 
 
 def repo_stacks() -> list[str]:
@@ -87,17 +102,65 @@ def program_target(
     pairs: Sequence[str],
     config_file: Path | None,
     policy_config_file: Path | None,
+    *,
+    invoke_answers: Mapping[str, Mapping[str, Any]] | None = None,
+    stack_references: Mapping[str, Mapping[str, Any]] | None = None,
 ) -> PreviewTarget:
     """Any Pulumi Python program: config from `--config-file`, else its own stack file when there is one,
-    then `--config` pairs on top."""
+    then `--config` pairs on top (which also stand in for the file's encrypted `secure:` values)."""
+    if not program_dir.is_dir():
+        raise PreviewError(f"--program {program_dir}: the folder does not exist")
     program_dir = program_dir.resolve()
     project = read_project(program_dir)
     stack = stack or DEFAULT_PROGRAM_STACK
     candidate = config_file or project.stack_file(stack)
     stack_file = candidate if config_file is not None or candidate.is_file() else None
-    config = read_stack_file(stack_file) if stack_file is not None else {}
-    config.update(parse_config_pairs(pairs, project.name))
-    return PreviewTarget(program_dir, stack, config, stack_file, policy_config_file)
+    given = parse_config_pairs(pairs, project.name)
+    config = read_stack_file(stack_file, given=given.keys()) if stack_file is not None else {}
+    config.update(given)
+    return PreviewTarget(
+        program_dir,
+        stack,
+        config,
+        stack_file,
+        policy_config_file,
+        invoke_answers=invoke_answers or {},
+        stack_references=stack_references or {},
+    )
+
+
+def _read_mapping_file(path: Path, option: str, what: str) -> dict[str, dict[str, Any]]:
+    """A YAML (or JSON) file of name -> mapping, for --invoke-answers and --stack-reference."""
+    try:
+        document = read_yaml(path, f"{option} {path}: no such file")
+    except ProjectFileError as error:
+        raise PreviewError(str(error)) from None
+    if document is None:
+        return {}
+    if not isinstance(document, Mapping):
+        raise PreviewError(f"{path}: expected a mapping of {what}")
+    entries: dict[str, dict[str, Any]] = {}
+    for key, value in document.items():
+        if not isinstance(key, str) or not isinstance(value, Mapping):
+            raise PreviewError(f"{path}: {key}: expected a mapping of {what}")
+        entries[key] = dict(value)
+    return entries
+
+
+def read_invoke_answers(path: Path) -> dict[str, dict[str, Any]]:
+    """`--invoke-answers FILE`: provider function token (aws:ec2/getVpc:getVpc) -> its result."""
+    answers = _read_mapping_file(path, "--invoke-answers", "provider function tokens to results")
+    for token in answers:
+        if token.count(":") != 2:
+            raise PreviewError(
+                f"{path}: {token}: expected a provider function token such as aws:ec2/getVpc:getVpc"
+            )
+    return answers
+
+
+def read_stack_references(path: Path) -> dict[str, dict[str, Any]]:
+    """`--stack-reference FILE`: stack name (org/project/stack) -> its outputs."""
+    return _read_mapping_file(path, "--stack-reference", "stack names to their outputs")
 
 
 def load_policy_config(path: Path | None) -> dict[str, Any]:
@@ -158,7 +221,9 @@ class _Judge:
         # raised again on the caller's thread.
         self.error: Exception | None = None
         self.levels: dict[str, str] = {}
-        self.verdicts: list[list[Diagnostic]] = []
+        self.verdicts: list[Verdict] = []
+        # The resource policies of the pack: those that say they do not apply to a type no rule checks.
+        self.resource_policies: frozenset[str] = frozenset()
         self._stopping = threading.Event()
         self._thread = threading.Thread(target=self._judge, name="policy-pack-judge", daemon=True)
 
@@ -194,7 +259,8 @@ class _Judge:
                 where = self.target.policy_config_file or "policy pack config"
                 raise PreviewError(f"{where}: {error}") from None
             self.levels = {name: level for name, (level, _) in reconciled.items()}
-            self.verdicts = self.pack.analyze_each(self._planned_as_registered())
+            self.resource_policies = self.pack.analyze_verdict(_PROBE).not_applicable
+            self.verdicts = self.pack.analyze_verdicts(self._planned_as_registered())
         except Exception as error:  # every failure, ours included, is raised again on the caller's thread
             self.error = error
 
@@ -212,11 +278,15 @@ class _Judge:
 
 
 def preview(target: PreviewTarget, pack_dir: Path | None = None) -> StackPreview:
-    """Run the program and the pack side by side and collect the pack's verdict on every resource (with
-    the project's own pack unless `pack_dir` names another)."""
+    """Run the program (in its own interpreter) and the pack side by side and collect the pack's verdict
+    on every resource (with the project's own pack unless `pack_dir` names another)."""
     pack_dir = pack_dir or default_pack()
     policy_config = load_policy_config(target.policy_config_file)
-    project = read_project(target.program_dir).name
+    try:
+        project_file = read_project(target.program_dir)
+    except ProjectFileError as error:
+        raise PreviewError(str(error)) from None
+    project = project_file.name
     pack = PolicyPackProcess(
         pack_dir, dry_run=True, project=project, stack=target.stack, stack_config=target.config
     )
@@ -229,14 +299,22 @@ def preview(target: PreviewTarget, pack_dir: Path | None = None) -> StackPreview
     try:
         program_failed = True
         try:
-            run_program(
-                target.program_dir, target.stack, target.config, preview=True, on_register=judge.arrivals.put
+            outcome = run_program_process(
+                project_file,
+                target.stack,
+                target.config,
+                aws_place(target.config),
+                on_register=judge.arrivals.put,
+                invoke_answers=target.invoke_answers,
+                stack_references=target.stack_references,
             )
             program_failed = False
         except ProgramError as error:
             message = str(error)
-            if target.stack_file is not None and target.stack_file.name not in message:
-                message = f"{target.stack_file}: {message}"
+            # A message that starts with the file it is about (a project file, the program's own line) keeps
+            # it; any other is about the stack's config and names the stack file.
+            if target.stack_file is not None and not NAMES_A_FILE.match(message):
+                message = f"{shown_path(target.stack_file)}: {message}"
             raise PreviewError(message) from None
         finally:
             program_ended = time.perf_counter()
@@ -252,17 +330,22 @@ def preview(target: PreviewTarget, pack_dir: Path | None = None) -> StackPreview
             raise _pack_failure(pack, judge.error)
         if judge.error is not None:
             raise judge.error
-        return _verdict(target, project, pack, judge)
+        return _verdict(target, project, pack, judge, outcome)
     finally:
         pack.close()
 
 
-def _verdict(target: PreviewTarget, project: str, pack: PolicyPackProcess, judge: _Judge) -> StackPreview:
+def _verdict(
+    target: PreviewTarget, project: str, pack: PolicyPackProcess, judge: _Judge, outcome: ProgramOutcome
+) -> StackPreview:
     """Every resource's findings, then `AnalyzeStack`'s over the whole stack."""
     resources = judge.planner.planned
     findings: list[Finding] = []
-    for resource, diagnostics in zip(resources, judge.verdicts, strict=True):
-        findings += resource_findings(resource, diagnostics)
+    unjudged: set[str] = set()
+    for resource, verdict in zip(resources, judge.verdicts, strict=True):
+        findings += resource_findings(resource, verdict.diagnostics)
+        if resource.custom and judge.resource_policies <= verdict.not_applicable:
+            unjudged.add(resource.urn)
     began = time.perf_counter()
     try:
         stack_diagnostics = pack.analyze_stack([resource.stack_input() for resource in resources])
@@ -278,4 +361,8 @@ def _verdict(target: PreviewTarget, project: str, pack: PolicyPackProcess, judge
         resources=tuple(resources),
         findings=tuple(findings),
         timings=judge.timings,
+        interpreter=outcome.interpreter.describe(),
+        invokes=outcome.invokes,
+        reads=outcome.reads,
+        unjudged=frozenset(unjudged),
     )

@@ -55,7 +55,7 @@ def build_report(
     generated_at = now().replace(microsecond=0)
     source = shown_path(target.stack_file) or target.stack
     try:
-        config = parse_client_config(target.config, source)
+        config = parse_client_config(target.config, source, stack=target.stack)
     except StackConfigError as error:
         raise ReportError(str(error)) from None
     audit = load_audit(audit_file, config, source, generated_at) if audit_file else None

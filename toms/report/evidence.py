@@ -20,8 +20,8 @@ from components.config import ClientConfig
 from policies.toms_pack import catalogue
 from toms.live.models import Artifact, AuditResult, DrillEvidence, Origin
 
-AUDIT_WHAT = "the JSON written by `python -m toms audit --json`"
-DRILL_WHAT = "the JSON written by `python -m toms restore-drill --evidence`"
+AUDIT_WHAT = "the JSON written by `toms audit --json`"
+DRILL_WHAT = "the JSON written by `toms restore-drill --evidence`"
 
 
 class EvidenceError(Exception):

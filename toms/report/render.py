@@ -110,9 +110,7 @@ def evidence_rows(report: Report) -> list[Row]:
             )
         )
     else:
-        rows.append(
-            ("Live audit", "none given", "", "", f"python -m toms audit --client {report.client} --json FILE")
-        )
+        rows.append(("Live audit", "none given", "", "", f"toms audit --client {report.client} --json FILE"))
     if report.drill is not None:
         rows.append(
             (
@@ -130,7 +128,7 @@ def evidence_rows(report: Report) -> list[Row]:
                 "none given",
                 "",
                 "",
-                "python -m toms restore-drill --db-instance ID --evidence FILE",
+                "toms restore-drill --db-instance ID --evidence FILE",
             )
         )
     return rows

@@ -314,7 +314,7 @@ class _Lifecycle:
     [
         (
             {"Status": "Enabled", "Filter": {}, "Expiration": {"Days": 90}},
-            "noncurrent versions removed after None days, expected 1",
+            "noncurrent versions never removed, expected 1 day",
         ),
         (
             {"Status": "Enabled", "Filter": {"Prefix": "logs/"}, "Expiration": {"Days": 90},
@@ -329,7 +329,7 @@ class _Lifecycle:
         (
             {"Status": "Enabled", "Filter": {}, "Expiration": {"Days": 90},
              "NoncurrentVersionExpiration": {"NoncurrentDays": 30}},
-            "noncurrent versions removed after 30 days, expected 1",
+            "noncurrent versions removed after 30 days, expected 1 day",
         ),
     ],
 )  # fmt: skip
@@ -396,6 +396,9 @@ def test_non_compliant_account_fails_every_check(umbrella: Baseline) -> None:
         (rds_checks.backup_retention, {"BackupRetentionPeriod": 3}, "backups kept 3 days, outside 7-35"),
         (logs_checks.retention, {"retentionInDays": 3653}, "events kept 3653 days, outside 30-400"),
         (logs_checks.retention, {"retentionInDays": 7}, "events kept 7 days, outside 30-400"),
+        # One is one day, not "1 days".
+        (rds_checks.backup_retention, {"BackupRetentionPeriod": 1}, "backups kept 1 day, outside 7-35"),
+        (logs_checks.retention, {"retentionInDays": 1}, "events kept 1 day, outside 30-400"),
     ],
 )
 def test_retention_outside_the_packs_bounds_fails(

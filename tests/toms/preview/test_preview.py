@@ -105,8 +105,8 @@ def test_cli_previews_a_stack_with_exit_0_and_valid_reports(tmp_path: Path) -> N
     assert "\x1b[" not in completed.stdout  # no colour off a terminal
     report = json.loads((tmp_path / "r.json").read_text())
     validate_report(report)
-    assert report["summary"] == {"stacks": 1, "mandatory": 0, "advisory": report["summary"]["advisory"],
-                                 "verdict": "pass"}  # fmt: skip
+    assert report["summary"] == {"stacks": 1, "errors": 0, "mandatory": 0,
+                                 "advisory": report["summary"]["advisory"], "verdict": "pass"}  # fmt: skip
     log = json.loads((tmp_path / "r.sarif").read_text())
     validate_sarif(log)
     assert not [r for r in log["runs"][0]["results"] if r["level"] == "error"]
@@ -173,7 +173,7 @@ def test_unknown_values_reach_the_pack_as_the_engines_sentinel() -> None:
 
 
 def test_sarif_points_at_the_line_that_made_the_resource() -> None:
-    log = sarif.sarif_document([noncompliant_preview()], base=REPO)
+    log = sarif.sarif_document([noncompliant_preview()])
     validate_sarif(log)
     run = log["runs"][0]
     rules = {rule["id"]: rule for rule in run["tool"]["driver"]["rules"]}
@@ -182,7 +182,9 @@ def test_sarif_points_at_the_line_that_made_the_resource() -> None:
     assert run["tool"]["driver"]["rules"][result["ruleIndex"]]["id"] == "log-group-retention"
     location = result["locations"][0]
     artifact = location["physicalLocation"]["artifactLocation"]
-    assert artifact == {"uri": "tests/fixtures/noncompliant_program/__main__.py", "uriBaseId": "%SRCROOT%"}
+    # Relative to the program's root, which the run names.
+    assert artifact == {"uri": "__main__.py", "uriBaseId": "%SRCROOT%"}
+    assert run["originalUriBaseIds"]["%SRCROOT%"]["uri"] == NONCOMPLIANT.resolve().as_uri() + "/"
     source_lines = (NONCOMPLIANT / "__main__.py").read_text().splitlines()
     line = location["physicalLocation"]["region"]["startLine"]
     assert "LogGroup(" in source_lines[line - 1]
@@ -200,7 +202,7 @@ def test_advisory_levels_from_the_policy_config_become_warnings(tmp_path: Path) 
     result = preview(program_target(NONCOMPLIANT, None, [], None, config))
     retention = [f for f in result.findings if f.policy == "log-group-retention"]
     assert [f.enforcement_level for f in retention] == ["advisory"]
-    log = sarif.sarif_document([result], base=REPO)
+    log = sarif.sarif_document([result])
     validate_sarif(log)
     levels = {r["level"] for r in log["runs"][0]["results"] if r["ruleId"] == "log-group-retention"}
     assert levels == {"warning"}

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import shutil
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -108,6 +109,10 @@ def test_a_retention_change_in_the_stack_file_shows_up_in_the_report(tmp_path: P
     (program / "stacks").mkdir(parents=True)
     shutil.copy(REPO / "Pulumi.yaml", program)
     shutil.copy(REPO / "__main__.py", program)
+    # What the program imports from its folder, and its virtualenv (where toms preview runs it).
+    for name in ("components", "policies", "toms"):
+        (program / name).symlink_to(REPO / name)
+    (program / ".venv").symlink_to(Path(sys.prefix))
     document = yaml.safe_load((REPO / "stacks" / "Pulumi.acme.yaml").read_text(encoding="utf-8"))
     document["config"]["toms:retention"] = {"logDays": 180, "backupDays": 21, "archiveDays": 365}
     (program / "stacks" / "Pulumi.acme.yaml").write_text(yaml.safe_dump(document), encoding="utf-8")

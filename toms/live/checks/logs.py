@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from policies.toms_pack import standards
+from toms import wording
 from toms.live.checks import AuditContext, Resource, Verdict, check, discovers
 
 SERVICE = "logs"
@@ -37,16 +38,16 @@ def retention(context: AuditContext, resource: Resource) -> Verdict:
         expected = config.retention.log_days
         observed: dict[str, Any] = {"retention_in_days": {"expected": expected, "actual": days}}
         if days == expected:
-            return Verdict(True, observed, f"events kept {days} days, as retention.logDays says")
-        kept = "events never expire" if days is None else f"events kept {days} days"
+            return Verdict(True, observed, f"events kept {wording.days(days)}, as retention.logDays says")
+        kept = "events never expire" if days is None else f"events kept {wording.days(days)}"
         return Verdict(False, observed, f"{kept}; expected {expected} (retention.logDays)")
     allowed = (standards.LOG_RETENTION_DEFAULT_MIN_DAYS, standards.LOG_RETENTION_DEFAULT_MAX_DAYS)
     observed = {"retention_in_days": {"allowed": list(allowed), "actual": days}}
     if days is None:
         return Verdict(False, observed, "events never expire")
     if days in standards.CLOUDWATCH_RETENTION_DAYS and allowed[0] <= days <= allowed[1]:
-        return Verdict(True, observed, f"events kept {days} days")
-    return Verdict(False, observed, f"events kept {days} days, outside {allowed[0]}-{allowed[1]}")
+        return Verdict(True, observed, f"events kept {wording.days(days)}")
+    return Verdict(False, observed, f"events kept {wording.days(days)}, outside {allowed[0]}-{allowed[1]}")
 
 
 @check(

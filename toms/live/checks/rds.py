@@ -7,6 +7,7 @@ from typing import Any
 
 from components.config import ClientConfig
 from policies.toms_pack import standards
+from toms import wording
 from toms.live.checks import AuditContext, Resource, Verdict, check, discovers
 from toms.live.session import iso_utc, tags_to_dict
 
@@ -112,22 +113,24 @@ def backup_retention(context: AuditContext, resource: Resource) -> Verdict:
         observed: dict[str, Any] = {"backup_retention_days": {"expected": expected, "actual": days}}
         if days == expected:
             return Verdict(
-                True, observed, f"automated backups kept {days} days, as retention.backupDays says"
+                True, observed, f"automated backups kept {wording.days(days)}, as retention.backupDays says"
             )
         if days == 0:
             return Verdict(
-                False, observed, f"automated backups are off; expected {expected} days (retention.backupDays)"
+                False,
+                observed,
+                f"automated backups are off; expected {wording.days(expected)} (retention.backupDays)",
             )
         return Verdict(
-            False, observed, f"backups kept {days} days; expected {expected} (retention.backupDays)"
+            False, observed, f"backups kept {wording.days(days)}; expected {expected} (retention.backupDays)"
         )
     allowed = (standards.BACKUP_RETENTION_DEFAULT_MIN_DAYS, standards.BACKUP_RETENTION_MAX_DAYS)
     observed = {"backup_retention_days": {"allowed": list(allowed), "actual": days}}
     if allowed[0] <= days <= allowed[1]:
-        return Verdict(True, observed, f"automated backups kept {days} days")
+        return Verdict(True, observed, f"automated backups kept {wording.days(days)}")
     if days == 0:
         return Verdict(False, observed, "automated backups are off")
-    return Verdict(False, observed, f"backups kept {days} days, outside {allowed[0]}-{allowed[1]}")
+    return Verdict(False, observed, f"backups kept {wording.days(days)}, outside {allowed[0]}-{allowed[1]}")
 
 
 @check("rds-deletion-protection", service=SERVICE, kind=INSTANCE, title="deletion protection on")

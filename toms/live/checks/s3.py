@@ -7,6 +7,7 @@ from typing import Any
 from botocore.exceptions import ClientError
 
 from policies.toms_pack import standards
+from toms import wording
 from toms.live.checks import AuditContext, Resource, Verdict, check, discovers
 from toms.live.session import error_code
 
@@ -75,7 +76,9 @@ def object_lock(context: AuditContext, resource: Resource) -> Verdict:
             "days": {"allowed": list(allowed), "actual": days},
         }
         if days is not None and allowed[0] <= days <= allowed[1]:
-            return Verdict(True, observed, f"objects locked in {mode} mode for {days} days by default")
+            return Verdict(
+                True, observed, f"objects locked in {mode} mode for {wording.days(days)} by default"
+            )
         return Verdict(False, observed, f"default retention is not {allowed[0]}-{allowed[1]} days")
     expected_mode, expected_days = config.archive.lock_mode, config.retention.archive_retention_days
     observed |= {
@@ -86,11 +89,13 @@ def object_lock(context: AuditContext, resource: Resource) -> Verdict:
     if mode != expected_mode:
         wrong.append(f"mode {mode}, expected {expected_mode} (archive.lockMode)")
     if days != expected_days:
-        wrong.append(f"{days} days, expected {expected_days} (retention.archiveDays)")
+        wrong.append(f"{wording.days(days)}, expected {expected_days} (retention.archiveDays)")
     if wrong:
         return Verdict(False, observed, "default retention: " + "; ".join(wrong))
     return Verdict(
-        True, observed, f"objects locked in {mode} mode for {days} days by default, as the stack file says"
+        True,
+        observed,
+        f"objects locked in {mode} mode for {wording.days(days)} by default, as the stack file says",
     )
 
 
@@ -160,7 +165,7 @@ def lifecycle(context: AuditContext, resource: Resource) -> Verdict:
         expected_days = config.retention.archive_retention_days
         expiration: dict[str, Any] = {"expected": expected_days, "actual": actual_days}
         days_ok = actual_days == expected_days
-        days_wanted = f"{expected_days} days (retention.archiveDays)"
+        days_wanted = f"{wording.days(expected_days)} (retention.archiveDays)"
     else:
         allowed = (standards.ARCHIVE_RETENTION_DEFAULT_MIN_DAYS, standards.ARCHIVE_RETENTION_DEFAULT_MAX_DAYS)
         expiration = {"allowed": list(allowed), "actual": actual_days}
@@ -171,19 +176,25 @@ def lifecycle(context: AuditContext, resource: Resource) -> Verdict:
         return Verdict(False, observed, "no enabled lifecycle rule expires every object")
     wrong = []
     if not days_ok:
-        wrong.append(f"objects expire after {actual_days} days, expected {days_wanted}")
-    if actual_noncurrent != standards.NONCURRENT_VERSION_DAYS:
         wrong.append(
-            f"noncurrent versions removed after {actual_noncurrent} days, "
-            f"expected {standards.NONCURRENT_VERSION_DAYS}"
+            f"objects expire after {wording.days(expiring['expiration_days'])}, expected {days_wanted}"
+        )
+    if actual_noncurrent != standards.NONCURRENT_VERSION_DAYS:
+        removed = (
+            "never removed"
+            if actual_noncurrent is None
+            else f"removed after {wording.days(int(actual_noncurrent))}"
+        )
+        wrong.append(
+            f"noncurrent versions {removed}, expected {wording.days(standards.NONCURRENT_VERSION_DAYS)}"
         )
     if wrong:
         return Verdict(False, observed, "; ".join(wrong))
     return Verdict(
         True,
         observed,
-        f"objects expire after {actual_days} days, "
-        f"noncurrent versions {standards.NONCURRENT_VERSION_DAYS} day later",
+        f"objects expire after {wording.days(expiring['expiration_days'])}, "
+        f"noncurrent versions {wording.days(standards.NONCURRENT_VERSION_DAYS)} later",
     )
 
 

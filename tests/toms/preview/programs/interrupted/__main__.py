@@ -1,0 +1,9 @@
+import pathlib
+import time
+
+import pulumi
+import pulumi_aws as aws
+
+aws.sns.Topic("events")
+pathlib.Path(pulumi.Config().require("startedFile")).write_text("started")
+time.sleep(60)

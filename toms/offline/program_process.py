@@ -1,0 +1,237 @@
+"""Run a Pulumi program offline in its own interpreter, as the Pulumi CLI would find it.
+
+The interpreter is the one of the program's virtualenv (`runtime.options.virtualenv` in its
+`Pulumi.yaml`, relative to the program's folder), else toms' own. It runs `harness.py` (this package,
+loaded under a private name, so the program's own modules never meet toms' packages) with the program's
+folder as working directory, and sends each registration back over a pipe as the program makes it.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import threading
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from google.protobuf import json_format, struct_pb2
+from pulumi.runtime import rpc
+
+from toms.offline.invoke_answers import AwsPlace
+from toms.offline.mock_runtime import PROGRAM_TIMEOUT_SECONDS, ProgramError, RegisteredResource
+from toms.project import PROJECT_FILE, Project, shown_path
+
+OFFLINE_PACKAGE = Path(__file__).resolve().parent
+# Loads this package as `_toms_offline` from its folder and hands over to the harness.
+BOOTSTRAP = """\
+import importlib.util, sys
+folder, request, fd = sys.argv[1:4]
+spec = importlib.util.spec_from_file_location(
+    "_toms_offline", folder + "/__init__.py", submodule_search_locations=[folder]
+)
+package = importlib.util.module_from_spec(spec)
+sys.modules["_toms_offline"] = package
+spec.loader.exec_module(package)
+from _toms_offline.harness import main
+main(request, int(fd))
+"""
+# The harness has its own timeout for the program; this one is for an interpreter that never starts it.
+STARTUP_ALLOWANCE_SECONDS = 30.0
+# How much of the program's own output a failure message quotes.
+OUTPUT_TAIL_LINES = 20
+
+
+@dataclass(frozen=True)
+class Interpreter:
+    python: Path
+    # The program's virtualenv; None when the program names none and runs in toms' own interpreter.
+    virtualenv: Path | None
+
+    def describe(self) -> str:
+        if self.virtualenv is None:
+            return f"toms' own interpreter {self.python} (the program's {PROJECT_FILE} names no virtualenv)"
+        return f"the program's virtualenv {self.virtualenv} (runtime.options.virtualenv)"
+
+
+def program_interpreter(project: Project) -> Interpreter:
+    """The interpreter the Pulumi CLI would run the program with; a ProgramError when its virtualenv
+    is named but missing."""
+    if project.virtualenv is None:
+        return Interpreter(Path(sys.executable), None)
+    python = project.virtualenv / "bin" / "python"
+    if not python.exists():
+        raise ProgramError(
+            f"{shown_path(project.program_dir / PROJECT_FILE)}: runtime.options.virtualenv: "
+            f"{shown_path(project.virtualenv)} has no "
+            "bin/python; create it and install the program's packages: "
+            f"python -m venv {project.virtualenv} && "
+            f"{python} -m pip install -r {project.program_dir / 'requirements.txt'}"
+        )
+    return Interpreter(python, project.virtualenv)
+
+
+@dataclass(frozen=True)
+class ProgramOutcome:
+    """What the program's run told the engine, besides the registrations already handed over."""
+
+    interpreter: Interpreter
+    resources: tuple[RegisteredResource, ...]
+    # (type, name) of each resource read with `Resource.get` or a StackReference.
+    reads: tuple[tuple[str, str], ...]
+    # Each provider function called -> where its answer came from (see toms/offline/mocks.py).
+    invokes: Mapping[str, str]
+
+
+def _decoded(body: Mapping[str, Any]) -> RegisteredResource:
+    properties = json_format.ParseDict(body["properties"], struct_pb2.Struct())
+    position = body.get("sourcePosition")
+    return RegisteredResource(
+        urn=body["urn"],
+        type=body["type"],
+        name=body["name"],
+        parent=body["parent"],
+        custom=body["custom"],
+        provider=body["provider"],
+        inputs=rpc.deserialize_properties(properties, keep_unknowns=True),
+        properties=properties,
+        dependencies=tuple(body["dependencies"]),
+        protect=body["protect"],
+        outputs={},
+        property_dependencies={key: tuple(urns) for key, urns in body["propertyDependencies"].items()},
+        ignore_changes=tuple(body["ignoreChanges"]),
+        delete_before_replace=body["deleteBeforeReplace"],
+        additional_secret_outputs=tuple(body["additionalSecretOutputs"]),
+        version=body["version"],
+        source_position=(position[0], int(position[1])) if position else None,
+        remote=body["remote"],
+    )
+
+
+def _install_hint(interpreter: Interpreter, module: str) -> str:
+    distribution = module.split(".")[0].replace("_", "-")
+    return f"{interpreter.python} -m pip install {distribution}"
+
+
+def _failure(project: Project, interpreter: Interpreter, error: Mapping[str, Any]) -> str:
+    main = project.program_dir / "__main__.py"
+    module = error.get("module") or ""
+    if error["reason"] == "missing-module":
+        return (
+            f"{main}: the program imports {module}, which is not installed in {interpreter.describe()}; "
+            f"install the package that provides it there: {_install_hint(interpreter, module)}"
+        )
+    if error["reason"] == "no-sdk":
+        return (
+            f"{interpreter.python}: {interpreter.describe()} cannot run the offline harness: "
+            f"{error['message']}; "
+            f"the program needs the Pulumi SDK there: {_install_hint(interpreter, module or 'pulumi')}"
+        )
+    return str(error["message"])
+
+
+def _tail(path: Path) -> str:
+    lines = path.read_text(encoding="utf-8", errors="replace").strip().splitlines()
+    return "\n".join(lines[-OUTPUT_TAIL_LINES:])
+
+
+def run_program_process(
+    project: Project,
+    stack: str,
+    config: Mapping[str, str],
+    place: AwsPlace,
+    *,
+    preview: bool = True,
+    on_register: Callable[[RegisteredResource], None] | None = None,
+    invoke_answers: Mapping[str, Mapping[str, Any]] | None = None,
+    stack_references: Mapping[str, Mapping[str, Any]] | None = None,
+    timeout: float = PROGRAM_TIMEOUT_SECONDS,
+) -> ProgramOutcome:
+    """Run the program of `project` as `stack` in its own interpreter and folder; `on_register` sees
+    each registration as it arrives (on this thread). A ProgramError names what went wrong."""
+    interpreter = program_interpreter(project)
+    request = {
+        "programDir": str(project.program_dir),
+        "project": project.name,
+        "stack": stack,
+        "config": dict(config),
+        "preview": preview,
+        "place": {"region": place.region, "account": place.account, "partition": place.partition},
+        "invokeAnswers": dict(invoke_answers or {}),
+        "stackReferences": dict(stack_references or {}),
+        "timeout": timeout,
+    }
+    resources: list[RegisteredResource] = []
+    ending: dict[str, Any] = {}
+    with tempfile.TemporaryDirectory(prefix="toms-program-") as scratch:
+        request_path = Path(scratch) / "request.json"
+        request_path.write_text(json.dumps(request), encoding="utf-8")
+        output_path = Path(scratch) / "output.txt"
+        read_end, write_end = os.pipe()
+        with output_path.open("wb") as output:
+            try:
+                process = subprocess.Popen(
+                    [
+                        str(interpreter.python),
+                        "-c",
+                        BOOTSTRAP,
+                        str(OFFLINE_PACKAGE),
+                        str(request_path),
+                        str(write_end),
+                    ],
+                    cwd=project.program_dir,
+                    stdin=subprocess.DEVNULL,
+                    stdout=output,
+                    stderr=subprocess.STDOUT,
+                    pass_fds=(write_end,),
+                    # Its own session: Ctrl-C reaches toms, which ends the run; not the program's tracebacks.
+                    start_new_session=True,
+                )
+            except OSError as error:
+                os.close(read_end)
+                raise ProgramError(
+                    f"{interpreter.python}: cannot start the program's interpreter: {error}"
+                ) from None
+            finally:
+                os.close(write_end)
+            watchdog = threading.Timer(timeout + STARTUP_ALLOWANCE_SECONDS, process.kill)
+            watchdog.start()
+            try:
+                with os.fdopen(read_end, encoding="utf-8") as results:
+                    for line in results:
+                        message = json.loads(line)
+                        if message["kind"] == "register":
+                            resource = _decoded(message["resource"])
+                            resources.append(resource)
+                            if on_register is not None:
+                                on_register(resource)
+                        else:
+                            ending = message
+                status = process.wait()
+            finally:
+                watchdog.cancel()
+                if process.poll() is None:
+                    process.kill()
+                    with contextlib.suppress(subprocess.TimeoutExpired):
+                        process.wait(timeout=5)
+        if ending.get("kind") == "error":
+            raise ProgramError(_failure(project, interpreter, ending), tuple(resources))
+        if ending.get("kind") != "done":
+            output_text = _tail(output_path)
+            detail = f"; its last output:\n{output_text}" if output_text else ""
+            raise ProgramError(
+                f"{project.program_dir / '__main__.py'}: the program's interpreter {interpreter.python} "
+                f"ended (exit status {status}) before the program finished{detail}",
+                tuple(resources),
+            )
+    return ProgramOutcome(
+        interpreter=interpreter,
+        resources=tuple(resources),
+        reads=tuple((kind, name) for kind, name in ending.get("reads", [])),
+        invokes=dict(ending.get("invokes", {})),
+    )
