@@ -52,6 +52,13 @@ TLS_PARAMETERS: dict[str, tuple[str, tuple[str, ...]]] = {
     "mysql": ("require_secure_transport", ("1", "ON", "on")),
     "mariadb": ("require_secure_transport", ("1", "ON", "on")),
 }
+# The parameter that sets each engine family's oldest accepted TLS version, and the values that accept
+# nothing older than TLS 1.2. Unset, the engine's default applies, which is TLS 1.0 on older versions.
+TLS_VERSION_PARAMETERS: dict[str, tuple[str, tuple[str, ...]]] = {
+    "postgres": ("ssl_min_protocol_version", ("TLSv1.2", "TLSv1.3")),
+    "mysql": ("tls_version", ("TLSv1.2", "TLSv1.3", "TLSv1.2,TLSv1.3")),
+    "mariadb": ("tls_version", ("TLSv1.2", "TLSv1.3", "TLSv1.2,TLSv1.3")),
+}
 # The RDS certificate authority databases present: RSA 2048 with SHA-256, valid until 2061 (rds-ca-2019,
 # the API's former default, expired in August 2024).
 RDS_CA_CERTIFICATE_IDENTIFIER = "rds-ca-rsa2048-g1"
@@ -61,7 +68,10 @@ TAG_CLIENT = "client"
 TAG_MANAGED_BY = "managed-by"
 TAG_TOMS_VERSION = "toms-version"
 TAG_DATA_CLASSIFICATION = "data-classification"
-REQUIRED_TAGS: tuple[str, ...] = (TAG_CLIENT, TAG_MANAGED_BY, TAG_TOMS_VERSION)
+# The tags the pack asks of every taggable resource by default, in any program; toms' own stacks add
+# TOMS_STACK_TAGS through their pack config (stacks/policy-config).
+REQUIRED_TAGS: tuple[str, ...] = (TAG_CLIENT, TAG_MANAGED_BY)
+TOMS_STACK_TAGS: tuple[str, ...] = (*REQUIRED_TAGS, TAG_TOMS_VERSION)
 MANAGED_BY = "pulumi"
 
 # The smallest number of running copies of a service: one can fail while the other serves.
@@ -118,6 +128,12 @@ OFF_HOST_LOG_DRIVERS: tuple[str, ...] = ("awslogs", "awsfirelens", "splunk")
 # ports that may never be reachable from a public address.
 PUBLIC_INGRESS_PORTS: tuple[int, ...] = (80, 443)
 ADMIN_PORTS: tuple[int, ...] = (22, 3389)
+# Database, cache and search ports, which no config may open to the internet: PostgreSQL, MySQL/MariaDB,
+# SQL Server, Oracle, Redshift, MongoDB/DocumentDB, Cassandra/Keyspaces, Redis/Valkey, Memcached,
+# Elasticsearch/OpenSearch (HTTP and transport), Neptune.
+DATA_STORE_PORTS: tuple[int, ...] = (
+    5432, 3306, 1433, 1521, 5439, 27017, 9042, 6379, 11211, 9200, 9300, 8182,
+)  # fmt: skip
 
 # The alarms every client's baseline has, named `toms-<client>-<purpose>`: the program makes them
 # (components/alarms.py and the component each watches) and the live audit finds them by these names.

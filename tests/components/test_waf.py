@@ -132,7 +132,9 @@ def test_waf_off_is_a_mandatory_finding_until_waived_then_an_advisory_exception(
     ]
     expires = (date.today() + timedelta(days=90)).isoformat()
     reason = "requests reach the load balancer only through the client's CDN and its WAF"
-    waived = waf_off_preview(tmp_path, [{"resources": ["initech-alb"], "reason": reason, "expires": expires}])
+    # Waivers name resources by URN.
+    (urn,) = {finding.urn for finding in unwaived.findings}
+    waived = waf_off_preview(tmp_path, [{"resources": [urn], "reason": reason, "expires": expires}])
     assert waived.passed
     (finding,) = waived.findings
     assert not finding.mandatory

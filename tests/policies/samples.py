@@ -375,6 +375,11 @@ def compliant_stack() -> dict[str, ResourceInput]:
             },
         ),
         "service": ("aws:ecs/service:Service", {**COMPLIANT["aws:ecs/service:Service"]}),
+        # The service's subnets, in two zones.
+        **{
+            name: ("aws:ec2/subnet:Subnet", {"id": name, "vpcId": "vpc-1", "availabilityZone": zone})
+            for name, zone in (("subnet-1", "eu-west-1a"), ("subnet-2", "eu-west-1b"))
+        },
         "target-group": (
             "aws:lb/targetGroup:TargetGroup",
             {"arn": "arn:tg", "protocol": "HTTP", "healthCheck": {"enabled": True, "path": "/healthz"}},
@@ -437,3 +442,38 @@ def retype(role: str, resource_type: str) -> Callable[[Stack], None]:
         stack[role] = dataclasses.replace(stack[role], type=resource_type)
 
     return apply
+
+
+def twin(role: str, new_role: str, path: str | None = None, value: object = None) -> Callable[[Stack], None]:
+    """A second resource like `role` (a second configuration for the same target), optionally changed."""
+
+    def apply(stack: Stack) -> None:
+        original = stack[role]
+        stack[new_role] = dataclasses.replace(
+            original, name=new_role, props=copy.deepcopy(dict(original.props))
+        )
+        if path is not None:
+            set_path(stack[new_role].props, path, value)  # type: ignore[arg-type]
+
+    return apply
+
+
+def through_output(role: str, key: str, *sources: str) -> Callable[[Stack], None]:
+    """`role.key` computed from the outputs of `sources`, as in preview: unknown, depending on each source."""
+
+    def apply(stack: Stack) -> None:
+        resource = stack[role]
+        stack[role] = dataclasses.replace(
+            resource,
+            props={**resource.props, key: UNKNOWN},
+            property_dependencies={
+                **resource.property_dependencies,
+                key: tuple(stack[source].resolved_urn() for source in sources),
+            },
+        )
+
+    return apply
+
+
+OTHER_BUCKET = add("other-bucket", "aws:s3/bucket:Bucket", {"bucket": "acme-other", "tagsAll": TAGS})
+"""A second, unclassified bucket the stack manages."""

@@ -44,14 +44,12 @@ def lb_waf_associated(stack: Stack, _: Settings) -> Iterator[Outcome]:
         # The type defaults to application; network and gateway load balancers take no web ACL.
         if internal is True or (kind is not MISSING and kind != "application"):
             continue
-        undecided = False
-        associated = False
+        associated: list[object] = []
+        undecided: list[object] = []
         for association in associations:
-            targets = stack.referenced(association, "resourceArn", [balancer], ("arn", "id"))
-            if targets is None:
-                undecided = True
-            elif targets:
-                associated = True
+            found, maybe = stack.references(association, "resourceArn", [balancer], ("arn", "id"))
+            associated += found
+            undecided += maybe
         if associated:
             continue
         if undecided:

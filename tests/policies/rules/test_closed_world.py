@@ -4,11 +4,14 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import pytest
+
 from policies.toms_pack.harmless_types import ESCAPE_HATCHES, HARMLESS_TYPES
-from policies.toms_pack.kit import today
+from policies.toms_pack.kit import REGISTRY, today
 from policies.toms_pack.rules.closed_world import POLICY, is_reviewed, judged_types
 from tests.policies.casetable import (
     Case,
+    absent,
     compliant,
     malformed,
     test_case_in_process,
@@ -17,7 +20,7 @@ from tests.policies.casetable import (
 )
 from tests.policies.conftest import BASE_CONFIG, configured
 from tests.policies.samples import PROVIDER, resource
-from toms.offline.analyzer_client import PolicyPackProcess, ResourceInput
+from toms.offline.analyzer_client import PolicyConfigError, PolicyPackProcess, ResourceInput
 
 __all__ = ["CASES", "test_case_in_process", "test_case_over_protocol"]
 
@@ -59,6 +62,7 @@ CASES: dict[str, list[Case]] = {
             ResourceInput("pulumi:providers:aws", "subject", {"region": "eu-west-1"}), label="provider"
         ),
         malformed(custom(STATE_MACHINE, definition=["not", "json"]), f"no policy judges {STATE_MACHINE}"),
+        absent("unknown", "a resource's type is always known, in preview too"),
     ],
 }
 
@@ -71,6 +75,15 @@ def test_an_allowed_type_is_reported_as_advisory_on_every_run(preview_pack: Poli
     assert "lets it through until" in reported[0].message and "migrating off it" in reported[0].message
 
 
+def test_a_policy_that_only_checks_tags_reviews_no_type() -> None:
+    tags = next(rule for rule in REGISTRY.rules() if rule.name == "required-tags")
+    assert not tags.reviews_types
+    only_tagged = {token for token in tags.resource_types if token.startswith("aws:")} - {
+        token for rule in REGISTRY.rules() if rule.name != "required-tags" for token in rule.resource_types
+    }
+    assert not only_tagged & judged_types()
+
+
 def test_reviewed_means_judged_or_harmless_and_never_both() -> None:
     judged = judged_types()
     assert "aws:rds/instance:Instance" in judged
@@ -80,12 +93,14 @@ def test_reviewed_means_judged_or_harmless_and_never_both() -> None:
     assert not is_reviewed(STATE_MACHINE)
 
 
-def test_an_allowance_too_far_ahead_is_a_config_error_and_allows_nothing(
-    preview_pack: PolicyPackProcess,
-) -> None:
-    with configured(preview_pack, {**BASE_CONFIG, **allowance(STATE_MACHINE, 400)}):
-        diagnostics = [d for d in preview_pack.analyze(custom(STATE_MACHINE)) if d.policy_name == POLICY]
+def test_an_allowance_too_far_ahead_is_refused_and_allows_nothing(preview_pack: PolicyPackProcess) -> None:
+    """Config narrows, never loosens (issue 14): the pack's Configure refuses the config, so the run stops."""
+    with (
+        pytest.raises(PolicyConfigError) as raised,
+        configured(preview_pack, {**BASE_CONFIG, **allowance(STATE_MACHINE, 400)}),
+    ):
+        pass
+    assert "allowedTypes.0.expires" in str(raised.value) and "more than 366 days" in str(raised.value)
+    diagnostics = [d for d in preview_pack.analyze(custom(STATE_MACHINE)) if d.policy_name == POLICY]
     assert diagnostics and all(d.mandatory for d in diagnostics)
-    messages = " ".join(d.message for d in diagnostics)
-    assert "allowedTypes.0.expires" in messages and "more than 366 days" in messages
-    assert f"no policy judges {STATE_MACHINE}" in messages
+    assert f"no policy judges {STATE_MACHINE}" in " ".join(d.message for d in diagnostics)

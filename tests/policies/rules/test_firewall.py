@@ -8,6 +8,7 @@ import copy
 from tests.policies.casetable import (
     Case,
     compliant,
+    malformed,
     test_case_in_process,
     test_case_over_protocol,
     unchanged,
@@ -62,6 +63,8 @@ CASES: dict[str, list[Case]] = {
             "has no WAF web ACL",
             at="alb",
         ),
+        # Anything but true leaves the load balancer internet-facing.
+        malformed(add("alb", LOAD_BALANCER, balancer(internal="yes")), "has no WAF web ACL", at="alb"),
         unknown(add("alb", LOAD_BALANCER, balancer(internal=UNKNOWN)), "internal/loadBalancerType", at="alb"),
         unknown(
             both(

@@ -12,6 +12,7 @@ import json
 import os
 import subprocess
 import sys
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -23,6 +24,7 @@ from toms.offline.analyzer_client import SECRET_SIG, SIG_KEY, UNKNOWN_SENTINEL, 
 from toms.preview import console as preview_output
 from toms.preview import json_report, sarif
 from toms.preview import run as preview_command
+from toms.preview import targets as preview_targets
 from toms.preview.engine import ROOT_STACK_TYPE, stack_findings
 from toms.preview.model import PreviewError, StackPreview
 from toms.preview.run import preview, program_target, stack_target
@@ -34,7 +36,6 @@ CRASHING_PACK = FIXTURES / "crashing_pack"
 EXPECTED_POLICIES = {
     "rds-storage-encrypted-cmk": "orders-db",
     "security-group-admin-ports": "bastion",
-    "security-group-public-ingress": "bastion",
     "lb-http-redirects-to-https": "web-http",
     "ecs-service-min-replicas": "web",
     "log-group-retention": "web",
@@ -198,7 +199,13 @@ def test_sarif_points_at_the_line_that_made_the_resource() -> None:
 
 def test_advisory_levels_from_the_policy_config_become_warnings(tmp_path: Path) -> None:
     config = tmp_path / "policy-config.json"
-    config.write_text(json.dumps({"log-group-retention": "advisory"}))
+    expires = (datetime.now(UTC).date() + timedelta(days=30)).isoformat()
+    lowered = {
+        "enforcementLevel": "advisory",
+        "reason": "retention set by the platform in CHG-9",
+        "expires": expires,
+    }
+    config.write_text(json.dumps({"log-group-retention": lowered}))
     result = preview(program_target(NONCOMPLIANT, None, [], None, config))
     retention = [f for f in result.findings if f.policy == "log-group-retention"]
     assert [f.enforcement_level for f in retention] == ["advisory"]
@@ -288,13 +295,13 @@ def test_unknown_stack_lists_the_known_ones() -> None:
 
 def test_config_pairs_get_the_projects_namespace() -> None:
     pairs = ["replicas=3", "aws:region=eu-west-3", "empty="]
-    assert preview_command.parse_config_pairs(pairs, "noncompliant") == {
+    assert preview_targets.parse_config_pairs(pairs, "noncompliant") == {
         "noncompliant:replicas": "3",
         "aws:region": "eu-west-3",
         "noncompliant:empty": "",
     }
     with pytest.raises(PreviewError, match="expected KEY=VALUE"):
-        preview_command.parse_config_pairs(["replicas"], "noncompliant")
+        preview_targets.parse_config_pairs(["replicas"], "noncompliant")
     target = program_target(NONCOMPLIANT, None, ["replicas=3"], None, None)
     assert target.config["noncompliant:replicas"] == "3"
     assert target.config["aws:region"] == "eu-central-1"
