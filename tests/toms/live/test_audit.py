@@ -692,3 +692,18 @@ def test_output_without_a_terminal_keeps_every_arn_and_message_whole(
     for finding in result.findings:
         assert f"  resource: {finding.resource}" in lines
         assert f"  message: {finding.message}" in lines
+
+
+def test_credentials_of_another_account_than_the_stack_files_are_refused_before_any_check(
+    acme: Baseline, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    json_file = tmp_path / "audit.json"
+
+    with in_account("123456789012"):
+        assert main(["audit", "--client", "acme", "--json", str(json_file)]) == 2
+
+    assert capsys.readouterr().err.strip() == (
+        "toms audit: error: the credentials reach account 123456789012 (aws); stacks/Pulumi.acme.yaml deploys "
+        "acme only into account 111122223333 (aws)"
+    )
+    assert not json_file.exists()

@@ -251,10 +251,19 @@ def test_bad_audit_file_exits_2_naming_the_file(
     ],
 )
 def test_bad_drill_file_exits_2_naming_the_file(
-    change: dict[str, Any], expected: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    change: dict[str, Any],
+    expected: str,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
 ) -> None:
     path = tmp_path / "drill.json"
     path.write_text(json.dumps({**json.loads(drill_evidence().to_json()), **change}), encoding="utf-8")
+
+    def no_preview(*_: Any) -> None:
+        raise AssertionError("a drill file that cannot be used is refused before the stack is previewed")
+
+    monkeypatch.setattr(report_command, "preview", no_preview)
 
     assert main(["report", "--stack", "acme", "--drill", str(path), "--out", str(tmp_path / "out")]) == 2
 
