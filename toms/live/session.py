@@ -19,6 +19,7 @@ from botocore.exceptions import (
     PartialCredentialsError,
     ProfileNotFound,
 )
+from rich.console import Console
 
 from toms import __version__
 
@@ -47,9 +48,11 @@ class AwsSession:
     """A session bound to one region, the account and partition it reaches (from STS), and clients created
     on first use."""
 
-    def __init__(self, region: str | None) -> None:
+    def __init__(self, region: str | None, *, session: boto3.Session | None = None) -> None:
+        """`session`: credentials chosen by the caller (a client's profile or assumed role, `audit --all`);
+        by default the environment's."""
         try:
-            self.session = boto3.Session(region_name=region)
+            self.session = session or boto3.Session(region_name=region)
         except ProfileNotFound as error:
             raise AwsSetupError(f"AWS profile not found: {error}") from None
         if not self.session.region_name:
@@ -105,6 +108,15 @@ def error_message(error: Exception) -> str:
 def tags_to_dict(tags: list[dict[str, str]] | None, key: str = "Key", value: str = "Value") -> dict[str, str]:
     """The tag lists of the AWS APIs (`[{"Key": .., "Value": ..}]`, spelt per service) as a dict."""
     return {tag[key]: tag.get(value, "") for tag in tags or []}
+
+
+def log_console() -> Console:
+    """The live tools' console: on a terminal, rich as usual; elsewhere (a CI log, a pipe) every line whole,
+    never cut or wrapped at a guessed width."""
+    console = Console()
+    if not console.is_terminal:
+        console.soft_wrap = True
+    return console
 
 
 def utc_now() -> datetime:
