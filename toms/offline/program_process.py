@@ -55,8 +55,11 @@ class Interpreter:
 
     def describe(self) -> str:
         if self.virtualenv is None:
-            return f"toms' own interpreter {self.python} (the program's {PROJECT_FILE} names no virtualenv)"
-        return f"the program's virtualenv {self.virtualenv} (runtime.options.virtualenv)"
+            return (
+                f"toms' own interpreter {shown_path(self.python)} (the program's {PROJECT_FILE} names no "
+                "virtualenv)"
+            )
+        return f"the program's virtualenv {shown_path(self.virtualenv)} (runtime.options.virtualenv)"
 
 
 def program_interpreter(project: Project) -> Interpreter:

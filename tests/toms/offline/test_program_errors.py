@@ -7,6 +7,8 @@ from pathlib import Path
 import pytest
 
 from toms.offline.mock_runtime import ProgramError, run_program
+from toms.offline.program_process import program_interpreter
+from toms.project import read_project
 
 PROJECT = "name: broken\nruntime: python\n"
 
@@ -57,3 +59,22 @@ def test_the_message_names_the_file_and_line_that_failed(
     assert message.startswith(f"{folder / where}: the program failed: "), message
     assert what in message
     assert "Traceback" not in message
+
+
+def test_a_missing_program_virtualenv_is_named_inside_the_project(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    root = tmp_path / "project"
+    root.mkdir()
+    (root / "Pulumi.yaml").write_text("name: toms\nruntime: python\n")
+    folder = program(root / "programs" / "web", {"__main__.py": "import pulumi\n"})
+    (folder / "Pulumi.yaml").write_text(
+        "name: web\nruntime:\n  name: python\n  options:\n    virtualenv: venv\n"
+    )
+    monkeypatch.chdir(root)
+    with pytest.raises(ProgramError) as caught:
+        program_interpreter(read_project(folder))
+    assert str(caught.value).startswith(
+        "programs/web/Pulumi.yaml: runtime.options.virtualenv: programs/web/venv has no bin/python; create it "
+        f"and install the program's packages: python -m venv {folder / 'venv'} && "
+    )
