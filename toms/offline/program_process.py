@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import re
 import subprocess
 import sys
 import tempfile
@@ -45,6 +46,10 @@ main(request, int(fd))
 STARTUP_ALLOWANCE_SECONDS = 30.0
 # How much of the program's own output a failure message quotes.
 OUTPUT_TAIL_LINES = 20
+
+
+# An absolute path at the start of a message, before `: ` or `:<line>: `.
+LEADING_PATH = re.compile(r"^(/[^:\s]+)(?=(:\d+)?: )")
 
 
 @dataclass(frozen=True)
@@ -121,8 +126,14 @@ def _install_hint(interpreter: Interpreter, module: str) -> str:
     return f"{interpreter.python} -m pip install {distribution}"
 
 
+def _shown_leading_path(message: str) -> str:
+    """The program's interpreter names files absolutely (it runs in the program's folder); shown here as
+    this command shows paths (relative to the project it works on)."""
+    return LEADING_PATH.sub(lambda match: shown_path(Path(match[1])), message, count=1)
+
+
 def _failure(project: Project, interpreter: Interpreter, error: Mapping[str, Any]) -> str:
-    main = project.program_dir / "__main__.py"
+    main = shown_path(project.program_dir / "__main__.py")
     module = error.get("module") or ""
     if error["reason"] == "missing-module":
         return (
@@ -135,7 +146,7 @@ def _failure(project: Project, interpreter: Interpreter, error: Mapping[str, Any
             f"{error['message']}; "
             f"the program needs the Pulumi SDK there: {_install_hint(interpreter, module or 'pulumi')}"
         )
-    return str(error["message"])
+    return _shown_leading_path(str(error["message"]))
 
 
 def _tail(path: Path) -> str:
@@ -228,7 +239,8 @@ def run_program_process(
             output_text = _tail(output_path)
             detail = f"; its last output:\n{output_text}" if output_text else ""
             raise ProgramError(
-                f"{project.program_dir / '__main__.py'}: the program's interpreter {interpreter.python} "
+                f"{shown_path(project.program_dir / '__main__.py')}: the program's interpreter "
+                f"{interpreter.python} "
                 f"ended (exit status {status}) before the program finished{detail}",
                 tuple(resources),
             )
