@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 
+from tests.conftest import REPO
 from toms.offline.mock_runtime import ProgramError, run_program
 from toms.offline.program_process import program_interpreter
 from toms.project import read_project
@@ -77,4 +81,29 @@ def test_a_missing_program_virtualenv_is_named_inside_the_project(
     assert str(caught.value).startswith(
         "programs/web/Pulumi.yaml: runtime.options.virtualenv: programs/web/venv has no bin/python; create it "
         f"and install the program's packages: python -m venv {folder / 'venv'} && "
+    )
+
+
+def test_the_command_names_the_line_relative_to_where_it_was_run(tmp_path: Path) -> None:
+    """The program runs in its own interpreter and folder; the line comes back named as the user sees it."""
+    program(
+        tmp_path / "prog",
+        {
+            "helpers.py": "def bucket_count(size):\n    return 10 // size\n",
+            "__main__.py": "from helpers import bucket_count\n\nbucket_count(0)\n",
+        },
+    )
+    completed = subprocess.run(
+        [sys.executable, "-m", "toms", "--project", str(REPO), "preview", "--program", "prog"],
+        cwd=tmp_path,
+        env={**os.environ, "NO_COLOR": "1"},
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert completed.returncode == 2
+    assert completed.stderr == (
+        "preview of dev failed: prog/helpers.py:2: the program failed: ZeroDivisionError: integer division or "
+        "modulo by zero\n"
     )
