@@ -6,9 +6,11 @@ from __future__ import annotations
 import importlib.metadata
 import json
 import os
+import shutil
 import subprocess
 import sys
 import tomllib
+import zipfile
 from pathlib import Path
 
 import pytest
@@ -87,3 +89,41 @@ def test_python_m_toms_is_the_same_command() -> None:
     assert version.returncode == 0
     assert run([sys.executable, "-m", "toms", "--version"], cwd=REPO / "docs").stdout == version.stdout
     assert run([TOMS, "--help"], cwd=REPO).stdout.startswith("usage: toms ")
+
+
+def test_a_built_wheel_holds_the_tools_and_their_data_but_not_the_program_or_the_project(
+    tmp_path: Path,
+) -> None:
+    """What `pip install .` would install: toms with its schemas and templates, and the components and
+    pack it imports; not the Pulumi program, stacks, tests, docs or the pack's virtualenv."""
+    source = tmp_path / "source"
+    source.mkdir()
+    shutil.copy(REPO / "pyproject.toml", source)
+    ignore = shutil.ignore_patterns("__pycache__", "venv")
+    for package in ("toms", "components", "policies"):
+        shutil.copytree(REPO / package, source / package, ignore=ignore)
+    (source / "policies" / "venv").mkdir()  # as `make policy-venv` leaves it
+    (source / "policies" / "venv" / "pyvenv.cfg").write_text("home = /usr/bin\n")
+    completed = run(
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "wheel",
+            "--quiet",
+            "--no-deps",
+            "--no-build-isolation",
+            "-w",
+            tmp_path,
+            ".",
+        ],
+        cwd=source,
+    )
+    assert completed.returncode == 0, completed.stderr
+    (wheel,) = tmp_path.glob("toms-*.whl")
+    names = zipfile.ZipFile(wheel).namelist()
+    assert {"toms/__main__.py", "components/config.py", "policies/toms_pack/catalogue.py"} <= set(names)
+    assert {"toms/schemas/preview-report.schema.json", "toms/report/templates/report.html.j2"} <= set(names)
+    top_level = {name.split("/")[0] for name in names if not name.startswith("toms-")}
+    assert top_level == {"toms", "components", "policies"}
+    assert not [name for name in names if "/venv/" in name or name.endswith(("PulumiPolicy.yaml", ".pyc"))]
