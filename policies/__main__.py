@@ -1,12 +1,7 @@
 """The toms CrossGuard policy pack. The Pulumi engine runs it as `python -m pulumi.policy <engine> .` from
-this folder; constructing `PolicyPack` starts the analyzer server and prints its port."""
+this folder; `serve()` starts the analyzer server (the policy SDK's, with the pack's real version and a
+Configure that refuses a loosening config) and prints its port."""
 
-from pulumi_policy import EnforcementLevel, PolicyPack
-from toms_pack.pack import PACK_DESCRIPTION, PACK_NAME, policies
+from toms_pack.pack import serve
 
-PolicyPack(
-    name=PACK_NAME,
-    policies=policies(),
-    enforcement_level=EnforcementLevel.MANDATORY,
-    description=PACK_DESCRIPTION,
-)
+serve()

@@ -98,7 +98,8 @@ def pulumi_command(action: str, client: str, *, yes: bool) -> list[str]:
     return command
 
 
-def check_client_files(root: Path, client: str) -> None:
+def check_client_files(root: Path, client: str) -> dict[str, object]:
+    """The client's stack file and pack config exist; returns the pack config document."""
     if not (root / stack_file(client)).is_file():
         known = ", ".join(client_stacks(root)) or "none"
         raise Refusal(
@@ -124,6 +125,29 @@ def check_client_files(root: Path, client: str) -> None:
         raise Refusal(
             f"{config_path}: expected a JSON object keyed by policy name, found {type(config).__name__}"
         )
+    return config
+
+
+def check_pack_config(root: Path, client: str, config: dict[str, object]) -> None:
+    """The client's pack config as the pack judges it: started and configured as the pulumi CLI will, so a
+    config that would loosen the pack is refused here, with the message `toms preview` gives for it."""
+    from toms.offline.analyzer_client import PolicyConfigError, PolicyPackError, PolicyPackProcess
+
+    config_path = pack_config_file(client)
+    try:
+        with PolicyPackProcess(root / PACK_DIR, dry_run=True, stack=client) as pack:
+            info = pack.info()
+            known = {policy.name for policy in info.policies} | {"all"}
+            unknown = sorted(name for name in config if name not in known)
+            if unknown:
+                raise Refusal(f"{config_path}: {', '.join(unknown)}: no such policy in pack {info.name}")
+            pack.configure(config)
+    except PolicyConfigError as error:
+        raise Refusal(f"{config_path}: {error}") from None
+    except PolicyPackError as error:
+        raise Refusal(
+            f"the policy pack in {PACK_DIR} could not be started to check {config_path}: {error}"
+        ) from None
 
 
 def pack_virtualenv(root: Path) -> PurePosixPath:
@@ -255,8 +279,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     root = project_root()
     try:
-        check_client_files(root, args.stack)
+        config = check_client_files(root, args.stack)
         check_pack_dependencies(root)
+        check_pack_config(root, args.stack, config)
         if args.action == "check":
             print(
                 f"ready: {stack_file(args.stack)}, {pack_config_file(args.stack)} and the policy pack's "

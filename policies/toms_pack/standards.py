@@ -61,7 +61,10 @@ TAG_CLIENT = "client"
 TAG_MANAGED_BY = "managed-by"
 TAG_TOMS_VERSION = "toms-version"
 TAG_DATA_CLASSIFICATION = "data-classification"
-REQUIRED_TAGS: tuple[str, ...] = (TAG_CLIENT, TAG_MANAGED_BY, TAG_TOMS_VERSION)
+# The tags the pack asks of every taggable resource by default, in any program; toms' own stacks add
+# TOMS_STACK_TAGS through their pack config (stacks/policy-config).
+REQUIRED_TAGS: tuple[str, ...] = (TAG_CLIENT, TAG_MANAGED_BY)
+TOMS_STACK_TAGS: tuple[str, ...] = (*REQUIRED_TAGS, TAG_TOMS_VERSION)
 MANAGED_BY = "pulumi"
 
 # The smallest number of running copies of a service: one can fail while the other serves.
@@ -118,6 +121,12 @@ OFF_HOST_LOG_DRIVERS: tuple[str, ...] = ("awslogs", "awsfirelens", "splunk")
 # ports that may never be reachable from a public address.
 PUBLIC_INGRESS_PORTS: tuple[int, ...] = (80, 443)
 ADMIN_PORTS: tuple[int, ...] = (22, 3389)
+# Database, cache and search ports, which no config may open to the internet: PostgreSQL, MySQL/MariaDB,
+# SQL Server, Oracle, Redshift, MongoDB/DocumentDB, Cassandra/Keyspaces, Redis/Valkey, Memcached,
+# Elasticsearch/OpenSearch (HTTP and transport), Neptune.
+DATA_STORE_PORTS: tuple[int, ...] = (
+    5432, 3306, 1433, 1521, 5439, 27017, 9042, 6379, 11211, 9200, 9300, 8182,
+)  # fmt: skip
 
 
 def out_of_rotation_bound_seconds(interval: int, timeout: int, unhealthy_threshold: int) -> int:

@@ -10,8 +10,9 @@ and update) unless said otherwise:
 - `compliant`: the policy reports nothing;
 - `violating` / `malformed`: the policy reports a mandatory finding whose message contains `expect` and
   names its TOM line (and, for a stack case, the URN of the resource `at` names);
-- `unknown`: in preview the policy reports an advisory saying `expect` is unknown until its resources
-  exist; at update time it blocks (still unknown).
+- `unknown`: `expect` (a property path) is unknown. A resource rule reports an advisory in preview (it
+  runs again before the resource is changed) and blocks at update time (still unknown). A stack rule
+  fails closed: it blocks in preview too, saying what could not be established.
 """
 
 from __future__ import annotations
@@ -123,9 +124,14 @@ def check(policy: str, case: Case, preview: PolicyPackProcess, update: PolicyPac
         context = f"{phase}: {messages}"
         if case.kind == "compliant":
             assert findings == [], context
-        elif case.kind == "unknown" and phase == "preview":
+        elif case.kind == "unknown" and phase == "preview" and isinstance(case.subject, ResourceInput):
             assert findings and all(f.enforcement_level == "advisory" for f in findings), context
             assert any(f"{case.expect} unknown until" in f.message for f in findings), context
+        elif case.kind == "unknown" and phase == "preview":
+            assert findings and all(f.mandatory for f in findings), context
+            assert any(f"{case.expect} could not be established in preview" in f.message for f in findings), (
+                context
+            )
         elif case.kind == "unknown":
             assert findings and all(f.mandatory for f in findings), context
             assert any("still unknown at update time" in f.message for f in findings), context

@@ -10,8 +10,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from pulumi_policy import EnforcementLevel
-from pulumi_policy.policy import _PolicyAnalyzerServicer
 
 from toms.offline.analyzer_client import PolicyPackProcess
 
@@ -50,7 +48,7 @@ def configured(
 
 
 class InProcessPack(PolicyPackProcess):
-    """The pack's policies served by the policy SDK's own `Analyzer` servicer in this process.
+    """The pack's servicer (`kit.server.PackServicer`, the policy SDK's own) in this process.
 
     The requests and the servicer code are those of the pack process; only the process and gRPC are left
     out, so a case table runs in a fraction of the time. `PULUMI_DRY_RUN` is set around each call, as
@@ -60,10 +58,13 @@ class InProcessPack(PolicyPackProcess):
     _servicer: Any = None
 
     def start(self) -> None:
-        from policies.toms_pack.pack import PACK_NAME, policies
+        from policies.toms_pack.kit import FindingsHandoff
+        from policies.toms_pack.kit.server import PackServicer
+        from policies.toms_pack.pack import PACK_DESCRIPTION, PACK_NAME, all_rules, pack_version
 
-        version = self._declared_version() or "0.0.0"
-        self._servicer = _PolicyAnalyzerServicer(PACK_NAME, version, policies(), EnforcementLevel.MANDATORY)
+        self._servicer = PackServicer(
+            PACK_NAME, pack_version(), PACK_DESCRIPTION, all_rules(), FindingsHandoff()
+        )
 
     def close(self) -> None:
         self._servicer = None

@@ -11,7 +11,7 @@ from typing import Any
 
 from policies.toms_pack import standards
 from tests.policies.conftest import APPROVED_AMI
-from toms.offline.analyzer_client import ResourceInput
+from toms.offline.analyzer_client import UNKNOWN, ResourceInput
 
 KEY_ARN = "arn:aws:kms:eu-west-1:111122223333:key/0f2c6a8e-4b1d-4c3e-9a57-2d8e1f6b9c01"
 TAGS = {
@@ -407,3 +407,38 @@ def retype(role: str, resource_type: str) -> Callable[[Stack], None]:
         stack[role] = dataclasses.replace(stack[role], type=resource_type)
 
     return apply
+
+
+def twin(role: str, new_role: str, path: str | None = None, value: object = None) -> Callable[[Stack], None]:
+    """A second resource like `role` (a second configuration for the same target), optionally changed."""
+
+    def apply(stack: Stack) -> None:
+        original = stack[role]
+        stack[new_role] = dataclasses.replace(
+            original, name=new_role, props=copy.deepcopy(dict(original.props))
+        )
+        if path is not None:
+            set_path(stack[new_role].props, path, value)  # type: ignore[arg-type]
+
+    return apply
+
+
+def through_output(role: str, key: str, *sources: str) -> Callable[[Stack], None]:
+    """`role.key` computed from the outputs of `sources`, as in preview: unknown, depending on each source."""
+
+    def apply(stack: Stack) -> None:
+        resource = stack[role]
+        stack[role] = dataclasses.replace(
+            resource,
+            props={**resource.props, key: UNKNOWN},
+            property_dependencies={
+                **resource.property_dependencies,
+                key: tuple(stack[source].resolved_urn() for source in sources),
+            },
+        )
+
+    return apply
+
+
+OTHER_BUCKET = add("other-bucket", "aws:s3/bucket:Bucket", {"bucket": "acme-other", "tagsAll": TAGS})
+"""A second, unclassified bucket the stack manages."""

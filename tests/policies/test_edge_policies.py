@@ -8,7 +8,7 @@ import pytest
 
 from policies.toms_pack import standards
 from tests.policies.conftest import BASE_CONFIG, configured
-from tests.policies.samples import COMPLIANT, DELETE, resource
+from tests.policies.samples import DELETE, resource
 from toms.offline.analyzer_client import PolicyConfigError, PolicyPackProcess, ResourceInput, reconcile_config
 
 LISTENER = "aws:lb/listener:Listener"
@@ -105,12 +105,34 @@ def test_the_bound_is_computed_by_the_shared_function(pack: PolicyPackProcess) -
     assert any(f"= {bound} s" in message and "at most 30 s" in message for message in messages), messages
 
 
-@pytest.mark.parametrize("key", ["interval", "timeout", "unhealthyThreshold"])
-def test_every_health_check_number_must_be_explicit(pack: PolicyPackProcess, key: str) -> None:
-    health_check = {k: v for k, v in COMPLIANT[TARGET_GROUP]["healthCheck"].items() if k != key}
-    subject = resource(TARGET_GROUP, healthCheck=health_check)
-    messages = findings(pack, subject, "lb-target-health-check-bound")
-    assert any(f"healthCheck.{key} is not set" in message for message in messages), messages
+@pytest.mark.parametrize(
+    ("changes", "verdict"),
+    [
+        # Problem 7 of issue 14: no healthCheck block is not "not set" (AWS always checks); its defaults,
+        # 2 x 30 s + 5 s, exceed the bound.
+        ({"healthCheck": DELETE}, "2 x 30 s + 5 s = 65 s"),
+        ({"healthCheck__interval": DELETE}, "(healthCheck.interval not set, so AWS's defaults apply)"),
+        # 2 x 10 s + AWS's 5 s HTTP timeout = 25 s is within the bound; a TCP group's 10 s default is not.
+        ({"healthCheck__timeout": DELETE}, None),
+        (
+            {"healthCheck__timeout": DELETE, "protocol": "TCP", "healthCheck__interval": 11},
+            "2 x 11 s + 10 s = 32 s",
+        ),
+        ({"healthCheck__unhealthyThreshold": DELETE}, None),
+    ],
+    ids=["no-block", "no-interval", "http-timeout", "tcp-timeout", "threshold"],
+)
+def test_unset_health_check_numbers_take_aws_defaults(
+    pack: PolicyPackProcess, changes: dict, verdict: str | None
+) -> None:
+    messages = findings(pack, resource(TARGET_GROUP, **changes), "lb-target-health-check-bound")
+    if verdict is None:
+        assert messages == []
+    else:
+        assert any(verdict in message for message in messages), messages
+        assert not any(
+            "is not set" in message and "AWS's defaults apply" not in message for message in messages
+        )
 
 
 def test_lambda_targets_need_health_checks_enabled_explicitly(pack: PolicyPackProcess) -> None:
@@ -135,7 +157,8 @@ def test_a_client_can_tighten_the_bound_but_not_loosen_it(pack: PolicyPackProces
 
 def test_a_waiver_suppresses_a_new_rule_for_the_named_target_group_only(pack: PolicyPackProcess) -> None:
     expires = (datetime.now(UTC).date() + timedelta(days=30)).isoformat()
-    waiver = {"resources": ["batch"], "reason": "slow start until CHG-42 ships", "expires": expires}
+    batch = f"{TARGET_GROUP}::batch"
+    waiver = {"resources": [batch], "reason": "slow start until CHG-42 ships", "expires": expires}
     config = {**BASE_CONFIG, "lb-target-health-check-bound": {"waivers": [waiver]}}
     with configured(pack, config):
         waived = pack.analyze(resource(TARGET_GROUP, "batch", healthCheck__interval=30))

@@ -41,13 +41,17 @@ def test_unknown_container_definitions_in_preview(preview_pack: PolicyPackProces
     assert diagnostics and all(d.enforcement_level == "advisory" for d in diagnostics)
 
 
-def test_whole_unknown_stack_join_is_advisory_in_preview(preview_pack: PolicyPackProcess) -> None:
+def test_an_unjoinable_config_blocks_the_preview(preview_pack: PolicyPackProcess) -> None:
+    """Problem 3 of issue 14: a config whose bucket is an output the pack cannot join does not make the
+    bucket's missing versioning advisory: the preview is the only gate, so it blocks, and says why."""
     stack = compliant_stack()
     stack["versioning"] = dataclasses.replace(
         stack["versioning"], props={**stack["versioning"].props, "bucket": UNKNOWN}
     )
     diagnostics = preview_pack.analyze_stack(stack.values())
-    assert [(d.policy_name, d.enforcement_level) for d in diagnostics] == [("s3-versioning", "advisory")]
+    assert [(d.policy_name, d.mandatory) for d in diagnostics] == [("s3-versioning", True)]
+    assert "bucket bucket has no BucketVersioning" in diagnostics[0].message
+    assert "versioning may point at bucket but cannot be shown to" in diagnostics[0].message
 
 
 def test_secret_values_are_checked_like_plain_ones(pack: PolicyPackProcess) -> None:
@@ -58,15 +62,16 @@ def test_secret_values_are_checked_like_plain_ones(pack: PolicyPackProcess) -> N
 
 
 @pytest.mark.parametrize("path", ["filter", "noncurrentVersionExpiration.noncurrentDays"])
-def test_unknown_archive_lifecycle_rule_is_advisory_in_preview_and_blocks_at_update(
+def test_unknown_archive_lifecycle_rule_blocks_in_preview_and_at_update(
     preview_pack: PolicyPackProcess, pack: PolicyPackProcess, path: str
 ) -> None:
+    """A stack policy fails closed in preview (problem 3 of issue 14): it names what it could not establish."""
     stack = compliant_stack()
     set_path(stack["lifecycle"].props, f"rules.0.{path}", UNKNOWN)  # type: ignore[arg-type]
     in_preview = preview_pack.analyze_stack(stack.values())
-    assert [(d.policy_name, d.enforcement_level) for d in in_preview] == [
-        ("s3-archive-lifecycle", "advisory")
-    ]
+    assert [(d.policy_name, d.mandatory) for d in in_preview] == [("s3-archive-lifecycle", True)]
+    assert "could not be established in preview" in in_preview[0].message
+    assert in_preview[0].urn == stack["bucket"].resolved_urn()
     at_update = pack.analyze_stack(stack.values())
     assert [(d.policy_name, d.mandatory) for d in at_update] == [("s3-archive-lifecycle", True)]
     assert "still unknown at update time" in at_update[0].message

@@ -28,8 +28,8 @@ REPOSITORY = Path(__file__).resolve().parents[2]
 
 # Distinct per-client settings, so a run that picked up the wrong client's file is caught.
 CLIENT_PACK_CONFIGS = {
-    "acme": {"all": "mandatory", "toms-log-retention": {"minimumRetentionDays": 400}},
-    "globex": {"all": "mandatory", "toms-log-retention": {"minimumRetentionDays": 3650}},
+    "acme": {"all": "mandatory", "log-group-retention": {"minDays": 365, "maxDays": 365}},
+    "globex": {"all": "mandatory", "log-group-retention": {"minDays": 400, "maxDays": 400}},
 }
 
 FAKE_PULUMI = """
@@ -86,7 +86,16 @@ def project(tmp_path: Path) -> Path:
         (root / "stacks" / "policy-config" / f"{client}.json").write_text(json.dumps(pack_config))
     pack = root / "policies"
     pack.mkdir()
-    (pack / "PulumiPolicy.yaml").write_text("runtime:\n  name: python\n  options:\n    virtualenv: venv\n")
+    (pack / "PulumiPolicy.yaml").write_text(
+        "version: 0.1.0\nruntime:\n  name: python\n  options:\n    virtualenv: venv\n"
+    )
+    # The real pack: `toms deploy` starts it to check the client's pack config as the pulumi CLI will.
+    shutil.copy(REPOSITORY / "policies" / "__main__.py", pack / "__main__.py")
+    shutil.copytree(
+        REPOSITORY / "policies" / "toms_pack",
+        pack / "toms_pack",
+        ignore=shutil.ignore_patterns("__pycache__"),
+    )
     shutil.copy(REPOSITORY / "policies" / "requirements.txt", pack / "requirements.txt")
     # A real virtualenv without pip (fast to make); a .pth file lends it the packages already installed for
     # the project, which are the versions policies/requirements.txt pins.
@@ -365,3 +374,31 @@ def test_a_pack_interpreter_that_does_not_run_is_refused(
         "the policy pack's interpreter policies/venv/bin/python does not run (no usable python here)" in error
     )
     assert fake_pulumi.calls() == []
+
+
+@pytest.mark.parametrize(
+    ("pack_config", "problem"),
+    [
+        ({"all": "disabled"}, "below mandatory without `reason` and `expires` for every policy"),
+        ({"all": "advisory"}, "below mandatory without `reason` and `expires` for every policy"),
+        (
+            {"log-group-retention": {"minDay": 365}},
+            "Additional properties are not allowed ('minDay' was unexpected)",
+        ),
+        (
+            {"log-group-retention": {"minDays": 400, "maxDays": 30}},
+            "minDays (400) is greater than maxDays (30)",
+        ),
+        ({"security-group-public-ingress": {"allowedPublicPorts": [443, 5432]}}, "should not be valid"),
+    ],
+    ids=["all-disabled", "all-advisory", "typo", "min-above-max", "public-database-port"],
+)
+def test_check_refuses_a_pack_config_that_loosens_the_pack_as_preview_does(
+    project: Path, capsys: pytest.CaptureFixture[str], pack_config: dict[str, Any], problem: str
+) -> None:
+    """Problem 4 of issue 14: the same file and the same message as `toms preview` (tests/policies)."""
+    (project / "stacks" / "policy-config" / "acme.json").write_text(json.dumps(pack_config))
+    assert toms_deploy("check", "--stack", "acme", "--project", project) == deploy.REFUSED
+    err = capsys.readouterr().err
+    assert "toms deploy: refused, pulumi was not run: stacks/policy-config/acme.json: " in err
+    assert problem in err

@@ -129,6 +129,6 @@ def test_the_bench_names_its_sections_and_refuses_unknown_ones() -> None:
 
     assert completed.returncode == 2
     assert (
-        "no section nonsense; sections: policy_pack, preview_stacks, preview_growth, "
-        "against_floor_and_checkov, fleet" in completed.stderr
+        "no section nonsense; sections: policy_pack, policy_pack_on_example_stacks, preview_stacks, "
+        "preview_growth, against_floor_and_checkov, fleet" in completed.stderr
     )

@@ -85,11 +85,21 @@ class PolicyPackError(RuntimeError):
 
 
 class PolicyConfigError(ValueError):
-    """A policy pack config the Pulumi CLI would refuse; `problems` lists each error as the CLI words it."""
+    """A policy pack config the Pulumi CLI would refuse, or the pack's `Configure` refused; `problems` lists
+    each error as the CLI or the pack words it."""
 
-    def __init__(self, problems: Sequence[str]) -> None:
+    def __init__(self, problems: Sequence[str], heading: str = "invalid policy pack config") -> None:
         self.problems = list(problems)
-        super().__init__("invalid policy pack config:\n" + "\n".join(f"  - {p}" for p in self.problems))
+        super().__init__(f"{heading}:\n" + "\n".join(f"  - {p}" for p in self.problems))
+
+    @classmethod
+    def refused_by_pack(cls, details: str) -> PolicyConfigError:
+        """The error for a `Configure` the pack refused (INVALID_ARGUMENT): a heading, then `  - ` items."""
+        heading, _, listed = details.partition("\n")
+        problems = [line.removeprefix("  - ") for line in listed.splitlines() if line.strip()]
+        return cls(
+            problems or [details], heading.rstrip(":") if problems else "the policy pack refused its config"
+        )
 
 
 @dataclass(frozen=True)
@@ -505,7 +515,13 @@ class PolicyPackProcess:
             entry = request.policyConfig[name]
             entry.enforcementLevel = analyzer_pb2.EnforcementLevel.Value(level.upper())
             entry.properties.update(to_wire(properties))
-        self._call("Configure", request)
+        try:
+            self._call("Configure", request)
+        except PolicyPackError as error:
+            refusal = error.__cause__
+            if isinstance(refusal, grpc.RpcError) and refusal.code() == grpc.StatusCode.INVALID_ARGUMENT:
+                raise PolicyConfigError.refused_by_pack(refusal.details() or "") from None
+            raise
 
     def analyze(self, resource: ResourceInput) -> list[Diagnostic]:
         """`Analyze` one resource's inputs; returns every diagnostic, advisory ones included."""

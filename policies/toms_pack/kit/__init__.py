@@ -36,6 +36,7 @@ from .settings import (
 from .values import (
     MISSING,
     UNKNOWN,
+    Joined,
     Resource,
     Stack,
     as_int,
@@ -60,6 +61,7 @@ __all__ = [
     "Exemption",
     "ExemptionError",
     "FindingsHandoff",
+    "Joined",
     "Outcome",
     "Resource",
     "Rule",

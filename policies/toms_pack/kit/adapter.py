@@ -36,6 +36,7 @@ from pulumi_policy.proxy import UNKNOWN_STRING_VALUE, UnknownValueError
 
 from .. import catalogue
 from .outcomes import Advisory, Outcome, Unverifiable, Violation
+from .packconfig import RelaxedLevel
 from .registry import Rule
 from .settings import EXEMPTION_MAX_DAYS, Settings, Waiver, today
 from .values import Resource, Stack, plain
@@ -75,6 +76,11 @@ class FindingsHandoff:
 
     def __init__(self) -> None:
         self._local = threading.local()
+        # Policies run below their own enforcement level by an exemption (set by `Configure`); the stack
+        # reporter lists them on every run.
+        self.relaxed: tuple[RelaxedLevel, ...] = ()
+        # Every policy's waivers (set by `Configure`): the stack reporter names those matching no resource.
+        self.waivers: dict[str, tuple[Waiver, ...]] = {}
 
     def _queue(self, scope: Scope) -> list[HandedFinding]:
         queue: list[HandedFinding] | None = getattr(self._local, scope, None)
@@ -103,6 +109,18 @@ class FindingsHandoff:
                 report(finding.report, None)
 
         def report_stack(args: StackValidationArgs, report: ReportViolation) -> None:
+            for relaxed in self.relaxed:
+                report(relaxed.report, None)
+            urns = [resource.urn for resource in args.resources]
+            for policy, waivers in sorted(self.waivers.items()):
+                for waiver in waivers:
+                    for reference in waiver.resources:
+                        if not any(waiver.names(reference, urn) for urn in urns):
+                            report(
+                                f"{policy}: the waiver for {reference} matches no resource of this stack; "
+                                "remove it, or name the resource by its URN (or `<type chain>::<name>`)",
+                                None,
+                            )
             for finding in self.take("stack"):
                 report(finding.report, finding.urn or None)
 
@@ -167,7 +185,7 @@ def _settle(
             None,
         )
     blocked = bool(settings.errors)
-    unknown_paths: list[str] = []
+    unknowns: list[tuple[str, str]] = []
     try:
         collected = list(outcomes)
     except Exception as error:
@@ -185,16 +203,13 @@ def _settle(
             where = (
                 f"{outcome.resource.name}.{outcome.path}" if outcome.resource is not None else outcome.path
             )
-            unknown_paths.append(where)
+            unknowns.append((where, urn))
             continue
         message = outcome.message + _tom_suffix(rule)
         if isinstance(outcome, Advisory):
             handoff.hand_over(rule.kind, HandedFinding(rule.name, urn, message))
             continue
-        waiver = next(
-            (w for w in settings.waivers if resource is not None and w.covers(resource.name, resource.urn)),
-            None,
-        )
+        waiver = next((w for w in settings.waivers if resource is not None and w.covers(resource.urn)), None)
         if waiver is not None and waiver.exemption.active(on_date):
             handoff.hand_over(rule.kind, HandedFinding(rule.name, urn, message, waiver))
             continue
@@ -202,22 +217,53 @@ def _settle(
             message += f" (the waiver for this resource expired on {waiver.exemption.expires.isoformat()})"
         blocked = True
         report(message, (urn or None) if rule.kind == "stack" else None)
-    if unknown_paths and not blocked:
+    if rule.kind == "stack":
+        _settle_stack_unknowns(rule, unknowns, report)
+    elif unknowns and not blocked:
+        paths = [where for where, _ in unknowns]
         if is_preview():
-            raise _StillUnknown(unknown_paths)
-        report(
-            f"{', '.join(sorted(set(unknown_paths)))} is still unknown at update time, so the policy cannot "
-            "show the resource complies; make the value known (a literal or a resolved output)."
-            + _tom_suffix(rule),
-            None,
-        )
+            raise _StillUnknown(paths)
+        report(_still_unknown_at_update(rule, paths), None)
+
+
+def _still_unknown_at_update(rule: Rule, paths: Sequence[str]) -> str:
+    return (
+        f"{', '.join(sorted(set(paths)))} is still unknown at update time, so the policy cannot show the "
+        "resource complies; make the value known (a literal or a resolved output)." + _tom_suffix(rule)
+    )
+
+
+def _settle_stack_unknowns(rule: Rule, unknowns: Sequence[tuple[str, str]], report: ReportViolation) -> None:
+    """A stack policy fails closed on what it cannot establish, in preview too.
+
+    `pulumi up` runs stack policies after the resources exist, so only the preview can stop a
+    non-compliant stack before it is built: what a stack policy cannot decide in preview blocks it.
+    """
+    for where, urn in sorted(set(unknowns)):
+        if is_preview():
+            message = (
+                f"{where} could not be established in preview, so the stack cannot be shown to comply; "
+                "a stack policy runs at update time only after the resources exist, so the preview is the "
+                "only gate. Make the value known in preview: a literal, or another resource's own output "
+                "passed as it is rather than computed from outputs."
+            )
+        else:
+            message = _still_unknown_at_update(rule, [where]).removesuffix(_tom_suffix(rule))
+        report(message + _tom_suffix(rule), urn or None)
+
+
+_last_read = threading.local()
 
 
 def _resource_from_args(args: ResourceValidationArgs) -> Resource:
+    """The resource as rules see it; read once per request, as every policy gets the same properties."""
+    last = getattr(_last_read, "value", None)
+    if last is not None and last[0] is args.props and last[1] == args.urn:
+        return last[2]
     provider_props: Mapping[str, Any] = {}
     if args.provider is not None:
         provider_props = plain(args.provider.props)
-    return Resource(
+    resource = Resource(
         args.resource_type,
         args.name,
         args.urn,
@@ -225,6 +271,8 @@ def _resource_from_args(args: ResourceValidationArgs) -> Resource:
         provider_props,
         custom=args.provider is not None,
     )
+    _last_read.value = (args.props, args.urn, resource)
+    return resource
 
 
 def _validate_resource(

@@ -16,7 +16,7 @@ from typing import Any, Literal
 from pulumi_policy import Severity
 
 from .outcomes import Outcome
-from .settings import WAIVERS_SCHEMA, ConfigCheck, Settings, read_settings, today
+from .settings import EXEMPTION_PROPERTIES, WAIVERS_SCHEMA, ConfigCheck, Settings, read_settings, today
 from .values import Resource, Stack, plain
 
 RuleKind = Literal["resource", "stack"]
@@ -38,8 +38,11 @@ class Rule:
     properties: Mapping[str, dict[str, Any]] = field(default_factory=dict)
     # Cross-field checks of the settings (for example min <= max); each returns an error message or None.
     config_checks: tuple[ConfigCheck, ...] = ()
-    # For rules that apply by shape rather than by type (required tags); None means "by resource_types".
+    # For rules that apply by shape rather than by type; None means "by resource_types".
     applies_when: Callable[[Resource], bool] | None = None
+    # Whether judging these types reviews them for the closed world (rules/closed_world.py). False for a
+    # rule that checks one cross-cutting aspect of every type that has it, such as its tags.
+    reviews_types: bool = True
 
     def applies_to(self, resource: Resource) -> bool:
         if self.applies_when is not None:
@@ -48,12 +51,16 @@ class Rule:
 
     @property
     def config_schema(self) -> dict[str, Any]:
-        """The JSON schema of this policy's config, as the Pulumi CLI validates it."""
+        """The JSON schema of this policy's config. No other key is allowed, so a misspelt property is an
+        error instead of a silently kept default. `reason` and `expires` belong to a lowered
+        `enforcementLevel` (`kit.packconfig`)."""
         return {
             "type": "object",
+            "additionalProperties": False,
             "properties": {
                 **self.properties,
                 "waivers": WAIVERS_SCHEMA,
+                **EXEMPTION_PROPERTIES,
                 "enforcementLevel": {"type": "string"},
             },
         }
@@ -92,13 +99,14 @@ REGISTRY = Registry()
 
 
 def discover(package: ModuleType) -> tuple[Rule, ...]:
-    """Import every module of `package` (each registers its rules) and return the rules they define."""
-    for module in sorted(pkgutil.iter_modules(package.__path__), key=lambda found: found.name):
-        importlib.import_module(f"{package.__name__}.{module.name}")
-    prefix = f"{package.__name__}."
-    return tuple(
-        rule for rule in REGISTRY.rules() if getattr(rule.check, "__module__", "").startswith(prefix)
-    )
+    """Import every module of `package` (each registers its rules) and return the rules they define: by
+    module name, then in the order each module defines them, whatever order the modules were imported."""
+    names = sorted(found.name for found in pkgutil.iter_modules(package.__path__))
+    for name in names:
+        importlib.import_module(f"{package.__name__}.{name}")
+    order = {f"{package.__name__}.{name}": index for index, name in enumerate(names)}
+    found = [rule for rule in REGISTRY.rules() if rule.check.__module__ in order]
+    return tuple(sorted(found, key=lambda rule: order[rule.check.__module__]))
 
 
 ResourceCheck = Callable[[Resource, Settings], Iterable[Outcome]]
@@ -114,6 +122,7 @@ def resource_rule(
     properties: Mapping[str, dict[str, Any]] | None = None,
     config_checks: tuple[ConfigCheck, ...] = (),
     applies_when: Callable[[Resource], bool] | None = None,
+    reviews_types: bool = True,
 ) -> Callable[[ResourceCheck], Rule]:
     """Decorator: register a rule checking one resource of one of `types` (or, if given, `applies_when`)."""
 
@@ -130,6 +139,7 @@ def resource_rule(
                 properties or {},
                 config_checks,
                 applies_when,
+                reviews_types,
             )
         )
 

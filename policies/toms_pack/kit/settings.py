@@ -82,17 +82,37 @@ def parse_exemption(raw: Mapping[str, Any], where: str, what: str, on_date: date
     return Exemption(str(raw["reason"]).strip(), expires)
 
 
+# A waiver names a resource by its URN, or by the URN's stack-independent part: the type chain from the
+# root (parent types, then its own, joined by `$`) and the name, e.g.
+# `toms:database:EncryptedDatabase$aws:rds/instance:Instance::acme-db`. A bare logical name is refused:
+# many resources may share it (every component's `db`), and a waiver must not silence them all.
+RESOURCE_REFERENCE_PATTERN = (
+    r"^(urn:pulumi:[^:]+::[^:]+::)?[^:$]+:[^:$]*:[^:$]+(\$[^:$]+:[^:$]*:[^:$]+)*::.+$"
+)
+
 WAIVERS_SCHEMA: dict[str, Any] = {
     "type": "array",
-    "description": "Exemptions: the policy is waived for the named resources (logical names or URNs) until "
-    f"`expires` (YYYY-MM-DD, at most {EXEMPTION_MAX_DAYS} days from today). The waived finding is still "
-    "reported as advisory.",
+    "description": "Exemptions: the policy is waived for the named resources (URN or `<type chain>::<name>`) "
+    f"until `expires` (YYYY-MM-DD, at most {EXEMPTION_MAX_DAYS} days from today). The waived finding is "
+    "still reported as advisory, and so is a waiver that matches no resource.",
     "default": [],
     "items": exemption_schema(
-        {"resources": {"type": "array", "minItems": 1, "items": {"type": "string", "minLength": 1}}},
+        {
+            "resources": {
+                "type": "array",
+                "minItems": 1,
+                "items": {"type": "string", "pattern": RESOURCE_REFERENCE_PATTERN},
+            }
+        },
         ("resources",),
     ),
 }
+
+
+def urn_reference(urn: str) -> str:
+    """The stack-independent part of a URN: `<type chain>::<name>`."""
+    parts = urn.split("::", 2)
+    return parts[2] if len(parts) == 3 else urn
 
 
 @dataclass(frozen=True)
@@ -102,8 +122,12 @@ class Waiver:
     resources: tuple[str, ...]
     exemption: Exemption
 
-    def covers(self, name: str, urn: str) -> bool:
-        return name in self.resources or urn in self.resources
+    def names(self, reference: str, urn: str) -> bool:
+        """True when `reference` (one of `resources`) names the resource with this URN."""
+        return reference == urn or (not reference.startswith("urn:") and reference == urn_reference(urn))
+
+    def covers(self, urn: str) -> bool:
+        return any(self.names(reference, urn) for reference in self.resources)
 
 
 @dataclass(frozen=True)

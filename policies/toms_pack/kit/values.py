@@ -7,6 +7,7 @@ means for it instead of crashing.
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 from collections.abc import Mapping, Sequence
@@ -187,23 +188,86 @@ class Stack:
     def by_urn(self, urn: str) -> Resource | None:
         return next((resource for resource in self.resources if resource.urn == urn), None)
 
-    def referenced(
-        self, source: Resource, key: str, candidates: Sequence[Resource], match_on: Sequence[str]
-    ) -> list[Resource] | None:
-        """The candidates that `source.<key>` points at, or None when that cannot be known yet.
+    @functools.cached_property
+    def _types(self) -> dict[str, str]:
+        return {resource.urn: resource.type for resource in self.resources}
 
-        A reference is resolved through the engine's property dependencies (known even in preview) and
-        through the value itself, compared with each candidate's `match_on` outputs (name, id, ARN).
+    def joins(
+        self, source: Resource, key: str, target: Resource, match_on: Sequence[str], value: Any = None
+    ) -> Any:
+        """Whether `source.<key>` is `target`'s value: True, False, or UNKNOWN when that cannot be shown.
+
+        A join is by value only: the input equals one of the target's `match_on` outputs (name, id, ARN),
+        or, while the input is unknown (preview), the engine's property dependencies of that very input
+        name the target and no other resource of its type (a listener a target group's ARN waits for does
+        not make it another group's). A value computed from several resources of the target's type is
+        not shown to be the target's: UNKNOWN when the target is among them or when the input depends on
+        no resource at all (it may be, it may not), False when it names others only. `value` is the input
+        when it sits inside `key` (an object property whose dependencies the engine records as `key`'s).
         """
-        urns = set(source.property_dependencies.get(key, ()))
-        found = [candidate for candidate in candidates if candidate.urn in urns]
-        value = source.get(key)
+        if value is None:
+            value = source.get(key)
         if isinstance(value, str) and value:
-            found += [
-                candidate
-                for candidate in candidates
-                if candidate not in found and any(candidate.get(attr) == value for attr in match_on)
-            ]
-        if not found and value is UNKNOWN:
-            return None
-        return found
+            outputs = [target.get(attr) for attr in match_on]
+            if value in outputs:
+                return True
+            return UNKNOWN if UNKNOWN in outputs else False
+        if value is UNKNOWN:
+            dependencies = tuple(source.property_dependencies.get(key, ()))
+            same_type = [urn for urn in dependencies if self._types.get(urn) == target.type]
+            if same_type == [target.urn]:
+                return True
+            return UNKNOWN if target.urn in dependencies or not dependencies else False
+        return False
+
+    def references(
+        self,
+        source: Resource,
+        key: str,
+        candidates: Sequence[Resource],
+        match_on: Sequence[str],
+        value: Any = None,
+    ) -> tuple[list[Resource], list[Resource]]:
+        """The candidates `source.<key>` is the value of, and those it may be but cannot be shown to be."""
+        verdicts = [
+            (candidate, self.joins(source, key, candidate, match_on, value)) for candidate in candidates
+        ]
+        return (
+            [candidate for candidate, verdict in verdicts if verdict is True],
+            [candidate for candidate, verdict in verdicts if verdict is UNKNOWN],
+        )
+
+    def configs_of(self, target: Resource, types: Sequence[str], key: str, match_on: Sequence[str]) -> Joined:
+        """The resources of `types` whose `key` is `target`'s value, and those that may be but cannot be
+        shown to be (see `joins`)."""
+        joined: list[Resource] = []
+        undecided: list[Resource] = []
+        for config in self.of_type(*types):
+            verdict = self.joins(config, key, target, match_on)
+            if verdict is True:
+                joined.append(config)
+            elif verdict is UNKNOWN:
+                undecided.append(config)
+        return Joined(target, key, tuple(joined), tuple(undecided))
+
+
+@dataclass(frozen=True)
+class Joined:
+    """The configuration resources of one kind that belong to a target, and those that cannot be joined."""
+
+    target: Resource
+    key: str
+    configs: tuple[Resource, ...]
+    undecided: tuple[Resource, ...]
+
+    def undecided_note(self) -> str:
+        """What could not be established, and how to make it decidable (empty when everything joined)."""
+        if not self.undecided:
+            return ""
+        names = ", ".join(config.name for config in self.undecided)
+        return (
+            f"; {names} may point at {self.target.name} but cannot be shown to: its `{self.key}` is not "
+            f"{self.target.name}'s own value (unknown in preview, and not computed from {self.target.name} "
+            f"alone). Pass {self.target.name}'s own output (its name, id or ARN) as `{self.key}`, so the "
+            "pack can join them in preview"
+        )

@@ -38,7 +38,9 @@ RESOURCE_TYPE_PATTERN = r"^[A-Za-z0-9_-]+:[A-Za-z0-9_./-]*:[A-Za-z0-9_]+$"
 @functools.cache
 def _judged_types(rule_count: int) -> frozenset[str]:
     del rule_count  # the cache key: rules registered later (tests, other packs) give a new set
-    return frozenset(token for rule in REGISTRY.rules() for token in rule.resource_types)
+    return frozenset(
+        token for rule in REGISTRY.rules() if rule.reviews_types for token in rule.resource_types
+    )
 
 
 def judged_types() -> frozenset[str]:

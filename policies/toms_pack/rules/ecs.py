@@ -131,8 +131,8 @@ def circuit_breaker(resource: Resource, _: Settings) -> Iterator[Outcome]:
     },
 )
 def min_healthy_percent(resource: Resource, settings: Settings) -> Iterator[Outcome]:
-    if _is_daemon(resource):
-        return
+    if _is_daemon(resource) or resource.get("deploymentMinimumHealthyPercent") is MISSING:
+        return  # unset, AWS applies 100 for a replica service: the highest minimum the config allows
     yield from require_int_between(
         resource,
         "deploymentMinimumHealthyPercent",

@@ -291,13 +291,30 @@ def desync_strictest(resource: Resource, _: Settings) -> Iterator[Outcome]:
         yield Violation(f"desyncMitigationMode is {describe(mode)}: {fix}")
 
 
-def _health_check_number(check: dict[str, Any], key: str) -> int | str | Any:
-    """A positive whole-number health-check setting, `UNKNOWN`, or why it is not one."""
+def _aws_default(resource: Resource, key: str) -> int | Any:
+    """The value AWS gives a health-check setting left unset, or UNKNOWN while the protocol is unknown.
+
+    Interval 30 s (35 s for Lambda targets), unhealthy threshold 2 (AWS's current defaults), and a
+    timeout of 5 s for HTTP/HTTPS/GENEVE groups, 30 s for Lambda and 10 s for TCP, TLS and UDP groups.
+    """
+    target_type = resource.get("targetType")
+    protocol = resource.get("protocol")
+    if UNKNOWN in (target_type, protocol):
+        return UNKNOWN
+    if target_type == "lambda":
+        return {"interval": 35, "timeout": 30, "unhealthyThreshold": 2}[key]
+    if key != "timeout":
+        return {"interval": 30, "unhealthyThreshold": 2}[key]
+    return 5 if protocol in (MISSING, "HTTP", "HTTPS", "GENEVE") else 10
+
+
+def _health_check_number(resource: Resource, check: dict[str, Any], key: str) -> int | str | Any:
+    """A positive whole-number health-check setting (AWS's default when unset), `UNKNOWN`, or why not."""
     value = lookup(check, key)
     if value is UNKNOWN:
         return UNKNOWN
     if value is MISSING:
-        return f"healthCheck.{key} is not set (AWS's default depends on protocol and target type): set it"
+        return _aws_default(resource, key)
     number = as_int(value)
     if number is None or number <= 0:
         return (
@@ -327,6 +344,8 @@ def target_health_check_bound(resource: Resource, settings: Settings) -> Iterato
     if check is UNKNOWN:
         yield Unverifiable("healthCheck")
         return
+    if check is MISSING:
+        check = {}  # AWS health-checks with its defaults, which the bound below judges
     if not isinstance(check, dict):
         yield Violation(
             f"healthCheck is {describe(check)}: set healthCheck with enabled: true, interval, timeout and "
@@ -351,10 +370,12 @@ def target_health_check_bound(resource: Resource, settings: Settings) -> Iterato
             )
     elif enabled is not True:
         yield Violation(f"healthCheck.enabled is {describe(enabled)}, expected a boolean: set it to true")
-    numbers = {key: _health_check_number(check, key) for key in ("interval", "timeout", "unhealthyThreshold")}
+    keys = ("interval", "timeout", "unhealthyThreshold")
+    numbers = {key: _health_check_number(resource, check, key) for key in keys}
+    defaulted = [key for key in keys if lookup(check, key) is MISSING]
     for key, number in numbers.items():
         if number is UNKNOWN:
-            yield Unverifiable(f"healthCheck.{key}")
+            yield Unverifiable(f"healthCheck.{key}" if key not in defaulted else "protocol")
         elif isinstance(number, str):
             yield Violation(number)
     interval, timeout, threshold = numbers["interval"], numbers["timeout"], numbers["unhealthyThreshold"]
@@ -363,8 +384,13 @@ def target_health_check_bound(resource: Resource, settings: Settings) -> Iterato
     bound = standards.out_of_rotation_bound_seconds(interval, timeout, threshold)
     limit = settings.int("maxSeconds")
     if bound > limit:
+        unset = (
+            f" ({', '.join(f'healthCheck.{key}' for key in defaulted)} not set, so AWS's defaults apply)"
+            if defaulted
+            else ""
+        )
         yield Violation(
             f"a failed target can stay in rotation for up to {threshold} x {interval} s + {timeout} s = "
-            f"{bound} s (unhealthyThreshold x interval + timeout), expected at most {limit} s: shorten the "
-            "interval or timeout, or lower unhealthyThreshold"
+            f"{bound} s (unhealthyThreshold x interval + timeout){unset}, expected at most {limit} s: "
+            "shorten the interval or timeout, or lower unhealthyThreshold"
         )

@@ -141,10 +141,10 @@ def _declared(stack: Stack, source: Resource, key: str, name: Any, declared: set
     """True when `name` (the value at `key`) is a log group of the stack; None when it cannot be known."""
     if name in declared and isinstance(name, str):
         return True
-    groups = stack.referenced(source, key, stack.of_type(LOG_GROUP), ("name", "arn"))
-    if groups is None:
-        return None
-    return bool(groups)
+    groups, undecided = stack.references(source, key, stack.of_type(LOG_GROUP), ("name", "arn"), name)
+    if groups:
+        return True
+    return None if undecided else False
 
 
 def _task_groups(stack: Stack, task: Resource, declared: set[Any]) -> Iterator[Outcome]:

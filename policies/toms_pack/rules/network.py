@@ -94,6 +94,24 @@ class IngressRule:
         return low is not None and low == high and low in allowed
 
 
+def protocol_of(rule: IngressRule) -> str:
+    """The rule's protocol as written: a name in quotes, or a protocol number as the whole number it is."""
+    number = as_int(rule.protocol)
+    return (
+        str(number) if number is not None and not isinstance(rule.protocol, str) else describe(rule.protocol)
+    )
+
+
+def port_range(rule: IngressRule) -> str:
+    """The rule's ports as AWS writes them: `22`, `0-65535`, or `all` for every protocol."""
+    if is_all_protocols(rule.protocol):
+        return "all ports"
+    low, high = (as_int(rule.from_port), as_int(rule.to_port))
+    if low is None or high is None:
+        return f"ports {describe(rule.from_port)}-{describe(rule.to_port)}"
+    return f"port {low}" if low == high else f"ports {low}-{high}"
+
+
 def _cidr_list(value: Any) -> list[Any]:
     listed = as_list(value)
     return [value] if listed is None else listed
@@ -195,12 +213,12 @@ def public_sources(rule: IngressRule, trusted_prefix_lists: tuple[str, ...]) -> 
     properties={
         "allowedPublicPorts": {
             "type": "array",
-            # Config may not open SSH or RDP to the internet through this list.
+            # Config may not open admin, database, cache or search ports to the internet through this list.
             "items": {
                 "type": "integer",
                 "minimum": 0,
                 "maximum": 65535,
-                "not": {"enum": list(standards.ADMIN_PORTS)},
+                "not": {"enum": [*standards.ADMIN_PORTS, *standards.DATA_STORE_PORTS]},
             },
             "default": list(standards.PUBLIC_INGRESS_PORTS),
         },
@@ -219,13 +237,16 @@ def public_ingress(resource: Resource, settings: Settings) -> Iterator[Outcome]:
         public = public_sources(rule, trusted)
         if not public:
             continue
+        # A rule that opens an admin port is security-group-admin-ports' finding: one finding per problem.
+        if any(rule.covers(port) is True for port in standards.ADMIN_PORTS):
+            continue
         if UNKNOWN in (rule.protocol, rule.from_port, rule.to_port):
             yield Unverifiable(f"{rule.label}.ports")
         elif not rule.only_ports(allowed):
             yield Violation(
-                f"{rule.label} opens protocol {describe(rule.protocol)} ports {describe(rule.from_port)}-"
-                f"{describe(rule.to_port)} to the internet ({public[0]}); only single ports "
-                f"{', '.join(map(str, allowed))} may be open to public addresses"
+                f"{rule.label} opens protocol {protocol_of(rule)} {port_range(rule)} to the internet "
+                f"({public[0]}); only single ports {', '.join(map(str, allowed))} may be open to public "
+                "addresses"
             )
 
 
@@ -255,12 +276,16 @@ def admin_ports(resource: Resource, settings: Settings) -> Iterator[Outcome]:
         public = public_sources(rule, trusted)
         if not public:
             continue
-        for port in ports:
-            covered = rule.covers(port)
-            if covered is UNKNOWN:
-                yield Unverifiable(f"{rule.label}.port")
-            elif covered:
-                yield Violation(f"{rule.label} opens admin port {port} to {public[0]}")
+        covered = [rule.covers(port) for port in ports]
+        opened = [port for port, is_covered in zip(ports, covered, strict=True) if is_covered is True]
+        if opened:
+            listed = ", ".join(map(str, opened))
+            yield Violation(
+                f"{rule.label} opens admin port{'s' if len(opened) > 1 else ''} {listed} to {public[0]} "
+                f"(protocol {protocol_of(rule)}, {port_range(rule)})"
+            )
+        elif UNKNOWN in covered:
+            yield Unverifiable(f"{rule.label}.port")
 
 
 def _missing_description(value: Any) -> bool:

@@ -1,10 +1,14 @@
 """S3 buckets with pulumi-aws v7's standalone configuration resources, joined with their bucket.
 
 In pulumi-aws v7 versioning, encryption, Object Lock, lifecycle and the public access block are separate
-resources that name their bucket in `bucket`; so these are stack policies. A configuration resource is
-joined to its bucket through the engine's property dependencies (known even in preview) or by the
-bucket's name/id. The deprecated `*V2` tokens are still accepted, and so are the deprecated inline
-settings on the bucket itself.
+resources that name their bucket in `bucket`; so these are stack policies. A configuration resource
+belongs to a bucket only when its `bucket` is that bucket's value (`Stack.joins`: equal values, or in
+preview property dependencies of `bucket` naming that bucket alone). S3 keeps one configuration of each
+kind per bucket, the one applied last, so two of a kind for one bucket are a violation naming both. The
+deprecated `*V2` tokens are still accepted, and so are the deprecated inline settings on the bucket.
+
+Two resource rules judge the configurations that weaken a bucket on their own, whether or not the
+stack manages the bucket: a public access block with a flag off, versioning suspended.
 """
 
 from __future__ import annotations
@@ -19,6 +23,7 @@ from .. import standards
 from ..kit import (
     MISSING,
     UNKNOWN,
+    Joined,
     Outcome,
     Resource,
     Settings,
@@ -31,6 +36,7 @@ from ..kit import (
     describe,
     is_customer_key_reference,
     lookup,
+    resource_rule,
     stack_rule,
 )
 
@@ -75,19 +81,21 @@ def is_archive(bucket: Resource, settings: Settings) -> bool:
     )
 
 
-def configs_for(stack: Stack, bucket: Resource, types: tuple[str, ...]) -> list[Resource] | None:
-    """The configuration resources of `types` that belong to `bucket`; None if a join is still unknown."""
-    found: list[Resource] = []
-    undecided = False
-    for config in stack.of_type(*types):
-        targets = stack.referenced(config, "bucket", [bucket], _BUCKET_KEYS)
-        if targets is None:
-            undecided = True
-        elif targets:
-            found.append(config)
-    if not found and undecided:
+def configs_for(stack: Stack, bucket: Resource, types: tuple[str, ...]) -> Joined:
+    """The configuration resources of `types` whose `bucket` is this bucket's value."""
+    return stack.configs_of(bucket, types, "bucket", _BUCKET_KEYS)
+
+
+def more_than_one(joined: Joined, what: str) -> Violation | None:
+    """A violation naming every configuration of one kind when a bucket has more than one."""
+    if len(joined.configs) < 2:
         return None
-    return found
+    names = " and ".join(sorted(config.name for config in joined.configs))
+    return Violation(
+        f"bucket {joined.target.name} has {len(joined.configs)} {what}s ({names}); S3 keeps only the one "
+        "applied last, so which of them holds cannot be known: keep exactly one",
+        joined.target,
+    )
 
 
 # A client may classify more buckets as archives, never fewer: the log archive always is one.
@@ -104,10 +112,6 @@ _ARCHIVE_CLASSIFICATIONS = {
 }
 
 
-def _unjoined(bucket: Resource, what: str) -> Unverifiable:
-    return Unverifiable(f"{what} (its bucket reference)", bucket)
-
-
 @stack_rule(
     "s3-versioning",
     "Every S3 bucket keeps object versions.",
@@ -119,18 +123,24 @@ def versioning(stack: Stack, _: Settings) -> Iterator[Outcome]:
     for bucket in stack.of_type(*BUCKETS):
         if lookup(bucket.props, "versioning", "enabled") is True:
             continue
-        configs = configs_for(stack, bucket, VERSIONING)
-        if configs is None:
-            yield _unjoined(bucket, "BucketVersioning")
+        joined = configs_for(stack, bucket, VERSIONING)
+        if (twice := more_than_one(joined, "BucketVersioning")) is not None:
+            yield twice
             continue
-        statuses = [lookup(config.props, "versioningConfiguration", "status") for config in configs]
-        if UNKNOWN in statuses:
-            yield Unverifiable("BucketVersioning.versioningConfiguration.status", bucket)
-        elif "Enabled" not in statuses:
-            found = ", ".join(describe(status) for status in statuses) or "no BucketVersioning"
+        if not joined.configs:
             yield Violation(
-                f"bucket {bucket.name}: versioning is not enabled ({found}); add a BucketVersioning "
-                "with status Enabled",
+                f"bucket {bucket.name} has no BucketVersioning: add one with status Enabled"
+                + joined.undecided_note(),
+                bucket,
+            )
+            continue
+        status = lookup(joined.configs[0].props, "versioningConfiguration", "status")
+        if status is UNKNOWN:
+            yield Unverifiable(f"{joined.configs[0].name}.versioningConfiguration.status", bucket)
+        elif status != "Enabled":
+            yield Violation(
+                f"bucket {bucket.name}: versioning is not enabled: {joined.configs[0].name}."
+                f"versioningConfiguration.status is {describe(status)}; set it to Enabled",
                 bucket,
             )
 
@@ -156,21 +166,22 @@ def encryption(stack: Stack, settings: Settings) -> Iterator[Outcome]:
         needs_kms = (
             classified is not MISSING and classified not in standards.SSE_S3_ONLY_CLASSIFICATIONS
         ) or is_archive(bucket, settings)
-        configs = configs_for(stack, bucket, ENCRYPTION)
-        if configs is None:
-            yield _unjoined(bucket, "BucketServerSideEncryptionConfiguration")
+        joined = configs_for(stack, bucket, ENCRYPTION)
+        if (twice := more_than_one(joined, "BucketServerSideEncryptionConfiguration")) is not None:
+            yield twice
             continue
-        defaults = [d for config in configs for d in _sse_defaults(config)]
+        defaults = [d for config in joined.configs for d in _sse_defaults(config)]
         inline = lookup(
             bucket.props, "serverSideEncryptionConfiguration", "rule", "applyServerSideEncryptionByDefault"
         )
         if inline is not MISSING:
             defaults.append(inline)
         if not defaults:
+            # Without a configuration S3 encrypts every new object with SSE-S3: enough unless classified.
             if needs_kms:
                 yield Violation(
                     f"bucket {bucket.name} holds {describe(classification(bucket))} data but has no "
-                    "encryption configuration: add one with sseAlgorithm aws:kms",
+                    "encryption configuration: add one with sseAlgorithm aws:kms" + joined.undecided_note(),
                     bucket,
                 )
             continue
@@ -189,45 +200,72 @@ def encryption(stack: Stack, settings: Settings) -> Iterator[Outcome]:
                 yield Violation(
                     f"bucket {bucket.name} holds {describe(classification(bucket))} data: use "
                     "sseAlgorithm aws:kms with kmsMasterKeyId set to the client's customer-managed key "
-                    f"(kmsMasterKeyId is {describe(lookup(default, 'kmsMasterKeyId'))})",
+                    f"(sseAlgorithm is {describe(algorithm)}, kmsMasterKeyId is "
+                    f"{describe(lookup(default, 'kmsMasterKeyId'))})",
                     bucket,
                 )
 
 
 @stack_rule(
     "s3-bucket-protected",
-    "Every S3 bucket has a full public access block and an encryption configuration.",
+    "Every S3 bucket has exactly one public access block, with all four flags true.",
     Severity.CRITICAL,
-    "Add an aws.s3.BucketPublicAccessBlock with all four flags true, and a server-side encryption config.",
+    "Add one aws.s3.BucketPublicAccessBlock for the bucket with all four flags true.",
     types=(*BUCKETS, *PUBLIC_ACCESS_BLOCK),
 )
 def bucket_protected(stack: Stack, _: Settings) -> Iterator[Outcome]:
     for bucket in stack.of_type(*BUCKETS):
-        blocks = configs_for(stack, bucket, PUBLIC_ACCESS_BLOCK)
-        if blocks is None:
-            yield _unjoined(bucket, "BucketPublicAccessBlock")
-        elif not blocks:
+        joined = configs_for(stack, bucket, PUBLIC_ACCESS_BLOCK)
+        if (twice := more_than_one(joined, "BucketPublicAccessBlock")) is not None:
+            yield twice
+        elif not joined.configs:
             yield Violation(
-                f"bucket {bucket.name} has no BucketPublicAccessBlock: add one with all four flags true",
+                f"bucket {bucket.name} has no BucketPublicAccessBlock: add one with all four flags true"
+                + joined.undecided_note(),
                 bucket,
             )
         else:
+            block = joined.configs[0]
             for flag in PUBLIC_ACCESS_FLAGS:
-                values = [block.get(flag) for block in blocks]
-                if UNKNOWN in values:
-                    yield Unverifiable(f"BucketPublicAccessBlock.{flag}", bucket)
-                elif True not in values:
+                value = block.get(flag)
+                if value is UNKNOWN:
+                    yield Unverifiable(f"{block.name}.{flag}", bucket)
+                elif value is not True:
                     yield Violation(
-                        f"bucket {bucket.name}: {flag} is {describe(values[0])}, set it to true", bucket
+                        f"bucket {bucket.name}: {flag} is {describe(value)} in {block.name}, set it to true",
+                        bucket,
                     )
-        encryption_configs = configs_for(stack, bucket, ENCRYPTION)
-        inline = lookup(bucket.props, "serverSideEncryptionConfiguration")
-        if encryption_configs is None and inline is MISSING:
-            yield _unjoined(bucket, "BucketServerSideEncryptionConfiguration")
-        elif not encryption_configs and inline is MISSING:
-            yield Violation(
-                f"bucket {bucket.name} has no BucketServerSideEncryptionConfiguration: add one", bucket
-            )
+
+
+@resource_rule(
+    "s3-public-access-block-complete",
+    "A public access block blocks all four ways to make a bucket public, whichever bucket it is for.",
+    Severity.CRITICAL,
+    "Set blockPublicAcls, blockPublicPolicy, ignorePublicAcls and restrictPublicBuckets to true.",
+    PUBLIC_ACCESS_BLOCK,
+)
+def public_access_block_complete(resource: Resource, _: Settings) -> Iterator[Outcome]:
+    values = {flag: resource.get(flag) for flag in PUBLIC_ACCESS_FLAGS}
+    off = [f"{flag} is {describe(value)}" for flag, value in values.items() if value not in (True, UNKNOWN)]
+    if off:  # one finding for the block, however many of its flags are off
+        yield Violation(f"{', '.join(off)}: set all four flags to true")
+    else:
+        yield from (Unverifiable(flag) for flag, value in values.items() if value is UNKNOWN)
+
+
+@resource_rule(
+    "s3-versioning-not-suspended",
+    "No versioning configuration suspends a bucket's versioning, whichever bucket it is for.",
+    Severity.MEDIUM,
+    "Set versioningConfiguration.status to Enabled.",
+    VERSIONING,
+)
+def versioning_not_suspended(resource: Resource, _: Settings) -> Iterator[Outcome]:
+    status = resource.get("versioningConfiguration", "status")
+    if status is UNKNOWN:
+        yield Unverifiable("versioningConfiguration.status")
+    elif status != "Enabled":
+        yield Violation(f"versioningConfiguration.status is {describe(status)}: set it to Enabled")
 
 
 # The archive's retention bounds, shared by its lifecycle expiry and its Object Lock default retention.
@@ -283,15 +321,15 @@ def archive_object_lock(stack: Stack, settings: Settings) -> Iterator[Outcome]:
                 "can only be switched on when the bucket is created",
                 bucket,
             )
-        configs = configs_for(stack, bucket, OBJECT_LOCK)
-        if configs is None:
-            yield _unjoined(bucket, "BucketObjectLockConfiguration")
+        joined = configs_for(stack, bucket, OBJECT_LOCK)
+        if (twice := more_than_one(joined, "BucketObjectLockConfiguration")) is not None:
+            yield twice
             continue
-        retentions = [lookup(config.props, "rule", "defaultRetention") for config in configs]
+        retentions = [lookup(config.props, "rule", "defaultRetention") for config in joined.configs]
         if not retentions:
             yield Violation(
                 f"archive bucket {bucket.name} has no BucketObjectLockConfiguration: add one with "
-                f"a default retention in mode {' or '.join(modes)}",
+                f"a default retention in mode {' or '.join(modes)}" + joined.undecided_note(),
                 bucket,
             )
         for retention in retentions:
@@ -413,11 +451,11 @@ def archive_lifecycle(stack: Stack, settings: Settings) -> Iterator[Outcome]:
     for bucket in stack.of_type(*BUCKETS):
         if not is_archive(bucket, settings):
             continue
-        configs = configs_for(stack, bucket, LIFECYCLE)
-        if configs is None:
-            yield _unjoined(bucket, "BucketLifecycleConfiguration")
+        joined = configs_for(stack, bucket, LIFECYCLE)
+        if (twice := more_than_one(joined, "BucketLifecycleConfiguration")) is not None:
+            yield twice
             continue
-        per_config = [_expiries(config) for config in configs]
+        per_config = [_expiries(config) for config in joined.configs]
         if None in per_config:
             yield Unverifiable("BucketLifecycleConfiguration.rules", bucket)
             continue
@@ -436,7 +474,8 @@ def archive_lifecycle(stack: Stack, settings: Settings) -> Iterator[Outcome]:
             yield Violation(
                 f"archive bucket {bucket.name} never expires objects across the whole bucket"
                 f"{' (its expiring rules cover only part of it)' if narrowed else ''}: add an Enabled "
-                f"lifecycle rule without a filter, with expiration.days between {low} and {high}",
+                f"lifecycle rule without a filter, with expiration.days between {low} and {high}"
+                + joined.undecided_note(),
                 bucket,
             )
         elif in_bounds and not any(

@@ -86,9 +86,15 @@ def parameter_group_forces_tls(stack: Stack, _: Settings) -> Iterator[Outcome]:
                 database,
             )
             continue
-        groups = stack.referenced(database, key, stack.of_type(group_type), ("name", "id"))
-        if groups is None:
-            yield Unverifiable(key, database)
+        groups, undecided = stack.references(database, key, stack.of_type(group_type), ("name", "id"))
+        if not groups and (undecided or database.get(key) is UNKNOWN):
+            which = ", ".join(group.name for group in undecided) or "no parameter group of this stack"
+            yield Violation(
+                f"database {database.name}: its {key} cannot be shown to be a parameter group of this stack "
+                f"(it is unknown in preview and depends on {which}, not on exactly one group); pass the "
+                f"group's own name output as {key}, so the pack can join them in preview",
+                database,
+            )
             continue
         if not groups:
             yield Violation(
@@ -139,66 +145,83 @@ def _error_log_of(stack: Stack, group: Resource) -> list[Resource]:
     types=(LOG_GROUP, SUBSCRIPTION_FILTER),
 )
 def log_group_exported(stack: Stack, _: Settings) -> Iterator[Outcome]:
-    filters = stack.of_type(SUBSCRIPTION_FILTER)
     for group in stack.of_type(LOG_GROUP):
-        undecided = False
-        exported = False
-        destinations = []
-        for subscription in filters:
-            targets = stack.referenced(subscription, "logGroup", [group], ("name", "id"))
-            if targets is None:
-                undecided = True
-            elif targets:
-                exported = exported or subscription.get("destinationArn") is not MISSING
-                destinations.append(subscription)
+        joined = stack.configs_of(group, (SUBSCRIPTION_FILTER,), "logGroup", ("name", "id"))
+        exporting = [
+            subscription
+            for subscription in joined.configs
+            if subscription.get("destinationArn") is not MISSING
+        ]
         errors_of = _error_log_of(stack, group)
         if errors_of:
             # The stream's failures would be fed back into the failing stream: its error log stays out.
-            for subscription in destinations:
-                looped = stack.referenced(subscription, "destinationArn", errors_of, ("arn",))
-                if looped is None:
-                    yield Unverifiable("LogSubscriptionFilter.destinationArn", group)
-                elif looped:
+            for subscription in exporting:
+                looped, undecided = stack.references(subscription, "destinationArn", errors_of, ("arn",))
+                if looped:
                     yield Violation(
                         f"log group {group.name} receives the delivery errors of {looped[0].name} and is "
                         "exported into that same stream: its failures would loop; keep it out of the export",
                         group,
                     )
+                elif undecided:
+                    yield Unverifiable(f"{subscription.name}.destinationArn", group)
             continue
-        if exported:
+        if exporting:
             continue
-        if undecided:
-            yield Unverifiable("LogSubscriptionFilter.logGroup", group)
-        else:
-            yield Violation(
-                f"log group {group.name} has no subscription filter exporting it: add a "
-                "LogSubscriptionFilter with a destinationArn",
-                group,
-            )
+        yield Violation(
+            f"log group {group.name} has no subscription filter exporting it: add a LogSubscriptionFilter "
+            "with a destinationArn" + joined.undecided_note(),
+            group,
+        )
 
 
 def _health_check_problem(group: Resource) -> str | Any | None:
+    """Why the group does not health-check its targets (None when it does), or UNKNOWN.
+
+    A group without a `healthCheck` block is still health-checked: AWS enables the check with its
+    defaults (path `/`) for every target type but Lambda. Whether it takes failed targets out of
+    rotation fast enough is lb-target-health-check-bound's finding, not this one's.
+    """
     check = group.get("healthCheck")
     if check is UNKNOWN:
         return UNKNOWN
-    if not isinstance(check, dict):
-        return f"target group {group.name} has no healthCheck: configure one"
-    enabled = lookup(check, "enabled")
-    if enabled is UNKNOWN:
+    enabled = lookup(check, "enabled") if isinstance(check, dict) else MISSING
+    target_type = group.get("targetType")
+    if UNKNOWN in (enabled, target_type):
         return UNKNOWN
     if enabled is False:
         return f"target group {group.name} has its health check disabled"
-    protocol = group.get("protocol")
-    if protocol in ("HTTP", "HTTPS") and not isinstance(lookup(check, "path"), str):
-        return f"target group {group.name}: healthCheck.path is not set for an {protocol} target group"
+    if enabled is MISSING and target_type == "lambda":
+        return f"target group {group.name} sends to a Lambda function, for which AWS leaves health checks off"
     return None
+
+
+def _target_groups_of(service: Resource, arns: list[Any], target_groups: list[Resource]) -> tuple[list, list]:
+    """The target groups the service's loadBalancers entries are the value of, and those that may be."""
+    dependencies = tuple(service.property_dependencies.get("loadBalancers", ()))
+    found: list[Resource] = []
+    undecided: list[Resource] = []
+    for arn in arns:
+        if isinstance(arn, str) and arn:
+            matched = [group for group in target_groups if group.get("arn") == arn]
+            maybe = [group for group in target_groups if group.get("arn") is UNKNOWN]
+        elif arn is UNKNOWN:
+            # As `Stack.joins`: the dependencies name this group and no other target group.
+            named = [group for group in target_groups if group.urn in dependencies]
+            matched = named if len(named) == 1 and len(arns) == 1 else []
+            maybe = named
+        else:
+            matched, maybe = [], []
+        found += [group for group in matched if group not in found]
+        undecided += [group for group in maybe if not matched and group not in undecided]
+    return found, undecided
 
 
 @stack_rule(
     "ecs-service-load-balanced",
-    "Every ECS service sits behind a target group with a health check.",
+    "Every ECS service sits behind a target group of this stack that health-checks its targets.",
     Severity.HIGH,
-    "Attach the service to a target group (loadBalancers[].targetGroupArn) whose healthCheck has a path.",
+    "Attach the service to a target group of the stack (loadBalancers[].targetGroupArn set to its arn).",
 )
 def service_load_balanced(stack: Stack, _: Settings) -> Iterator[Outcome]:
     target_groups = stack.of_type(*TARGET_GROUPS)
@@ -216,17 +239,22 @@ def service_load_balanced(stack: Stack, _: Settings) -> Iterator[Outcome]:
             )
             continue
         arns = [lookup(entry, "targetGroupArn") for entry in listed]
-        urns = set(service.property_dependencies.get("loadBalancers", ()))
-        groups = [group for group in target_groups if group.urn in urns or group.get("arn") in arns]
+        groups, undecided = _target_groups_of(service, arns, target_groups)
+        if not groups and (undecided or UNKNOWN in arns):
+            which = ", ".join(group.name for group in undecided) or "no target group of this stack"
+            yield Violation(
+                f"service {service.name}: its loadBalancers[].targetGroupArn cannot be shown to be a target "
+                f"group of this stack (unknown in preview, depending on {which}, not on exactly one "
+                "group); pass the group's own arn output as targetGroupArn",
+                service,
+            )
+            continue
         if not groups:
-            if UNKNOWN in arns:
-                yield Unverifiable("loadBalancers.targetGroupArn", service)
-            else:
-                yield Violation(
-                    f"service {service.name}: its target group is not managed in this stack, so its "
-                    "health check cannot be shown",
-                    service,
-                )
+            yield Violation(
+                f"service {service.name}: its target group is not managed in this stack, so its "
+                "health check cannot be shown",
+                service,
+            )
             continue
         for group in groups:
             problem = _health_check_problem(group)
@@ -245,17 +273,21 @@ def service_load_balanced(stack: Stack, _: Settings) -> Iterator[Outcome]:
 def no_plain_http_forwarding(stack: Stack, _: Settings) -> Iterator[Outcome]:
     listeners = stack.of_type(*LISTENERS)
     for rule in stack.of_type(*LISTENER_RULES):
-        targets = stack.referenced(rule, "listenerArn", listeners, ("arn", "id"))
-        if targets is None:
-            yield Unverifiable("listenerArn", rule)
-            continue
-        for listener in targets:
+        joined, undecided = stack.references(rule, "listenerArn", listeners, ("arn", "id"))
+        for listener in [*joined, *undecided]:
             protocol = listener_protocol(listener)
             if protocol is UNKNOWN:
                 yield Unverifiable(f"{listener.name}.protocol", rule)
-            elif protocol == "HTTP":
-                problem = http_actions_problem(rule.get("actions"))
-                if problem:
-                    yield Violation(
-                        f"listener rule {rule.name} on HTTP listener {listener.name}: {problem}", rule
-                    )
+                continue
+            problem = http_actions_problem(rule.get("actions")) if protocol == "HTTP" else None
+            if problem and listener in joined:
+                yield Violation(
+                    f"listener rule {rule.name} on HTTP listener {listener.name}: {problem}", rule
+                )
+            elif problem:
+                yield Violation(
+                    f"listener rule {rule.name} may be on HTTP listener {listener.name} (its listenerArn "
+                    f"cannot be shown to be one listener's value in preview): {problem}; pass the listener's "
+                    "own arn output as listenerArn",
+                    rule,
+                )

@@ -1,9 +1,10 @@
-"""Required tags on every taggable AWS resource, counting the provider's default tags."""
+"""Required tags on every AWS resource whose type takes tags, counting the provider's default tags."""
 
 from __future__ import annotations
 
 import json
 from collections.abc import Iterator, Mapping
+from pathlib import Path
 from typing import Any
 
 from pulumi_policy import Severity
@@ -21,34 +22,13 @@ from ..kit import (
     lookup,
     resource_rule,
 )
-from .ec2 import EBS_VOLUME, EC2_INSTANCE, LAUNCH_TEMPLATE
-from .ecs import ECS_SERVICE, ECS_TASK_DEFINITION
-from .edge import LOAD_BALANCERS, TARGET_GROUPS
-from .kms import KMS_KEY
-from .logs import CLOUDTRAIL, LOG_GROUP
-from .network import SECURITY_GROUP
-from .rds import RDS_CLUSTER, RDS_INSTANCE
 
-# Taggable types this pack polices; any other AWS resource with a `tags` input is checked as well.
-TAGGABLE_TYPES: tuple[str, ...] = (
-    RDS_INSTANCE,
-    RDS_CLUSTER,
-    *LOAD_BALANCERS,
-    *TARGET_GROUPS,
-    ECS_SERVICE,
-    ECS_TASK_DEFINITION,
-    "aws:ecs/cluster:Cluster",
-    LOG_GROUP,
-    KMS_KEY,
-    CLOUDTRAIL,
-    SECURITY_GROUP,
-    EC2_INSTANCE,
-    LAUNCH_TEMPLATE,
-    EBS_VOLUME,
-    "aws:s3/bucket:Bucket",
-    "aws:s3/bucketV2:BucketV2",
-    "aws:ec2/vpc:Vpc",
-    "aws:ec2/subnet:Subnet",
+# Every AWS resource type whose schema has a `tags` input (generated from pulumi-aws, kept current by
+# tests/policies/test_required_tags.py).
+TAGGABLE_TYPES: frozenset[str] = frozenset(
+    line.strip()
+    for line in (Path(__file__).with_name("taggable-types.txt")).read_text(encoding="utf-8").splitlines()
+    if line.strip() and not line.startswith("#")
 )
 
 
@@ -66,21 +46,22 @@ def _default_tags(resource: Resource) -> Mapping[str, Any]:
     return _tag_map(lookup(default_tags, "tags")) or {} if default_tags is not None else {}
 
 
-def is_taggable(resource: Resource) -> bool:
-    return resource.type in TAGGABLE_TYPES or (resource.type.startswith("aws:") and "tags" in resource.props)
-
-
 @resource_rule(
     "required-tags",
-    "Every taggable resource carries the required tags (the provider's default tags count).",
+    "Every resource whose type takes tags carries the required tags (the provider's default tags count).",
     Severity.LOW,
     "Add the missing tags, preferably as the AWS provider's defaultTags.",
-    (),
-    applies_when=is_taggable,
+    TAGGABLE_TYPES,
+    # Checking tags does not review what a type does: the closed world still asks for a judging policy.
+    reviews_types=False,
     properties={
-        "tags": {
+        "requiredTags": {
             "type": "array",
+            "description": "Tag names every taggable resource must carry; may add tags, never drop "
+            f"{' or '.join(standards.REQUIRED_TAGS)}.",
             "items": {"type": "string", "minLength": 1},
+            "allOf": [{"contains": {"const": tag}} for tag in standards.REQUIRED_TAGS],
+            "uniqueItems": True,
             "default": list(standards.REQUIRED_TAGS),
         }
     },
@@ -98,6 +79,6 @@ def required_tags(resource: Resource, settings: Settings) -> Iterator[Outcome]:
             return
         own_tags = parsed
     present = {**_default_tags(resource), **own_tags, **(_tag_map(resource.get("tagsAll")) or {})}
-    missing = [tag for tag in settings.strings("tags") if present.get(tag, "") in ("", None, MISSING)]
+    missing = [tag for tag in settings.strings("requiredTags") if present.get(tag, "") in ("", None, MISSING)]
     if missing:
         yield Violation(f"missing required tags: {', '.join(missing)}")

@@ -183,10 +183,10 @@ def _attached_names(stack: Stack, balancer: Resource, port: int | None) -> set[A
     for candidate in stack.of_type(ELB_LISTENER_POLICY):
         if as_int(candidate.get("loadBalancerPort")) != port:
             continue
-        joined = stack.referenced(candidate, "loadBalancerName", [balancer], ("name",))
-        if joined is None:
+        joined = stack.joins(candidate, "loadBalancerName", balancer, ("name",))
+        if joined is UNKNOWN:
             return None
-        if joined:
+        if joined is True:
             listed = candidate.get("policyNames")
             if listed is UNKNOWN or UNKNOWN in (as_list(listed) or []):
                 return None
@@ -198,7 +198,7 @@ def _direct_negotiation(stack: Stack, balancer: Resource, port: int | None) -> b
     """An (older) SslNegotiationPolicy set directly on the balancer's port, already judged on its own."""
     return any(
         as_int(policy.get("lbPort")) == port
-        and stack.referenced(policy, "loadBalancer", [balancer], ("name",))
+        and stack.joins(policy, "loadBalancer", balancer, ("name",)) is True
         and _negotiation_problem(policy) is None
         for policy in stack.of_type(ELB_SSL_NEGOTIATION)
     )

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import pytest
+
 from policies.toms_pack.harmless_types import ESCAPE_HATCHES, HARMLESS_TYPES
 from policies.toms_pack.kit import today
 from policies.toms_pack.rules.closed_world import POLICY, is_reviewed, judged_types
@@ -17,7 +19,7 @@ from tests.policies.casetable import (
 )
 from tests.policies.conftest import BASE_CONFIG, configured
 from tests.policies.samples import PROVIDER, resource
-from toms.offline.analyzer_client import PolicyPackProcess, ResourceInput
+from toms.offline.analyzer_client import PolicyConfigError, PolicyPackProcess, ResourceInput
 
 __all__ = ["CASES", "test_case_in_process", "test_case_over_protocol"]
 
@@ -80,12 +82,14 @@ def test_reviewed_means_judged_or_harmless_and_never_both() -> None:
     assert not is_reviewed(STATE_MACHINE)
 
 
-def test_an_allowance_too_far_ahead_is_a_config_error_and_allows_nothing(
-    preview_pack: PolicyPackProcess,
-) -> None:
-    with configured(preview_pack, {**BASE_CONFIG, **allowance(STATE_MACHINE, 400)}):
-        diagnostics = [d for d in preview_pack.analyze(custom(STATE_MACHINE)) if d.policy_name == POLICY]
+def test_an_allowance_too_far_ahead_is_refused_and_allows_nothing(preview_pack: PolicyPackProcess) -> None:
+    """Config narrows, never loosens (issue 14): the pack's Configure refuses the config, so the run stops."""
+    with (
+        pytest.raises(PolicyConfigError) as raised,
+        configured(preview_pack, {**BASE_CONFIG, **allowance(STATE_MACHINE, 400)}),
+    ):
+        pass
+    assert "allowedTypes.0.expires" in str(raised.value) and "more than 366 days" in str(raised.value)
+    diagnostics = [d for d in preview_pack.analyze(custom(STATE_MACHINE)) if d.policy_name == POLICY]
     assert diagnostics and all(d.mandatory for d in diagnostics)
-    messages = " ".join(d.message for d in diagnostics)
-    assert "allowedTypes.0.expires" in messages and "more than 366 days" in messages
-    assert f"no policy judges {STATE_MACHINE}" in messages
+    assert f"no policy judges {STATE_MACHINE}" in " ".join(d.message for d in diagnostics)

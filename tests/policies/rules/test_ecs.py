@@ -8,9 +8,11 @@ from tests.policies.casetable import (
     malformed,
     test_case_in_process,
     test_case_over_protocol,
+    unknown,
     violating,
 )
 from tests.policies.samples import DELETE, containers, resource
+from toms.offline.analyzer_client import UNKNOWN
 
 __all__ = ["CASES", "test_case_in_process", "test_case_over_protocol"]
 
@@ -35,6 +37,12 @@ CASES: dict[str, list[Case]] = {
     "ecs-service-min-healthy-percent": [
         violating(resource(SERVICE, deploymentMinimumHealthyPercent=50), "is 50"),
         compliant(resource(SERVICE)),
+        # Problem 7 of issue 14: unset, AWS applies 100, the rule's own minimum.
+        compliant(resource(SERVICE, deploymentMinimumHealthyPercent=DELETE), label="unset-is-aws-100"),
+        unknown(
+            resource(SERVICE, deploymentMinimumHealthyPercent=UNKNOWN), "deploymentMinimumHealthyPercent"
+        ),
+        malformed(resource(SERVICE, deploymentMinimumHealthyPercent="all"), "expected a whole number"),
     ],
     "ecs-service-no-public-ip": [
         violating(resource(SERVICE, networkConfiguration__assignPublicIp=True), "assignPublicIp is"),

@@ -109,7 +109,11 @@ CASES: dict[str, list[Case]] = {
     "lb-target-health-check-bound": [
         violating(resource(TARGET_GROUP, healthCheck__interval=30), "2 x 30 s + 5 s = 65 s"),
         violating(resource(ALB_TARGET_GROUP, healthCheck__enabled=False), "healthCheck.enabled is false"),
-        violating(resource(ALB_TARGET_GROUP, healthCheck=DELETE), "healthCheck is not set"),
+        violating(
+            resource(ALB_TARGET_GROUP, healthCheck=DELETE),
+            "2 x 30 s + 5 s = 65 s (unhealthyThreshold x interval + timeout) (healthCheck.interval, "
+            "healthCheck.timeout, healthCheck.unhealthyThreshold not set, so AWS's defaults apply)",
+        ),
         compliant(resource(ALB_TARGET_GROUP)),
         compliant(resource(TARGET_GROUP)),
         malformed(

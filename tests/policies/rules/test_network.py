@@ -8,10 +8,11 @@ from tests.policies.casetable import (
     malformed,
     test_case_in_process,
     test_case_over_protocol,
+    unknown,
     violating,
 )
 from tests.policies.samples import DELETE, resource
-from toms.offline.analyzer_client import UNKNOWN
+from toms.offline.analyzer_client import UNKNOWN, PolicyPackProcess
 
 __all__ = ["CASES", "test_case_in_process", "test_case_over_protocol"]
 
@@ -26,13 +27,21 @@ TRUST_THE_LIST = {"trustedPrefixLists": ["pl-0a1b2c3d"]}
 
 CASES: dict[str, list[Case]] = {
     "security-group-public-ingress": [
+        # Ports print as the whole numbers they are (the protocol sends every number as a double).
+        violating(
+            resource(SG, ingress__0__fromPort=8000, ingress__0__toPort=9000),
+            'ingress[0] opens protocol "tcp" ports 8000-9000 to the internet',
+        ),
+        violating(resource(INGRESS, fromPort=5432, toPort=5432), '"tcp" port 5432 to the internet'),
         violating(
             resource(INGRESS, fromPort=5432, toPort=5432, cidrIpv6=DELETE, prefixListId="pl-9"),
             'to the internet (prefix list "pl-9"',
         ),
-        violating(resource(INGRESS, ipProtocol="all"), "to the internet", label="all-lower-case"),
-        violating(resource(SG, ingress__0__fromPort=0, ingress__0__toPort=65535), "to the internet"),
-        violating(resource(INGRESS, ipProtocol="-1"), "to the internet"),
+        # Open SSH, or every port (all protocols), is security-group-admin-ports' finding, not a second
+        # one here.
+        compliant(resource(SG, ingress__1__cidrBlocks=["0.0.0.0/0"]), label="admin-port-reported-once"),
+        compliant(resource(INGRESS, ipProtocol="all"), label="all-protocols-reported-once"),
+        unknown(resource(SG, ingress__0__toPort=UNKNOWN), "ingress[0].ports"),
         compliant(resource(SG)),
         compliant(resource(SG_RULE)),
         compliant(resource(EGRESS)),
@@ -53,12 +62,12 @@ CASES: dict[str, list[Case]] = {
                 protocol="ALL",
                 prefixListIds=["pl-1"],
             ),
-            "admin port 22 to prefix list",
+            'admin ports 22, 3389 to prefix list "pl-1"',
             label="all-protocols-upper-case",
         ),
         violating(
             resource(INGRESS, ipProtocol=-1, cidrIpv6="2001:db8::/32"),
-            "admin port 22 to public range 2001:db8::/32",
+            "admin ports 22, 3389 to public range 2001:db8::/32 (protocol -1, all ports)",
         ),
         violating(
             resource(INGRESS, fromPort=22, toPort=22, cidrIpv6="64:ff9b:1::/48"),
@@ -77,6 +86,13 @@ CASES: dict[str, list[Case]] = {
             label="cgnat",
         ),
         violating(resource(SG, ingress__1__cidrBlocks=["0.0.0.0/0"]), "admin port 22"),
+        violating(
+            resource(INGRESS, ipProtocol="-1"),
+            'opens admin ports 22, 3389 to public range ::/0 (protocol "-1", all ports)',
+        ),
+        unknown(
+            resource(SG, ingress__1__cidrBlocks=["0.0.0.0/0"], ingress__1__toPort=UNKNOWN), "ingress[1].port"
+        ),
         violating(
             resource(
                 SG_RULE, sourceSecurityGroupId=DELETE, fromPort=3389, toPort=3389, cidrBlocks=["52.94.0.0/16"]
@@ -101,3 +117,12 @@ CASES: dict[str, list[Case]] = {
         compliant(resource(INGRESS)),
     ],
 }
+
+
+def test_a_rule_open_to_every_port_is_one_finding(pack: PolicyPackProcess) -> None:
+    """Problem 7: one finding per problem, not one per policy that can see it."""
+    diagnostics = pack.analyze(resource(SG, ingress__0__fromPort=0, ingress__0__toPort=65535))
+    assert [(d.policy_name, d.mandatory) for d in diagnostics] == [("security-group-admin-ports", True)]
+    assert 'opens admin ports 22, 3389 to public range 0.0.0.0/0 (protocol "tcp", ports 0-65535)' in (
+        diagnostics[0].message
+    )

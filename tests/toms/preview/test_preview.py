@@ -12,6 +12,7 @@ import json
 import os
 import subprocess
 import sys
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -34,7 +35,6 @@ CRASHING_PACK = FIXTURES / "crashing_pack"
 EXPECTED_POLICIES = {
     "rds-storage-encrypted-cmk": "orders-db",
     "security-group-admin-ports": "bastion",
-    "security-group-public-ingress": "bastion",
     "lb-http-redirects-to-https": "web-http",
     "ecs-service-min-replicas": "web",
     "log-group-retention": "web",
@@ -198,7 +198,13 @@ def test_sarif_points_at_the_line_that_made_the_resource() -> None:
 
 def test_advisory_levels_from_the_policy_config_become_warnings(tmp_path: Path) -> None:
     config = tmp_path / "policy-config.json"
-    config.write_text(json.dumps({"log-group-retention": "advisory"}))
+    expires = (datetime.now(UTC).date() + timedelta(days=30)).isoformat()
+    lowered = {
+        "enforcementLevel": "advisory",
+        "reason": "retention set by the platform in CHG-9",
+        "expires": expires,
+    }
+    config.write_text(json.dumps({"log-group-retention": lowered}))
     result = preview(program_target(NONCOMPLIANT, None, [], None, config))
     retention = [f for f in result.findings if f.policy == "log-group-retention"]
     assert [f.enforcement_level for f in retention] == ["advisory"]

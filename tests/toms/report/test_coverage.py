@@ -119,7 +119,10 @@ def test_the_yearly_restore_test_without_a_drill_is_not_verified() -> None:
 
 
 def test_an_advisory_policy_weakens_its_measures_and_the_first_page_names_it(tmp_path: Path) -> None:
-    report = with_policy_config(tmp_path, {"rds-storage-encrypted-cmk": "advisory"})
+    # A level below mandatory needs a reason and an expiry (issue 14); the pack refuses it otherwise.
+    expires = (REPORT_TIME + timedelta(days=90)).date().isoformat()
+    lowered = {"enforcementLevel": "advisory", "reason": "CMK rotation test", "expires": expires}
+    report = with_policy_config(tmp_path, {"rds-storage-encrypted-cmk": lowered})
 
     for measure_id in ("encryption", "storage"):
         coverage_of = item(report, measure_id).coverage
@@ -131,19 +134,23 @@ def test_an_advisory_policy_weakens_its_measures_and_the_first_page_names_it(tmp
 
 def test_a_waived_policy_weakens_its_measure_with_reason_and_expiry_where_it_applies(tmp_path: Path) -> None:
     expires = (REPORT_TIME + timedelta(days=90)).date().isoformat()
-    waiver = {"resources": ["database"], "reason": "single-AZ until the Q3 migration", "expires": expires}
+    # Waivers name resources by URN or type chain (issue 14), never by a logical name other resources share.
+    database = "toms:database:EncryptedDatabase$aws:rds/instance:Instance::acme-db"
+    waiver = {"resources": [database], "reason": "single-AZ until the Q3 migration", "expires": expires}
     report = with_policy_config(tmp_path, {"rds-multi-az": {"waivers": [waiver]}})
 
     resilience = item(report, "resilience")
     assert resilience.number == 5
     assert resilience.coverage.status == WEAKENED
-    assert f"rds-multi-az waived for database until {expires}: single-AZ until the Q3 migration" in (
+    assert f"rds-multi-az waived for {database} until {expires}: single-AZ until the Q3 migration" in (
         resilience.coverage.reasons
     )
     policy = next(policy for policy in resilience.policies if policy.name == "rds-multi-az")
     assert f"waived until {expires}" in policy.result
     markdown = render_markdown(report)
-    assert f"| rds-multi-az | waiver | database | single-AZ until the Q3 migration | {expires} |" in markdown
+    assert (
+        f"| rds-multi-az | waiver | {database} | single-AZ until the Q3 migration | {expires} |" in markdown
+    )
 
 
 def test_a_policy_that_could_not_run_in_the_preview_is_decided_at_deployment() -> None:

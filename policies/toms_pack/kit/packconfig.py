@@ -1,0 +1,102 @@
+"""The pack config as a whole: config narrows, never loosens.
+
+The Pulumi CLI hands each policy its enforcement level and properties (`Configure`); an `all` entry only
+sets every policy's level. `review` checks what the pack was given, the same way for every caller:
+
+- each policy's properties against its schema (no unknown keys: a typo such as `minDay` is an error, not
+  silently ignored), cross-field bounds (min <= max) and its waivers;
+- an enforcement level below the policy's own (mandatory for every rule) only with `reason` and
+  `expires` in that policy's entry: an exemption, reported as advisory on every run. An `all` entry
+  cannot carry them (the CLI passes only its level on), so lowering `all` is always refused;
+- the policies that report waived and advisory findings can never be disabled.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from .registry import Rule
+from .settings import EXEMPTION_PROPERTIES, Exemption, ExemptionError, parse_exemption
+
+# How strongly each level enforces; remediate blocks like mandatory where a policy cannot remediate.
+_STRENGTH = {"disabled": 0, "advisory": 1, "mandatory": 2, "remediate": 2}
+
+# The keys of a policy's entry that belong to a lowered enforcement level, not to the rule.
+LEVEL_EXEMPTION_KEYS = tuple(EXEMPTION_PROPERTIES)
+
+
+@dataclass(frozen=True)
+class RelaxedLevel:
+    """A policy run below its own enforcement level, with the exemption that allows it."""
+
+    policy: str
+    level: str
+    exemption: Exemption
+
+    @property
+    def report(self) -> str:
+        return f"{self.policy}: enforcement lowered to {self.level} {self.exemption.terms}"
+
+
+@dataclass(frozen=True)
+class ConfigReview:
+    problems: tuple[str, ...]
+    relaxed: tuple[RelaxedLevel, ...]
+
+    @property
+    def message(self) -> str:
+        """The one message every tool shows for a refused config."""
+        listed = "\n".join(f"  - {problem}" for problem in self.problems)
+        return (
+            f"policy pack config refused (config may narrow the pack's checks, never loosen them):\n{listed}"
+        )
+
+
+def review(
+    entries: Mapping[str, tuple[str, Mapping[str, Any]]],
+    rules: Mapping[str, Rule],
+    default_levels: Mapping[str, str],
+    on_date: date,
+) -> ConfigReview:
+    """Check each policy's `(enforcement level, properties)` as `Configure` receives them."""
+    problems: list[str] = []
+    relaxed: list[RelaxedLevel] = []
+    unexempted: list[str] = []
+    for name in sorted(entries):
+        level, properties = entries[name]
+        rule = rules.get(name)
+        if rule is not None:
+            problems += [f"{name}: {error}" for error in rule.settings(properties).errors]
+        default = default_levels.get(name, "mandatory")
+        if _STRENGTH.get(level, 0) >= _STRENGTH[default]:
+            continue
+        if rule is None:
+            problems.append(
+                f"{name}: enforcementLevel {level}: this policy reports waived and advisory findings to the "
+                f"evidence and cannot run below {default}"
+            )
+            continue
+        if not all(key in properties for key in LEVEL_EXEMPTION_KEYS):
+            unexempted.append(name)
+            continue
+        try:
+            exemption = parse_exemption(properties, name, f"the lowered enforcement of {name}", on_date)
+        except ExemptionError as error:
+            problems.append(str(error))
+            continue
+        relaxed.append(RelaxedLevel(name, level, exemption))
+    if unexempted:
+        levels = sorted({entries[name][0] for name in unexempted})
+        if set(unexempted) >= set(rules):
+            who = f"every policy (an `all` entry of {'/'.join(levels)}: `all` cannot carry a reason)"
+        else:
+            who = ", ".join(unexempted)
+        problems.append(
+            f"enforcementLevel {'/'.join(levels)} below mandatory without `reason` and `expires` for {who}; "
+            "lower a single policy with an entry such as "
+            '{"enforcementLevel": "advisory", "reason": "...", "expires": "YYYY-MM-DD"}'
+        )
+    return ConfigReview(tuple(problems), tuple(relaxed))
