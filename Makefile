@@ -33,6 +33,11 @@ bench: $(STAMP)
 schemas: $(STAMP)
 	$(BIN)/python -m toms.artifact_schemas
 
+# docs/sample-report/: evidence from the real audit and drill against moto, then the report of it
+# (tests/toms/report/test_sample_report.py fails when the checked-in report is not what it writes).
+sample-report: $(STAMP)
+	$(BIN)/python -m tests.toms.report.sample_report
+
 # The policy pack's own virtualenv: PulumiPolicy.yaml points the pulumi CLI at it (docs/deploying.md).
 PACK_VENV := policies/venv
 PACK_STAMP := $(PACK_VENV)/.installed

@@ -122,6 +122,7 @@ class EncryptedDatabase(pulumi.ComponentResource):
             opts=child,
         )
         force_tls_parameter, (force_tls_value, *_) = standards.TLS_PARAMETERS[database.engine]
+        tls_version_parameter, (tls_version_value, *_) = standards.TLS_VERSION_PARAMETERS[database.engine]
         # The family is part of the name, so a major upgrade creates the new family's group before the
         # instance leaves the old one.
         parameter_group = aws.rds.ParameterGroup(
@@ -129,7 +130,10 @@ class EncryptedDatabase(pulumi.ComponentResource):
             name=f"{identifier}-{database.parameter_group_family}",
             family=database.parameter_group_family,
             description=f"toms: client {context.client}, encrypted connections only",
-            parameters=[aws.rds.ParameterGroupParameterArgs(name=force_tls_parameter, value=force_tls_value)],
+            parameters=[
+                aws.rds.ParameterGroupParameterArgs(name=force_tls_parameter, value=force_tls_value),
+                aws.rds.ParameterGroupParameterArgs(name=tls_version_parameter, value=tls_version_value),
+            ],
             opts=child,
         )
         # No ingress until `allow_from` names a source, and no egress at all: the database never opens a

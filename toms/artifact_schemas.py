@@ -13,6 +13,7 @@ from pathlib import Path
 from pydantic import BaseModel
 
 from toms.live.models import AuditResult, DrillEvidence
+from toms.preview.result import PreviewReport
 
 SCHEMA_DIR = Path(__file__).resolve().parent / "schemas"
 DIALECT = "https://json-schema.org/draft/2020-12/schema"
@@ -21,6 +22,7 @@ DIALECT = "https://json-schema.org/draft/2020-12/schema"
 SCHEMAS: dict[str, type[BaseModel]] = {
     "audit-result.schema.json": AuditResult,
     "drill-evidence.schema.json": DrillEvidence,
+    "preview-report.schema.json": PreviewReport,
 }
 
 

@@ -55,6 +55,8 @@ MEASURES: tuple[Measure, ...] = (
         kind="technical",
         components=("toms:keys:ClientKey", "toms:database:EncryptedDatabase"),
         policies=(
+            "kms-key-rotation-period",
+            "db-parameter-group-tls-version",
             "eks-cluster-hardened",
             "kms-key-policy-restricted",
             "lb-listener-plaintext-ports",
@@ -138,6 +140,9 @@ MEASURES: tuple[Measure, ...] = (
             "toms:monitoring:AlertTopic",
         ),
         policies=(
+            "cluster-instances-across-zones",
+            "ecs-service-across-zones",
+            "ecs-service-health-check-grace-bounded",
             "lambda-no-plaintext-secrets",
             "ecs-autoscaling-min-capacity",
             "ecs-task-host-isolation",
@@ -213,6 +218,7 @@ MEASURES: tuple[Measure, ...] = (
         kind="technical",
         components=("toms:edge:TlsLoadBalancer", "toms:database:EncryptedDatabase"),
         policies=(
+            "db-parameter-group-tls-version",
             "ecs-log-router-secure",
             "lb-listener-plaintext-ports",
             "elb-classic-tls",
@@ -237,6 +243,7 @@ MEASURES: tuple[Measure, ...] = (
         kind="technical",
         components=("toms:keys:ClientKey", "toms:database:EncryptedDatabase", "toms:logging:LogArchive"),
         policies=(
+            "kms-key-rotation-period",
             "s3-acls-disabled",
             "datastore-encrypted-cmk",
             "ssm-parameter-secure-string",

@@ -201,14 +201,6 @@ HARMLESS_TYPES: Mapping[str, str] = MappingProxyType(
             "another endpoint of a judged RDS proxy, which carries requireTls; reachability is judged on its "
             "security groups"
         ),
-        "aws:docdb/clusterInstance:ClusterInstance": (
-            "an instance of a judged DocumentDB cluster: it takes the cluster's key, backups and TLS, and "
-            "DocumentDB has no public endpoint"
-        ),
-        "aws:neptune/clusterInstance:ClusterInstance": (
-            "an instance of a judged Neptune cluster: it takes the cluster's key, backups and TLS, and "
-            "Neptune has no public endpoint"
-        ),
         "aws:neptune/parameterGroup:ParameterGroup": (
             "instance-level Neptune tuning (query timeouts); TLS is a cluster parameter, judged on "
             "aws:neptune/clusterParameterGroup:ClusterParameterGroup"

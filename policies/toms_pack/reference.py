@@ -1,5 +1,6 @@
 """The policy reference, docs/policies.md, rendered from the registry itself: every policy, the resource
-types it judges, the TOM lines it enforces, its severity, its config and defaults. A test keeps the file
+types it judges, the TOM lines it enforces, its severity, its config and defaults; then every judged type
+with its policies, and the reviewed harmless types with their reasons. A test keeps the file
 current; rewrite it with `python -m policies.toms_pack.reference` from the repository root."""
 
 from __future__ import annotations
@@ -10,8 +11,10 @@ from pathlib import Path
 from typing import Any
 
 from . import catalogue
+from .harmless_types import ESCAPE_HATCHES, HARMLESS_TYPES
 from .kit import EXEMPTION_MAX_DAYS, WAIVED_FINDINGS, WAIVED_STACK_FINDINGS, Rule
 from .pack import all_rules, pack_version
+from .rules.closed_world import POLICY as CLOSED_WORLD_POLICY
 from .rules.tags import TAGGABLE_TYPES
 
 DOCS_FILE = Path(__file__).resolve().parents[2] / "docs" / "policies.md"
@@ -33,7 +36,10 @@ _CONSTRAINTS = (
 
 def _types(rule: Rule) -> str:
     if rule.kind == "stack":
-        return "the whole stack (joins resources)"
+        judged = ", ".join(f"`{token}`" for token in sorted(rule.resource_types))
+        return (
+            f"the whole stack (joins resources): {judged}" if judged else "the whole stack (joins resources)"
+        )
     if rule.resource_types == TAGGABLE_TYPES:
         count = len(TAGGABLE_TYPES)
         return f"every AWS type whose schema has `tags` ({count} types, `rules/taggable-types.txt`)"
@@ -91,7 +97,55 @@ def render() -> str:
             f"- TOM {measure.id}: {measure.line}" for measure in catalogue.measures_for_policy(rule.name)
         ]
         lines += [f"- Remediation: {rule.remediation}", "", *_config(rule)]
-    return "\n".join(lines) + "\n"
+    return "\n".join([*lines, *_closed_world()]) + "\n"
+
+
+def _closed_world() -> list[str]:
+    """Every type some policy judges, with its policies; the reviewed harmless types; the escape hatches."""
+    judged: dict[str, list[str]] = {}
+    for rule in all_rules():
+        if not rule.reviews_types:
+            continue
+        for token in rule.resource_types:
+            judged.setdefault(token, []).append(rule.name)
+    lines = [
+        "",
+        "## Resource types",
+        "",
+        "The pack is a closed world: a custom resource whose type is neither judged below nor reviewed as",
+        f"harmless is blocked by `{CLOSED_WORLD_POLICY}` (see",
+        "[policies/README.md](../policies/README.md#closed-world-every-resource-type-is-judged-reviewed-as-harmless-or-blocked)).",
+        "`required-tags` runs on every taggable type but checks only tags, so it reviews none.",
+        "",
+        f"### Judged ({len(judged)} types)",
+        "",
+        "| Type | Policies |",
+        "|---|---|",
+    ]
+    lines += [
+        f"| `{token}` | {', '.join(f'[`{name}`](#{name})' for name in names)} |"
+        for token, names in sorted(judged.items())
+    ]
+    lines += [
+        "",
+        f"### Reviewed as harmless ({len(HARMLESS_TYPES)} types)",
+        "",
+        "Listed in `policies/toms_pack/harmless_types.py`, each with why no input can weaken a measure.",
+        "",
+        "| Type | Why it is harmless |",
+        "|---|---|",
+    ]
+    lines += [f"| `{token}` | {reason} |" for token, reason in sorted(HARMLESS_TYPES.items())]
+    lines += [
+        "",
+        "### Never harmless",
+        "",
+        "These create whatever a template or a command says; only a pack-config `allowedTypes` entry with a",
+        "reason and an expiry lets one through:",
+        "",
+        *(f"- `{token}`" for token in sorted(ESCAPE_HATCHES)),
+    ]
+    return lines
 
 
 if __name__ == "__main__":

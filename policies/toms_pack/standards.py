@@ -52,6 +52,13 @@ TLS_PARAMETERS: dict[str, tuple[str, tuple[str, ...]]] = {
     "mysql": ("require_secure_transport", ("1", "ON", "on")),
     "mariadb": ("require_secure_transport", ("1", "ON", "on")),
 }
+# The parameter that sets each engine family's oldest accepted TLS version, and the values that accept
+# nothing older than TLS 1.2. Unset, the engine's default applies, which is TLS 1.0 on older versions.
+TLS_VERSION_PARAMETERS: dict[str, tuple[str, tuple[str, ...]]] = {
+    "postgres": ("ssl_min_protocol_version", ("TLSv1.2", "TLSv1.3")),
+    "mysql": ("tls_version", ("TLSv1.2", "TLSv1.3", "TLSv1.2,TLSv1.3")),
+    "mariadb": ("tls_version", ("TLSv1.2", "TLSv1.3", "TLSv1.2,TLSv1.3")),
+}
 # The RDS certificate authority databases present: RSA 2048 with SHA-256, valid until 2061 (rds-ca-2019,
 # the API's former default, expired in August 2024).
 RDS_CA_CERTIFICATE_IDENTIFIER = "rds-ca-rsa2048-g1"

@@ -1,5 +1,6 @@
-"""The policy pack, once per session: as its own process spoken to over the Analyzer protocol, and in this
-process (the policy SDK's own servicer, without process or gRPC) for the fast run of every case table."""
+"""The policy pack, once per session: as one process of its own spoken to over the Analyzer protocol (in
+both phases: `preview_pack` and `pack` tell it which with ConfigureStack, as the engine does), and in this
+process (the pack's servicer without process or gRPC) for the fast run of every case table."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from pulumi.runtime.proto import analyzer_pb2
 
 from toms.offline.analyzer_client import PolicyPackProcess
 
@@ -19,20 +21,60 @@ APPROVED_AMI = "ami-0123456789abcdef0"
 BASE_CONFIG: dict[str, Any] = {"ec2-approved-ami": {"approvedAmis": [APPROVED_AMI]}}
 
 
-@pytest.fixture(scope="session")
-def pack() -> Iterator[PolicyPackProcess]:
-    """The pack as `pulumi up` runs it (PULUMI_DRY_RUN=false)."""
-    with PolicyPackProcess(PACK_DIR, dry_run=False) as process:
-        process.configure(BASE_CONFIG)
-        yield process
+class Phase(PolicyPackProcess):
+    """One phase (preview or update) of the session's shared pack process. Before each call it tells the
+    pack its phase with ConfigureStack (`dry_run`), as the engine does when a preview or an update starts,
+    unless the pack was last told this phase already."""
+
+    def __init__(self, shared: PolicyPackProcess, *, dry_run: bool) -> None:
+        super().__init__(shared.pack_dir, dry_run=dry_run, project=shared.project, stack=shared.stack)
+        self.shared = shared
+
+    def start(self) -> None:
+        """The shared process is started by the session fixture."""
+
+    def close(self) -> None:
+        """The shared process is closed by the session fixture."""
+
+    @property
+    def running(self) -> bool:
+        return self.shared.running
+
+    def _tell_phase(self) -> None:
+        if self.shared.dry_run != self.dry_run:
+            request = analyzer_pb2.AnalyzerStackConfigureRequest(
+                stack=self.stack, project=self.project, organization=self.organization, dry_run=self.dry_run
+            )
+            self.shared._call("ConfigureStack", request)
+            self.shared.dry_run = self.dry_run
+
+    def _call(self, method: str, request: Any) -> Any:
+        self._tell_phase()
+        return self.shared._call(method, request)
+
+    def _running_stub(self) -> Any:
+        self._tell_phase()
+        return self.shared._running_stub()
 
 
 @pytest.fixture(scope="session")
-def preview_pack() -> Iterator[PolicyPackProcess]:
-    """The pack as `pulumi preview` runs it (PULUMI_DRY_RUN=true)."""
+def shared_pack() -> Iterator[PolicyPackProcess]:
+    """The one pack process of the session, configured with BASE_CONFIG."""
     with PolicyPackProcess(PACK_DIR, dry_run=True) as process:
         process.configure(BASE_CONFIG)
         yield process
+
+
+@pytest.fixture(scope="session")
+def pack(shared_pack: PolicyPackProcess) -> PolicyPackProcess:
+    """The pack as the update of `pulumi up` runs it (ConfigureStack dry_run false)."""
+    return Phase(shared_pack, dry_run=False)
+
+
+@pytest.fixture(scope="session")
+def preview_pack(shared_pack: PolicyPackProcess) -> PolicyPackProcess:
+    """The pack as `pulumi preview` runs it (ConfigureStack dry_run true)."""
+    return Phase(shared_pack, dry_run=True)
 
 
 @contextmanager

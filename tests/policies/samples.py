@@ -347,6 +347,11 @@ def compliant_stack() -> dict[str, ResourceInput]:
             },
         ),
         "service": ("aws:ecs/service:Service", {**COMPLIANT["aws:ecs/service:Service"]}),
+        # The service's subnets, in two zones.
+        **{
+            name: ("aws:ec2/subnet:Subnet", {"id": name, "vpcId": "vpc-1", "availabilityZone": zone})
+            for name, zone in (("subnet-1", "eu-west-1a"), ("subnet-2", "eu-west-1b"))
+        },
         "target-group": (
             "aws:lb/targetGroup:TargetGroup",
             {"arn": "arn:tg", "protocol": "HTTP", "healthCheck": {"enabled": True, "path": "/healthz"}},

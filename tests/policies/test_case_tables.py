@@ -1,5 +1,6 @@
-"""Every rule has its case table, in the test module named after its rule module, with at least one
-compliant and one violating case; and every case table belongs to a rule that exists."""
+"""Every rule has its case table, in the test module named after its rule module, with compliant,
+violating, unknown and malformed cases (or an `absent(kind, why)` entry saying why a kind cannot occur);
+and every case table belongs to a rule that exists."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ import importlib
 from pathlib import Path
 
 from policies.toms_pack.pack import all_rules
-from tests.policies.casetable import Case
+from tests.policies.casetable import KINDS, Case
 
 RULE_TESTS = Path(__file__).parent / "rules"
 
@@ -27,7 +28,8 @@ def test_every_rule_has_a_table_in_its_family_module() -> None:
         cases = tables[family].get(rule.name)
         assert cases, f"tests/policies/rules/test_{family}.py has no case table for {rule.name}"
         kinds = {case.kind for case in cases}
-        assert {"compliant", "violating"} <= kinds, f"{rule.name} needs compliant and violating cases"
+        missing = [kind for kind in KINDS if kind not in kinds]
+        assert not missing, f"{rule.name} has no {' or '.join(missing)} case (or an absent(kind, why) entry)"
 
 
 def test_every_table_names_a_rule_of_its_family() -> None:

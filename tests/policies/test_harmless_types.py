@@ -7,6 +7,9 @@ import re
 import pytest
 
 from policies.toms_pack.harmless_types import ESCAPE_HATCHES, HARMLESS_TYPES, harmless_reason
+from policies.toms_pack.pack import all_rules
+from policies.toms_pack.reference import DOCS_FILE
+from policies.toms_pack.rules.closed_world import judged_types
 from tests.policies.provider_types import aws_resource_types
 
 TOKEN = re.compile(r"^[a-z0-9-]+:[a-zA-Z0-9]+(?:/[a-zA-Z0-9]+)?:[A-Za-z0-9]+$")
@@ -42,3 +45,14 @@ def test_each_entry_is_a_type_token_with_a_one_line_reason(token: str) -> None:
 def test_an_unlisted_type_has_no_reason() -> None:
     assert harmless_reason("aws:rds/instance:Instance") is None
     assert harmless_reason("aws:cloudformation/stack:Stack") is None
+
+
+def test_the_policy_reference_lists_every_type_with_its_policies_and_every_harmless_reason() -> None:
+    all_rules()
+    text = DOCS_FILE.read_text(encoding="utf-8")
+    for token in judged_types():
+        assert f"| `{token}` | [`" in text, token
+    for token, reason in HARMLESS_TYPES.items():
+        assert f"| `{token}` | {reason} |" in text, token
+    for token in ESCAPE_HATCHES:
+        assert f"- `{token}`" in text, token

@@ -66,6 +66,8 @@ def test_pack_refuses_a_loosening_config_at_configure(
         pass
     assert str(raised.value).startswith("policy pack config refused")
     assert any(problem in line for line in raised.value.problems), raised.value.problems
+    # `all` is not a policy: the CLI applies its level to each policy and nothing else.
+    assert not any(line.startswith("all:") for line in raised.value.problems), raised.value.problems
     # The refused config never took effect.
     assert [d.policy_name for d in pack.analyze(resource(RDS, multiAz=False))] == ["rds-multi-az"]
 

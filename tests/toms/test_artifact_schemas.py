@@ -4,12 +4,16 @@ write validate against them."""
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import jsonschema
 import pytest
 
+from tests.toms.preview.test_preview import stack_preview
 from tests.toms.report.reporting import audit_result, drill_evidence
 from toms.artifact_schemas import SCHEMA_DIR, SCHEMAS, schema_text
+from toms.preview import json_report
+from toms.preview.result import PreviewReport, StackResult
 
 
 @pytest.mark.parametrize("name", sorted(SCHEMAS))
@@ -32,3 +36,16 @@ def test_what_the_tools_write_validates_against_the_schema(name: str, document: 
     missing_account = {key: value for key, value in json.loads(document).items() if key != "account"}
     with pytest.raises(jsonschema.ValidationError, match="'account' is a required property"):
         jsonschema.Draft202012Validator(schema).validate(missing_account)
+
+
+def test_the_preview_report_is_written_and_read_back_with_its_model(tmp_path: Path) -> None:
+    path = tmp_path / "preview.json"
+    json_report.write_json(path, [stack_preview("acme")])
+
+    report = PreviewReport.model_validate_json(path.read_text(encoding="utf-8"))
+    [acme] = report.previews
+    assert isinstance(acme, StackResult)
+    assert (acme.stack, acme.verdict, report.summary.stacks) == ("acme", "pass", 1)
+    assert report.to_json() == path.read_text(encoding="utf-8")
+    with pytest.raises(ValueError, match="previews"):
+        PreviewReport.model_validate({**json.loads(path.read_text()), "previews": "acme"})

@@ -17,11 +17,9 @@ import argparse
 import sys
 from pathlib import Path
 
-from rich.console import Console
-
 from toms.live.audit_output import print_result, render_markdown
 from toms.live.auditor import run_audit
-from toms.live.session import AwsSession, AwsSetupError
+from toms.live.session import AwsSession, AwsSetupError, log_console
 from toms.live.stacks import PACK_DEFAULT_BOUNDS, StackFileError, load_expectations, stack_clients
 from toms.output_paths import OutputPathError, check_output_file, write_text
 
@@ -88,7 +86,7 @@ def run(args: argparse.Namespace) -> int:
             f"({config.partition})"
         )
     result = run_audit(session, args.client, config, expected_from=expectations.source)
-    print_result(Console(), result, stack_clients())
+    print_result(log_console(), result, stack_clients())
     try:
         if args.json:
             write_text(args.json, result.to_json(), "--json")

@@ -17,7 +17,6 @@ from pathlib import Path
 from types import FrameType
 
 from botocore.exceptions import BotoCoreError, ClientError
-from rich.console import Console
 
 from toms.live.drill import (
     DEFAULT_MAX_WAIT_MINUTES,
@@ -26,7 +25,7 @@ from toms.live.drill import (
     RestoreDrill,
     UsageError,
 )
-from toms.live.session import AwsSession, AwsSetupError, error_message
+from toms.live.session import AwsSession, AwsSetupError, error_message, log_console
 from toms.output_paths import OutputPathError, check_output_file, write_text
 
 COMMAND = "restore-drill"
@@ -92,10 +91,7 @@ def _fail(message: str) -> int:
 
 
 def run(args: argparse.Namespace, waiter_delay: float = DEFAULT_WAITER_DELAY_SECONDS) -> int:
-    console = Console()
-    if not console.is_terminal:
-        # A CI log or a file: each step on one whole line, not wrapped at 80 columns.
-        console = Console(soft_wrap=True)
+    console = log_console()
     try:
         if args.evidence:
             check_output_file(args.evidence, "--evidence")

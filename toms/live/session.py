@@ -19,6 +19,7 @@ from botocore.exceptions import (
     PartialCredentialsError,
     ProfileNotFound,
 )
+from rich.console import Console
 
 from toms import __version__
 
@@ -105,6 +106,15 @@ def error_message(error: Exception) -> str:
 def tags_to_dict(tags: list[dict[str, str]] | None, key: str = "Key", value: str = "Value") -> dict[str, str]:
     """The tag lists of the AWS APIs (`[{"Key": .., "Value": ..}]`, spelt per service) as a dict."""
     return {tag[key]: tag.get(value, "") for tag in tags or []}
+
+
+def log_console() -> Console:
+    """The live tools' console: on a terminal, rich as usual; elsewhere (a CI log, a pipe) every line whole,
+    never cut or wrapped at a guessed width."""
+    console = Console()
+    if not console.is_terminal:
+        console.soft_wrap = True
+    return console
 
 
 def utc_now() -> datetime:

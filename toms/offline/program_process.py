@@ -21,11 +21,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from google.protobuf import json_format, struct_pb2
-from pulumi.runtime import rpc
-
 from toms.offline.invoke_answers import AwsPlace
-from toms.offline.mock_runtime import PROGRAM_TIMEOUT_SECONDS, ProgramError, RegisteredResource
+from toms.offline.records import PROGRAM_TIMEOUT_SECONDS, ProgramError, RegisteredResource
 from toms.project import PROJECT_FILE, Project, shown_path
 
 OFFLINE_PACKAGE = Path(__file__).resolve().parent
@@ -97,6 +94,11 @@ class ProgramOutcome:
 
 
 def _decoded(body: Mapping[str, Any]) -> RegisteredResource:
+    # Imported here: by the time the first registration arrives toms has loaded the SDK for the pack's
+    # side; starting the program needs none of it.
+    from google.protobuf import json_format, struct_pb2
+    from pulumi.runtime import rpc
+
     properties = json_format.ParseDict(body["properties"], struct_pb2.Struct())
     position = body.get("sourcePosition")
     return RegisteredResource(
@@ -154,49 +156,48 @@ def _tail(path: Path) -> str:
     return "\n".join(lines[-OUTPUT_TAIL_LINES:])
 
 
-def run_program_process(
-    project: Project,
-    stack: str,
-    config: Mapping[str, str],
-    place: AwsPlace,
-    *,
-    preview: bool = True,
-    on_register: Callable[[RegisteredResource], None] | None = None,
-    invoke_answers: Mapping[str, Mapping[str, Any]] | None = None,
-    stack_references: Mapping[str, Mapping[str, Any]] | None = None,
-    timeout: float = PROGRAM_TIMEOUT_SECONDS,
-) -> ProgramOutcome:
-    """Run the program of `project` as `stack` in its own interpreter and folder; `on_register` sees
-    each registration as it arrives (on this thread). A ProgramError names what went wrong."""
-    interpreter = program_interpreter(project)
-    request = {
-        "programDir": str(project.program_dir),
-        "project": project.name,
-        "stack": stack,
-        "config": dict(config),
-        "preview": preview,
-        "place": {"region": place.region, "account": place.account, "partition": place.partition},
-        "invokeAnswers": dict(invoke_answers or {}),
-        "stackReferences": dict(stack_references or {}),
-        "timeout": timeout,
-    }
-    resources: list[RegisteredResource] = []
-    ending: dict[str, Any] = {}
-    with tempfile.TemporaryDirectory(prefix="toms-program-") as scratch:
-        request_path = Path(scratch) / "request.json"
+class ProgramProcess:
+    """The program running in its own interpreter: started at once (`start`), its registrations read as
+    they arrive (`collect`). Starting it before toms loads the pack's side lets the two overlap."""
+
+    def __init__(
+        self,
+        project: Project,
+        stack: str,
+        config: Mapping[str, str],
+        place: AwsPlace,
+        *,
+        preview: bool = True,
+        invoke_answers: Mapping[str, Mapping[str, Any]] | None = None,
+        stack_references: Mapping[str, Mapping[str, Any]] | None = None,
+        timeout: float = PROGRAM_TIMEOUT_SECONDS,
+    ) -> None:
+        self.project = project
+        self.interpreter = program_interpreter(project)
+        self.timeout = timeout
+        request = {
+            "programDir": str(project.program_dir),
+            "project": project.name,
+            "stack": stack,
+            "config": dict(config),
+            "preview": preview,
+            "place": {"region": place.region, "account": place.account, "partition": place.partition},
+            "invokeAnswers": dict(invoke_answers or {}),
+            "stackReferences": dict(stack_references or {}),
+            "timeout": timeout,
+        }
+        self._scratch = tempfile.TemporaryDirectory(prefix="toms-program-")
+        scratch = Path(self._scratch.name)
+        request_path = scratch / "request.json"
         request_path.write_text(json.dumps(request), encoding="utf-8")
-        output_path = Path(scratch) / "output.txt"
+        self._output_path = scratch / "output.txt"
         read_end, write_end = os.pipe()
-        with output_path.open("wb") as output:
-            try:
-                process = subprocess.Popen(
+        try:
+            with self._output_path.open("wb") as output:
+                self._process = subprocess.Popen(
                     [
-                        str(interpreter.python),
-                        "-c",
-                        BOOTSTRAP,
-                        str(OFFLINE_PACKAGE),
-                        str(request_path),
-                        str(write_end),
+                        str(self.interpreter.python),
+                        *("-c", BOOTSTRAP, str(OFFLINE_PACKAGE), str(request_path), str(write_end)),
                     ],
                     cwd=project.program_dir,
                     stdin=subprocess.DEVNULL,
@@ -206,47 +207,74 @@ def run_program_process(
                     # Its own session: Ctrl-C reaches toms, which ends the run; not the program's tracebacks.
                     start_new_session=True,
                 )
-            except OSError as error:
-                os.close(read_end)
-                raise ProgramError(
-                    f"{interpreter.python}: cannot start the program's interpreter: {error}"
-                ) from None
-            finally:
-                os.close(write_end)
-            watchdog = threading.Timer(timeout + STARTUP_ALLOWANCE_SECONDS, process.kill)
-            watchdog.start()
-            try:
-                with os.fdopen(read_end, encoding="utf-8") as results:
-                    for line in results:
-                        message = json.loads(line)
-                        if message["kind"] == "register":
-                            resource = _decoded(message["resource"])
-                            resources.append(resource)
-                            if on_register is not None:
-                                on_register(resource)
-                        else:
-                            ending = message
-                status = process.wait()
-            finally:
-                watchdog.cancel()
-                if process.poll() is None:
-                    process.kill()
-                    with contextlib.suppress(subprocess.TimeoutExpired):
-                        process.wait(timeout=5)
-        if ending.get("kind") == "error":
-            raise ProgramError(_failure(project, interpreter, ending), tuple(resources))
-        if ending.get("kind") != "done":
-            output_text = _tail(output_path)
-            detail = f"; its last output:\n{output_text}" if output_text else ""
+        except OSError as error:
+            os.close(read_end)
+            self._scratch.cleanup()
             raise ProgramError(
-                f"{shown_path(project.program_dir / '__main__.py')}: the program's interpreter "
-                f"{interpreter.python} "
-                f"ended (exit status {status}) before the program finished{detail}",
-                tuple(resources),
-            )
-    return ProgramOutcome(
-        interpreter=interpreter,
-        resources=tuple(resources),
-        reads=tuple((kind, name) for kind, name in ending.get("reads", [])),
-        invokes=dict(ending.get("invokes", {})),
-    )
+                f"{self.interpreter.python}: cannot start the program's interpreter: {error}"
+            ) from None
+        finally:
+            os.close(write_end)
+        self._results = os.fdopen(read_end, encoding="utf-8")
+        self._watchdog = threading.Timer(timeout + STARTUP_ALLOWANCE_SECONDS, self._process.kill)
+        self._watchdog.start()
+
+    def collect(self, on_register: Callable[[RegisteredResource], None] | None = None) -> ProgramOutcome:
+        """Read the registrations as they arrive (`on_register` sees each, on this thread) until the
+        program ends; a ProgramError names what went wrong."""
+        resources: list[RegisteredResource] = []
+        ending: dict[str, Any] = {}
+        try:
+            with self._results:
+                for line in self._results:
+                    message = json.loads(line)
+                    if message["kind"] == "register":
+                        resource = _decoded(message["resource"])
+                        resources.append(resource)
+                        if on_register is not None:
+                            on_register(resource)
+                    else:
+                        ending = message
+            status = self._process.wait()
+            if ending.get("kind") == "error":
+                raise ProgramError(_failure(self.project, self.interpreter, ending), tuple(resources))
+            if ending.get("kind") != "done":
+                output_text = _tail(self._output_path)
+                detail = f"; its last output:\n{output_text}" if output_text else ""
+                raise ProgramError(
+                    f"{shown_path(self.project.program_dir / '__main__.py')}: the program's interpreter "
+                    f"{self.interpreter.python} ended (exit status {status}) before the program "
+                    f"finished{detail}",
+                    tuple(resources),
+                )
+        finally:
+            self.close()
+        return ProgramOutcome(
+            interpreter=self.interpreter,
+            resources=tuple(resources),
+            reads=tuple((kind, name) for kind, name in ending.get("reads", [])),
+            invokes=dict(ending.get("invokes", {})),
+        )
+
+    def close(self) -> None:
+        """Stop the program if it still runs and remove its scratch files (idempotent)."""
+        self._watchdog.cancel()
+        if self._process.poll() is None:
+            self._process.kill()
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                self._process.wait(timeout=5)
+        self._results.close()
+        self._scratch.cleanup()
+
+
+def run_program_process(
+    project: Project,
+    stack: str,
+    config: Mapping[str, str],
+    place: AwsPlace,
+    *,
+    on_register: Callable[[RegisteredResource], None] | None = None,
+    **options: Any,
+) -> ProgramOutcome:
+    """Run the program of `project` as `stack` in its own interpreter and folder (see ProgramProcess)."""
+    return ProgramProcess(project, stack, config, place, **options).collect(on_register)

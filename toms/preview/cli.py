@@ -9,25 +9,28 @@ from __future__ import annotations
 
 import argparse
 import functools
+import sys
 from collections.abc import Callable
 from pathlib import Path
+from types import ModuleType
+from typing import TYPE_CHECKING
 
-from rich.console import Console
-
-from toms.offline.mock_runtime import ProgramError
-from toms.preview import console as preview_console
+from toms.offline.records import ProgramError
 from toms.preview.model import PreviewError, PreviewFailure, PreviewOutcome, PreviewTarget, StackPreview
-from toms.preview.run import (
+from toms.preview.targets import (
     DEFAULT_PROGRAM_STACK,
     default_pack,
-    preview,
     program_target,
     read_invoke_answers,
     read_stack_references,
     repo_stacks,
     stack_target,
+    start_program,
 )
 from toms.project import ProjectFileError
+
+if TYPE_CHECKING:
+    from rich.console import Console
 
 COMMAND = "preview"
 HELP = "Preview a stack (or any Pulumi Python program) against the policy pack, offline."
@@ -138,26 +141,42 @@ def _preview_one(stack: str, target_of: Callable[[], PreviewTarget], pack: Path 
     except (PreviewError, ProgramError, ProjectFileError) as error:
         return PreviewFailure(stack, None, str(error), unreadable=True)
     try:
-        return preview(target, pack)
+        # The program starts first; loading the pack's side (the analyzer client, the SDK's protocol
+        # modules) then overlaps with it.
+        program = start_program(target)
+        from toms.preview.run import preview
+
+        return preview(target, pack, program)
     except (PreviewError, ProgramError, ProjectFileError) as error:
         return PreviewFailure(stack, target.program_dir, str(error))
 
 
 def run(args: argparse.Namespace) -> int:
-    console = preview_console.make_console(no_color=args.no_color)
     try:
-        return _run(args, console)
+        return _run(args)
     except KeyboardInterrupt:
         # Every child process was ended on the way out (the pack's and the program's `finally`s).
-        preview_console.print_error(console, "interrupted; no report was written")
+        print("error: interrupted; no report was written", file=sys.stderr)
         return 130
 
 
-def _run(args: argparse.Namespace, console: Console) -> int:
+def _ui() -> ModuleType:
+    """The console output module (rich, the catalogue), loaded when there is something to show: by then the
+    first program is already running."""
+    from toms.preview import console
+
+    return console
+
+
+def _console(args: argparse.Namespace) -> Console:
+    return _ui().make_console(no_color=args.no_color)
+
+
+def _run(args: argparse.Namespace) -> int:
     try:
         planned = planned_targets(args)
     except (PreviewError, ProgramError, ProjectFileError) as error:
-        preview_console.print_error(console, str(error))
+        _ui().print_error(_console(args), str(error))
         return 2
     outcomes: list[PreviewOutcome] = []
     for stack, target_of in planned:
@@ -166,12 +185,12 @@ def _run(args: argparse.Namespace, console: Console) -> int:
         if isinstance(outcome, PreviewFailure):
             # One stack whose files cannot be read is a plain usage error; among several, say which.
             named = stack if len(planned) > 1 or not outcome.unreadable else None
-            preview_console.print_error(console, outcome.message, stack=named)
+            _ui().print_error(_console(args), outcome.message, stack=named)
         else:
-            preview_console.print_preview(console, outcome, quiet=args.quiet)
+            _ui().print_preview(_console(args), outcome, quiet=args.quiet)
     previews = [outcome for outcome in outcomes if isinstance(outcome, StackPreview)]
     if len(planned) > 1:
-        preview_console.print_overall(console, previews, errors=len(outcomes) - len(previews))
+        _ui().print_overall(_console(args), previews, errors=len(outcomes) - len(previews))
     try:
         if args.json is not None:
             from toms.preview import json_report
@@ -182,7 +201,7 @@ def _run(args: argparse.Namespace, console: Console) -> int:
 
             sarif.write_sarif(args.sarif, outcomes)
     except OSError as error:
-        preview_console.print_error(console, f"cannot write the report: {error}")
+        _ui().print_error(_console(args), f"cannot write the report: {error}")
         return 2
     if len(previews) < len(outcomes) or any(preview.verdict == "incomplete" for preview in previews):
         return 2

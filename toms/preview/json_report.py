@@ -1,9 +1,8 @@
-"""`toms preview --json`: resources and findings as one JSON document (its shape:
-toms/schemas/preview-report.schema.json)."""
+"""`toms preview --json`: resources and findings as one JSON document, the model `PreviewReport` of
+`toms/preview/result.py` (its schema, generated from the model: toms/schemas/preview-report.schema.json)."""
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -13,6 +12,7 @@ from policies.toms_pack import catalogue
 from toms import __version__
 from toms.offline.analyzer_client import SECRET_SIG, SIG_KEY, UNKNOWN_SENTINEL
 from toms.preview.model import Finding, PlannedResource, PreviewFailure, PreviewOutcome, StackPreview
+from toms.preview.result import PreviewReport
 
 JSON_SCHEMA = Path(__file__).resolve().parent.parent / "schemas" / "preview-report.schema.json"
 
@@ -149,5 +149,10 @@ def report_document(outcomes: Sequence[PreviewOutcome]) -> dict[str, Any]:
     }
 
 
+def preview_report(outcomes: Sequence[PreviewOutcome]) -> PreviewReport:
+    """The report as its model: a document the model refuses is never written."""
+    return PreviewReport.model_validate(report_document(outcomes))
+
+
 def write_json(path: Path, outcomes: Sequence[PreviewOutcome]) -> None:
-    path.write_text(json.dumps(report_document(outcomes), indent=2) + "\n", encoding="utf-8")
+    path.write_text(preview_report(outcomes).to_json(), encoding="utf-8")

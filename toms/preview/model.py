@@ -7,9 +7,12 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from toms.offline.analyzer_client import AnalyzerInfo, ResourceInput
+if TYPE_CHECKING:
+    # Only for annotations: a command reads its targets (which use this module) before loading the
+    # analyzer client.
+    from toms.offline.analyzer_client import AnalyzerInfo, ResourceInput
 
 
 @dataclass(frozen=True)
@@ -43,6 +46,8 @@ class PlannedResource:
     def stack_input(self) -> ResourceInput:
         """The resource as `AnalyzeStack` receives it."""
         a = self.analyzed
+        from toms.offline.analyzer_client import ResourceInput
+
         return ResourceInput(
             type=a.type,
             name=a.name,

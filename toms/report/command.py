@@ -29,7 +29,7 @@ from toms.preview.model import PreviewError, PreviewTarget, StackPreview
 from toms.preview.run import load_policy_config, preview, stack_target
 from toms.project import ProjectFileError
 from toms.report.coverage import coverage, evidence_checks
-from toms.report.evidence import EvidenceError, load_audit, load_drill
+from toms.report.evidence import EvidenceError, check_drill_source, load_audit, load_drill
 from toms.report.model import CheckEvidence, MeasureReport, Report
 from toms.report.policy_state import policy_results
 from toms.report.render import render_html, render_markdown
@@ -58,15 +58,14 @@ def build_report(
         config = parse_client_config(target.config, source, stack=target.stack)
     except StackConfigError as error:
         raise ReportError(str(error)) from None
+    # Evidence is read and bound before the preview, so a wrong file is refused at once.
     audit = load_audit(audit_file, config, source, generated_at) if audit_file else None
+    drill = load_drill(drill_file, config, source, generated_at) if drill_file else None
     policy_config = load_policy_config(target.policy_config_file)
     stack_preview = (run_preview or preview)(target)
     resources = from_preview(stack_preview.resources)
-    drill = (
-        load_drill(drill_file, config, source, generated_at, database_identifiers(resources))
-        if drill_file
-        else None
-    )
+    if drill is not None and drill_file is not None:
+        check_drill_source(drill, drill_file, database_identifiers(resources))
     facts = measure_facts(resources, config.region)
     in_pack = {policy.name for policy in stack_preview.pack.policies}
     measures = []

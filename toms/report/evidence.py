@@ -104,17 +104,19 @@ def load_audit(path: Path, config: ClientConfig, stack_file: str, now: datetime)
     return audit
 
 
-def load_drill(
-    path: Path, config: ClientConfig, stack_file: str, now: datetime, db_instances: tuple[str, ...]
-) -> DrillEvidence:
-    """The evidence of `toms restore-drill --evidence` of one of the client's databases, in the stack's
-    account and region; EvidenceError otherwise. A drill file names no client: when the program names the
-    client's databases, the drill's source must be one of them."""
+def load_drill(path: Path, config: ClientConfig, stack_file: str, now: datetime) -> DrillEvidence:
+    """The evidence of `toms restore-drill --evidence` in the stack's account and region; EvidenceError
+    otherwise."""
     drill = _validated(path, DrillEvidence, DRILL_WHAT)
     _bound(path, drill, config, stack_file, now)
+    return drill
+
+
+def check_drill_source(drill: DrillEvidence, path: Path, db_instances: tuple[str, ...]) -> None:
+    """A drill file names no client: when the program names the client's databases, the drill's source must
+    be one of them (known only once the program has run, so checked after the preview)."""
     if db_instances and drill.source.db_instance not in db_instances:
         raise EvidenceError(
             f"{path}: source.db_instance: the drill restored {drill.source.db_instance!r}; expected the "
             f"client's database ({', '.join(db_instances)})"
         )
-    return drill

@@ -86,14 +86,14 @@ class Report:
         return list(seen.values())
 
     @property
-    def weakened_policies(self) -> list[tuple[str, str, str]]:
-        """(policy, level, measures) of every enforcing policy this client runs below mandatory."""
-        levels: dict[str, tuple[str, list[str]]] = {}
+    def weakened_policies(self) -> list[tuple[PolicyResult, str]]:
+        """Every enforcing policy this client runs below mandatory, with the numbers of its measures."""
+        lowered: dict[str, tuple[PolicyResult, list[str]]] = {}
         for item in self.measures:
             for policy in item.policies:
                 if policy.in_pack and not policy.reporter and policy.level in ("advisory", "disabled"):
-                    levels.setdefault(policy.name, (policy.level, []))[1].append(str(item.number))
-        return [(name, level, ", ".join(numbers)) for name, (level, numbers) in sorted(levels.items())]
+                    lowered.setdefault(policy.name, (policy, []))[1].append(str(item.number))
+        return [(policy, ", ".join(numbers)) for _, (policy, numbers) in sorted(lowered.items())]
 
     @property
     def open_live_findings(self) -> list[AuditFinding]:

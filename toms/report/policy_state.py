@@ -45,6 +45,9 @@ class PolicyResult:
     findings: tuple[PolicyFinding, ...]
     waivers: tuple[WaiverEntry, ...]
     on: date
+    # Why the client's pack config runs this policy below mandatory, and until when; None when it gives
+    # no (valid) reason and expiry.
+    lowered: kit.Exemption | None = None
 
     @property
     def in_pack(self) -> bool:
@@ -75,10 +78,13 @@ class PolicyResult:
         if self.reporter or not self.in_pack:
             return []
         reasons = []
+        terms = f" {self.lowered.terms}" if self.lowered else " (the config gives no reason and expiry)"
         if self.level == "advisory":
-            reasons.append(f"{self.name} is advisory for this client: a violation is reported, not blocked")
+            reasons.append(
+                f"{self.name} is advisory for this client{terms}: a violation is reported, not blocked"
+            )
         elif self.level == "disabled":
-            reasons.append(f"{self.name} is disabled for this client: it is not evaluated")
+            reasons.append(f"{self.name} is disabled for this client{terms}: it is not evaluated")
         reasons += [waiver.text for waiver in self.active_waivers]
         return reasons
 
@@ -119,6 +125,18 @@ def waivers_of(name: str, policy_config: Mapping[str, Any]) -> tuple[WaiverEntry
     )
 
 
+def lowered_level(name: str, policy_config: Mapping[str, Any], on: date) -> kit.Exemption | None:
+    """The reason and expiry the client's pack config gives for running a policy below mandatory, read as
+    the pack reads an exemption; None when it gives none or they are not valid."""
+    entry = policy_config.get(name)
+    if not isinstance(entry, Mapping) or "reason" not in entry or "expires" not in entry:
+        return None
+    try:
+        return kit.parse_exemption(entry, name, f"the lowered level of {name}", on)
+    except kit.ExemptionError:
+        return None
+
+
 def policy_results(
     names: tuple[str, ...],
     levels: Mapping[str, str],
@@ -140,6 +158,7 @@ def policy_results(
             ),
             waivers_of(name, policy_config),
             on,
+            lowered_level(name, policy_config, on),
         )
         for name in names
     )

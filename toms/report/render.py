@@ -16,6 +16,7 @@ from functools import cache
 from typing import Any
 
 from jinja2 import Environment, PackageLoader, StrictUndefined
+from markupsafe import Markup
 
 from toms.live.models import DrillEvidence
 from toms.markdown import md, md_table
@@ -136,8 +137,14 @@ def evidence_rows(report: Report) -> list[Row]:
 
 def exception_rows(report: Report) -> list[Row]:
     rows: list[Row] = [
-        (name, level, "every resource", f"set {level} in the client's policy config", "no expiry")
-        for name, level, _ in report.weakened_policies
+        (
+            policy.name,
+            f"runs {policy.level} (measures {numbers})",
+            "every resource",
+            policy.lowered.reason if policy.lowered else "none given",
+            policy.lowered.expires.isoformat() if policy.lowered else "none given",
+        )
+        for policy, numbers in report.weakened_policies
     ]
     on = report.generated_at.date()
     rows += [
@@ -297,9 +304,14 @@ def evidence_sentences(report: Report, item: MeasureReport) -> list[str]:
     return sentences
 
 
-def css_string(value: str) -> str:
-    """A CSS string literal (for the running header of printed pages)."""
-    return '"' + value.replace("\\", "\\\\").replace('"', '\\"').replace("\n", " ") + '"'
+def css_string(value: str) -> Markup:
+    """A CSS string literal for the running header of printed pages. A <style> element is raw text to an HTML
+    parser (entities are not decoded there), so instead of HTML escaping every character that could end the
+    string, the element or an XML parse is written as a CSS escape."""
+    escaped = "".join(
+        f"\\{ord(character):x} " if character in '\\"<>&\n\r' else character for character in value
+    )
+    return Markup(f'"{escaped}"')  # noqa: S704 - every character that could break out is escaped above
 
 
 def _status_class(value: str) -> str:

@@ -16,6 +16,14 @@ from dataclasses import dataclass
 from typing import Any
 
 from policies.toms_pack import catalogue, kit, standards
+from policies.toms_pack.rules import ecs as ecs_rules
+from policies.toms_pack.rules import edge as edge_rules
+from policies.toms_pack.rules import kms as kms_rules
+from policies.toms_pack.rules import logs as logs_rules
+from policies.toms_pack.rules import network as network_rules
+from policies.toms_pack.rules import rds as rds_rules
+from policies.toms_pack.rules import s3 as s3_rules
+from policies.toms_pack.rules import stack as stack_rules
 from toms.offline.analyzer_client import SECRET_SIG, SIG_KEY, UNKNOWN_SENTINEL
 from toms.preview.model import PlannedResource
 
@@ -271,7 +279,7 @@ def _kms_key(resource: BuiltResource, _: RunIndex) -> list[Fact]:
 
 _SUBNET = ("aws:ec2/subnet:Subnet",)
 _NAT = ("aws:ec2/natGateway:NatGateway",)
-_DEFAULT_SG = ("aws:ec2/defaultSecurityGroup:DefaultSecurityGroup",)
+_DEFAULT_SG = (network_rules.DEFAULT_SECURITY_GROUP,)
 _FLOW_LOG = ("aws:ec2/flowLog:FlowLog",)
 
 
@@ -512,6 +520,23 @@ def _object_lock(resource: BuiltResource, _: RunIndex) -> list[Fact]:
     ]
 
 
+def _as_pack_value(value: Any) -> Any:
+    """An input as the pack's rules see it: unknowns as `kit.UNKNOWN`."""
+    if value is UNKNOWN_VALUE:
+        return kit.UNKNOWN
+    if isinstance(value, Mapping):
+        return {key: _as_pack_value(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_as_pack_value(item) for item in value]
+    return value
+
+
+def _whole_bucket(rule: Any) -> str:
+    """Whether a lifecycle rule covers every object, as the pack's s3-archive-lifecycle policy decides it."""
+    covers = s3_rules.covers_whole_bucket(_as_pack_value(rule))
+    return UNKNOWN if covers is kit.UNKNOWN else ("every object" if covers else "only some objects")
+
+
 def _lifecycle(resource: BuiltResource, _: RunIndex) -> list[Fact]:
     facts = []
     for rule in resource.inputs.get("rules") or []:
@@ -520,7 +545,7 @@ def _lifecycle(resource: BuiltResource, _: RunIndex) -> list[Fact]:
         facts.append(
             Fact(
                 f"rule {text(rule.get('id'))} ({text(rule.get('status'))})",
-                f"objects expire after {days(expiration.get('days'))}"
+                f"{_whole_bucket(rule)}: expire after {days(expiration.get('days'))}"
                 + (
                     f", old versions after {days(noncurrent.get('noncurrentDays'))}"
                     if noncurrent.get("noncurrentDays") is not None
@@ -564,9 +589,10 @@ def _trail(resource: BuiltResource, _: RunIndex) -> list[Fact]:
     ]
 
 
-LB_TYPES = ("aws:lb/loadBalancer:LoadBalancer", "aws:alb/loadBalancer:LoadBalancer")
-LISTENER_TYPES = ("aws:lb/listener:Listener", "aws:alb/listener:Listener")
-RDS_INSTANCE = ("aws:rds/instance:Instance",)
+# The resource types as the pack names them: the report reads what the pack judges.
+LB_TYPES = edge_rules.LOAD_BALANCERS
+LISTENER_TYPES = edge_rules.LISTENERS
+RDS_INSTANCE = (rds_rules.RDS_INSTANCE,)
 DATABASE = "toms:database:EncryptedDatabase"
 SERVICE = "toms:service:SelfHealingService"
 EDGE = "toms:edge:TlsLoadBalancer"
@@ -584,14 +610,14 @@ def _aspects(*aspects: Aspect) -> dict[str, Aspect]:
 
 ASPECTS: dict[str, Aspect] = _aspects(
     Aspect("provider", "AWS provider of the stack", ("pulumi:providers:aws",), "the program", _provider),
-    Aspect("key", "Client KMS key", ("aws:kms/key:Key",), KEYS, _kms_key),
+    Aspect("key", "Client KMS key", (kms_rules.KMS_KEY,), KEYS, _kms_key),
     Aspect("network", "VPC", ("aws:ec2/vpc:Vpc",), NETWORK, _network),
     Aspect("network-zones", "VPC zones", ("aws:ec2/vpc:Vpc",), NETWORK, _network_zones),
     Aspect("network-exposure", "VPC exposure", ("aws:ec2/vpc:Vpc",), NETWORK, _network_exposure),
     Aspect(
         "security-groups",
         "Security groups",
-        ("aws:ec2/securityGroup:SecurityGroup",),
+        (network_rules.SECURITY_GROUP,),
         GUARDED_COMPONENTS,
         _security_group,
     ),
@@ -599,7 +625,7 @@ ASPECTS: dict[str, Aspect] = _aspects(
         "ingress-rules",
         "Security group ingress rules",
         (
-            "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule",
+            network_rules.VPC_INGRESS_RULE,
             "aws:ec2/vpcSecurityGroupIngressRule:VpcSecurityGroupIngressRule",
         ),
         GUARDED_COMPONENTS,
@@ -614,16 +640,16 @@ ASPECTS: dict[str, Aspect] = _aspects(
     Aspect(
         "db-parameters",
         "Database parameter group",
-        ("aws:rds/parameterGroup:ParameterGroup",),
+        (stack_rules.PARAMETER_GROUP,),
         DATABASE,
         _parameter_group,
     ),
     Aspect("load-balancer", "Load balancer", LB_TYPES, EDGE, _load_balancer),
     Aspect("load-balancer-logs", "Load balancer logs", LB_TYPES, EDGE, _load_balancer_logs),
     Aspect("listeners", "Load balancer listeners", LISTENER_TYPES, EDGE, _listener),
-    Aspect("service", "Container service", ("aws:ecs/service:Service",), SERVICE, _ecs_service),
+    Aspect("service", "Container service", (ecs_rules.ECS_SERVICE,), SERVICE, _ecs_service),
     Aspect(
-        "service-exposure", "Container service exposure", ("aws:ecs/service:Service",), SERVICE, _ecs_exposure
+        "service-exposure", "Container service exposure", (ecs_rules.ECS_SERVICE,), SERVICE, _ecs_exposure
     ),
     Aspect(
         "autoscaling", "Service autoscaling", ("aws:appautoscaling/target:Target",), SERVICE, _autoscaling
@@ -631,71 +657,62 @@ ASPECTS: dict[str, Aspect] = _aspects(
     Aspect(
         "task",
         "Container task definition",
-        ("aws:ecs/taskDefinition:TaskDefinition",),
+        (ecs_rules.ECS_TASK_DEFINITION,),
         SERVICE,
         _task_definition,
     ),
-    Aspect("log-groups", "CloudWatch log groups", ("aws:cloudwatch/logGroup:LogGroup",), ARCHIVE, _log_group),
+    Aspect("log-groups", "CloudWatch log groups", (logs_rules.LOG_GROUP,), ARCHIVE, _log_group),
     Aspect(
         "log-group-encryption",
         "CloudWatch log group encryption",
-        ("aws:cloudwatch/logGroup:LogGroup",),
+        (logs_rules.LOG_GROUP,),
         ARCHIVE,
         _log_group_encryption,
     ),
     Aspect(
         "log-export",
         "Log export (subscription filters)",
-        ("aws:cloudwatch/logSubscriptionFilter:LogSubscriptionFilter",),
+        (stack_rules.SUBSCRIPTION_FILTER,),
         ARCHIVE,
         _subscription,
     ),
-    Aspect("archive-buckets", "S3 buckets", ("aws:s3/bucket:Bucket",), ARCHIVE, _bucket),
+    Aspect("archive-buckets", "S3 buckets", s3_rules.BUCKETS, ARCHIVE, _bucket),
     Aspect(
         "archive-lock",
         "Archive Object Lock",
-        (
-            "aws:s3/bucketObjectLockConfiguration:BucketObjectLockConfiguration",
-            "aws:s3/bucketObjectLockConfigurationV2:BucketObjectLockConfigurationV2",
-        ),
+        s3_rules.OBJECT_LOCK,
         ARCHIVE,
         _object_lock,
     ),
     Aspect(
         "archive-lifecycle",
         "Archive lifecycle (expiry)",
-        (
-            "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration",
-            "aws:s3/bucketLifecycleConfigurationV2:BucketLifecycleConfigurationV2",
-        ),
+        s3_rules.LIFECYCLE,
         ARCHIVE,
         _lifecycle,
     ),
     Aspect(
         "archive-versioning",
         "Bucket versioning",
-        ("aws:s3/bucketVersioning:BucketVersioning", "aws:s3/bucketVersioningV2:BucketVersioningV2"),
+        s3_rules.VERSIONING,
         ARCHIVE,
         _versioning,
     ),
     Aspect(
         "archive-encryption",
         "Bucket encryption",
-        (
-            "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration",
-            "aws:s3/bucketServerSideEncryptionConfigurationV2:BucketServerSideEncryptionConfigurationV2",
-        ),
+        s3_rules.ENCRYPTION,
         ARCHIVE,
         _bucket_encryption,
     ),
     Aspect(
         "archive-public-access",
         "Bucket public access block",
-        ("aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock",),
+        s3_rules.PUBLIC_ACCESS_BLOCK,
         ARCHIVE,
         _public_access_block,
     ),
-    Aspect("trail", "CloudTrail trail", ("aws:cloudtrail/trail:Trail",), TRAIL, _trail),
+    Aspect("trail", "CloudTrail trail", (logs_rules.CLOUDTRAIL,), TRAIL, _trail),
 )
 
 # Which aspects show how each technical measure is implemented, in the order the report lists them.

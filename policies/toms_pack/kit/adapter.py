@@ -149,8 +149,20 @@ class FindingsHandoff:
         return [build_policy(rule, self) for rule in rules] + self.reporting_policies()
 
 
+class _Phase:
+    """Whether the engine previews, as its last `ConfigureStack` said (`dry_run`); None before one."""
+
+    dry_run: bool | None = None
+
+
+PHASE = _Phase()
+
+
 def is_preview() -> bool:
-    """True while the engine previews (`PULUMI_DRY_RUN=true`); an unset variable counts as an update."""
+    """True while the engine previews: as `ConfigureStack` said, else `PULUMI_DRY_RUN=true` (the engine
+    sets both; an unset variable counts as an update, the stricter phase)."""
+    if PHASE.dry_run is not None:
+        return PHASE.dry_run
     return os.environ.get("PULUMI_DRY_RUN", "").lower() == "true"
 
 

@@ -66,11 +66,13 @@ def review(
     relaxed: list[RelaxedLevel] = []
     unexempted: list[str] = []
     for name in sorted(entries):
+        if name not in default_levels:
+            continue  # not a policy of this pack (such as an `all` entry): the CLI applies none of it
         level, properties = entries[name]
         rule = rules.get(name)
         if rule is not None:
             problems += [f"{name}: {error}" for error in rule.settings(properties).errors]
-        default = default_levels.get(name, "mandatory")
+        default = default_levels[name]
         if _STRENGTH.get(level, 0) >= _STRENGTH[default]:
             continue
         if rule is None:

@@ -21,7 +21,7 @@ from pulumi_policy.deserialize import deserialize_properties
 from pulumi_policy.policy import _NotApplicableError, _PolicyAnalyzerServicer
 from pulumi_policy.proxy import UnknownValueError, unknown_checking_proxy
 
-from .adapter import FindingsHandoff
+from .adapter import PHASE, FindingsHandoff
 from .packconfig import review
 from .registry import Rule
 from .settings import today
@@ -71,6 +71,7 @@ class PackServicer(_PolicyAnalyzerServicer):
 
     def ConfigureStack(self, request: Any, context: Any) -> Any:
         self._stack_tags = MappingProxyType(dict(request.tags))
+        PHASE.dry_run = request.dry_run
         return super().ConfigureStack(request, context)
 
     def Analyze(self, request: Any, context: Any) -> Any:

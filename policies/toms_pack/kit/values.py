@@ -120,12 +120,26 @@ def as_list(value: Any) -> list[Any] | None:
     return None
 
 
+def _whole_numbers(value: Any) -> Any:
+    """`value` with every integral float as the int it is: the protocol sends all numbers as doubles."""
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    if isinstance(value, list):
+        return [_whole_numbers(item) for item in value]
+    if isinstance(value, dict):
+        return {key: _whole_numbers(item) for key, item in value.items()}
+    return value
+
+
 def describe(value: Any) -> str:
+    """A value as a message shows it: JSON, whole numbers without `.0`, `not set` or `unknown`."""
     if value is MISSING:
         return "not set"
     if value is UNKNOWN:
         return "unknown"
-    return json.dumps(value) if isinstance(value, str | int | float | bool | list | dict) else repr(value)
+    if isinstance(value, str | int | float | bool | list | dict):
+        return json.dumps(_whole_numbers(value))
+    return repr(value)
 
 
 def is_set_reference(value: Any) -> bool:

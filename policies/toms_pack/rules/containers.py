@@ -14,9 +14,11 @@ from .. import standards
 from ..kit import (
     MISSING,
     UNKNOWN,
+    Advisory,
     Outcome,
     Resource,
     Settings,
+    Stack,
     Unverifiable,
     Violation,
     as_int,
@@ -24,6 +26,7 @@ from ..kit import (
     describe,
     lookup,
     resource_rule,
+    stack_rule,
 )
 from .ecs import ECS_TASK_DEFINITION, SECRET_NAME_PATTERNS, _each_container
 
@@ -246,3 +249,96 @@ def log_router_secure(resource: Resource, settings: Settings) -> Iterator[Outcom
     yield from _each_container(
         resource, lambda container, label: _router_problem(container, label, secret_name)
     )
+
+
+# --- health-check grace and placement ------------------------------------------------------------------
+
+ECS_SERVICE = "aws:ecs/service:Service"
+
+
+@resource_rule(
+    "ecs-service-health-check-grace-bounded",
+    "A load-balanced service's health-check grace period is short enough that a failing task is replaced.",
+    Severity.MEDIUM,
+    "Set healthCheckGracePeriodSeconds to at most maxSeconds: during the grace period ECS ignores the "
+    "load balancer's health checks, so a task that never becomes healthy keeps its place.",
+    (ECS_SERVICE,),
+    properties={
+        "maxSeconds": {
+            "type": "integer",
+            "minimum": standards.MIN_HEALTH_CHECK_GRACE_SECONDS,
+            "maximum": 600,
+            "default": 300,
+        }
+    },
+)
+def health_check_grace_bounded(resource: Resource, settings: Settings) -> Iterator[Outcome]:
+    grace = resource.get("healthCheckGracePeriodSeconds")
+    if grace is UNKNOWN:
+        yield Unverifiable("healthCheckGracePeriodSeconds")
+    elif grace is not MISSING:
+        seconds = as_int(grace)
+        if seconds is None:
+            yield Violation(f"healthCheckGracePeriodSeconds is {describe(grace)}, expected whole seconds")
+        elif seconds > settings.int("maxSeconds"):
+            yield Violation(
+                f"healthCheckGracePeriodSeconds is {seconds}: for that long a failing task is not replaced; "
+                f"at most {settings.int('maxSeconds')}"
+            )
+
+
+SUBNET = "aws:ec2/subnet:Subnet"
+
+
+def _subnet_zones(stack: Stack, service: Resource, subnet_ids: list[Any]) -> list[Any] | None:
+    """The zones of the service's subnets, or None when a subnet is not one the stack declares."""
+    dependencies = set(service.property_dependencies.get("networkConfiguration", ()))
+    zones = []
+    for subnet in stack.of_type(SUBNET):
+        if subnet.urn in dependencies or subnet.get("id") in subnet_ids:
+            zone = subnet.get("availabilityZone")
+            zones.append(subnet.get("availabilityZoneId") if zone is MISSING else zone)
+    return zones if len(zones) >= len(subnet_ids) else None
+
+
+@stack_rule(
+    "ecs-service-across-zones",
+    "Services that place tasks in subnets (awsvpc) spread them over subnets in at least two zones.",
+    Severity.HIGH,
+    "Give networkConfiguration.subnets at least two subnets in different availability zones.",
+    types=(ECS_SERVICE,),
+)
+def across_zones(stack: Stack, _: Settings) -> Iterator[Outcome]:
+    for service in stack.of_type(ECS_SERVICE):
+        subnets = service.get("networkConfiguration", "subnets")
+        if subnets is MISSING:
+            continue  # bridge or host networking on EC2: placement follows the cluster's instances
+        listed = as_list(subnets)
+        if subnets is UNKNOWN:
+            yield Unverifiable("networkConfiguration.subnets", service)
+        elif listed is None:
+            yield Violation(
+                f"{service.name}: networkConfiguration.subnets is {describe(subnets)}, expected a list",
+                service,
+            )
+        elif len(listed) < 2:
+            yield Violation(
+                f"{service.name}: networkConfiguration.subnets names {len(listed)} subnet: one zone's outage "
+                "stops every task; list subnets in at least two zones",
+                service,
+            )
+        else:
+            zones = _subnet_zones(stack, service, listed)
+            if zones is None and UNKNOWN not in listed:
+                yield Advisory(
+                    f"{service.name}: networkConfiguration.subnets names subnets this stack does not "
+                    "declare, so the pack cannot tell their zones; make sure they lie in at least two",
+                    service,
+                )
+            elif zones is None or UNKNOWN in zones or MISSING in zones:
+                yield Unverifiable("networkConfiguration.subnets (their zones)", service)
+            elif len(set(zones)) < 2:
+                yield Violation(
+                    f"{service.name}: every subnet is in {zones[0]}: spread them over at least two zones",
+                    service,
+                )

@@ -22,6 +22,7 @@ from ..kit import (
     Outcome,
     Resource,
     Settings,
+    Stack,
     Unverifiable,
     Violation,
     as_int,
@@ -32,6 +33,7 @@ from ..kit import (
     is_customer_key_reference,
     lookup,
     resource_rule,
+    stack_rule,
 )
 from ..policy_documents import ACCOUNT_CONDITION_KEYS, PolicyDocumentError, parse
 from .ecs import SECRET_NAME_PATTERNS, SECRET_VALUE_PATTERN
@@ -666,3 +668,99 @@ def acls_disabled(resource: Resource, _: Settings) -> Iterator[Outcome]:
         "with ACLs enabled an object can be shared by its ACL, and objects other accounts write are theirs; "
         "set BucketOwnerEnforced",
     )
+
+
+# --- database parameter groups: TLS version --------------------------------------------------------------
+
+DB_PARAMETER_GROUPS = (
+    "aws:rds/parameterGroup:ParameterGroup",
+    "aws:rds/clusterParameterGroup:ClusterParameterGroup",
+)
+
+
+def _engine_family(family: str) -> str | None:
+    """`postgres` for postgres16 or aurora-postgresql15, `mysql` for mysql8.0 or aurora-mysql8.0..."""
+    return next((name for name in standards.TLS_VERSION_PARAMETERS if name in family), None)
+
+
+@resource_rule(
+    "db-parameter-group-tls-version",
+    "Database parameter groups accept nothing older than TLS 1.2.",
+    Severity.CRITICAL,
+    "Set ssl_min_protocol_version to TLSv1.2 (PostgreSQL) or tls_version to TLSv1.2,TLSv1.3 (MySQL, "
+    "MariaDB) in the parameter group, next to rds.force_ssl / require_secure_transport.",
+    DB_PARAMETER_GROUPS,
+)
+def tls_version(resource: Resource, _: Settings) -> Iterator[Outcome]:
+    family = resource.get("family")
+    if family is UNKNOWN:
+        yield Unverifiable("family")
+        return
+    engine = _engine_family(family) if isinstance(family, str) else None
+    if engine is None:
+        return  # Oracle and SQL Server negotiate TLS through option groups, which the pack does not judge
+    name, accepted = standards.TLS_VERSION_PARAMETERS[engine]
+    parameters, problem = _parameters(resource)
+    if problem is not None:
+        yield problem
+        return
+    value = parameters.get(name)
+    if value is UNKNOWN:
+        yield Unverifiable("parameters")
+    elif value is None or value not in {version.lower() for version in accepted}:
+        shown = "not set (the engine's default may accept TLS 1.0)" if value is None else describe(value)
+        yield Violation(f"parameter {name} is {shown}: set it to {' or '.join(accepted)}")
+
+
+# --- cluster redundancy --------------------------------------------------------------------------------
+
+# Cluster type -> its instance type.
+CLUSTER_INSTANCES: Mapping[str, str] = {
+    "aws:rds/cluster:Cluster": "aws:rds/clusterInstance:ClusterInstance",
+    "aws:docdb/cluster:Cluster": "aws:docdb/clusterInstance:ClusterInstance",
+    "aws:neptune/cluster:Cluster": "aws:neptune/clusterInstance:ClusterInstance",
+}
+
+
+def _is_instance_cluster(cluster: Resource) -> bool:
+    """Aurora, DocumentDB and Neptune clusters run separately declared instances; an RDS Multi-AZ DB
+    cluster (engine mysql or postgres with dbClusterInstanceClass) makes its own three."""
+    if cluster.type != "aws:rds/cluster:Cluster":
+        return True
+    engine = cluster.get("engine")
+    return not isinstance(engine, str) or engine.startswith("aurora")
+
+
+@stack_rule(
+    "cluster-instances-across-zones",
+    "Aurora, DocumentDB and Neptune clusters run at least two instances, in different zones.",
+    Severity.HIGH,
+    "Declare at least two cluster instances for each cluster and leave availabilityZone unset (or set two "
+    "different zones), so a reader takes over when the writer's zone fails.",
+    types=(*CLUSTER_INSTANCES, *CLUSTER_INSTANCES.values()),
+)
+def instances_across_zones(stack: Stack, _: Settings) -> Iterator[Outcome]:
+    for cluster_type, instance_type in CLUSTER_INSTANCES.items():
+        candidates = stack.of_type(instance_type)
+        for cluster in stack.of_type(cluster_type):
+            if not _is_instance_cluster(cluster):
+                continue
+            members = []
+            for instance in candidates:
+                joined = stack.joins(instance, "clusterIdentifier", cluster, ("clusterIdentifier", "id"))
+                if joined is UNKNOWN:
+                    yield Unverifiable("clusterIdentifier", instance)
+                elif joined is True:
+                    members.append(instance)
+            if len(members) < 2:
+                yield Violation(
+                    f"{cluster.name} has {len(members)} instance(s) in this stack: when it fails the cluster "
+                    "is down until a new one starts; add a second instance",
+                    cluster,
+                )
+                continue
+            zones = [member.get("availabilityZone") for member in members]
+            if UNKNOWN in zones:
+                yield Unverifiable("availabilityZone", cluster)
+            elif MISSING not in zones and len(set(zones)) < 2:
+                yield Violation(f"{cluster.name}: every instance is in {zones[0]}: use two zones", cluster)

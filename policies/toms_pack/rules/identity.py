@@ -20,6 +20,7 @@ from ..kit import (
     Settings,
     Unverifiable,
     Violation,
+    as_int,
     as_list,
     describe,
     lookup,
@@ -276,3 +277,34 @@ def no_access_keys(resource: Resource, _: Settings) -> Iterator[Outcome]:
             f"an access key for user {describe(resource.get('user'))} is a long-lived credential that "
             "leaves no trace of who uses it: use a role instead"
         )
+
+
+@resource_rule(
+    "kms-key-rotation-period",
+    "KMS keys that rotate do so at least once a year.",
+    Severity.MEDIUM,
+    "Leave rotationPeriodInDays unset (AWS rotates yearly) or set it to at most maxDays.",
+    ("aws:kms/key:Key",),
+    properties={
+        "maxDays": {
+            "type": "integer",
+            "description": "The longest rotation period allowed (AWS accepts 90 to 2560 days).",
+            "minimum": 90,
+            "maximum": 365,
+            "default": 365,
+        }
+    },
+)
+def rotation_period(resource: Resource, settings: Settings) -> Iterator[Outcome]:
+    period = resource.get("rotationPeriodInDays")
+    if period is UNKNOWN:
+        yield Unverifiable("rotationPeriodInDays")
+    elif period is not MISSING:
+        days = as_int(period)
+        if days is None:
+            yield Violation(f"rotationPeriodInDays is {describe(period)}, expected a whole number of days")
+        elif days > settings.int("maxDays"):
+            yield Violation(
+                f"rotationPeriodInDays is {days}: key material would stay in use longer than "
+                f"{settings.int('maxDays')} days"
+            )

@@ -94,14 +94,6 @@ class IngressRule:
         return low is not None and low == high and low in allowed
 
 
-def protocol_of(rule: IngressRule) -> str:
-    """The rule's protocol as written: a name in quotes, or a protocol number as the whole number it is."""
-    number = as_int(rule.protocol)
-    return (
-        str(number) if number is not None and not isinstance(rule.protocol, str) else describe(rule.protocol)
-    )
-
-
 def port_range(rule: IngressRule) -> str:
     """The rule's ports as AWS writes them: `22`, `0-65535`, or `all` for every protocol."""
     if is_all_protocols(rule.protocol):
@@ -244,7 +236,7 @@ def public_ingress(resource: Resource, settings: Settings) -> Iterator[Outcome]:
             yield Unverifiable(f"{rule.label}.ports")
         elif not rule.only_ports(allowed):
             yield Violation(
-                f"{rule.label} opens protocol {protocol_of(rule)} {port_range(rule)} to the internet "
+                f"{rule.label} opens protocol {describe(rule.protocol)} {port_range(rule)} to the internet "
                 f"({public[0]}); only single ports {', '.join(map(str, allowed))} may be open to public "
                 "addresses"
             )
@@ -282,7 +274,7 @@ def admin_ports(resource: Resource, settings: Settings) -> Iterator[Outcome]:
             listed = ", ".join(map(str, opened))
             yield Violation(
                 f"{rule.label} opens admin port{'s' if len(opened) > 1 else ''} {listed} to {public[0]} "
-                f"(protocol {protocol_of(rule)}, {port_range(rule)})"
+                f"(protocol {describe(rule.protocol)}, {port_range(rule)})"
             )
         elif UNKNOWN in covered:
             yield Unverifiable(f"{rule.label}.port")

@@ -363,11 +363,12 @@ def _is_empty(value: Any) -> bool:
     return value is MISSING or value is None or value in ("", {}, [])
 
 
-def _covers_whole_bucket(rule: Any) -> Any:
+def covers_whole_bucket(rule: Any) -> Any:
     """True when a lifecycle rule applies to every object: no filter, or one without any predicate.
 
     A prefix, a tag, an `and` block or an upper size bound narrows the rule. A lower size bound of 0 does
-    not: it leaves out only empty objects, which hold no data. UNKNOWN when a predicate is unknown.
+    not: it leaves out only empty objects, which hold no data. UNKNOWN when a predicate is unknown. The
+    evidence report reads lifecycle rules through this too.
     """
     predicates: dict[str, Any] = {"prefix": lookup(rule, "prefix")}
     rule_filter = lookup(rule, "filter")
@@ -408,7 +409,7 @@ def _expiries(config: Resource) -> list[_Expiry] | None:
             if status is UNKNOWN:
                 return None
             continue
-        whole_bucket = _covers_whole_bucket(rule)
+        whole_bucket = covers_whole_bucket(rule)
         days = lookup(rule, "expiration", "days")
         noncurrent = lookup(rule, "noncurrentVersionExpiration")
         noncurrent_days = lookup(noncurrent, "noncurrentDays")

@@ -7,10 +7,11 @@ from datetime import timedelta
 import pytest
 
 from policies.toms_pack.harmless_types import ESCAPE_HATCHES, HARMLESS_TYPES
-from policies.toms_pack.kit import today
+from policies.toms_pack.kit import REGISTRY, today
 from policies.toms_pack.rules.closed_world import POLICY, is_reviewed, judged_types
 from tests.policies.casetable import (
     Case,
+    absent,
     compliant,
     malformed,
     test_case_in_process,
@@ -61,6 +62,7 @@ CASES: dict[str, list[Case]] = {
             ResourceInput("pulumi:providers:aws", "subject", {"region": "eu-west-1"}), label="provider"
         ),
         malformed(custom(STATE_MACHINE, definition=["not", "json"]), f"no policy judges {STATE_MACHINE}"),
+        absent("unknown", "a resource's type is always known, in preview too"),
     ],
 }
 
@@ -71,6 +73,15 @@ def test_an_allowed_type_is_reported_as_advisory_on_every_run(preview_pack: Poli
     reported = [d for d in diagnostics if STATE_MACHINE in d.message]
     assert [d.enforcement_level for d in reported] == ["advisory"]
     assert "lets it through until" in reported[0].message and "migrating off it" in reported[0].message
+
+
+def test_a_policy_that_only_checks_tags_reviews_no_type() -> None:
+    tags = next(rule for rule in REGISTRY.rules() if rule.name == "required-tags")
+    assert not tags.reviews_types
+    only_tagged = {token for token in tags.resource_types if token.startswith("aws:")} - {
+        token for rule in REGISTRY.rules() if rule.name != "required-tags" for token in rule.resource_types
+    }
+    assert not only_tagged & judged_types()
 
 
 def test_reviewed_means_judged_or_harmless_and_never_both() -> None:

@@ -10,10 +10,11 @@ from tests.policies.casetable import (
     malformed,
     test_case_in_process,
     test_case_over_protocol,
+    unchanged,
     unknown,
     violating,
 )
-from tests.policies.samples import PROVIDER, containers, resource
+from tests.policies.samples import DELETE, PROVIDER, both, change, containers, resource
 from toms.offline.analyzer_client import UNKNOWN, ResourceInput
 
 __all__ = ["CASES", "test_case_in_process", "test_case_over_protocol"]
@@ -57,7 +58,47 @@ FIRELENS_HTTP = {
     "options": {"Name": "http", "Host": "logs.example.com", "tls": "On"},
 }
 
+SERVICE = "aws:ecs/service:Service"
+
+
+def subnet_zone(role: str, zone: object):
+    return change(role, "availabilityZone", zone)
+
+
 CASES: dict[str, list[Case]] = {
+    "ecs-service-health-check-grace-bounded": [
+        compliant(resource(SERVICE)),
+        compliant(resource(SERVICE, healthCheckGracePeriodSeconds=DELETE), label="unset"),
+        violating(
+            resource(SERVICE, healthCheckGracePeriodSeconds=3600), "healthCheckGracePeriodSeconds is 3600"
+        ),
+        violating(
+            resource(SERVICE, healthCheckGracePeriodSeconds=120),
+            "at most 90",
+            config={"ecs-service-health-check-grace-bounded": {"maxSeconds": 90}},
+        ),
+        unknown(resource(SERVICE, healthCheckGracePeriodSeconds=UNKNOWN), "healthCheckGracePeriodSeconds"),
+        malformed(resource(SERVICE, healthCheckGracePeriodSeconds="1m"), "expected whole seconds"),
+    ],
+    "ecs-service-across-zones": [
+        compliant(unchanged),
+        compliant(change("service", "networkConfiguration", DELETE), label="bridge-networking"),
+        violating(
+            change("service", "networkConfiguration.subnets", ["subnet-1"]), "names 1 subnet", at="service"
+        ),
+        violating(subnet_zone("subnet-2", "eu-west-1a"), "every subnet is in eu-west-1a", at="service"),
+        unknown(subnet_zone("subnet-2", UNKNOWN), "service.networkConfiguration.subnets (their zones)"),
+        unknown(
+            both(subnet_zone("subnet-1", DELETE), subnet_zone("subnet-2", DELETE)),
+            "service.networkConfiguration.subnets (their zones)",
+            label="zones-left-to-aws",
+        ),
+        malformed(
+            change("service", "networkConfiguration.subnets", "subnet-1,subnet-2"),
+            "expected a list",
+            at="service",
+        ),
+    ],
     "ecs-autoscaling-min-capacity": [
         compliant(target()),
         compliant(schedule(minCapacity=2, maxCapacity=4)),

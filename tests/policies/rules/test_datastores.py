@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 import json
+from collections.abc import Callable
 from typing import Any
 
 from tests.policies.casetable import (
@@ -47,6 +48,9 @@ PARAMETER = "aws:ssm/parameter:Parameter"
 LAMBDA_PERMISSION = "aws:lambda/permission:Permission"
 OWNERSHIP = "aws:s3/bucketOwnershipControls:BucketOwnershipControls"
 LOG_POLICY = "aws:cloudwatch/logResourcePolicy:LogResourcePolicy"
+DB_PARAMETERS = "aws:rds/parameterGroup:ParameterGroup"
+AURORA = "aws:rds/cluster:Cluster"
+AURORA_INSTANCE = "aws:rds/clusterInstance:ClusterInstance"
 OTHER_ACCOUNT = "444455556666"
 EBS_DEFAULT = "aws:ebs/encryptionByDefault:EncryptionByDefault"
 EBS_DEFAULT_KEY = "aws:ebs/defaultKmsKey:DefaultKmsKey"
@@ -132,6 +136,13 @@ SAMPLES: dict[str, dict[str, Any]] = {
     },
     OWNERSHIP: {"bucket": "acme-data", "rule": {"objectOwnership": "BucketOwnerEnforced"}},
     EBS_DEFAULT: {"enabled": True},
+    DB_PARAMETERS: {
+        "family": "postgres17",
+        "parameters": [
+            {"name": "rds.force_ssl", "value": "1"},
+            {"name": "ssl_min_protocol_version", "value": "TLSv1.2"},
+        ],
+    },
     LOG_POLICY: {
         "policyName": "waf-delivery",
         "policyDocument": document(
@@ -168,6 +179,29 @@ AT_REST_SAMPLES = [
     not in (NEPTUNE_PARAMETERS, EFS_BACKUP, FUNCTION_URL, LAYER_PERMISSION, ACCOUNT_BLOCK, LOG_POLICY)
 ]
 SHARING = {"snapshot-not-shared": {"allowedAccounts": [OTHER_ACCOUNT]}}
+
+
+def aurora(*zones: Any, engine: Any = "aurora-postgresql") -> Callable[[dict[str, ResourceInput]], None]:
+    """A stack edit adding an Aurora cluster with one instance per zone given (None: zone left to AWS)."""
+
+    def apply(stack: dict[str, ResourceInput]) -> None:
+        cluster = ResourceInput(
+            AURORA, "aurora", {"engine": engine, "clusterIdentifier": "orders"}, provider=PROVIDER
+        )
+        stack["aurora"] = cluster
+        for index, zone in enumerate(zones):
+            props: dict[str, Any] = {"clusterIdentifier": UNKNOWN, "instanceClass": "db.r7g.large"}
+            if zone is not None:
+                props["availabilityZone"] = zone
+            stack[f"aurora-{index}"] = ResourceInput(
+                AURORA_INSTANCE,
+                f"aurora-{index}",
+                props,
+                provider=PROVIDER,
+                property_dependencies={"clusterIdentifier": (cluster.resolved_urn(),)},
+            )
+
+    return apply
 
 
 def sample(resource_type: str, **changes: Any) -> ResourceInput:
@@ -329,6 +363,45 @@ CASES: dict[str, list[Case]] = {
         violating(sample(PARAMETER, value=DELETE, insecureValue="hunter2"), "insecureValue holds a secret"),
         unknown(sample(PARAMETER, type=UNKNOWN), "type"),
         malformed(sample(PARAMETER, keyId=["k"]), "keyId is"),
+    ],
+    "db-parameter-group-tls-version": [
+        compliant(sample(DB_PARAMETERS)),
+        compliant(
+            sample(
+                DB_PARAMETERS,
+                family="mysql8.0",
+                parameters=[{"name": "tls_version", "value": "TLSv1.2,TLSv1.3"}],
+            ),
+            label="mysql",
+        ),
+        compliant(sample(DB_PARAMETERS, family="oracle-ee-19", parameters=[]), label="oracle-not-judged"),
+        violating(
+            sample(DB_PARAMETERS, parameters=[{"name": "rds.force_ssl", "value": "1"}]),
+            "ssl_min_protocol_version is not set",
+        ),
+        violating(sample(DB_PARAMETERS, parameters__1__value="TLSv1"), 'ssl_min_protocol_version is "tlsv1"'),
+        violating(
+            sample(
+                DB_PARAMETERS,
+                family="aurora-mysql8.0",
+                parameters=[{"name": "tls_version", "value": "TLSv1,TLSv1.1,TLSv1.2"}],
+            ),
+            "parameter tls_version is",
+        ),
+        unknown(sample(DB_PARAMETERS, family=UNKNOWN), "family"),
+        malformed(
+            sample(DB_PARAMETERS, parameters={"ssl_min_protocol_version": "TLSv1.2"}), "expected a list"
+        ),
+    ],
+    "cluster-instances-across-zones": [
+        compliant(aurora(None, None)),
+        compliant(aurora("eu-west-1a", "eu-west-1b"), label="two-zones"),
+        compliant(aurora(None, engine="postgres"), label="multi-az-db-cluster"),
+        violating(aurora(None), "aurora has 1 instance(s) in this stack", at="aurora"),
+        violating(aurora(), "aurora has 0 instance(s)", at="aurora"),
+        violating(aurora("eu-west-1a", "eu-west-1a"), "every instance is in eu-west-1a", at="aurora"),
+        unknown(aurora("eu-west-1a", UNKNOWN), "aurora.availabilityZone"),
+        malformed(aurora(None, engine=5), "aurora has 1 instance(s)", at="aurora"),
     ],
     "s3-acls-disabled": [
         compliant(sample(OWNERSHIP)),

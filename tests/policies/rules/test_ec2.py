@@ -88,7 +88,7 @@ CASES: dict[str, list[Case]] = {
         compliant(resource(TEMPLATE)),
         malformed(
             resource(TEMPLATE, blockDeviceMappings__0__ebs__encrypted=1),
-            'blockDeviceMappings[0].ebs.encrypted is 1.0, expected "true" or "false"',
+            'blockDeviceMappings[0].ebs.encrypted is 1, expected "true" or "false"',
         ),
         malformed(
             resource(TEMPLATE, blockDeviceMappings__0__ebs="encrypted"),

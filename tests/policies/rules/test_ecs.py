@@ -24,6 +24,7 @@ CASES: dict[str, list[Case]] = {
         violating(resource(SERVICE, desiredCount=1), "desiredCount is 1, expected at least 2"),
         compliant(resource(SERVICE)),
         malformed(resource("aws:ecs/service:Service", desiredCount="two"), "whole number"),
+        unknown(resource(SERVICE, desiredCount=UNKNOWN), "desiredCount"),
     ],
     "ecs-service-circuit-breaker": [
         violating(resource(SERVICE, deploymentCircuitBreaker__rollback=False), "rollback is false"),
@@ -32,6 +33,9 @@ CASES: dict[str, list[Case]] = {
         malformed(
             resource("aws:ecs/service:Service", deploymentCircuitBreaker="yes"),
             'deploymentCircuitBreaker is "yes"',
+        ),
+        unknown(
+            resource(SERVICE, deploymentCircuitBreaker__rollback=UNKNOWN), "deploymentCircuitBreaker.rollback"
         ),
     ],
     "ecs-service-min-healthy-percent": [
@@ -47,21 +51,29 @@ CASES: dict[str, list[Case]] = {
     "ecs-service-no-public-ip": [
         violating(resource(SERVICE, networkConfiguration__assignPublicIp=True), "assignPublicIp is"),
         compliant(resource(SERVICE)),
+        unknown(
+            resource(SERVICE, networkConfiguration__assignPublicIp=UNKNOWN),
+            "assignPublicIp",
+        ),
+        malformed(resource(SERVICE, networkConfiguration__assignPublicIp="no"), 'assignPublicIp is "no"'),
     ],
     "ecs-service-health-check-grace": [
         violating(resource(SERVICE, healthCheckGracePeriodSeconds=DELETE), "GracePeriod"),
         compliant(resource(SERVICE)),
         malformed(resource("aws:ecs/service:Service", loadBalancers={"arn": "x"}), "expected a list"),
+        unknown(resource(SERVICE, healthCheckGracePeriodSeconds=UNKNOWN), "healthCheckGracePeriodSeconds"),
     ],
     "ecs-task-read-only-root": [
         violating(resource(TASK, containerDefinitions=containers(readonlyRootFilesystem=False)), "readonly"),
         compliant(resource(TASK)),
         malformed(resource(TASK, containerDefinitions="[{not json"), "not valid JSON"),
+        unknown(resource(TASK, containerDefinitions=UNKNOWN), "containerDefinitions"),
     ],
     "ecs-task-not-privileged": [
         violating(resource(TASK, containerDefinitions=containers(privileged=True)), "privileged is true"),
         compliant(resource(TASK)),
         malformed(resource(TASK, containerDefinitions="[1, 2]"), "expected an object"),
+        unknown(resource(TASK, containerDefinitions=UNKNOWN), "containerDefinitions"),
     ],
     "ecs-task-log-configuration": [
         violating(resource(TASK, containerDefinitions=containers(logConfiguration=DELETE)), "logDriver"),
@@ -86,11 +98,14 @@ CASES: dict[str, list[Case]] = {
             'logDriver is "syslog", which does not ship logs off the host',
         ),
         compliant(resource(TASK)),
+        unknown(resource(TASK, containerDefinitions=UNKNOWN), "containerDefinitions"),
+        malformed(resource(TASK, containerDefinitions=containers(logConfiguration="awslogs")), "logDriver"),
     ],
     "ecs-task-health-check": [
         violating(resource(TASK, containerDefinitions=containers(healthCheck=DELETE)), "healthCheck.command"),
         compliant(resource(TASK)),
         malformed(resource(TASK, containerDefinitions='{"name": "app"}'), "expected a non-empty list"),
+        unknown(resource(TASK, containerDefinitions=UNKNOWN), "containerDefinitions"),
     ],
     "ecs-task-no-plaintext-secrets": [
         violating(
@@ -162,5 +177,6 @@ CASES: dict[str, list[Case]] = {
             resource(TASK, containerDefinitions=containers(command="serve --password=x")),
             'command is "serve --password=x", expected a list of strings',
         ),
+        unknown(resource(TASK, containerDefinitions=UNKNOWN), "containerDefinitions"),
     ],
 }

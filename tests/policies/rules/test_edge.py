@@ -31,6 +31,10 @@ CASES: dict[str, list[Case]] = {
         violating(resource(HTTPS_LISTENER, protocol="TLS", sslPolicy="ELBSecurityPolicy-2016-08"), "2016-08"),
         compliant(resource(HTTP_LISTENER)),
         compliant(resource(HTTPS_LISTENER)),
+        unknown(resource(HTTPS_LISTENER, sslPolicy=UNKNOWN), "sslPolicy"),
+        malformed(
+            resource(HTTPS_LISTENER, sslPolicy=["ELBSecurityPolicy-TLS13-1-2-2021-06"]), "sslPolicy is ["
+        ),
     ],
     "lb-http-redirects-to-https": [
         violating(
@@ -43,17 +47,23 @@ CASES: dict[str, list[Case]] = {
         ),
         compliant(resource(HTTP_LISTENER)),
         compliant(resource(HTTPS_LISTENER)),
+        unknown(resource(HTTP_LISTENER, defaultActions=UNKNOWN), "defaultActions"),
+        malformed(resource(HTTP_LISTENER, defaultActions="redirect"), "expected a list of actions"),
     ],
     "lb-drop-invalid-headers": [
         violating(resource(LB, dropInvalidHeaderFields=False), "dropInvalidHeaderFields is false"),
         violating(resource(ALB, dropInvalidHeaderFields=DELETE), "dropInvalidHeaderFields is not set"),
         compliant(resource(ALB)),
         compliant(resource(LB)),
+        unknown(resource(LB, dropInvalidHeaderFields=UNKNOWN), "dropInvalidHeaderFields"),
+        malformed(resource(LB, dropInvalidHeaderFields="yes"), 'dropInvalidHeaderFields is "yes"'),
     ],
     "lb-deletion-protection": [
         violating(resource(ALB, enableDeletionProtection=False), "enableDeletionProtection"),
         compliant(resource(ALB)),
         compliant(resource(LB)),
+        unknown(resource(LB, enableDeletionProtection=UNKNOWN), "enableDeletionProtection"),
+        malformed(resource(LB, enableDeletionProtection="yes"), 'enableDeletionProtection is "yes"'),
     ],
     "lb-access-logs": [
         violating(resource(LB, accessLogs__enabled=False), "accessLogs.enabled is false"),
@@ -61,6 +71,7 @@ CASES: dict[str, list[Case]] = {
         compliant(resource(ALB)),
         compliant(resource(LB)),
         malformed(resource("aws:lb/loadBalancer:LoadBalancer", accessLogs=["on"]), "accessLogs is"),
+        unknown(resource(LB, accessLogs__enabled=UNKNOWN), "accessLogs.enabled"),
     ],
     "lb-https-hsts": [
         violating(

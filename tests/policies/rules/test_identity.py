@@ -187,6 +187,18 @@ CASES: dict[str, list[Case]] = {
             "expected a string or a list of strings",
         ),
     ],
+    "kms-key-rotation-period": [
+        compliant(resource(KEY)),
+        compliant(resource(KEY, rotationPeriodInDays=180), label="half-year"),
+        violating(resource(KEY, rotationPeriodInDays=730), "rotationPeriodInDays is 730"),
+        violating(
+            resource(KEY, rotationPeriodInDays=200),
+            "longer than 180 days",
+            config={"kms-key-rotation-period": {"maxDays": 180}},
+        ),
+        unknown(resource(KEY, rotationPeriodInDays=UNKNOWN), "rotationPeriodInDays"),
+        malformed(resource(KEY, rotationPeriodInDays="yearly"), "expected a whole number of days"),
+    ],
     "iam-user-no-access-keys": [
         compliant(subject(ACCESS_KEY, user="ci", status="Inactive")),
         violating(subject(ACCESS_KEY, user="ci"), "a long-lived credential"),

@@ -115,6 +115,8 @@ CASES: dict[str, list[Case]] = {
         compliant(resource(SG_RULE)),
         compliant(resource(EGRESS)),
         compliant(resource(INGRESS)),
+        unknown(resource(SG, egress=UNKNOWN), "egress"),
+        malformed(resource(SG, egress="all"), 'egress is "all", expected a list of rules'),
     ],
 }
 

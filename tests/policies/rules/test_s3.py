@@ -205,6 +205,12 @@ CASES: dict[str, list[Case]] = {
             config={"s3-archive-object-lock": {"minDays": 90, "maxDays": 90}},
         ),
         compliant(change("object-lock", "rule.defaultRetention.days", 30), label="at-the-minimum"),
+        unknown(
+            change("object-lock", "rule.defaultRetention.mode", UNKNOWN),
+            "bucket.BucketObjectLockConfiguration.rule.defaultRetention",
+            at="bucket",
+        ),
+        malformed(change("object-lock", "rule", "COMPLIANCE"), "Object Lock mode is not set", at="bucket"),
     ],
     "s3-archive-lifecycle": [
         compliant(unchanged),
@@ -253,5 +259,6 @@ CASES: dict[str, list[Case]] = {
             at="bucket",
         ),
         violating(change("lifecycle", "rules.0.status", "Disabled"), "never expires objects", at="bucket"),
+        malformed(change("lifecycle", "rules", "expire after 90 days"), "never expires objects", at="bucket"),
     ],
 }

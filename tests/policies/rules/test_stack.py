@@ -4,13 +4,17 @@ from __future__ import annotations
 
 from tests.policies.casetable import (
     Case,
+    absent,
     compliant,
+    malformed,
     test_case_in_process,
     test_case_over_protocol,
     unchanged,
+    unknown,
     violating,
 )
 from tests.policies.samples import COMPLIANT, DELETE, add, both, change, drop
+from toms.offline.analyzer_client import UNKNOWN
 
 __all__ = ["CASES", "test_case_in_process", "test_case_over_protocol"]
 
@@ -39,6 +43,16 @@ CASES: dict[str, list[Case]] = {
         ),
         violating(drop("parameter-group"), "not managed in this stack", at="database"),
         violating(change("database", "parameterGroupName", DELETE), "engine's default group", at="database"),
+        unknown(
+            change("parameter-group", "parameters", UNKNOWN),
+            "database.parameter-group.parameters",
+            at="database",
+        ),
+        malformed(
+            change("parameter-group", "parameters", {"rds.force_ssl": "1"}),
+            "does not set rds.force_ssl=1",
+            at="database",
+        ),
     ],
     "log-group-exported": [
         compliant(unchanged),
@@ -64,11 +78,26 @@ CASES: dict[str, list[Case]] = {
             "no subscription filter",
             at="error-log",
         ),
+        absent(
+            "unknown",
+            "it decides by value: a subscription it cannot join is a violation naming it (violating cases)",
+        ),
+        malformed(
+            change("subscription", "logGroup", ["/toms/acme/app"]),
+            "has no subscription filter exporting it",
+            at="log-group",
+        ),
     ],
     "ecs-service-load-balanced": [
         compliant(unchanged),
         violating(change("target-group", "healthCheck.enabled", False), "disabled", at="service"),
         violating(change("service", "loadBalancers", []), "not behind a load balancer", at="service"),
+        unknown(change("service", "loadBalancers", UNKNOWN), "service.loadBalancers", at="service"),
+        malformed(
+            change("service", "loadBalancers", {"targetGroupArn": "arn:tg"}),
+            "not behind a load balancer",
+            at="service",
+        ),
     ],
     "lb-no-plain-http-forwarding": [
         compliant(unchanged),
@@ -84,6 +113,12 @@ CASES: dict[str, list[Case]] = {
             ),
             "on HTTP listener http-listener",
             at="http-rule",
+        ),
+        unknown(
+            change("http-listener", "protocol", UNKNOWN), "http-rule.http-listener.protocol", at="http-rule"
+        ),
+        malformed(
+            change("http-rule", "actions", "forward"), "on HTTP listener http-listener", at="http-rule"
         ),
     ],
 }

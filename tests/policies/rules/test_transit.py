@@ -16,7 +16,7 @@ from tests.policies.casetable import (
     unknown,
     violating,
 )
-from tests.policies.samples import DELETE, PROVIDER, resource, set_path
+from tests.policies.samples import DELETE, PROVIDER, both, change, resource, set_path
 from toms.offline.analyzer_client import UNKNOWN, ResourceInput
 
 __all__ = ["CASES", "test_case_in_process", "test_case_over_protocol"]
@@ -164,6 +164,7 @@ CASES: dict[str, list[Case]] = {
             "Protocol-TLSv1 is true",
         ),
         malformed(broken_listeners, "expected a list of listeners", at="elb"),
+        unknown(both(classic(), change("elb", "listeners", UNKNOWN)), "elb.listeners", at="elb"),
     ],
     "cloudfront-tls": [
         compliant(sample(DISTRIBUTION)),

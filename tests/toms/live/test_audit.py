@@ -625,3 +625,85 @@ def test_missing_credentials_exit_2_with_one_line(
     ]
     assert main(["audit", "--client", "umbrella"]) == 2
     assert "no AWS region" in capsys.readouterr().err
+
+
+def test_a_client_with_nothing_tagged_gets_one_message_naming_tag_account_region_and_known_clients(
+    acme: Baseline, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    initech = stack_config("initech")
+    json_file = tmp_path / "audit.json"
+
+    with in_account(initech.account_id):
+        assert main(["audit", "--client", "initech", "--json", str(json_file)]) == 1
+
+    output = capsys.readouterr().out
+    assert (
+        f"FAIL: nothing in account {initech.account_id}, region {initech.region} carries the tags "
+        "client=initech and managed-by=pulumi: is 'initech' deployed there? The stack files define the "
+        "clients: acme, globex, initech." in output
+    )
+    assert "rds-encryption" not in output  # one message, not a FAIL per check
+    result = AuditResult.model_validate_json(json_file.read_text())
+    assert result.nothing_tagged
+    assert result.summary.failed == len(ALL_CHECKS) and not result.passed
+
+
+def test_a_client_with_some_resources_is_not_nothing_tagged(acme: Baseline) -> None:
+    assert not audit_result("acme", stack_config("acme")).nothing_tagged
+
+
+@pytest.mark.parametrize(
+    ("option", "path", "expected"),
+    [
+        (
+            "--json",
+            "{tmp}/missing/audit.json",
+            "--json {tmp}/missing/audit.json: the folder {tmp}/missing does not exist",
+        ),
+        ("--markdown", "{tmp}", "--markdown {tmp}: is a folder; expected a file name"),
+    ],
+)
+def test_output_paths_are_checked_before_any_work(
+    option: str,
+    path: str,
+    expected: str,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    def no_aws(*_: Any) -> None:
+        raise AssertionError("the audit reached AWS before checking its output paths")
+
+    monkeypatch.setattr("toms.live.audit.AwsSession", no_aws)
+
+    assert main(["audit", "--client", "acme", option, path.format(tmp=tmp_path)]) == 2
+    assert capsys.readouterr().err.strip() == f"toms audit: error: {expected.format(tmp=tmp_path)}"
+
+
+def test_output_without_a_terminal_keeps_every_arn_and_message_whole(
+    acme: Baseline, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["audit", "--client", "acme"]) == 0
+
+    lines = capsys.readouterr().out.splitlines()
+    result = audit_result("acme", stack_config("acme"))
+    longest = max(result.findings, key=lambda finding: len(finding.resource))
+    assert len(longest.resource) > 80
+    for finding in result.findings:
+        assert f"  resource: {finding.resource}" in lines
+        assert f"  message: {finding.message}" in lines
+
+
+def test_credentials_of_another_account_than_the_stack_files_are_refused_before_any_check(
+    acme: Baseline, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    json_file = tmp_path / "audit.json"
+
+    with in_account("123456789012"):
+        assert main(["audit", "--client", "acme", "--json", str(json_file)]) == 2
+
+    assert capsys.readouterr().err.strip() == (
+        "toms audit: error: the credentials reach account 123456789012 (aws); stacks/Pulumi.acme.yaml deploys "
+        "acme only into account 111122223333 (aws)"
+    )
+    assert not json_file.exists()

@@ -13,6 +13,9 @@ from __future__ import annotations
 
 import io
 import json
+import os
+import signal
+import time
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -32,7 +35,7 @@ from tests.toms.moto_baseline import (
     stack_config,
 )
 from toms.__main__ import main
-from toms.live.drill import DRILL_TAG, RestoreDrill, UsageError
+from toms.live.drill import DRILL_TAG, HEARTBEAT_SECONDS, RestoreDrill, UsageError
 from toms.live.session import AwsSession
 
 STEP_NAMES = ["restore", "wait-available", "verify", "delete", "wait-deleted"]
@@ -407,3 +410,106 @@ def test_command_usage_errors_exit_2(acme: DatabaseBaseline, capsys: pytest.Capt
     with pytest.raises(SystemExit) as exit_info:
         main(["restore-drill", "--db-instance", "toms-acme", "--max-wait-minutes", "0"])
     assert exit_info.value.code == 2
+
+
+@pytest.mark.parametrize(
+    ("stop", "reason"),
+    [
+        (signal.SIGTERM, "interrupted (SIGTERM)"),
+        (signal.SIGHUP, "interrupted (SIGHUP)"),
+        (signal.SIGINT, "interrupted (Ctrl-C)"),
+    ],
+)
+def test_sigterm_and_sighup_clean_up_and_write_the_evidence_as_ctrl_c_does(
+    acme: DatabaseBaseline,
+    stop: signal.Signals,
+    reason: str,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # A cancelled CI job sends SIGTERM, a closed terminal SIGHUP: the process signals itself while the
+    # drill waits for the temporary instance, exactly where a real restore spends its minutes.
+    sent = {"done": False}
+
+    def signal_while_waiting(parsed: dict[str, Any], **_: Any) -> None:
+        instances = parsed.get("DBInstances", [])
+        if not sent["done"] and [i for i in instances if i["DBInstanceIdentifier"] != "toms-acme"]:
+            sent["done"] = True
+            os.kill(os.getpid(), stop)
+
+    real_client = AwsSession.client
+
+    def client_with_signal(self: AwsSession, service: str) -> Any:
+        client = real_client(self, service)
+        if service == "rds" and not getattr(client, "signal_hook", False):
+            client.meta.events.register("after-call.rds.DescribeDBInstances", signal_while_waiting)
+            client.signal_hook = True
+        return client
+
+    monkeypatch.setattr(AwsSession, "client", client_with_signal)
+    handlers_before = {number: signal.getsignal(number) for number in (signal.SIGTERM, signal.SIGHUP)}
+    evidence_file = tmp_path / "drill.json"
+
+    code = main(["restore-drill", "--db-instance", "toms-acme", "--evidence", str(evidence_file)])
+
+    assert code == 1
+    evidence = json.loads(evidence_file.read_text())
+    assert (evidence["result"], evidence["error"], evidence["interrupted_by"]) == ("FAIL", reason, stop.name)
+    assert [(step["name"], step["status"]) for step in evidence["steps"]] == [
+        ("restore", "ok"),
+        ("wait-available", "failed"),
+        ("delete", "ok"),
+        ("wait-deleted", "ok"),
+    ]
+    assert evidence["steps"][1]["detail"] == reason
+    rds = boto3.client("rds", region_name=acme.region)
+    assert leftovers(rds) == {"instances": [], "snapshots": []}
+    assert {number: signal.getsignal(number) for number in handlers_before} == handlers_before
+
+
+def test_without_a_terminal_a_heartbeat_says_the_wait_goes_on_and_the_evidence_times_each_wait(
+    acme: DatabaseBaseline, session: AwsSession, rds: Any
+) -> None:
+    assert HEARTBEAT_SECONDS <= 30
+    first_seen: list[float] = []
+
+    # moto restores at once; a restore of 0.3 s is simulated by reporting "creating" until then.
+    def creating_for_a_while(parsed: dict[str, Any], **_: Any) -> None:
+        for instance in parsed.get("DBInstances", []):
+            if instance["DBInstanceIdentifier"].startswith("toms-acme-drill-"):
+                first_seen[:] = first_seen or [time.monotonic()]
+                if time.monotonic() - first_seen[0] < 0.3:
+                    instance["DBInstanceStatus"] = "creating"
+
+    rds.meta.events.register("after-call.rds.DescribeDBInstances", creating_for_a_while)
+    log = io.StringIO()
+    drill = drill_for(session, console=Console(file=log, width=80))
+    drill.heartbeat_seconds = 0.05
+
+    evidence = drill.run(clean_up_previous=False)
+
+    assert evidence.result == "PASS", evidence.error
+    wait = next(step for step in evidence.steps if step.name == "wait-available")
+    assert [seen.status for seen in wait.statuses] == ["creating", "available"]
+    assert wait.statuses[0].after_seconds < wait.statuses[1].after_seconds <= wait.seconds
+    assert wait.seconds >= 0.25
+    deleted = next(step for step in evidence.steps if step.name == "wait-deleted")
+    assert deleted.statuses[-1].status == "gone"
+    beats = [line for line in log.getvalue().splitlines() if "still restoring" in line]
+    assert len(beats) >= 2, log.getvalue()
+    assert beats[0].endswith("(last status creating)")
+
+
+def test_the_evidence_path_is_checked_before_anything_is_restored(
+    acme: DatabaseBaseline, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    missing = tmp_path / "missing" / "drill.json"
+
+    assert main(["restore-drill", "--db-instance", "toms-acme", "--evidence", str(missing)]) == 2
+
+    assert capsys.readouterr().err.strip() == (
+        f"toms restore-drill: error: --evidence {missing}: the folder {missing.parent} does not exist"
+    )
+    rds = boto3.client("rds", region_name=acme.region)
+    assert leftovers(rds) == {"instances": [], "snapshots": []}
+    assert [s["SnapshotType"] for s in rds.describe_db_snapshots()["DBSnapshots"]] == ["automated"]

@@ -24,6 +24,7 @@ from toms.offline.analyzer_client import SECRET_SIG, SIG_KEY, UNKNOWN_SENTINEL, 
 from toms.preview import console as preview_output
 from toms.preview import json_report, sarif
 from toms.preview import run as preview_command
+from toms.preview import targets as preview_targets
 from toms.preview.engine import ROOT_STACK_TYPE, stack_findings
 from toms.preview.model import PreviewError, StackPreview
 from toms.preview.run import preview, program_target, stack_target
@@ -294,13 +295,13 @@ def test_unknown_stack_lists_the_known_ones() -> None:
 
 def test_config_pairs_get_the_projects_namespace() -> None:
     pairs = ["replicas=3", "aws:region=eu-west-3", "empty="]
-    assert preview_command.parse_config_pairs(pairs, "noncompliant") == {
+    assert preview_targets.parse_config_pairs(pairs, "noncompliant") == {
         "noncompliant:replicas": "3",
         "aws:region": "eu-west-3",
         "noncompliant:empty": "",
     }
     with pytest.raises(PreviewError, match="expected KEY=VALUE"):
-        preview_command.parse_config_pairs(["replicas"], "noncompliant")
+        preview_targets.parse_config_pairs(["replicas"], "noncompliant")
     target = program_target(NONCOMPLIANT, None, ["replicas=3"], None, None)
     assert target.config["noncompliant:replicas"] == "3"
     assert target.config["aws:region"] == "eu-central-1"

@@ -121,15 +121,36 @@ def test_the_yearly_restore_test_without_a_drill_is_not_verified() -> None:
 def test_an_advisory_policy_weakens_its_measures_and_the_first_page_names_it(tmp_path: Path) -> None:
     # A level below mandatory needs a reason and an expiry (issue 14); the pack refuses it otherwise.
     expires = (REPORT_TIME + timedelta(days=90)).date().isoformat()
-    lowered = {"enforcementLevel": "advisory", "reason": "CMK rotation test", "expires": expires}
+    lowered = {"enforcementLevel": "advisory", "reason": "key migration CHG-42", "expires": expires}
     report = with_policy_config(tmp_path, {"rds-storage-encrypted-cmk": lowered})
 
     for measure_id in ("encryption", "storage"):
         coverage_of = item(report, measure_id).coverage
+        assert item(report, measure_id).number in (1, 10)
         assert coverage_of.status == WEAKENED, measure_id
-        assert "rds-storage-encrypted-cmk is advisory for this client" in "; ".join(coverage_of.reasons)
-    assert ("rds-storage-encrypted-cmk", "advisory", "1, 10") in report.weakened_policies
-    assert "| rds-storage-encrypted-cmk | advisory | every resource |" in render_markdown(report)
+        assert (
+            f"rds-storage-encrypted-cmk is advisory for this client until {expires}: key migration CHG-42: "
+            "a violation is reported, not blocked"
+        ) in coverage_of.reasons
+    assert [(policy.name, numbers) for policy, numbers in report.weakened_policies] == [
+        ("rds-storage-encrypted-cmk", "1, 10")
+    ]
+    assert (
+        f"| rds-storage-encrypted-cmk | runs advisory (measures 1, 10) | every resource | key migration CHG-42 | "
+        f"{expires} |" in render_markdown(report)
+    )
+
+
+def test_a_policy_lowered_without_reason_and_expiry_says_so() -> None:
+    # The pack refuses such a config at Configure time; the report still never presents it as a full policy.
+    measure = catalogue.MEASURES_BY_ID["storage"]
+    policies = (PolicyResult("rds-storage-encrypted-cmk", "disabled", (), (), REPORT_TIME.date()),)
+    storage = coverage(measure, (), policies, audit_result(), None, REPORT_TIME)
+    assert storage.status == WEAKENED
+    assert (
+        "rds-storage-encrypted-cmk is disabled for this client (the config gives no reason and expiry): it is "
+        "not evaluated" in storage.reasons
+    )
 
 
 def test_a_waived_policy_weakens_its_measure_with_reason_and_expiry_where_it_applies(tmp_path: Path) -> None:
@@ -151,6 +172,8 @@ def test_a_waived_policy_weakens_its_measure_with_reason_and_expiry_where_it_app
     assert (
         f"| rds-multi-az | waiver | {database} | single-AZ until the Q3 migration | {expires} |" in markdown
     )
+    # The waiver shows under the measure it weakens, not only under the waiver reporters' measure 7.
+    assert "waived until" not in "; ".join(item(report, "testing").coverage.reasons)
 
 
 def test_a_policy_that_could_not_run_in_the_preview_is_decided_at_deployment() -> None:

@@ -32,10 +32,11 @@ from tests.toms.report.reporting import (
     write,
 )
 from toms.__main__ import main
+from toms.markdown import md
 from toms.preview.run import policy_config_dir, preview, program_target, stack_target
 from toms.report import command as report_command
 from toms.report.coverage import ORGANISATIONAL, VERIFIED
-from toms.report.render import render_html, render_markdown
+from toms.report.render import css_string, render_html, render_markdown
 
 # --- every example stack -------------------------------------------------------------------------------------
 
@@ -250,10 +251,19 @@ def test_bad_audit_file_exits_2_naming_the_file(
     ],
 )
 def test_bad_drill_file_exits_2_naming_the_file(
-    change: dict[str, Any], expected: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    change: dict[str, Any],
+    expected: str,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
 ) -> None:
     path = tmp_path / "drill.json"
     path.write_text(json.dumps({**json.loads(drill_evidence().to_json()), **change}), encoding="utf-8")
+
+    def no_preview(*_: Any) -> None:
+        raise AssertionError("a drill file that cannot be used is refused before the stack is previewed")
+
+    monkeypatch.setattr(report_command, "preview", no_preview)
 
     assert main(["report", "--stack", "acme", "--drill", str(path), "--out", str(tmp_path / "out")]) == 2
 
@@ -279,3 +289,62 @@ def test_drill_of_another_database_exits_2(
 def test_unknown_stack_exits_2(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["report", "--stack", "umbrella", "--out", str(tmp_path)]) == 2
     assert "Pulumi.umbrella.yaml: no such stack file" in capsys.readouterr().err
+
+
+def test_the_output_folder_is_checked_before_the_preview_runs(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    def no_preview(*_: Any) -> None:
+        raise AssertionError("the report previewed the stack before checking --out")
+
+    monkeypatch.setattr(report_command, "preview", no_preview)
+    a_file = tmp_path / "report.md"
+    a_file.write_text("", encoding="utf-8")
+
+    assert main(["report", "--stack", "acme", "--out", str(a_file)]) == 2
+    assert (
+        capsys.readouterr().err.strip() == f"toms report: error: --out {a_file}: is a file; expected a folder"
+    )
+
+
+def test_the_first_page_has_what_an_auditor_reads_first(tmp_path: Path) -> None:
+    audit = write(tmp_path / "audit.json", audit_result(failing={"kms-rotation": "automatic rotation off"}))
+    report = make_report("acme", audit, write(tmp_path / "drill.json", drill_evidence()))
+    markdown = render_markdown(report)
+    first_page = markdown.split("\n## Coverage\n", 1)[0]
+
+    for line in (
+        "| Client | acme |",
+        "| AWS account | 111122223333 (aws) |",
+        "| Region | eu-west-1 |",
+        "| Report date | 2026-03-10 12:00:00 UTC |",
+        f"| Live audit | {md(str(audit))} | 2026-03-02 09:00:41 UTC | 8 days | 21 PASS, 1 FAIL, 0 ERROR |",
+        f"| Restore drill | {md(str(tmp_path / 'drill.json'))} | 2026-03-01 22:12:00 UTC | 8 days | PASS for "
+        "toms-acme |",
+        "| live audit | kms-rotation FAIL | arn:aws:example:eu-west-1:111122223333:kms-rotation | automatic "
+        "rotation off |",
+    ):
+        assert line in first_page, line
+    for status, count in report.status_counts:
+        assert f"| {status} | {count} |" in first_page
+    assert "### Waivers and weakened policies" in first_page
+    # The HTML puts the same on a page of its own.
+    root = parse_xhtml(render_html(report))
+    summary = next(e for e in root.iter(f"{XHTML}section") if e.get("id") == "summary")
+    assert "111122223333 (aws)" in " ".join(summary.itertext())
+
+
+def test_printed_pages_are_numbered_and_carry_the_client_and_date() -> None:
+    html = render_html(make_report("acme"))
+    assert 'content: "page " counter(page) " of " counter(pages)' in html
+    assert '@top-left { content: "toms evidence: acme"' in html
+    assert '@top-right { content: "report of 2026-03-10"' in html
+    assert ".summary { break-after: page; }" in html
+
+
+def test_the_running_header_cannot_break_out_of_its_css_string_or_style_element() -> None:
+    hostile = 'x"; } body { display: none } </style><script>alert(1)</script> & \\'
+    literal = css_string(hostile)
+    assert literal.startswith('"') and literal.endswith('"')
+    assert not set('<>&"\\') & set(literal[1:-1].replace("\\22 ", "").replace("\\3c ", "").replace(
+        "\\3e ", "").replace("\\26 ", "").replace("\\5c ", ""))  # fmt: skip
