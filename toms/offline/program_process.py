@@ -235,8 +235,8 @@ def _outcome(
         output_text = _tail(output_path)
         detail = f"; its last output:\n{output_text}" if output_text else ""
         raise ProgramError(
-            f"{shown_path(project.program_dir / '__main__.py')}: the program's interpreter {interpreter.python} "
-            f"ended (exit status {status}) before the program finished{detail}",
+            f"{shown_path(project.program_dir / '__main__.py')}: the program's interpreter "
+            f"{interpreter.python} ended (exit status {status}) before the program finished{detail}",
             tuple(resources),
         )
     return ProgramOutcome(
