@@ -18,10 +18,10 @@ from ..kit import (
     Settings,
     Unverifiable,
     Violation,
-    as_list,
     describe,
     is_aws_managed_key_reference,
     is_customer_key_reference,
+    known_list,
     resource_rule,
 )
 
@@ -108,11 +108,9 @@ def cache_user_authentication(resource: Resource, _: Settings) -> Iterator[Outco
     else:
         key = USER_GROUPS[resource.type]
         value = resource.get(key)
-        users = [value] if isinstance(value, str) else as_list(value)
-        if value is UNKNOWN or (users is not None and UNKNOWN in users):
-            yield Unverifiable(key)
-        elif users is None:
-            yield Violation(f"{key} is {describe(value)}, expected user ids")
+        users = known_list([value] if isinstance(value, str) else value, key, "user ids")
+        if not isinstance(users, list):
+            yield users
         elif BUILT_IN_USER in users:
             yield Violation(
                 f'{key} includes "{BUILT_IN_USER}", AWS\'s built-in user with no password and access to '
@@ -174,10 +172,10 @@ def _network(entries: list[Any]) -> Iterator[Outcome]:
 def _data_access(entries: list[Any]) -> Iterator[Outcome]:
     for index, entry in enumerate(entries):
         principals = entry.get("Principal", MISSING) if isinstance(entry, dict) else MISSING
-        listed = [principals] if isinstance(principals, str) else as_list(principals)
-        if principals is UNKNOWN or (listed is not None and UNKNOWN in listed):
-            yield Unverifiable("policy")
-        elif listed is None or not listed:
+        listed = known_list([principals] if isinstance(principals, str) else principals, "policy", "")
+        if isinstance(listed, Unverifiable):
+            yield listed
+        elif not isinstance(listed, list) or not listed:
             yield Violation(f"policy[{index}] Principal is {describe(principals)}: name the principals")
         elif "*" in listed:
             yield Violation(

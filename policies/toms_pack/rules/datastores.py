@@ -31,12 +31,14 @@ from ..kit import (
     describe,
     is_aws_managed_key_reference,
     is_customer_key_reference,
+    known_list,
     lookup,
     resource_rule,
     stack_rule,
 )
 from ..policy_documents import ACCOUNT_CONDITION_KEYS, PolicyDocumentError, parse
 from .ecs import SECRET_NAME_PATTERNS, SECRET_VALUE_PATTERN
+from .identity import TRUSTED_ACCOUNTS, own_accounts
 
 Path = tuple[str | int, ...]
 
@@ -663,13 +665,13 @@ def _account_granted(
     listed = ", ".join(allowed) or "none"
     if not accounts:
         yield Violation(
-            f"{_dotted(path)} is {describe(value)}, which names no AWS account: {what} listed in "
-            f"allowedAccounts ({listed})"
+            f"{_dotted(path)} is {describe(value)}, which names no AWS account: {what} pinned by "
+            f"the provider or listed in trustedAccounts ({listed})"
         )
     elif outside := _outside(accounts, allowed):
         yield Violation(
-            f"{_dotted(path)} gives {', '.join(outside)} access, outside the accounts the pack config "
-            f"allows ({listed}): {what} listed there"
+            f"{_dotted(path)} gives {', '.join(outside)} access, outside the stack's own and trusted "
+            f"accounts ({listed}): {what} pinned by the provider or listed in trustedAccounts"
         )
 
 
@@ -678,21 +680,14 @@ def _account_granted(
     "Redshift datashares, endpoint authorizations and catalog registrations, and OpenSearch endpoint "
     "access and cross-cluster connections, reach only accounts the config lists.",
     Severity.CRITICAL,
-    "Share with, authorize and connect to accounts listed in allowedAccounts only (an account id, never a "
-    "marketplace such as ADX); write to another account's datashare only if its producer is listed.",
+    "Share with, authorize and connect to the stack's own accounts (the provider's allowedAccountIds) and "
+    "those in trustedAccounts only (an account id, never a marketplace such as ADX); write to another "
+    "account's datashare only if its producer is one of them.",
     (*ACCOUNT_GRANTS, DATASHARE_CONSUMER),
-    properties={
-        "allowedAccounts": {
-            "type": "array",
-            "description": "AWS account ids (12 digits) that datashares, endpoints and cross-cluster "
-            "connections may reach; the stack's own account too, where it shares with itself.",
-            "items": {"type": "string", "pattern": r"^\d{12}$"},
-            "default": [],
-        }
-    },
+    properties={"trustedAccounts": TRUSTED_ACCOUNTS},
 )
 def shared_with_listed_accounts(resource: Resource, settings: Settings) -> Iterator[Outcome]:
-    allowed = settings.strings("allowedAccounts")
+    allowed = tuple(sorted(own_accounts(resource, settings)))
     if resource.type == DATASHARE_CONSUMER:
         writes = resource.get("allowWrites")
         if writes is UNKNOWN:
@@ -732,12 +727,9 @@ def redshift_audit_logging(resource: Resource, _: Settings) -> Iterator[Outcome]
         if resource.get("bucketName") is MISSING:
             yield Violation("bucketName is not set: name the bucket the audit logs go to")
     elif destination == "cloudwatch":
-        exports = resource.get("logExports")
-        listed = as_list(exports)
-        if exports is UNKNOWN or (listed is not None and UNKNOWN in listed):
-            yield Unverifiable("logExports")
-        elif listed is None:
-            yield Violation(f"logExports is {describe(exports)}, expected a list of log names")
+        listed = known_list(resource.get("logExports"), "logExports", "a list of log names")
+        if not isinstance(listed, list):
+            yield listed
         elif missing := [name for name in REDSHIFT_AUDIT_LOGS if name not in listed]:
             yield Violation(f"logExports lacks {', '.join(missing)}: export every audit log")
     else:

@@ -3,6 +3,7 @@ groups accept SSH only from named security groups. The cluster itself is judged 
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterator
 
 from pulumi_policy import Severity
@@ -16,8 +17,8 @@ from ..kit import (
     Stack,
     Unverifiable,
     Violation,
-    as_list,
     describe,
+    known_list,
     resource_rule,
     stack_rule,
 )
@@ -41,14 +42,9 @@ def _grants_admin(resource: Resource) -> Outcome | str | None:
         if isinstance(policy, str) and policy.rsplit("/", 1)[-1] in ADMIN_ACCESS_POLICIES:
             return f"policyArn {policy.rsplit('/', 1)[-1]}"
         return None
-    groups = resource.get("kubernetesGroups")
-    listed = as_list(groups)
-    if groups is UNKNOWN or (listed is not None and UNKNOWN in listed):
-        return Unverifiable("kubernetesGroups", resource)
-    if listed is None:
-        return Violation(
-            f"{resource.name}: kubernetesGroups is {describe(groups)}, expected a list of groups", resource
-        )
+    listed = known_list(resource.get("kubernetesGroups"), "kubernetesGroups", "a list of groups")
+    if not isinstance(listed, list):
+        return dataclasses.replace(listed, resource=resource)
     return f'kubernetesGroups "{MASTERS_GROUP}"' if MASTERS_GROUP in listed else None
 
 
@@ -106,14 +102,17 @@ def access_restricted(stack: Stack, settings: Settings) -> Iterator[Outcome]:
 )
 def node_group_remote_access(resource: Resource, _: Settings) -> Iterator[Outcome]:
     key = resource.get("remoteAccess", "ec2SshKey")
-    groups = resource.get("remoteAccess", "sourceSecurityGroupIds")
     if key is MISSING:
         return
-    listed = as_list(groups)
-    if UNKNOWN in (key, groups):
-        yield Unverifiable("remoteAccess")
-    elif listed is None:
-        yield Violation(f"remoteAccess.sourceSecurityGroupIds is {describe(groups)}, expected a list")
+    listed = known_list(
+        resource.get("remoteAccess", "sourceSecurityGroupIds"),
+        "remoteAccess.sourceSecurityGroupIds",
+        "a list",
+    )
+    if key is UNKNOWN:
+        yield Unverifiable("remoteAccess.ec2SshKey")
+    elif not isinstance(listed, list):
+        yield listed
     elif not listed:
         yield Violation(
             "remoteAccess.ec2SshKey is set without sourceSecurityGroupIds: EKS opens SSH (port 22) on the "

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import dataclasses
 import json
 from collections.abc import Callable
 from typing import Any
@@ -271,7 +272,7 @@ AT_REST_SAMPLES = [
     not in (NEPTUNE_PARAMETERS, EFS_BACKUP, FUNCTION_URL, LAYER_PERMISSION, ACCOUNT_BLOCK, LOG_POLICY)
 ]
 SHARING = {"snapshot-not-shared": {"allowedAccounts": [OTHER_ACCOUNT]}}
-DATA_SHARING = {"data-shared-with-listed-accounts": {"allowedAccounts": [OTHER_ACCOUNT]}}
+DATA_SHARING = {"data-shared-with-listed-accounts": {"trustedAccounts": [OTHER_ACCOUNT]}}
 
 
 def aurora(*zones: Any, engine: Any = "aurora-postgresql") -> Callable[[dict[str, ResourceInput]], None]:
@@ -295,6 +296,11 @@ def aurora(*zones: Any, engine: Any = "aurora-postgresql") -> Callable[[dict[str
             )
 
     return apply
+
+
+def pinned_provider(*accounts: str) -> ResourceInput:
+    """The sample provider, pinned to `accounts` (allowedAccountIds), as the engine sends its config."""
+    return dataclasses.replace(PROVIDER, props={**PROVIDER.props, "allowedAccountIds": json.dumps(accounts)})
 
 
 def sample(resource_type: str, **changes: Any) -> ResourceInput:
@@ -477,7 +483,13 @@ CASES: dict[str, list[Case]] = {
             )
         ),
         compliant(sample(DATASHARE_CONSUMER, allowWrites=False), label="read-only-consumer"),
-        violating(sample(DATASHARE), f"gives {OTHER_ACCOUNT} access, outside the accounts"),
+        compliant(
+            dataclasses.replace(sample(ENDPOINT_AUTHORIZATION), provider=pinned_provider(OTHER_ACCOUNT)),
+            label="provider-pinned-account",
+        ),
+        violating(
+            sample(DATASHARE), f"gives {OTHER_ACCOUNT} access, outside the stack's own and trusted accounts"
+        ),
         violating(sample(DATASHARE, consumerIdentifier="ADX"), 'is "ADX", which names no AWS account'),
         violating(sample(DATASHARE_CONSUMER), "allowWrites sends writes to the producer's account"),
         violating(sample(NAMESPACE_REGISTRATION), "consumerIdentifier gives"),

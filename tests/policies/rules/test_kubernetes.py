@@ -84,7 +84,9 @@ CASES: dict[str, list[Case]] = {
         compliant(node_group()),
         compliant(node_group(ec2SshKey="ops", sourceSecurityGroupIds=["sg-bastion"]), label="named-groups"),
         violating(node_group(ec2SshKey="ops"), "EKS opens SSH (port 22) on the nodes to 0.0.0.0/0"),
-        unknown(node_group(ec2SshKey="ops", sourceSecurityGroupIds=UNKNOWN), "remoteAccess"),
+        unknown(
+            node_group(ec2SshKey="ops", sourceSecurityGroupIds=UNKNOWN), "remoteAccess.sourceSecurityGroupIds"
+        ),
         malformed(node_group(ec2SshKey="ops", sourceSecurityGroupIds="sg-bastion"), "expected a list"),
     ],
 }
