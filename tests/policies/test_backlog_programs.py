@@ -27,6 +27,10 @@ EXPECTED: dict[str, set[tuple[str, str]]] = {
         ("datastore-encrypted-cmk", "files-dr"),
         ("data-shared-with-listed-accounts", "sales-share"),
         ("data-shared-with-listed-accounts", "peer-search"),
+        ("datastore-encrypted-cmk", "orders-replica"),
+        ("datastore-backups", "orders-replica"),
+        ("datastore-encrypted-cmk", "logs"),
+        ("datastore-redundant", "logs"),
     },
     "data_access_open": {
         ("cache-user-authentication", "cache-admin"),

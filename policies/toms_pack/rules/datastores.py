@@ -129,6 +129,11 @@ AT_REST: Mapping[str, AtRest] = {
     "aws:dynamodb/tableReplica:TableReplica": AtRest(("kmsKeyArn",)),
     "aws:memorydb/snapshot:Snapshot": AtRest(("kmsKeyArn",)),
     "aws:opensearch/application:Application": AtRest(("kmsKeyArn",)),
+    # Without its own encryptionConfigs a collection takes the key of whichever encryption policy matches
+    # its name, which may be AWS-owned and declared outside the stack.
+    "aws:opensearch/serverlessCollection:ServerlessCollection": AtRest(
+        ("encryptionConfigs", 0, "kmsKeyArn"), {("encryptionConfigs", 0, "awsOwnedKey"): False}
+    ),
 }
 # A standalone cache cluster (Memcached, or a Redis node outside a replication group) cannot encrypt at rest.
 CACHE_CLUSTER = "aws:elasticache/cluster:Cluster"

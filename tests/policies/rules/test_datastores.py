@@ -211,7 +211,16 @@ SAMPLES: dict[str, dict[str, Any]] = {
         "s3SseAlgorithm": "KMS",
         "s3SseKmsKeyId": KEY_ARN,
     },
-    TABLE_REPLICA: {"arn": "arn:aws:dynamodb:eu-west-1:1:table/orders", "kmsKeyArn": KEY_ARN},
+    TABLE_REPLICA: {
+        "globalTableArn": "arn:aws:dynamodb:eu-west-1:1:table/orders",
+        "kmsKeyArn": KEY_ARN,
+        "pointInTimeRecovery": True,
+    },
+    COLLECTION: {
+        "name": "logs",
+        "type": "SEARCH",
+        "encryptionConfigs": [{"awsOwnedKey": False, "kmsKeyArn": KEY_ARN}],
+    },
     MEMORYDB_SNAPSHOT: {"clusterName": "sessions", "kmsKeyArn": KEY_ARN},
     SEARCH_APPLICATION: {"name": "search-ui", "kmsKeyArn": KEY_ARN},
     EFS_REPLICATION: {
@@ -232,8 +241,6 @@ MORE_SAMPLES: dict[str, dict[str, Any]] = {
         "snapshotIdentifier": "before-migration",
         "manualSnapshotRetentionPeriod": 30,
     },
-    TABLE_REPLICA: {**SAMPLES[TABLE_REPLICA], "pointInTimeRecovery": True},
-    COLLECTION: {"name": "logs", "type": "SEARCH"},
     COLLECTION_GROUP: {"name": "logs", "standbyReplicas": "ENABLED"},
     DATASHARE: {
         "dataShareArn": "arn:aws:redshift:eu-west-1:111122223333:datashare:ns/sales",
@@ -343,6 +350,8 @@ CASES: dict[str, list[Case]] = {
         violating(sample(TABLE_REPLICA, kmsKeyArn="alias/aws/dynamodb"), "an AWS-managed key"),
         violating(sample(MEMORYDB_SNAPSHOT, kmsKeyArn=DELETE), "kmsKeyArn is not set"),
         violating(sample(SEARCH_APPLICATION, kmsKeyArn=DELETE), "kmsKeyArn is not set"),
+        violating(sample(COLLECTION, encryptionConfigs=DELETE), "encryptionConfigs[0].kmsKeyArn is not set"),
+        violating(sample(COLLECTION, encryptionConfigs__0__awsOwnedKey=True), "awsOwnedKey is true"),
         violating(sample(EFS_REPLICATION, destination__kmsKeyId=DELETE), "aws/elasticfilesystem key"),
         compliant(
             sample(EFS_REPLICATION, destination={"fileSystemId": "fs-2"}), label="efs-replication-existing"
