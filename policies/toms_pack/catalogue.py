@@ -221,6 +221,7 @@ MEASURES: tuple[Measure, ...] = (
             "rds-iam-authentication",
             "rds-no-plaintext-password",
             "cache-user-authentication",
+            "redshift-authentication-profile-no-secrets",
             "eks-access-restricted",
             "feature-needs-review",
             "security-group-admin-ports",

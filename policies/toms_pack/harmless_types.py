@@ -299,10 +299,6 @@ HARMLESS_TYPES: Mapping[str, str] = MappingProxyType(
         "aws:rds/instanceDesiredState:InstanceDesiredState": (
             "starts or stops a judged aws:rds/instance:Instance; changes neither its data, key nor access"
         ),
-        "aws:redshift/authenticationProfile:AuthenticationProfile": (
-            "connection options Redshift's drivers fetch by name (identity-provider plugin, client id); "
-            "it grants no access, which IAM and the database's users decide"
-        ),
         "aws:redshift/endpointAccess:EndpointAccess": (
             "a private endpoint for a cluster in the stack's subnets, reached through its security groups; "
             "another account's cluster must first allow it with "

@@ -5,6 +5,7 @@ federation, managed controllers, custom plugins), which are blocked until a revi
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterator, Mapping
 from typing import Any
 
@@ -24,6 +25,7 @@ from ..kit import (
     known_list,
     resource_rule,
 )
+from .ecs import SECRET_NAME_PATTERNS, SECRET_VALUE_PATTERN
 
 # --- cache users ---------------------------------------------------------------------------------------
 
@@ -115,6 +117,51 @@ def cache_user_authentication(resource: Resource, _: Settings) -> Iterator[Outco
             yield Violation(
                 f'{key} includes "{BUILT_IN_USER}", AWS\'s built-in user with no password and access to '
                 "every key: add your own user named default, turned off, instead"
+            )
+
+
+# --- Redshift authentication profiles ------------------------------------------------------------------
+
+AUTHENTICATION_PROFILE = "aws:redshift/authenticationProfile:AuthenticationProfile"
+
+
+@resource_rule(
+    "redshift-authentication-profile-no-secrets",
+    "Redshift authentication profiles carry connection options, never a password or client secret.",
+    Severity.CRITICAL,
+    "Keep passwords and client secrets out of authenticationProfileContent (every user allowed to describe "
+    "authentication profiles reads it); the driver takes them from the identity provider or the client.",
+    (AUTHENTICATION_PROFILE,),
+    properties={
+        "secretNamePatterns": {
+            "type": "array",
+            "items": {"type": "string", "minLength": 1},
+            "default": list(SECRET_NAME_PATTERNS),
+        }
+    },
+)
+def authentication_profile_no_secrets(resource: Resource, settings: Settings) -> Iterator[Outcome]:
+    content = resource.get("authenticationProfileContent")
+    if content is UNKNOWN:
+        yield Unverifiable("authenticationProfileContent")
+        return
+    try:
+        options = json.loads(content) if isinstance(content, str) else content
+    except json.JSONDecodeError as error:
+        options, problem = None, error.msg
+    else:
+        problem = "" if isinstance(options, dict) else f"it is {describe(options)}"
+    if not isinstance(options, dict):
+        yield Violation(f"authenticationProfileContent is not a JSON object of options: {problem}")
+        return
+    secret_name = re.compile(
+        "|".join(f"(?:{p})" for p in settings.strings("secretNamePatterns")) or "$^", re.IGNORECASE
+    )
+    for name, value in options.items():
+        if secret_name.search(name) or (isinstance(value, str) and SECRET_VALUE_PATTERN.search(value)):
+            yield Violation(
+                f"authenticationProfileContent option {name} looks like a secret: every user allowed to "
+                "describe authentication profiles reads it; leave it to the identity provider or the client"
             )
 
 

@@ -28,6 +28,7 @@ MEMORYDB = "aws:memorydb/cluster:Cluster"
 SECURITY_POLICY = "aws:opensearch/serverlessSecurityPolicy:ServerlessSecurityPolicy"
 ACCESS_POLICY = "aws:opensearch/serverlessAccessPolicy:ServerlessAccessPolicy"
 PACKAGE = "aws:opensearch/package:Package"
+PROFILE = "aws:redshift/authenticationProfile:AuthenticationProfile"
 IAM_USER = {
     "userId": "orders-api",
     "userName": "orders-api",
@@ -45,6 +46,12 @@ def cache_user(**props: Any) -> ResourceInput:
 def security_policy(kind: str, document: Any) -> ResourceInput:
     text = document if isinstance(document, str) or document is UNKNOWN else json.dumps(document)
     return with_props(SECURITY_POLICY, {"name": "logs", "type": kind, "policy": text})
+
+
+def profile(content: Any) -> ResourceInput:
+    return with_props(
+        PROFILE, {"authenticationProfileName": "bi", "authenticationProfileContent": json.dumps(content)}
+    )
 
 
 def access_policy(*principals: Any) -> ResourceInput:
@@ -119,6 +126,27 @@ CASES: dict[str, list[Case]] = {
         malformed(cache_user(accessString=["on", "~*"]), "expected a Redis ACL string"),
         malformed(
             with_props(USER_GROUP, {"userGroupId": "app", "userIds": {"default": True}}), "expected user ids"
+        ),
+    ],
+    "redshift-authentication-profile-no-secrets": [
+        compliant(profile({"AllowDBUserOverride": "1", "Client_ID": "redshift-app", "App_ID": "0oa1"})),
+        violating(
+            profile({"plugin_name": "AzureCredentialsProvider", "client_secret": "s3cr3t"}), "client_secret"
+        ),
+        violating(
+            profile({"plugin_name": "Okta", "idp_url": "https://bi:hunter2@idp.example.com"}),
+            "option idp_url looks like a secret",
+        ),
+        unknown(
+            with_props(PROFILE, {"authenticationProfileName": "bi", "authenticationProfileContent": UNKNOWN}),
+            "authenticationProfileContent",
+        ),
+        malformed(profile(["client_id"]), "not a JSON object of options"),
+        malformed(
+            with_props(
+                PROFILE, {"authenticationProfileName": "bi", "authenticationProfileContent": "{not json"}
+            ),
+            "not a JSON object of options",
         ),
     ],
     "opensearch-serverless-policies": [
