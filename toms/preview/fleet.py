@@ -49,9 +49,9 @@ Kept = TypeVar("Kept")
 
 # How long a worker may take to stop after it was told to (it closes its pack process first).
 WORKER_STOP_SECONDS = 10.0
-# A worker's pack process and program interpreter are replaced after this many stacks. Starting both costs
-# about two one-stack previews, so at 50 that is a few per cent of a fleet's time; meanwhile the program
-# interpreter, the one that grows, gains well under 1 MiB a stack (the bench's figures).
+# A worker's pack process and program interpreter are replaced after this many stacks. Starting both again
+# costs about one one-stack preview (mostly their start), paid once per 50 stacks, against a stack's quarter
+# of one; meanwhile the program interpreter, the only one that grows, gains about 0.35 MiB a stack.
 RECYCLE_AFTER_STACKS = 50
 # ... or sooner, once either has grown this much since its first stack (a program that keeps more per run).
 RECYCLE_GROWTH_MIB = 64.0
