@@ -12,6 +12,7 @@ from pathlib import Path
 
 from pydantic import BaseModel
 
+from toms.live.fleet import FleetAudit
 from toms.live.models import AuditResult, DrillEvidence
 from toms.preview.result import PreviewReport
 
@@ -22,6 +23,7 @@ DIALECT = "https://json-schema.org/draft/2020-12/schema"
 SCHEMAS: dict[str, type[BaseModel]] = {
     "audit-result.schema.json": AuditResult,
     "drill-evidence.schema.json": DrillEvidence,
+    "fleet-audit.schema.json": FleetAudit,
     "preview-report.schema.json": PreviewReport,
 }
 

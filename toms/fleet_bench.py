@@ -211,7 +211,8 @@ def _proportional_kib(pid: int) -> int:
 class TreeMemory:
     """Samples the summed memory of a process and all its descendants until stopped; keeps the peak."""
 
-    INTERVAL = 0.05
+    # Often enough for a run of many seconds; reading every process's page tables costs the machine CPU.
+    INTERVAL = 0.2
 
     def __init__(self, pid: int) -> None:
         self.pid = pid
@@ -291,8 +292,11 @@ def bench_fleet(sizes: Sequence[int] = FLEET_SIZES, cores: int | None = None) ->
             flush=True,
         )
         one_stack = _one_stack_seconds(root)
-        # At the target's pace per stack; one job alone takes about twice that.
-        total = sum(size / jobs * TARGET_RATIO * one_stack * 2 for size in sizes for jobs in job_counts)
+        # From measured runs: each row starts its workers (about two one-stack previews), then each stack
+        # takes about a quarter of a one-stack preview with one job, a fifth with one job per core.
+        total = sum(
+            one_stack * (2 + size * (0.25 if jobs == 1 else 0.2)) for size in sizes for jobs in job_counts
+        )
         print(
             f"one-stack preview: {one_stack:.2f} s; the table takes roughly {total / 60:.0f} min", flush=True
         )

@@ -82,11 +82,10 @@ def test_each_generated_stack_is_valid_and_its_pack_config_narrows_to_its_retent
         assert not any(example in text for example in ("acme", "globex", "initech", "111122223333"))
 
 
-@pytest.mark.parametrize("index", [13, 14])  # globex's shape in eu-central-2, initech's in eu-south-2
 def test_a_generated_client_previews_without_a_mandatory_finding(
-    project_copy: Path, fleet: list[fleet_bench.GeneratedClient], index: int
+    project_copy: Path, fleet: list[fleet_bench.GeneratedClient]
 ) -> None:
-    client = fleet[index]
+    client = fleet[13]  # globex's shape in eu-central-2, a region opened after August 2022
     stack_file = project_copy / deploy.stack_file(client.name)
     target = PreviewTarget(
         project_copy,

@@ -17,6 +17,7 @@ import argparse
 import sys
 from pathlib import Path
 
+from toms.live import fleet
 from toms.live.audit_output import print_result, render_markdown
 from toms.live.auditor import run_audit
 from toms.live.session import AwsSession, AwsSetupError, log_console
@@ -24,6 +25,8 @@ from toms.live.stacks import PACK_DEFAULT_BOUNDS, StackFileError, load_expectati
 from toms.output_paths import OutputPathError, check_output_file, write_text
 
 COMMAND = "audit"
+# Options of one client's audit that `--all` does not take.
+SINGLE_CLIENT_OPTIONS = ("--region", "--stack-file", "--json", "--markdown")
 HELP = "Check a client's running resources against the measures and report PASS / FAIL / ERROR."
 
 
@@ -33,7 +36,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="AWS region of the client's stack (default: the stack file's aws:region, else AWS_REGION "
         "or the profile's)",
     )
-    parser.add_argument("--client", required=True, help="client name, the value of the `client` tag")
+    which = parser.add_mutually_exclusive_group(required=True)
+    which.add_argument("--client", help="client name, the value of the `client` tag")
+    which.add_argument(
+        "--all",
+        action="store_true",
+        help="every client whose stack file exists, each with its stack's credentials, in parallel",
+    )
     parser.add_argument(
         "--stack-file",
         type=Path,
@@ -45,6 +54,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--markdown", type=Path, metavar="FILE", help="write the findings as a Markdown table"
     )
+    fleet.add_arguments(parser)
 
 
 def _fail(message: str) -> int:
@@ -53,6 +63,11 @@ def _fail(message: str) -> int:
 
 
 def run(args: argparse.Namespace) -> int:
+    if args.all:
+        return fleet.run_all(args, SINGLE_CLIENT_OPTIONS)
+    fleet_options = [option for option in fleet.FLEET_OPTIONS if getattr(args, option[2:].replace("-", "_"))]
+    if fleet_options:
+        return _fail(f"{', '.join(fleet_options)} go with --all")
     if not args.client.strip():
         return _fail("--client must not be empty")
     try:

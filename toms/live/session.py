@@ -48,9 +48,11 @@ class AwsSession:
     """A session bound to one region, the account and partition it reaches (from STS), and clients created
     on first use."""
 
-    def __init__(self, region: str | None) -> None:
+    def __init__(self, region: str | None, *, session: boto3.Session | None = None) -> None:
+        """`session`: credentials chosen by the caller (a client's profile or assumed role, `audit --all`);
+        by default the environment's."""
         try:
-            self.session = boto3.Session(region_name=region)
+            self.session = session or boto3.Session(region_name=region)
         except ProfileNotFound as error:
             raise AwsSetupError(f"AWS profile not found: {error}") from None
         if not self.session.region_name:

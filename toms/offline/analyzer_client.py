@@ -342,16 +342,30 @@ class PolicyPackProcess:
             grpc.channel_ready_future(self._channel).result(timeout=self.start_timeout)
             self._stub = analyzer_pb2_grpc.AnalyzerStub(self._channel)
             self._handshake()
-            self._call(
-                "ConfigureStack",
-                analyzer_pb2.AnalyzerStackConfigureRequest(
-                    stack=self.stack, project=self.project, organization=self.organization,
-                    dry_run=self.dry_run, config=self.stack_config,
-                ),
-            )  # fmt: skip
+            self._configure_stack()
         except BaseException:
             self.close()
             raise
+
+    def _configure_stack(self) -> None:
+        self._call(
+            "ConfigureStack",
+            analyzer_pb2.AnalyzerStackConfigureRequest(
+                stack=self.stack, project=self.project, organization=self.organization,
+                dry_run=self.dry_run, config=self.stack_config,
+            ),
+        )  # fmt: skip
+
+    def configure_stack(self, stack: str, stack_config: Mapping[str, str]) -> None:
+        """Hand a running pack the next stack to judge with `ConfigureStack`, as the engine does at the start
+        of each stack's run, so one pack process can serve several stacks in turn (`preview --all`).
+
+        The process environment keeps the stack the pack started with (`PULUMI_STACK`, `PULUMI_CONFIG`): a
+        pack that read them would see that stack. The toms pack reads neither (tests/toms/test_fleet.py).
+        """
+        self.stack = stack
+        self.stack_config = dict(stack_config)
+        self._configure_stack()
 
     def _read_port(self) -> int:
         assert self._process is not None and self._process.stdout is not None

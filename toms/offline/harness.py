@@ -93,13 +93,46 @@ def run(request: dict[str, Any], send: Any) -> int:
     return 0
 
 
+def _forget_program_modules(program_dir: Path) -> None:
+    """Unload the program's own modules, so the next run imports them afresh as a new interpreter would
+    (their module-level state never carries over); the SDK and other installed packages stay loaded."""
+    root = program_dir.resolve()
+    # The interpreter's own packages (a virtualenv inside the program's folder) and this harness stay.
+    installed = Path(sys.prefix).resolve()
+    for name, module in list(sys.modules.items()):
+        file = getattr(module, "__file__", None)
+        if not file or name.split(".")[0] == __package__:
+            continue
+        path = Path(file).resolve()
+        if path.is_relative_to(root) and not path.is_relative_to(installed):
+            del sys.modules[name]
+
+
+def serve(send: Any) -> int:
+    """Run one request after another, each a JSON line on stdin, until stdin closes: `preview --all`'s
+    workers keep one interpreter for their stacks, so the SDK loads once. The program's own modules are
+    unloaded after each run. Each run's objects are collected before the next; what the first run left (the
+    SDK's modules and classes) is frozen, so those collections skip it and memory stays flat."""
+    for number, line in enumerate(sys.stdin):
+        request = json.loads(line)
+        run(request, send)
+        _forget_program_modules(Path(request["programDir"]))
+        gc.collect()
+        if number == 0:
+            gc.freeze()
+    return 0
+
+
 def main(request_path: str, result_fd: int) -> None:
+    """One run of the request in `request_path`, or with "-" every request on stdin (`serve`)."""
     # A short process: the cyclic collector would walk the SDK's thousands of classes for nothing, and
     # tearing the interpreter down takes longer than the run, so it leaves with os._exit.
     gc.disable()
-    request = json.loads(Path(request_path).read_text(encoding="utf-8"))
     stream = os.fdopen(result_fd, "w", encoding="utf-8")
-    code = run(request, _sender(stream))
+    if request_path == "-":
+        code = serve(_sender(stream))
+    else:
+        code = run(json.loads(Path(request_path).read_text(encoding="utf-8")), _sender(stream))
     stream.close()
     sys.stdout.flush()
     sys.stderr.flush()

@@ -18,7 +18,7 @@ import threading
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 from toms.offline.invoke_answers import AwsPlace
 from toms.offline.records import PROGRAM_TIMEOUT_SECONDS, ProgramError, RegisteredResource
@@ -142,6 +142,105 @@ def _tail(path: Path) -> str:
     return "\n".join(lines[-OUTPUT_TAIL_LINES:])
 
 
+def _request(
+    project: Project,
+    stack: str,
+    config: Mapping[str, str],
+    place: AwsPlace,
+    *,
+    preview: bool,
+    invoke_answers: Mapping[str, Mapping[str, Any]] | None,
+    stack_references: Mapping[str, Mapping[str, Any]] | None,
+    timeout: float,
+) -> dict[str, Any]:
+    return {
+        "programDir": str(project.program_dir),
+        "project": project.name,
+        "stack": stack,
+        "config": dict(config),
+        "preview": preview,
+        "place": {"region": place.region, "account": place.account, "partition": place.partition},
+        "invokeAnswers": dict(invoke_answers or {}),
+        "stackReferences": dict(stack_references or {}),
+        "timeout": timeout,
+    }
+
+
+def _start(
+    interpreter: Interpreter, project: Project, request: str, output: IO[bytes], *, serve: bool
+) -> tuple[subprocess.Popen[bytes], IO[str]]:
+    """The harness in the program's interpreter and folder, for the request in the file `request` (or,
+    with `serve`, each request written to its stdin); its results come back on the returned stream."""
+    read_end, write_end = os.pipe()
+    try:
+        process = subprocess.Popen(
+            [str(interpreter.python), "-c", BOOTSTRAP, str(OFFLINE_PACKAGE), request, str(write_end)],
+            cwd=project.program_dir,
+            stdin=subprocess.PIPE if serve else subprocess.DEVNULL,
+            stdout=output,
+            stderr=subprocess.STDOUT,
+            pass_fds=(write_end,),
+            # Its own session: Ctrl-C reaches toms, which ends the run; not the program's tracebacks.
+            start_new_session=True,
+        )
+    except OSError as error:
+        os.close(read_end)
+        raise ProgramError(f"{interpreter.python}: cannot start the program's interpreter: {error}") from None
+    finally:
+        os.close(write_end)
+    return process, os.fdopen(read_end, encoding="utf-8")
+
+
+def _read_run(
+    results: IO[str], on_register: Callable[[RegisteredResource], None] | None
+) -> tuple[list[RegisteredResource], dict[str, Any]]:
+    """One run's registrations and its ending (empty when the stream ended first)."""
+    resources: list[RegisteredResource] = []
+    for line in results:
+        message = json.loads(line)
+        if message["kind"] != "register":
+            return resources, message
+        resource = _decoded(message["resource"])
+        resources.append(resource)
+        if on_register is not None:
+            on_register(resource)
+    return resources, {}
+
+
+def _outcome(
+    project: Project,
+    interpreter: Interpreter,
+    resources: list[RegisteredResource],
+    ending: Mapping[str, Any],
+    status: int | None,
+    output_path: Path,
+) -> ProgramOutcome:
+    if ending.get("kind") == "error":
+        raise ProgramError(_failure(project, interpreter, ending), tuple(resources))
+    if ending.get("kind") != "done":
+        output_text = _tail(output_path)
+        detail = f"; its last output:\n{output_text}" if output_text else ""
+        raise ProgramError(
+            f"{project.program_dir / '__main__.py'}: the program's interpreter {interpreter.python} "
+            f"ended (exit status {status}) before the program finished{detail}",
+            tuple(resources),
+        )
+    return ProgramOutcome(
+        interpreter=interpreter,
+        resources=tuple(resources),
+        reads=tuple((kind, name) for kind, name in ending.get("reads", [])),
+        invokes=dict(ending.get("invokes", {})),
+    )
+
+
+def _stop(process: subprocess.Popen[bytes]) -> int | None:
+    if process.poll() is None:
+        process.kill()
+    with contextlib.suppress(subprocess.TimeoutExpired):
+        return process.wait(timeout=5)
+    return None
+
+
 class ProgramProcess:
     """The program running in its own interpreter: started at once (`start`), its registrations read as
     they arrive (`collect`). Starting it before toms loads the pack's side lets the two overlap."""
@@ -161,86 +260,44 @@ class ProgramProcess:
         self.project = project
         self.interpreter = program_interpreter(project)
         self.timeout = timeout
-        request = {
-            "programDir": str(project.program_dir),
-            "project": project.name,
-            "stack": stack,
-            "config": dict(config),
-            "preview": preview,
-            "place": {"region": place.region, "account": place.account, "partition": place.partition},
-            "invokeAnswers": dict(invoke_answers or {}),
-            "stackReferences": dict(stack_references or {}),
-            "timeout": timeout,
-        }
+        request = _request(
+            project,
+            stack,
+            config,
+            place,
+            preview=preview,
+            invoke_answers=invoke_answers,
+            stack_references=stack_references,
+            timeout=timeout,
+        )
         self._scratch = tempfile.TemporaryDirectory(prefix="toms-program-")
         scratch = Path(self._scratch.name)
         request_path = scratch / "request.json"
         request_path.write_text(json.dumps(request), encoding="utf-8")
         self._output_path = scratch / "output.txt"
-        read_end, write_end = os.pipe()
         try:
             with self._output_path.open("wb") as output:
-                self._process = subprocess.Popen(
-                    [
-                        str(self.interpreter.python),
-                        *("-c", BOOTSTRAP, str(OFFLINE_PACKAGE), str(request_path), str(write_end)),
-                    ],
-                    cwd=project.program_dir,
-                    stdin=subprocess.DEVNULL,
-                    stdout=output,
-                    stderr=subprocess.STDOUT,
-                    pass_fds=(write_end,),
-                    # Its own session: Ctrl-C reaches toms, which ends the run; not the program's tracebacks.
-                    start_new_session=True,
+                self._process, self._results = _start(
+                    self.interpreter, project, str(request_path), output, serve=False
                 )
-        except OSError as error:
-            os.close(read_end)
+        except ProgramError:
             self._scratch.cleanup()
-            raise ProgramError(
-                f"{self.interpreter.python}: cannot start the program's interpreter: {error}"
-            ) from None
-        finally:
-            os.close(write_end)
-        self._results = os.fdopen(read_end, encoding="utf-8")
+            raise
         self._watchdog = threading.Timer(timeout + STARTUP_ALLOWANCE_SECONDS, self._process.kill)
         self._watchdog.start()
 
     def collect(self, on_register: Callable[[RegisteredResource], None] | None = None) -> ProgramOutcome:
         """Read the registrations as they arrive (`on_register` sees each, on this thread) until the
         program ends; a ProgramError names what went wrong."""
-        resources: list[RegisteredResource] = []
-        ending: dict[str, Any] = {}
         try:
             with self._results:
-                for line in self._results:
-                    message = json.loads(line)
-                    if message["kind"] == "register":
-                        resource = _decoded(message["resource"])
-                        resources.append(resource)
-                        if on_register is not None:
-                            on_register(resource)
-                    else:
-                        ending = message
+                resources, ending = _read_run(self._results, on_register)
+                for _ in self._results:  # the harness ends after one run; read to the end of its stream
+                    pass
             status = self._process.wait()
-            if ending.get("kind") == "error":
-                raise ProgramError(_failure(self.project, self.interpreter, ending), tuple(resources))
-            if ending.get("kind") != "done":
-                output_text = _tail(self._output_path)
-                detail = f"; its last output:\n{output_text}" if output_text else ""
-                raise ProgramError(
-                    f"{self.project.program_dir / '__main__.py'}: the program's interpreter "
-                    f"{self.interpreter.python} ended (exit status {status}) before the program "
-                    f"finished{detail}",
-                    tuple(resources),
-                )
+            return _outcome(self.project, self.interpreter, resources, ending, status, self._output_path)
         finally:
             self.close()
-        return ProgramOutcome(
-            interpreter=self.interpreter,
-            resources=tuple(resources),
-            reads=tuple((kind, name) for kind, name in ending.get("reads", [])),
-            invokes=dict(ending.get("invokes", {})),
-        )
 
     def close(self) -> None:
         """Stop the program if it still runs and remove its scratch files (idempotent)."""
@@ -264,3 +321,112 @@ def run_program_process(
 ) -> ProgramOutcome:
     """Run the program of `project` as `stack` in its own interpreter and folder (see ProgramProcess)."""
     return ProgramProcess(project, stack, config, place, **options).collect(on_register)
+
+
+class ProgramServer:
+    """One interpreter of the program that runs stack after stack (a worker of `preview --all`): the
+    interpreter and the Pulumi SDK load once instead of once per stack.
+
+    Each run gets a fresh Pulumi runtime and context in the harness, and the program's own modules (those
+    in its folder) are imported afresh, as in a new interpreter: nothing of the program's state carries
+    over; only installed packages stay loaded. An interpreter that dies or overruns its timeout fails that
+    stack's run, and the next run starts a new one.
+    """
+
+    def __init__(self, project: Project) -> None:
+        self.project = project
+        self.interpreter = program_interpreter(project)
+        self._scratch = tempfile.TemporaryDirectory(prefix="toms-programs-")
+        self._output_path = Path(self._scratch.name) / "output.txt"
+        self._output: IO[bytes] | None = None
+        self._process: subprocess.Popen[bytes] | None = None
+        self._results: IO[str] | None = None
+
+    def start(
+        self,
+        stack: str,
+        config: Mapping[str, str],
+        place: AwsPlace,
+        *,
+        preview: bool = True,
+        invoke_answers: Mapping[str, Mapping[str, Any]] | None = None,
+        stack_references: Mapping[str, Mapping[str, Any]] | None = None,
+        timeout: float = PROGRAM_TIMEOUT_SECONDS,
+    ) -> ServedRun:
+        """Hand the interpreter the next run (starting one when there is none); as `ProgramProcess`."""
+        request = _request(
+            self.project,
+            stack,
+            config,
+            place,
+            preview=preview,
+            invoke_answers=invoke_answers,
+            stack_references=stack_references,
+            timeout=timeout,
+        )
+        if self._process is None or self._process.poll() is not None:
+            self.close_process()
+            self._output = self._output_path.open("wb")
+            self._process, self._results = _start(
+                self.interpreter, self.project, "-", self._output, serve=True
+            )
+        assert self._process.stdin is not None
+        with contextlib.suppress(OSError):  # an interpreter that is gone shows when its results are read
+            self._process.stdin.write((json.dumps(request) + "\n").encode())
+            self._process.stdin.flush()
+        return ServedRun(self, timeout)
+
+    def collect(
+        self, timeout: float, on_register: Callable[[RegisteredResource], None] | None
+    ) -> ProgramOutcome:
+        process, results = self._process, self._results
+        assert process is not None and results is not None
+        watchdog = threading.Timer(timeout + STARTUP_ALLOWANCE_SECONDS, process.kill)
+        watchdog.start()
+        try:
+            resources, ending = _read_run(results, on_register)
+        finally:
+            watchdog.cancel()
+        status = None if ending else _stop(process)
+        return _outcome(self.project, self.interpreter, resources, ending, status, self._output_path)
+
+    def close_process(self) -> None:
+        if self._process is not None:
+            if self._process.stdin is not None:
+                with contextlib.suppress(OSError):
+                    self._process.stdin.close()
+            _stop(self._process)
+            self._process = None
+        if self._results is not None:
+            self._results.close()
+            self._results = None
+        if self._output is not None:
+            self._output.close()
+            self._output = None
+
+    def close(self) -> None:
+        self.close_process()
+        self._scratch.cleanup()
+
+
+@dataclass
+class ServedRun:
+    """One run handed to a `ProgramServer`, read like a `ProgramProcess`; closing it leaves the server up."""
+
+    server: ProgramServer
+    timeout: float
+    collected: bool = False
+
+    @property
+    def project(self) -> Project:
+        return self.server.project
+
+    def collect(self, on_register: Callable[[RegisteredResource], None] | None = None) -> ProgramOutcome:
+        self.collected = True
+        return self.server.collect(self.timeout, on_register)
+
+    def close(self) -> None:
+        """The server stays for the next stack, unless this run's results were never read: then its
+        interpreter goes, so no later run reads them."""
+        if not self.collected:
+            self.server.close_process()

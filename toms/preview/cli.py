@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import functools
+import os
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -94,6 +95,23 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--quiet", action="store_true", help="print only the findings and each stack's verdict line"
     )
+    parser.add_argument(
+        "--jobs",
+        type=_positive,
+        metavar="N",
+        help="with --all: stacks previewed at once, each in a worker process with its own policy pack "
+        f"process and program interpreter (default: the number of cores, {os.cpu_count() or 1})",
+    )
+
+
+def _positive(value: str) -> int:
+    try:
+        number = int(value)
+    except ValueError:
+        number = 0
+    if number < 1:
+        raise argparse.ArgumentTypeError(f"{value!r}: expected a whole number of at least 1")
+    return number
 
 
 def _program_target(args: argparse.Namespace) -> PreviewTarget:
@@ -110,6 +128,8 @@ def _program_target(args: argparse.Namespace) -> PreviewTarget:
 
 def planned_targets(args: argparse.Namespace) -> list[tuple[str, Callable[[], PreviewTarget]]]:
     """Each stack to preview, with how to read its target: a stack that cannot be read fails alone."""
+    if args.jobs is not None and not args.all:
+        raise PreviewError("--jobs goes with --all: one stack is previewed in this process")
     if args.program is not None:
         return [(args.stack or DEFAULT_PROGRAM_STACK, functools.partial(_program_target, args))]
     if args.config or args.config_file or args.invoke_answers or args.stack_reference:
@@ -151,6 +171,29 @@ def _preview_one(stack: str, target_of: Callable[[], PreviewTarget], pack: Path 
         return PreviewFailure(stack, target.program_dir, str(error))
 
 
+def _preview_in_workers(
+    args: argparse.Namespace,
+    planned: list[tuple[str, Callable[[], PreviewTarget]]],
+    show: Callable[[int, PreviewOutcome], None],
+) -> None:
+    """`--all`: the stacks whose files can be read go to worker processes (toms/preview/fleet.py)."""
+    from toms.preview.fleet import default_jobs, preview_stacks
+
+    runnable: list[tuple[int, PreviewTarget]] = []
+    for index, (stack, target_of) in enumerate(planned):
+        try:
+            runnable.append((index, target_of()))
+        except (PreviewError, ProgramError, ProjectFileError) as error:
+            show(index, PreviewFailure(stack, None, str(error), unreadable=True))
+    if runnable:
+        preview_stacks(
+            [target for _, target in runnable],
+            args.policy_pack or default_pack(),
+            args.jobs or default_jobs(),
+            on_outcome=lambda position, outcome: show(runnable[position][0], outcome),
+        )
+
+
 def run(args: argparse.Namespace) -> int:
     try:
         return _run(args)
@@ -178,19 +221,32 @@ def _run(args: argparse.Namespace) -> int:
     except (PreviewError, ProgramError, ProjectFileError) as error:
         _ui().print_error(_console(args), str(error))
         return 2
-    outcomes: list[PreviewOutcome] = []
-    for stack, target_of in planned:
-        outcome = _preview_one(stack, target_of, args.policy_pack)
-        outcomes.append(outcome)
-        if isinstance(outcome, PreviewFailure):
-            # One stack whose files cannot be read is a plain usage error; among several, say which.
-            named = stack if len(planned) > 1 or not outcome.unreadable else None
-            _ui().print_error(_console(args), outcome.message, stack=named)
-        else:
-            _ui().print_preview(_console(args), outcome, quiet=args.quiet)
+    shown: list[PreviewOutcome] = []
+    ready: dict[int, PreviewOutcome] = {}
+
+    def show(index: int, outcome: PreviewOutcome) -> None:
+        # Each stack's result once it and every stack before it are known: the output is in stack order.
+        ready[index] = outcome
+        while len(shown) in ready:
+            next_outcome = ready.pop(len(shown))
+            shown.append(next_outcome)
+            if isinstance(next_outcome, PreviewFailure):
+                # One stack whose files cannot be read is a plain usage error; among several, say which.
+                named = next_outcome.stack if len(planned) > 1 or not next_outcome.unreadable else None
+                _ui().print_error(_console(args), next_outcome.message, stack=named)
+            else:
+                _ui().print_preview(_console(args), next_outcome, quiet=args.quiet, resources=not args.all)
+
+    if args.all:
+        _preview_in_workers(args, planned, show)
+    else:
+        for index, (stack, target_of) in enumerate(planned):
+            show(index, _preview_one(stack, target_of, args.policy_pack))
+    outcomes = shown
     previews = [outcome for outcome in outcomes if isinstance(outcome, StackPreview)]
     if len(planned) > 1:
-        _ui().print_overall(_console(args), previews, errors=len(outcomes) - len(previews))
+        failures = [outcome for outcome in outcomes if isinstance(outcome, PreviewFailure)]
+        _ui().print_overall(_console(args), previews, failures)
     try:
         if args.json is not None:
             from toms.preview import json_report

@@ -16,7 +16,7 @@ from rich.tree import Tree
 from policies.toms_pack import catalogue
 from toms import project
 from toms.preview.engine import ROOT_STACK_TYPE
-from toms.preview.model import Finding, PlannedResource, StackPreview
+from toms.preview.model import Finding, PlannedResource, PreviewFailure, StackPreview
 
 # Levels in the order findings are shown; the engine reports no finding at `disabled`, and turns a
 # `remediate` finding it still sees into a mandatory one.
@@ -111,9 +111,12 @@ def summary_line(preview: StackPreview) -> Text:
     )
 
 
-def print_preview(console: Console, preview: StackPreview, *, quiet: bool = False) -> None:
+def print_preview(
+    console: Console, preview: StackPreview, *, quiet: bool = False, resources: bool = True
+) -> None:
     """The stack's header, resource tree, type counts, findings and verdict; with `quiet`, only the
-    findings and the verdict line."""
+    findings and the verdict line. `resources=False` (`--all`) leaves out the resource tree and type
+    counts, so a fleet's output is each stack's findings and verdict (the resources are in `--json`)."""
     if quiet:
         for level in LEVELS:
             findings = [finding for finding in preview.findings_by_urn if finding.enforcement_level == level]
@@ -137,10 +140,11 @@ def print_preview(console: Console, preview: StackPreview, *, quiet: bool = Fals
     )
     console.print(f"Program run by {escape(preview.interpreter)}")
     console.print()
-    console.print(resource_tree(preview))
-    console.print()
-    console.print(type_counts(preview))
-    console.print()
+    if resources:
+        console.print(resource_tree(preview))
+        console.print()
+        console.print(type_counts(preview))
+        console.print()
     shown = False
     for level in LEVELS:
         findings = [finding for finding in preview.findings_by_urn if finding.enforcement_level == level]
@@ -191,7 +195,10 @@ def what_the_verdict_rests_on(preview: StackPreview) -> list[Group]:
     return blocks
 
 
-def print_overall(console: Console, previews: Sequence[StackPreview], *, errors: int) -> None:
+def print_overall(
+    console: Console, previews: Sequence[StackPreview], failures: Sequence[PreviewFailure]
+) -> None:
+    """The fleet's one summary: counts, then each stack that did not pass and why."""
     passed = sum(1 for preview in previews if preview.verdict == "pass")
     failed = sum(1 for preview in previews if preview.verdict == "fail")
     incomplete = sum(1 for preview in previews if preview.verdict == "incomplete")
@@ -202,9 +209,21 @@ def print_overall(console: Console, previews: Sequence[StackPreview], *, errors:
             ("All stacks: ", "bold"),
             f"{passed} passed, {failed} with mandatory findings ({mandatory} in all), "
             f"{incomplete} incomplete (plugin components), "
-            f"{errors} could not be previewed",
+            f"{len(failures)} could not be previewed",
         )
     )
+    for preview in previews:
+        if preview.verdict != "pass":
+            console.print(
+                Text(f"  {preview.verdict.upper()} {preview.target.stack}: ", style="red")
+                + Text(
+                    f"{preview.count('mandatory')} mandatory findings, {len(preview.remote_components)} "
+                    "plugin components"
+                )
+            )
+    for failure in failures:
+        first_line = failure.message.splitlines()[0] if failure.message else ""
+        console.print(Text(f"  ERROR {failure.stack}: ", style="bold red") + Text(first_line))
 
 
 def shown_path(path: Path | None) -> str:

@@ -26,7 +26,7 @@ from toms.offline.analyzer_client import (
     Verdict,
     reconcile_config,
 )
-from toms.offline.program_process import ProgramOutcome, ProgramProcess
+from toms.offline.program_process import ProgramOutcome, ProgramProcess, ServedRun
 from toms.offline.records import ProgramError, RegisteredResource
 from toms.preview.engine import ResourcePlanner, resource_findings, stack_findings
 from toms.preview.model import Finding, PolicyPackCrashed, PreviewError, PreviewTarget, StackPreview
@@ -124,7 +124,10 @@ class _Judge:
 
     def _judge(self) -> None:
         try:
-            self.pack.start()
+            if self.pack.running:
+                self.pack.configure_stack(self.target.stack, self.target.config)
+            else:
+                self.pack.start()
         except PolicyPackError as error:
             self.start_error = error
             return
@@ -163,24 +166,39 @@ class _Judge:
 
 
 def preview(
-    target: PreviewTarget, pack_dir: Path | None = None, program: ProgramProcess | None = None
+    target: PreviewTarget,
+    pack_dir: Path | None = None,
+    program: ProgramProcess | ServedRun | None = None,
+    *,
+    pack: PolicyPackProcess | None = None,
 ) -> StackPreview:
     """Run the program (in its own interpreter; `program` when already started) and the pack side by side
     and collect the pack's verdict on every resource (with the project's own pack unless `pack_dir` names
-    another)."""
+    another).
+
+    Without `pack`, the preview starts the pack and stops it at the end. A worker of `preview --all`
+    passes its own `pack` for `pack_dir` instead: started for this stack when it is not running, else
+    handed this stack and its config; it is left running for the worker's next stack (and `program` is a
+    run of the worker's program interpreter, `ProgramServer`).
+    """
     pack_dir = pack_dir or default_pack()
     if program is None:
         program = start_program(target)
     try:
-        return _preview_with(target, pack_dir, program)
+        return _preview_with(target, pack_dir, program, pack)
     finally:
         program.close()
 
 
-def _preview_with(target: PreviewTarget, pack_dir: Path, program: ProgramProcess) -> StackPreview:
+def _preview_with(
+    target: PreviewTarget,
+    pack_dir: Path,
+    program: ProgramProcess | ServedRun,
+    given_pack: PolicyPackProcess | None,
+) -> StackPreview:
     policy_config = load_policy_config(target.policy_config_file)
     project = program.project.name
-    pack = PolicyPackProcess(
+    pack = given_pack or PolicyPackProcess(
         pack_dir, dry_run=True, project=project, stack=target.stack, stack_config=target.config
     )
     started = time.perf_counter()
@@ -212,7 +230,8 @@ def _preview_with(target: PreviewTarget, pack_dir: Path, program: ProgramProcess
             raise judge.error
         return _verdict(target, project, pack, judge, outcome)
     finally:
-        pack.close()
+        if given_pack is None:
+            pack.close()
 
 
 def _verdict(

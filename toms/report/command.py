@@ -25,9 +25,11 @@ from toms import __version__
 from toms.offline.mock_runtime import ProgramError
 from toms.output_paths import OutputPathError, check_output_folder, write_text
 from toms.preview.console import shown_path
-from toms.preview.model import PreviewError, PreviewTarget, StackPreview
-from toms.preview.run import load_policy_config, preview, stack_target
+from toms.preview.fleet import default_jobs, preview_stacks
+from toms.preview.model import PreviewError, PreviewFailure, PreviewOutcome, PreviewTarget, StackPreview
+from toms.preview.run import default_pack, load_policy_config, preview, repo_stacks, stack_target
 from toms.project import ProjectFileError
+from toms.report import fleet
 from toms.report.coverage import coverage, evidence_checks
 from toms.report.evidence import EvidenceError, check_drill_source, load_audit, load_drill
 from toms.report.model import CheckEvidence, MeasureReport, Report
@@ -144,10 +146,32 @@ def write_report(report: Report, out_dir: Path) -> tuple[Path, Path]:
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--stack", required=True, metavar="CLIENT", help="the client's stack, e.g. acme")
+    which = parser.add_mutually_exclusive_group(required=True)
+    which.add_argument("--stack", metavar="CLIENT", help="the client's stack, e.g. acme")
+    which.add_argument(
+        "--all", action="store_true", help="every client's report, and index.html with the whole fleet"
+    )
     parser.add_argument("--audit", type=Path, metavar="FILE", help="evidence from `toms audit --json`")
     parser.add_argument(
         "--drill", type=Path, metavar="FILE", help="evidence from `toms restore-drill --evidence`"
+    )
+    parser.add_argument(
+        "--audit-dir",
+        type=Path,
+        metavar="DIR",
+        help="with --all: each client's audit evidence as <client>.json (`toms audit --all --out` writes it)",
+    )
+    parser.add_argument(
+        "--drill-dir",
+        type=Path,
+        metavar="DIR",
+        help="with --all: each client's drill evidence as <client>.json",
+    )
+    parser.add_argument(
+        "--jobs",
+        type=int,
+        metavar="N",
+        help="with --all: stacks previewed at once (default: the number of cores)",
     )
     parser.add_argument(
         "--out", type=Path, required=True, metavar="DIR", help="folder to write the report to"
@@ -155,6 +179,20 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    if args.all:
+        if args.audit or args.drill:
+            print(
+                "toms report: error: --audit, --drill go with --stack (--all reads --audit-dir, --drill-dir)",
+                file=sys.stderr,
+            )
+            return 2
+        if args.jobs is not None and args.jobs < 1:
+            print(f"toms report: error: --jobs {args.jobs}: expected at least 1", file=sys.stderr)
+            return 2
+        return run_all(args)
+    if args.audit_dir or args.drill_dir or args.jobs is not None:
+        print("toms report: error: --audit-dir, --drill-dir and --jobs go with --all", file=sys.stderr)
+        return 2
     try:
         check_output_folder(args.out, "--out")
         report = build_report(stack_target(args.stack), args.audit, args.drill)
@@ -171,3 +209,74 @@ def run(args: argparse.Namespace) -> int:
         return 2
     print(f"Wrote {markdown_path} and {html_path}")
     return 0
+
+
+# --- report --all ---------------------------------------------------------------------------------------
+
+
+def _evidence_file(folder: Path | None, client: str) -> Path | None:
+    if folder is None:
+        return None
+    path = folder / f"{client}.json"
+    return path if path.is_file() else None
+
+
+def _client_row(
+    target: PreviewTarget,
+    outcome: PreviewOutcome,
+    args: argparse.Namespace,
+    now: Callable[[], datetime],
+) -> fleet.IndexRow:
+    if isinstance(outcome, PreviewFailure):
+        return fleet.problem_row(target.stack, f"the preview failed: {outcome.message}")
+    try:
+        report = build_report(
+            target,
+            _evidence_file(args.audit_dir, target.stack),
+            _evidence_file(args.drill_dir, target.stack),
+            run_preview=lambda _: outcome,
+            now=now,
+        )
+        _, html = write_report(report, args.out)
+    except (EvidenceError, ReportError) as error:
+        for path in report_paths(target.stack, args.out):
+            path.unlink(missing_ok=True)  # an earlier run's report must not read as this run's
+        return fleet.problem_row(target.stack, str(error))
+    return fleet.report_row(report, html.name)
+
+
+def run_all(args: argparse.Namespace, now: Callable[[], datetime] = lambda: datetime.now(UTC)) -> int:
+    """Every stack previewed in parallel (as `preview --all`), each client's report, then the fleet index."""
+    generated_at = now().replace(microsecond=0)
+    try:
+        for option, folder in (("--audit-dir", args.audit_dir), ("--drill-dir", args.drill_dir)):
+            if folder is not None and not folder.is_dir():
+                raise ReportError(f"{option} {folder}: no such folder")
+        check_output_folder(args.out, "--out")
+        args.out.mkdir(parents=True, exist_ok=True)
+        rows: list[fleet.IndexRow] = []
+        targets: list[PreviewTarget] = []
+        for stack in repo_stacks():
+            try:
+                targets.append(stack_target(stack))
+            except (PreviewError, ProgramError, ProjectFileError) as error:
+                rows.append(fleet.problem_row(stack, str(error)))
+        outcomes = preview_stacks(targets, default_pack(), args.jobs or default_jobs())
+        rows += [
+            _client_row(target, outcome, args, lambda: generated_at)
+            for target, outcome in zip(targets, outcomes, strict=True)
+        ]
+        index = fleet.fleet_index(rows, generated_at)
+        write_text(args.out / fleet.INDEX_FILE, fleet.render_index(index), "--out")
+    except (OutputPathError, ReportError) as error:
+        print(f"toms report: error: {error}", file=sys.stderr)
+        return 2
+    written = sum(1 for row in index.rows if row.report)
+    print(
+        f"Wrote {written} client reports and {shown_path(args.out / fleet.INDEX_FILE)}: "
+        f"{index.needing_attention} of {len(index.rows)} clients need attention"
+    )
+    for row in index.rows:
+        if row.problem:
+            print(f"  {row.client}: no report: {row.problem}", file=sys.stderr)
+    return 0 if written == len(index.rows) else 2

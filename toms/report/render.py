@@ -379,6 +379,11 @@ def render_html(report: Report) -> str:
     return _environment("html").get_template("report.html.j2").render(report=report)
 
 
+def render_page(template: str, **context: Any) -> str:
+    """Another HTML page from `templates/` (the fleet index), with the report's helpers and escaping."""
+    return _environment("html").get_template(template).render(**context)
+
+
 def _squeeze_blank_lines(text: str) -> str:
     lines: list[str] = []
     for line in text.splitlines():

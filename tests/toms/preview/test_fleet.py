@@ -1,0 +1,250 @@
+"""`toms preview --all` over worker processes: one broken stack among many is reported and the others
+finish; a worker that dies costs only its stack; one pack process per worker judges exactly as a fresh one.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.conftest import REPO
+from tests.toms.preview.test_preview import run_cli, stack_preview, validate_report, validate_sarif
+from toms import deploy, fleet_bench
+from toms.__main__ import main
+from toms.preview import json_report
+from toms.preview.fleet import preview_stacks
+from toms.preview.model import PreviewFailure, PreviewTarget, StackPreview
+from toms.preview.run import default_pack, stack_target
+
+GOOD = 2
+
+
+@pytest.fixture(scope="module")
+def broken_fleet(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A copy of the project with GOOD generated clients and three broken ones, each broken differently."""
+    root = fleet_bench.copy_project(tmp_path_factory.mktemp("fleet") / "toms")
+    clients = fleet_bench.generate_fleet(root, GOOD + 3)
+    unreadable, misconfigured, unknown_policy = (client.name for client in clients[GOOD:])
+    (root / deploy.stack_file(unreadable)).write_text("config:\n  toms:client: [unclosed\n")
+    misconfigured_file = root / deploy.stack_file(misconfigured)
+    misconfigured_file.write_text(
+        misconfigured_file.read_text().replace("logDays:", "logDays: 0\n    oldLogDays:")
+    )
+    pack_config = root / deploy.pack_config_file(unknown_policy)
+    pack_config.write_text(json.dumps({**json.loads(pack_config.read_text()), "no-such-policy": "mandatory"}))
+    return root
+
+
+@pytest.fixture(scope="module")
+def broken_fleet_run(broken_fleet: Path) -> tuple[int, str, str, dict[str, object], dict[str, object]]:
+    completed = run_cli(
+        "--all", "--jobs", "2", "--json", "fleet.json", "--sarif", "fleet.sarif", cwd=broken_fleet
+    )
+    report = json.loads((broken_fleet / "fleet.json").read_text())
+    log = json.loads((broken_fleet / "fleet.sarif").read_text())
+    return completed.returncode, completed.stdout, completed.stderr, report, log
+
+
+def test_one_broken_stack_among_many_is_reported_and_the_others_finish(
+    broken_fleet_run: tuple[int, str, str, dict[str, object], dict[str, object]],
+) -> None:
+    code, stdout, stderr, report, _ = broken_fleet_run
+    names = [fleet_bench.client_name(index) for index in range(GOOD + 3)]
+    unreadable, misconfigured, unknown_policy = names[GOOD:]
+
+    assert code == 2
+    for good in names[:GOOD]:
+        assert f"{good}: PASS" in stdout
+    assert re.search(rf"preview of {unreadable} failed: .*Pulumi\.{unreadable}\.yaml.*(YAML|yaml)", stderr)
+    assert re.search(
+        rf"preview of {misconfigured} failed: .*Pulumi\.{misconfigured}\.yaml.*oldLogDays", stderr, re.S
+    )
+    assert re.search(rf"preview of {unknown_policy} failed: .*{unknown_policy}\.json: no-such-policy", stderr)
+    assert (
+        f"All stacks: {GOOD} passed, 0 with mandatory findings (0 in all), 0 incomplete (plugin components), "
+        "3 could not be previewed" in stdout
+    )
+    for broken in names[GOOD:]:
+        assert f"ERROR {broken}: " in stdout
+    # Each stack's output in stack order, whichever worker finished first.
+    assert [line.split(":")[0] for line in stdout.splitlines() if ": PASS - " in line] == names[:GOOD]
+
+    summary = report["summary"]
+    assert isinstance(summary, dict)
+    assert summary["verdict"] == "error"
+    assert (summary["stacks"], summary["errors"]) == (GOOD + 3, 3)
+
+
+def test_the_merged_json_holds_every_stack_and_never_reads_as_a_pass(
+    broken_fleet_run: tuple[int, str, str, dict[str, object], dict[str, object]],
+) -> None:
+    _, _, _, report, _ = broken_fleet_run
+    validate_report(report)
+    previews = report["previews"]
+    assert isinstance(previews, list)
+
+    assert [preview["stack"] for preview in previews] == [fleet_bench.client_name(i) for i in range(GOOD + 3)]
+    assert [preview["verdict"] for preview in previews] == ["pass"] * GOOD + ["error"] * 3
+    assert all(preview["error"] for preview in previews[GOOD:])
+
+
+def test_the_merged_sarif_has_one_run_per_stack_and_failed_runs_say_so(
+    broken_fleet_run: tuple[int, str, str, dict[str, object], dict[str, object]],
+) -> None:
+    _, _, _, _, log = broken_fleet_run
+    validate_sarif(log)
+    runs = log["runs"]
+    assert isinstance(runs, list)
+
+    assert [run["automationDetails"]["id"] for run in runs] == [
+        f"toms-preview/{fleet_bench.client_name(index)}/" for index in range(GOOD + 3)
+    ]
+    successful = [run["invocations"][0]["executionSuccessful"] for run in runs]
+    assert successful == [True] * GOOD + [False] * 3
+    for run in runs[GOOD:]:
+        (notification,) = run["invocations"][0]["toolExecutionNotifications"]
+        assert notification["level"] == "error" and notification["message"]["text"]
+        assert run["results"] == []
+
+
+# --- workers --------------------------------------------------------------------------------------------
+
+# A program that registers nothing; on one stack it kills the worker that started it (as the machine's
+# out-of-memory killer might), on another its own interpreter, on another it raises.
+DYING_PROGRAM = """
+import os
+import signal
+import pulumi
+
+stack = pulumi.get_stack()
+if stack == "kills-worker":
+    os.kill(os.getppid(), signal.SIGKILL)
+if stack == "exits":
+    os._exit(3)
+if stack == "raises":
+    raise RuntimeError("the program's own bug")
+pulumi.export("stack", stack)
+"""
+
+
+@pytest.fixture(scope="module")
+def dying_program(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    program = tmp_path_factory.mktemp("dying")
+    (program / "Pulumi.yaml").write_text("name: dying\nruntime: python\n")
+    (program / "__main__.py").write_text(DYING_PROGRAM)
+    return program
+
+
+def pack_processes_in(pack_dir: Path) -> list[int]:
+    """Running policy pack processes started in `pack_dir` (the engine's way: `-m pulumi.policy` there)."""
+    found = []
+    for process in Path("/proc").iterdir():
+        try:
+            command = (process / "cmdline").read_bytes().split(b"\0")
+            cwd = (process / "cwd").resolve()
+        except OSError:
+            continue
+        if b"pulumi.policy" in command and cwd == pack_dir.resolve():
+            found.append(int(process.name))
+    return found
+
+
+def test_a_worker_that_dies_costs_only_its_stack(dying_program: Path) -> None:
+    stacks = ["first", "kills-worker", "exits", "raises", "after", "last"]
+    targets = [PreviewTarget(dying_program, stack, {}, None, None) for stack in stacks]
+    seen: list[int] = []
+
+    packs_before = set(pack_processes_in(default_pack()))  # others' (a session-wide pack of the policy tests)
+    # One worker: its pack process is up (from "first") when the program kills the worker.
+    outcomes = preview_stacks(targets, default_pack(), jobs=1, on_outcome=lambda index, _: seen.append(index))
+
+    assert sorted(seen) == list(range(len(stacks)))
+    by_stack = dict(zip(stacks, outcomes, strict=True))
+    for stack in ("first", "after", "last"):
+        outcome = by_stack[stack]
+        assert isinstance(outcome, StackPreview) and outcome.passed, outcome
+    # The killed worker's pack process went with it.
+    assert set(pack_processes_in(default_pack())) - packs_before == set()
+    died = by_stack["kills-worker"]
+    assert isinstance(died, PreviewFailure)
+    assert died.message == (
+        "the worker process previewing this stack was killed by signal 9; the other stacks went on"
+    )
+    exited = by_stack["exits"]
+    assert isinstance(exited, PreviewFailure)
+    assert "ended (exit status 3) before the program finished" in exited.message
+    raised = by_stack["raises"]
+    assert isinstance(raised, PreviewFailure)
+    assert "RuntimeError: the program's own bug" in raised.message
+
+
+def in_urn_order(document: dict[str, Any]) -> dict[str, Any]:
+    """A preview document without the order the program happened to register its resources (and their
+    dependencies) in."""
+    resources = [
+        {**resource, "dependencies": sorted(resource["dependencies"])} for resource in document["resources"]
+    ]
+    return {
+        **document,
+        "resources": sorted(resources, key=lambda resource: resource["urn"]),
+        "findings": sorted(document["findings"], key=lambda finding: (finding["urn"], finding["policy"])),
+    }
+
+
+def test_one_pack_process_judges_each_stack_in_turn_as_a_fresh_one_would(tmp_path: Path) -> None:
+    # One worker, so one pack process judges acme, then globex (other retention, replicas and TLS policy
+    # in its pack config), then acme again under a pack config its retention violates: a pack process
+    # that kept an earlier stack's config would pass the last one.
+    stricter = tmp_path / "stricter.json"
+    stricter.write_text(json.dumps({"log-group-retention": {"minDays": 365, "maxDays": 365}}))
+    acme, globex = stack_target("acme"), stack_target("globex")
+    acme_stricter = PreviewTarget(acme.program_dir, "acme", acme.config, acme.stack_file, stricter)
+
+    outcomes = preview_stacks([acme, globex, acme_stricter], default_pack(), jobs=1)
+
+    for target, outcome in zip((acme, globex), outcomes, strict=False):
+        assert isinstance(outcome, StackPreview), outcome
+        alone = stack_preview(target.stack)  # the same stack previewed alone, with a pack of its own
+        assert in_urn_order(json_report.preview_document(outcome)) == in_urn_order(
+            json_report.preview_document(alone)
+        )
+        assert outcome.levels == alone.levels
+    last = outcomes[2]
+    assert isinstance(last, StackPreview) and not last.passed
+    assert {finding.policy for finding in last.findings if finding.mandatory} == {"log-group-retention"}
+
+
+def test_the_pack_reads_no_stack_from_its_environment() -> None:
+    # One pack process serves a worker's stacks in turn, told each stack by ConfigureStack; its process
+    # environment keeps the first stack's name and config, so no policy may read them from there.
+    pack_sources = [path for path in (REPO / "policies").rglob("*.py") if "venv" not in path.parts]
+    assert pack_sources
+    readers = re.compile(
+        r"get_stack\(|get_project\(|pulumi\.Config\(|PULUMI_STACK|PULUMI_CONFIG|PULUMI_PROJECT"
+    )
+
+    assert [str(path) for path in pack_sources if readers.search(path.read_text(encoding="utf-8"))] == []
+
+
+@pytest.mark.parametrize(
+    ("arguments", "message"),
+    [
+        (["--stack", "acme", "--jobs", "2"], "--jobs goes with --all"),
+        (["--all", "--jobs", "0"], "'0': expected a whole number of at least 1"),
+        (["--all", "--jobs", "many"], "'many': expected a whole number of at least 1"),
+    ],
+)
+def test_jobs_is_refused_without_all_or_below_one(
+    arguments: list[str], message: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    try:
+        code = main(["preview", *arguments])
+    except SystemExit as exit_:  # argparse refuses a bad value itself
+        code = int(str(exit_.code))
+
+    assert code == 2
+    assert message in capsys.readouterr().err
