@@ -22,8 +22,9 @@ import pulumi_aws as aws
 from components.config import AlertsConfig
 from components.context import ClientContext
 from components.iam import policy_document
+from policies.toms_pack import standards
 
-ALERT_TOPIC_PURPOSE = "alerts"
+ALERT_TOPIC_PURPOSE = standards.ALERT_TOPIC_PURPOSE
 # The namespace of the metrics the trail's CIS filters count.
 CIS_NAMESPACE = "toms/cis"
 CIS_PERIOD_SECONDS = 300

@@ -232,7 +232,7 @@ class EncryptedDatabase(pulumi.ComponentResource):
             f"{name}-db-free-storage",
             context,
             args.alerts,
-            purpose="database-free-storage-low",
+            purpose=standards.ALARM_DATABASE_STORAGE,
             description=(
                 f"less than {FREE_STORAGE_ALARM_FRACTION:.0%} of the database's "
                 f"{database.allocated_storage} GiB storage is free"

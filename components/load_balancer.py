@@ -229,7 +229,7 @@ class TlsLoadBalancer(pulumi.ComponentResource):
             f"{name}-unhealthy-hosts",
             context,
             alerts,
-            purpose="unhealthy-targets",
+            purpose=standards.ALARM_UNHEALTHY_TARGETS,
             description="a target of the load balancer failed its health checks",
             parent=self,
             namespace="AWS/ApplicationELB",
@@ -260,7 +260,7 @@ class TlsLoadBalancer(pulumi.ComponentResource):
             f"{name}-5xx-rate",
             context,
             alerts,
-            purpose="server-error-rate",
+            purpose=standards.ALARM_SERVER_ERROR_RATE,
             description=f"more than {FIVE_XX_RATE_PERCENT} % of requests were answered with a 5xx",
             parent=self,
             metric_queries=[

@@ -364,7 +364,7 @@ class LogArchive(pulumi.ComponentResource):
             f"{name}-export-failing",
             context,
             args.alerts,
-            purpose="log-export-delivery-failing",
+            purpose=standards.ALARM_EXPORT_FAILING,
             description="the log export stream failed to deliver to the archive",
             parent=self,
             namespace="AWS/Firehose",
@@ -382,7 +382,7 @@ class LogArchive(pulumi.ComponentResource):
             f"{name}-export-stale",
             context,
             args.alerts,
-            purpose="log-export-stale",
+            purpose=standards.ALARM_EXPORT_STALE,
             description=(
                 f"logs older than {MAX_DATA_AGE_SECONDS // 60} minutes wait in the export stream, "
                 "or none arrive"

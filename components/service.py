@@ -436,7 +436,7 @@ class SelfHealingService(pulumi.ComponentResource):
             f"{name}-running-tasks",
             context,
             args.alerts,
-            purpose="tasks-below-replicas",
+            purpose=standards.ALARM_TASKS_BELOW_REPLICAS,
             description=f"fewer than {service.replicas} tasks of the service are running",
             parent=self,
             namespace="ECS/ContainerInsights",

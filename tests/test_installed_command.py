@@ -6,9 +6,11 @@ from __future__ import annotations
 import importlib.metadata
 import json
 import os
+import shutil
 import subprocess
 import sys
 import tomllib
+import zipfile
 from pathlib import Path
 
 import pytest
@@ -36,7 +38,7 @@ def test_pyproject_declares_the_command_and_only_the_tools_packages() -> None:
     pyproject = tomllib.loads((REPO / "pyproject.toml").read_text(encoding="utf-8"))
     assert pyproject["project"]["scripts"] == {"toms": "toms.__main__:console_main"}
     find = pyproject["tool"]["setuptools"]["packages"]["find"]
-    assert find["namespaces"] is False
+    assert "policies.venv.*" in find["exclude"]
     assert sorted({pattern.split(".")[0] for pattern in find["include"]}) == [
         "components",
         "policies",
@@ -87,3 +89,48 @@ def test_python_m_toms_is_the_same_command() -> None:
     assert version.returncode == 0
     assert run([sys.executable, "-m", "toms", "--version"], cwd=REPO / "docs").stdout == version.stdout
     assert run([TOMS, "--help"], cwd=REPO).stdout.startswith("usage: toms ")
+
+
+def test_a_built_wheel_holds_the_tools_and_their_data_but_not_the_program_or_the_project(
+    tmp_path: Path,
+) -> None:
+    """What `pip install .` would install: toms with its schemas and templates, and the components and
+    pack it imports; not the Pulumi program, stacks, tests, docs or the pack's virtualenv."""
+    source = tmp_path / "source"
+    source.mkdir()
+    shutil.copy(REPO / "pyproject.toml", source)
+    ignore = shutil.ignore_patterns("venv")
+    for package in ("toms", "components", "policies"):
+        shutil.copytree(REPO / package, source / package, ignore=ignore)
+    # As `make policy-venv` leaves it: a virtualenv with packages of its own.
+    site_packages = source / "policies" / "venv" / "lib" / "python3.11" / "site-packages" / "grpc"
+    site_packages.mkdir(parents=True)
+    (site_packages / "__init__.py").write_text("")
+    completed = run(
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "wheel",
+            "--quiet",
+            "--no-deps",
+            "--no-build-isolation",
+            "-w",
+            tmp_path,
+            ".",
+        ],
+        cwd=source,
+    )
+    assert completed.returncode == 0, completed.stderr
+    (wheel,) = tmp_path.glob("toms-*.whl")
+    names = zipfile.ZipFile(wheel).namelist()
+    assert {"toms/__main__.py", "components/config.py", "policies/toms_pack/catalogue.py"} <= set(names)
+    assert {"toms/schemas/preview-report.schema.json", "toms/report/templates/report.html.j2"} <= set(names)
+    top_level = {name.split("/")[0] for name in names if not name.startswith("toms-")}
+    assert top_level == {"toms", "components", "policies"}
+    assert not [
+        name
+        for name in names
+        if "/venv/" in name or "bench_programs" in name or name.endswith(("PulumiPolicy.yaml", ".pyc"))
+    ]
+    assert not [line for line in completed.stderr.splitlines() if "Warning" in line]

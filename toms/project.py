@@ -17,6 +17,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import json
+import os
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -238,13 +239,15 @@ def project_root() -> Path:
 def shown_path(path: Path) -> str:
     """A path as messages name it: relative to the project root when inside it (as the program names its
     stack file), else relative to the working directory when inside that, else absolute."""
-    resolved = path.resolve()
     bases = [Path.cwd()]
     with contextlib.suppress(ProjectNotFound):
         bases.insert(0, project_root())
-    for base in bases:
-        if resolved.is_relative_to(base):
-            return str(resolved.relative_to(base))
+    # As written first (a virtualenv's bin/python is a link to an interpreter elsewhere), then with links
+    # resolved (a project reached through a linked folder).
+    for candidate in (Path(os.path.normpath(path.absolute())), path.resolve()):
+        for base in bases:
+            if candidate.is_relative_to(base):
+                return str(candidate.relative_to(base))
     return str(path)
 
 

@@ -67,7 +67,7 @@ MEASURES: tuple[Measure, ...] = (
             "kms-key-rotation",
             "kms-deletion-window",
         ),
-        audit_checks=("rds-encryption", "rds-force-ssl", "kms-rotation"),
+        audit_checks=("rds-encryption", "rds-force-ssl", "kms-rotation", "kms-no-wildcard-use"),
         organisational_part="Pseudonymisation is a property of the application's data model, not of the "
         "infrastructure.",
     ),
@@ -78,7 +78,12 @@ MEASURES: tuple[Measure, ...] = (
         commitment="",
         kind="technical",
         components=("toms:network:Network", "toms:edge:WebFirewall"),
-        policies=("security-group-public-ingress", "security-group-rule-description", "required-tags"),
+        policies=(
+            "security-group-public-ingress",
+            "security-group-rule-description",
+            "required-tags",
+            "lb-waf-associated",
+        ),
         audit_checks=(),
         organisational_part="The annex gives this heading no commitment of its own; the Availability, "
         "Integrity and Confidentiality lines below it carry the detail.",
@@ -159,6 +164,7 @@ MEASURES: tuple[Measure, ...] = (
             "ecs-task-not-privileged",
             "ecs-task-no-plaintext-secrets",
             "rds-multi-az",
+            "alarm-has-actions",
         ),
         audit_checks=("ecs-replicas", "ecs-circuit-breaker", "ecs-deployment-healthy", "rds-multi-az"),
     ),
@@ -292,6 +298,9 @@ MEASURES: tuple[Measure, ...] = (
             "rds-logs-exported",
             "ecs-task-log-configuration",
             "cloudtrail-secure",
+            "trail-records-archive-access",
+            "alarm-has-actions",
+            "ecs-cluster-container-insights",
         ),
         audit_checks=(
             "log-group-retention",
@@ -300,6 +309,8 @@ MEASURES: tuple[Measure, ...] = (
             "archive-object-lock",
             "archive-public-access-block",
             "cloudtrail-logging",
+            "alarms-enabled",
+            "alert-topic-encrypted",
         ),
     ),
     Measure(
@@ -360,6 +371,7 @@ MEASURES: tuple[Measure, ...] = (
             "log-groups-declared",
             "log-group-retention",
             "s3-archive-lifecycle",
+            "s3-abort-incomplete-uploads",
             "rds-backup-retention",
         ),
         audit_checks=("log-group-retention", "archive-lifecycle", "rds-backup-retention"),

@@ -87,8 +87,6 @@ HARMLESS_TYPES: Mapping[str, str] = MappingProxyType(
         "in a subnet (see aws:ec2/vpcEndpoint:VpcEndpoint)",
         "aws:ec2/vpc:Vpc": "an address space; what is placed in it and how it is reached is judged on "
         "subnets, security groups, load balancers and instances",
-        "aws:ecs/cluster:Cluster": "a namespace for services and tasks, which are judged; ECS Exec is "
-        "switched on per service, not here",
         "aws:ec2/managedPrefixList:ManagedPrefixList": "a named list of ranges: every security group rule "
         "that names one treats it as public unless the pack config's trustedPrefixLists lists it",
         "aws:ec2/managedPrefixListEntry:ManagedPrefixListEntry": "one range of a prefix list, which rules "
@@ -147,15 +145,11 @@ HARMLESS_TYPES: Mapping[str, str] = MappingProxyType(
         # Web application firewall: it can only block requests.
         "aws:wafv2/webAcl:WebAcl": "filters requests in front of a load balancer or API: it can only narrow "
         "what reaches them",
-        "aws:wafv2/webAclAssociation:WebAclAssociation": "puts a web ACL in front of a resource: it can only "
-        "narrow what reaches it",
         "aws:wafv2/webAclLoggingConfiguration:WebAclLoggingConfiguration": "sends a web ACL's request logs "
         "to a log group, which is judged",
         # Scaling, alarms and metrics.
         "aws:appautoscaling/policy:Policy": "scales between the scalable target's minimum and maximum, "
         "which are judged on aws:appautoscaling/target:Target",
-        "aws:cloudwatch/metricAlarm:MetricAlarm": "watches a metric and notifies; holds no data and opens "
-        "no access",
         "aws:cloudwatch/compositeAlarm:CompositeAlarm": "combines alarms; holds no data and opens no access",
         "aws:cloudwatch/logMetricFilter:LogMetricFilter": "derives a metric from a log group it does not "
         "change; the log group is judged",

@@ -135,6 +135,57 @@ DATA_STORE_PORTS: tuple[int, ...] = (
     5432, 3306, 1433, 1521, 5439, 27017, 9042, 6379, 11211, 9200, 9300, 8182,
 )  # fmt: skip
 
+# The alarms every client's baseline has, named `toms-<client>-<purpose>`: the program makes them
+# (components/alarms.py and the component each watches) and the live audit finds them by these names.
+ALARM_EXPORT_FAILING = "log-export-delivery-failing"
+ALARM_EXPORT_STALE = "log-export-stale"
+ALARM_TASKS_BELOW_REPLICAS = "tasks-below-replicas"
+ALARM_UNHEALTHY_TARGETS = "unhealthy-targets"
+ALARM_SERVER_ERROR_RATE = "server-error-rate"
+ALARM_DATABASE_STORAGE = "database-free-storage-low"
+# The CIS AWS Foundations Benchmark 4.1-4.15 metric filters on the trail's log group, one alarm each.
+CIS_ALARMS: tuple[str, ...] = (
+    "cis-unauthorized-api-calls",
+    "cis-console-login-without-mfa",
+    "cis-root-account-usage",
+    "cis-iam-policy-changes",
+    "cis-cloudtrail-changes",
+    "cis-console-login-failures",
+    "cis-key-disabled-or-deleted",
+    "cis-bucket-policy-changes",
+    "cis-config-changes",
+    "cis-security-group-changes",
+    "cis-network-acl-changes",
+    "cis-network-gateway-changes",
+    "cis-route-table-changes",
+    "cis-vpc-changes",
+    "cis-organizations-changes",
+)
+BASELINE_ALARMS: tuple[str, ...] = (
+    ALARM_EXPORT_FAILING,
+    ALARM_EXPORT_STALE,
+    ALARM_TASKS_BELOW_REPLICAS,
+    ALARM_UNHEALTHY_TARGETS,
+    ALARM_SERVER_ERROR_RATE,
+    ALARM_DATABASE_STORAGE,
+    *CIS_ALARMS,
+)
+ALERT_TOPIC_PURPOSE = "alerts"
+
+# KMS actions that read or write data under a key, or let a principal do so later (a grant): what a key
+# policy may give only to named principals, never to AWS "*".
+KMS_KEY_USE_ACTIONS: tuple[str, ...] = (
+    "kms:Decrypt",
+    "kms:Encrypt",
+    "kms:GenerateDataKey",
+    "kms:GenerateDataKeyWithoutPlaintext",
+    "kms:GenerateDataKeyPair",
+    "kms:GenerateDataKeyPairWithoutPlaintext",
+    "kms:ReEncryptFrom",
+    "kms:ReEncryptTo",
+    "kms:CreateGrant",
+)
+
 
 def out_of_rotation_bound_seconds(interval: int, timeout: int, unhealthy_threshold: int) -> int:
     """The longest time from a target's failure until the load balancer stops routing requests to it.

@@ -11,6 +11,7 @@ import pytest
 
 from components.alarms import CIS_FILTERS, CIS_NAMESPACE
 from components.config import AlertsConfig
+from policies.toms_pack import standards
 from tests.components.program_reading import (
     LOG_GROUP,
     METRIC_ALARM,
@@ -236,3 +237,8 @@ def test_an_unknown_alerts_key_is_refused_with_a_hint() -> None:
 
 def test_no_alert_email_by_default() -> None:
     assert AlertsConfig().email is None
+
+
+def test_the_alarms_the_program_makes_are_the_ones_the_audit_looks_for(stack_run: ProgramRun) -> None:
+    assert [cis.purpose for cis in CIS_FILTERS] == list(standards.CIS_ALARMS)
+    assert set(alarms(stack_run)) == set(standards.BASELINE_ALARMS)

@@ -7,21 +7,11 @@ import fnmatch
 import json
 from typing import Any
 
+from policies.toms_pack import standards
 from tests.components.program_reading import client_config, one
 from toms.offline.mock_runtime import ProgramRun
 
-# Every KMS action that reads or writes data under the key, or lets a principal do so later.
-KEY_USE_ACTIONS = (
-    "kms:Decrypt",
-    "kms:Encrypt",
-    "kms:GenerateDataKey",
-    "kms:GenerateDataKeyWithoutPlaintext",
-    "kms:GenerateDataKeyPair",
-    "kms:GenerateDataKeyPairWithoutPlaintext",
-    "kms:ReEncryptFrom",
-    "kms:ReEncryptTo",
-    "kms:CreateGrant",
-)
+KEY_USE_ACTIONS = standards.KMS_KEY_USE_ACTIONS
 ROLE = "aws:iam/role:Role"
 
 

@@ -219,6 +219,10 @@ def test_secrets_only_through_secrets_and_the_database_wired_in(stack_run: Progr
     assert unwrapped(parameters[f"{prefix}/host"].inputs["value"]) == database["address"]
     assert unwrapped(parameters[f"{prefix}/secret-arn"].inputs["value"]) == database_secret_arn(stack_run)
     assert set(parameters) == {f"{prefix}/host", f"{prefix}/secret-arn"}
+    assert {parameter.outputs["arn"] for parameter in parameters.values()} == {
+        secrets[DATABASE_HOST_VARIABLE],
+        secrets[DATABASE_SECRET_ARN_VARIABLE],
+    }
     for parameter in parameters.values():
         assert parameter.inputs["type"] == "String", "a host name and an ARN, not secrets"
         assert parameter.urn in one_child(stack_run, component(stack_run), TASK_DEFINITION).dependencies

@@ -4,6 +4,8 @@
 from __future__ import annotations
 
 import json
+from datetime import date, timedelta
+from pathlib import Path
 
 from components.waf import MANAGED_RULE_GROUPS
 from tests.components.program_reading import (
@@ -17,6 +19,8 @@ from tests.components.program_reading import (
 )
 from tests.conftest import REPO
 from toms.offline.mock_runtime import ProgramRun, run_program
+from toms.preview.model import PreviewTarget, StackPreview
+from toms.preview.run import preview
 from toms.project import flatten_stack_config
 
 WEB_ACL = "aws:wafv2/webAcl:WebAcl"
@@ -101,3 +105,37 @@ def test_a_waf_setting_that_is_not_a_boolean_gets_a_clear_error() -> None:
     assert problems_for({**stack_file("acme"), "toms:loadBalancer": {"waf": "sometimes"}}) == [
         'toms:loadBalancer.waf: got "sometimes"; expected true or false'
     ]
+
+
+def waf_off_preview(tmp_path: Path, waivers: list[dict[str, object]]) -> StackPreview:
+    """initech with `toms:loadBalancer.waf: false`, previewed with its pack config plus `waivers`."""
+    config = json.loads((REPO / "stacks" / "policy-config" / "initech.json").read_text(encoding="utf-8"))
+    if waivers:
+        config["lb-waf-associated"] = {"waivers": waivers}
+    policy_config = tmp_path / "initech.json"
+    policy_config.write_text(json.dumps(config), encoding="utf-8")
+    stack_config = {**stack_file("initech"), "toms:loadBalancer": {"waf": False}}
+    target = PreviewTarget(
+        REPO,
+        "initech",
+        flatten_stack_config(stack_config, "stacks/Pulumi.initech.yaml"),
+        REPO / "stacks" / "Pulumi.initech.yaml",
+        policy_config,
+    )
+    return preview(target)
+
+
+def test_waf_off_is_a_mandatory_finding_until_waived_then_an_advisory_exception(tmp_path: Path) -> None:
+    unwaived = waf_off_preview(tmp_path, [])
+    assert [(f.policy, f.resource_name, f.mandatory) for f in unwaived.findings] == [
+        ("lb-waf-associated", "initech-alb", True)
+    ]
+    expires = (date.today() + timedelta(days=90)).isoformat()
+    reason = "requests reach the load balancer only through the client's CDN and its WAF"
+    # Waivers name resources by URN.
+    (urn,) = {finding.urn for finding in unwaived.findings}
+    waived = waf_off_preview(tmp_path, [{"resources": [urn], "reason": reason, "expires": expires}])
+    assert waived.passed
+    (finding,) = waived.findings
+    assert not finding.mandatory
+    assert f"lb-waf-associated: waived until {expires}: {reason}" in finding.message

@@ -180,6 +180,14 @@ COMPLIANT: dict[str, dict[str, Any]] = {
         "securityGroupId": "sg-2",
         "description": "out",
     },
+    "aws:ecs/cluster:Cluster": {
+        "name": "toms-acme",
+        "settings": [{"name": "containerInsights", "value": "enhanced"}],
+    },
+    "aws:cloudwatch/metricAlarm:MetricAlarm": {
+        "actionsEnabled": True,
+        "alarmActions": ["arn:aws:sns:eu-west-1:111122223333:toms-acme-alerts"],
+    },
     "aws:cloudtrail/trail:Trail": {
         "s3BucketName": "acme-trail",
         "enableLogFileValidation": True,
@@ -248,6 +256,21 @@ def containers(**changes: Any) -> str:
 ARCHIVE_BUCKET = "acme-log-archive"
 
 
+def archive_data_events(bucket: str = ARCHIVE_BUCKET) -> list[dict[str, Any]]:
+    """Advanced event selectors that record every read and write of `bucket`'s objects."""
+    return [
+        {"name": "management", "fieldSelectors": [{"field": "eventCategory", "equals": ["Management"]}]},
+        {
+            "name": "archive objects",
+            "fieldSelectors": [
+                {"field": "eventCategory", "equals": ["Data"]},
+                {"field": "resources.type", "equals": ["AWS::S3::Object"]},
+                {"field": "resources.ARN", "startsWiths": [f"arn:aws:s3:::{bucket}/"]},
+            ],
+        },
+    ]
+
+
 def compliant_stack() -> dict[str, ResourceInput]:
     """A stack that satisfies every stack policy, keyed by a short role name."""
     archive_tags = {**TAGS, standards.TAG_DATA_CLASSIFICATION: standards.DATA_CLASSIFICATION_LOG_ARCHIVE}
@@ -299,6 +322,7 @@ def compliant_stack() -> dict[str, ResourceInput]:
                         "filter": {},
                         "expiration": {"days": 90},
                         "noncurrentVersionExpiration": {"noncurrentDays": standards.NONCURRENT_VERSION_DAYS},
+                        "abortIncompleteMultipartUpload": {"daysAfterInitiation": 7},
                     }
                 ],
             },
@@ -314,6 +338,10 @@ def compliant_stack() -> dict[str, ResourceInput]:
                 "family": "postgres17",
                 "parameters": [{"name": "rds.force_ssl", "value": "1"}],
             },
+        ),
+        "trail": (
+            "aws:cloudtrail/trail:Trail",
+            {**COMPLIANT["aws:cloudtrail/trail:Trail"], "advancedEventSelectors": archive_data_events()},
         ),
         "log-group": ("aws:cloudwatch/logGroup:LogGroup", {**COMPLIANT["aws:cloudwatch/logGroup:LogGroup"]}),
         # The groups the database's log exports write to: declared, so RDS does not create them itself.
@@ -395,7 +423,9 @@ def add(role: str, kind: str, props: dict[str, Any]) -> Callable[[Stack], None]:
     """Add a resource of `kind` with `props` to the stack under `role`."""
 
     def apply(stack: Stack) -> None:
-        stack[role] = ResourceInput(kind, role, copy.deepcopy(props), provider=PROVIDER)
+        # The unknown sentinel is compared by identity: copy everything but it.
+        props_copy = copy.deepcopy(props, memo={id(UNKNOWN): UNKNOWN})
+        stack[role] = ResourceInput(kind, role, props_copy, provider=PROVIDER)
 
     return apply
 

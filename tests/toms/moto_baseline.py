@@ -20,6 +20,7 @@ Where moto departs from AWS, the builder works around it here, narrowly, and say
 from __future__ import annotations
 
 import functools
+import json
 import os
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -32,8 +33,10 @@ import botocore.loaders
 import botocore.session
 import pytest
 
+from components import log_archive, service
 from components.bucket import INCOMPLETE_UPLOAD_DAYS
 from components.config import ClientConfig, parse_client_config, stack_file
+from components.context import ClientContext
 from components.database import (
     DATABASE_NAME,
     LOG_EXPORTS,
@@ -43,11 +46,15 @@ from components.database import (
     instance_identifier,
     rds_log_group_name,
 )
+from components.keys import key_policy
 from components.log_archive import (
     CLOUDTRAIL_PREFIX,
+    EXPORT_ERROR_LOG_STREAM,
     access_logs_bucket_name,
     archive_bucket_name,
+    audit_trail_arn,
     audit_trail_name,
+    export_error_log_group_name,
 )
 from components.log_group import EXPORT_EVERYTHING, client_log_group_name
 from components.service import CONTAINER_INSIGHTS, CONTAINER_NAME, DEPLOYMENT_MAXIMUM_PERCENT
@@ -103,6 +110,29 @@ def in_account(account: str) -> Iterator[None]:
 @functools.cache
 def _shared_loader(search_path: str | None) -> botocore.loaders.Loader:
     return botocore.loaders.create_loader(search_path)
+
+
+# A key policy as the issue found it: every principal of the account may use the key through a service.
+WILDCARD_KEY_POLICY = {
+    "Version": "2012-10-17",
+    "Statement": [
+        {
+            "Sid": "ServicesUseTheKeyForThisAccount",
+            "Effect": "Allow",
+            "Principal": {"AWS": "*"},
+            "Action": ["kms:Encrypt", "kms:Decrypt", "kms:GenerateDataKey*", "kms:CreateGrant"],
+            "Resource": "*",
+            "Condition": {"StringEquals": {"kms:ViaService": "s3.eu-west-1.amazonaws.com"}},
+        }
+    ],
+}
+
+
+def client_key_policy(config: ClientConfig) -> dict[str, object]:
+    """The key policy the program gives the client's key (components/keys.py)."""
+    context = ClientContext.of(config)
+    users = [*service.key_users(context), *log_archive.key_users(context)]
+    return key_policy(context, users, audit_trail_arn(context))
 
 
 @functools.cache
@@ -179,6 +209,8 @@ class Baseline(DatabaseBaseline):
     bucket: str = ""
     access_logs_bucket: str = ""
     trail_arn: str = ""
+    alert_topic_arn: str = ""
+    alarm_arns: list[str] = field(default_factory=list)
 
 
 @contextmanager
@@ -211,7 +243,9 @@ def _build_database(config: ClientConfig, *, compliant: bool, deployed: Deployed
 
     kms = session.client("kms")
     key_arn = kms.create_key(
-        Description=f"toms: data and logs of client {client}", Tags=_tag_list(tags, "TagKey", "TagValue")
+        Description=f"toms: data and logs of client {client}",
+        Tags=_tag_list(tags, "TagKey", "TagValue"),
+        Policy=json.dumps(client_key_policy(config) if compliant else WILDCARD_KEY_POLICY),
     )["KeyMetadata"]["Arn"]
     kms.create_alias(AliasName=f"alias/toms/{client}", TargetKeyId=key_arn)
     if compliant:
@@ -353,19 +387,30 @@ def _build_baseline(config: ClientConfig, *, compliant: bool, deployed: Deployed
             },
         )
 
-    # The export path every log group subscribes to.
+    # The export path every log group subscribes to; it logs its own delivery errors to a log group that
+    # is not exported (components/log_archive.py).
+    logs = session.client("logs")
+    error_log = export_error_log_group_name(client)
+    logs.create_log_group(logGroupName=error_log, tags=tags, **({"kmsKeyId": key_arn} if compliant else {}))
+    if compliant:
+        logs.put_retention_policy(logGroupName=error_log, retentionInDays=deployed.log_days)
     firehose_arn = session.client("firehose").create_delivery_stream(
         DeliveryStreamName=f"toms-{client}-log-export",
         DeliveryStreamType="DirectPut",
         ExtendedS3DestinationConfiguration={
-            "RoleARN": f"arn:aws:iam::{config.account_id}:role/toms-{client}-firehose",
+            "RoleARN": f"arn:aws:iam::{config.account_id}:role/toms-{client}-archive-writer",
             "BucketARN": f"arn:aws:s3:::{archive}",
             "Prefix": f"{client}/",
+            "CloudWatchLoggingOptions": {
+                # Off in a non-compliant account: the group is then an ordinary, unexported one.
+                "Enabled": compliant,
+                "LogGroupName": error_log,
+                "LogStreamName": EXPORT_ERROR_LOG_STREAM,
+            },
         },
     )["DeliveryStreamARN"]
 
     # components/log_group.py: every log group the program makes, with retention, key and export.
-    logs = session.client("logs")
     cluster = f"toms-{client}"
     log_groups = [
         client_log_group_name(client, "vpc-flow-logs"),
@@ -388,6 +433,8 @@ def _build_baseline(config: ClientConfig, *, compliant: bool, deployed: Deployed
             )
         [group] = logs.describe_log_groups(logGroupNamePrefix=name)["logGroups"]
         log_group_arns.append(group["arn"].removesuffix(":*"))
+    [error_group] = logs.describe_log_groups(logGroupNamePrefix=error_log)["logGroups"]
+    log_group_arns.append(error_group["arn"].removesuffix(":*"))
 
     # components/load_balancer.py
     elbv2 = session.client("elbv2")
@@ -496,6 +543,33 @@ def _build_baseline(config: ClientConfig, *, compliant: bool, deployed: Deployed
     if compliant:
         cloudtrail.start_logging(Name=trail_arn)
 
+    # components/alarms.py: the alert topic and every alarm of the baseline, notifying it.
+    topic_attributes = {"KmsMasterKeyId": key_arn} if compliant else {}
+    alert_topic_arn = session.client("sns").create_topic(
+        Name=f"toms-{client}-{standards.ALERT_TOPIC_PURPOSE}",
+        Attributes=topic_attributes,
+        Tags=_tag_list(tags),
+    )["TopicArn"]
+    cloudwatch = session.client("cloudwatch")
+    alarm_arns = []
+    for purpose in standards.BASELINE_ALARMS:
+        name = f"toms-{client}-{purpose}"
+        cloudwatch.put_metric_alarm(
+            AlarmName=name,
+            ActionsEnabled=compliant,
+            AlarmActions=[alert_topic_arn],
+            OKActions=[alert_topic_arn],
+            Namespace="toms/test",
+            MetricName=purpose,
+            Statistic="Sum",
+            Period=300,
+            EvaluationPeriods=1,
+            Threshold=1,
+            ComparisonOperator="GreaterThanOrEqualToThreshold",
+            Tags=_tag_list(tags),
+        )
+        alarm_arns.append(cloudwatch.describe_alarms(AlarmNames=[name])["MetricAlarms"][0]["AlarmArn"])
+
     return Baseline(
         **vars(database),
         load_balancer_arn=load_balancer_arn,
@@ -507,6 +581,8 @@ def _build_baseline(config: ClientConfig, *, compliant: bool, deployed: Deployed
         bucket=archive,
         access_logs_bucket=access_logs,
         trail_arn=trail_arn,
+        alert_topic_arn=alert_topic_arn,
+        alarm_arns=alarm_arns,
     )
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 import pytest
@@ -123,3 +124,15 @@ def test_only_the_named_commands_module_is_loaded_after_project() -> None:
 
     assert _modules_for(["--project", "preview", "audit", "--client", "acme"]) == (COMMANDS["audit"],)
     assert _modules_for(["--project=/srv/toms", "preview", "--stack", "acme"]) == (COMMANDS["preview"],)
+
+
+def test_a_link_inside_the_project_is_shown_where_it_is_not_where_it_points(tmp_path: Path) -> None:
+    """A virtualenv's bin/python links to an interpreter elsewhere; messages name the virtualenv's."""
+    root = toms_project(tmp_path / "project")
+    (root / ".venv" / "bin").mkdir(parents=True)
+    (root / ".venv" / "bin" / "python").symlink_to(sys.executable)
+    try:
+        select_project(root)
+        assert shown_path(root / ".venv" / "bin" / "python") == ".venv/bin/python"
+    finally:
+        select_project(None)

@@ -311,18 +311,12 @@ def run_program(
     return run_mocked(project.program_dir, project.name, stack, config, mocks, on_register=on_register)
 
 
-def _shown(path: Path) -> str:
-    """A path as messages name it: relative to the working directory (the program's folder, in the
-    harness) when under it, else absolute."""
-    resolved = path.resolve()
-    return str(resolved.relative_to(Path.cwd())) if resolved.is_relative_to(Path.cwd()) else str(resolved)
-
-
 def failing_line(error: BaseException, program_dir: Path) -> str:
     """`file:line` of the program's own code where `error` was raised: the innermost frame in the program's
-    folder (the lines below it are the SDK's), else its `__main__.py`."""
+    folder (the lines below it are the SDK's), else its `__main__.py`. Absolute: this runs in the program's
+    interpreter and folder, and the command shows the path as it shows every path (toms.project)."""
     frames = traceback.extract_tb(error.__traceback__)
     inside = [frame for frame in frames if Path(frame.filename).resolve().is_relative_to(program_dir)]
     if not inside:
-        return _shown(program_dir / "__main__.py")
-    return f"{_shown(Path(inside[-1].filename))}:{inside[-1].lineno}"
+        return str(program_dir / "__main__.py")
+    return f"{Path(inside[-1].filename).absolute()}:{inside[-1].lineno}"

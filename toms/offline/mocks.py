@@ -203,6 +203,19 @@ def _ec2(c: Created) -> dict[str, Any]:
     return {"arn": f"{c.arn_prefix}:ec2:{c.regional}:{c.kind.lower()}/{c.default_id}"}
 
 
+def _parameter(c: Created) -> dict[str, Any]:
+    # A parameter's name starts with "/", which its ARN does not repeat.
+    return {"arn": f"{c.arn_prefix}:ssm:{c.regional}:parameter/{c.physical_name.lstrip('/')}"}
+
+
+def _web_acl(c: Created) -> dict[str, Any]:
+    acl_id = str(uuid.UUID(c.hashed[:32]))
+    return {
+        "id": acl_id,
+        "arn": f"{c.arn_prefix}:wafv2:{c.regional}:regional/webacl/{c.physical_name}/{acl_id}",
+    }
+
+
 def _service_arn(c: Created) -> dict[str, Any]:
     module = c.typ.split(":")[1].split("/")[0]
     return {"arn": c.inputs.get("arn") or f"{c.arn_prefix}:{module}:{c.regional}:{c.physical_name}"}
@@ -228,6 +241,11 @@ CREATED_OUTPUTS: dict[str, OutputRule] = {
     "aws:cloudtrail/trail:Trail": _trail,
     "aws:secretsmanager/secret:Secret": _named_by_arn("secretsmanager", "secret:", "-{c.hashed[:6]}"),
     "aws:ec2/eip:Eip": _eip,
+    "aws:ssm/parameter:Parameter": _parameter,
+    "aws:cloudwatch/metricAlarm:MetricAlarm": lambda c: {
+        "arn": f"{c.arn_prefix}:cloudwatch:{c.regional}:alarm:{c.physical_name}"
+    },
+    "aws:wafv2/webAcl:WebAcl": _web_acl,
     "aws:ec2/securityGroup:SecurityGroup": _security_group,
 }
 CREATED_OUTPUTS_BY_PREFIX: tuple[tuple[str, OutputRule], ...] = (

@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import re
 import subprocess
 import sys
 import tempfile
@@ -44,6 +45,10 @@ STARTUP_ALLOWANCE_SECONDS = 30.0
 OUTPUT_TAIL_LINES = 20
 
 
+# An absolute path at the start of a message, before `: ` or `:<line>: `.
+LEADING_PATH = re.compile(r"^(/[^:\s]+)(?=(:\d+)?: )")
+
+
 @dataclass(frozen=True)
 class Interpreter:
     python: Path
@@ -52,8 +57,11 @@ class Interpreter:
 
     def describe(self) -> str:
         if self.virtualenv is None:
-            return f"toms' own interpreter {self.python} (the program's {PROJECT_FILE} names no virtualenv)"
-        return f"the program's virtualenv {self.virtualenv} (runtime.options.virtualenv)"
+            return (
+                f"toms' own interpreter {shown_path(self.python)} (the program's {PROJECT_FILE} names no "
+                "virtualenv)"
+            )
+        return f"the program's virtualenv {shown_path(self.virtualenv)} (runtime.options.virtualenv)"
 
 
 def program_interpreter(project: Project) -> Interpreter:
@@ -120,8 +128,14 @@ def _install_hint(interpreter: Interpreter, module: str) -> str:
     return f"{interpreter.python} -m pip install {distribution}"
 
 
+def _shown_leading_path(message: str) -> str:
+    """The program's interpreter names files absolutely (it runs in the program's folder); shown here as
+    this command shows paths (relative to the project it works on)."""
+    return LEADING_PATH.sub(lambda match: shown_path(Path(match[1])), message, count=1)
+
+
 def _failure(project: Project, interpreter: Interpreter, error: Mapping[str, Any]) -> str:
-    main = project.program_dir / "__main__.py"
+    main = shown_path(project.program_dir / "__main__.py")
     module = error.get("module") or ""
     if error["reason"] == "missing-module":
         return (
@@ -134,7 +148,7 @@ def _failure(project: Project, interpreter: Interpreter, error: Mapping[str, Any
             f"{error['message']}; "
             f"the program needs the Pulumi SDK there: {_install_hint(interpreter, module or 'pulumi')}"
         )
-    return str(error["message"])
+    return _shown_leading_path(str(error["message"]))
 
 
 def _tail(path: Path) -> str:
@@ -221,8 +235,8 @@ def _outcome(
         output_text = _tail(output_path)
         detail = f"; its last output:\n{output_text}" if output_text else ""
         raise ProgramError(
-            f"{project.program_dir / '__main__.py'}: the program's interpreter {interpreter.python} "
-            f"ended (exit status {status}) before the program finished{detail}",
+            f"{shown_path(project.program_dir / '__main__.py')}: the program's interpreter "
+            f"{interpreter.python} ended (exit status {status}) before the program finished{detail}",
             tuple(resources),
         )
     return ProgramOutcome(

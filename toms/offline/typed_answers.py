@@ -91,14 +91,14 @@ class _Builder:
 
     def text(self, field: str, salt: str = "") -> str:
         lowered = field.lower()
-        if lowered == "id" or (lowered.endswith("id") and not lowered.endswith("accountid")):
+        if lowered in ("accountid", "ownerid", "account"):
+            return self.place.account
+        if lowered.endswith("id"):
             return self.id(field + salt)
         if lowered.endswith("arn"):
             return self.arn(field)
         if lowered in ("region", "homeregion"):
             return self.place.region
-        if lowered in ("accountid", "ownerid", "account"):
-            return self.place.account
         if lowered == "partition":
             return self.place.partition
         if "ipv6" in lowered and "cidr" in lowered:

@@ -291,10 +291,10 @@ def _validate_resource(
     rule: Rule, handoff: FindingsHandoff, args: ResourceValidationArgs, report: ReportViolation
 ) -> None:
     if rule.applies_when is None and args.resource_type not in rule.resource_types:
-        args.not_applicable(f"{rule.name} checks {', '.join(sorted(rule.resource_types))}")
+        args.not_applicable(f"does not judge {args.resource_type}")
     resource = _resource_from_args(args)
     if not rule.applies_to(resource):
-        args.not_applicable(f"{rule.name} does not apply to {args.resource_type}")
+        args.not_applicable(f"does not apply to this {args.resource_type}")
     settings = rule.settings(args.get_config())
     _settle(rule, settings, rule.check(resource, settings), resource, report, handoff)
 

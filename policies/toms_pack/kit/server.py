@@ -86,6 +86,15 @@ class PackServicer(_PolicyAnalyzerServicer):
             level = self._get_enforcement_level(policy)
             if level == EnforcementLevel.DISABLED or not isinstance(policy, ResourceValidationPolicy):
                 continue
+            rule = self._rules.get(policy.name)
+            if rule is not None and rule.applies_when is None and request.type not in rule.resource_types:
+                # What `not_applicable()` in the policy would answer, without a call and an exception.
+                response.not_applicable.append(
+                    proto.PolicyNotApplicable(
+                        policy_name=policy.name, reason=f"does not judge {request.type}"
+                    )
+                )
+                continue
             if level == EnforcementLevel.REMEDIATE:
                 level = EnforcementLevel.MANDATORY
             report = self._create_report_violation(

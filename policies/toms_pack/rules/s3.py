@@ -488,3 +488,42 @@ def archive_lifecycle(stack: Stack, settings: Settings) -> Iterator[Outcome]:
                 f"{noncurrent_high} (without newerNoncurrentVersions)",
                 bucket,
             )
+
+
+def _aborts_incomplete_uploads(config: Resource) -> bool | None:
+    """Whether an Enabled rule over the whole bucket aborts incomplete multipart uploads; None if unknown."""
+    rules = config.get("rules")
+    if rules is UNKNOWN:
+        return None
+    for rule in as_list(rules) or []:
+        days = lookup(rule, "abortIncompleteMultipartUpload", "daysAfterInitiation")
+        status, whole_bucket = lookup(rule, "status"), covers_whole_bucket(rule)
+        if days is UNKNOWN or status is UNKNOWN or whole_bucket is UNKNOWN:
+            return None
+        if status == "Enabled" and as_int(days) is not None and whole_bucket is True:
+            return True
+    return False
+
+
+@stack_rule(
+    "s3-abort-incomplete-uploads",
+    "A bucket's lifecycle aborts incomplete multipart uploads: parts nobody can see are not kept for ever.",
+    Severity.LOW,
+    "Add abortIncompleteMultipartUpload.daysAfterInitiation to an Enabled lifecycle rule without a filter.",
+    types=(*BUCKETS, *LIFECYCLE),
+)
+def abort_incomplete_uploads(stack: Stack, _: Settings) -> Iterator[Outcome]:
+    for bucket in stack.of_type(*BUCKETS):
+        joined = configs_for(stack, bucket, LIFECYCLE)
+        found = [_aborts_incomplete_uploads(config) for config in joined.configs]
+        # A bucket without a lifecycle is left to the policies on its classification (archives need one).
+        if True in found or not (joined.configs or joined.undecided):
+            continue
+        if None in found or joined.undecided:
+            yield Unverifiable("BucketLifecycleConfiguration.rules", bucket)
+        else:
+            yield Violation(
+                f"bucket {bucket.name} keeps the parts of incomplete multipart uploads for ever: add "
+                "abortIncompleteMultipartUpload to an Enabled lifecycle rule over the whole bucket",
+                bucket,
+            )

@@ -212,6 +212,33 @@ CASES: dict[str, list[Case]] = {
         ),
         malformed(change("object-lock", "rule", "COMPLIANCE"), "Object Lock mode is not set", at="bucket"),
     ],
+    "s3-abort-incomplete-uploads": [
+        compliant(unchanged),
+        violating(
+            change("lifecycle", "rules.0.abortIncompleteMultipartUpload", DELETE),
+            "keeps the parts of incomplete multipart uploads",
+            at="bucket",
+        ),
+        violating(
+            change("lifecycle", "rules.0.status", "Disabled"),
+            "keeps the parts of incomplete multipart uploads",
+            at="bucket",
+        ),
+        # A rule for one prefix leaves the rest of the bucket's uploads.
+        violating(
+            change("lifecycle", "rules.0.filter", {"prefix": "logs/"}),
+            "keeps the parts of incomplete multipart uploads",
+            at="bucket",
+        ),
+        # Without any lifecycle the archive fails s3-archive-lifecycle; this policy judges lifecycles.
+        compliant(drop("lifecycle")),
+        malformed(change("lifecycle", "rules", "abort after 7 days"), "keeps the parts", at="bucket"),
+        unknown(
+            change("lifecycle", "rules.0.abortIncompleteMultipartUpload.daysAfterInitiation", UNKNOWN),
+            "BucketLifecycleConfiguration.rules",
+            at="bucket",
+        ),
+    ],
     "s3-archive-lifecycle": [
         compliant(unchanged),
         violating(drop("lifecycle"), "never expires objects", at="bucket"),

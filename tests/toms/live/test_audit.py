@@ -122,7 +122,9 @@ def expected_resources(baseline: Baseline) -> set[tuple[str, str]]:
     pairs |= {(check, arn) for check in LOG_GROUP_CHECKS for arn in baseline.log_group_arns}
     pairs |= {(check, f"arn:aws:s3:::{baseline.bucket}") for check in ARCHIVE_CHECKS}
     pairs |= {(check, baseline.trail_arn) for check in CLOUDTRAIL_CHECKS}
-    pairs.add(("kms-rotation", baseline.key_arn))
+    pairs |= {("kms-rotation", baseline.key_arn), ("kms-no-wildcard-use", baseline.key_arn)}
+    pairs.add(("alert-topic-encrypted", baseline.alert_topic_arn))
+    pairs |= {("alarms-enabled", arn) for arn in baseline.alarm_arns}
     return pairs
 
 

@@ -25,7 +25,7 @@ from policies.toms_pack import standards
 from toms.live.session import AwsSession
 
 # The service modules, in the order the audit runs them and lists their findings.
-SERVICE_MODULES: tuple[str, ...] = ("rds", "elbv2", "ecs", "logs", "s3", "cloudtrail", "kms")
+SERVICE_MODULES: tuple[str, ...] = ("rds", "elbv2", "ecs", "logs", "s3", "cloudtrail", "kms", "cloudwatch")
 
 
 class Verdict(NamedTuple):

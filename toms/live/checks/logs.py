@@ -76,7 +76,38 @@ def subscription(context: AuditContext, resource: Resource) -> Verdict:
         .paginate(logGroupName=resource.data["logGroupName"])
     )
     destinations = [item["destinationArn"] for page in pages for item in page["subscriptionFilters"]]
-    observed = {"subscription_destinations": destinations}
+    observed: dict[str, Any] = {"subscription_destinations": destinations}
+    streams = error_log_of(context, resource.data["logGroupName"])
+    if streams:
+        # The one exception the pack allows (log-group-exported): a stream's own delivery-error log.
+        observed["delivery_errors_of"] = sorted(streams)
+        looped = sorted(set(destinations) & set(streams.values()))
+        if looped:
+            return Verdict(False, observed, "a stream's error log is exported into that stream: it loops")
+        return Verdict(
+            True,
+            observed,
+            "a stream's own delivery-error log, kept out of the export so it cannot loop",
+        )
     if not destinations:
         return Verdict(False, observed, "no subscription filter: events are not exported off the server")
     return Verdict(True, observed, "events are exported by a subscription filter")
+
+
+def error_log_of(context: AuditContext, log_group_name: str) -> dict[str, str]:
+    """The client's delivery streams (name -> ARN) that log their delivery errors into the log group."""
+    firehose = context.client_for("firehose")
+    names = [
+        name
+        for name in firehose.list_delivery_streams(Limit=10000)["DeliveryStreamNames"]
+        if name.startswith(f"toms-{context.client}-")
+    ]
+    streams = {}
+    for name in names:
+        description = firehose.describe_delivery_stream(DeliveryStreamName=name)["DeliveryStreamDescription"]
+        for destination in description.get("Destinations", []):
+            s3 = destination.get("ExtendedS3DestinationDescription", {})
+            logging = s3.get("CloudWatchLoggingOptions", {})
+            if logging.get("Enabled") and logging.get("LogGroupName") == log_group_name:
+                streams[name] = description["DeliveryStreamARN"]
+    return streams

@@ -1,0 +1,141 @@
+"""Monitoring rules: alarms that notify, and a trail that records the log archive's reads and writes; each
+rule's case table (see `tests/policies/casetable.py`)."""
+
+from __future__ import annotations
+
+from tests.policies.casetable import (
+    Case,
+    compliant,
+    malformed,
+    test_case_in_process,
+    test_case_over_protocol,
+    unchanged,
+    unknown,
+    violating,
+)
+from tests.policies.samples import DELETE, change, drop, resource
+from toms.offline.analyzer_client import UNKNOWN, ResourceInput
+
+__all__ = ["CASES", "test_case_in_process", "test_case_over_protocol"]
+
+ALARM = "aws:cloudwatch/metricAlarm:MetricAlarm"
+CLUSTER = "aws:ecs/cluster:Cluster"
+ARCHIVE_OBJECTS = "arn:aws:s3:::acme-log-archive/"
+DATA_SELECTOR = "advancedEventSelectors.1.fieldSelectors"
+
+
+def alarm(**changes: object) -> ResourceInput:
+    return resource(ALARM, **changes)
+
+
+def s3_objects(*extra: dict[str, object]) -> list[dict[str, object]]:
+    return [
+        {"field": "eventCategory", "equals": ["Data"]},
+        {"field": "resources.type", "equals": ["AWS::S3::Object"]},
+        *extra,
+    ]
+
+
+CASES: dict[str, list[Case]] = {
+    "alarm-has-actions": [
+        compliant(alarm()),
+        # Leaving actionsEnabled out means enabled (the API's default).
+        compliant(alarm(actionsEnabled=DELETE)),
+        violating(alarm(actionsEnabled=False), "without telling anyone"),
+        violating(alarm(alarmActions=[]), "alarmActions is empty"),
+        violating(alarm(alarmActions=DELETE), "alarmActions is empty"),
+        unknown(alarm(alarmActions=UNKNOWN), "alarmActions"),
+        unknown(alarm(actionsEnabled=UNKNOWN), "actionsEnabled"),
+        malformed(
+            alarm(alarmActions="arn:aws:sns:eu-west-1:111122223333:toms-acme-alerts"), "not a list of actions"
+        ),
+    ],
+    "ecs-cluster-container-insights": [
+        compliant(resource(CLUSTER)),
+        compliant(resource(CLUSTER, settings=[{"name": "containerInsights", "value": "enabled"}])),
+        violating(
+            resource(CLUSTER, settings=[{"name": "containerInsights", "value": "disabled"}]),
+            'Container Insights is "disabled"',
+        ),
+        violating(resource(CLUSTER, settings=DELETE), "Container Insights is not set"),
+        unknown(resource(CLUSTER, settings=UNKNOWN), "settings"),
+        unknown(resource(CLUSTER, settings__0__value=UNKNOWN), "settings.containerInsights"),
+        malformed(resource(CLUSTER, settings="enhanced"), "not a list of cluster settings"),
+    ],
+    "trail-records-archive-access": [
+        compliant(unchanged),
+        # Reads and writes in two selectors, the trail's own prefix left out of the writes.
+        compliant(
+            change(
+                "trail",
+                "advancedEventSelectors",
+                [
+                    {
+                        "fieldSelectors": s3_objects(
+                            {"field": "readOnly", "equals": ["true"]},
+                            {"field": "resources.ARN", "startsWiths": [ARCHIVE_OBJECTS]},
+                        )
+                    },
+                    {
+                        "fieldSelectors": s3_objects(
+                            {"field": "readOnly", "equals": ["false"]},
+                            {
+                                "field": "resources.ARN",
+                                "startsWiths": [ARCHIVE_OBJECTS],
+                                "notStartsWiths": [f"{ARCHIVE_OBJECTS}cloudtrail/"],
+                            },
+                        )
+                    },
+                ],
+            )
+        ),
+        # Basic event selectors count too.
+        compliant(
+            change(
+                "trail",
+                "eventSelectors",
+                [
+                    {
+                        "readWriteType": "All",
+                        "dataResources": [{"type": "AWS::S3::Object", "values": [ARCHIVE_OBJECTS]}],
+                    }
+                ],
+            )
+        ),
+        violating(drop("trail"), "no trail records the reads and writes", at="bucket"),
+        violating(
+            change(
+                "trail",
+                "advancedEventSelectors",
+                [{"fieldSelectors": [{"field": "eventCategory", "equals": ["Management"]}]}],
+            ),
+            "reads and writes",
+            at="bucket",
+        ),
+        violating(
+            change(
+                "trail",
+                DATA_SELECTOR,
+                s3_objects(
+                    {"field": "readOnly", "equals": ["true"]},
+                    {"field": "resources.ARN", "startsWiths": [ARCHIVE_OBJECTS]},
+                ),
+            ),
+            "no trail records the writes",
+            at="bucket",
+        ),
+        violating(
+            change(
+                "trail",
+                DATA_SELECTOR,
+                s3_objects({"field": "resources.ARN", "startsWiths": ["arn:aws:s3:::another-bucket/"]}),
+            ),
+            "reads and writes",
+            at="bucket",
+        ),
+        unknown(
+            change("trail", "advancedEventSelectors", UNKNOWN), "Trail.advancedEventSelectors", at="bucket"
+        ),
+        malformed(change("trail", "advancedEventSelectors", "all"), "reads and writes", at="bucket"),
+    ],
+}
