@@ -5,15 +5,14 @@ finish; a worker that dies costs only its stack; one pack process per worker jud
 from __future__ import annotations
 
 import json
-import os
 import re
-import time
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from tests.conftest import REPO
+from tests.toms.preview.processes import owner_marker, pack_processes_in
 from tests.toms.preview.test_preview import run_cli, stack_preview, validate_report, validate_sarif
 from toms import deploy, fleet_bench
 from toms.__main__ import main
@@ -141,28 +140,11 @@ def dying_program(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return program
 
 
-def pack_processes_in(pack_dir: Path, marker: str) -> list[int]:
-    """Running policy pack processes started in `pack_dir` (the engine's way: `-m pulumi.policy` there) with
-    `marker` in their environment: this test's, not those another test process (a pytest-xdist worker) starts
-    in the same folder at the same time. The marker stays with a pack process that outlives its worker."""
-    found = []
-    for process in Path("/proc").iterdir():
-        try:
-            command = (process / "cmdline").read_bytes().split(b"\0")
-            cwd = (process / "cwd").resolve()
-            environment = (process / "environ").read_bytes().split(b"\0")
-        except OSError:
-            continue
-        if b"pulumi.policy" in command and cwd == pack_dir.resolve() and marker.encode() in environment:
-            found.append(int(process.name))
-    return found
-
-
 def test_a_worker_that_dies_costs_only_its_stack(
     dying_program: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # Spawned workers and their pack processes inherit this environment variable.
-    marker = f"TOMS_TEST_PACK_OWNER={os.getpid()}-{time.time_ns()}"
+    marker = owner_marker()
     monkeypatch.setenv(*marker.split("=", 1))
     stacks = ["first", "kills-worker", "exits", "raises", "after", "last"]
     targets = [PreviewTarget(dying_program, stack, {}, None, None) for stack in stacks]
