@@ -2,7 +2,7 @@
 
 Exit codes: 0 when no finding is mandatory, 1 when one is, 2 for a usage, config or program error, a
 policy pack that crashed, or a stack that cannot pass offline (a component a provider plugin implements);
-130 when interrupted.
+130 on Ctrl-C and 143 on SIGTERM: one line, and the program and the pack are ended (toms/interruption.py).
 """
 
 from __future__ import annotations

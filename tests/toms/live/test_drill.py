@@ -467,6 +467,74 @@ def test_sigterm_and_sighup_clean_up_and_write_the_evidence_as_ctrl_c_does(
     assert {number: signal.getsignal(number) for number in handlers_before} == handlers_before
 
 
+@pytest.mark.parametrize("second_at", ["the cleanup's delete request", "the wait for the deletion"])
+@pytest.mark.parametrize(
+    ("first", "second"), [(signal.SIGTERM, signal.SIGINT), (signal.SIGINT, signal.SIGINT)]
+)
+def test_a_second_signal_during_the_cleanup_is_noted_and_the_cleanup_finishes(
+    acme: DatabaseBaseline,
+    first: signal.Signals,
+    second: signal.Signals,
+    second_at: str,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    # The first signal lands while the drill waits for the restore; the second (a CI runner that escalates,
+    # a user pressing Ctrl-C again) while the cleanup deletes the temporary instance or waits for that.
+    sent: list[signal.Signals] = []
+
+    def first_while_waiting(parsed: dict[str, Any], **_: Any) -> None:
+        instances = parsed.get("DBInstances", [])
+        if not sent and [i for i in instances if i["DBInstanceIdentifier"] != "toms-acme"]:
+            sent.append(first)
+            os.kill(os.getpid(), first)
+
+    def second_during_cleanup(**_: Any) -> None:
+        if sent == [first]:
+            sent.append(second)
+            os.kill(os.getpid(), second)
+
+    second_event = (
+        "before-call.rds.DeleteDBInstance"
+        if second_at == "the cleanup's delete request"
+        else "after-call.rds.DeleteDBInstance"
+    )
+    real_client = AwsSession.client
+
+    def client_with_signals(self: AwsSession, service: str) -> Any:
+        client = real_client(self, service)
+        if service == "rds" and not getattr(client, "signal_hooks", False):
+            client.meta.events.register("after-call.rds.DescribeDBInstances", first_while_waiting)
+            client.meta.events.register(second_event, second_during_cleanup)
+            client.signal_hooks = True
+        return client
+
+    monkeypatch.setattr(AwsSession, "client", client_with_signals)
+    evidence_file = tmp_path / "drill.json"
+
+    code = main(["restore-drill", "--db-instance", "toms-acme", "--evidence", str(evidence_file)])
+
+    assert sent == [first, second]
+    assert code == 1
+    evidence = json.loads(evidence_file.read_text())
+    reason = "interrupted (Ctrl-C)" if first == signal.SIGINT else f"interrupted ({first.name})"
+    assert (evidence["result"], evidence["error"], evidence["interrupted_by"]) == ("FAIL", reason, first.name)
+    assert [(step["name"], step["status"]) for step in evidence["steps"]] == [
+        ("restore", "ok"),
+        ("wait-available", "failed"),
+        ("delete", "ok"),
+        ("wait-deleted", "ok"),
+    ]
+    rds = boto3.client("rds", region_name=acme.region)
+    assert leftovers(rds) == {"instances": [], "snapshots": []}
+    noted = [line for line in capsys.readouterr().out.splitlines() if "received during cleanup" in line]
+    assert noted == [
+        f"{second.name} received during cleanup: {evidence['temporary_instance']} is deleted first, then the "
+        "drill stops"
+    ]
+
+
 def test_without_a_terminal_a_heartbeat_says_the_wait_goes_on_and_the_evidence_times_each_wait(
     acme: DatabaseBaseline, session: AwsSession, rds: Any
 ) -> None:
