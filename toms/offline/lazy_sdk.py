@@ -17,6 +17,11 @@ ones to the same types. Only the generator's modules are compiled so (their firs
 bytecode is cached in toms' own cache folder (`$XDG_CACHE_HOME/toms/sdk-bytecode`, else
 `~/.cache/toms/sdk-bytecode`), never in the program's virtualenv, and is checked against the source's
 modification time and size and the interpreter's bytecode version on every use; deleting it is always safe.
+
+A generated `outputs` module (hundreds of output types, `pulumi_aws.ec2.outputs` alone 1.3 MB of source)
+defines each class on first use (`LazyClassesModule`): the generated code always names an output type
+through its module (`outputs.WebAclRule`, also in annotations), never by a bare name from elsewhere, so
+the types a program's resources resolve are the only ones built.
 """
 
 from __future__ import annotations
@@ -30,11 +35,13 @@ import importlib
 import importlib.abc
 import importlib.machinery
 import importlib.util
+import itertools
 import marshal
 import os
 import re
 import sys
 import tempfile
+import threading
 import typing
 from collections.abc import Sequence
 from pathlib import Path
@@ -138,38 +145,113 @@ def bytecode_cache_dir() -> Path:
     return Path(base) / "toms" / "sdk-bytecode"
 
 
-def _cache_file(source: Path) -> Path:
+def _cache_file(source: Path, kind: str) -> Path:
     digest = hashlib.sha256(str(source).encode()).hexdigest()[:20]
-    return bytecode_cache_dir() / f"{source.stem}-{digest}.{sys.implementation.cache_tag}.pyc"
+    return bytecode_cache_dir() / f"{source.stem}-{digest}.{kind}.{sys.implementation.cache_tag}.pyc"
+
+
+# Changes when what the cache holds changes shape, so a cache written by an older toms is never read.
+_CACHE_FORMAT = 2
 
 
 def _cache_header(source: os.stat_result) -> bytes:
-    """What the cached bytecode starts with: it belongs to this source and this interpreter."""
-    return importlib.util.MAGIC_NUMBER + f"{source.st_mtime_ns}:{source.st_size}\n".encode()
+    """What the cached bytecode starts with: it belongs to this source, this interpreter and this format."""
+    stamp = f"{_CACHE_FORMAT}:{source.st_mtime_ns}:{source.st_size}\n"
+    return importlib.util.MAGIC_NUMBER + stamp.encode()
+
+
+def _compile(tree: ast.Module, path: str) -> Any:
+    return compile(tree, path, "exec", flags=__future__.annotations.compiler_flag, dont_inherit=True)
+
+
+def _split_classes(source: bytes, path: str) -> tuple[Any, tuple[tuple[str, bytes], ...]] | None:
+    """A module of the generator's output-types shape (imports and `__all__`, then only classes), as the
+    code of its head and of each class, the latter still marshalled (unused classes are never even
+    unmarshalled); None for any other shape."""
+    tree = ast.parse(source, path)
+    head = list(itertools.takewhile(lambda node: not isinstance(node, ast.ClassDef), tree.body))
+    rest = tree.body[len(head) :]
+    classes = [node for node in rest if isinstance(node, ast.ClassDef)]
+    if not classes or len(classes) != len(rest) or len({node.name for node in classes}) != len(classes):
+        return None
+    return (
+        _compile(ast.Module(body=head, type_ignores=[]), path),
+        tuple(
+            (node.name, marshal.dumps(_compile(ast.Module(body=[node], type_ignores=[]), path)))
+            for node in classes
+        ),
+    )
 
 
 class PostponedAnnotationsLoader(importlib.machinery.SourceFileLoader):
     """Compiles a generated SDK module with postponed annotations; any other module as Python would."""
 
-    def get_code(self, fullname: str) -> Any:
+    def compiled(self, kind: str) -> Any:
+        """The module's code (`kind` "module") or its head and classes (`kind` "classes", None when it is
+        not of that shape), from the cache or compiled and cached; None when it is not generated."""
         source_path = Path(self.path)
         try:
             header = _cache_header(source_path.stat())
         except OSError:
-            return super().get_code(fullname)
-        cache = _cache_file(source_path)
+            return None
+        cache = _cache_file(source_path, kind)
         with contextlib.suppress(OSError, ValueError, EOFError, TypeError):
             data = cache.read_bytes()
             if data.startswith(header):
                 return marshal.loads(data[len(header) :])  # noqa: S302 - bytecode this loader wrote
         source = self.get_data(self.path)
         if _GENERATED_MARK not in source[:300]:
-            return super().get_code(fullname)
-        code = compile(
-            source, self.path, "exec", flags=__future__.annotations.compiler_flag, dont_inherit=True
-        )
-        _write_atomically(cache, header + marshal.dumps(code))
-        return code
+            return None
+        if kind == "classes":
+            compiled = _split_classes(source, self.path)
+        else:
+            compiled = _compile(ast.parse(source, self.path), self.path)
+        _write_atomically(cache, header + marshal.dumps(compiled))
+        return compiled
+
+    def get_code(self, fullname: str) -> Any:
+        code = self.compiled("module")
+        return code if code is not None else super().get_code(fullname)
+
+
+class LazyClassesModule(ModuleType):
+    """A generated module of output types whose classes are defined on first use: a program's resources
+    resolve a few of its hundreds of classes, each by attribute (`outputs.WebAclRule`, as the generated
+    code names them), so the rest are never built. Its `__all__` still names every class."""
+
+    _lazy_classes: dict[str, Any]
+
+    def __getattr__(self, name: str) -> Any:
+        namespace = vars(self)
+        with _DEFINING:
+            if name not in namespace:
+                code = namespace.get("_lazy_classes", {}).pop(name, None)
+                if code is None:
+                    raise AttributeError(f"module {self.__name__!r} has no attribute {name!r}")
+                # The module's own class statement, compiled by LazyClassesLoader.
+                exec(marshal.loads(code), namespace)  # noqa: S102, S302
+        return namespace[name]
+
+    def __dir__(self) -> list[str]:
+        return sorted(set(vars(self)) | set(vars(self).get("_lazy_classes", {})))
+
+
+_DEFINING = threading.RLock()
+
+
+class LazyClassesLoader(PostponedAnnotationsLoader):
+    """Loads a generated `outputs` module as a `LazyClassesModule`; a module of any other shape loads as
+    its loader would."""
+
+    def exec_module(self, module: ModuleType) -> None:
+        split = self.compiled("classes")
+        if split is None:
+            super().exec_module(module)
+            return
+        head, classes = split
+        exec(head, vars(module))  # noqa: S102 - the module's own imports and __all__
+        module.__dict__["_lazy_classes"] = dict(classes)
+        module.__class__ = LazyClassesModule
 
 
 def _write_atomically(path: Path, data: bytes) -> None:
@@ -232,7 +314,9 @@ class LazyProviderSdkFinder(importlib.abc.MetaPathFinder):
         spec = importlib.machinery.PathFinder.find_spec(fullname, path)
         if spec is None or type(spec.loader) is not importlib.machinery.SourceFileLoader or not spec.origin:
             return spec
-        spec.loader = PostponedAnnotationsLoader(spec.loader.name, spec.loader.path)
+        lazy_classes = fullname.rpartition(".")[2] == "outputs"
+        loader_class = LazyClassesLoader if lazy_classes else PostponedAnnotationsLoader
+        spec.loader = loader_class(spec.loader.name, spec.loader.path)
         init_file = Path(spec.origin)
         subpackage = sub and "." not in sub and not sub.startswith("_") and spec.submodule_search_locations
         if (

@@ -252,6 +252,65 @@ def test_cached_bytecode_is_used_only_for_the_source_it_was_compiled_from(
     assert loader.get_code("pulumi_fake.sub.generated") is not None
 
 
+OUTPUTS = (
+    GENERATED_HEADER
+    + "import pulumi\nfrom . import outputs\n__all__ = ['First', 'Second']\n"
+    + "@pulumi.output_type\nclass First(dict):\n    def second(self) -> 'outputs.Second': ...\n"
+    + "@pulumi.output_type\nclass Second(dict):\n    pass\n"
+)
+
+
+def test_output_types_are_defined_on_first_use(fake_sdk: Path, bytecode_cache: Path) -> None:
+    write_package(fake_sdk, "", {"outputs": OUTPUTS})
+    outputs = importlib.import_module("pulumi_fake.sub.outputs")
+    assert isinstance(outputs, lazy_sdk.LazyClassesModule)
+    assert "First" not in vars(outputs) and "Second" not in vars(outputs)
+    first = outputs.First
+    assert first.__module__ == "pulumi_fake.sub.outputs"
+    assert "Second" not in vars(outputs)
+    # An annotation names another output type through the module, which defines it then.
+    assert typing.get_type_hints(first.second, globalns=vars(outputs)) == {"return": outputs.Second}
+    assert outputs.__all__ == ["First", "Second"] and {"First", "Second"} <= set(dir(outputs))
+    namespace: dict[str, object] = {}
+    exec("from pulumi_fake.sub.outputs import *", namespace)  # noqa: S102 - a star-import needs a namespace
+    assert namespace["Second"] is outputs.Second
+    with pytest.raises(AttributeError, match=r"module 'pulumi_fake\.sub\.outputs' has no attribute 'Third'"):
+        _ = outputs.Third
+
+
+def test_an_outputs_module_of_another_shape_loads_whole(fake_sdk: Path, bytecode_cache: Path) -> None:
+    write_package(fake_sdk, "", {"outputs": OUTPUTS + "LOADED = True\n"})
+    outputs = importlib.import_module("pulumi_fake.sub.outputs")
+    assert not isinstance(outputs, lazy_sdk.LazyClassesModule)
+    assert outputs.LOADED is True
+    assert "Second" in vars(outputs)
+
+
+OUTPUT_TYPES = """
+    import json, sys
+    {setup}
+    import importlib, pulumi_aws
+    described = {{}}
+    for name in {packages!r}:
+        outputs = importlib.import_module("pulumi_aws." + name + ".outputs")
+        described[name] = [
+            [n, cls.__module__, sorted(vars(cls)), sorted(pulumi._types.output_type_types(cls))]
+            for n in sorted(outputs.__all__)
+            for cls in [getattr(outputs, n)]
+        ]
+    print(json.dumps(described))
+"""
+
+
+def test_lazily_defined_output_types_are_the_generated_ones() -> None:
+    packages = ("wafv2", "ec2", "s3")
+    eager = json.loads(run_python(OUTPUT_TYPES.format(setup="import pulumi", packages=packages)))
+    lazy_setup = "import pulumi; from toms.offline import lazy_sdk; lazy_sdk.install()"
+    lazy = json.loads(run_python(OUTPUT_TYPES.format(setup=lazy_setup, packages=packages)))
+    assert lazy == eager
+    assert len(eager["wafv2"]) > 1000
+
+
 def test_install_is_idempotent() -> None:
     before = list(sys.meta_path)
     try:
