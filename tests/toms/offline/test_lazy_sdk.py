@@ -231,7 +231,7 @@ def test_generated_modules_postpone_their_annotations_and_others_do_not(
     assert handwritten.f.__annotations__ == {"x": dict[str, int] | None, "return": None}
     # Resolved, they are the same types.
     assert typing.get_type_hints(generated.f) == typing.get_type_hints(handwritten.f)
-    assert [path.name.split("-")[0] for path in bytecode_cache.iterdir()] == ["generated"]
+    assert [path.name.split("-")[0] for path in bytecode_cache.glob("*.module.*")] == ["generated"]
 
 
 def test_cached_bytecode_is_used_only_for_the_source_it_was_compiled_from(
@@ -241,7 +241,7 @@ def test_cached_bytecode_is_used_only_for_the_source_it_was_compiled_from(
     write_package(fake_sdk, "", {"generated": GENERATED_HEADER + "VALUE = 1\n"})
     loader = lazy_sdk.PostponedAnnotationsLoader("pulumi_fake.sub.generated", str(module))
     first = loader.get_code("pulumi_fake.sub.generated")
-    (cached,) = bytecode_cache.iterdir()
+    (cached,) = bytecode_cache.glob("*.module.*")
     assert loader.get_code("pulumi_fake.sub.generated").co_consts == first.co_consts
     module.write_text(GENERATED_HEADER + "VALUE = 22\n", encoding="utf-8")
     namespace: dict[str, object] = {}
@@ -309,6 +309,20 @@ def test_lazily_defined_output_types_are_the_generated_ones() -> None:
     lazy = json.loads(run_python(OUTPUT_TYPES.format(setup=lazy_setup, packages=packages)))
     assert lazy == eager
     assert len(eager["wafv2"]) > 1000
+
+
+def test_the_cached_index_is_used_only_while_the_modules_it_read_are_unchanged(
+    fake_sdk: Path, bytecode_cache: Path
+) -> None:
+    write_package(fake_sdk, GENERATED_INIT, GENERATED_MODULES)
+    init = fake_sdk / "pulumi_fake" / "sub" / "__init__.py"
+    assert lazy_sdk.cached_star_import_index(init) == lazy_sdk.star_import_index(init)
+    assert lazy_sdk.cached_star_import_index(init) == lazy_sdk.star_import_index(init)
+    (fake_sdk / "pulumi_fake" / "sub" / "second.py").write_text(
+        "__all__ = ['Other', 'Shared', 'Added']\nOther = Shared = Added = 1\n", encoding="utf-8"
+    )
+    index = lazy_sdk.cached_star_import_index(init)
+    assert index is not None and index[0]["Added"] == "second"
 
 
 def test_install_is_idempotent() -> None:
