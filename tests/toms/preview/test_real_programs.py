@@ -177,38 +177,28 @@ def test_a_named_virtualenv_that_does_not_exist_is_refused_naming_it(
     )
 
 
-def test_the_program_runs_in_its_folder_and_reports_paths_relative_to_it(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+@pytest.mark.parametrize(
+    ("name", "source", "keys"),
+    [
+        ("working_directory", "__main__.py", {"index.html", "site.css"}),
+        # `main: infra/`: www/ and naming.py are found in infra/, where the Pulumi CLI runs the program.
+        ("main_folder", "infra/__main__.py", {"site/index.html"}),
+    ],
+)
+def test_the_program_runs_where_the_cli_runs_it_and_reports_paths_from_the_project_folder(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], name: str, source: str, keys: set[str]
 ) -> None:
-    program = PROGRAMS / "working_directory"
+    program = PROGRAMS / name
     outcome = preview_program(program, tmp_path, capsys)
     assert outcome.code in (0, 1), outcome.err
     objects = [r for r in outcome.stack["resources"] if r["type"] == "aws:s3/bucketObject:BucketObject"]
-    assert sorted(r["name"] for r in objects) == ["index.html", "site.css"]
-    assert {r["source"]["file"] for r in objects} == {"__main__.py"}
+    assert {r["inputs"]["key"] for r in objects} == keys
+    assert {r["source"]["file"] for r in objects} == {source}
     (run,) = outcome.log["runs"]
     assert run["originalUriBaseIds"]["%SRCROOT%"]["uri"] == program.resolve().as_uri() + "/"
     for result in run["results"]:
         location = result["locations"][0]["physicalLocation"]["artifactLocation"]
-        assert location == {"uri": "__main__.py", "uriBaseId": "%SRCROOT%"}
-
-
-def test_main_naming_a_folder_runs_the_program_there_and_reports_paths_from_the_project_folder(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str]
-) -> None:
-    program = PROGRAMS / "main_folder"
-    outcome = preview_program(program, tmp_path, capsys)
-    assert outcome.code in (0, 1), outcome.err
-    # www/ and naming.py are found in infra/, as the Pulumi CLI runs the program there.
-    (page,) = [r for r in outcome.stack["resources"] if r["type"] == "aws:s3/bucketObject:BucketObject"]
-    assert page["inputs"]["key"] == "site/index.html"
-    assert page["source"]["file"] == "infra/__main__.py"
-    (run,) = outcome.log["runs"]
-    assert run["originalUriBaseIds"]["%SRCROOT%"]["uri"] == program.resolve().as_uri() + "/"
-    located = {
-        result["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] for result in run["results"]
-    }
-    assert "infra/__main__.py" in located
+        assert location == {"uri": source, "uriBaseId": "%SRCROOT%"}
 
 
 def test_main_naming_a_file_runs_that_file_in_its_folder(
