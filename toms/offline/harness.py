@@ -74,7 +74,7 @@ def run(request: dict[str, Any], send: Any) -> int:
     )
     try:
         run = run_mocked(
-            Path(request["programDir"]),
+            Path(request["entry"]),
             request["project"],
             request["stack"],
             request["config"],
@@ -135,7 +135,7 @@ def serve(send: Any) -> int:
     for number, line in enumerate(sys.stdin):
         request = json.loads(line)
         run(request, send)
-        _forget_program_modules(Path(request["programDir"]))
+        _forget_program_modules(Path(request["entry"]).parent)
         if number % CLEAR_SDK_CACHES_EVERY == CLEAR_SDK_CACHES_EVERY - 1:
             _clear_sdk_class_caches()
         gc.collect()
