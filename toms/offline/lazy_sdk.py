@@ -30,6 +30,7 @@ import __future__
 import ast
 import builtins
 import contextlib
+import functools
 import hashlib
 import importlib
 import importlib.abc
@@ -226,7 +227,9 @@ class PostponedAnnotationsLoader(importlib.machinery.SourceFileLoader):
             if data.startswith(header):
                 return marshal.loads(data[len(header) :])  # noqa: S302 - bytecode this loader wrote
         source = self.get_data(self.path)
-        if _GENERATED_MARK not in source[:300]:
+        if _GENERATED_MARK not in source[:300] or not _can_cache(cache.parent):
+            # Without a cache, compiling a large module on every run would cost more than postponing its
+            # annotations saves: it loads from Python's own bytecode instead.
             return None
         if kind == "classes":
             compiled = _split_classes(source, self.path)
@@ -278,6 +281,15 @@ class LazyClassesLoader(PostponedAnnotationsLoader):
         exec(head, vars(module))  # noqa: S102 - the module's own imports and __all__
         module.__dict__["_lazy_classes"] = dict(classes)
         module.__class__ = LazyClassesModule
+
+
+@functools.cache
+def _can_cache(folder: Path) -> bool:
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError:
+        return False
+    return os.access(folder, os.W_OK)
 
 
 def _write_atomically(path: Path, data: bytes) -> None:
