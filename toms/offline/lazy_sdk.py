@@ -17,6 +17,7 @@ ones to the same types. Only the generator's modules are compiled so (their firs
 bytecode is cached in toms' own cache folder (`$XDG_CACHE_HOME/toms/sdk-bytecode`, else
 `~/.cache/toms/sdk-bytecode`), never in the program's virtualenv, and is checked against the source's
 modification time and size and the interpreter's bytecode version on every use; deleting it is always safe.
+Where that folder cannot be written, generated modules load from Python's own bytecode, as without toms.
 
 A generated `outputs` module (hundreds of output types, `pulumi_aws.ec2.outputs` alone 1.3 MB of source)
 defines each class on first use (`LazyClassesModule`): the generated code always names an output type
@@ -248,7 +249,8 @@ class LazyClassesModule(ModuleType):
     resolve a few of its hundreds of classes, each by attribute (`outputs.WebAclRule`, as the generated
     code names them), so the rest are never built. Its `__all__` still names every class."""
 
-    _lazy_classes: dict[str, Any]
+    # Each class not yet defined: its name -> its marshalled class statement.
+    _lazy_classes: dict[str, bytes]
 
     def __getattr__(self, name: str) -> Any:
         namespace = vars(self)
