@@ -59,6 +59,7 @@ MEASURES: tuple[Measure, ...] = (
             "db-parameter-group-tls-version",
             "eks-cluster-hardened",
             "kms-key-policy-restricted",
+            "kms-grant-restricted",
             "lb-listener-plaintext-ports",
             "datastore-encrypted-cmk",
             "datastore-tls",
@@ -207,6 +208,7 @@ MEASURES: tuple[Measure, ...] = (
         components=("toms:database:EncryptedDatabase", "toms:service:SelfHealingService"),
         policies=(
             "kms-key-policy-restricted",
+            "kms-grant-restricted",
             "iam-trust-policy-restricted",
             "iam-no-admin-access",
             "iam-user-no-access-keys",

@@ -9,6 +9,7 @@
 Rule modules import what they need from here.
 """
 
+from .accounts import TRUSTED_ACCOUNTS, arn_account, describe_accounts, own_accounts
 from .adapter import WAIVED_FINDINGS, WAIVED_STACK_FINDINGS, FindingsHandoff, build_policy, is_preview
 from .outcomes import (
     Advisory,
@@ -54,6 +55,7 @@ __all__ = [
     "EXEMPTION_MAX_DAYS",
     "MISSING",
     "REGISTRY",
+    "TRUSTED_ACCOUNTS",
     "UNKNOWN",
     "WAIVED_FINDINGS",
     "WAIVED_STACK_FINDINGS",
@@ -70,11 +72,13 @@ __all__ = [
     "Unverifiable",
     "Violation",
     "Waiver",
+    "arn_account",
     "as_int",
     "as_list",
     "bounds_check",
     "build_policy",
     "describe",
+    "describe_accounts",
     "discover",
     "exemption_schema",
     "forbid_true",
@@ -84,6 +88,7 @@ __all__ = [
     "is_set_reference",
     "is_unknown",
     "lookup",
+    "own_accounts",
     "parse_exemption",
     "plain",
     "require_customer_key",

@@ -25,7 +25,16 @@ from ..kit import (
 from .ecs import SECRET_NAME_PATTERNS, SECRET_VALUE_PATTERN
 
 LAMBDA_FUNCTION = "aws:lambda/function:Function"
+# Type -> the input holding its environment variables.
+ENVIRONMENTS: Mapping[str, tuple[str, ...]] = {
+    LAMBDA_FUNCTION: ("environment", "variables"),
+    "aws:lambda/microvmsImage:MicrovmsImage": ("environmentVariables",),
+}
 ECR_REPOSITORY = "aws:ecr/repository:Repository"
+ECR_CREATION_TEMPLATE = "aws:ecr/repositoryCreationTemplate:RepositoryCreationTemplate"
+ECR_REGISTRY_SCANNING = "aws:ecr/registryScanningConfiguration:RegistryScanningConfiguration"
+# Registry scanning rules that scan every image as it is pushed (continuous scanning does too).
+_ON_PUSH_FREQUENCIES = ("SCAN_ON_PUSH", "CONTINUOUS_SCAN")
 EKS_CLUSTER = "aws:eks/cluster:Cluster"
 SUBNET = "aws:ec2/subnet:Subnet"
 EIP = "aws:ec2/eip:Eip"
@@ -34,11 +43,11 @@ EIP_ASSOCIATION = "aws:ec2/eipAssociation:EipAssociation"
 
 @resource_rule(
     "lambda-no-plaintext-secrets",
-    "No Lambda function receives a secret as a plain environment variable.",
+    "No Lambda function or MicroVM image receives a secret as a plain environment variable.",
     Severity.CRITICAL,
     "Read secrets at run time from Secrets Manager or SSM (SecureString) and pass only their ARN or name "
     "in the environment.",
-    (LAMBDA_FUNCTION,),
+    tuple(ENVIRONMENTS),
     properties={
         "secretNamePatterns": {
             "type": "array",
@@ -48,14 +57,16 @@ EIP_ASSOCIATION = "aws:ec2/eipAssociation:EipAssociation"
     },
 )
 def lambda_no_plaintext_secrets(resource: Resource, settings: Settings) -> Iterator[Outcome]:
-    variables = resource.get("environment", "variables")
+    path = ENVIRONMENTS[resource.type]
+    where = ".".join(path)
+    variables = resource.get(*path)
     if variables is UNKNOWN:
-        yield Unverifiable("environment.variables")
+        yield Unverifiable(where)
         return
     if variables is MISSING:
         return
     if not isinstance(variables, Mapping):
-        yield Violation(f"environment.variables is {describe(variables)}, expected a map of names to values")
+        yield Violation(f"{where} is {describe(variables)}, expected a map of names to values")
         return
     name_pattern = re.compile(
         "|".join(f"(?:{p})" for p in settings.strings("secretNamePatterns")) or "$^", re.IGNORECASE
@@ -63,7 +74,7 @@ def lambda_no_plaintext_secrets(resource: Resource, settings: Settings) -> Itera
     # An ARN names where a secret is kept (DB_SECRET_ARN): that is how a secret should be passed.
     for name, value in variables.items():
         if value is UNKNOWN:
-            yield Unverifiable(f"environment.variables.{name}")
+            yield Unverifiable(f"{where}.{name}")
         elif (
             isinstance(value, str)
             and value
@@ -71,24 +82,33 @@ def lambda_no_plaintext_secrets(resource: Resource, settings: Settings) -> Itera
             and (name_pattern.search(name) or SECRET_VALUE_PATTERN.search(value))
         ):
             yield Violation(
-                f"environment.variables.{name} looks like a secret in plain text: anyone who can read the "
+                f"{where}.{name} looks like a secret in plain text: anyone who can read the "
                 "function's configuration reads it; pass a Secrets Manager ARN and read the value at run time"
             )
 
 
 @resource_rule(
     "ecr-repository-hardened",
-    "Container repositories scan images on push and never let a tag move to another image.",
+    "Container repositories scan images on push and never let a tag move to another image; so do the "
+    "repositories ECR creates from templates, and the registry's scanning rules cover every repository.",
     Severity.HIGH,
-    "Set imageScanningConfiguration.scanOnPush: true and imageTagMutability: IMMUTABLE.",
-    (ECR_REPOSITORY,),
+    "Set imageScanningConfiguration.scanOnPush: true and imageTagMutability: IMMUTABLE on repositories "
+    "and creation templates; give a registry scanning configuration a SCAN_ON_PUSH (or CONTINUOUS_SCAN) "
+    'rule with the wildcard filter "*".',
+    (ECR_REPOSITORY, ECR_CREATION_TEMPLATE, ECR_REGISTRY_SCANNING),
 )
 def ecr_hardened(resource: Resource, _: Settings) -> Iterator[Outcome]:
-    scan = resource.get("imageScanningConfiguration", "scanOnPush")
-    if scan is UNKNOWN:
-        yield Unverifiable("imageScanningConfiguration.scanOnPush")
-    elif scan is not True:
-        yield Violation(f"imageScanningConfiguration.scanOnPush is {describe(scan)}: scan every pushed image")
+    if resource.type == ECR_REGISTRY_SCANNING:
+        yield from _registry_scans_on_push(resource)
+        return
+    if resource.type == ECR_REPOSITORY:
+        scan = resource.get("imageScanningConfiguration", "scanOnPush")
+        if scan is UNKNOWN:
+            yield Unverifiable("imageScanningConfiguration.scanOnPush")
+        elif scan is not True:
+            yield Violation(
+                f"imageScanningConfiguration.scanOnPush is {describe(scan)}: scan every pushed image"
+            )
     mutability = resource.get("imageTagMutability")
     if mutability is UNKNOWN:
         yield Unverifiable("imageTagMutability")
@@ -97,6 +117,34 @@ def ecr_hardened(resource: Resource, _: Settings) -> Iterator[Outcome]:
             f"imageTagMutability is {describe(mutability)}: a pushed tag could later name another image; "
             "set IMMUTABLE"
         )
+
+
+def _registry_scans_on_push(resource: Resource) -> Iterator[Outcome]:
+    """The registry's scanning rules replace every repository's own scanOnPush: one must scan every
+    repository on push."""
+    rules = resource.get("rules")
+    listed = as_list(rules)
+    if rules is UNKNOWN:
+        yield Unverifiable("rules")
+        return
+    if listed is None:
+        yield Violation(f"rules is {describe(rules)}, expected a list of scanning rules")
+        return
+    for index, rule in enumerate(listed):
+        frequency = lookup(rule, "scanFrequency")
+        filters = lookup(rule, "repositoryFilters")
+        if frequency is UNKNOWN or filters is UNKNOWN:
+            yield Unverifiable(f"rules[{index}]")
+            return
+        if frequency in _ON_PUSH_FREQUENCIES and any(
+            lookup(entry, "filter") == "*" for entry in as_list(filters) or []
+        ):
+            return
+    yield Violation(
+        "no rule scans every repository on push (scanFrequency SCAN_ON_PUSH or CONTINUOUS_SCAN with the "
+        "filter \"*\"): the registry's rules override each repository's scanOnPush, so images would go "
+        "unscanned"
+    )
 
 
 def _is_open_cidr(cidr: object) -> bool:

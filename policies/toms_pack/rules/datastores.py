@@ -67,13 +67,27 @@ def _expect(resource: Resource, path: Path, expected: Any, default: Any, advice:
 
 @dataclass(frozen=True)
 class AtRest:
-    """How a type encrypts at rest: inputs that must hold a value (switches), and the key reference."""
+    """How a type encrypts at rest: inputs that must hold a value (switches), and the key reference.
+
+    `unless` names an input and the values for which the spec does not apply: a part that is switched
+    off, or an encryption setting left unset so the part inherits its judged parent's.
+    """
 
     key: Path | None
     switches: Mapping[Path, Any] = field(default_factory=dict)
+    unless: tuple[Path, tuple[Any, ...]] | None = None
 
 
-AT_REST: Mapping[str, AtRest] = {
+_METADATA_TABLES = ("metadataConfiguration", "journalTableConfiguration")
+_INVENTORY_TABLE = ("metadataConfiguration", "inventoryTableConfiguration")
+_VECTORS = AtRest(
+    ("encryptionConfigurations", 0, "kmsKeyArn"), {("encryptionConfigurations", 0, "sseType"): "aws:kms"}
+)
+_ECR = AtRest(
+    ("encryptionConfigurations", 0, "kmsKey"), {("encryptionConfigurations", 0, "encryptionType"): "KMS"}
+)
+
+AT_REST: Mapping[str, AtRest | tuple[AtRest, ...]] = {
     "aws:redshift/cluster:Cluster": AtRest(("kmsKeyId",), {("encrypted",): True}),
     "aws:docdb/cluster:Cluster": AtRest(("kmsKeyId",), {("storageEncrypted",): True}),
     "aws:docdb/elasticCluster:ElasticCluster": AtRest(("kmsKeyId",)),
@@ -102,9 +116,9 @@ AT_REST: Mapping[str, AtRest] = {
         },
     ),
     "aws:secretsmanager/secret:Secret": AtRest(("kmsKeyId",)),
-    "aws:ecr/repository:Repository": AtRest(
-        ("encryptionConfigurations", 0, "kmsKey"), {("encryptionConfigurations", 0, "encryptionType"): "KMS"}
-    ),
+    "aws:ecr/repository:Repository": _ECR,
+    # Repositories that pull-through caches, replication and pushes create take these settings.
+    "aws:ecr/repositoryCreationTemplate:RepositoryCreationTemplate": _ECR,
     "aws:msk/cluster:Cluster": AtRest(("encryptionInfo", "encryptionAtRestKmsKeyArn")),
     "aws:ebs/snapshotCopy:SnapshotCopy": AtRest(("kmsKeyId",), {("encrypted",): True}),
     "aws:ec2/amiCopy:AmiCopy": AtRest(("kmsKeyId",), {("encrypted",): True}),
@@ -117,6 +131,28 @@ AT_REST: Mapping[str, AtRest] = {
     "aws:rds/globalCluster:GlobalCluster": AtRest(None, {("storageEncrypted",): True}),
     "aws:docdb/globalCluster:GlobalCluster": AtRest(None, {("storageEncrypted",): True}),
     "aws:neptune/globalCluster:GlobalCluster": AtRest(None, {("storageEncrypted",): True}),
+    "aws:s3/filesFileSystem:FilesFileSystem": AtRest(("kmsKeyId",)),
+    "aws:s3/vectorsVectorBucket:VectorsVectorBucket": _VECTORS,
+    # An index without its own encryption settings uses its vector bucket's, which is judged.
+    "aws:s3/vectorsIndex:VectorsIndex": AtRest(
+        _VECTORS.key, _VECTORS.switches, (("encryptionConfigurations",), (MISSING, []))
+    ),
+    # Object keys, tags and user metadata are copied into journal and inventory tables.
+    "aws:s3/bucketMetadataConfiguration:BucketMetadataConfiguration": (
+        AtRest(
+            (*_METADATA_TABLES, "encryptionConfiguration", "kmsKeyArn"),
+            {(*_METADATA_TABLES, "encryptionConfiguration", "sseAlgorithm"): "aws:kms"},
+        ),
+        AtRest(
+            (*_INVENTORY_TABLE, "encryptionConfiguration", "kmsKeyArn"),
+            {(*_INVENTORY_TABLE, "encryptionConfiguration", "sseAlgorithm"): "aws:kms"},
+            ((*_INVENTORY_TABLE, "configurationState"), (MISSING, "DISABLED")),
+        ),
+    ),
+    # The managed instances' volumes, where functions' data sits while they run.
+    "aws:lambda/capacityProvider:CapacityProvider": AtRest(("kmsKeyArn",)),
+    # Systems Manager inventory of every managed instance, written to a bucket.
+    "aws:ssm/resourceDataSync:ResourceDataSync": AtRest(("s3Destination", "kmsKeyArn")),
 }
 # A standalone cache cluster (Memcached, or a Redis node outside a replication group) cannot encrypt at rest.
 CACHE_CLUSTER = "aws:elasticache/cluster:Cluster"
@@ -145,15 +181,24 @@ def encrypted_cmk(resource: Resource, _: Settings) -> Iterator[Outcome]:
                 "aws.elasticache.ReplicationGroup with atRestEncryptionEnabled: true and kmsKeyId instead"
             )
         return
-    spec = AT_REST[resource.type]
-    for path, expected in spec.switches.items():
-        yield from _expect(resource, path, expected, MISSING, f"set it to {describe(expected)}")
-    if spec.key is not None:
-        yield from _customer_key(
-            resource,
-            spec.key,
-            "set it to the client's customer-managed KMS key, not an AWS-owned or managed key",
-        )
+    specs = AT_REST[resource.type]
+    for spec in specs if isinstance(specs, tuple) else (specs,):
+        if spec.unless is not None:
+            path, off = spec.unless
+            value = resource.get(*path)
+            if value is UNKNOWN:
+                yield Unverifiable(_dotted(path))
+                continue
+            if value in off:
+                continue
+        for path, expected in spec.switches.items():
+            yield from _expect(resource, path, expected, MISSING, f"set it to {describe(expected)}")
+        if spec.key is not None:
+            yield from _customer_key(
+                resource,
+                spec.key,
+                "set it to the client's customer-managed KMS key, not an AWS-owned or managed key",
+            )
 
 
 # --- in transit ----------------------------------------------------------------------------------------
@@ -416,6 +461,10 @@ RESOURCE_POLICIES: Mapping[str, str] = {
     "aws:ecr/registryPolicy:RegistryPolicy": "policy",
     "aws:redshift/resourcePolicy:ResourcePolicy": "policy",
     "aws:cloudwatch/logResourcePolicy:LogResourcePolicy": "policyDocument",
+    "aws:ecr/repositoryCreationTemplate:RepositoryCreationTemplate": "repositoryPolicy",
+    "aws:s3/filesFileSystemPolicy:FilesFileSystemPolicy": "policy",
+    "aws:s3/vectorsVectorBucketPolicy:VectorsVectorBucketPolicy": "policy",
+    "aws:s3/accessPoint:AccessPoint": "policy",
 }
 # Conditions that keep a public principal inside the account, its organisation or a private network.
 PRIVATE_CONDITION_KEYS = ACCOUNT_CONDITION_KEYS | {"aws:sourcevpc", "aws:sourcevpce"}
@@ -428,6 +477,9 @@ LAMBDA_PERMISSION = "aws:lambda/permission:Permission"
 FUNCTION_URL = "aws:lambda/functionUrl:FunctionUrl"
 LAYER_PERMISSION = "aws:lambda/layerVersionPermission:LayerVersionPermission"
 ACCOUNT_PUBLIC_ACCESS_BLOCK = "aws:s3/accountPublicAccessBlock:AccountPublicAccessBlock"
+ACCESS_POINT = "aws:s3/accessPoint:AccessPoint"
+ACCESS_POINT_FLAGS = ("blockPublicAcls", "blockPublicPolicy", "ignorePublicAcls", "restrictPublicBuckets")
+SNAPSHOT_BLOCK_PUBLIC_ACCESS = "aws:ebs/snapshotBlockPublicAccess:SnapshotBlockPublicAccess"
 
 
 def public_statement_problem(document: Any, where: str) -> Outcome | None:
@@ -455,7 +507,8 @@ def public_statement_problem(document: Any, where: str) -> Outcome | None:
     "No data store has a public endpoint or a resource policy open to everyone.",
     Severity.CRITICAL,
     "Set publiclyAccessible: false; put OpenSearch domains in a VPC (vpcOptions); give resource policies "
-    "named principals or a condition on the account, organisation or VPC endpoint.",
+    "named principals or a condition on the account, organisation or VPC endpoint; keep S3 access points' "
+    "public access blocks on; block all public sharing of EBS snapshots.",
     (
         *RESOURCE_POLICIES,
         *PUBLIC_FLAGS,
@@ -463,6 +516,7 @@ def public_statement_problem(document: Any, where: str) -> Outcome | None:
         FUNCTION_URL,
         LAYER_PERMISSION,
         ACCOUNT_PUBLIC_ACCESS_BLOCK,
+        SNAPSHOT_BLOCK_PUBLIC_ACCESS,
     ),
 )
 def not_public(resource: Resource, _: Settings) -> Iterator[Outcome]:
@@ -488,6 +542,26 @@ def not_public(resource: Resource, _: Settings) -> Iterator[Outcome]:
         for flag in ("blockPublicAcls", "blockPublicPolicy", "ignorePublicAcls", "restrictPublicBuckets"):
             yield from _expect(resource, (flag,), True, False, "set every account-wide block to true")
         return
+    if resource.type == SNAPSHOT_BLOCK_PUBLIC_ACCESS:
+        yield from _expect(
+            resource,
+            ("state",),
+            "block-all-sharing",
+            MISSING,
+            "every EBS snapshot of the region, new or old, must stay unshareable with the public; set "
+            "block-all-sharing",
+        )
+        return
+    if resource.type == ACCESS_POINT:
+        # AWS blocks all four for an access point unless told otherwise.
+        for flag in ACCESS_POINT_FLAGS:
+            yield from _expect(
+                resource,
+                ("publicAccessBlockConfiguration", flag),
+                True,
+                True,
+                "leave every public access block of the access point on (unset or true)",
+            )
     if resource.type in PUBLIC_FLAGS:
         yield from _expect(resource, PUBLIC_FLAGS[resource.type], False, False, "set it to false")
     if resource.type == OPENSEARCH_DOMAIN:

@@ -21,6 +21,9 @@ __all__ = ["CASES", "test_case_in_process", "test_case_over_protocol"]
 
 FUNCTION = "aws:lambda/function:Function"
 REPOSITORY = "aws:ecr/repository:Repository"
+TEMPLATE = "aws:ecr/repositoryCreationTemplate:RepositoryCreationTemplate"
+REGISTRY_SCANNING = "aws:ecr/registryScanningConfiguration:RegistryScanningConfiguration"
+MICROVMS_IMAGE = "aws:lambda/microvmsImage:MicrovmsImage"
 EKS = "aws:eks/cluster:Cluster"
 SUBNET = "aws:ec2/subnet:Subnet"
 EIP = "aws:ec2/eip:Eip"
@@ -35,6 +38,25 @@ SAMPLES: dict[str, dict[str, Any]] = {
         },
     },
     REPOSITORY: {"imageScanningConfiguration": {"scanOnPush": True}, "imageTagMutability": "IMMUTABLE"},
+    TEMPLATE: {
+        "prefix": "ROOT",
+        "appliedFors": ["PULL_THROUGH_CACHE", "REPLICATION"],
+        "imageTagMutability": "IMMUTABLE",
+        "encryptionConfigurations": [{"encryptionType": "KMS", "kmsKey": KEY_ARN}],
+    },
+    REGISTRY_SCANNING: {
+        "scanType": "BASIC",
+        "rules": [
+            {
+                "scanFrequency": "SCAN_ON_PUSH",
+                "repositoryFilters": [{"filter": "*", "filterType": "WILDCARD"}],
+            }
+        ],
+    },
+    MICROVMS_IMAGE: {
+        "baseImageArn": "arn:aws:lambda:eu-west-1:aws:microvm-image:al2023-1",
+        "environmentVariables": {"LOG_LEVEL": "info"},
+    },
     EKS: {
         "vpcConfig": {
             "endpointPublicAccess": False,
@@ -72,6 +94,16 @@ CASES: dict[str, list[Case]] = {
         unknown(
             sample(FUNCTION, environment__variables__API_TOKEN=UNKNOWN), "environment.variables.API_TOKEN"
         ),
+        compliant(sample(MICROVMS_IMAGE), label="microvms-image"),
+        violating(
+            sample(MICROVMS_IMAGE, environmentVariables__DB_PASSWORD="hunter2"),
+            "environmentVariables.DB_PASSWORD looks like a secret",
+        ),
+        malformed(
+            sample(MICROVMS_IMAGE, environmentVariables="DB_PASSWORD=x"),
+            "environmentVariables is",
+            label="microvms-image",
+        ),
         malformed(
             sample(FUNCTION, environment__variables=["DB_PASSWORD=x"]), "expected a map of names to values"
         ),
@@ -81,6 +113,24 @@ CASES: dict[str, list[Case]] = {
         violating(sample(REPOSITORY, imageScanningConfiguration=DELETE), "scan every pushed image"),
         violating(sample(REPOSITORY, imageTagMutability="MUTABLE"), 'imageTagMutability is "MUTABLE"'),
         unknown(sample(REPOSITORY, imageTagMutability=UNKNOWN), "imageTagMutability"),
+        compliant(sample(TEMPLATE), label="creation-template"),
+        violating(sample(TEMPLATE, imageTagMutability="MUTABLE"), 'imageTagMutability is "MUTABLE"'),
+        compliant(sample(REGISTRY_SCANNING), label="registry-scanning"),
+        compliant(
+            sample(REGISTRY_SCANNING, scanType="ENHANCED", rules__0__scanFrequency="CONTINUOUS_SCAN"),
+            label="continuous",
+        ),
+        violating(sample(REGISTRY_SCANNING, rules=[]), "no rule scans every repository on push"),
+        violating(
+            sample(REGISTRY_SCANNING, rules__0__repositoryFilters__0__filter="prod-*"),
+            "images would go unscanned",
+            label="filtered",
+        ),
+        violating(
+            sample(REGISTRY_SCANNING, rules__0__scanFrequency="MANUAL"), "no rule scans", label="manual"
+        ),
+        unknown(sample(REGISTRY_SCANNING, rules=UNKNOWN), "rules", label="registry"),
+        malformed(sample(REGISTRY_SCANNING, rules="on push"), "expected a list of scanning rules"),
         malformed(sample(REPOSITORY, imageScanningConfiguration__scanOnPush="yes"), 'scanOnPush is "yes"'),
     ],
     "eks-cluster-hardened": [

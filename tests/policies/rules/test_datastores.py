@@ -60,6 +60,18 @@ FUNCTION_URL = "aws:lambda/functionUrl:FunctionUrl"
 LAYER_PERMISSION = "aws:lambda/layerVersionPermission:LayerVersionPermission"
 ACCOUNT_BLOCK = "aws:s3/accountPublicAccessBlock:AccountPublicAccessBlock"
 ACCOUNT_FLAGS = ("blockPublicAcls", "blockPublicPolicy", "ignorePublicAcls", "restrictPublicBuckets")
+FILE_SYSTEM = "aws:s3/filesFileSystem:FilesFileSystem"
+FILE_SYSTEM_POLICY = "aws:s3/filesFileSystemPolicy:FilesFileSystemPolicy"
+VECTOR_BUCKET = "aws:s3/vectorsVectorBucket:VectorsVectorBucket"
+VECTOR_INDEX = "aws:s3/vectorsIndex:VectorsIndex"
+VECTOR_BUCKET_POLICY = "aws:s3/vectorsVectorBucketPolicy:VectorsVectorBucketPolicy"
+METADATA = "aws:s3/bucketMetadataConfiguration:BucketMetadataConfiguration"
+CAPACITY_PROVIDER = "aws:lambda/capacityProvider:CapacityProvider"
+DATA_SYNC = "aws:ssm/resourceDataSync:ResourceDataSync"
+ECR_TEMPLATE = "aws:ecr/repositoryCreationTemplate:RepositoryCreationTemplate"
+ACCESS_POINT = "aws:s3/accessPoint:AccessPoint"
+SNAPSHOT_BLOCK = "aws:ebs/snapshotBlockPublicAccess:SnapshotBlockPublicAccess"
+KMS_TABLE = {"sseAlgorithm": "aws:kms", "kmsKeyArn": KEY_ARN}
 
 
 def document(*statements: dict[str, Any]) -> str:
@@ -167,6 +179,46 @@ SAMPLES: dict[str, dict[str, Any]] = {
         "principal": OTHER_ACCOUNT,
     },
     ACCOUNT_BLOCK: dict.fromkeys(ACCOUNT_FLAGS, True),
+    FILE_SYSTEM: {
+        "bucket": "arn:aws:s3:::acme-data",
+        "roleArn": "arn:aws:iam::1:role/f",
+        "kmsKeyId": KEY_ARN,
+    },
+    VECTOR_BUCKET: {
+        "vectorBucketName": "embeddings",
+        "encryptionConfigurations": [{"sseType": "aws:kms", "kmsKeyArn": KEY_ARN}],
+    },
+    VECTOR_INDEX: {
+        "vectorBucketName": "embeddings",
+        "indexName": "people",
+        "dataType": "float32",
+        "dimension": 1024,
+        "distanceMetric": "cosine",
+    },
+    METADATA: {
+        "bucket": "acme-data",
+        "metadataConfiguration": {
+            "journalTableConfiguration": {
+                "recordExpiration": {"expiration": "ENABLED", "days": 30},
+                "encryptionConfiguration": KMS_TABLE,
+            },
+            "inventoryTableConfiguration": {"configurationState": "DISABLED"},
+        },
+    },
+    CAPACITY_PROVIDER: {"vpcConfig": {"subnetIds": ["subnet-a"]}, "kmsKeyArn": KEY_ARN},
+    DATA_SYNC: {
+        "s3Destination": {"bucketName": "acme-inventory", "region": "eu-west-1", "kmsKeyArn": KEY_ARN}
+    },
+    ECR_TEMPLATE: {
+        "prefix": "ROOT",
+        "appliedFors": ["REPLICATION"],
+        "encryptionConfigurations": [{"encryptionType": "KMS", "kmsKey": KEY_ARN}],
+        "repositoryPolicy": document(ACCOUNT_STATEMENT),
+    },
+    FILE_SYSTEM_POLICY: {"fileSystemId": "fs-1", "policy": document(ACCOUNT_STATEMENT)},
+    VECTOR_BUCKET_POLICY: {"vectorBucketArn": "arn:aws:s3vectors:x", "policy": document(ACCOUNT_STATEMENT)},
+    ACCESS_POINT: {"bucket": "acme-data", "name": "reports", "policy": document(ACCOUNT_STATEMENT)},
+    SNAPSHOT_BLOCK: {"state": "block-all-sharing"},
 }
 # The samples of types that hold data at rest (the others only share, route or configure it).
 AT_REST_SAMPLES = [
@@ -177,6 +229,7 @@ AT_REST_SAMPLES = [
     and kind not in (VOLUME_PERMISSION, PARAMETER, LAMBDA_PERMISSION, QUEUE_POLICY, OWNERSHIP, EBS_DEFAULT)
     and kind
     not in (NEPTUNE_PARAMETERS, EFS_BACKUP, FUNCTION_URL, LAYER_PERMISSION, ACCOUNT_BLOCK, LOG_POLICY)
+    and kind not in (FILE_SYSTEM_POLICY, VECTOR_BUCKET_POLICY, ACCESS_POINT, SNAPSHOT_BLOCK)
 ]
 SHARING = {"snapshot-not-shared": {"allowedAccounts": [OTHER_ACCOUNT]}}
 
@@ -233,6 +286,57 @@ CASES: dict[str, list[Case]] = {
         compliant(sample(EBS_DEFAULT, enabled=DELETE), label="ebs-default-unset"),
         violating(sample(EBS_DEFAULT, enabled=False), "new EBS volumes would be stored unencrypted"),
         violating(sample(EBS_DEFAULT_KEY, keyArn="alias/aws/ebs"), "an AWS-managed key"),
+        violating(sample(FILE_SYSTEM, kmsKeyId=DELETE), "kmsKeyId is not set", label="s3-files"),
+        violating(
+            sample(VECTOR_BUCKET, encryptionConfigurations=DELETE),
+            "encryptionConfigurations[0].sseType is not set",
+            label="vector-bucket",
+        ),
+        violating(
+            sample(VECTOR_INDEX, encryptionConfigurations=[{"sseType": "AES256"}]),
+            'encryptionConfigurations[0].sseType is "AES256"',
+            label="vector-index-own-settings",
+        ),
+        violating(
+            sample(
+                METADATA, metadataConfiguration__journalTableConfiguration__encryptionConfiguration=DELETE
+            ),
+            "journalTableConfiguration.encryptionConfiguration.sseAlgorithm is not set",
+            label="metadata-journal",
+        ),
+        violating(
+            sample(
+                METADATA, metadataConfiguration__inventoryTableConfiguration__configurationState="ENABLED"
+            ),
+            "inventoryTableConfiguration.encryptionConfiguration.kmsKeyArn is not set",
+            label="metadata-inventory",
+        ),
+        compliant(
+            sample(
+                METADATA,
+                metadataConfiguration__inventoryTableConfiguration={
+                    "configurationState": "ENABLED",
+                    "encryptionConfiguration": KMS_TABLE,
+                },
+            ),
+            label="metadata-inventory-encrypted",
+        ),
+        unknown(
+            sample(METADATA, metadataConfiguration__inventoryTableConfiguration__configurationState=UNKNOWN),
+            "metadataConfiguration.inventoryTableConfiguration.configurationState",
+            label="metadata-inventory",
+        ),
+        violating(sample(CAPACITY_PROVIDER, kmsKeyArn=DELETE), "kmsKeyArn is not set", label="capacity"),
+        violating(
+            sample(DATA_SYNC, s3Destination__kmsKeyArn=DELETE),
+            "s3Destination.kmsKeyArn is not set",
+            label="sync",
+        ),
+        violating(
+            sample(ECR_TEMPLATE, encryptionConfigurations__0__encryptionType="AES256"),
+            'encryptionType is "AES256"',
+            label="ecr-template",
+        ),
         unknown(sample(REDSHIFT, encrypted=UNKNOWN), "encrypted"),
         malformed(sample(DYNAMODB, serverSideEncryption="on"), "serverSideEncryption.enabled is not set"),
     ],
@@ -295,6 +399,41 @@ CASES: dict[str, list[Case]] = {
         ),
         compliant(sample(QUEUE, policy=document({**PUBLIC_STATEMENT, "Effect": "Deny"})), label="deny"),
         violating(sample(REDSHIFT, publiclyAccessible=True), "publiclyAccessible is true"),
+        *(
+            compliant(sample(kind), label=kind.split(":")[1])
+            for kind in (FILE_SYSTEM_POLICY, VECTOR_BUCKET_POLICY, ECR_TEMPLATE, ACCESS_POINT, SNAPSHOT_BLOCK)
+        ),
+        violating(
+            sample(ECR_TEMPLATE, repositoryPolicy=document(PUBLIC_STATEMENT)),
+            "repositoryPolicy Statement[0] allows every principal",
+        ),
+        violating(
+            sample(VECTOR_BUCKET_POLICY, policy=document(PUBLIC_STATEMENT)),
+            "policy Statement[0] allows every principal",
+            label="vectors",
+        ),
+        violating(
+            sample(ACCESS_POINT, publicAccessBlockConfiguration={"blockPublicPolicy": False}),
+            "publicAccessBlockConfiguration.blockPublicPolicy is false",
+        ),
+        violating(
+            sample(ACCESS_POINT, policy=document(PUBLIC_STATEMENT)),
+            "Statement[0] allows every principal",
+            label="access-point-policy",
+        ),
+        violating(sample(SNAPSHOT_BLOCK, state="unblocked"), 'state is "unblocked"'),
+        violating(
+            sample(SNAPSHOT_BLOCK, state="block-new-sharing"), "set block-all-sharing", label="new-only"
+        ),
+        unknown(
+            sample(ACCESS_POINT, publicAccessBlockConfiguration=UNKNOWN),
+            "publicAccessBlockConfiguration.restrictPublicBuckets",
+        ),
+        malformed(
+            sample(ACCESS_POINT, publicAccessBlockConfiguration={"ignorePublicAcls": "no"}),
+            'publicAccessBlockConfiguration.ignorePublicAcls is "no"',
+            label="access-point",
+        ),
         violating(sample(SEARCH, vpcOptions=DELETE), "the domain gets a public endpoint"),
         violating(sample(QUEUE, policy=document(PUBLIC_STATEMENT)), 'allows every principal ("*")'),
         violating(
