@@ -18,6 +18,7 @@ from pulumi_policy import Severity
 from .. import standards
 from ..kit import (
     MISSING,
+    TRUSTED_ACCOUNTS,
     UNKNOWN,
     Outcome,
     Resource,
@@ -25,13 +26,16 @@ from ..kit import (
     Stack,
     Unverifiable,
     Violation,
+    arn_account,
     as_int,
     as_list,
     bounds_check,
     describe,
+    describe_accounts,
     is_aws_managed_key_reference,
     is_customer_key_reference,
     lookup,
+    own_accounts,
     resource_rule,
     stack_rule,
 )
@@ -409,15 +413,28 @@ def backups(resource: Resource, settings: Settings) -> Iterator[Outcome]:
 # --- redundancy ----------------------------------------------------------------------------------------
 
 
+# S3 Express One Zone: a directory bucket keeps its data in one zone (or one Local Zone), by design.
+DIRECTORY_BUCKET = "aws:s3/directoryBucket:DirectoryBucket"
+
+
 @resource_rule(
     "datastore-redundant",
-    "Caches and search domains keep a replica in another availability zone and fail over on their own.",
+    "Caches and search domains keep a replica in another availability zone and fail over on their own; "
+    "no data sits in a single-zone directory bucket.",
     Severity.HIGH,
     "ElastiCache: automaticFailoverEnabled and multiAzEnabled true with at least two nodes; OpenSearch: "
-    "clusterConfig.zoneAwarenessEnabled true with at least two instances.",
-    ("aws:elasticache/replicationGroup:ReplicationGroup", "aws:opensearch/domain:Domain"),
+    "clusterConfig.zoneAwarenessEnabled true with at least two instances; S3: use general-purpose buckets, "
+    "not directory buckets.",
+    ("aws:elasticache/replicationGroup:ReplicationGroup", "aws:opensearch/domain:Domain", DIRECTORY_BUCKET),
 )
 def redundant(resource: Resource, _: Settings) -> Iterator[Outcome]:
+    if resource.type == DIRECTORY_BUCKET:
+        yield Violation(
+            f"a directory bucket (dataRedundancy {describe(resource.get('dataRedundancy'))}) stores every "
+            "object in a single zone: when that zone fails the data is unavailable or lost; keep client data "
+            "in a general-purpose bucket, which S3 stores across zones"
+        )
+        return
     if resource.type == "aws:opensearch/domain:Domain":
         yield from _expect(
             resource, ("clusterConfig", "zoneAwarenessEnabled"), True, False, "spread nodes over two zones"
@@ -656,6 +673,126 @@ def not_shared(resource: Resource, settings: Settings) -> Iterator[Outcome]:
         yield Violation(
             f"accountId {describe(account)} is outside the accounts the pack config allows ({listed})"
         )
+
+
+# --- copies and destinations in other accounts -----------------------------------------------------------
+
+# Type -> the inputs holding ARNs (or account ids) that data is sent or copied to; `[]` steps over a list.
+DESTINATIONS: Mapping[str, tuple[Path, ...]] = {
+    # Invocation records, with the event that triggered the function, go to these on success or failure.
+    "aws:lambda/functionEventInvokeConfig:FunctionEventInvokeConfig": (
+        ("destinationConfig", "onSuccess", "destination"),
+        ("destinationConfig", "onFailure", "destination"),
+    ),
+    "aws:kinesis/analyticsApplication:AnalyticsApplication": (
+        ("outputs", "[]", "kinesisStream", "resourceArn"),
+        ("outputs", "[]", "kinesisFirehose", "resourceArn"),
+        ("outputs", "[]", "lambda", "resourceArn"),
+        ("cloudwatchLoggingOptions", "logStreamArn"),
+    ),
+    # Registry ids are account ids: images are replicated into those registries.
+    "aws:ecr/replicationConfiguration:ReplicationConfiguration": (
+        ("replicationConfiguration", "rules", "[]", "destinations", "[]", "registryId"),
+    ),
+}
+
+
+def _values_at(value: Any, path: Path, where: str) -> Iterator[tuple[str, Any]]:
+    """Every value at `path` (each list entry where a step is `[]`), with where it sits."""
+    if not path:
+        yield where, value
+        return
+    step, rest = path[0], path[1:]
+    if value is UNKNOWN:
+        yield where, UNKNOWN
+    elif step == "[]":
+        listed = as_list(value)
+        if listed is None:
+            yield where, value
+            return
+        for index, item in enumerate(listed):
+            yield from _values_at(item, rest, f"{where}[{index}]")
+    else:
+        inner = lookup(value, step)
+        if inner is not MISSING:
+            yield from _values_at(inner, rest, f"{where}.{step}" if where else str(step))
+
+
+@resource_rule(
+    "data-destinations-within-accounts",
+    "Data a service sends or copies on its own (invocation records, analytics output, image replicas) "
+    "goes only to the client's accounts.",
+    Severity.CRITICAL,
+    "Point destinations at queues, topics, streams, functions and registries of the accounts the provider "
+    "is pinned to, or list another account of the client in the config's trustedAccounts.",
+    tuple(DESTINATIONS),
+    properties={"trustedAccounts": TRUSTED_ACCOUNTS},
+)
+def destinations_within_accounts(resource: Resource, settings: Settings) -> Iterator[Outcome]:
+    own = own_accounts(resource, settings)
+    for path in DESTINATIONS[resource.type]:
+        for where, value in _values_at(resource.props, path, ""):
+            if value is UNKNOWN:
+                yield Unverifiable(where)
+                continue
+            account = (
+                value if isinstance(value, str) and re.fullmatch(r"\d{12}", value) else arn_account(value)
+            )
+            if account is None or account == "":
+                yield Violation(
+                    f"{where} is {describe(value)}, which names no account: it cannot be shown to stay in "
+                    "the client's accounts; use the ARN of a queue, topic, stream or function"
+                )
+            elif account not in own:
+                yield Violation(
+                    f"{where} sends data to account {account}, outside the client's accounts "
+                    f"({describe_accounts(own)})"
+                )
+
+
+EBS_VOLUME = "aws:ebs/volume:Volume"
+# Type -> the input naming the volume it copies; the copy is encrypted exactly as that volume is.
+EBS_COPIES: Mapping[str, str] = {
+    "aws:ebs/snapshot:Snapshot": "volumeId",
+    "aws:ebs/volumeCopy:VolumeCopy": "sourceVolumeId",
+}
+
+
+@stack_rule(
+    "ebs-copies-encrypted",
+    "EBS snapshots and volume copies are taken only of volumes this stack encrypts with the client's key.",
+    Severity.HIGH,
+    "Snapshot or copy a volume the stack declares (pass its own id) with encrypted: true and kmsKeyId set "
+    "to the client's customer-managed key; to re-encrypt an existing snapshot use aws.ebs.SnapshotCopy "
+    "with encrypted and kmsKeyId.",
+    types=tuple(EBS_COPIES),
+)
+def ebs_copies_encrypted(stack: Stack, _: Settings) -> Iterator[Outcome]:
+    volumes = stack.of_type(EBS_VOLUME)
+    for copy in stack.of_type(*EBS_COPIES):
+        key = EBS_COPIES[copy.type]
+        sources, undecided = stack.references(copy, key, volumes, ("id",))
+        if not sources:
+            if undecided:
+                yield Unverifiable(f"{copy.name}.{key}", copy)
+            else:
+                yield Violation(
+                    f"{copy.name}: {key} {describe(copy.get(key))} is not a volume this stack declares, so "
+                    "the copy's encryption cannot be shown (a copy is encrypted exactly as its volume is): "
+                    "copy a volume of this stack, passing its own id",
+                    copy,
+                )
+            continue
+        for volume in sources:
+            encrypted, kms_key = volume.get("encrypted"), volume.get("kmsKeyId")
+            if encrypted is UNKNOWN:
+                yield Unverifiable(f"{volume.name}.encrypted", copy)
+            elif encrypted is not True or not is_customer_key_reference(kms_key):
+                yield Violation(
+                    f"{copy.name} copies volume {volume.name}, whose encrypted is {describe(encrypted)} and "
+                    f"kmsKeyId {describe(kms_key)}: the copy would not be encrypted with the client's key",
+                    copy,
+                )
 
 
 # --- SSM parameters ------------------------------------------------------------------------------------

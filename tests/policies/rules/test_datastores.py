@@ -16,7 +16,7 @@ from tests.policies.casetable import (
     unknown,
     violating,
 )
-from tests.policies.samples import DELETE, KEY_ARN, PROVIDER, set_path
+from tests.policies.samples import DELETE, KEY_ARN, PROVIDER, add, both, set_path
 from toms.offline.analyzer_client import UNKNOWN, ResourceInput
 
 __all__ = ["CASES", "test_case_in_process", "test_case_over_protocol"]
@@ -72,6 +72,19 @@ ECR_TEMPLATE = "aws:ecr/repositoryCreationTemplate:RepositoryCreationTemplate"
 ACCESS_POINT = "aws:s3/accessPoint:AccessPoint"
 SNAPSHOT_BLOCK = "aws:ebs/snapshotBlockPublicAccess:SnapshotBlockPublicAccess"
 KMS_TABLE = {"sseAlgorithm": "aws:kms", "kmsKeyArn": KEY_ARN}
+DIRECTORY_BUCKET = "aws:s3/directoryBucket:DirectoryBucket"
+EVENT_INVOKE = "aws:lambda/functionEventInvokeConfig:FunctionEventInvokeConfig"
+ANALYTICS = "aws:kinesis/analyticsApplication:AnalyticsApplication"
+ECR_REPLICATION = "aws:ecr/replicationConfiguration:ReplicationConfiguration"
+EBS_VOLUME = "aws:ebs/volume:Volume"
+EBS_SNAPSHOT = "aws:ebs/snapshot:Snapshot"
+VOLUME_COPY = "aws:ebs/volumeCopy:VolumeCopy"
+OWN = "111122223333"
+# The stack's provider, pinned to the client's account as the toms stacks pin it.
+PINNED = ResourceInput(
+    "pulumi:providers:aws", "aws", {**PROVIDER.props, "allowedAccountIds": json.dumps([OWN])}
+)
+OWN_QUEUE = f"arn:aws:sqs:eu-west-1:{OWN}:failed-invocations"
 
 
 def document(*statements: dict[str, Any]) -> str:
@@ -219,6 +232,28 @@ SAMPLES: dict[str, dict[str, Any]] = {
     VECTOR_BUCKET_POLICY: {"vectorBucketArn": "arn:aws:s3vectors:x", "policy": document(ACCOUNT_STATEMENT)},
     ACCESS_POINT: {"bucket": "acme-data", "name": "reports", "policy": document(ACCOUNT_STATEMENT)},
     SNAPSHOT_BLOCK: {"state": "block-all-sharing"},
+    EVENT_INVOKE: {
+        "functionName": "resize",
+        "destinationConfig": {"onFailure": {"destination": OWN_QUEUE}},
+    },
+    ANALYTICS: {
+        "name": "clicks",
+        "outputs": [
+            {
+                "name": "OUT",
+                "schema": {"recordFormatType": "JSON"},
+                "kinesisStream": {
+                    "resourceArn": f"arn:aws:kinesis:eu-west-1:{OWN}:stream/out",
+                    "roleArn": f"arn:aws:iam::{OWN}:role/analytics",
+                },
+            }
+        ],
+    },
+    ECR_REPLICATION: {
+        "replicationConfiguration": {
+            "rules": [{"destinations": [{"region": "eu-central-1", "registryId": OWN}]}],
+        }
+    },
 }
 # The samples of types that hold data at rest (the others only share, route or configure it).
 AT_REST_SAMPLES = [
@@ -230,6 +265,7 @@ AT_REST_SAMPLES = [
     and kind
     not in (NEPTUNE_PARAMETERS, EFS_BACKUP, FUNCTION_URL, LAYER_PERMISSION, ACCOUNT_BLOCK, LOG_POLICY)
     and kind not in (FILE_SYSTEM_POLICY, VECTOR_BUCKET_POLICY, ACCESS_POINT, SNAPSHOT_BLOCK)
+    and kind not in (EVENT_INVOKE, ANALYTICS, ECR_REPLICATION)
 ]
 SHARING = {"snapshot-not-shared": {"allowedAccounts": [OTHER_ACCOUNT]}}
 
@@ -257,12 +293,45 @@ def aurora(*zones: Any, engine: Any = "aurora-postgresql") -> Callable[[dict[str
     return apply
 
 
-def sample(resource_type: str, **changes: Any) -> ResourceInput:
+def sample(resource_type: str, provider: ResourceInput = PROVIDER, **changes: Any) -> ResourceInput:
     """The compliant sample of a type, with `changes` (path with `__` for `.`) applied."""
     props = copy.deepcopy(SAMPLES[resource_type])
     for path, value in changes.items():
         set_path(props, path.replace("__", "."), value)
-    return ResourceInput(resource_type, "subject", props, provider=PROVIDER)
+    return ResourceInput(resource_type, "subject", props, provider=provider)
+
+
+def pinned(resource_type: str, **changes: Any) -> ResourceInput:
+    """The sample of a type under a provider pinned to the client's account."""
+    return sample(resource_type, PINNED, **changes)
+
+
+def volume(**props: Any) -> Callable[[dict[str, ResourceInput]], None]:
+    """A stack edit adding an EBS volume with `props` (encrypted with the client's key by default; a
+    property given as DELETE is left out)."""
+    defaults = {"availabilityZone": "eu-west-1a", "size": 20, "encrypted": True, "kmsKeyId": KEY_ARN}
+    merged = {key: value for key, value in {**defaults, **props}.items() if value is not DELETE}
+    return add("volume", EBS_VOLUME, merged)
+
+
+def copied(
+    kind: str, key: str, source: Any, **dependencies: tuple[str, ...]
+) -> Callable[[dict[str, ResourceInput]], None]:
+    """A stack edit adding a snapshot or volume copy of `source`."""
+
+    def apply(stack: dict[str, ResourceInput]) -> None:
+        stack["copy"] = ResourceInput(
+            kind,
+            "copy",
+            {key: source},
+            provider=PROVIDER,
+            property_dependencies={
+                name: tuple(stack[role].resolved_urn() for role in roles)
+                for name, roles in dependencies.items()
+            },
+        )
+
+    return apply
 
 
 CASES: dict[str, list[Case]] = {
@@ -383,6 +452,16 @@ CASES: dict[str, list[Case]] = {
         violating(sample(CACHE, numCacheClusters=1), "run at least one replica"),
         violating(sample(SEARCH, clusterConfig__zoneAwarenessEnabled=DELETE), "spread nodes over two zones"),
         violating(sample(SEARCH, clusterConfig__instanceCount=1), "run at least two instances"),
+        violating(
+            ResourceInput(
+                DIRECTORY_BUCKET,
+                "subject",
+                {"bucket": "fast--euw1-az1--x-s3", "location": {"name": "euw1-az1"}},
+                provider=PROVIDER,
+            ),
+            "stores every object in a single zone",
+            label="directory-bucket",
+        ),
         unknown(sample(CACHE, multiAzEnabled=UNKNOWN), "multiAzEnabled"),
         malformed(sample(SEARCH, clusterConfig__instanceCount="two"), "run at least two instances"),
     ],
@@ -547,5 +626,84 @@ CASES: dict[str, list[Case]] = {
         violating(sample(OWNERSHIP, rule__objectOwnership="ObjectWriter"), '"ObjectWriter"'),
         unknown(sample(OWNERSHIP, rule__objectOwnership=UNKNOWN), "rule.objectOwnership"),
         malformed(sample(OWNERSHIP, rule="BucketOwnerEnforced"), "rule.objectOwnership is not set"),
+    ],
+    "data-destinations-within-accounts": [
+        *(
+            compliant(pinned(kind), label=kind.split(":")[1])
+            for kind in (EVENT_INVOKE, ANALYTICS, ECR_REPLICATION)
+        ),
+        compliant(
+            sample(
+                EVENT_INVOKE,
+                destinationConfig__onFailure__destination=f"arn:aws:sns:eu-west-1:{OTHER_ACCOUNT}:t",
+            ),
+            config={"data-destinations-within-accounts": {"trustedAccounts": [OTHER_ACCOUNT]}},
+            label="trusted-account",
+        ),
+        violating(
+            pinned(
+                EVENT_INVOKE,
+                destinationConfig__onSuccess={"destination": f"arn:aws:sqs:eu-west-1:{OTHER_ACCOUNT}:q"},
+            ),
+            f"destinationConfig.onSuccess.destination sends data to account {OTHER_ACCOUNT}",
+        ),
+        violating(sample(EVENT_INVOKE), "outside the client's accounts (none pinned)", label="not-pinned"),
+        violating(
+            pinned(EVENT_INVOKE, destinationConfig__onFailure__destination="arn:aws:s3:::failures"),
+            "which names no account",
+            label="bucket",
+        ),
+        violating(
+            pinned(
+                ANALYTICS,
+                outputs__0__kinesisStream__resourceArn=f"arn:aws:kinesis:eu-west-1:{OTHER_ACCOUNT}:stream/x",
+            ),
+            "outputs[0].kinesisStream.resourceArn sends data to account",
+            label="analytics",
+        ),
+        violating(
+            pinned(
+                ECR_REPLICATION, replicationConfiguration__rules__0__destinations__0__registryId=OTHER_ACCOUNT
+            ),
+            "replicationConfiguration.rules[0].destinations[0].registryId sends data to account",
+            label="ecr",
+        ),
+        unknown(
+            pinned(EVENT_INVOKE, destinationConfig__onFailure__destination=UNKNOWN),
+            "destinationConfig.onFailure.destination",
+        ),
+        malformed(
+            pinned(ECR_REPLICATION, replicationConfiguration__rules__0__destinations__0__registryId="ours"),
+            "which names no account",
+        ),
+    ],
+    "ebs-copies-encrypted": [
+        compliant(both(volume(id=UNKNOWN), copied(EBS_SNAPSHOT, "volumeId", UNKNOWN, volumeId=("volume",)))),
+        compliant(
+            both(volume(id="vol-1"), copied(VOLUME_COPY, "sourceVolumeId", "vol-1")), label="volume-copy"
+        ),
+        violating(
+            both(volume(kmsKeyId=DELETE, id="vol-1"), copied(EBS_SNAPSHOT, "volumeId", "vol-1")),
+            "the copy would not be encrypted with the client's key",
+            at="copy",
+        ),
+        violating(
+            both(volume(encrypted=False, id="vol-1"), copied(VOLUME_COPY, "sourceVolumeId", "vol-1")),
+            "whose encrypted is false",
+            at="copy",
+            label="unencrypted-volume",
+        ),
+        violating(
+            copied(EBS_SNAPSHOT, "volumeId", "vol-0123456789"),
+            "is not a volume this stack declares",
+            at="copy",
+            label="outside-the-stack",
+        ),
+        unknown(both(volume(id=UNKNOWN), copied(EBS_SNAPSHOT, "volumeId", UNKNOWN)), "copy.volumeId"),
+        malformed(
+            both(volume(id="vol-1"), copied(EBS_SNAPSHOT, "volumeId", ["vol-1"])),
+            "is not a volume this stack declares",
+            at="copy",
+        ),
     ],
 }
