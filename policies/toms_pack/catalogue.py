@@ -336,6 +336,7 @@ MEASURES: tuple[Measure, ...] = (
         components=("toms:network:Network",),
         policies=(
             "ecr-repository-hardened",
+            "ecr-created-repositories-templated",
             "resource-type-not-reviewed",
             "ssm-runs-reviewed-documents",
             "ssm-service-settings-reviewed",

@@ -31,7 +31,6 @@ NOT_YET_JUDGED = frozenset(
         "aws:dynamodb/globalTable:GlobalTable",
         "aws:dynamodb/tableExport:TableExport",
         "aws:dynamodb/tableReplica:TableReplica",
-        "aws:ecr/pullThroughCacheRule:PullThroughCacheRule",
         "aws:efs/replicationConfiguration:ReplicationConfiguration",
         "aws:eks/accessEntry:AccessEntry",
         "aws:eks/accessPolicyAssociation:AccessPolicyAssociation",

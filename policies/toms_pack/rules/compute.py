@@ -6,6 +6,7 @@ from __future__ import annotations
 import ipaddress
 import re
 from collections.abc import Iterator, Mapping
+from typing import Any
 
 from pulumi_policy import Severity
 
@@ -15,12 +16,14 @@ from ..kit import (
     Outcome,
     Resource,
     Settings,
+    Stack,
     Unverifiable,
     Violation,
     as_list,
     describe,
     lookup,
     resource_rule,
+    stack_rule,
 )
 from .ecs import SECRET_NAME_PATTERNS, SECRET_VALUE_PATTERN
 
@@ -145,6 +148,80 @@ def _registry_scans_on_push(resource: Resource) -> Iterator[Outcome]:
         "filter \"*\"): the registry's rules override each repository's scanOnPush, so images would go "
         "unscanned"
     )
+
+
+ECR_PULL_THROUGH_CACHE = "aws:ecr/pullThroughCacheRule:PullThroughCacheRule"
+ECR_REPLICATION = "aws:ecr/replicationConfiguration:ReplicationConfiguration"
+# A template with this prefix applies to every repository no other template's prefix matches.
+ROOT_PREFIX = "ROOT"
+
+
+def _region(resource: Resource, explicit: Any = MISSING) -> Any:
+    """The region a resource acts in: its own input, else its provider's."""
+    if explicit is MISSING:
+        explicit = resource.get("region")
+    return resource.provider_props.get("region", MISSING) if explicit is MISSING else explicit
+
+
+def _created_repositories(resource: Resource) -> Iterator[tuple[str, Any, Any]]:
+    """The repositories ECR creates for a pull-through cache or replication rule, as (how, prefix, region):
+    the prefix their names start with (ROOT when any name) and the region they are created in."""
+    if resource.type == ECR_PULL_THROUGH_CACHE:
+        yield "PULL_THROUGH_CACHE", resource.get("ecrRepositoryPrefix"), _region(resource)
+        return
+    rules = resource.get("replicationConfiguration", "rules")
+    for rule in as_list(rules) or ([rules] if rules is UNKNOWN else []):
+        filters = as_list(lookup(rule, "repositoryFilters"))
+        prefixes = [lookup(entry, "filter") for entry in filters] if filters else [ROOT_PREFIX]
+        destinations = lookup(rule, "destinations")
+        for destination in as_list(destinations) or ([destinations] if destinations is UNKNOWN else []):
+            for prefix in prefixes:
+                yield "REPLICATION", prefix, lookup(destination, "region")
+
+
+@stack_rule(
+    "ecr-created-repositories-templated",
+    "Repositories ECR creates on its own (pull-through caches, replication) get their settings from a "
+    "creation template of this stack, not from ECR's defaults.",
+    Severity.HIGH,
+    "Declare an aws.ecr.RepositoryCreationTemplate in the region the repositories are created in, with "
+    "appliedFors naming PULL_THROUGH_CACHE or REPLICATION and prefix ROOT (or the rule's prefix); the "
+    "template's key, tag immutability and policy are judged like a repository's.",
+    types=(ECR_PULL_THROUGH_CACHE, ECR_REPLICATION),
+)
+def created_repositories_templated(stack: Stack, _: Settings) -> Iterator[Outcome]:
+    templates = stack.of_type(ECR_CREATION_TEMPLATE)
+    for resource in stack.of_type(ECR_PULL_THROUGH_CACHE, ECR_REPLICATION):
+        for how, prefix, region in _created_repositories(resource):
+            if UNKNOWN in (prefix, region):
+                where = "ecrRepositoryPrefix" if how == "PULL_THROUGH_CACHE" else "replicationConfiguration"
+                yield Unverifiable(where, resource)
+                continue
+            applies, undecided = False, []
+            for template in templates:
+                facts = {"appliedFors": template.get("appliedFors"), "prefix": template.get("prefix")}
+                facts["region"] = _region(template)
+                unknown = [key for key, value in facts.items() if value is UNKNOWN]
+                unknown += ["appliedFors"] if UNKNOWN in (as_list(facts["appliedFors"]) or []) else []
+                if unknown:
+                    undecided += [Unverifiable(key, template) for key in unknown]
+                elif (
+                    how in (as_list(facts["appliedFors"]) or [])
+                    and facts["prefix"] in (prefix, ROOT_PREFIX)
+                    and facts["region"] == region
+                ):
+                    applies = True
+            if applies:
+                continue
+            if undecided:
+                yield from undecided
+            else:
+                yield Violation(
+                    f"{resource.name}: no repository creation template of this stack applies to "
+                    f"{how} repositories with prefix {describe(prefix)} in {describe(region)}: ECR would "
+                    "create them with its defaults (AES256 without the client's key, mutable tags)",
+                    resource,
+                )
 
 
 def _is_open_cidr(cidr: object) -> bool:

@@ -774,7 +774,7 @@ def ebs_copies_encrypted(stack: Stack, _: Settings) -> Iterator[Outcome]:
         sources, undecided = stack.references(copy, key, volumes, ("id",))
         if not sources:
             if undecided:
-                yield Unverifiable(f"{copy.name}.{key}", copy)
+                yield Unverifiable(key, copy)
             else:
                 yield Violation(
                     f"{copy.name}: {key} {describe(copy.get(key))} is not a volume this stack declares, so "

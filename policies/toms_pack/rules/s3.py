@@ -705,7 +705,7 @@ def _copies(config: Resource) -> Iterator[_Copy | Unverifiable | Violation]:
         for index, rule in enumerate(listed):
             status = lookup(rule, "status")
             if status is UNKNOWN:
-                yield Unverifiable(f"{config.name}.rules[{index}].status", config)
+                yield Unverifiable(f"rules[{index}].status", config)
                 continue
             if status != "Enabled":
                 continue
@@ -775,7 +775,7 @@ def copies_stay_with_client(stack: Stack, settings: Settings) -> Iterator[Outcom
             if in_stack is True or (isinstance(copy.account, str) and copy.account in own):
                 continue
             if in_stack is UNKNOWN or copy.account is UNKNOWN:
-                yield Unverifiable(f"{config.name}.{copy.where}", config)
+                yield Unverifiable(copy.where, config)
             elif copy.account is MISSING:
                 yield Violation(
                     f"{config.name}: {copy.where} writes to {describe(copy.bucket)}, a bucket this stack "

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+from collections.abc import Callable
 from typing import Any
 
 from tests.policies.casetable import (
@@ -14,7 +15,7 @@ from tests.policies.casetable import (
     unknown,
     violating,
 )
-from tests.policies.samples import DELETE, KEY_ARN, PROVIDER, set_path
+from tests.policies.samples import DELETE, KEY_ARN, PROVIDER, add, both, set_path
 from toms.offline.analyzer_client import UNKNOWN, ResourceInput
 
 __all__ = ["CASES", "test_case_in_process", "test_case_over_protocol"]
@@ -24,6 +25,9 @@ REPOSITORY = "aws:ecr/repository:Repository"
 TEMPLATE = "aws:ecr/repositoryCreationTemplate:RepositoryCreationTemplate"
 REGISTRY_SCANNING = "aws:ecr/registryScanningConfiguration:RegistryScanningConfiguration"
 MICROVMS_IMAGE = "aws:lambda/microvmsImage:MicrovmsImage"
+PULL_THROUGH = "aws:ecr/pullThroughCacheRule:PullThroughCacheRule"
+ECR_REPLICATION = "aws:ecr/replicationConfiguration:ReplicationConfiguration"
+CACHE_RULE = {"ecrRepositoryPrefix": "docker-hub", "upstreamRegistryUrl": "registry-1.docker.io"}
 EKS = "aws:eks/cluster:Cluster"
 SUBNET = "aws:ec2/subnet:Subnet"
 EIP = "aws:ec2/eip:Eip"
@@ -77,6 +81,19 @@ def sample(resource_type: str, **changes: Any) -> ResourceInput:
     for path, value in changes.items():
         set_path(props, path.replace("__", "."), value)
     return ResourceInput(resource_type, "subject", props, provider=PROVIDER)
+
+
+def template(**changes: Any) -> Callable[[dict[str, ResourceInput]], None]:
+    """A stack edit adding the compliant creation template, with `changes`."""
+    return add("template", TEMPLATE, {**SAMPLES[TEMPLATE], **changes})
+
+
+def replication(region: str) -> dict[str, Any]:
+    return {
+        "replicationConfiguration": {
+            "rules": [{"destinations": [{"region": region, "registryId": "111122223333"}]}]
+        }
+    }
 
 
 CASES: dict[str, list[Case]] = {
@@ -173,6 +190,43 @@ CASES: dict[str, list[Case]] = {
         unknown(sample(SUBNET, mapPublicIpOnLaunch=UNKNOWN), "mapPublicIpOnLaunch"),
         malformed(
             sample(SUBNET, mapPublicIpOnLaunch="true"), 'mapPublicIpOnLaunch is "true", expected a boolean'
+        ),
+    ],
+    "ecr-created-repositories-templated": [
+        compliant(both(add("cache", PULL_THROUGH, CACHE_RULE), template())),
+        compliant(
+            both(add("cache", PULL_THROUGH, CACHE_RULE), template(prefix="docker-hub")), label="prefix"
+        ),
+        compliant(
+            both(add("replication", ECR_REPLICATION, replication("eu-west-1")), template()),
+            label="replication",
+        ),
+        violating(
+            add("cache", PULL_THROUGH, CACHE_RULE), "ECR would create them with its defaults", at="cache"
+        ),
+        violating(
+            both(add("cache", PULL_THROUGH, CACHE_RULE), template(appliedFors=["REPLICATION"])),
+            "PULL_THROUGH_CACHE repositories",
+            at="cache",
+            label="not-applied",
+        ),
+        violating(
+            both(add("replication", ECR_REPLICATION, replication("eu-central-1")), template()),
+            'REPLICATION repositories with prefix "ROOT" in "eu-central-1"',
+            at="replication",
+            label="other-region",
+        ),
+        violating(
+            both(add("cache", PULL_THROUGH, CACHE_RULE), template(prefix="quay")),
+            'prefix "docker-hub"',
+            at="cache",
+            label="other-prefix",
+        ),
+        unknown(both(add("cache", PULL_THROUGH, CACHE_RULE), template(prefix=UNKNOWN)), "template.prefix"),
+        malformed(
+            both(add("cache", PULL_THROUGH, CACHE_RULE), template(appliedFors="PULL_THROUGH_CACHE")),
+            "ECR would create them",
+            at="cache",
         ),
     ],
 }
