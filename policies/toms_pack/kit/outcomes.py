@@ -9,12 +9,14 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import Any
 
 from .values import (
     MISSING,
     UNKNOWN,
     Resource,
     as_int,
+    as_list,
     describe,
     is_aws_managed_key_reference,
     is_customer_key_reference,
@@ -102,3 +104,16 @@ def require_int_between(
             else (f"at least {low}" if low is not None else f"at most {high}")
         )
         yield Violation(f"{key} is {number}, expected {bounds}: {message}")
+
+
+def list_input(resource: Resource, *path: str, expected: str = "a list") -> list[Any] | Outcome:
+    """The list at `path` (absent counts as empty), or the outcome when it, or one of its entries, is
+    unknown (`Unverifiable`) or when it is not a list (`Violation` saying what was `expected`)."""
+    where = ".".join(path)
+    value = resource.get(*path)
+    listed = as_list(value)
+    if value is UNKNOWN or (listed is not None and any(item is UNKNOWN for item in listed)):
+        return Unverifiable(where)
+    if listed is None:
+        return Violation(f"{where} is {describe(value)}, expected {expected}")
+    return listed

@@ -21,6 +21,7 @@ from ..kit import (
     Violation,
     as_list,
     describe,
+    list_input,
     lookup,
     resource_rule,
     stack_rule,
@@ -125,13 +126,9 @@ def ecr_hardened(resource: Resource, _: Settings) -> Iterator[Outcome]:
 def _registry_scans_on_push(resource: Resource) -> Iterator[Outcome]:
     """The registry's scanning rules replace every repository's own scanOnPush: one must scan every
     repository on push."""
-    rules = resource.get("rules")
-    listed = as_list(rules)
-    if rules is UNKNOWN:
-        yield Unverifiable("rules")
-        return
-    if listed is None:
-        yield Violation(f"rules is {describe(rules)}, expected a list of scanning rules")
+    listed = list_input(resource, "rules", expected="a list of scanning rules")
+    if not isinstance(listed, list):
+        yield listed
         return
     for index, rule in enumerate(listed):
         frequency = lookup(rule, "scanFrequency")

@@ -34,6 +34,7 @@ from ..kit import (
     describe_accounts,
     is_aws_managed_key_reference,
     is_customer_key_reference,
+    list_input,
     lookup,
     own_accounts,
     resource_rule,
@@ -641,12 +642,9 @@ def not_shared(resource: Resource, settings: Settings) -> Iterator[Outcome]:
     allowed = settings.strings("allowedAccounts")
     listed = ", ".join(allowed) or "none"
     if resource.type in SHARED_ACCOUNTS:
-        value = resource.get("sharedAccounts")
-        accounts = as_list(value)
-        if value is UNKNOWN or (accounts is not None and UNKNOWN in accounts):
-            yield Unverifiable("sharedAccounts")
-        elif accounts is None:
-            yield Violation(f"sharedAccounts is {describe(value)}, expected a list of account ids")
+        accounts = list_input(resource, "sharedAccounts", expected="a list of account ids")
+        if not isinstance(accounts, list):
+            yield accounts
         elif "all" in accounts:
             yield Violation('sharedAccounts contains "all": the snapshot is public; remove it')
         elif outside := _outside(accounts, allowed):

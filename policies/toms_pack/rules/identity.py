@@ -24,6 +24,7 @@ from ..kit import (
     as_list,
     describe,
     describe_accounts,
+    list_input,
     lookup,
     own_accounts,
     resource_rule,
@@ -152,12 +153,9 @@ def grant_restricted(resource: Resource, settings: Settings) -> Iterator[Outcome
                 f"granteePrincipal {describe(grantee)} is in account {account}, outside the client's "
                 f"accounts ({describe_accounts(own)}): it could use the key on the client's data"
             )
-    operations = resource.get("operations")
-    listed = as_list(operations)
-    if operations is UNKNOWN or (listed is not None and UNKNOWN in listed):
-        yield Unverifiable("operations")
-    elif listed is None:
-        yield Violation(f"operations is {describe(operations)}, expected a list of KMS operations")
+    listed = list_input(resource, "operations", expected="a list of KMS operations")
+    if not isinstance(listed, list):
+        yield listed
     elif regranting := [op for op in listed if op in _REGRANTING_OPERATIONS]:
         yield Violation(
             f"operations includes {', '.join(map(str, regranting))}: the grantee could grant the key to "

@@ -40,6 +40,7 @@ from ..kit import (
     describe,
     describe_accounts,
     is_customer_key_reference,
+    list_input,
     lookup,
     own_accounts,
     require_customer_key,
@@ -579,19 +580,15 @@ def _grants(resource: Resource) -> Iterator[Outcome]:
         owner = resource.get("accessControlPolicy", "owner", "id")
     else:
         path, owner = ("grants",), MISSING
-    where = ".".join(path)
-    grants = resource.get(*path)
-    listed = as_list(grants)
-    if grants is UNKNOWN:
-        yield Unverifiable(where)
-    elif listed is None:
-        yield Violation(f"{where} is {describe(grants)}, expected a list of grants")
-    else:
-        for index, grant in enumerate(listed):
-            grantee = grant if resource.type == OBJECT_COPY else lookup(grant, "grantee")
-            problem = _grant_problem(f"{where}[{index}]", grantee, owner)
-            if problem is not None:
-                yield problem
+    listed = list_input(resource, *path, expected="a list of grants")
+    if not isinstance(listed, list):
+        yield listed
+        return
+    for index, grant in enumerate(listed):
+        grantee = grant if resource.type == OBJECT_COPY else lookup(grant, "grantee")
+        problem = _grant_problem(f"{'.'.join(path)}[{index}]", grantee, owner)
+        if problem is not None:
+            yield problem
 
 
 @resource_rule(

@@ -16,7 +16,8 @@ from tests.policies.casetable import (
     unknown,
     violating,
 )
-from tests.policies.samples import DELETE, KEY_ARN, PROVIDER, add, both, set_path
+from tests.policies.samples import DELETE, KEY_ARN, OWN_ACCOUNT, PROVIDER, add, both, set_path
+from tests.policies.samples import PINNED_PROVIDER as PINNED
 from toms.offline.analyzer_client import UNKNOWN, ResourceInput
 
 __all__ = ["CASES", "test_case_in_process", "test_case_over_protocol"]
@@ -79,11 +80,7 @@ ECR_REPLICATION = "aws:ecr/replicationConfiguration:ReplicationConfiguration"
 EBS_VOLUME = "aws:ebs/volume:Volume"
 EBS_SNAPSHOT = "aws:ebs/snapshot:Snapshot"
 VOLUME_COPY = "aws:ebs/volumeCopy:VolumeCopy"
-OWN = "111122223333"
-# The stack's provider, pinned to the client's account as the toms stacks pin it.
-PINNED = ResourceInput(
-    "pulumi:providers:aws", "aws", {**PROVIDER.props, "allowedAccountIds": json.dumps([OWN])}
-)
+OWN = OWN_ACCOUNT
 OWN_QUEUE = f"arn:aws:sqs:eu-west-1:{OWN}:failed-invocations"
 
 

@@ -14,7 +14,8 @@ from tests.policies.casetable import (
     unknown,
     violating,
 )
-from tests.policies.samples import PROVIDER, resource
+from tests.policies.samples import OWN_ACCOUNT, PROVIDER, resource
+from tests.policies.samples import PINNED_PROVIDER as PINNED
 from toms.offline.analyzer_client import UNKNOWN, ResourceInput
 
 __all__ = ["CASES", "test_case_in_process", "test_case_over_protocol"]
@@ -28,12 +29,8 @@ ATTACHMENT = "aws:iam/rolePolicyAttachment:RolePolicyAttachment"
 ACCESS_KEY = "aws:iam/accessKey:AccessKey"
 REPLICA_EXTERNAL_KEY = "aws:kms/replicaExternalKey:ReplicaExternalKey"
 GRANT = "aws:kms/grant:Grant"
-OWN = "111122223333"
+OWN = OWN_ACCOUNT
 OTHER = "444455556666"
-# The stack's provider, pinned to the client's account as the toms stacks pin it.
-PINNED = ResourceInput(
-    "pulumi:providers:aws", "aws", {**PROVIDER.props, "allowedAccountIds": json.dumps([OWN])}
-)
 
 
 def document(*statements: dict[str, Any]) -> str:

@@ -16,7 +16,8 @@ from tests.policies.casetable import (
     unknown,
     violating,
 )
-from tests.policies.samples import PROVIDER
+from tests.policies.samples import OWN_ACCOUNT
+from tests.policies.samples import PINNED_PROVIDER as PINNED
 from toms.offline.analyzer_client import UNKNOWN, ResourceInput
 
 __all__ = ["CASES", "test_case_in_process", "test_case_over_protocol"]
@@ -26,11 +27,8 @@ ASSOCIATION = "aws:ssm/association:Association"
 WINDOW_TASK = "aws:ssm/maintenanceWindowTask:MaintenanceWindowTask"
 SERVICE_SETTING = "aws:ssm/serviceSetting:ServiceSetting"
 ACTIVATION = "aws:ssm/activation:Activation"
-OWN = "111122223333"
+OWN = OWN_ACCOUNT
 OTHER = "444455556666"
-PINNED = ResourceInput(
-    "pulumi:providers:aws", "aws", {**PROVIDER.props, "allowedAccountIds": json.dumps([OWN])}
-)
 PUBLIC_SHARING = f"arn:aws:ssm:eu-west-1:{OWN}:servicesetting/ssm/documents/console/public-sharing-permission"
 
 
