@@ -83,8 +83,7 @@ EXPECTED: dict[str, set[tuple[str, str]]] = {
 
 
 def run_reviewer_program(name: str, workdir: Path, programs: Path = PROGRAMS) -> StackPreview:
-    """The program `<programs>/<name>.py` as the `__main__.py` of a one-file Pulumi project, previewed
-    offline."""
+    """The program `<name>.py` as the `__main__.py` of a one-file Pulumi project, previewed offline."""
     shutil.copy(programs / f"{name}.py", workdir / "__main__.py")
     (workdir / "Pulumi.yaml").write_text(f"name: {name.replace('_', '-')}\nruntime: python\n")
     return preview(program_target(workdir, "dev", ["aws:region=eu-central-1"], None, None))

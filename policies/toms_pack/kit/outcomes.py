@@ -106,13 +106,11 @@ def require_int_between(
         yield Violation(f"{key} is {number}, expected {bounds}: {message}")
 
 
-def list_input(resource: Resource, *path: str, expected: str = "a list") -> list[Any] | Outcome:
-    """The list at `path` (absent counts as empty), or the outcome when it, or one of its entries, is
-    unknown (`Unverifiable`) or when it is not a list (`Violation` saying what was `expected`)."""
-    where = ".".join(path)
-    value = resource.get(*path)
+def known_list(value: Any, where: str, expected: str) -> list[Any] | Outcome:
+    """A list property's items (absent counts as empty); Unverifiable when it or one of its items is
+    unknown, a Violation naming `expected` when it is not a list."""
     listed = as_list(value)
-    if value is UNKNOWN or (listed is not None and any(item is UNKNOWN for item in listed)):
+    if value is UNKNOWN or (listed is not None and UNKNOWN in listed):
         return Unverifiable(where)
     if listed is None:
         return Violation(f"{where} is {describe(value)}, expected {expected}")

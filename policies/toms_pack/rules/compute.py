@@ -21,7 +21,7 @@ from ..kit import (
     Violation,
     as_list,
     describe,
-    list_input,
+    known_list,
     lookup,
     resource_rule,
     stack_rule,
@@ -126,7 +126,7 @@ def ecr_hardened(resource: Resource, _: Settings) -> Iterator[Outcome]:
 def _registry_scans_on_push(resource: Resource) -> Iterator[Outcome]:
     """The registry's scanning rules replace every repository's own scanOnPush: one must scan every
     repository on push."""
-    listed = list_input(resource, "rules", expected="a list of scanning rules")
+    listed = known_list(resource.get("rules"), "rules", "a list of scanning rules")
     if not isinstance(listed, list):
         yield listed
         return

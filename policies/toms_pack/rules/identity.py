@@ -24,7 +24,7 @@ from ..kit import (
     as_list,
     describe,
     describe_accounts,
-    list_input,
+    known_list,
     lookup,
     own_accounts,
     resource_rule,
@@ -153,7 +153,7 @@ def grant_restricted(resource: Resource, settings: Settings) -> Iterator[Outcome
                 f"granteePrincipal {describe(grantee)} is in account {account}, outside the client's "
                 f"accounts ({describe_accounts(own)}): it could use the key on the client's data"
             )
-    listed = list_input(resource, "operations", expected="a list of KMS operations")
+    listed = known_list(resource.get("operations"), "operations", "a list of KMS operations")
     if not isinstance(listed, list):
         yield listed
     elif regranting := [op for op in listed if op in _REGRANTING_OPERATIONS]:

@@ -40,7 +40,7 @@ from ..kit import (
     describe,
     describe_accounts,
     is_customer_key_reference,
-    list_input,
+    known_list,
     lookup,
     own_accounts,
     require_customer_key,
@@ -580,7 +580,7 @@ def _grants(resource: Resource) -> Iterator[Outcome]:
         owner = resource.get("accessControlPolicy", "owner", "id")
     else:
         path, owner = ("grants",), MISSING
-    listed = list_input(resource, *path, expected="a list of grants")
+    listed = known_list(resource.get(*path), ".".join(path), "a list of grants")
     if not isinstance(listed, list):
         yield listed
         return
