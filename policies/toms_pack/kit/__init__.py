@@ -9,6 +9,7 @@
 Rule modules import what they need from here.
 """
 
+from .accounts import TRUSTED_ACCOUNTS, arn_account, describe_accounts, own_accounts
 from .adapter import WAIVED_FINDINGS, WAIVED_STACK_FINDINGS, FindingsHandoff, build_policy, is_preview
 from .outcomes import (
     Advisory,
@@ -55,6 +56,7 @@ __all__ = [
     "EXEMPTION_MAX_DAYS",
     "MISSING",
     "REGISTRY",
+    "TRUSTED_ACCOUNTS",
     "UNKNOWN",
     "WAIVED_FINDINGS",
     "WAIVED_STACK_FINDINGS",
@@ -71,11 +73,13 @@ __all__ = [
     "Unverifiable",
     "Violation",
     "Waiver",
+    "arn_account",
     "as_int",
     "as_list",
     "bounds_check",
     "build_policy",
     "describe",
+    "describe_accounts",
     "discover",
     "exemption_schema",
     "forbid_true",
@@ -86,6 +90,7 @@ __all__ = [
     "is_unknown",
     "known_list",
     "lookup",
+    "own_accounts",
     "parse_exemption",
     "plain",
     "require_customer_key",
