@@ -135,7 +135,8 @@ def trail_coverage(trail: Resource, bucket_name: str) -> frozenset[str] | None:
     "A trail records every read and every write of the log archive's objects (S3 data events).",
     Severity.MEDIUM,
     "Add advanced event selectors for AWS::S3::Object data events on the archive bucket's ARN prefix, "
-    "reads and writes.",
+    "reads and writes, with no other field; only the writes under the prefix the trail delivers its own "
+    "log files to may be left out (notStartsWiths).",
     properties=_ARCHIVE_CLASSIFICATIONS,
 )
 def trail_records_archive_access(stack: Stack, settings: Settings) -> Iterator[Outcome]:
