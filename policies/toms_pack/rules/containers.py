@@ -25,6 +25,7 @@ from ..kit import (
     as_list,
     describe,
     lookup,
+    optional_int_at_most,
     resource_rule,
     stack_rule,
 )
@@ -273,18 +274,12 @@ ECS_SERVICE = "aws:ecs/service:Service"
     },
 )
 def health_check_grace_bounded(resource: Resource, settings: Settings) -> Iterator[Outcome]:
-    grace = resource.get("healthCheckGracePeriodSeconds")
-    if grace is UNKNOWN:
-        yield Unverifiable("healthCheckGracePeriodSeconds")
-    elif grace is not MISSING:
-        seconds = as_int(grace)
-        if seconds is None:
-            yield Violation(f"healthCheckGracePeriodSeconds is {describe(grace)}, expected whole seconds")
-        elif seconds > settings.int("maxSeconds"):
-            yield Violation(
-                f"healthCheckGracePeriodSeconds is {seconds}: for that long a failing task is not replaced; "
-                f"at most {settings.int('maxSeconds')}"
-            )
+    yield from optional_int_at_most(
+        resource,
+        "healthCheckGracePeriodSeconds",
+        settings.int("maxSeconds"),
+        "for that long ECS ignores the health checks, so a failing task is not replaced",
+    )
 
 
 SUBNET = "aws:ec2/subnet:Subnet"

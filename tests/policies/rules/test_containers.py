@@ -69,16 +69,17 @@ CASES: dict[str, list[Case]] = {
     "ecs-service-health-check-grace-bounded": [
         compliant(resource(SERVICE)),
         compliant(resource(SERVICE, healthCheckGracePeriodSeconds=DELETE), label="unset"),
+        compliant(resource(SERVICE, healthCheckGracePeriodSeconds=300), label="at-the-bound"),
         violating(
             resource(SERVICE, healthCheckGracePeriodSeconds=3600), "healthCheckGracePeriodSeconds is 3600"
         ),
         violating(
             resource(SERVICE, healthCheckGracePeriodSeconds=120),
-            "at most 90",
+            "healthCheckGracePeriodSeconds is 120, expected at most 90",
             config={"ecs-service-health-check-grace-bounded": {"maxSeconds": 90}},
         ),
         unknown(resource(SERVICE, healthCheckGracePeriodSeconds=UNKNOWN), "healthCheckGracePeriodSeconds"),
-        malformed(resource(SERVICE, healthCheckGracePeriodSeconds="1m"), "expected whole seconds"),
+        malformed(resource(SERVICE, healthCheckGracePeriodSeconds="1m"), "expected a whole number"),
     ],
     "ecs-service-across-zones": [
         compliant(unchanged),
