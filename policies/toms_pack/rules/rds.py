@@ -55,10 +55,19 @@ def _is_replica(resource: Resource) -> bool:
     RDS_TYPES,
 )
 def storage_encrypted_cmk(resource: Resource, _: Settings) -> Iterator[Outcome]:
-    yield from require_true(resource, "storageEncrypted", "set storageEncrypted: true")
-    yield from require_customer_key(
-        resource, "kmsKeyId", "set kmsKeyId to the client's customer-managed KMS key, not the AWS-managed key"
-    )
+    # Encryption and its key are one measure: a database missing both gets one finding that names both.
+    outcomes = [
+        *require_true(resource, "storageEncrypted", "set storageEncrypted: true"),
+        *require_customer_key(
+            resource,
+            "kmsKeyId",
+            "set kmsKeyId to the client's customer-managed KMS key, not the AWS-managed key",
+        ),
+    ]
+    problems = [outcome.message for outcome in outcomes if isinstance(outcome, Violation)]
+    if problems:
+        yield Violation("; and ".join(problems))
+    yield from (outcome for outcome in outcomes if isinstance(outcome, Unverifiable))
 
 
 @resource_rule(

@@ -12,7 +12,7 @@ from tests.policies.casetable import (
     violating,
 )
 from tests.policies.samples import DELETE, resource
-from toms.offline.analyzer_client import UNKNOWN
+from toms.offline.analyzer_client import UNKNOWN, PolicyPackProcess
 
 __all__ = ["CASES", "test_case_in_process", "test_case_over_protocol"]
 
@@ -22,6 +22,11 @@ CLUSTER = "aws:rds/cluster:Cluster"
 CASES: dict[str, list[Case]] = {
     "rds-storage-encrypted-cmk": [
         violating(resource(RDS, storageEncrypted=False), "storageEncrypted is false"),
+        violating(
+            resource(RDS, storageEncrypted=DELETE, kmsKeyId=DELETE),
+            "storageEncrypted is not set: set storageEncrypted: true; and kmsKeyId is not set",
+            label="neither",
+        ),
         violating(resource(CLUSTER, kmsKeyId=DELETE), "kmsKeyId is not set"),
         violating(resource(RDS, kmsKeyId="alias/aws/rds"), "an AWS-managed key"),
         violating(
@@ -100,3 +105,11 @@ CASES: dict[str, list[Case]] = {
         unknown(resource(RDS, enabledCloudwatchLogsExports=UNKNOWN), "enabledCloudwatchLogsExports"),
     ],
 }
+
+
+def test_an_unencrypted_database_without_a_key_is_one_finding(in_process: PolicyPackProcess) -> None:
+    diagnostics = in_process.analyze(resource(RDS, storageEncrypted=False, kmsKeyId=DELETE))
+    findings = [d for d in diagnostics if d.policy_name == "rds-storage-encrypted-cmk"]
+    assert len(findings) == 1, findings
+    assert "storageEncrypted is false" in findings[0].message
+    assert "kmsKeyId is not set" in findings[0].message
