@@ -29,7 +29,7 @@ from ..kit import (
     resource_rule,
     stack_rule,
 )
-from .ecs import ECS_TASK_DEFINITION, SECRET_NAME_PATTERNS, _each_container
+from .ecs import ECS_TASK_DEFINITION, REPLICA_FLOOR, SECRET_NAME_PATTERNS, _each_container
 
 SCALABLE_TARGET = "aws:appautoscaling/target:Target"
 SCHEDULED_ACTION = "aws:appautoscaling/scheduledAction:ScheduledAction"
@@ -41,16 +41,9 @@ ECS_DESIRED_COUNT = "ecs:service:DesiredCount"
     "Autoscaling and scheduled actions never take an ECS service below its replica floor.",
     Severity.HIGH,
     "Set minCapacity (and every scheduled action's scalableTargetAction.minCapacity) to at least "
-    "minReplicas; keep minReplicas equal to ecs-service-min-replicas' value.",
+    "minReplicas, the replica floor shared with ecs-service-min-replicas.",
     (SCALABLE_TARGET, SCHEDULED_ACTION),
-    properties={
-        "minReplicas": {
-            "type": "integer",
-            "minimum": standards.MIN_REPLICAS,
-            "maximum": 100,
-            "default": standards.MIN_REPLICAS,
-        }
-    },
+    shared=(REPLICA_FLOOR,),
 )
 def autoscaling_min_capacity(resource: Resource, settings: Settings) -> Iterator[Outcome]:
     namespace, dimension = resource.get("serviceNamespace"), resource.get("scalableDimension")
@@ -59,7 +52,7 @@ def autoscaling_min_capacity(resource: Resource, settings: Settings) -> Iterator
         return
     if namespace != "ecs" or dimension != ECS_DESIRED_COUNT:
         return  # another service's capacity (DynamoDB, Aurora replicas...) has no replica floor here
-    floor = settings.int("minReplicas")
+    floor = settings.int(REPLICA_FLOOR.key)
     path: tuple[str, ...] = (
         ("minCapacity",) if resource.type == SCALABLE_TARGET else ("scalableTargetAction", "minCapacity")
     )

@@ -65,6 +65,12 @@ def subnet_zone(role: str, zone: object):
     return change(role, "availabilityZone", zone)
 
 
+# The replica floor is one setting of two policies: a raised floor is set in both (test_pack_config.py).
+RAISED_REPLICA_FLOOR = {
+    "ecs-autoscaling-min-capacity": {"minReplicas": 3},
+    "ecs-service-min-replicas": {"minReplicas": 3},
+}
+
 CASES: dict[str, list[Case]] = {
     "ecs-service-health-check-grace-bounded": [
         compliant(resource(SERVICE)),
@@ -117,7 +123,7 @@ CASES: dict[str, list[Case]] = {
         violating(
             target(minCapacity=2),
             "fewer than 3 tasks",
-            config={"ecs-autoscaling-min-capacity": {"minReplicas": 3}},
+            config=RAISED_REPLICA_FLOOR,
         ),
         unknown(target(minCapacity=UNKNOWN), "minCapacity"),
         malformed(target(minCapacity="two"), "expected a whole number of tasks"),
