@@ -48,6 +48,8 @@ EXPECTED: dict[str, set[tuple[str, str]]] = {
         ("datastore-backups", "cache"),
         ("datastore-tls", "cache"),
         ("datastore-tls", "search"),
+        # Queue, topic and file system without a policy refusing requests sent without TLS.
+        *(("datastore-policy-requires-tls", name) for name in ("jobs", "notices", "shared-files")),
         ("ssm-parameter-secure-string", "db-password"),
     },
     "shared_snapshots_images": {

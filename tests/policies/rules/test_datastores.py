@@ -17,6 +17,7 @@ from tests.policies.casetable import (
     violating,
 )
 from tests.policies.samples import DELETE, KEY_ARN, PROVIDER, set_path
+from tests.policies.samples import both as both_edits
 from toms.offline.analyzer_client import UNKNOWN, ResourceInput
 
 __all__ = ["CASES", "test_case_in_process", "test_case_over_protocol"]
@@ -212,6 +213,73 @@ def sample(resource_type: str, **changes: Any) -> ResourceInput:
     return ResourceInput(resource_type, "subject", props, provider=PROVIDER)
 
 
+# --- stores whose resource policy must refuse plain HTTP ---------------------------------------------------
+
+QUEUE_URL = "https://sqs.eu-west-1.amazonaws.com/111122223333/jobs"
+TOPIC_ARN = "arn:aws:sns:eu-west-1:111122223333:notices"
+FILE_SYSTEM_POLICY = "aws:efs/fileSystemPolicy:FileSystemPolicy"
+TOPIC_POLICY = "aws:sns/topicPolicy:TopicPolicy"
+
+
+def deny_plain_http(action: Any, **changes: Any) -> dict[str, Any]:
+    return {
+        "Effect": "Deny",
+        "Principal": "*",
+        "Action": action,
+        "Resource": "*",
+        "Condition": {"Bool": {"aws:SecureTransport": "false"}},
+        **changes,
+    }
+
+
+def tls_store(
+    kind: str,
+    name: str,
+    store_props: dict[str, Any],
+    policy_type: str | None = None,
+    policy_props: dict[str, Any] | None = None,
+    *,
+    key: str = "",
+    by_dependency: bool = False,
+) -> Callable[[dict[str, ResourceInput]], None]:
+    """A stack edit adding a store and, if given, a policy resource whose `key` names it: by value, or
+    (`by_dependency`) unknown in preview with the engine's property dependency on the store."""
+
+    def apply(stack: dict[str, ResourceInput]) -> None:
+        store = ResourceInput(kind, name, store_props, provider=PROVIDER)
+        stack[name] = store
+        if policy_type is None:
+            return
+        props = dict(policy_props or {})
+        dependencies: dict[str, tuple[str, ...]] = {}
+        if by_dependency:
+            props[key] = UNKNOWN
+            dependencies[key] = (store.resolved_urn(),)
+        stack[f"{name}-policy"] = ResourceInput(
+            policy_type, f"{name}-policy", props, provider=PROVIDER, property_dependencies=dependencies
+        )
+
+    return apply
+
+
+def queue_with_policy(
+    *statements: dict[str, Any], **changes: Any
+) -> Callable[[dict[str, ResourceInput]], None]:
+    return tls_store(
+        QUEUE,
+        "jobs",
+        {"url": QUEUE_URL, "id": QUEUE_URL, "kmsMasterKeyId": KEY_ARN},
+        QUEUE_POLICY,
+        {"queueUrl": QUEUE_URL, "policy": document(*statements), **changes},
+    )
+
+
+TLS_ACCOUNT_QUEUE = {
+    "kmsMasterKeyId": KEY_ARN,
+    "policy": document(ACCOUNT_STATEMENT, deny_plain_http("sqs:*")),
+}
+
+
 CASES: dict[str, list[Case]] = {
     "datastore-encrypted-cmk": [
         *(compliant(sample(kind), label=kind.split(":")[1]) for kind in AT_REST_SAMPLES),
@@ -318,6 +386,106 @@ CASES: dict[str, list[Case]] = {
         malformed(sample(QUEUE, policy="{not json"), "policy is not a policy document: not valid JSON"),
         malformed(
             sample(QUEUE, policy=json.dumps({"Statement": [{"Effect": "Maybe"}]})), "expected Allow or Deny"
+        ),
+    ],
+    "datastore-policy-requires-tls": [
+        compliant(tls_store(QUEUE, "jobs", TLS_ACCOUNT_QUEUE), label="queue-inline"),
+        compliant(queue_with_policy(ACCOUNT_STATEMENT, deny_plain_http("*")), label="queue-policy"),
+        compliant(
+            tls_store(
+                TOPIC,
+                "notices",
+                {"arn": TOPIC_ARN, "kmsMasterKeyId": KEY_ARN},
+                TOPIC_POLICY,
+                {"policy": document(deny_plain_http("sns:Publish", Resource=TOPIC_ARN))},
+                key="arn",
+                by_dependency=True,
+            ),
+            label="topic-policy-joined-in-preview",
+        ),
+        compliant(
+            tls_store(
+                EFS,
+                "shared-files",
+                {"id": "fs-1", **SAMPLES[EFS]},
+                FILE_SYSTEM_POLICY,
+                {"fileSystemId": "fs-1", "policy": document(deny_plain_http("*", Principal={"AWS": "*"}))},
+            ),
+            label="file-system-policy",
+        ),
+        violating(tls_store(QUEUE, "jobs", SAMPLES[QUEUE]), "does not deny every principal", at="jobs"),
+        violating(
+            tls_store(TOPIC, "notices", {"arn": TOPIC_ARN, **SAMPLES[TOPIC]}),
+            "topic notices has no resource policy, so it accepts requests sent without TLS",
+            at="notices",
+        ),
+        violating(
+            tls_store(
+                EFS,
+                "shared-files",
+                {"id": "fs-1", **SAMPLES[EFS]},
+                FILE_SYSTEM_POLICY,
+                {"fileSystemId": "fs-other", "policy": document(deny_plain_http("*"))},
+            ),
+            "file system shared-files has no resource policy",
+            at="shared-files",
+            label="policy-of-another-file-system",
+        ),
+        violating(
+            queue_with_policy(deny_plain_http("sqs:SendMessage")),
+            "does not deny every principal sqs:SendMessage, sqs:ReceiveMessage",
+            at="jobs",
+            label="only-sending",
+        ),
+        violating(
+            queue_with_policy(
+                deny_plain_http(
+                    "sqs:*",
+                    Condition={
+                        "Bool": {"aws:SecureTransport": "false"},
+                        "StringEquals": {"aws:SourceVpce": "vpce-1"},
+                    },
+                )
+            ),
+            "(without other conditions)",
+            at="jobs",
+            label="narrowed-by-another-condition",
+        ),
+        violating(
+            queue_with_policy(deny_plain_http("sqs:*", Principal={"AWS": "arn:aws:iam::111122223333:root"})),
+            "does not deny every principal",
+            at="jobs",
+            label="one-principal",
+        ),
+        violating(
+            queue_with_policy(
+                deny_plain_http("sqs:*"),
+                {**ACCOUNT_STATEMENT, "Condition": {"Bool": {"aws:SecureTransport": "false"}}},
+            ),
+            "jobs-policy: policy Statement[1] allows requests sent without TLS",
+            at="jobs-policy",
+            label="allows-without-tls",
+        ),
+        unknown(queue_with_policy(deny_plain_http("sqs:*"), policy=UNKNOWN), "jobs.jobs-policy.policy"),
+        unknown(
+            both_edits(
+                tls_store(QUEUE, "jobs", {"url": QUEUE_URL, **TLS_ACCOUNT_QUEUE}),
+                lambda stack: stack.update(
+                    stranger=ResourceInput(
+                        QUEUE_POLICY,
+                        "stranger",
+                        {"queueUrl": UNKNOWN, "policy": document(ACCOUNT_STATEMENT)},
+                        provider=PROVIDER,
+                    )
+                ),
+            ),
+            "jobs.stranger.queueUrl",
+            label="policy-that-may-be-the-queues",
+        ),
+        malformed(
+            tls_store(QUEUE, "jobs", {**SAMPLES[QUEUE], "policy": "{not json"}),
+            "jobs.policy is not a policy document",
+            at="jobs",
         ),
     ],
     "snapshot-not-shared": [
