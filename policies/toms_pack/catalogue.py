@@ -288,6 +288,7 @@ MEASURES: tuple[Measure, ...] = (
             "eks-cluster-hardened",
             "cloudtrail-management-events",
             "log-subscription-ships-everything",
+            "log-subscription-to-archive",
             "log-groups-declared",
             "log-group-retention",
             "log-group-kms",

@@ -170,3 +170,35 @@ def test_a_raised_replica_floor_holds_for_the_service_and_its_autoscaling(pack: 
     with configured(pack, {**BASE_CONFIG, **raised}):
         findings = [[d.policy_name for d in pack.analyze(subject)] for subject in TWO_COPIES]
     assert findings == [["ecs-service-min-replicas"], ["ecs-autoscaling-min-capacity"]]
+
+
+def test_archive_classifications_are_one_setting_of_every_policy_that_reads_them(
+    pack: PolicyPackProcess,
+) -> None:
+    wider = ["log-archive", "audit-archive"]
+    with (
+        pytest.raises(PolicyConfigError) as raised,
+        configured(pack, {**BASE_CONFIG, "s3-archive-lifecycle": {"archiveClassifications": wider}}),
+    ):
+        pass
+    assert any(
+        'log-subscription-to-archive.archiveClassifications is ["log-archive"]' in line
+        and 's3-archive-lifecycle.archiveClassifications is ["log-archive", "audit-archive"]' in line
+        and "one setting, the data classifications of archive buckets" in line
+        for line in raised.value.problems
+    ), raised.value.problems
+    readers = (
+        "log-subscription-to-archive",
+        "s3-archive-lifecycle",
+        "s3-archive-object-lock",
+        "s3-encryption",
+    )
+    with configured(
+        pack,
+        {
+            **BASE_CONFIG,
+            **{policy: {"archiveClassifications": wider} for policy in readers},
+            "trail-records-archive-access": {"archiveClassifications": wider},
+        },
+    ):
+        assert pack.analyze_stack(compliant_stack().values()) == []
