@@ -56,6 +56,9 @@ EXPECTED: dict[str, set[tuple[str, str]]] = {
         ("snapshot-not-shared", "orders-public"),
         ("snapshot-not-shared", "orders-shared"),
         ("snapshot-not-shared", "golden-public"),
+        # Their databases are not in the program: their encryption cannot be verified, so they are blocked.
+        ("rds-snapshot-encrypted-cmk", "orders-public"),
+        ("rds-snapshot-encrypted-cmk", "orders-shared"),
     },
     "kms_open_key_policy": {("kms-key-policy-restricted", "open-key")},
     "iam_open_admin_role": {

@@ -43,6 +43,8 @@ PROXY = "aws:rds/proxy:Proxy"
 GLOBAL_CLUSTER = "aws:rds/globalCluster:GlobalCluster"
 SNAPSHOT = "aws:rds/snapshot:Snapshot"
 CLUSTER_SNAPSHOT = "aws:rds/clusterSnapshot:ClusterSnapshot"
+SNAPSHOT_COPY = "aws:rds/snapshotCopy:SnapshotCopy"
+CLUSTER_SNAPSHOT_COPY = "aws:rds/clusterSnapshotCopy:ClusterSnapshotCopy"
 LAUNCH_PERMISSION = "aws:ec2/amiLaunchPermission:AmiLaunchPermission"
 VOLUME_PERMISSION = "aws:ec2/snapshotCreateVolumePermission:SnapshotCreateVolumePermission"
 PARAMETER = "aws:ssm/parameter:Parameter"
@@ -168,6 +170,16 @@ SAMPLES: dict[str, dict[str, Any]] = {
         "principal": OTHER_ACCOUNT,
     },
     ACCOUNT_BLOCK: dict.fromkeys(ACCOUNT_FLAGS, True),
+    SNAPSHOT_COPY: {
+        "sourceDbSnapshotIdentifier": "arn:aws:rds:eu-west-1:444455556666:snapshot:orders-2026-01-01",
+        "targetDbSnapshotIdentifier": "orders-2026-01-01",
+        "kmsKeyId": KEY_ARN,
+    },
+    CLUSTER_SNAPSHOT_COPY: {
+        "sourceDbClusterSnapshotIdentifier": "arn:aws:rds:eu-west-1:444455556666:cluster-snapshot:orders-1",
+        "targetDbClusterSnapshotIdentifier": "orders-1",
+        "kmsKeyId": KEY_ARN,
+    },
 }
 # The samples of types that hold data at rest (the others only share, route or configure it).
 AT_REST_SAMPLES = [
@@ -301,6 +313,13 @@ CASES: dict[str, list[Case]] = {
         compliant(sample(EBS_DEFAULT, enabled=DELETE), label="ebs-default-unset"),
         violating(sample(EBS_DEFAULT, enabled=False), "new EBS volumes would be stored unencrypted"),
         violating(sample(EBS_DEFAULT_KEY, keyArn="alias/aws/ebs"), "an AWS-managed key"),
+        # A copy is encrypted with the key it names, whatever its source's encryption.
+        violating(sample(SNAPSHOT_COPY, kmsKeyId=DELETE), "kmsKeyId is not set", label="snapshot-copy"),
+        violating(
+            sample(CLUSTER_SNAPSHOT_COPY, kmsKeyId="alias/aws/rds"),
+            "an AWS-managed key",
+            label="cluster-snapshot-copy",
+        ),
         unknown(sample(REDSHIFT, encrypted=UNKNOWN), "encrypted"),
         malformed(sample(DYNAMODB, serverSideEncryption="on"), "serverSideEncryption.enabled is not set"),
     ],
