@@ -423,6 +423,10 @@ def _store_requires_tls(stack: Stack, store: Resource, spec: TlsOnlyPolicy) -> I
         (f"{config.name}.policy", config.get("policy")) for config in joined.configs
     ]
     inline = store.get(spec.inline) if spec.inline is not None else MISSING
+    # The store's `policy` output is the policy AWS holds, which an attached policy resource sets: unknown
+    # in preview next to a joined policy resource, it is that resource's document, judged there.
+    if inline is UNKNOWN and joined.configs:
+        inline = MISSING
     if inline is not MISSING and inline != "":
         documents.append((f"{store.name}.{spec.inline}", inline))
     if not documents:
@@ -439,7 +443,7 @@ def _store_requires_tls(stack: Stack, store: Resource, spec: TlsOnlyPolicy) -> I
             yield Unverifiable(f"{config.name}.{spec.attached_key}", store)
     for where, document in documents:
         if document is UNKNOWN:
-            yield Unverifiable(where, store)
+            yield Unverifiable(where.removeprefix(f"{store.name}."), store)
             continue
         problems, refuses = _tls_policy_problems(document, where, spec)
         if where.startswith(f"{store.name}."):

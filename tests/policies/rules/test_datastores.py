@@ -424,6 +424,18 @@ CASES: dict[str, list[Case]] = {
         ),
         compliant(
             tls_store(
+                TOPIC,
+                "notices",
+                {"arn": TOPIC_ARN, "kmsMasterKeyId": KEY_ARN, "policy": UNKNOWN},
+                TOPIC_POLICY,
+                {"policy": document(deny_plain_http("sns:Publish"))},
+                key="arn",
+                by_dependency=True,
+            ),
+            label="topic-policy-output-unknown-beside-its-topic-policy",
+        ),
+        compliant(
+            tls_store(
                 EFS,
                 "shared-files",
                 {"id": "fs-1", **SAMPLES[EFS]},
@@ -486,6 +498,11 @@ CASES: dict[str, list[Case]] = {
             label="allows-without-tls",
         ),
         unknown(queue_with_policy(deny_plain_http("sqs:*"), policy=UNKNOWN), "jobs.jobs-policy.policy"),
+        unknown(
+            tls_store(QUEUE, "jobs", {**SAMPLES[QUEUE], "policy": UNKNOWN}),
+            "jobs.policy",
+            label="own-policy",
+        ),
         unknown(
             both_edits(
                 tls_store(QUEUE, "jobs", {"url": QUEUE_URL, **TLS_ACCOUNT_QUEUE}),
