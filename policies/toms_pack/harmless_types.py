@@ -291,6 +291,48 @@ HARMLESS_TYPES: Mapping[str, str] = MappingProxyType(
         "aws:redshift/usageLimit:UsageLimit": (
             "caps a cluster's spend or concurrency scaling; no access and no data"
         ),
+        # Data-store plumbing reviewed for issue 15: no data, no access, or what it touches is judged.
+        "aws:rds/customDbEngineVersion:CustomDbEngineVersion": (
+            "the engine software RDS Custom installs (installation media or an AMI), no client data; the "
+            "instances that run it are judged on aws:rds/instance:Instance"
+        ),
+        "aws:rds/instanceDesiredState:InstanceDesiredState": (
+            "starts or stops a judged aws:rds/instance:Instance; changes neither its data, key nor access"
+        ),
+        "aws:redshift/endpointAccess:EndpointAccess": (
+            "a private endpoint for a cluster in the stack's subnets, reached through its security groups; "
+            "another account's cluster must first allow it with "
+            "aws:redshift/endpointAuthorization:EndpointAuthorization, which is judged"
+        ),
+        "aws:redshift/hsmClientCertificate:HsmClientCertificate": (
+            "a client certificate Redshift presents to an HSM; no data and no access (the HSM set-up that "
+            "would use it is judged: aws:redshift/hsmConfiguration:HsmConfiguration)"
+        ),
+        "aws:redshift/partner:Partner": (
+            "authorizes a partner to post status updates about its integration (AddPartner); access to "
+            "data needs database users, which this type does not create"
+        ),
+        "aws:redshift/scheduledAction:ScheduledAction": (
+            "pauses, resumes or resizes a judged aws:redshift/cluster:Cluster on a schedule; changes "
+            "neither its data, key nor access"
+        ),
+        "aws:memorydb/parameterGroup:ParameterGroup": (
+            "engine tuning (memory policy, timeouts); TLS, the key, the ACL and snapshots are set on the "
+            "cluster, judged on aws:memorydb/cluster:Cluster"
+        ),
+        "aws:opensearch/serverlessLifecyclePolicy:ServerlessLifecyclePolicy": (
+            "deletes a collection's indexes after a set time: it can only shorten how long data is kept"
+        ),
+        "aws:opensearch/serverlessVpcEndpoint:ServerlessVpcEndpoint": (
+            "a private endpoint in the stack's subnets, reached through its security groups; which "
+            "collections it reaches is decided by network policies, judged on "
+            "aws:opensearch/serverlessSecurityPolicy:ServerlessSecurityPolicy"
+        ),
+        "aws:opensearch/vpcEndpoint:VpcEndpoint": (
+            "a private endpoint to a domain in the stack's subnets, reached through its security groups; "
+            "another account's domain must first allow it with "
+            "aws:opensearch/authorizeVpcEndpointAccess:AuthorizeVpcEndpointAccess, which is judged"
+        ),
         # Values generated inside the program.
         "random:index/randomId:RandomId": _RANDOM,
         "random:index/randomInteger:RandomInteger": _RANDOM,

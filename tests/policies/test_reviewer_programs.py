@@ -87,9 +87,9 @@ EXPECTED: dict[str, set[tuple[str, str]]] = {
 }
 
 
-def run_reviewer_program(name: str, workdir: Path) -> StackPreview:
+def run_reviewer_program(name: str, workdir: Path, programs: Path = PROGRAMS) -> StackPreview:
     """The program `<name>.py` as the `__main__.py` of a one-file Pulumi project, previewed offline."""
-    shutil.copy(PROGRAMS / f"{name}.py", workdir / "__main__.py")
+    shutil.copy(programs / f"{name}.py", workdir / "__main__.py")
     (workdir / "Pulumi.yaml").write_text(f"name: {name.replace('_', '-')}\nruntime: python\n")
     return preview(program_target(workdir, "dev", ["aws:region=eu-central-1"], None, None))
 

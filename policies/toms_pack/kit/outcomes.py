@@ -9,12 +9,14 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import Any
 
 from .values import (
     MISSING,
     UNKNOWN,
     Resource,
     as_int,
+    as_list,
     describe,
     is_aws_managed_key_reference,
     is_customer_key_reference,
@@ -110,3 +112,14 @@ def optional_int_at_most(resource: Resource, key: str, high: int, message: str) 
     if resource.get(key) is MISSING:
         return
     yield from require_int_between(resource, key, None, high, message)
+
+
+def known_list(value: Any, where: str, expected: str) -> list[Any] | Outcome:
+    """A list property's items (absent counts as empty); Unverifiable when it or one of its items is
+    unknown, a Violation naming `expected` when it is not a list."""
+    listed = as_list(value)
+    if value is UNKNOWN or (listed is not None and UNKNOWN in listed):
+        return Unverifiable(where)
+    if listed is None:
+        return Violation(f"{where} is {describe(value)}, expected {expected}")
+    return listed

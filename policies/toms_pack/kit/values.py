@@ -234,6 +234,31 @@ class Stack:
             return UNKNOWN if target.urn in dependencies or not dependencies else False
         return False
 
+    def declares(
+        self, source: Resource, key: str, types: Sequence[str], match_on: Sequence[str], value: Any = None
+    ) -> Any:
+        """Whether `source.<key>` names a resource of `types` this stack declares: True, False, or UNKNOWN
+        when that cannot be shown in preview.
+
+        By value, like `joins`: the input equals a `match_on` output of such a resource (UNKNOWN while one
+        of those outputs is unknown); an unknown input counts as declared when every resource the engine
+        says it depends on is of `types` (computed from those resources only), and as not declared when
+        none is. `value` is the input when it sits inside `key` (an item of a list or object property).
+        """
+        if value is None:
+            value = source.get(key)
+        if isinstance(value, str) and value:
+            outputs = [candidate.get(attr) for candidate in self.of_type(*types) for attr in match_on]
+            if value in outputs:
+                return True
+            return UNKNOWN if UNKNOWN in outputs else False
+        if value is UNKNOWN:
+            kinds = {self._types.get(urn) for urn in source.property_dependencies.get(key, ())}
+            if kinds and kinds <= set(types):
+                return True
+            return UNKNOWN if not kinds or kinds & set(types) else False
+        return False
+
     def references(
         self,
         source: Resource,

@@ -31,12 +31,14 @@ from ..kit import (
     describe,
     is_aws_managed_key_reference,
     is_customer_key_reference,
+    known_list,
     lookup,
     resource_rule,
     stack_rule,
 )
 from ..policy_documents import ACCOUNT_CONDITION_KEYS, PolicyDocumentError, Statement, parse
 from .ecs import SECRET_NAME_PATTERNS, SECRET_VALUE_PATTERN
+from .identity import TRUSTED_ACCOUNTS, own_accounts
 
 Path = tuple[str | int, ...]
 
@@ -117,11 +119,29 @@ AT_REST: Mapping[str, AtRest] = {
     "aws:rds/globalCluster:GlobalCluster": AtRest(None, {("storageEncrypted",): True}),
     "aws:docdb/globalCluster:GlobalCluster": AtRest(None, {("storageEncrypted",): True}),
     "aws:neptune/globalCluster:GlobalCluster": AtRest(None, {("storageEncrypted",): True}),
+    # Copies, exports, replicas and streams of data stores carry the key they are written with.
+    "aws:rds/clusterActivityStream:ClusterActivityStream": AtRest(("kmsKeyId",)),
+    "aws:rds/exportTask:ExportTask": AtRest(("kmsKeyId",)),
+    "aws:rds/integration:Integration": AtRest(("kmsKeyId",)),
+    "aws:redshift/integration:Integration": AtRest(("kmsKeyId",)),
+    "aws:redshift/snapshotCopyGrant:SnapshotCopyGrant": AtRest(("kmsKeyId",)),
+    "aws:dynamodb/tableExport:TableExport": AtRest(("s3SseKmsKeyId",), {("s3SseAlgorithm",): "KMS"}),
+    "aws:dynamodb/tableReplica:TableReplica": AtRest(("kmsKeyArn",)),
+    "aws:memorydb/snapshot:Snapshot": AtRest(("kmsKeyArn",)),
+    "aws:opensearch/application:Application": AtRest(("kmsKeyArn",)),
+    # Without its own encryptionConfigs a collection takes the key of whichever encryption policy matches
+    # its name, which may be AWS-owned and declared outside the stack.
+    "aws:opensearch/serverlessCollection:ServerlessCollection": AtRest(
+        ("encryptionConfigs", 0, "kmsKeyArn"), {("encryptionConfigs", 0, "awsOwnedKey"): False}
+    ),
 }
 # A standalone cache cluster (Memcached, or a Redis node outside a replication group) cannot encrypt at rest.
 CACHE_CLUSTER = "aws:elasticache/cluster:Cluster"
 # The account-wide switch that encrypts every new EBS volume (the provider's default is on).
 EBS_ENCRYPTION_BY_DEFAULT = "aws:ebs/encryptionByDefault:EncryptionByDefault"
+# Replicates a file system into a new one (encrypted with `destination.kmsKeyId`) or into an existing one
+# (`destination.fileSystemId`, whose key is judged where the stack declares it: datastore-links-declared).
+EFS_REPLICATION = "aws:efs/replicationConfiguration:ReplicationConfiguration"
 
 
 @resource_rule(
@@ -131,9 +151,18 @@ EBS_ENCRYPTION_BY_DEFAULT = "aws:ebs/encryptionByDefault:EncryptionByDefault"
     Severity.CRITICAL,
     "Turn on the service's encryption at rest and set its key input (kmsKeyId, kmsKeyArn, "
     "kmsMasterKeyId...) to the client's customer-managed KMS key.",
-    (*AT_REST, CACHE_CLUSTER, EBS_ENCRYPTION_BY_DEFAULT),
+    (*AT_REST, CACHE_CLUSTER, EBS_ENCRYPTION_BY_DEFAULT, EFS_REPLICATION),
 )
 def encrypted_cmk(resource: Resource, _: Settings) -> Iterator[Outcome]:
+    if resource.type == EFS_REPLICATION:
+        if resource.get("destination", "fileSystemId") is MISSING:
+            yield from _customer_key(
+                resource,
+                ("destination", "kmsKeyId"),
+                "the replica would be encrypted with the AWS-managed aws/elasticfilesystem key; set it to "
+                "the client's customer-managed KMS key",
+            )
+        return
     if resource.type == EBS_ENCRYPTION_BY_DEFAULT:
         yield from _expect(resource, ("enabled",), True, True, "new EBS volumes would be stored unencrypted")
         return
@@ -163,6 +192,7 @@ OPENSEARCH_TLS_POLICIES = ("Policy-Min-TLS-1-2-2019-07", "Policy-Min-TLS-1-2-PFS
 REDSHIFT_PARAMETER_GROUP = "aws:redshift/parameterGroup:ParameterGroup"
 DOCDB_PARAMETER_GROUP = "aws:docdb/clusterParameterGroup:ClusterParameterGroup"
 NEPTUNE_PARAMETER_GROUP = "aws:neptune/clusterParameterGroup:ClusterParameterGroup"
+MEMORYDB_MULTI_REGION_CLUSTER = "aws:memorydb/multiRegionCluster:MultiRegionCluster"
 
 
 def _parameters(resource: Resource) -> tuple[dict[str, Any], Outcome | None]:
@@ -216,7 +246,7 @@ def _transit(resource: Resource) -> Iterator[Outcome]:
         )
     elif kind == "aws:rds/proxy:Proxy":
         yield from _expect(resource, ("requireTls",), True, False, "set requireTls: true")
-    elif kind == "aws:memorydb/cluster:Cluster":
+    elif kind in ("aws:memorydb/cluster:Cluster", MEMORYDB_MULTI_REGION_CLUSTER):
         yield from _expect(resource, ("tlsEnabled",), True, True, "leave tlsEnabled unset or true")
     elif kind == "aws:msk/cluster:Cluster":
         yield from _expect(
@@ -282,6 +312,7 @@ def _transit(resource: Resource) -> Iterator[Outcome]:
         "aws:opensearch/domain:Domain",
         "aws:rds/proxy:Proxy",
         "aws:memorydb/cluster:Cluster",
+        MEMORYDB_MULTI_REGION_CLUSTER,
         "aws:msk/cluster:Cluster",
         "aws:redshift/cluster:Cluster",
         REDSHIFT_PARAMETER_GROUP,
@@ -469,8 +500,12 @@ BACKUP_DAYS: Mapping[str, tuple[Path, int]] = {
     "aws:elasticache/serverlessCache:ServerlessCache": (("snapshotRetentionLimit",), 0),
     "aws:memorydb/cluster:Cluster": (("snapshotRetentionLimit",), 0),
     "aws:dynamodb/table:Table": (("pointInTimeRecovery", "recoveryPeriodInDays"), 35),
+    # Cross-region copies of automated snapshots, and manual snapshots (kept forever by default: -1).
+    "aws:redshift/snapshotCopy:SnapshotCopy": (("retentionPeriod",), 7),
+    "aws:redshift/clusterSnapshot:ClusterSnapshot": (("manualSnapshotRetentionPeriod",), -1),
 }
 DYNAMODB_TABLE = "aws:dynamodb/table:Table"
+DYNAMODB_TABLE_REPLICA = "aws:dynamodb/tableReplica:TableReplica"
 EFS_BACKUP_POLICY = "aws:efs/backupPolicy:BackupPolicy"
 _DAYS = {
     "type": "integer",
@@ -481,11 +516,14 @@ _DAYS = {
 
 @resource_rule(
     "datastore-backups",
-    "Data stores keep automated backups or point-in-time recovery for the client's configured days.",
+    "Data stores keep automated backups or point-in-time recovery for the client's configured days; "
+    "snapshot copies and manual snapshots are kept no longer than that.",
     Severity.HIGH,
     "Set the service's backup retention (backupRetentionPeriod, automatedSnapshotRetentionPeriod, "
-    "snapshotRetentionLimit) within [minDays, maxDays]; turn on pointInTimeRecovery for DynamoDB tables.",
-    (*BACKUP_DAYS, EFS_BACKUP_POLICY),
+    "snapshotRetentionLimit, a snapshot copy's retentionPeriod, a manual snapshot's "
+    "manualSnapshotRetentionPeriod) within [minDays, maxDays]; turn on pointInTimeRecovery for DynamoDB "
+    "tables and their replicas.",
+    (*BACKUP_DAYS, EFS_BACKUP_POLICY, DYNAMODB_TABLE_REPLICA),
     properties={
         "minDays": {**_DAYS, "default": standards.BACKUP_RETENTION_DEFAULT_MIN_DAYS},
         "maxDays": {**_DAYS, "default": standards.BACKUP_RETENTION_MAX_DAYS},
@@ -496,6 +534,11 @@ def backups(resource: Resource, settings: Settings) -> Iterator[Outcome]:
     if resource.type == EFS_BACKUP_POLICY:
         yield from _expect(
             resource, ("backupPolicy", "status"), "ENABLED", MISSING, "turn on AWS Backup for the file system"
+        )
+        return
+    if resource.type == DYNAMODB_TABLE_REPLICA:
+        yield from _expect(
+            resource, ("pointInTimeRecovery",), True, False, "turn on point-in-time recovery for the replica"
         )
         return
     if resource.type == DYNAMODB_TABLE:
@@ -519,6 +562,7 @@ def backups(resource: Resource, settings: Settings) -> Iterator[Outcome]:
         yield Violation(f"{_dotted(path)} is {describe(value)}, expected a whole number of days")
     elif not low <= days <= high:
         shown = f"{days} (AWS's value when unset)" if value is MISSING else str(days)
+        shown += " (kept until deleted)" if days < 0 else ""
         yield Violation(
             f"{_dotted(path)} is {shown}, expected between {low} and {high}: the client's contract fixes "
             "how long restore points are kept"
@@ -527,16 +571,32 @@ def backups(resource: Resource, settings: Settings) -> Iterator[Outcome]:
 
 # --- redundancy ----------------------------------------------------------------------------------------
 
+# OpenSearch Serverless types -> AWS's standby replicas when unset (a collection group requires the input).
+STANDBY_REPLICAS: Mapping[str, Any] = {
+    "aws:opensearch/serverlessCollection:ServerlessCollection": "ENABLED",
+    "aws:opensearch/serverlessCollectionGroup:ServerlessCollectionGroup": MISSING,
+}
+
 
 @resource_rule(
     "datastore-redundant",
     "Caches and search domains keep a replica in another availability zone and fail over on their own.",
     Severity.HIGH,
     "ElastiCache: automaticFailoverEnabled and multiAzEnabled true with at least two nodes; OpenSearch: "
-    "clusterConfig.zoneAwarenessEnabled true with at least two instances.",
-    ("aws:elasticache/replicationGroup:ReplicationGroup", "aws:opensearch/domain:Domain"),
+    "clusterConfig.zoneAwarenessEnabled true with at least two instances; OpenSearch Serverless "
+    "collections and collection groups: standbyReplicas ENABLED.",
+    ("aws:elasticache/replicationGroup:ReplicationGroup", "aws:opensearch/domain:Domain", *STANDBY_REPLICAS),
 )
 def redundant(resource: Resource, _: Settings) -> Iterator[Outcome]:
+    if resource.type in STANDBY_REPLICAS:
+        yield from _expect(
+            resource,
+            ("standbyReplicas",),
+            "ENABLED",
+            STANDBY_REPLICAS[resource.type],
+            "DISABLED keeps the collection in a single zone; set it to ENABLED",
+        )
+        return
     if resource.type == "aws:opensearch/domain:Domain":
         yield from _expect(
             resource, ("clusterConfig", "zoneAwarenessEnabled"), True, False, "spread nodes over two zones"
@@ -746,6 +806,103 @@ def not_shared(resource: Resource, settings: Settings) -> Iterator[Outcome]:
         yield Violation(
             f"accountId {describe(account)} is outside the accounts the pack config allows ({listed})"
         )
+
+
+# --- data shared with other accounts --------------------------------------------------------------------
+
+# Type -> the input naming the account that gets access (to a datashare, a cluster endpoint, a domain).
+ACCOUNT_GRANTS: Mapping[str, Path] = {
+    "aws:redshift/dataShareAuthorization:DataShareAuthorization": ("consumerIdentifier",),
+    "aws:redshift/namespaceRegistration:NamespaceRegistration": ("consumerIdentifier",),
+    "aws:redshift/endpointAuthorization:EndpointAuthorization": ("account",),
+    "aws:opensearch/authorizeVpcEndpointAccess:AuthorizeVpcEndpointAccess": ("account",),
+    "aws:opensearch/outboundConnection:OutboundConnection": ("remoteDomainInfo", "ownerId"),
+}
+# Joins another account's datashare; with allowWrites the producer's account receives this one's writes.
+DATASHARE_CONSUMER = "aws:redshift/dataShareConsumerAssociation:DataShareConsumerAssociation"
+ACCOUNT_ID = re.compile(r"(?<!\d)\d{12}(?!\d)")
+
+
+def _account_granted(
+    resource: Resource, path: Path, allowed: tuple[str, ...], what: str
+) -> Iterator[Outcome]:
+    value = resource.get(*path)
+    if value is UNKNOWN:
+        yield Unverifiable(_dotted(path))
+        return
+    accounts = ACCOUNT_ID.findall(value) if isinstance(value, str) else []
+    listed = ", ".join(allowed) or "none"
+    if not accounts:
+        yield Violation(
+            f"{_dotted(path)} is {describe(value)}, which names no AWS account: {what} pinned by "
+            f"the provider or listed in trustedAccounts ({listed})"
+        )
+    elif outside := _outside(accounts, allowed):
+        yield Violation(
+            f"{_dotted(path)} gives {', '.join(outside)} access, outside the stack's own and trusted "
+            f"accounts ({listed}): {what} pinned by the provider or listed in trustedAccounts"
+        )
+
+
+@resource_rule(
+    "data-shared-with-listed-accounts",
+    "Redshift datashares, endpoint authorizations and catalog registrations, and OpenSearch endpoint "
+    "access and cross-cluster connections, reach only accounts the config lists.",
+    Severity.CRITICAL,
+    "Share with, authorize and connect to the stack's own accounts (the provider's allowedAccountIds) and "
+    "those in trustedAccounts only (an account id, never a marketplace such as ADX); write to another "
+    "account's datashare only if its producer is one of them.",
+    (*ACCOUNT_GRANTS, DATASHARE_CONSUMER),
+    properties={"trustedAccounts": TRUSTED_ACCOUNTS},
+)
+def shared_with_listed_accounts(resource: Resource, settings: Settings) -> Iterator[Outcome]:
+    allowed = tuple(sorted(own_accounts(resource, settings)))
+    if resource.type == DATASHARE_CONSUMER:
+        writes = resource.get("allowWrites")
+        if writes is UNKNOWN:
+            yield Unverifiable("allowWrites")
+        elif writes is True:
+            yield from _account_granted(
+                resource,
+                ("dataShareArn",),
+                allowed,
+                "allowWrites sends writes to the producer's account; write only to datashares of accounts",
+            )
+        return
+    yield from _account_granted(
+        resource, ACCOUNT_GRANTS[resource.type], allowed, "share data only with accounts"
+    )
+
+
+# --- Redshift audit logging ----------------------------------------------------------------------------
+
+REDSHIFT_LOGGING = "aws:redshift/logging:Logging"
+REDSHIFT_AUDIT_LOGS = ("connectionlog", "userlog", "useractivitylog")
+
+
+@resource_rule(
+    "redshift-audit-logging",
+    "Redshift audit logging writes every audit log to a bucket the stack declares or to CloudWatch Logs.",
+    Severity.MEDIUM,
+    "Set bucketName to a bucket declared in this stack (logDestinationType s3), or logDestinationType "
+    "cloudwatch with logExports listing connectionlog, userlog and useractivitylog.",
+    (REDSHIFT_LOGGING,),
+)
+def redshift_audit_logging(resource: Resource, _: Settings) -> Iterator[Outcome]:
+    destination = resource.get("logDestinationType")
+    if destination is UNKNOWN:
+        yield Unverifiable("logDestinationType")
+    elif destination in (MISSING, "s3"):
+        if resource.get("bucketName") is MISSING:
+            yield Violation("bucketName is not set: name the bucket the audit logs go to")
+    elif destination == "cloudwatch":
+        listed = known_list(resource.get("logExports"), "logExports", "a list of log names")
+        if not isinstance(listed, list):
+            yield listed
+        elif missing := [name for name in REDSHIFT_AUDIT_LOGS if name not in listed]:
+            yield Violation(f"logExports lacks {', '.join(missing)}: export every audit log")
+    else:
+        yield Violation(f"logDestinationType is {describe(destination)}, expected s3 or cloudwatch")
 
 
 # --- SSM parameters ------------------------------------------------------------------------------------

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
+from typing import Any
 
 from pulumi_policy import Severity
 
@@ -21,6 +23,7 @@ from ..kit import (
     describe,
     forbid_true,
     is_set_reference,
+    lookup,
     require_customer_key,
     require_int_between,
     require_reference,
@@ -240,6 +243,108 @@ def logs_exported(resource: Resource, _: Settings) -> Iterator[Outcome]:
     required = ENGINE_LOG_EXPORTS.get(engine) if isinstance(engine, str) else None
     if required is not None and UNKNOWN not in listed and required not in listed:
         yield Violation(f"enabledCloudwatchLogsExports lacks {required!r}, the {engine} server log")
+
+
+OPTION_GROUP = "aws:rds/optionGroup:OptionGroup"
+# Options that serve the database's data over a protocol without encryption or authentication.
+PLAINTEXT_OPTIONS: dict[str, str] = {
+    "MEMCACHED": "serves InnoDB tables over the memcached protocol, in plain text and without a password",
+}
+# Options that copy the database's data to S3 through a role, past the database's own key and access.
+EXPORT_OPTIONS: dict[str, str] = {
+    "S3_INTEGRATION": "lets the database read and write S3 objects through a role (Oracle)",
+    "SQLSERVER_BACKUP_RESTORE": "writes native backups to any S3 bucket its role may reach (SQL Server)",
+}
+# Oracle option settings that must hold a value refusing clients without encryption, and what that is.
+REQUIRED_SETTINGS: dict[str, dict[str, str]] = {
+    "NATIVE_NETWORK_ENCRYPTION": {
+        "SQLNET.ENCRYPTION_SERVER": "REQUIRED",
+        "SQLNET.CRYPTO_CHECKSUM_SERVER": "REQUIRED",
+    },
+}
+ORACLE_SSL = "SSL"
+ORACLE_SSL_VERSION = "SQLNET.SSL_VERSION"
+
+
+def _option_settings(option: dict[str, Any]) -> dict[str, Any] | None:
+    """An option's settings by upper-case name; None when they are not a list of name/value pairs."""
+    listed = as_list(lookup(option, "optionSettings"))
+    if listed is None or not all(isinstance(entry, dict) for entry in listed):
+        return None
+    return {str(entry.get("name", "")).upper(): lookup(entry, "value") for entry in listed}
+
+
+def _accepts_only_modern_tls(version: Any) -> bool:
+    """Whether an SQLNET.SSL_VERSION value ("1.2", "1.2 or 1.0"...) names only TLS 1.2 and later."""
+    versions = set(re.findall(r"\d\.\d", version)) if isinstance(version, str) else set()
+    return bool(versions) and versions <= {"1.2", "1.3"}
+
+
+def _option(option: Any, where: str) -> Iterator[Outcome]:
+    name = lookup(option, "optionName")
+    if name is UNKNOWN:
+        yield Unverifiable(f"{where}.optionName")
+        return
+    if not isinstance(name, str):
+        yield Violation(f"{where} is {describe(option)}, expected an option with an optionName")
+        return
+    name = name.upper()
+    if name in PLAINTEXT_OPTIONS:
+        yield Violation(f"{where} is {name}: it {PLAINTEXT_OPTIONS[name]}; remove it")
+    if name in EXPORT_OPTIONS:
+        yield Violation(
+            f"{where} is {name}: it {EXPORT_OPTIONS[name]}; remove it, or waive this finding with a reason "
+            "and an expiry once the role's buckets are reviewed"
+        )
+    if name not in REQUIRED_SETTINGS and name != ORACLE_SSL:
+        return
+    settings = _option_settings(option)
+    if settings is None:
+        yield Violation(
+            f"{where}.optionSettings is {describe(lookup(option, 'optionSettings'))}, expected a list"
+        )
+        return
+    for setting, expected in REQUIRED_SETTINGS.get(name, {}).items():
+        value = settings.get(setting, MISSING)
+        if value is UNKNOWN:
+            yield Unverifiable(f"{where}.optionSettings")
+        elif str(value).upper() != expected:
+            shown = (
+                "not set (REQUESTED: clients without encryption are accepted)"
+                if value is MISSING
+                else describe(value)
+            )
+            yield Violation(f"{name} {setting} is {shown}: set it to {expected}")
+    if name == ORACLE_SSL:
+        version = settings.get(ORACLE_SSL_VERSION, MISSING)
+        if version is UNKNOWN:
+            yield Unverifiable(f"{where}.optionSettings")
+        elif not _accepts_only_modern_tls(version):
+            shown = "not set (the default accepts TLS 1.0)" if version is MISSING else describe(version)
+            yield Violation(f"SSL {ORACLE_SSL_VERSION} is {shown}: set it to 1.2")
+
+
+@resource_rule(
+    "rds-option-group-secure",
+    "RDS option groups open no plain-text listener, refuse Oracle clients without encryption or on TLS "
+    "before 1.2, and add no option that copies data to S3 unreviewed.",
+    Severity.CRITICAL,
+    "Remove MEMCACHED; set NATIVE_NETWORK_ENCRYPTION's SQLNET.ENCRYPTION_SERVER and "
+    "SQLNET.CRYPTO_CHECKSUM_SERVER to REQUIRED and SSL's SQLNET.SSL_VERSION to 1.2; remove S3_INTEGRATION "
+    "and SQLSERVER_BACKUP_RESTORE, or waive them with a reason and an expiry.",
+    (OPTION_GROUP,),
+)
+def option_group_secure(resource: Resource, _: Settings) -> Iterator[Outcome]:
+    options = resource.get("options")
+    if options is UNKNOWN:
+        yield Unverifiable("options")
+        return
+    listed = as_list(options)
+    if listed is None:
+        yield Violation(f"options is {describe(options)}, expected a list of options")
+        return
+    for index, option in enumerate(listed):
+        yield from _option(option, f"options[{index}]")
 
 
 # --- snapshots -----------------------------------------------------------------------------------------

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import dataclasses
 import json
 from collections.abc import Callable
 from typing import Any
@@ -43,8 +44,8 @@ PROXY = "aws:rds/proxy:Proxy"
 GLOBAL_CLUSTER = "aws:rds/globalCluster:GlobalCluster"
 SNAPSHOT = "aws:rds/snapshot:Snapshot"
 CLUSTER_SNAPSHOT = "aws:rds/clusterSnapshot:ClusterSnapshot"
-SNAPSHOT_COPY = "aws:rds/snapshotCopy:SnapshotCopy"
-CLUSTER_SNAPSHOT_COPY = "aws:rds/clusterSnapshotCopy:ClusterSnapshotCopy"
+RDS_SNAPSHOT_COPY = "aws:rds/snapshotCopy:SnapshotCopy"
+RDS_CLUSTER_SNAPSHOT_COPY = "aws:rds/clusterSnapshotCopy:ClusterSnapshotCopy"
 LAUNCH_PERMISSION = "aws:ec2/amiLaunchPermission:AmiLaunchPermission"
 VOLUME_PERMISSION = "aws:ec2/snapshotCreateVolumePermission:SnapshotCreateVolumePermission"
 PARAMETER = "aws:ssm/parameter:Parameter"
@@ -63,6 +64,28 @@ FUNCTION_URL = "aws:lambda/functionUrl:FunctionUrl"
 LAYER_PERMISSION = "aws:lambda/layerVersionPermission:LayerVersionPermission"
 ACCOUNT_BLOCK = "aws:s3/accountPublicAccessBlock:AccountPublicAccessBlock"
 ACCOUNT_FLAGS = ("blockPublicAcls", "blockPublicPolicy", "ignorePublicAcls", "restrictPublicBuckets")
+ACTIVITY_STREAM = "aws:rds/clusterActivityStream:ClusterActivityStream"
+EXPORT_TASK = "aws:rds/exportTask:ExportTask"
+RDS_INTEGRATION = "aws:rds/integration:Integration"
+REDSHIFT_INTEGRATION = "aws:redshift/integration:Integration"
+COPY_GRANT = "aws:redshift/snapshotCopyGrant:SnapshotCopyGrant"
+TABLE_EXPORT = "aws:dynamodb/tableExport:TableExport"
+TABLE_REPLICA = "aws:dynamodb/tableReplica:TableReplica"
+MEMORYDB_SNAPSHOT = "aws:memorydb/snapshot:Snapshot"
+SEARCH_APPLICATION = "aws:opensearch/application:Application"
+EFS_REPLICATION = "aws:efs/replicationConfiguration:ReplicationConfiguration"
+MULTI_REGION_CLUSTER = "aws:memorydb/multiRegionCluster:MultiRegionCluster"
+SNAPSHOT_COPY = "aws:redshift/snapshotCopy:SnapshotCopy"
+REDSHIFT_SNAPSHOT = "aws:redshift/clusterSnapshot:ClusterSnapshot"
+COLLECTION = "aws:opensearch/serverlessCollection:ServerlessCollection"
+COLLECTION_GROUP = "aws:opensearch/serverlessCollectionGroup:ServerlessCollectionGroup"
+DATASHARE = "aws:redshift/dataShareAuthorization:DataShareAuthorization"
+DATASHARE_CONSUMER = "aws:redshift/dataShareConsumerAssociation:DataShareConsumerAssociation"
+NAMESPACE_REGISTRATION = "aws:redshift/namespaceRegistration:NamespaceRegistration"
+ENDPOINT_AUTHORIZATION = "aws:redshift/endpointAuthorization:EndpointAuthorization"
+SEARCH_ENDPOINT_ACCESS = "aws:opensearch/authorizeVpcEndpointAccess:AuthorizeVpcEndpointAccess"
+SEARCH_CONNECTION = "aws:opensearch/outboundConnection:OutboundConnection"
+REDSHIFT_LOGGING = "aws:redshift/logging:Logging"
 
 
 def document(*statements: dict[str, Any]) -> str:
@@ -170,15 +193,92 @@ SAMPLES: dict[str, dict[str, Any]] = {
         "principal": OTHER_ACCOUNT,
     },
     ACCOUNT_BLOCK: dict.fromkeys(ACCOUNT_FLAGS, True),
-    SNAPSHOT_COPY: {
+    RDS_SNAPSHOT_COPY: {
         "sourceDbSnapshotIdentifier": "arn:aws:rds:eu-west-1:444455556666:snapshot:orders-2026-01-01",
         "targetDbSnapshotIdentifier": "orders-2026-01-01",
         "kmsKeyId": KEY_ARN,
     },
-    CLUSTER_SNAPSHOT_COPY: {
+    RDS_CLUSTER_SNAPSHOT_COPY: {
         "sourceDbClusterSnapshotIdentifier": "arn:aws:rds:eu-west-1:444455556666:cluster-snapshot:orders-1",
         "targetDbClusterSnapshotIdentifier": "orders-1",
         "kmsKeyId": KEY_ARN,
+    },
+    ACTIVITY_STREAM: {
+        "resourceArn": "arn:aws:rds:eu-west-1:1:cluster:orders",
+        "mode": "async",
+        "kmsKeyId": KEY_ARN,
+    },
+    EXPORT_TASK: {
+        "exportTaskIdentifier": "orders-export",
+        "sourceArn": "arn:aws:rds:eu-west-1:1:snapshot:orders-1",
+        "s3BucketName": "acme-exports",
+        "iamRoleArn": "arn:aws:iam::111122223333:role/export",
+        "kmsKeyId": KEY_ARN,
+    },
+    RDS_INTEGRATION: {"sourceArn": "arn:aws:rds:eu-west-1:1:cluster:orders", "kmsKeyId": KEY_ARN},
+    REDSHIFT_INTEGRATION: {"sourceArn": "arn:aws:dynamodb:eu-west-1:1:table/orders", "kmsKeyId": KEY_ARN},
+    COPY_GRANT: {"snapshotCopyGrantName": "acme", "kmsKeyId": KEY_ARN},
+    TABLE_EXPORT: {
+        "tableArn": "arn:aws:dynamodb:eu-west-1:1:table/orders",
+        "s3Bucket": "acme-exports",
+        "s3SseAlgorithm": "KMS",
+        "s3SseKmsKeyId": KEY_ARN,
+    },
+    TABLE_REPLICA: {
+        "globalTableArn": "arn:aws:dynamodb:eu-west-1:1:table/orders",
+        "kmsKeyArn": KEY_ARN,
+        "pointInTimeRecovery": True,
+    },
+    COLLECTION: {
+        "name": "logs",
+        "type": "SEARCH",
+        "encryptionConfigs": [{"awsOwnedKey": False, "kmsKeyArn": KEY_ARN}],
+    },
+    MEMORYDB_SNAPSHOT: {"clusterName": "sessions", "kmsKeyArn": KEY_ARN},
+    SEARCH_APPLICATION: {"name": "search-ui", "kmsKeyArn": KEY_ARN},
+    EFS_REPLICATION: {
+        "sourceFileSystemId": "fs-1",
+        "destination": {"region": "eu-central-1", "kmsKeyId": KEY_ARN},
+    },
+}
+# Samples of types that copy, share or log data without holding it (not in AT_REST_SAMPLES).
+MORE_SAMPLES: dict[str, dict[str, Any]] = {
+    MULTI_REGION_CLUSTER: {"multiRegionClusterNameSuffix": "sessions", "nodeType": "db.r7g.xlarge"},
+    SNAPSHOT_COPY: {
+        "clusterIdentifier": "warehouse",
+        "destinationRegion": "eu-central-1",
+        "retentionPeriod": 14,
+    },
+    REDSHIFT_SNAPSHOT: {
+        "clusterIdentifier": "warehouse",
+        "snapshotIdentifier": "before-migration",
+        "manualSnapshotRetentionPeriod": 30,
+    },
+    COLLECTION_GROUP: {"name": "logs", "standbyReplicas": "ENABLED"},
+    DATASHARE: {
+        "dataShareArn": "arn:aws:redshift:eu-west-1:111122223333:datashare:ns/sales",
+        "consumerIdentifier": OTHER_ACCOUNT,
+    },
+    DATASHARE_CONSUMER: {
+        "dataShareArn": f"arn:aws:redshift:eu-west-1:{OTHER_ACCOUNT}:datashare:ns/sales",
+        "associateEntireAccount": True,
+        "allowWrites": True,
+    },
+    NAMESPACE_REGISTRATION: {
+        "consumerIdentifier": f"DataCatalog/{OTHER_ACCOUNT}",
+        "namespaceType": "provisioned",
+    },
+    ENDPOINT_AUTHORIZATION: {"clusterIdentifier": "warehouse", "account": OTHER_ACCOUNT},
+    SEARCH_ENDPOINT_ACCESS: {"domainName": "search", "account": OTHER_ACCOUNT},
+    SEARCH_CONNECTION: {
+        "connectionAlias": "peer",
+        "localDomainInfo": {"domainName": "search", "ownerId": "111122223333", "region": "eu-west-1"},
+        "remoteDomainInfo": {"domainName": "peer", "ownerId": OTHER_ACCOUNT, "region": "eu-west-1"},
+    },
+    REDSHIFT_LOGGING: {
+        "clusterIdentifier": "warehouse",
+        "logDestinationType": "s3",
+        "bucketName": "acme-audit",
     },
 }
 # The samples of types that hold data at rest (the others only share, route or configure it).
@@ -192,6 +292,7 @@ AT_REST_SAMPLES = [
     not in (NEPTUNE_PARAMETERS, EFS_BACKUP, FUNCTION_URL, LAYER_PERMISSION, ACCOUNT_BLOCK, LOG_POLICY)
 ]
 SHARING = {"snapshot-not-shared": {"allowedAccounts": [OTHER_ACCOUNT]}}
+DATA_SHARING = {"data-shared-with-listed-accounts": {"trustedAccounts": [OTHER_ACCOUNT]}}
 
 
 def aurora(*zones: Any, engine: Any = "aurora-postgresql") -> Callable[[dict[str, ResourceInput]], None]:
@@ -217,9 +318,14 @@ def aurora(*zones: Any, engine: Any = "aurora-postgresql") -> Callable[[dict[str
     return apply
 
 
+def pinned_provider(*accounts: str) -> ResourceInput:
+    """The sample provider, pinned to `accounts` (allowedAccountIds), as the engine sends its config."""
+    return dataclasses.replace(PROVIDER, props={**PROVIDER.props, "allowedAccountIds": json.dumps(accounts)})
+
+
 def sample(resource_type: str, **changes: Any) -> ResourceInput:
     """The compliant sample of a type, with `changes` (path with `__` for `.`) applied."""
-    props = copy.deepcopy(SAMPLES[resource_type])
+    props = copy.deepcopy({**SAMPLES, **MORE_SAMPLES}[resource_type])
     for path, value in changes.items():
         set_path(props, path.replace("__", "."), value)
     return ResourceInput(resource_type, "subject", props, provider=PROVIDER)
@@ -314,14 +420,31 @@ CASES: dict[str, list[Case]] = {
         violating(sample(EBS_DEFAULT, enabled=False), "new EBS volumes would be stored unencrypted"),
         violating(sample(EBS_DEFAULT_KEY, keyArn="alias/aws/ebs"), "an AWS-managed key"),
         # A copy is encrypted with the key it names, whatever its source's encryption.
-        violating(sample(SNAPSHOT_COPY, kmsKeyId=DELETE), "kmsKeyId is not set", label="snapshot-copy"),
+        violating(sample(RDS_SNAPSHOT_COPY, kmsKeyId=DELETE), "kmsKeyId is not set", label="snapshot-copy"),
         violating(
-            sample(CLUSTER_SNAPSHOT_COPY, kmsKeyId="alias/aws/rds"),
+            sample(RDS_CLUSTER_SNAPSHOT_COPY, kmsKeyId="alias/aws/rds"),
             "an AWS-managed key",
             label="cluster-snapshot-copy",
         ),
         unknown(sample(REDSHIFT, encrypted=UNKNOWN), "encrypted"),
         malformed(sample(DYNAMODB, serverSideEncryption="on"), "serverSideEncryption.enabled is not set"),
+        violating(sample(ACTIVITY_STREAM, kmsKeyId="alias/aws/rds"), "an AWS-managed key"),
+        violating(sample(EXPORT_TASK, kmsKeyId=DELETE), "kmsKeyId is not set"),
+        violating(sample(REDSHIFT_INTEGRATION, kmsKeyId=DELETE), "kmsKeyId is not set"),
+        violating(sample(COPY_GRANT, kmsKeyId=DELETE), "kmsKeyId is not set"),
+        violating(sample(TABLE_EXPORT, s3SseAlgorithm="AES256"), 's3SseAlgorithm is "AES256"'),
+        violating(sample(TABLE_EXPORT, s3SseKmsKeyId=DELETE), "s3SseKmsKeyId is not set"),
+        violating(sample(TABLE_REPLICA, kmsKeyArn="alias/aws/dynamodb"), "an AWS-managed key"),
+        violating(sample(MEMORYDB_SNAPSHOT, kmsKeyArn=DELETE), "kmsKeyArn is not set"),
+        violating(sample(SEARCH_APPLICATION, kmsKeyArn=DELETE), "kmsKeyArn is not set"),
+        violating(sample(COLLECTION, encryptionConfigs=DELETE), "encryptionConfigs[0].kmsKeyArn is not set"),
+        violating(sample(COLLECTION, encryptionConfigs__0__awsOwnedKey=True), "awsOwnedKey is true"),
+        violating(sample(EFS_REPLICATION, destination__kmsKeyId=DELETE), "aws/elasticfilesystem key"),
+        compliant(
+            sample(EFS_REPLICATION, destination={"fileSystemId": "fs-2"}), label="efs-replication-existing"
+        ),
+        unknown(sample(TABLE_EXPORT, s3SseAlgorithm=UNKNOWN), "s3SseAlgorithm"),
+        malformed(sample(EFS_REPLICATION, destination__kmsKeyId=["k"]), "destination.kmsKeyId is"),
     ],
     "datastore-tls": [
         *(compliant(sample(kind), label=kind.split(":")[1]) for kind in (CACHE, SEARCH, PROXY, REDSHIFT)),
@@ -339,6 +462,8 @@ CASES: dict[str, list[Case]] = {
         compliant(sample(NEPTUNE_PARAMETERS), label="neptune-parameters"),
         violating(sample(NEPTUNE_PARAMETERS, parameters__0__value="0"), 'neptune_enforce_ssl is "0"'),
         violating(sample(DOCDB_PARAMETERS, parameters__0__value="disabled"), 'parameter tls is "disabled"'),
+        compliant(sample(MULTI_REGION_CLUSTER), label="memorydb-multi-region"),
+        violating(sample(MULTI_REGION_CLUSTER, tlsEnabled=False), "tlsEnabled is false"),
         unknown(sample(PROXY, requireTls=UNKNOWN), "requireTls"),
         unknown(sample(REDSHIFT_PARAMETERS, parameters__0__value=UNKNOWN), "parameters"),
         malformed(sample(REDSHIFT_PARAMETERS, parameters="require_ssl=true"), "expected a list"),
@@ -355,6 +480,15 @@ CASES: dict[str, list[Case]] = {
         compliant(sample(EFS_BACKUP), label="efs-backup-policy"),
         violating(sample(EFS_BACKUP, backupPolicy__status="DISABLED"), "turn on AWS Backup"),
         compliant(sample(NEPTUNE, backupRetentionPeriod=3), config={"datastore-backups": {"minDays": 3}}),
+        compliant(sample(SNAPSHOT_COPY), label="redshift-snapshot-copy"),
+        compliant(sample(SNAPSHOT_COPY, retentionPeriod=DELETE), label="redshift-snapshot-copy-default"),
+        violating(sample(SNAPSHOT_COPY, retentionPeriod=1), "retentionPeriod is 1, expected between"),
+        compliant(sample(REDSHIFT_SNAPSHOT), label="redshift-manual-snapshot"),
+        violating(sample(REDSHIFT_SNAPSHOT, manualSnapshotRetentionPeriod=DELETE), "(kept until deleted)"),
+        violating(sample(REDSHIFT_SNAPSHOT, manualSnapshotRetentionPeriod=3650), "is 3650, expected between"),
+        compliant(sample(TABLE_REPLICA), label="dynamodb-replica"),
+        violating(sample(TABLE_REPLICA, pointInTimeRecovery=DELETE), "recovery for the replica"),
+        unknown(sample(TABLE_REPLICA, pointInTimeRecovery=UNKNOWN), "pointInTimeRecovery"),
         unknown(sample(NEPTUNE, backupRetentionPeriod=UNKNOWN), "backupRetentionPeriod"),
         malformed(sample(DOCDB, backupRetentionPeriod="a week"), "expected a whole number of days"),
     ],
@@ -366,6 +500,11 @@ CASES: dict[str, list[Case]] = {
         violating(sample(CACHE, numCacheClusters=1), "run at least one replica"),
         violating(sample(SEARCH, clusterConfig__zoneAwarenessEnabled=DELETE), "spread nodes over two zones"),
         violating(sample(SEARCH, clusterConfig__instanceCount=1), "run at least two instances"),
+        compliant(sample(COLLECTION), label="serverless-collection"),
+        compliant(sample(COLLECTION_GROUP), label="serverless-collection-group"),
+        violating(sample(COLLECTION, standbyReplicas="DISABLED"), "keeps the collection in a single zone"),
+        violating(sample(COLLECTION_GROUP, standbyReplicas=DELETE), "standbyReplicas is not set"),
+        unknown(sample(COLLECTION, standbyReplicas=UNKNOWN), "standbyReplicas"),
         unknown(sample(CACHE, multiAzEnabled=UNKNOWN), "multiAzEnabled"),
         malformed(sample(SEARCH, clusterConfig__instanceCount="two"), "run at least two instances"),
     ],
@@ -543,6 +682,56 @@ CASES: dict[str, list[Case]] = {
         violating(sample(VOLUME_PERMISSION), "outside the accounts the pack config allows (none)"),
         unknown(sample(SNAPSHOT, sharedAccounts=UNKNOWN), "sharedAccounts"),
         malformed(sample(SNAPSHOT, sharedAccounts="all"), "expected a list of account ids"),
+    ],
+    "data-shared-with-listed-accounts": [
+        *(
+            compliant(sample(kind), config=DATA_SHARING, label=kind.split(":")[1])
+            for kind in (
+                DATASHARE,
+                DATASHARE_CONSUMER,
+                NAMESPACE_REGISTRATION,
+                ENDPOINT_AUTHORIZATION,
+                SEARCH_ENDPOINT_ACCESS,
+                SEARCH_CONNECTION,
+            )
+        ),
+        compliant(sample(DATASHARE_CONSUMER, allowWrites=False), label="read-only-consumer"),
+        compliant(
+            dataclasses.replace(sample(ENDPOINT_AUTHORIZATION), provider=pinned_provider(OTHER_ACCOUNT)),
+            label="provider-pinned-account",
+        ),
+        violating(
+            sample(DATASHARE), f"gives {OTHER_ACCOUNT} access, outside the stack's own and trusted accounts"
+        ),
+        violating(sample(DATASHARE, consumerIdentifier="ADX"), 'is "ADX", which names no AWS account'),
+        violating(sample(DATASHARE_CONSUMER), "allowWrites sends writes to the producer's account"),
+        violating(sample(NAMESPACE_REGISTRATION), "consumerIdentifier gives"),
+        violating(sample(ENDPOINT_AUTHORIZATION), "account gives"),
+        violating(sample(SEARCH_ENDPOINT_ACCESS, account="*"), "names no AWS account"),
+        violating(sample(SEARCH_CONNECTION), "remoteDomainInfo.ownerId gives"),
+        unknown(sample(SEARCH_CONNECTION, remoteDomainInfo__ownerId=UNKNOWN), "remoteDomainInfo.ownerId"),
+        unknown(sample(DATASHARE_CONSUMER, allowWrites=UNKNOWN), "allowWrites"),
+        malformed(sample(ENDPOINT_AUTHORIZATION, account=111122223333), "which names no AWS account"),
+    ],
+    "redshift-audit-logging": [
+        compliant(sample(REDSHIFT_LOGGING)),
+        compliant(sample(REDSHIFT_LOGGING, logDestinationType=DELETE), label="s3-by-default"),
+        compliant(
+            sample(
+                REDSHIFT_LOGGING,
+                logDestinationType="cloudwatch",
+                bucketName=DELETE,
+                logExports=["connectionlog", "userlog", "useractivitylog"],
+            ),
+            label="cloudwatch",
+        ),
+        violating(sample(REDSHIFT_LOGGING, bucketName=DELETE), "bucketName is not set"),
+        violating(
+            sample(REDSHIFT_LOGGING, logDestinationType="cloudwatch", logExports=["connectionlog"]),
+            "logExports lacks userlog, useractivitylog",
+        ),
+        unknown(sample(REDSHIFT_LOGGING, logDestinationType=UNKNOWN), "logDestinationType"),
+        malformed(sample(REDSHIFT_LOGGING, logDestinationType="syslog"), "expected s3 or cloudwatch"),
     ],
     "ssm-parameter-secure-string": [
         compliant(sample(PARAMETER)),

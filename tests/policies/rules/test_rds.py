@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from tests.policies.casetable import (
     Case,
     StackEdit,
@@ -12,13 +14,33 @@ from tests.policies.casetable import (
     unknown,
     violating,
 )
-from tests.policies.samples import COMPLIANT, DELETE, PROVIDER, add, both, change, resource
+from tests.policies.samples import COMPLIANT, DELETE, PROVIDER, add, both, change, resource, with_props
 from toms.offline.analyzer_client import UNKNOWN, PolicyPackProcess, ResourceInput
 
 __all__ = ["CASES", "test_case_in_process", "test_case_over_protocol"]
 
 RDS = "aws:rds/instance:Instance"
 CLUSTER = "aws:rds/cluster:Cluster"
+OPTION_GROUP = "aws:rds/optionGroup:OptionGroup"
+ENCRYPTION_REQUIRED = {
+    "optionName": "NATIVE_NETWORK_ENCRYPTION",
+    "optionSettings": [
+        {"name": "SQLNET.ENCRYPTION_SERVER", "value": "REQUIRED"},
+        {"name": "SQLNET.CRYPTO_CHECKSUM_SERVER", "value": "REQUIRED"},
+    ],
+}
+
+
+def option_group(*options: Any, engine: str = "oracle-ee") -> ResourceInput:
+    return with_props(
+        OPTION_GROUP, {"engineName": engine, "majorEngineVersion": "19", "options": list(options)}
+    )
+
+
+def oracle_ssl(version: Any) -> dict[str, Any]:
+    settings = [] if version is DELETE else [{"name": "SQLNET.SSL_VERSION", "value": version}]
+    return {"optionName": "SSL", "port": 2484, "optionSettings": settings}
+
 
 SNAPSHOT = "aws:rds/snapshot:Snapshot"
 CLUSTER_SNAPSHOT = "aws:rds/clusterSnapshot:ClusterSnapshot"
@@ -178,6 +200,26 @@ CASES: dict[str, list[Case]] = {
             "expected a list",
         ),
         unknown(resource(RDS, enabledCloudwatchLogsExports=UNKNOWN), "enabledCloudwatchLogsExports"),
+    ],
+    "rds-option-group-secure": [
+        compliant(option_group(ENCRYPTION_REQUIRED, oracle_ssl("1.2"))),
+        compliant(option_group({"optionName": "Timezone", "optionSettings": []}), label="unrelated-option"),
+        compliant(option_group(engine="mysql"), label="no-options"),
+        violating(option_group({"optionName": "MEMCACHED", "port": 11211}, engine="mysql"), "in plain text"),
+        violating(
+            option_group({**ENCRYPTION_REQUIRED, "optionSettings": []}),
+            "SQLNET.ENCRYPTION_SERVER is not set (REQUESTED",
+        ),
+        violating(option_group(oracle_ssl("1.2 or 1.0")), 'SQLNET.SSL_VERSION is "1.2 or 1.0"'),
+        violating(option_group(oracle_ssl(DELETE)), "the default accepts TLS 1.0"),
+        violating(
+            option_group({"optionName": "SQLSERVER_BACKUP_RESTORE"}, engine="sqlserver-se"),
+            "writes native backups to any S3 bucket",
+        ),
+        unknown(option_group({"optionName": UNKNOWN}), "options[0].optionName"),
+        unknown(option_group(oracle_ssl(UNKNOWN)), "options[0].optionSettings"),
+        malformed(with_props(OPTION_GROUP, {"engineName": "oracle-ee", "options": "SSL"}), "expected a list"),
+        malformed(option_group({"optionName": "SSL", "optionSettings": "1.2"}), "expected a list"),
     ],
 }
 
