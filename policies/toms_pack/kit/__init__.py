@@ -9,6 +9,7 @@
 Rule modules import what they need from here.
 """
 
+from .accounts import TRUSTED_ACCOUNTS, arn_account, describe_accounts, own_accounts
 from .adapter import WAIVED_FINDINGS, WAIVED_STACK_FINDINGS, FindingsHandoff, build_policy, is_preview
 from .outcomes import (
     Advisory,
@@ -57,6 +58,7 @@ __all__ = [
     "EXEMPTION_MAX_DAYS",
     "MISSING",
     "REGISTRY",
+    "TRUSTED_ACCOUNTS",
     "UNKNOWN",
     "WAIVED_FINDINGS",
     "WAIVED_STACK_FINDINGS",
@@ -74,11 +76,13 @@ __all__ = [
     "Unverifiable",
     "Violation",
     "Waiver",
+    "arn_account",
     "as_int",
     "as_list",
     "bounds_check",
     "build_policy",
     "describe",
+    "describe_accounts",
     "discover",
     "exemption_schema",
     "forbid_true",
@@ -90,6 +94,7 @@ __all__ = [
     "known_list",
     "lookup",
     "optional_int_at_most",
+    "own_accounts",
     "parse_exemption",
     "plain",
     "require_customer_key",
