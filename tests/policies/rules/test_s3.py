@@ -297,7 +297,11 @@ CASES: dict[str, list[Case]] = {
             change("object-lock", "rule.defaultRetention.days", 30),
             "outside the archive's retention of 90 to 90 days",
             at="bucket",
-            config={"s3-archive-object-lock": {"minDays": 90, "maxDays": 90}},
+            # The archive's bounds are one setting of its Object Lock and lifecycle policies.
+            config={
+                policy: {"minDays": 90, "maxDays": 90}
+                for policy in ("s3-archive-object-lock", "s3-archive-lifecycle")
+            },
         ),
         compliant(change("object-lock", "rule.defaultRetention.days", 30), label="at-the-minimum"),
         unknown(
