@@ -31,6 +31,7 @@ from ..kit import (
     Outcome,
     Resource,
     Settings,
+    SharedSetting,
     Stack,
     Unverifiable,
     Violation,
@@ -84,7 +85,7 @@ def classification(bucket: Resource) -> Any:
 
 def is_archive(bucket: Resource, settings: Settings) -> bool:
     """A log-archive bucket: tagged as one, or holding locked objects (which must also expire)."""
-    return classification(bucket) in settings.strings("archiveClassifications") or (
+    return classification(bucket) in settings.strings(ARCHIVE_CLASSIFICATIONS.key) or (
         bucket.get("objectLockEnabled") is True
     )
 
@@ -106,18 +107,21 @@ def more_than_one(joined: Joined, what: str) -> Violation | None:
     )
 
 
-# A client may classify more buckets as archives, never fewer: the log archive always is one.
-_ARCHIVE_CLASSIFICATIONS = {
-    "archiveClassifications": {
+# A client may classify more buckets as archives, never fewer: the log archive always is one. One setting
+# of every policy that tells archives apart.
+ARCHIVE_CLASSIFICATIONS = SharedSetting(
+    "archiveClassifications",
+    {
         "type": "array",
         "description": "data-classification tag values of archive buckets; must include "
-        f"{standards.DATA_CLASSIFICATION_LOG_ARCHIVE!r}.",
+        f"{standards.DATA_CLASSIFICATION_LOG_ARCHIVE!r}. One setting of every policy that reads it.",
         "minItems": 1,
         "items": {"type": "string", "minLength": 1},
         "contains": {"const": standards.DATA_CLASSIFICATION_LOG_ARCHIVE},
         "default": [standards.DATA_CLASSIFICATION_LOG_ARCHIVE],
-    }
-}
+    },
+    "the data classifications of archive buckets",
+)
 
 
 @stack_rule(
@@ -165,8 +169,8 @@ def _sse_defaults(config: Resource) -> list[Any]:
     "S3 buckets are encrypted by default; data and archive buckets with a customer-managed KMS key.",
     Severity.HIGH,
     "Add an aws.s3.BucketServerSideEncryptionConfiguration with sseAlgorithm aws:kms and the client's key.",
-    properties=_ARCHIVE_CLASSIFICATIONS,
     types=(*BUCKETS, *ENCRYPTION),
+    shared=(ARCHIVE_CLASSIFICATIONS,),
 )
 def encryption(stack: Stack, settings: Settings) -> Iterator[Outcome]:
     for bucket in stack.of_type(*BUCKETS):
@@ -303,7 +307,6 @@ _DAYS_PER_LOCK_YEAR = 365
     "Create the archive bucket with objectLockEnabled: true and add a BucketObjectLockConfiguration with a "
     "default retention in an allowed mode.",
     properties={
-        **_ARCHIVE_CLASSIFICATIONS,
         "allowedModes": {
             "type": "array",
             "minItems": 1,
@@ -314,6 +317,7 @@ _DAYS_PER_LOCK_YEAR = 365
     },
     config_checks=(bounds_check("minDays", "maxDays"),),
     types=(*BUCKETS, *OBJECT_LOCK),
+    shared=(ARCHIVE_CLASSIFICATIONS,),
 )
 def archive_object_lock(stack: Stack, settings: Settings) -> Iterator[Outcome]:
     modes = settings.strings("allowedModes")
@@ -443,7 +447,6 @@ def _expiries(config: Resource) -> list[_Expiry] | None:
     "expiration.days is within the pack config's [minDays, maxDays] and whose "
     "noncurrentVersionExpiration.noncurrentDays is at most maxNoncurrentDays.",
     properties={
-        **_ARCHIVE_CLASSIFICATIONS,
         **_ARCHIVE_DAYS,
         "maxNoncurrentDays": {
             "type": "integer",
@@ -453,6 +456,7 @@ def _expiries(config: Resource) -> list[_Expiry] | None:
     },
     config_checks=(bounds_check("minDays", "maxDays"),),
     types=(*BUCKETS, *LIFECYCLE),
+    shared=(ARCHIVE_CLASSIFICATIONS,),
 )
 def archive_lifecycle(stack: Stack, settings: Settings) -> Iterator[Outcome]:
     low, high = settings.int("minDays"), settings.int("maxDays")
