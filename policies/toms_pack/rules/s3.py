@@ -579,10 +579,15 @@ def _grant_problem(where: str, grantee: Any, owner: Any) -> Outcome | None:
         return None
     if kind == "CanonicalUser" and owner is UNKNOWN:
         return Unverifiable(where)
+    # Bucket ACLs name an e-mail grantee in emailAddress, object copies in email.
+    email = lookup(grantee, "emailAddress")
+    named = next(
+        (value for value in (grantee_id, email, lookup(grantee, "email")) if value is not MISSING), MISSING
+    )
     return Violation(
-        f"{where} grants {describe(grantee_id if grantee_id is not MISSING else lookup(grantee, 'email'))} "
-        f"({describe(kind)}), which cannot be shown to be the bucket's owner: ACLs must not share data "
-        "with other accounts; grant access through the bucket policy, which is judged"
+        f"{where} grants {describe(named)} ({describe(kind)}), which cannot be shown to be the bucket's "
+        "owner: ACLs must not share data with other accounts; grant access through the bucket policy, which "
+        "is judged"
     )
 
 

@@ -411,7 +411,7 @@ CASES: dict[str, list[Case]] = {
         ),
         violating(
             bucket_acl({"type": "AmazonCustomerByEmail", "emailAddress": "x@example.com"}),
-            "cannot be shown to be the bucket's owner",
+            'grants "x@example.com" ("AmazonCustomerByEmail"), which cannot be shown to be the bucket\'s owner',
             label="by-email",
         ),
         violating(
