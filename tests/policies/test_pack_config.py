@@ -202,3 +202,19 @@ def test_archive_classifications_are_one_setting_of_every_policy_that_reads_them
         },
     ):
         assert pack.analyze_stack(compliant_stack().values()) == []
+
+
+def test_the_archive_retention_bounds_are_one_setting_of_its_lock_and_its_lifecycle(
+    pack: PolicyPackProcess,
+) -> None:
+    with (
+        pytest.raises(PolicyConfigError) as raised,
+        configured(pack, {**BASE_CONFIG, "s3-archive-lifecycle": {"minDays": 365, "maxDays": 365}}),
+    ):
+        pass
+    for key, meaning in (("minDays", "shortest"), ("maxDays", "longest")):
+        assert any(
+            line.startswith(f"s3-archive-lifecycle.{key} is 365, s3-archive-object-lock.{key} is ")
+            and f"the archive's {meaning} retention" in line
+            for line in raised.value.problems
+        ), raised.value.problems
