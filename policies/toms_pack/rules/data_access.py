@@ -298,6 +298,8 @@ NEEDS_REVIEW: Mapping[str, str] = {
     ),
 }
 OPENSEARCH_PACKAGE = "aws:opensearch/package:Package"
+# OpenSearch UI: federated to IAM Identity Center only when its options say so.
+OPENSEARCH_APPLICATION = "aws:opensearch/application:Application"
 # Package types that carry data for the engine (dictionaries, licences, configuration), not code.
 DATA_PACKAGE_TYPES = ("TXT-DICTIONARY", "PACKAGE-LICENSE", "PACKAGE-CONFIG")
 
@@ -310,9 +312,20 @@ DATA_PACKAGE_TYPES = ("TXT-DICTIONARY", "PACKAGE-LICENSE", "PACKAGE-CONFIG")
     "Review who the provider admits or what the controller or plugin may do, then waive the finding for "
     "this resource with a reason and an expiry (at most a year, so it is reviewed again); or build the "
     "same without the feature.",
-    (*NEEDS_REVIEW, OPENSEARCH_PACKAGE),
+    (*NEEDS_REVIEW, OPENSEARCH_PACKAGE, OPENSEARCH_APPLICATION),
 )
 def needs_review(resource: Resource, _: Settings) -> Iterator[Outcome]:
+    if resource.type == OPENSEARCH_APPLICATION:
+        enabled = resource.get("iamIdentityCenterOptions", "enabled")
+        if enabled is UNKNOWN:
+            yield Unverifiable("iamIdentityCenterOptions.enabled")
+        elif enabled not in (MISSING, False):
+            yield Violation(
+                f"iamIdentityCenterOptions.enabled is {describe(enabled)}: IAM Identity Center's users "
+                "sign in to OpenSearch UI, and who that admits is decided in Identity Center; review it, "
+                "then waive this finding with a reason and an expiry"
+            )
+        return
     if resource.type == OPENSEARCH_PACKAGE:
         kind = resource.get("packageType")
         if kind is UNKNOWN:

@@ -29,6 +29,7 @@ SECURITY_POLICY = "aws:opensearch/serverlessSecurityPolicy:ServerlessSecurityPol
 ACCESS_POLICY = "aws:opensearch/serverlessAccessPolicy:ServerlessAccessPolicy"
 PACKAGE = "aws:opensearch/package:Package"
 PROFILE = "aws:redshift/authenticationProfile:AuthenticationProfile"
+APPLICATION = "aws:opensearch/application:Application"
 IAM_USER = {
     "userId": "orders-api",
     "userName": "orders-api",
@@ -189,6 +190,15 @@ CASES: dict[str, list[Case]] = {
         violating(
             with_props("aws:dynamodb/globalTable:GlobalTable", {"name": "orders", "replicas": []}),
             "the 2017 version of global tables",
+        ),
+        compliant(with_props(APPLICATION, {"name": "search-ui", "kmsKeyArn": KEY_ARN}), label="application"),
+        violating(
+            with_props(APPLICATION, {"name": "search-ui", "iamIdentityCenterOptions": {"enabled": True}}),
+            "IAM Identity Center's users sign in to OpenSearch UI",
+        ),
+        unknown(
+            with_props(APPLICATION, {"name": "search-ui", "iamIdentityCenterOptions": {"enabled": UNKNOWN}}),
+            "iamIdentityCenterOptions.enabled",
         ),
         unknown(with_props(PACKAGE, {"packageName": "custom", "packageType": UNKNOWN}), "packageType"),
         malformed(
