@@ -38,6 +38,11 @@ USER_GROUPS: Mapping[str, str] = {
     "aws:memorydb/acl:Acl": "userNames",
 }
 MEMORYDB_CLUSTER = "aws:memorydb/cluster:Cluster"
+# Caches -> the input naming the user groups that sign clients in (without one, nobody has to).
+CACHE_USER_GROUPS: Mapping[str, str] = {
+    "aws:elasticache/replicationGroup:ReplicationGroup": "userGroupIds",
+    "aws:elasticache/serverlessCache:ServerlessCache": "userGroupId",
+}
 # AWS's own user of every cache: no password, every command on every key.
 BUILT_IN_USER = "default"
 # Inputs that carry a user's password in the program.
@@ -85,19 +90,39 @@ def _user(resource: Resource) -> Iterator[Outcome]:
         )
 
 
+def _cache_sign_in(resource: Resource, key: str) -> Iterator[Outcome]:
+    if resource.get("authToken") is not MISSING:
+        yield Violation(
+            "authToken is set: one shared password in the program's inputs and state; sign clients in "
+            f"with a user group ({key}) of IAM-authenticated users instead"
+        )
+    groups = resource.get(key)
+    if groups is UNKNOWN:
+        yield Unverifiable(key)
+    elif groups is MISSING or groups in ("", []):
+        yield Violation(
+            f"{key} is not set: every client that reaches the cache uses it without signing in; attach a "
+            "user group of IAM-authenticated users"
+        )
+
+
 @resource_rule(
     "cache-user-authentication",
-    "ElastiCache and MemoryDB users sign in with IAM or are turned off; no group admits AWS's built-in "
-    "password-less default user, and no MemoryDB cluster uses the open-access ACL.",
+    "ElastiCache and MemoryDB users sign in with IAM or are turned off; caches and clusters sign clients "
+    "in through their own user groups or ACLs, never the built-in password-less default user, the "
+    "open-access ACL or a shared auth token.",
     Severity.CRITICAL,
     "Give enabled users authenticationMode.type: iam and no passwords in the program; replace the built-in "
-    "`default` user with your own user named default and the access string `off`; give MemoryDB clusters "
-    "an ACL of their own users.",
-    (ELASTICACHE_USER, MEMORYDB_USER, *USER_GROUPS, MEMORYDB_CLUSTER),
+    "`default` user with your own user named default and the access string `off`; attach a user group to "
+    "every replication group and serverless cache (no authToken), and an ACL of your own users to every "
+    "MemoryDB cluster.",
+    (ELASTICACHE_USER, MEMORYDB_USER, *USER_GROUPS, MEMORYDB_CLUSTER, *CACHE_USER_GROUPS),
 )
 def cache_user_authentication(resource: Resource, _: Settings) -> Iterator[Outcome]:
     if resource.type in PASSWORD_INPUTS:
         yield from _user(resource)
+    elif resource.type in CACHE_USER_GROUPS:
+        yield from _cache_sign_in(resource, CACHE_USER_GROUPS[resource.type])
     elif resource.type == MEMORYDB_CLUSTER:
         acl = resource.get("aclName")
         if acl is UNKNOWN:

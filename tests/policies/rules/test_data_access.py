@@ -29,6 +29,8 @@ SECURITY_POLICY = "aws:opensearch/serverlessSecurityPolicy:ServerlessSecurityPol
 ACCESS_POLICY = "aws:opensearch/serverlessAccessPolicy:ServerlessAccessPolicy"
 PACKAGE = "aws:opensearch/package:Package"
 PROFILE = "aws:redshift/authenticationProfile:AuthenticationProfile"
+REPLICATION_GROUP = "aws:elasticache/replicationGroup:ReplicationGroup"
+SERVERLESS_CACHE = "aws:elasticache/serverlessCache:ServerlessCache"
 APPLICATION = "aws:opensearch/application:Application"
 IAM_USER = {
     "userId": "orders-api",
@@ -122,6 +124,17 @@ CASES: dict[str, list[Case]] = {
         violating(
             with_props(MEMORYDB, {"name": "sessions", "aclName": "open-access"}), 'aclName is "open-access"'
         ),
+        compliant(with_props(REPLICATION_GROUP, {"userGroupIds": ["app"]}), label="replication-group"),
+        compliant(
+            with_props(SERVERLESS_CACHE, {"engine": "valkey", "userGroupId": "app"}), label="serverless"
+        ),
+        violating(with_props(REPLICATION_GROUP, {}), "userGroupIds is not set: every client"),
+        violating(
+            with_props(REPLICATION_GROUP, {"userGroupIds": ["app"], "authToken": "x" * 16}),
+            "authToken is set",
+        ),
+        violating(with_props(SERVERLESS_CACHE, {"engine": "memcached"}), "userGroupId is not set"),
+        unknown(with_props(SERVERLESS_CACHE, {"engine": "valkey", "userGroupId": UNKNOWN}), "userGroupId"),
         unknown(cache_user(accessString=UNKNOWN), "accessString"),
         unknown(with_props(ACL, {"name": "app", "userNames": [UNKNOWN]}), "userNames"),
         malformed(cache_user(accessString=["on", "~*"]), "expected a Redis ACL string"),
