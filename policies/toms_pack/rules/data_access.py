@@ -5,7 +5,6 @@ federation, managed controllers, custom plugins), which are blocked until a revi
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Iterator, Mapping
 from typing import Any
 
@@ -25,7 +24,7 @@ from ..kit import (
     known_list,
     resource_rule,
 )
-from .ecs import SECRET_NAME_PATTERNS, SECRET_VALUE_PATTERN
+from .ecs import SECRET_NAME_SETTING, SECRET_VALUE_PATTERN, secret_name_pattern
 
 # --- cache users ---------------------------------------------------------------------------------------
 
@@ -157,13 +156,7 @@ AUTHENTICATION_PROFILE = "aws:redshift/authenticationProfile:AuthenticationProfi
     "Keep passwords and client secrets out of authenticationProfileContent (every user allowed to describe "
     "authentication profiles reads it); the driver takes them from the identity provider or the client.",
     (AUTHENTICATION_PROFILE,),
-    properties={
-        "secretNamePatterns": {
-            "type": "array",
-            "items": {"type": "string", "minLength": 1},
-            "default": list(SECRET_NAME_PATTERNS),
-        }
-    },
+    properties=SECRET_NAME_SETTING,
 )
 def authentication_profile_no_secrets(resource: Resource, settings: Settings) -> Iterator[Outcome]:
     content = resource.get("authenticationProfileContent")
@@ -179,9 +172,7 @@ def authentication_profile_no_secrets(resource: Resource, settings: Settings) ->
     if not isinstance(options, dict):
         yield Violation(f"authenticationProfileContent is not a JSON object of options: {problem}")
         return
-    secret_name = re.compile(
-        "|".join(f"(?:{p})" for p in settings.strings("secretNamePatterns")) or "$^", re.IGNORECASE
-    )
+    secret_name = secret_name_pattern(settings)
     for name, value in options.items():
         if secret_name.search(name) or (isinstance(value, str) and SECRET_VALUE_PATTERN.search(value)):
             yield Violation(

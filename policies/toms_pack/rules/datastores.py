@@ -37,7 +37,7 @@ from ..kit import (
     stack_rule,
 )
 from ..policy_documents import ACCOUNT_CONDITION_KEYS, PolicyDocumentError, parse
-from .ecs import SECRET_NAME_PATTERNS, SECRET_VALUE_PATTERN
+from .ecs import SECRET_NAME_SETTING, SECRET_VALUE_PATTERN, secret_name_pattern
 from .identity import TRUSTED_ACCOUNTS, own_accounts
 
 Path = tuple[str | int, ...]
@@ -747,9 +747,7 @@ SSM_PARAMETER = "aws:ssm/parameter:Parameter"
 
 
 def _secret_name(settings: Settings) -> Callable[[str], bool]:
-    pattern = re.compile(
-        "|".join(f"(?:{p})" for p in settings.strings("secretNamePatterns")) or "$^", re.IGNORECASE
-    )
+    pattern = secret_name_pattern(settings)
 
     def looks_secret(name: str) -> bool:
         # Parameter names are paths (/app/db-password) and use /, - or . where variables use _.
@@ -770,13 +768,7 @@ REFERENCE_NAME = re.compile(r"_(ARN|ID|NAME|PATH)$")
     "Give secret parameters type: SecureString and keyId set to the client's customer-managed KMS key; "
     "never put a secret in insecureValue.",
     (SSM_PARAMETER,),
-    properties={
-        "secretNamePatterns": {
-            "type": "array",
-            "items": {"type": "string", "minLength": 1},
-            "default": list(SECRET_NAME_PATTERNS),
-        }
-    },
+    properties=SECRET_NAME_SETTING,
 )
 def secure_string(resource: Resource, settings: Settings) -> Iterator[Outcome]:
     name = resource.get("name")
