@@ -86,6 +86,16 @@ LINKS: Mapping[str, tuple[Link, ...]] = {
     ),
     "aws:redshift/snapshotCopy:SnapshotCopy": (
         Link(("clusterIdentifier",), _cluster("aws:redshift/cluster:Cluster", "clusterIdentifier", "id")),
+        Link(
+            ("snapshotCopyGrantName",),
+            Target(
+                "snapshot copy grant",
+                ("aws:redshift/snapshotCopyGrant:SnapshotCopyGrant",),
+                ("snapshotCopyGrantName", "id"),
+                "the copies in the other region are encrypted with the grant's key, judged only where the "
+                "stack declares the grant",
+            ),
+        ),
     ),
     "aws:memorydb/snapshot:Snapshot": (
         Link(("clusterName",), _cluster("aws:memorydb/cluster:Cluster", "name", "id")),
