@@ -1,6 +1,6 @@
 """A Pulumi project's own files, read the way the Pulumi CLI reads them, for every tool.
 
-`Pulumi.yaml` (the project's name, runtime, stack config folder and the program's virtualenv) and
+`Pulumi.yaml` (the project's name, runtime, stack config folder, where the program is and its virtualenv) and
 `Pulumi.<stack>.yaml` (the stack's config, flattened as the CLI hands it to a program). The live tools
 (audit, drill, report) and the offline preview read stacks through these functions alone, so neither
 needs the other's dependencies: nothing here imports the Pulumi SDK.
@@ -27,6 +27,8 @@ import yaml
 
 PROJECT_FILE = "Pulumi.yaml"
 PROJECT_NAME = "toms"
+# libyaml's loader when PyYAML was built with it (the wheels are): the same documents, parsed in C.
+_YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
 class ProjectFileError(Exception):
@@ -39,12 +41,26 @@ class Project:
     """What `Pulumi.yaml` says about a Python program."""
 
     name: str
-    # The program's folder (where Pulumi.yaml is).
+    # The project's folder (where Pulumi.yaml is): the program's root, which paths in reports are relative to.
     program_dir: Path
-    # Where the `Pulumi.<stack>.yaml` files are (`stackConfigDir`, default the program's folder).
+    # Where the `Pulumi.<stack>.yaml` files are (`stackConfigDir`, default the project's folder).
     config_dir: Path
-    # `runtime.options.virtualenv`, resolved against the program's folder; None when not set.
+    # `runtime.options.virtualenv`, resolved against the project's folder; None when not set.
     virtualenv: Path | None = None
+    # The file the program starts at, from `main:` (a folder's `__main__.py`, or the file it names); None
+    # when Pulumi.yaml sets no `main`, which means the project folder's `__main__.py`.
+    main: Path | None = None
+
+    @property
+    def entry(self) -> Path:
+        """The file the language host runs (`runpy.run_path`)."""
+        return self.main or self.program_dir / "__main__.py"
+
+    @property
+    def working_dir(self) -> Path:
+        """The folder the Pulumi CLI runs the program in: `main`'s folder (or the folder holding the file
+        `main` names), else the project's."""
+        return self.entry.parent
 
     def stack_file(self, stack: str) -> Path:
         return self.config_dir / f"Pulumi.{stack}.yaml"
@@ -101,12 +117,21 @@ def _yaml_problem(error: yaml.YAMLError) -> str:
     return str(error).replace('in "<unicode string>", ', "")
 
 
+def load_yaml(text: str) -> Any:
+    """A YAML document as `yaml.safe_load` reads it, parsed in C when PyYAML can; a document that is not
+    YAML is read again by PyYAML's own parser, whose messages (`_yaml_problem`) say more than libyaml's."""
+    try:
+        return yaml.load(text, Loader=_YAML_LOADER)  # noqa: S506 - a safe loader
+    except yaml.YAMLError:
+        return yaml.safe_load(text)
+
+
 def read_yaml(path: Path, when_missing: str) -> Any:
     """A YAML file's document; a ProjectFileError naming the file when it is missing, unreadable or not
     YAML."""
     shown = shown_path(path)
     try:
-        return yaml.safe_load(path.read_text(encoding="utf-8"))
+        return load_yaml(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
         raise ProjectFileError(when_missing) from None
     except (OSError, UnicodeDecodeError) as error:
@@ -164,7 +189,32 @@ def read_project(program_dir: Path) -> Project:
         program_dir=program_dir,
         config_dir=program_dir / str(document.get("stackConfigDir") or "."),
         virtualenv=(program_dir / virtualenv).resolve() if virtualenv else None,
+        main=_program_entry(program_dir, document.get("main"), shown),
     )
+
+
+def _program_entry(program_dir: Path, main: Any, shown: str) -> Path | None:
+    """The file `main:` starts the program at, as the Pulumi CLI reads it: a path relative to the project
+    folder, to a folder (its `__main__.py` runs, in that folder) or to a file (it runs, in its folder)."""
+    if main is None:
+        return None
+    expected = f"expected the program's folder or its entry file, relative to {shown_path(program_dir)}"
+    if not isinstance(main, str) or not main.strip():
+        raise ProjectFileError(f"{shown}: main: {expected}, got {main!r}")
+    if Path(main).is_absolute():
+        raise ProjectFileError(f"{shown}: main: {main} is an absolute path; {expected}")
+    target = Path(os.path.normpath(program_dir / main))
+    if target.is_dir():
+        entry = target / "__main__.py"
+        if not entry.is_file():
+            raise ProjectFileError(
+                f"{shown}: main: {main} is a folder without a __main__.py; {expected} (a folder must hold "
+                "the program's __main__.py)"
+            )
+        return entry
+    if target.is_file():
+        return target
+    raise ProjectFileError(f"{shown}: main: {main} does not exist ({shown_path(target)}); {expected}")
 
 
 # --- which project a command works on -------------------------------------------------------------
@@ -182,7 +232,7 @@ def project_name(folder: Path) -> str | None:
     """The `name:` in `folder`'s Pulumi.yaml; None when there is no Pulumi.yaml or it names nothing."""
     project_file = folder / PROJECT_FILE
     try:
-        document = yaml.safe_load(project_file.read_text(encoding="utf-8"))
+        document = load_yaml(project_file.read_text(encoding="utf-8"))
     except FileNotFoundError:
         return None
     except (OSError, UnicodeDecodeError, yaml.YAMLError) as error:

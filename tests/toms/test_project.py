@@ -14,6 +14,7 @@ from toms.project import ProjectFileError, read_project, read_stack_file, stack_
 
 def project_folder(tmp_path: Path, text: str) -> Path:
     (tmp_path / "Pulumi.yaml").write_text(text, encoding="utf-8")
+    (tmp_path / "docs").mkdir(exist_ok=True)
     return tmp_path
 
 
@@ -33,6 +34,26 @@ def test_the_virtualenv_option_is_resolved_against_the_program_folder(tmp_path: 
     assert read_project(project_folder(tmp_path, "name: p\nruntime: python\n")).virtualenv is None
 
 
+def test_main_names_the_file_the_program_starts_at_and_the_folder_it_runs_in(tmp_path: Path) -> None:
+    (tmp_path / "infra").mkdir()
+    (tmp_path / "infra" / "__main__.py").write_text("", encoding="utf-8")
+    (tmp_path / "infra" / "app.py").write_text("", encoding="utf-8")
+    plain = read_project(project_folder(tmp_path, "name: p\nruntime: python\n"))
+    assert (plain.entry, plain.working_dir) == (tmp_path.resolve() / "__main__.py", tmp_path.resolve())
+    folder = read_project(project_folder(tmp_path, "name: p\nruntime: python\nmain: infra/\n"))
+    assert (folder.entry, folder.working_dir) == (
+        tmp_path.resolve() / "infra" / "__main__.py",
+        tmp_path.resolve() / "infra",
+    )
+    file = read_project(project_folder(tmp_path, "name: p\nruntime: python\nmain: ./infra/app.py\n"))
+    assert (file.entry, file.working_dir) == (
+        tmp_path.resolve() / "infra" / "app.py",
+        tmp_path.resolve() / "infra",
+    )
+    # Stack files and the virtualenv stay relative to the project folder, as the Pulumi CLI reads them.
+    assert file.stack_file("dev") == tmp_path.resolve() / "Pulumi.dev.yaml"
+
+
 @pytest.mark.parametrize(
     ("text", "expected"),
     [
@@ -44,6 +65,13 @@ def test_the_virtualenv_option_is_resolved_against_the_program_folder(tmp_path: 
             r"runtime\.options\.virtualenv: expected a folder path, got 3",
         ),
         ("name: [p\n", r"Pulumi\.yaml: not valid YAML"),
+        (
+            "name: p\nruntime: python\nmain: 3\n",
+            r"Pulumi\.yaml: main: expected the program's folder or its entry",
+        ),
+        ("name: p\nruntime: python\nmain: /srv/infra\n", r"main: /srv/infra is an absolute path; expected"),
+        ("name: p\nruntime: python\nmain: infra/\n", r"main: infra/ does not exist \(.*infra\); expected"),
+        ("name: p\nruntime: python\nmain: docs\n", r"main: docs is a folder without a __main__\.py"),
     ],
 )
 def test_a_bad_project_file_is_refused_naming_file_and_key(tmp_path: Path, text: str, expected: str) -> None:

@@ -74,7 +74,7 @@ def run(request: dict[str, Any], send: Any) -> int:
     )
     try:
         run = run_mocked(
-            Path(request["programDir"]),
+            Path(request["entry"]),
             request["project"],
             request["stack"],
             request["config"],
@@ -116,7 +116,7 @@ def serve(send: Any) -> int:
     for number, line in enumerate(sys.stdin):
         request = json.loads(line)
         run(request, send)
-        _forget_program_modules(Path(request["programDir"]))
+        _forget_program_modules(Path(request["entry"]).parent)
         gc.collect()
         if number == 0:
             gc.freeze()

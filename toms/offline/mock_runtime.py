@@ -1,7 +1,7 @@
 """Run a Pulumi Python program offline, under Pulumi's own mock runtime, and record what it registers.
 
-The program is the real one (`__main__.py` of a project folder), executed in this process with the stack's
-config exactly as the Pulumi CLI would hand it over (flat `namespace:key` values; structured values as
+The program is the real one (the file its `Pulumi.yaml` starts it at), executed in this process with the
+stack's config exactly as the Pulumi CLI would hand it over (flat `namespace:key` values; structured values as
 JSON text). Every resource registration is recorded with its type, name, URN, parent, provider and
 inputs, including the serialized property struct the engine would pass on to a policy analyzer.
 
@@ -184,7 +184,7 @@ def _collecting_missing_config(missing: list[str]) -> Iterator[None]:
 
 
 def run_mocked(
-    program_dir: Path,
+    entry: Path,
     project: str,
     stack: str,
     config: Mapping[str, str],
@@ -193,14 +193,14 @@ def run_mocked(
     on_register: Callable[[RegisteredResource], None] | None = None,
     timeout: float | None = None,
 ) -> ProgramRun:
-    """Run `program_dir/__main__.py` as stack `stack` of `project` under `mocks` (their `preview` says
-    which kind of run), with `program_dir` first on the import path.
+    """Run the program file `entry` as stack `stack` of `project` under `mocks` (their `preview` says
+    which kind of run), with its folder first on the import path, as `runpy.run_path` puts it there.
 
     `on_register` sees each registration as the program makes it, on one of the runtime's threads. Every
     failure is a ProgramError naming the program; one that only lacks config lists every missing key.
     """
-    program_dir = program_dir.resolve()
-    main = program_dir / "__main__.py"
+    main = entry.resolve()
+    program_dir = main.parent
     timeout = PROGRAM_TIMEOUT_SECONDS if timeout is None else timeout
     lazy_sdk.install()
     monitor = RecordingMonitor(mocks, on_register)
@@ -227,7 +227,7 @@ def run_mocked(
         finished = False
         try:
             with _collecting_missing_config(missing_config):
-                program = run_pulumi_func(functools.partial(_run_main, program_dir))
+                program = run_pulumi_func(functools.partial(_run_main, main))
                 loop.run_until_complete(asyncio.wait_for(program, timeout))
             # `pulumi.export` records on the root stack resource; resolve what the program exported.
             exported = getattr(pulumi_settings.get_root_resource(), "outputs", {})
@@ -280,12 +280,12 @@ def run_mocked(
         raise failure(str(error)) from None
     except Exception as error:
         raise failure(
-            f"{failing_line(error, program_dir)}: the program failed: {type(error).__name__}: {error}"
+            f"{failing_line(error, main)}: the program failed: {type(error).__name__}: {error}"
         ) from error
 
 
-def _run_main(program_dir: Path) -> None:
-    runpy.run_path(str(program_dir / "__main__.py"), run_name="__main__")
+def _run_main(entry: Path) -> None:
+    runpy.run_path(str(entry), run_name="__main__")
 
 
 def run_program(
@@ -308,15 +308,15 @@ def run_program(
     except ProjectFileError as error:
         raise ProgramError(str(error)) from None
     mocks = AwsLikeMocks(aws_place(config), preview=preview)
-    return run_mocked(project.program_dir, project.name, stack, config, mocks, on_register=on_register)
+    return run_mocked(project.entry, project.name, stack, config, mocks, on_register=on_register)
 
 
-def failing_line(error: BaseException, program_dir: Path) -> str:
+def failing_line(error: BaseException, entry: Path) -> str:
     """`file:line` of the program's own code where `error` was raised: the innermost frame in the program's
-    folder (the lines below it are the SDK's), else its `__main__.py`. Absolute: this runs in the program's
+    folder (the lines below it are the SDK's), else its entry file. Absolute: this runs in the program's
     interpreter and folder, and the command shows the path as it shows every path (toms.project)."""
     frames = traceback.extract_tb(error.__traceback__)
-    inside = [frame for frame in frames if Path(frame.filename).resolve().is_relative_to(program_dir)]
+    inside = [frame for frame in frames if Path(frame.filename).resolve().is_relative_to(entry.parent)]
     if not inside:
-        return str(program_dir / "__main__.py")
+        return str(entry)
     return f"{Path(inside[-1].filename).absolute()}:{inside[-1].lineno}"

@@ -1,9 +1,10 @@
 """Run a Pulumi program offline in its own interpreter, as the Pulumi CLI would find it.
 
 The interpreter is the one of the program's virtualenv (`runtime.options.virtualenv` in its
-`Pulumi.yaml`, relative to the program's folder), else toms' own. It runs `harness.py` (this package,
-loaded under a private name, so the program's own modules never meet toms' packages) with the program's
-folder as working directory, and sends each registration back over a pipe as the program makes it.
+`Pulumi.yaml`, relative to the project's folder), else toms' own. It runs `harness.py` (this package,
+loaded under a private name, so the program's own modules never meet toms' packages) in the folder the
+Pulumi CLI would run the program in (the project's, or the one its `main:` names), and sends each
+registration back over a pipe as the program makes it.
 """
 
 from __future__ import annotations
@@ -135,7 +136,7 @@ def _shown_leading_path(message: str) -> str:
 
 
 def _failure(project: Project, interpreter: Interpreter, error: Mapping[str, Any]) -> str:
-    main = shown_path(project.program_dir / "__main__.py")
+    main = shown_path(project.entry)
     module = error.get("module") or ""
     if error["reason"] == "missing-module":
         return (
@@ -168,7 +169,7 @@ def _request(
     timeout: float,
 ) -> dict[str, Any]:
     return {
-        "programDir": str(project.program_dir),
+        "entry": str(project.entry),
         "project": project.name,
         "stack": stack,
         "config": dict(config),
@@ -189,7 +190,7 @@ def _start(
     try:
         process = subprocess.Popen(
             [str(interpreter.python), "-c", BOOTSTRAP, str(OFFLINE_PACKAGE), request, str(write_end)],
-            cwd=project.program_dir,
+            cwd=project.working_dir,
             stdin=subprocess.PIPE if serve else subprocess.DEVNULL,
             stdout=output,
             stderr=subprocess.STDOUT,
@@ -235,7 +236,7 @@ def _outcome(
         output_text = _tail(output_path)
         detail = f"; its last output:\n{output_text}" if output_text else ""
         raise ProgramError(
-            f"{shown_path(project.program_dir / '__main__.py')}: the program's interpreter "
+            f"{shown_path(project.entry)}: the program's interpreter "
             f"{interpreter.python} ended (exit status {status}) before the program finished{detail}",
             tuple(resources),
         )

@@ -11,6 +11,7 @@ import argparse
 import functools
 import os
 import sys
+import threading
 from collections.abc import Callable
 from pathlib import Path
 from types import ModuleType
@@ -162,8 +163,9 @@ def _preview_one(stack: str, target_of: Callable[[], PreviewTarget], pack: Path 
         return PreviewFailure(stack, None, str(error), unreadable=True)
     try:
         # The program starts first; loading the pack's side (the analyzer client, the SDK's protocol
-        # modules) then overlaps with it.
+        # modules) and the console's then overlaps with it.
         program = start_program(target)
+        threading.Thread(target=_ui, name="load-console", daemon=True).start()
         from toms.preview.run import preview
 
         return preview(target, pack, program)

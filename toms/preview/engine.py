@@ -38,7 +38,7 @@ from typing import Any
 from google.protobuf import json_format, struct_pb2
 
 from toms.offline.analyzer_client import Diagnostic, ResourceInput
-from toms.offline.mock_runtime import RegisteredResource
+from toms.offline.records import RegisteredResource
 from toms.preview.model import Finding, PlannedResource
 
 ROOT_STACK_TYPE = "pulumi:pulumi:Stack"

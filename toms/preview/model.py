@@ -103,6 +103,12 @@ class PreviewTarget:
     invoke_answers: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
     # `--stack-reference`: stack name -> its outputs.
     stack_references: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
+    # The file the program starts at when Pulumi.yaml's `main:` names one (see toms.project.Project).
+    main: Path | None = None
+
+    @property
+    def entry(self) -> Path:
+        return self.main or self.program_dir / "__main__.py"
 
 
 @dataclass(frozen=True)

@@ -100,7 +100,7 @@ def physical_location(preview: StackPreview, urn: str) -> PhysicalLocation:
             artifact_location=ArtifactLocation(uri=source["file"], uri_base_id=SOURCE_ROOT),
             region=Region(start_line=source["line"]),
         )
-    fallback = target.stack_file or target.program_dir / "__main__.py"
+    fallback = target.stack_file or target.entry
     return PhysicalLocation(artifact_location=_artifact(fallback, root), region=Region(start_line=1))
 
 

@@ -51,7 +51,8 @@ def stack_target(
     """A client stack of this repository, with its stack file and (when the pack is this repository's
     and no file is given) the client's policy config."""
     root = project_root()
-    stack_file = read_project(root).stack_file(stack)
+    project = read_project(root)
+    stack_file = project.stack_file(stack)
     if not stack_file.is_file():
         known = ", ".join(repo_stacks()) or "none"
         raise PreviewError(f"{shown_path(stack_file)}: no such stack file (stacks of this project: {known})")
@@ -66,7 +67,7 @@ def stack_target(
                 f"(`toms deploy` refuses it too). Write {shown} first."
             )
         policy_config_file = client_policy_config
-    return PreviewTarget(root, stack, config, stack_file, policy_config_file)
+    return PreviewTarget(root, stack, config, stack_file, policy_config_file, main=project.main)
 
 
 def repo_stacks() -> list[str]:
@@ -104,6 +105,7 @@ def program_target(
         policy_config_file,
         invoke_answers=invoke_answers or {},
         stack_references=stack_references or {},
+        main=project.main,
     )
 
 

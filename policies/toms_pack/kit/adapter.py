@@ -299,7 +299,14 @@ def _validate_resource(
     _settle(rule, settings, rule.check(resource, settings), resource, report, handoff)
 
 
+_last_stack = threading.local()
+
+
 def _stack_from_args(args: StackValidationArgs) -> Stack:
+    """The stack as rules see it; read once per request, as every stack policy gets the same resources."""
+    last = getattr(_last_stack, "value", None)
+    if last is not None and last[0] is args.resources:
+        return last[1]
     resources = []
     for resource in args.resources:
         provider_props: Mapping[str, Any] = {}
@@ -318,7 +325,9 @@ def _stack_from_args(args: StackValidationArgs) -> Stack:
                 custom=resource.provider is not None,
             )
         )
-    return Stack(tuple(resources))
+    stack = Stack(tuple(resources))
+    _last_stack.value = (args.resources, stack)
+    return stack
 
 
 def _validate_stack(

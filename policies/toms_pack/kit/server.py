@@ -1,7 +1,8 @@
 """The pack's Analyzer server: the policy SDK's own servicer, given the pack's real version (the SDK's
 `PolicyPack` hard-codes 0.0.1, which its messages then print), a `Configure` that refuses a config
-loosening the pack (`kit.packconfig.review`) instead of running with it, and an `Analyze` that reads each
-request once rather than once per policy (the SDK's loop spends most of its time re-reading it)."""
+loosening the pack (`kit.packconfig.review`) instead of running with it, and an `Analyze` and an
+`AnalyzeStack` that read each request once rather than once per policy (the SDK's loops spend most of
+their time re-reading it: `AnalyzeStack` read every resource of the stack again for each stack policy)."""
 
 from __future__ import annotations
 
@@ -16,7 +17,15 @@ import grpc
 from google.protobuf import json_format
 from pulumi.runtime import proto
 from pulumi.runtime.proto import analyzer_pb2_grpc
-from pulumi_policy import EnforcementLevel, Policy, ResourceValidationArgs, ResourceValidationPolicy
+from pulumi_policy import (
+    EnforcementLevel,
+    Policy,
+    PolicyResource,
+    ResourceValidationArgs,
+    ResourceValidationPolicy,
+    StackValidationArgs,
+    StackValidationPolicy,
+)
 from pulumi_policy.deserialize import deserialize_properties
 from pulumi_policy.policy import _NotApplicableError, _PolicyAnalyzerServicer
 from pulumi_policy.proxy import UnknownValueError, unknown_checking_proxy
@@ -104,26 +113,81 @@ class PackServicer(_PolicyAnalyzerServicer):
             args = ResourceValidationArgs(
                 request.type, props, request.urn, request.name, options, provider, config, stack_tags
             )
-            try:
-                policy.validate(args, report)
-            except UnknownValueError as error:
-                response.diagnostics.append(
-                    proto.AnalyzeDiagnostic(
-                        policyName=policy.name,
-                        policyPackName=self._name,
-                        policyPackVersion=self._version,
-                        message=f"can't run policy '{policy.name}' from policy pack "
-                        f"'{self._name}@v{self._version}' during preview: {error.message}",
-                        urn="",
-                        description=policy.description,
-                        enforcementLevel=self._map_enforcement_level(EnforcementLevel.ADVISORY),
-                    )
-                )
-            except _NotApplicableError as error:
-                response.not_applicable.append(
-                    proto.PolicyNotApplicable(policy_name=policy.name, reason=error.reason or "")
-                )
+            self._validate(policy, args, report, response)
         return response
+
+    def AnalyzeStack(self, request: Any, context: Any) -> Any:
+        """The SDK's `AnalyzeStack`, with the stack read once for every stack policy."""
+        self._configure_runtime_settings()
+        response = proto.AnalyzeResponse()
+        resources = self._stack_resources(request)
+        for policy in self._policies:
+            level = self._get_enforcement_level(policy)
+            if level == EnforcementLevel.DISABLED or not isinstance(policy, StackValidationPolicy):
+                continue
+            # A stack cannot be remediated: a remediate level counts as mandatory, as in the SDK.
+            if level == EnforcementLevel.REMEDIATE:
+                level = EnforcementLevel.MANDATORY
+            report = self._create_report_violation(
+                response, policy.name, policy.description, level, policy.severity
+            )
+            args = StackValidationArgs(resources, self._get_policy_config(policy.name), self._stack_tags)
+            self._validate(policy, args, report, response)
+        return response
+
+    def _stack_resources(self, request: Any) -> list[PolicyResource]:
+        """Every resource of an `AnalyzeStack` request as the SDK hands it to stack policies: properties
+        that raise on unknown values, options, provider, and parent and dependencies that refer to the
+        other resources of the stack (references to resources outside it are left out)."""
+        read: list[tuple[PolicyResource, Any]] = []
+        for entry in request.resources:
+            props = unknown_checking_proxy(
+                deserialize_properties(json_format.MessageToDict(entry.properties))
+            )
+            resource = PolicyResource(
+                entry.type,
+                props,
+                entry.urn,
+                entry.name,
+                self._get_resource_options(entry),
+                self._get_provider_resource(entry),
+                None,
+                [],
+                {},
+            )
+            read.append((resource, entry))
+        by_urn = {resource.urn: resource for resource, _ in read}
+        for resource, entry in read:
+            resource.parent = by_urn.get(entry.parent) if entry.parent else None
+            resource.dependencies.extend(by_urn[urn] for urn in entry.dependencies if urn in by_urn)
+            for key, dependencies in entry.propertyDependencies.items():
+                resource.property_dependencies[key] = [
+                    by_urn[urn] for urn in dependencies.urns if urn in by_urn
+                ]
+        return [resource for resource, _ in read]
+
+    def _validate(self, policy: Policy, args: Any, report: Any, response: Any) -> None:
+        """Run one policy; a value unknown in preview or a policy that does not apply is answered as the
+        SDK answers it."""
+        try:
+            policy.validate(args, report)  # type: ignore[attr-defined]
+        except UnknownValueError as error:
+            response.diagnostics.append(
+                proto.AnalyzeDiagnostic(
+                    policyName=policy.name,
+                    policyPackName=self._name,
+                    policyPackVersion=self._version,
+                    message=f"can't run policy '{policy.name}' from policy pack "
+                    f"'{self._name}@v{self._version}' during preview: {error.message}",
+                    urn="",
+                    description=policy.description,
+                    enforcementLevel=self._map_enforcement_level(EnforcementLevel.ADVISORY),
+                )
+            )
+        except _NotApplicableError as error:
+            response.not_applicable.append(
+                proto.PolicyNotApplicable(policy_name=policy.name, reason=error.reason or "")
+            )
 
 
 def serve(name: str, version: str, description: str, rules: Sequence[Rule]) -> None:

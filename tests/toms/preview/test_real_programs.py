@@ -177,20 +177,56 @@ def test_a_named_virtualenv_that_does_not_exist_is_refused_naming_it(
     )
 
 
-def test_the_program_runs_in_its_folder_and_reports_paths_relative_to_it(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+@pytest.mark.parametrize(
+    ("name", "source", "keys"),
+    [
+        ("working_directory", "__main__.py", {"index.html", "site.css"}),
+        # `main: infra/`: www/ and naming.py are found in infra/, where the Pulumi CLI runs the program.
+        ("main_folder", "infra/__main__.py", {"site/index.html"}),
+    ],
+)
+def test_the_program_runs_where_the_cli_runs_it_and_reports_paths_from_the_project_folder(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], name: str, source: str, keys: set[str]
 ) -> None:
-    program = PROGRAMS / "working_directory"
+    program = PROGRAMS / name
     outcome = preview_program(program, tmp_path, capsys)
     assert outcome.code in (0, 1), outcome.err
     objects = [r for r in outcome.stack["resources"] if r["type"] == "aws:s3/bucketObject:BucketObject"]
-    assert sorted(r["name"] for r in objects) == ["index.html", "site.css"]
-    assert {r["source"]["file"] for r in objects} == {"__main__.py"}
+    assert {r["inputs"]["key"] for r in objects} == keys
+    assert {r["source"]["file"] for r in objects} == {source}
     (run,) = outcome.log["runs"]
     assert run["originalUriBaseIds"]["%SRCROOT%"]["uri"] == program.resolve().as_uri() + "/"
     for result in run["results"]:
         location = result["locations"][0]["physicalLocation"]["artifactLocation"]
-        assert location == {"uri": "__main__.py", "uriBaseId": "%SRCROOT%"}
+        assert location == {"uri": source, "uriBaseId": "%SRCROOT%"}
+
+
+def test_main_naming_a_file_runs_that_file_in_its_folder(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    outcome = preview_program(PROGRAMS / "main_file", tmp_path, capsys)
+    assert outcome.code in (0, 1), outcome.err
+    (topic,) = [r for r in outcome.stack["resources"] if r["type"] == "aws:sns/topic:Topic"]
+    assert topic["inputs"]["name"] == "orders-events"
+    assert topic["source"]["file"] == "src/app.py"
+
+
+def test_main_pointing_nowhere_is_refused_naming_the_file_the_key_and_what_was_expected(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    program = copy_program("main_folder", tmp_path)
+    project_file = program / "Pulumi.yaml"
+    project_file.write_text(
+        project_file.read_text(encoding="utf-8").replace("main: infra/", "main: infrastructure/"),
+        encoding="utf-8",
+    )
+    outcome = preview_program(program, tmp_path, capsys)
+    assert outcome.code == 2
+    message = outcome.stack["error"]
+    assert f"{project_file}: main: infrastructure/ does not exist" in message
+    assert "expected the program's folder or its entry file, relative to" in message
+    assert "Traceback" not in outcome.err
+    assert outcome.invocation["executionSuccessful"] is False
 
 
 def test_every_missing_config_key_is_named_at_once_with_the_option_to_pass_it(

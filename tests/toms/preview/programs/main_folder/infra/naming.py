@@ -1,0 +1,2 @@
+def object_key(name: str) -> str:
+    return f"site/{name}"
