@@ -17,15 +17,14 @@ from pathlib import Path
 
 import pytest
 import yaml
-from moto.server import ThreadedMotoServer
 
 from tests.conftest import REPO
 from tests.toms.moto_baseline import (
     ENVIRONMENT_TO_CLEAR,
     FAKE_CREDENTIALS,
     build_baseline,
-    fake_aws_environment,
     in_account,
+    moto_server,
     stack_config,
 )
 
@@ -131,17 +130,9 @@ def project(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture(scope="module")
 def aws_endpoint() -> Iterator[str]:
     """acme's baseline, built in its own account on moto's server."""
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
-    server.start()
-    host, port = server.get_host_and_port()
-    url = f"http://{host}:{port}"
-    try:
-        with fake_aws_environment(), pytest.MonkeyPatch.context() as patch:
-            patch.setenv("AWS_ENDPOINT_URL", url)
-            build_baseline(stack_config("acme"))
-            yield url
-    finally:
-        server.stop()
+    with moto_server() as url:
+        build_baseline(stack_config("acme"))
+        yield url
 
 
 def run_example(command: str, project: Path, endpoint: str) -> subprocess.CompletedProcess[str]:

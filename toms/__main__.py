@@ -12,7 +12,7 @@ import os
 import sys
 from collections.abc import Sequence
 
-from toms import __version__
+from toms import __version__, interruption
 from toms.project import ProjectNotFound, add_project_option, select_project
 
 # Each command's module defines `COMMAND` (its name), `HELP` (one line), `add_arguments(parser)` and
@@ -73,16 +73,13 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def console_main() -> None:
     """The `toms` command (and `python -m toms`): one command line, then the process ends."""
+    # Before any command is imported: a signal ends the command, its child processes with it, at any point.
+    interruption.install()
     # A toms command is a short process. Running a Pulumi program builds thousands of generated classes,
     # and the cyclic collector walked them again and again (a fifth of a preview); what little garbage
     # forms in a few seconds goes with the process.
     gc.disable()
-    try:
-        exit_code = main()
-    except KeyboardInterrupt:
-        # Ctrl-C before a command took charge of it: one line, the shell's code for SIGINT.
-        print("error: interrupted", file=sys.stderr)
-        exit_code = 130
+    exit_code = main()
     # Every file is written and closed and the pack process has stopped by now. Tearing down an
     # interpreter that ran a Pulumi program (pulumi_aws's thousands of generated classes) takes about
     # 0.7 s, a third of a preview, so the process leaves without it.

@@ -6,6 +6,8 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+from toms import interruption
+
 
 class OutputPathError(Exception):
     """An output path the tool could not write: the message names the option and the path."""
@@ -40,9 +42,11 @@ def check_output_folder(path: Path, option: str) -> None:
 def write_text(path: Path, content: str, option: str) -> None:
     """Writes the whole file or, on failure, leaves none behind (a partial file could read as a pass)."""
     temporary = path.with_name(f".{path.name}.partial")
-    try:
-        temporary.write_text(content, encoding="utf-8")
-        temporary.replace(path)
-    except OSError as error:
-        temporary.unlink(missing_ok=True)
-        raise OutputPathError(f"{option} {path}: cannot be written: {error}") from None
+    # A signal that ends the command (toms/interruption.py) waits for the file, so none is left half-written.
+    with interruption.held():
+        try:
+            temporary.write_text(content, encoding="utf-8")
+            temporary.replace(path)
+        except OSError as error:
+            temporary.unlink(missing_ok=True)
+            raise OutputPathError(f"{option} {path}: cannot be written: {error}") from None

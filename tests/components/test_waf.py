@@ -18,6 +18,7 @@ from tests.components.program_reading import (
     stack_file,
 )
 from tests.conftest import REPO
+from toms.offline.analyzer_client import PolicyPackProcess
 from toms.offline.mock_runtime import ProgramRun, run_program
 from toms.preview.model import PreviewTarget, StackPreview
 from toms.preview.run import preview
@@ -107,7 +108,9 @@ def test_a_waf_setting_that_is_not_a_boolean_gets_a_clear_error() -> None:
     ]
 
 
-def waf_off_preview(tmp_path: Path, waivers: list[dict[str, object]]) -> StackPreview:
+def waf_off_preview(
+    tmp_path: Path, waivers: list[dict[str, object]], pack: PolicyPackProcess
+) -> StackPreview:
     """initech with `toms:loadBalancer.waf: false`, previewed with its pack config plus `waivers`."""
     config = json.loads((REPO / "stacks" / "policy-config" / "initech.json").read_text(encoding="utf-8"))
     if waivers:
@@ -122,11 +125,13 @@ def waf_off_preview(tmp_path: Path, waivers: list[dict[str, object]]) -> StackPr
         REPO / "stacks" / "Pulumi.initech.yaml",
         policy_config,
     )
-    return preview(target)
+    return preview(target, pack=pack)
 
 
-def test_waf_off_is_a_mandatory_finding_until_waived_then_an_advisory_exception(tmp_path: Path) -> None:
-    unwaived = waf_off_preview(tmp_path, [])
+def test_waf_off_is_a_mandatory_finding_until_waived_then_an_advisory_exception(
+    tmp_path: Path, reused_pack: PolicyPackProcess
+) -> None:
+    unwaived = waf_off_preview(tmp_path, [], reused_pack)
     assert [(f.policy, f.resource_name, f.mandatory) for f in unwaived.findings] == [
         ("lb-waf-associated", "initech-alb", True)
     ]
@@ -134,7 +139,9 @@ def test_waf_off_is_a_mandatory_finding_until_waived_then_an_advisory_exception(
     reason = "requests reach the load balancer only through the client's CDN and its WAF"
     # Waivers name resources by URN.
     (urn,) = {finding.urn for finding in unwaived.findings}
-    waived = waf_off_preview(tmp_path, [{"resources": [urn], "reason": reason, "expires": expires}])
+    waived = waf_off_preview(
+        tmp_path, [{"resources": [urn], "reason": reason, "expires": expires}], reused_pack
+    )
     assert waived.passed
     (finding,) = waived.findings
     assert not finding.mandatory

@@ -11,6 +11,7 @@ import pytest
 
 from tests.conftest import REPO
 from tests.policies.test_reviewer_programs import run_reviewer_program
+from toms.offline.analyzer_client import PolicyPackProcess
 
 PROGRAMS = REPO / "tests" / "fixtures" / "backlog_programs"
 
@@ -61,8 +62,10 @@ def test_links_passed_as_outputs_of_declared_resources_are_judged_declared(tmp_p
 
 
 @pytest.mark.parametrize("name", sorted(EXPECTED))
-def test_backlog_program_is_blocked_by_the_policy_that_judges_it(name: str, tmp_path: Path) -> None:
-    result = run_reviewer_program(name, tmp_path, PROGRAMS)
+def test_backlog_program_is_blocked_by_the_policy_that_judges_it(
+    name: str, tmp_path: Path, reused_pack: PolicyPackProcess
+) -> None:
+    result = run_reviewer_program(name, tmp_path, reused_pack, PROGRAMS)
     mandatory = {(finding.policy, finding.resource_name) for finding in result.findings if finding.mandatory}
     assert not result.passed
     assert EXPECTED[name] <= mandatory, sorted(mandatory)

@@ -1,4 +1,5 @@
-"""Every example stack's resources, as the real program registers them, pass the pack with its client config."""
+"""Every example stack's resources, as the real program registers them, pass the pack with its client config
+(the first preview of each, which must find nothing at all, is in tests/toms/preview/test_preview.py)."""
 
 from __future__ import annotations
 
@@ -11,10 +12,9 @@ import pytest
 from google.protobuf import json_format
 
 from tests.conftest import EXAMPLE_STACKS, run_example_stack
-from tests.policies.conftest import PACK_DIR
+from tests.policies.conftest import configured
 from toms.offline.analyzer_client import PolicyPackProcess, ResourceInput, to_wire
 from toms.offline.mock_runtime import ProgramRun, RegisteredResource
-from toms.preview.run import preview, stack_target
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -49,23 +49,14 @@ def resource_inputs(run: ProgramRun) -> Iterator[tuple[ResourceInput, ResourceIn
 
 
 @pytest.mark.parametrize("stack", EXAMPLE_STACKS)
-def test_example_stack_has_no_mandatory_violation(stack: str) -> None:
+def test_example_stack_has_no_mandatory_violation(stack: str, pack: PolicyPackProcess) -> None:
+    """The session's pack process, as `pulumi up` runs it, given this client's pack config."""
     run = run_example_stack(stack)
     pairs = list(resource_inputs(run))
     assert pairs, f"the {stack} program registered no resources"
     config = json.loads((REPO / "stacks" / "policy-config" / f"{stack}.json").read_text())
-    with PolicyPackProcess(PACK_DIR, dry_run=False, project=run.project, stack=stack) as pack:
-        pack.configure(config)
-        findings = [d for inputs, _ in pairs for d in pack.analyze(inputs)]
-        findings += pack.analyze_stack(outputs for _, outputs in pairs)
+    with configured(pack, config) as judge:
+        findings = [d for inputs, _ in pairs for d in judge.analyze(inputs)]
+        findings += judge.analyze_stack(outputs for _, outputs in pairs)
     mandatory = [f"{d.policy_name} {d.urn}: {d.message}" for d in findings if d.mandatory]
     assert mandatory == []
-
-
-@pytest.mark.parametrize("stack", EXAMPLE_STACKS)
-def test_first_preview_of_every_example_stack_is_decided_with_no_finding_at_all(stack: str) -> None:
-    """The preview is the gate before anything exists: values AWS decides are unknown, and still every
-    policy decides (no advisory 'checked again at update time') and finds nothing, mandatory or not."""
-    result = preview(stack_target(stack))
-    assert [f"{f.policy} on {f.resource_name}: {f.message}" for f in result.findings] == []
-    assert result.passed

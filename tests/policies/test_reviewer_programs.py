@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import REPO
+from toms.offline.analyzer_client import PolicyPackProcess
 from toms.preview.model import StackPreview
 from toms.preview.run import preview, program_target
 
@@ -82,11 +83,13 @@ EXPECTED: dict[str, set[tuple[str, str]]] = {
 }
 
 
-def run_reviewer_program(name: str, workdir: Path, programs: Path = PROGRAMS) -> StackPreview:
+def run_reviewer_program(
+    name: str, workdir: Path, pack: PolicyPackProcess, programs: Path = PROGRAMS
+) -> StackPreview:
     """The program `<name>.py` as the `__main__.py` of a one-file Pulumi project, previewed offline."""
     shutil.copy(programs / f"{name}.py", workdir / "__main__.py")
     (workdir / "Pulumi.yaml").write_text(f"name: {name.replace('_', '-')}\nruntime: python\n")
-    return preview(program_target(workdir, "dev", ["aws:region=eu-central-1"], None, None))
+    return preview(program_target(workdir, "dev", ["aws:region=eu-central-1"], None, None), pack=pack)
 
 
 def test_every_program_has_expectations() -> None:
@@ -94,8 +97,10 @@ def test_every_program_has_expectations() -> None:
 
 
 @pytest.mark.parametrize("name", sorted(EXPECTED))
-def test_reviewer_program_is_blocked_by_the_policy_that_judges_it(name: str, tmp_path: Path) -> None:
-    result = run_reviewer_program(name, tmp_path)
+def test_reviewer_program_is_blocked_by_the_policy_that_judges_it(
+    name: str, tmp_path: Path, reused_pack: PolicyPackProcess
+) -> None:
+    result = run_reviewer_program(name, tmp_path, reused_pack)
     mandatory = {(finding.policy, finding.resource_name) for finding in result.findings if finding.mandatory}
     assert not result.passed
     assert EXPECTED[name] <= mandatory, sorted(mandatory)

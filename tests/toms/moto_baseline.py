@@ -22,6 +22,7 @@ from __future__ import annotations
 import functools
 import json
 import os
+import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -32,6 +33,7 @@ import boto3
 import botocore.loaders
 import botocore.session
 import pytest
+from moto.server import ThreadedMotoServer
 
 from components import log_archive, service
 from components.bucket import INCOMPLETE_UPLOAD_DAYS
@@ -105,6 +107,36 @@ def in_account(account: str) -> Iterator[None]:
             del os.environ["MOTO_ACCOUNT_ID"]
         else:
             os.environ["MOTO_ACCOUNT_ID"] = previous
+
+
+@contextmanager
+def moto_server() -> Iterator[str]:
+    """moto's server on 127.0.0.1 for tools run as processes; yields its URL, with the fake environment and
+    AWS_ENDPOINT_URL set in this process for the block. The server shares moto's in-process backends with
+    this process (as `mock_aws` does), so they are reset when it starts and when it stops: what a module
+    builds never depends on, nor leaks into, another module run earlier in the same process (a
+    pytest-xdist worker runs many modules, in an order no test may rely on)."""
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+    server.start()
+    host, port = server.get_host_and_port()
+    url = f"http://{host}:{port}"
+    try:
+        _reset_moto(url)
+        with fake_aws_environment(), pytest.MonkeyPatch.context() as patch:
+            patch.setenv("AWS_ENDPOINT_URL", url)
+            yield url
+    finally:
+        try:
+            _reset_moto(url)
+        finally:
+            server.stop()
+
+
+def _reset_moto(url: str) -> None:
+    """Every moto backend back to empty, through the server's own reset endpoint."""
+    request = urllib.request.Request(f"{url}/moto-api/reset", method="POST")  # noqa: S310 - moto on 127.0.0.1
+    with urllib.request.urlopen(request, timeout=30) as response:  # noqa: S310
+        response.read()
 
 
 @functools.cache

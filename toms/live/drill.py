@@ -5,9 +5,10 @@ instance beside the source (same subnet group, security groups and parameter gro
 protection), waits for it, checks that it is what the source is (encrypted with the same key, same engine
 and version), deletes it without a final snapshot and waits until it is gone. The temporary instance is
 deleted on every failure path and on an interruption (Ctrl-C, and SIGTERM or SIGHUP, which the command
-turns into the same `Interrupted`); a drill refuses to start while an earlier drill's instance of the same
-source is still there, unless asked to delete it first. The evidence (`DrillEvidence`) records each step,
-how long each wait took and the statuses seen.
+turns into the same `Interrupted`), and a further signal does not cut that deletion short; a drill
+refuses to start while an earlier drill's instance of the same source is still there, unless asked to
+delete it first. The evidence (`DrillEvidence`) records each step, how long each wait took and the
+statuses seen.
 """
 
 from __future__ import annotations
@@ -111,6 +112,8 @@ class RestoreDrill:
     heartbeat_seconds: float = HEARTBEAT_SECONDS
     steps: list[Step] = field(default_factory=list)
     interrupted_by: str | None = None
+    # The temporary instance being deleted after a failure or an interruption, while that goes on.
+    cleaning_up: str | None = None
 
     @property
     def rds(self) -> Any:
@@ -231,13 +234,30 @@ class RestoreDrill:
                 error = f"{error}; {cleanup_error}"
         return error
 
+    def stop_signal(self, signal_name: str) -> None:
+        """What SIGINT, SIGTERM and SIGHUP do while the drill runs (the command installs this): the first
+        stops the drill (`Interrupted`), which then deletes its temporary instance. A signal after that, or
+        while the instance is being deleted, must not leave it behind: it is noted in one line and the
+        cleanup goes on."""
+        if self.interrupted_by is None and self.cleaning_up is None:
+            self.interrupted_by = signal_name
+            raise Interrupted(signal_name)
+        instance = self.cleaning_up or "the temporary instance"
+        self.console.print(
+            f"[bold yellow]{signal_name} received during cleanup:[/] {instance} is deleted first, then the "
+            "drill stops",
+            highlight=False,
+        )
+
     def _interrupted(self, stop: KeyboardInterrupt) -> str:
         signal = interruption(stop)
         self.interrupted_by = self.interrupted_by or signal.signal_name
         return signal.reason
 
     def _clean_up(self, identifier: str) -> str | None:
-        """Deletes the temporary instance after a failure; says what is left behind if that fails too."""
+        """Deletes the temporary instance after a failure; says what is left behind if that fails too.
+        Signals do not stop it (`stop_signal`)."""
+        self.cleaning_up = identifier
         try:
             existing = self._describe(identifier)
             # A restore refused because the name was taken created nothing: the instance under that name
@@ -259,6 +279,8 @@ class RestoreDrill:
             )
             self.console.print(f"[bold red]{message}[/]", highlight=False)
             return message
+        finally:
+            self.cleaning_up = None
         return None
 
     def _is_drill_instance(self, instance: dict[str, Any]) -> bool:

@@ -2,7 +2,8 @@
 delete it, and record the evidence (`toms/live/drill.py` does the drill).
 
 SIGTERM (a cancelled CI job) and SIGHUP (a closed terminal) stop the drill exactly as Ctrl-C does: the
-temporary instance is deleted and the evidence, a FAIL naming the signal, is written.
+temporary instance is deleted and the evidence, a FAIL naming the signal, is written. A further signal
+during that deletion is noted in one line and does not cut it short.
 """
 
 from __future__ import annotations
@@ -18,10 +19,10 @@ from types import FrameType
 
 from botocore.exceptions import BotoCoreError, ClientError
 
+from toms import interruption
 from toms.live.drill import (
     DEFAULT_MAX_WAIT_MINUTES,
     DEFAULT_WAITER_DELAY_SECONDS,
-    Interrupted,
     RestoreDrill,
     UsageError,
 )
@@ -33,21 +34,20 @@ HELP = (
     "Restore a database's newest snapshot into a temporary instance, verify it, delete it, record evidence."
 )
 
-# The signals that stop a drill; each becomes an `Interrupted` naming it, so all clean up alike.
-STOP_SIGNALS: tuple[signal.Signals, ...] = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
-
-
-def _raise_interrupted(signal_number: int, _: FrameType | None) -> None:
-    raise Interrupted(signal.Signals(signal_number).name)
-
 
 @contextmanager
-def signals_interrupt() -> Iterator[None]:
-    """While the drill runs, SIGINT, SIGTERM and SIGHUP raise `Interrupted` in the main thread."""
+def signals_interrupt(drill: RestoreDrill) -> Iterator[None]:
+    """While the drill runs, SIGINT, SIGTERM and SIGHUP stop it (`RestoreDrill.stop_signal`: the first
+    raises `Interrupted` in the main thread; one during the cleanup that follows is noted, not obeyed)."""
     if threading.current_thread() is not threading.main_thread():
         yield
         return
-    previous = {number: signal.signal(number, _raise_interrupted) for number in STOP_SIGNALS}
+
+    def stop(signal_number: int, _: FrameType | None) -> None:
+        drill.stop_signal(signal.Signals(signal_number).name)
+
+    # The signals that end any toms command; each becomes an `Interrupted` naming it, so all clean up alike.
+    previous = {number: signal.signal(number, stop) for number in interruption.STOP_SIGNALS}
     try:
         yield
     finally:
@@ -102,7 +102,7 @@ def run(args: argparse.Namespace, waiter_delay: float = DEFAULT_WAITER_DELAY_SEC
         session, args.db_instance, args.max_wait_minutes, waiter_delay=waiter_delay, console=console
     )
     try:
-        with signals_interrupt():
+        with signals_interrupt(drill):
             evidence = drill.run(args.clean_up_previous)
     except UsageError as error:
         return _fail(str(error))

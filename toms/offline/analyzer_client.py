@@ -22,6 +22,7 @@ envelope). The process is always killed when the `with` block ends.
 from __future__ import annotations
 
 import contextlib
+import functools
 import json
 import os
 import queue
@@ -41,6 +42,8 @@ import jsonschema
 import yaml
 from google.protobuf import empty_pb2, json_format, struct_pb2
 from pulumi.runtime.proto import analyzer_pb2, analyzer_pb2_grpc
+
+from toms import interruption
 
 # The engine's marshalled form of an unknown value (`resource.UnknownStringValue` in the Go SDK).
 UNKNOWN_SENTINEL = "04da6b54-80e4-46f7-96ec-b56ff0331ba9"
@@ -300,6 +303,7 @@ class PolicyPackProcess:
         self._channel: grpc.Channel | None = None
         self._stub: analyzer_pb2_grpc.AnalyzerStub | None = None
         self._info: AnalyzerInfo | None = None
+        self._interruption_token = 0
 
     # --- lifecycle --------------------------------------------------------------------------------------
 
@@ -327,13 +331,17 @@ class PolicyPackProcess:
         if self.stack_config:
             env["PULUMI_CONFIG"] = json.dumps(self.stack_config)
         self._stderr = tempfile.TemporaryFile()  # noqa: SIM115 - closed in close()
-        self._process = subprocess.Popen(
-            [self.python, "-u", "-m", "pulumi.policy", _NO_ENGINE_ADDRESS, "."],
-            cwd=self.pack_dir,
-            env=env,
-            stdout=subprocess.PIPE,
-            stderr=self._stderr,
-        )
+        with interruption.held():  # no signal between the start and the registration
+            self._process = subprocess.Popen(
+                [self.python, "-u", "-m", "pulumi.policy", _NO_ENGINE_ADDRESS, "."],
+                cwd=self.pack_dir,
+                env=env,
+                stdout=subprocess.PIPE,
+                stderr=self._stderr,
+            )
+            self._interruption_token = interruption.end_on_interrupt(
+                functools.partial(interruption.kill_process, self._process.pid)
+            )
         try:
             port = self._read_port()
             self._channel = grpc.insecure_channel(
@@ -430,6 +438,7 @@ class PolicyPackProcess:
             if self._process.stdout is not None:
                 self._process.stdout.close()
             self._process = None
+            interruption.forget(self._interruption_token)
         if self._stderr is not None:
             self._stderr.close()
             self._stderr = None

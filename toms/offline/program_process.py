@@ -13,6 +13,7 @@ import contextlib
 import json
 import os
 import re
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -22,6 +23,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
 
+from toms import interruption
 from toms.offline.invoke_answers import AwsPlace
 from toms.offline.records import PROGRAM_TIMEOUT_SECONDS, ProgramError, RegisteredResource
 from toms.project import PROJECT_FILE, Project, shown_path
@@ -181,29 +183,45 @@ def _request(
     }
 
 
+@dataclass(frozen=True)
+class _Started:
+    process: subprocess.Popen[bytes]
+    # Its results, one JSON message a line.
+    results: IO[str]
+    # Its registration with toms/interruption.py: a signal that ends toms ends it and removes its scratch.
+    interruption_token: int
+
+
 def _start(
-    interpreter: Interpreter, project: Project, request: str, output: IO[bytes], *, serve: bool
-) -> tuple[subprocess.Popen[bytes], IO[str]]:
+    interpreter: Interpreter, project: Project, request: str, output: IO[bytes], *, serve: bool, scratch: Path
+) -> _Started:
     """The harness in the program's interpreter and folder, for the request in the file `request` (or,
     with `serve`, each request written to its stdin); its results come back on the returned stream."""
+
+    def end_on_interrupt() -> None:
+        interruption.kill_process_group(process.pid)
+        shutil.rmtree(scratch, ignore_errors=True)
+
     read_end, write_end = os.pipe()
     try:
-        process = subprocess.Popen(
-            [str(interpreter.python), "-c", BOOTSTRAP, str(OFFLINE_PACKAGE), request, str(write_end)],
-            cwd=project.working_dir,
-            stdin=subprocess.PIPE if serve else subprocess.DEVNULL,
-            stdout=output,
-            stderr=subprocess.STDOUT,
-            pass_fds=(write_end,),
-            # Its own session: Ctrl-C reaches toms, which ends the run; not the program's tracebacks.
-            start_new_session=True,
-        )
+        with interruption.held():  # no signal between the start and the registration
+            process = subprocess.Popen(
+                [str(interpreter.python), "-c", BOOTSTRAP, str(OFFLINE_PACKAGE), request, str(write_end)],
+                cwd=project.working_dir,
+                stdin=subprocess.PIPE if serve else subprocess.DEVNULL,
+                stdout=output,
+                stderr=subprocess.STDOUT,
+                pass_fds=(write_end,),
+                # Its own session: Ctrl-C reaches toms, which ends the run; not the program's tracebacks.
+                start_new_session=True,
+            )
+            token = interruption.end_on_interrupt(end_on_interrupt)
     except OSError as error:
         os.close(read_end)
         raise ProgramError(f"{interpreter.python}: cannot start the program's interpreter: {error}") from None
     finally:
         os.close(write_end)
-    return process, os.fdopen(read_end, encoding="utf-8")
+    return _Started(process, os.fdopen(read_end, encoding="utf-8"), token)
 
 
 def _read_run(
@@ -292,9 +310,11 @@ class ProgramProcess:
         self._output_path = scratch / "output.txt"
         try:
             with self._output_path.open("wb") as output:
-                self._process, self._results = _start(
-                    self.interpreter, project, str(request_path), output, serve=False
+                started = _start(
+                    self.interpreter, project, str(request_path), output, serve=False, scratch=scratch
                 )
+            self._process, self._results = started.process, started.results
+            self._interruption_token = started.interruption_token
         except ProgramError:
             self._scratch.cleanup()
             raise
@@ -323,6 +343,7 @@ class ProgramProcess:
                 self._process.wait(timeout=5)
         self._results.close()
         self._scratch.cleanup()
+        interruption.forget(self._interruption_token)
 
 
 def run_program_process(
@@ -356,6 +377,7 @@ class ProgramServer:
         self._output: IO[bytes] | None = None
         self._process: subprocess.Popen[bytes] | None = None
         self._results: IO[str] | None = None
+        self._interruption_token = 0
 
     def start(
         self,
@@ -382,9 +404,10 @@ class ProgramServer:
         if self._process is None or self._process.poll() is not None:
             self.close_process()
             self._output = self._output_path.open("wb")
-            self._process, self._results = _start(
-                self.interpreter, self.project, "-", self._output, serve=True
-            )
+            scratch = Path(self._scratch.name)
+            started = _start(self.interpreter, self.project, "-", self._output, serve=True, scratch=scratch)
+            self._process, self._results = started.process, started.results
+            self._interruption_token = started.interruption_token
         assert self._process.stdin is not None
         with contextlib.suppress(OSError):  # an interpreter that is gone shows when its results are read
             self._process.stdin.write((json.dumps(request) + "\n").encode())
@@ -412,6 +435,7 @@ class ProgramServer:
                     self._process.stdin.close()
             _stop(self._process)
             self._process = None
+            interruption.forget(self._interruption_token)
         if self._results is not None:
             self._results.close()
             self._results = None

@@ -2,7 +2,7 @@
 
 Exit codes: 0 when no finding is mandatory, 1 when one is, 2 for a usage, config or program error, a
 policy pack that crashed, or a stack that cannot pass offline (a component a provider plugin implements);
-130 when interrupted.
+130 on Ctrl-C and 143 on SIGTERM: one line, and the program and the pack are ended (toms/interruption.py).
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ from pathlib import Path
 from types import ModuleType
 from typing import TYPE_CHECKING
 
+from toms import interruption
 from toms.offline.records import ProgramError
 from toms.preview.model import PreviewError, PreviewFailure, PreviewOutcome, PreviewTarget, StackPreview
 from toms.preview.targets import (
@@ -197,6 +198,8 @@ def _preview_in_workers(
 
 
 def run(args: argparse.Namespace) -> int:
+    # Under the `toms` command a signal ends the run at once (toms/interruption.py), saying this.
+    interruption.report_outcome("no report was written")
     try:
         return _run(args)
     except KeyboardInterrupt:
@@ -250,14 +253,17 @@ def _run(args: argparse.Namespace) -> int:
         failures = [outcome for outcome in outcomes if isinstance(outcome, PreviewFailure)]
         _ui().print_overall(_console(args), previews, failures)
     try:
-        if args.json is not None:
-            from toms.preview import json_report
+        # Each report is written whole: a signal meanwhile ends the command once they are written.
+        with interruption.held():
+            if args.json is not None:
+                from toms.preview import json_report
 
-            json_report.write_json(args.json, outcomes)
-        if args.sarif is not None:
-            from toms.preview import sarif
+                json_report.write_json(args.json, outcomes)
+            if args.sarif is not None:
+                from toms.preview import sarif
 
-            sarif.write_sarif(args.sarif, outcomes)
+                sarif.write_sarif(args.sarif, outcomes)
+            interruption.report_outcome("the previews were done and their reports written")
     except OSError as error:
         _ui().print_error(_console(args), f"cannot write the report: {error}")
         return 2

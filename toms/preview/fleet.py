@@ -29,6 +29,7 @@ from multiprocessing.process import BaseProcess
 from pathlib import Path
 from types import FrameType
 
+from toms import interruption
 from toms.offline.analyzer_client import PolicyPackProcess
 from toms.offline.program_process import ProgramServer
 from toms.offline.records import ProgramError, aws_place
@@ -174,10 +175,11 @@ def preview_stacks(
             name=f"toms-preview-{len(workers) + 1}",
             daemon=True,
         )
-        process.start()
+        with interruption.held():  # a signal that ends toms stops every worker it started
+            process.start()
+            worker = _Worker(process, parent_end)
+            workers.append(worker)
         child_end.close()
-        worker = _Worker(process, parent_end)
-        workers.append(worker)
         return worker
 
     def give_work(worker: _Worker) -> None:
@@ -189,6 +191,8 @@ def preview_stacks(
         if on_outcome is not None:
             on_outcome(index, outcome)
 
+    # Each worker closes its pack and its program on SIGTERM; `_stop` waits for that.
+    stop_on_interrupt = interruption.end_on_interrupt(lambda: _stop(workers, every=True))
     try:
         for _ in range(min(max(jobs, 1), len(targets))):
             give_work(start_worker())
@@ -214,6 +218,7 @@ def preview_stacks(
                 give_work(worker)
     finally:
         _stop(workers)
+        interruption.forget(stop_on_interrupt)
     return [outcomes[index] for index in range(len(targets))]
 
 
@@ -234,10 +239,11 @@ def _end_group(process: BaseProcess) -> None:
             os.killpg(process.pid, signal.SIGKILL)
 
 
-def _stop(workers: Sequence[_Worker]) -> None:
-    """Tell idle workers to stop and wait; terminate any that do not (each closes its pack on SIGTERM)."""
+def _stop(workers: Sequence[_Worker], *, every: bool = False) -> None:
+    """Terminate the busy workers (`every`: all of them), each closing its pack and program on SIGTERM,
+    and wait for every worker (the idle ones were told to stop); kill any that take too long."""
     for worker in workers:
-        if worker.process.is_alive() and worker.task is not None:
+        if worker.process.is_alive() and (every or worker.task is not None):
             worker.process.terminate()
     for worker in workers:
         worker.process.join(WORKER_STOP_SECONDS)

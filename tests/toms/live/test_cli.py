@@ -17,7 +17,6 @@ from pathlib import Path
 
 import boto3
 import pytest
-from moto.server import ThreadedMotoServer
 
 from tests.toms.moto_baseline import (
     ENVIRONMENT_TO_CLEAR,
@@ -27,8 +26,8 @@ from tests.toms.moto_baseline import (
     Deployed,
     build_baseline,
     fail_deployments,
-    fake_aws_environment,
     in_account,
+    moto_server,
     stack_config,
 )
 from toms.live.models import AuditResult
@@ -40,20 +39,12 @@ ACME_ACCOUNT = stack_config("acme").account_id
 
 @pytest.fixture(scope="module")
 def endpoint() -> Iterator[str]:
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
-    server.start()
-    host, port = server.get_host_and_port()
-    url = f"http://{host}:{port}"
-    try:
-        with fake_aws_environment(), pytest.MonkeyPatch.context() as patch:
-            patch.setenv("AWS_ENDPOINT_URL", url)
-            build_baseline(stack_config("acme"))
-            fail_deployments(build_baseline(UMBRELLA, compliant=False))
-            globex = stack_config("globex")
-            build_baseline(globex, deployed=replace(Deployed.from_config(globex), log_days=30))
-            yield url
-    finally:
-        server.stop()
+    with moto_server() as url:
+        build_baseline(stack_config("acme"))
+        fail_deployments(build_baseline(UMBRELLA, compliant=False))
+        globex = stack_config("globex")
+        build_baseline(globex, deployed=replace(Deployed.from_config(globex), log_days=30))
+        yield url
 
 
 def toms(endpoint: str, *arguments: str, account: str = ACME_ACCOUNT) -> subprocess.CompletedProcess[str]:

@@ -467,22 +467,93 @@ def test_sigterm_and_sighup_clean_up_and_write_the_evidence_as_ctrl_c_does(
     assert {number: signal.getsignal(number) for number in handlers_before} == handlers_before
 
 
+@pytest.mark.parametrize("second_at", ["the cleanup's delete request", "the wait for the deletion"])
+@pytest.mark.parametrize(
+    ("first", "second"), [(signal.SIGTERM, signal.SIGINT), (signal.SIGINT, signal.SIGINT)]
+)
+def test_a_second_signal_during_the_cleanup_is_noted_and_the_cleanup_finishes(
+    acme: DatabaseBaseline,
+    first: signal.Signals,
+    second: signal.Signals,
+    second_at: str,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    # The first signal lands while the drill waits for the restore; the second (a CI runner that escalates,
+    # a user pressing Ctrl-C again) while the cleanup deletes the temporary instance or waits for that.
+    sent: list[signal.Signals] = []
+
+    def first_while_waiting(parsed: dict[str, Any], **_: Any) -> None:
+        instances = parsed.get("DBInstances", [])
+        if not sent and [i for i in instances if i["DBInstanceIdentifier"] != "toms-acme"]:
+            sent.append(first)
+            os.kill(os.getpid(), first)
+
+    def second_during_cleanup(**_: Any) -> None:
+        if sent == [first]:
+            sent.append(second)
+            os.kill(os.getpid(), second)
+
+    second_event = (
+        "before-call.rds.DeleteDBInstance"
+        if second_at == "the cleanup's delete request"
+        else "after-call.rds.DeleteDBInstance"
+    )
+    real_client = AwsSession.client
+
+    def client_with_signals(self: AwsSession, service: str) -> Any:
+        client = real_client(self, service)
+        if service == "rds" and not getattr(client, "signal_hooks", False):
+            client.meta.events.register("after-call.rds.DescribeDBInstances", first_while_waiting)
+            client.meta.events.register(second_event, second_during_cleanup)
+            client.signal_hooks = True
+        return client
+
+    monkeypatch.setattr(AwsSession, "client", client_with_signals)
+    evidence_file = tmp_path / "drill.json"
+
+    code = main(["restore-drill", "--db-instance", "toms-acme", "--evidence", str(evidence_file)])
+
+    assert sent == [first, second]
+    assert code == 1
+    evidence = json.loads(evidence_file.read_text())
+    reason = "interrupted (Ctrl-C)" if first == signal.SIGINT else f"interrupted ({first.name})"
+    assert (evidence["result"], evidence["error"], evidence["interrupted_by"]) == ("FAIL", reason, first.name)
+    assert [(step["name"], step["status"]) for step in evidence["steps"]] == [
+        ("restore", "ok"),
+        ("wait-available", "failed"),
+        ("delete", "ok"),
+        ("wait-deleted", "ok"),
+    ]
+    rds = boto3.client("rds", region_name=acme.region)
+    assert leftovers(rds) == {"instances": [], "snapshots": []}
+    noted = [line for line in capsys.readouterr().out.splitlines() if "received during cleanup" in line]
+    assert noted == [
+        f"{second.name} received during cleanup: {evidence['temporary_instance']} is deleted first, then the "
+        "drill stops"
+    ]
+
+
 def test_without_a_terminal_a_heartbeat_says_the_wait_goes_on_and_the_evidence_times_each_wait(
     acme: DatabaseBaseline, session: AwsSession, rds: Any
 ) -> None:
     assert HEARTBEAT_SECONDS <= 30
     first_seen: list[float] = []
 
-    # moto restores at once; a restore of 0.3 s is simulated by reporting "creating" until then.
+    log = io.StringIO()
+
+    # moto restores at once; a restore is simulated by reporting "creating" for 0.3 s, and on until a
+    # heartbeat has named that status (on a loaded machine the heartbeat's thread may run late).
     def creating_for_a_while(parsed: dict[str, Any], **_: Any) -> None:
         for instance in parsed.get("DBInstances", []):
             if instance["DBInstanceIdentifier"].startswith("toms-acme-drill-"):
                 first_seen[:] = first_seen or [time.monotonic()]
-                if time.monotonic() - first_seen[0] < 0.3:
+                waited = time.monotonic() - first_seen[0]
+                if waited < 0.3 or ("(last status creating)" not in log.getvalue() and waited < 60):
                     instance["DBInstanceStatus"] = "creating"
 
     rds.meta.events.register("after-call.rds.DescribeDBInstances", creating_for_a_while)
-    log = io.StringIO()
     drill = drill_for(session, console=Console(file=log, width=80))
     drill.heartbeat_seconds = 0.05
 
@@ -497,7 +568,10 @@ def test_without_a_terminal_a_heartbeat_says_the_wait_goes_on_and_the_evidence_t
     assert deleted.statuses[-1].status == "gone"
     beats = [line for line in log.getvalue().splitlines() if "still restoring" in line]
     assert len(beats) >= 2, log.getvalue()
-    assert beats[0].endswith("(last status creating)")
+    # Each beat names the last status seen: none yet ("?") before the first answer, then "creating".
+    named = [beat.rsplit("(last status ", 1)[1].rstrip(")") for beat in beats]
+    order = ["?", "creating", "available"]
+    assert "creating" in named and named == sorted(named, key=order.index), log.getvalue()
 
 
 def test_the_evidence_path_is_checked_before_anything_is_restored(

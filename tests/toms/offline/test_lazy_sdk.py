@@ -16,6 +16,7 @@ import typing
 from collections.abc import Iterator
 from pathlib import Path
 from types import ModuleType
+from typing import Any
 
 import pulumi_aws
 import pytest
@@ -41,9 +42,21 @@ def run_python(code: str) -> str:
     return completed.stdout
 
 
-EXPORTS = """
-    import importlib, json, sys, types
+# One interpreter per way of loading (lazily, as toms runs programs, or eagerly, as the generated
+# `__init__`s do): it runs acme's program, then lists what each compared subpackage exports. The program
+# runs first, so in the lazy interpreter it meets lazily loaded subpackages.
+EITHER_WAY = """
+    import importlib, json, types
+    from pathlib import Path
+    from google.protobuf import json_format
+    from toms.offline import lazy_sdk, mock_runtime
     {setup}
+    run = mock_runtime.run_program(Path("."), "acme", preview=True)
+    # Registrations arrive from the runtime's threads, so their order is not the program's.
+    registrations = sorted(
+        [r.urn, r.provider, json_format.MessageToDict(r.properties), sorted(r.dependencies)]
+        for r in run.resources
+    )
     exported = {{}}
     for name in {packages!r}:
         package = importlib.import_module("pulumi_aws." + name)
@@ -54,16 +67,33 @@ EXPORTS = """
             for v in [getattr(package, n)]
             if n != "typing" and not isinstance(v, types.ModuleType)
         )
-    print(json.dumps(exported))
+    print(json.dumps({{"registrations": registrations, "exported": exported}}))
 """
 
 
-def test_lazy_subpackages_export_the_same_objects_as_eager_ones() -> None:
-    eager = json.loads(run_python(EXPORTS.format(setup="", packages=COMPARED)))
-    lazy_setup = "from toms.offline import lazy_sdk; lazy_sdk.install()"
-    lazy = json.loads(run_python(EXPORTS.format(setup=lazy_setup, packages=COMPARED)))
+@pytest.fixture(scope="module")
+def either_way() -> dict[str, dict[str, Any]]:
+    """What each way of loading gives: {"lazy": ..., "eager": ...}."""
+    eager_setup = "lazy_sdk.install = lambda: None"
+    return {
+        way: json.loads(run_python(EITHER_WAY.format(setup=setup, packages=COMPARED)))
+        for way, setup in (("lazy", ""), ("eager", eager_setup))
+    }
+
+
+def test_lazy_subpackages_export_the_same_objects_as_eager_ones(
+    either_way: dict[str, dict[str, Any]],
+) -> None:
+    assert either_way["lazy"]["exported"] == either_way["eager"]["exported"]
+    assert len(either_way["eager"]["exported"]["ec2"]) > 1000
+
+
+def test_the_example_program_registers_the_same_resources_either_way(
+    either_way: dict[str, dict[str, Any]],
+) -> None:
+    lazy, eager = either_way["lazy"]["registrations"], either_way["eager"]["registrations"]
     assert lazy == eager
-    assert len(eager["ec2"]) > 1000
+    assert len(lazy) > 90
 
 
 def test_a_program_loads_only_the_modules_it_uses() -> None:
@@ -334,27 +364,3 @@ def test_install_is_idempotent() -> None:
         assert len(added) == 1
     finally:
         sys.meta_path[:] = before
-
-
-REGISTRATIONS = """
-    import json
-    from pathlib import Path
-    from google.protobuf import json_format
-    from toms.offline import lazy_sdk, mock_runtime
-    {setup}
-    run = mock_runtime.run_program(Path("."), "{stack}", preview=True)
-    # Registrations arrive from the runtime's threads, so their order is not the program's.
-    print(json.dumps(sorted(
-        [r.urn, r.provider, json_format.MessageToDict(r.properties), sorted(r.dependencies)]
-        for r in run.resources
-    )))
-"""
-
-
-def test_the_example_program_registers_the_same_resources_either_way() -> None:
-    stack = "acme"
-    lazy = json.loads(run_python(REGISTRATIONS.format(setup="", stack=stack)))
-    eager_setup = "lazy_sdk.install = lambda: None"
-    eager = json.loads(run_python(REGISTRATIONS.format(setup=eager_setup, stack=stack)))
-    assert lazy == eager
-    assert len(lazy) > 90

@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 
 from tests.conftest import REPO
+from tests.toms.preview.processes import owner_marker, pack_processes_in
 from tests.toms.preview.test_preview import run_cli, stack_preview, validate_report, validate_sarif
 from toms import deploy, fleet_bench
 from toms.__main__ import main
@@ -139,26 +140,16 @@ def dying_program(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return program
 
 
-def pack_processes_in(pack_dir: Path) -> list[int]:
-    """Running policy pack processes started in `pack_dir` (the engine's way: `-m pulumi.policy` there)."""
-    found = []
-    for process in Path("/proc").iterdir():
-        try:
-            command = (process / "cmdline").read_bytes().split(b"\0")
-            cwd = (process / "cwd").resolve()
-        except OSError:
-            continue
-        if b"pulumi.policy" in command and cwd == pack_dir.resolve():
-            found.append(int(process.name))
-    return found
-
-
-def test_a_worker_that_dies_costs_only_its_stack(dying_program: Path) -> None:
+def test_a_worker_that_dies_costs_only_its_stack(
+    dying_program: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Spawned workers and their pack processes inherit this environment variable.
+    marker = owner_marker()
+    monkeypatch.setenv(*marker.split("=", 1))
     stacks = ["first", "kills-worker", "exits", "raises", "after", "last"]
     targets = [PreviewTarget(dying_program, stack, {}, None, None) for stack in stacks]
     seen: list[int] = []
 
-    packs_before = set(pack_processes_in(default_pack()))  # others' (a session-wide pack of the policy tests)
     # One worker: its pack process is up (from "first") when the program kills the worker.
     outcomes = preview_stacks(targets, default_pack(), jobs=1, on_outcome=lambda index, _: seen.append(index))
 
@@ -168,7 +159,7 @@ def test_a_worker_that_dies_costs_only_its_stack(dying_program: Path) -> None:
         outcome = by_stack[stack]
         assert isinstance(outcome, StackPreview) and outcome.passed, outcome
     # The killed worker's pack process went with it.
-    assert set(pack_processes_in(default_pack())) - packs_before == set()
+    assert pack_processes_in(default_pack(), marker) == []
     died = by_stack["kills-worker"]
     assert isinstance(died, PreviewFailure)
     assert died.message == (

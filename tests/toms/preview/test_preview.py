@@ -20,7 +20,7 @@ import jsonschema
 import pytest
 
 from tests.conftest import EXAMPLE_STACKS, REPO
-from toms.offline.analyzer_client import SECRET_SIG, SIG_KEY, UNKNOWN_SENTINEL, Diagnostic
+from toms.offline.analyzer_client import SECRET_SIG, SIG_KEY, UNKNOWN_SENTINEL, Diagnostic, PolicyPackProcess
 from toms.preview import console as preview_output
 from toms.preview import json_report, sarif
 from toms.preview import run as preview_command
@@ -87,10 +87,11 @@ def validate_report(document: dict[str, Any]) -> None:
 
 
 @pytest.mark.parametrize("stack", EXAMPLE_STACKS)
-def test_each_example_stack_previews_without_mandatory_findings(stack: str) -> None:
+def test_first_preview_of_every_example_stack_is_decided_with_no_finding_at_all(stack: str) -> None:
+    """The preview is the gate before anything exists: values AWS decides are unknown, and still every
+    policy decides (no advisory 'checked again at update time') and finds nothing, mandatory or not."""
     result = stack_preview(stack)
-    mandatory = [f"{f.policy} on {f.resource_name}: {f.message}" for f in result.findings if f.mandatory]
-    assert mandatory == []
+    assert [f"{f.policy} on {f.resource_name}: {f.message}" for f in result.findings] == []
     assert result.passed
     types = {resource.type for resource in result.resources}
     assert {ROOT_STACK_TYPE, "pulumi:providers:aws", "toms:network:Network", "aws:kms/key:Key"} <= types
@@ -197,7 +198,9 @@ def test_sarif_points_at_the_line_that_made_the_resource() -> None:
     assert run["automationDetails"]["id"] == "toms-preview/dev/"
 
 
-def test_advisory_levels_from_the_policy_config_become_warnings(tmp_path: Path) -> None:
+def test_advisory_levels_from_the_policy_config_become_warnings(
+    tmp_path: Path, reused_pack: PolicyPackProcess
+) -> None:
     config = tmp_path / "policy-config.json"
     expires = (datetime.now(UTC).date() + timedelta(days=30)).isoformat()
     lowered = {
@@ -206,7 +209,7 @@ def test_advisory_levels_from_the_policy_config_become_warnings(tmp_path: Path) 
         "expires": expires,
     }
     config.write_text(json.dumps({"log-group-retention": lowered}))
-    result = preview(program_target(NONCOMPLIANT, None, [], None, config))
+    result = preview(program_target(NONCOMPLIANT, None, [], None, config), pack=reused_pack)
     retention = [f for f in result.findings if f.policy == "log-group-retention"]
     assert [f.enforcement_level for f in retention] == ["advisory"]
     log = sarif.sarif_document([result])
@@ -277,11 +280,13 @@ def test_a_folder_without_a_pack_is_a_usage_error(tmp_path: Path) -> None:
         ('{"log-group-retention": {"minDays": "a week"}}', "log-group-retention: minDays"),
     ],
 )
-def test_bad_policy_config_is_an_error_naming_the_file(tmp_path: Path, document: str, expected: str) -> None:
+def test_bad_policy_config_is_an_error_naming_the_file(
+    tmp_path: Path, document: str, expected: str, reused_pack: PolicyPackProcess
+) -> None:
     config = tmp_path / "policy-config.json"
     config.write_text(document)
     with pytest.raises(PreviewError) as raised:
-        preview(program_target(NONCOMPLIANT, None, [], None, config))
+        preview(program_target(NONCOMPLIANT, None, [], None, config), pack=reused_pack)
     assert str(config) in str(raised.value)
     assert expected in str(raised.value)
 
@@ -308,15 +313,17 @@ def test_config_pairs_get_the_projects_namespace() -> None:
     assert target.stack_file == NONCOMPLIANT / "Pulumi.dev.yaml"
 
 
-def test_config_pairs_change_the_verdict() -> None:
-    result = preview(program_target(NONCOMPLIANT, None, ["replicas=3"], None, None))
+def test_config_pairs_change_the_verdict(reused_pack: PolicyPackProcess) -> None:
+    result = preview(program_target(NONCOMPLIANT, None, ["replicas=3"], None, None), pack=reused_pack)
     assert "ecs-service-min-replicas" not in {finding.policy for finding in result.findings}
 
 
 # --- the pack judges while the program registers ---------------------------------------------------------
 
 
-def test_a_program_that_fails_after_registering_is_a_program_error(tmp_path: Path) -> None:
+def test_a_program_that_fails_after_registering_is_a_program_error(
+    tmp_path: Path, reused_pack: PolicyPackProcess
+) -> None:
     (tmp_path / "Pulumi.yaml").write_text("name: halfway\nruntime: python\n")
     (tmp_path / "__main__.py").write_text(
         "import pulumi_aws as aws\n"
@@ -325,7 +332,7 @@ def test_a_program_that_fails_after_registering_is_a_program_error(tmp_path: Pat
         "raise ValueError('the program stops halfway')\n"
     )
     with pytest.raises(PreviewError, match="the program failed: ValueError: the program stops halfway"):
-        preview(program_target(tmp_path, None, ["aws:region=eu-west-1"], None, None))
+        preview(program_target(tmp_path, None, ["aws:region=eu-west-1"], None, None), pack=reused_pack)
 
 
 def test_every_resource_is_judged_once_in_registration_order() -> None:

@@ -19,8 +19,10 @@ import pytest
 import yaml
 
 from tests.conftest import REPO
+from tests.toms.preview.processes import ended, owner_marker, pack_processes_in
 from tests.toms.preview.test_preview import validate_report, validate_sarif
 from toms.__main__ import main
+from toms.preview.targets import default_pack
 
 PROGRAMS = Path(__file__).resolve().parent / "programs"
 
@@ -314,9 +316,22 @@ def test_reads_and_stack_references(tmp_path: Path, capsys: pytest.CaptureFixtur
     assert {r["name"]: r["inputs"] for r in given.stack["resources"]}["app"]["vpcId"] == "vpc-0abc"
 
 
-def test_ctrl_c_ends_the_preview_with_one_line_and_exit_130(tmp_path: Path) -> None:
+@pytest.mark.parametrize(
+    ("number", "line"),
+    [
+        (signal.SIGINT, "error: interrupted; no report was written"),
+        (signal.SIGTERM, "error: terminated (SIGTERM); no report was written"),
+    ],
+)
+def test_ctrl_c_ends_the_preview_with_one_line_and_exit_130(
+    tmp_path: Path, number: signal.Signals, line: str
+) -> None:
+    """Ctrl-C (and SIGTERM, a cancelled CI job) while the program runs and toms is still loading the pack's
+    side: one line, 128 + the signal, no report, and neither the program's interpreter nor the pack
+    process is left running."""
     started = tmp_path / "started"
     report = tmp_path / "report.json"
+    marker = owner_marker()
     process = subprocess.Popen(
         [
             *(sys.executable, "-m", "toms", "preview", "--program", str(PROGRAMS / "interrupted")),
@@ -326,21 +341,24 @@ def test_ctrl_c_ends_the_preview_with_one_line_and_exit_130(tmp_path: Path) -> N
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
-        env={**os.environ, "NO_COLOR": "1"},
+        env={**os.environ, "NO_COLOR": "1", **dict([marker.split("=", 1)])},
     )
     try:
         deadline = time.monotonic() + 120
         while not started.exists() and process.poll() is None and time.monotonic() < deadline:
             time.sleep(0.1)
         assert started.exists(), process.stderr.read() if process.stderr else ""
-        process.send_signal(signal.SIGINT)
+        process.send_signal(number)
         _, err = process.communicate(timeout=60)
     finally:
         if process.poll() is None:
             process.kill()
-    assert process.returncode == 130
-    assert err.strip().splitlines() == ["error: interrupted; no report was written"]
+    assert process.returncode == 128 + number
+    assert err.strip().splitlines() == [line]
     assert not report.exists()
+    program = int(started.read_text())
+    assert ended(program), f"the program's interpreter {program} still runs"
+    assert pack_processes_in(default_pack(), marker) == []
 
 
 def write_project(root: Path, stacks: dict[str, str], pack_configs: list[str]) -> None:

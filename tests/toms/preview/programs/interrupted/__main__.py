@@ -1,3 +1,4 @@
+import os
 import pathlib
 import time
 
@@ -5,5 +6,5 @@ import pulumi
 import pulumi_aws as aws
 
 aws.sns.Topic("events")
-pathlib.Path(pulumi.Config().require("startedFile")).write_text("started")
+pathlib.Path(pulumi.Config().require("startedFile")).write_text(str(os.getpid()))
 time.sleep(60)
