@@ -54,8 +54,10 @@ def test_every_program_has_expectations() -> None:
     assert {path.stem for path in PROGRAMS.glob("*.py")} == {*EXPECTED, LINKS_DECLARED}
 
 
-def test_links_passed_as_outputs_of_declared_resources_are_judged_declared(tmp_path: Path) -> None:
-    result = run_reviewer_program(LINKS_DECLARED, tmp_path, PROGRAMS)
+def test_links_passed_as_outputs_of_declared_resources_are_judged_declared(
+    tmp_path: Path, reused_pack: PolicyPackProcess
+) -> None:
+    result = run_reviewer_program(LINKS_DECLARED, tmp_path, reused_pack, PROGRAMS)
     judged = {finding.resource_name for finding in result.findings}
     assert {"documents", "documents-before-migration", "orders-export", "pods"} & judged  # it ran the pack
     assert [f.message for f in result.findings if f.policy == "datastore-links-declared"] == []
