@@ -87,7 +87,7 @@ MEASURES: tuple[Measure, ...] = (
             "required-tags",
             "lb-waf-associated",
         ),
-        audit_checks=(),
+        audit_checks=("lb-waf",),
         organisational_part="The annex gives this heading no commitment of its own; the Availability, "
         "Integrity and Confidentiality lines below it carry the detail.",
     ),
@@ -325,6 +325,7 @@ MEASURES: tuple[Measure, ...] = (
             "archive-object-lock",
             "archive-public-access-block",
             "cloudtrail-logging",
+            "cloudtrail-archive-data-events",
             "alarms-enabled",
             "alert-topic-encrypted",
         ),

@@ -172,6 +172,16 @@ BASELINE_ALARMS: tuple[str, ...] = (
 )
 ALERT_TOPIC_PURPOSE = "alerts"
 
+# The AWS managed rule groups of the web ACL in front of every client's load balancer, in evaluation order
+# (components/waf.py builds it, the live audit checks the load balancer's web ACL has each, blocking).
+WAF_MANAGED_RULE_GROUPS: tuple[str, ...] = (
+    "AWSManagedRulesAmazonIpReputationList",
+    "AWSManagedRulesKnownBadInputsRuleSet",
+    "AWSManagedRulesCommonRuleSet",
+)
+# The vendor of AWS's own managed rule groups.
+WAF_MANAGED_VENDOR = "AWS"
+
 # KMS actions that read or write data under a key, or let a principal do so later (a grant): what a key
 # policy may give only to named principals, never to AWS "*".
 KMS_KEY_USE_ACTIONS: tuple[str, ...] = (
