@@ -23,6 +23,11 @@ TAGS = {
 PROVIDER = ResourceInput(
     "pulumi:providers:aws", "aws", {"region": "eu-west-1", "defaultTags": json.dumps({"tags": TAGS})}
 )
+# The client's account, and the stack's provider pinned to it as the toms stacks pin it.
+OWN_ACCOUNT = "111122223333"
+PINNED_PROVIDER = ResourceInput(
+    "pulumi:providers:aws", "aws", {**PROVIDER.props, "allowedAccountIds": json.dumps([OWN_ACCOUNT])}
+)
 DELETE = object()
 """Marks a property to remove in `variant`."""
 

@@ -43,6 +43,37 @@ EXPECTED: dict[str, set[tuple[str, str]]] = {
         ("rds-option-group-secure", "oracle-options"),
         ("feature-needs-review", "corp-oidc"),
     },
+    "s3_data_leaks": {
+        ("s3-acl-private", "data-acl"),
+        ("s3-acl-private", "data-grants"),
+        ("s3-acl-private", "export"),
+        ("s3-acl-private", "export-copy"),
+        ("s3-object-encrypted-cmk", "export"),
+        ("s3-object-encrypted-cmk", "export-copy"),
+        ("s3-no-website-endpoint", "site"),
+        ("datastore-not-public", "partners"),
+        ("s3-copies-stay-with-client", "offsite"),
+        ("s3-copies-stay-with-client", "listing"),
+        ("datastore-redundant", "scratch"),
+    },
+    "keys_functions_registries": {
+        ("kms-grant-restricted", "partner-decrypt"),
+        ("data-destinations-within-accounts", "resize-failures"),
+        ("data-destinations-within-accounts", "images-offsite"),
+        ("data-destinations-within-accounts", "clicks"),
+        ("ecr-created-repositories-templated", "docker-hub"),
+        ("ecr-created-repositories-templated", "images-offsite"),
+        ("ecr-repository-hardened", "scanning"),
+        ("ebs-copies-encrypted", "legacy-volume"),
+        ("datastore-not-public", "snapshot-sharing"),
+    },
+    "systems_manager": {
+        ("ssm-document-not-shared", "hello"),
+        ("ssm-runs-reviewed-documents", "everywhere"),
+        ("ssm-runs-reviewed-documents", "nightly"),
+        ("ssm-service-settings-reviewed", "public-documents"),
+        ("ssm-no-hybrid-activation", "on-prem"),
+    },
 }
 
 

@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from policies.toms_pack.kit import UNKNOWN, Resource, Stack
+from policies.toms_pack.kit import EACH, MISSING, UNKNOWN, Resource, Stack, values_at
 
 ROLE = "aws:iam/role:Role"
 BUCKET = "aws:s3/bucket:Bucket"
@@ -51,3 +51,15 @@ def test_declares_reads_an_item_inside_the_input_it_is_given() -> None:
     )
     stack = Stack((*ROLES[:1], source))
     assert stack.declares(source, "iamRoleArns", (ROLE,), ("arn",), "arn:role/export") is True
+
+
+def test_values_at_walks_lists_and_names_each_place() -> None:
+    props = {
+        "rules": [{"destinations": [{"registryId": "1"}, {"registryId": UNKNOWN}]}, {"destinations": "x"}]
+    }
+    assert list(values_at(props, ("rules", EACH, "destinations", EACH, "registryId"))) == [
+        ("rules[0].destinations[0].registryId", "1"),
+        ("rules[0].destinations[1].registryId", UNKNOWN),
+        ("rules[1].destinations", "x"),
+    ]
+    assert list(values_at({}, ("destination", "fileSystemId"))) == [("destination", MISSING)]
