@@ -159,8 +159,14 @@ def _created_repositories(resource: Resource) -> Iterator[tuple[str, Any, Any]]:
         return
     rules = resource.get("replicationConfiguration", "rules")
     for rule in as_list(rules) or ([rules] if rules is UNKNOWN else []):
-        filters = as_list(lookup(rule, "repositoryFilters"))
-        prefixes = [lookup(entry, "filter") for entry in filters] if filters else [ROOT_PREFIX]
+        filters = lookup(rule, "repositoryFilters")
+        listed = as_list(filters)
+        # Without filters every repository is replicated; an unknown filter may name any prefix.
+        prefixes = (
+            [UNKNOWN]
+            if filters is UNKNOWN
+            else [lookup(entry, "filter") for entry in listed or []] or [ROOT_PREFIX]
+        )
         destinations = lookup(rule, "destinations")
         for destination in as_list(destinations) or ([destinations] if destinations is UNKNOWN else []):
             for prefix in prefixes:

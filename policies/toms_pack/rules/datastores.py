@@ -42,7 +42,7 @@ from ..kit import (
     stack_rule,
     values_at,
 )
-from ..policy_documents import ACCOUNT_CONDITION_KEYS, PolicyDocumentError, parse
+from ..policy_documents import ACCOUNT_CONDITION_KEYS, PolicyDocumentError, Statement, parse
 from .ecs import SECRET_NAME_SETTING, SECRET_VALUE_PATTERN, secret_name_pattern
 
 Path = tuple[str | int, ...]
@@ -372,6 +372,170 @@ def _transit(resource: Resource) -> Iterator[Outcome]:
 )
 def tls_in_transit(resource: Resource, _: Settings) -> Iterator[Outcome]:
     yield from _transit(resource)
+
+
+# --- in transit: resource policies that refuse plain HTTP -----------------------------------------------
+
+
+@dataclass(frozen=True)
+class TlsOnlyPolicy:
+    """Where a queue, topic or file system keeps its resource policy, and what its TLS statement must deny.
+
+    The service's API already refuses TLS 1.0 and 1.1 (every AWS API endpoint requires TLS 1.2 or later
+    since June 2023) and neither SQS, SNS nor EFS has a condition key for the TLS version, so what a
+    policy can and must add is refusing requests sent without TLS at all (`aws:SecureTransport` false).
+    """
+
+    noun: str
+    # The store's own input holding a policy, if it has one, and the resource type that attaches one, its
+    # input naming the store and the store's outputs that input may equal.
+    inline: str | None
+    attached: str
+    attached_key: str
+    match_on: tuple[str, ...]
+    # The actions that carry the data: the Deny must cover each of them.
+    actions: tuple[str, ...]
+    example_action: str
+
+
+QUEUE = "aws:sqs/queue:Queue"
+QUEUE_POLICY = "aws:sqs/queuePolicy:QueuePolicy"
+TOPIC = "aws:sns/topic:Topic"
+TOPIC_POLICY = "aws:sns/topicPolicy:TopicPolicy"
+FILE_SYSTEM = "aws:efs/fileSystem:FileSystem"
+FILE_SYSTEM_POLICY = "aws:efs/fileSystemPolicy:FileSystemPolicy"
+TLS_ONLY_POLICIES: Mapping[str, TlsOnlyPolicy] = {
+    QUEUE: TlsOnlyPolicy(
+        "queue",
+        "policy",
+        QUEUE_POLICY,
+        "queueUrl",
+        ("url", "id"),
+        ("sqs:SendMessage", "sqs:ReceiveMessage", "sqs:DeleteMessage"),
+        "sqs:*",
+    ),
+    TOPIC: TlsOnlyPolicy(
+        "topic", "policy", TOPIC_POLICY, "arn", ("arn", "id"), ("sns:Publish",), "sns:Publish"
+    ),
+    FILE_SYSTEM: TlsOnlyPolicy(
+        "file system",
+        None,
+        FILE_SYSTEM_POLICY,
+        "fileSystemId",
+        ("id",),
+        ("elasticfilesystem:ClientMount", "elasticfilesystem:ClientWrite"),
+        "*",
+    ),
+}
+SECURE_TRANSPORT = "aws:securetransport"
+
+
+def _without_tls(statement: Statement) -> bool:
+    """True when the statement applies exactly to requests sent without TLS (`aws:SecureTransport` false)."""
+    return (
+        [value.lower() for value in statement.condition_values(SECURE_TRANSPORT)] == ["false"]
+        and all(operator.lower() in ("bool", "boolifexists") for operator in statement.conditions)
+        and statement.condition_keys == {SECURE_TRANSPORT}
+    )
+
+
+def _denies_plain_http(statement: Statement, actions: tuple[str, ...]) -> bool:
+    """A Deny for every principal, on every data action, with `aws:SecureTransport` false as its only
+    condition (any other condition narrows whom or what it refuses)."""
+    return (
+        not statement.allows
+        and statement.is_public
+        and not statement.not_principal
+        and not statement.not_resources
+        and not statement.not_actions
+        and all(statement.grants_action(action) for action in actions)
+        and _without_tls(statement)
+    )
+
+
+def _tls_policy_problems(document: Any, where: str, spec: TlsOnlyPolicy) -> tuple[list[str], bool]:
+    """What is wrong with one policy document, and whether it refuses plain HTTP."""
+    try:
+        statements = parse(document).statements
+    except PolicyDocumentError as error:
+        return [f"{where} is not a policy document: {error}"], False
+    problems = [
+        f"{where} Statement[{index}] allows requests sent without TLS (aws:SecureTransport false): remove it"
+        for index, statement in enumerate(statements)
+        if statement.allows and "false" in [v.lower() for v in statement.condition_values(SECURE_TRANSPORT)]
+    ]
+    return problems, any(_denies_plain_http(statement, spec.actions) for statement in statements)
+
+
+def _tls_statement_example(spec: TlsOnlyPolicy) -> str:
+    return (
+        f'{{"Effect": "Deny", "Principal": "*", "Action": "{spec.example_action}", "Resource": "*", '
+        '"Condition": {"Bool": {"aws:SecureTransport": "false"}}}'
+    )
+
+
+@stack_rule(
+    "datastore-policy-requires-tls",
+    "Queues, topics and file systems refuse every request sent without TLS through their resource policy.",
+    Severity.CRITICAL,
+    "Give each SQS queue, SNS topic and EFS file system a resource policy (its `policy`, or an "
+    "aws.sqs.QueuePolicy / aws.sns.TopicPolicy / aws.efs.FileSystemPolicy given the store's own output) with "
+    'a statement {"Effect": "Deny", "Principal": "*", "Action": <the data actions, e.g. sqs:*, sns:Publish, '
+    'elasticfilesystem:ClientMount and ClientWrite>, "Condition": {"Bool": {"aws:SecureTransport": '
+    '"false"}}}, and no statement that allows requests without TLS.',
+    types=(*TLS_ONLY_POLICIES, *(spec.attached for spec in TLS_ONLY_POLICIES.values())),
+)
+def policy_requires_tls(stack: Stack, _: Settings) -> Iterator[Outcome]:
+    for kind, spec in TLS_ONLY_POLICIES.items():
+        # A policy resource of this kind that allows plain HTTP is at fault whatever store it belongs to.
+        for attached in stack.of_type(spec.attached):
+            document = attached.get("policy")
+            if document is not UNKNOWN and document is not MISSING:
+                for problem in _tls_policy_problems(document, "policy", spec)[0]:
+                    yield Violation(f"{attached.name}: {problem}", attached)
+        for store in stack.of_type(kind):
+            yield from _store_requires_tls(stack, store, spec)
+
+
+def _store_requires_tls(stack: Stack, store: Resource, spec: TlsOnlyPolicy) -> Iterator[Outcome]:
+    """Every policy that may be the store's (AWS keeps the one applied last) refuses plain HTTP."""
+    joined = stack.configs_of(store, (spec.attached,), spec.attached_key, spec.match_on)
+    documents: list[tuple[str, Any]] = [
+        (f"{config.name}.policy", config.get("policy")) for config in joined.configs
+    ]
+    inline = store.get(spec.inline) if spec.inline is not None else MISSING
+    # The store's `policy` output is the policy AWS holds, which an attached policy resource sets: unknown
+    # in preview next to a joined policy resource, it is that resource's document, judged there.
+    if inline is UNKNOWN and joined.configs:
+        inline = MISSING
+    if inline is not MISSING and inline != "":
+        documents.append((f"{store.name}.{spec.inline}", inline))
+    if not documents:
+        yield Violation(
+            f"{spec.noun} {store.name} has no resource policy, so it accepts requests sent without TLS: add "
+            f"one that denies them, such as {_tls_statement_example(spec)}" + joined.undecided_note(),
+            store,
+        )
+        return
+    for config in joined.undecided:
+        # It may be the store's policy: harmless if it refuses plain HTTP too, undecidable otherwise.
+        document = config.get("policy")
+        if document is UNKNOWN or not _tls_policy_problems(document, "policy", spec)[1]:
+            yield Unverifiable(f"{config.name}.{spec.attached_key}", store)
+    for where, document in documents:
+        if document is UNKNOWN:
+            yield Unverifiable(where.removeprefix(f"{store.name}."), store)
+            continue
+        problems, refuses = _tls_policy_problems(document, where, spec)
+        if where.startswith(f"{store.name}."):
+            yield from (Violation(problem, store) for problem in problems)
+        if not refuses:
+            yield Violation(
+                f"{spec.noun} {store.name}: {where} does not deny every principal {', '.join(spec.actions)} "
+                "when aws:SecureTransport is false (without other conditions), so requests without TLS are "
+                f"accepted: add {_tls_statement_example(spec)}",
+                store,
+            )
 
 
 # --- backups -------------------------------------------------------------------------------------------

@@ -16,6 +16,7 @@ from ..kit import (
     Outcome,
     Resource,
     Settings,
+    SharedSetting,
     Unverifiable,
     Violation,
     as_list,
@@ -28,6 +29,22 @@ from ..kit import (
 
 ECS_SERVICE = "aws:ecs/service:Service"
 ECS_TASK_DEFINITION = "aws:ecs/taskDefinition:TaskDefinition"
+
+# The fewest copies of a service that may run: what the service asks for and what autoscaling may scale
+# in to are one number. A client may ask for more copies, never fewer: one copy is not the redundancy the
+# annex promises.
+REPLICA_FLOOR = SharedSetting(
+    "minReplicas",
+    {
+        "type": "integer",
+        "description": "The replica floor: the fewest copies of an ECS service that may run. One setting, "
+        "read by ecs-service-min-replicas and ecs-autoscaling-min-capacity; give both the same value.",
+        "minimum": standards.MIN_REPLICAS,
+        "maximum": standards.MAX_REPLICAS,
+        "default": standards.MIN_REPLICAS,
+    },
+    "the replica floor",
+)
 
 # Matched case-insensitively anywhere in a variable's name. Short words that also occur inside harmless
 # words (PASS in BYPASS, KEY in MONKEY or KEYBOARD_LAYOUT) only count as whole `_`-separated words; a name
@@ -83,16 +100,10 @@ def _is_daemon(resource: Resource) -> bool:
     "ecs-service-min-replicas",
     "ECS services run at least the configured number of copies.",
     Severity.HIGH,
-    f"Set desiredCount to at least minReplicas (default {standards.MIN_REPLICAS}).",
+    f"Set desiredCount to at least minReplicas (default {standards.MIN_REPLICAS}), the replica floor "
+    "shared with ecs-autoscaling-min-capacity.",
     (ECS_SERVICE,),
-    # A client may ask for more copies, never fewer: one copy is not the redundancy the annex promises.
-    properties={
-        "minReplicas": {
-            "type": "integer",
-            "minimum": standards.MIN_REPLICAS,
-            "default": standards.MIN_REPLICAS,
-        }
-    },
+    shared=(REPLICA_FLOOR,),
 )
 def min_replicas(resource: Resource, settings: Settings) -> Iterator[Outcome]:
     if _is_daemon(resource):
@@ -100,7 +111,7 @@ def min_replicas(resource: Resource, settings: Settings) -> Iterator[Outcome]:
     yield from require_int_between(
         resource,
         "desiredCount",
-        settings.int("minReplicas"),
+        settings.int(REPLICA_FLOOR.key),
         None,
         "one copy can fail while the others serve",
     )

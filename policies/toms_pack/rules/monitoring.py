@@ -24,7 +24,7 @@ from ..kit import (
     stack_rule,
 )
 from .logs import CLOUDTRAIL
-from .s3 import _ARCHIVE_CLASSIFICATIONS, BUCKETS, is_archive
+from .s3 import ARCHIVE_CLASSIFICATIONS, BUCKETS, is_archive
 
 METRIC_ALARM = "aws:cloudwatch/metricAlarm:MetricAlarm"
 
@@ -136,7 +136,7 @@ def trail_coverage(trail: Resource, bucket_name: str) -> frozenset[str] | None:
     Severity.MEDIUM,
     "Add advanced event selectors for AWS::S3::Object data events on the archive bucket's ARN prefix, "
     "reads and writes.",
-    properties=_ARCHIVE_CLASSIFICATIONS,
+    shared=(ARCHIVE_CLASSIFICATIONS,),
 )
 def trail_records_archive_access(stack: Stack, settings: Settings) -> Iterator[Outcome]:
     trails = stack.of_type(CLOUDTRAIL)

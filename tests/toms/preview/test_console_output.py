@@ -64,7 +64,7 @@ def test_two_runs_of_the_same_stack_print_and_write_the_same(tmp_path: Path) -> 
 def test_sarif_results_come_in_urn_order(noncompliant: StackPreview) -> None:
     from toms.preview import sarif
 
-    (run,) = sarif.sarif_document([noncompliant])["runs"]
+    run = sarif.stack_run(noncompliant).document()
     names = [result["locations"][0]["logicalLocations"][0]["fullyQualifiedName"] for result in run["results"]]
     assert names == sorted(names)
 
