@@ -38,6 +38,7 @@ from .settings import (
     today,
 )
 from .values import (
+    EACH,
     MISSING,
     UNKNOWN,
     Joined,
@@ -52,9 +53,11 @@ from .values import (
     is_unknown,
     lookup,
     plain,
+    values_at,
 )
 
 __all__ = [
+    "EACH",
     "EXEMPTION_MAX_DAYS",
     "MISSING",
     "REGISTRY",
@@ -104,4 +107,5 @@ __all__ = [
     "resource_rule",
     "stack_rule",
     "today",
+    "values_at",
 ]

@@ -29,7 +29,13 @@ from ..kit import (
     resource_rule,
     stack_rule,
 )
-from .ecs import ECS_TASK_DEFINITION, REPLICA_FLOOR, SECRET_NAME_PATTERNS, _each_container
+from .ecs import (
+    ECS_TASK_DEFINITION,
+    REPLICA_FLOOR,
+    SECRET_NAME_SETTING,
+    _each_container,
+    secret_name_pattern,
+)
 
 SCALABLE_TARGET = "aws:appautoscaling/target:Target"
 SCHEDULED_ACTION = "aws:appautoscaling/scheduledAction:ScheduledAction"
@@ -228,18 +234,10 @@ def _router_problem(container: Mapping[str, Any], label: str, secret_name: re.Pa
     "Move tokens and passwords to logConfiguration.secretOptions (valueFrom an ARN), use https:// "
     "endpoints, set tls: On on FireLens network outputs and never skip certificate verification.",
     (ECS_TASK_DEFINITION,),
-    properties={
-        "secretNamePatterns": {
-            "type": "array",
-            "items": {"type": "string", "minLength": 1},
-            "default": list(SECRET_NAME_PATTERNS),
-        }
-    },
+    properties=SECRET_NAME_SETTING,
 )
 def log_router_secure(resource: Resource, settings: Settings) -> Iterator[Outcome]:
-    secret_name = re.compile(
-        "|".join(f"(?:{p})" for p in settings.strings("secretNamePatterns")) or "$^", re.IGNORECASE
-    )
+    secret_name = secret_name_pattern(settings)
     yield from _each_container(
         resource, lambda container, label: _router_problem(container, label, secret_name)
     )

@@ -9,7 +9,7 @@ data; messages name the exact input (`encryptAtRest.kmsKeyId`) as the provider s
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Collection, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -17,6 +17,7 @@ from pulumi_policy import Severity
 
 from .. import standards
 from ..kit import (
+    EACH,
     MISSING,
     TRUSTED_ACCOUNTS,
     UNKNOWN,
@@ -39,9 +40,10 @@ from ..kit import (
     own_accounts,
     resource_rule,
     stack_rule,
+    values_at,
 )
 from ..policy_documents import ACCOUNT_CONDITION_KEYS, PolicyDocumentError, Statement, parse
-from .ecs import SECRET_NAME_PATTERNS, SECRET_VALUE_PATTERN
+from .ecs import SECRET_NAME_SETTING, SECRET_VALUE_PATTERN, secret_name_pattern
 
 Path = tuple[str | int, ...]
 
@@ -845,7 +847,7 @@ AMI_LAUNCH_PERMISSION = "aws:ec2/amiLaunchPermission:AmiLaunchPermission"
 SNAPSHOT_VOLUME_PERMISSION = "aws:ec2/snapshotCreateVolumePermission:SnapshotCreateVolumePermission"
 
 
-def _outside(accounts: list[Any], allowed: tuple[str, ...]) -> list[str]:
+def _outside(accounts: list[Any], allowed: Collection[str]) -> list[str]:
     return [str(account) for account in accounts if str(account) not in allowed]
 
 
@@ -902,7 +904,7 @@ def not_shared(resource: Resource, settings: Settings) -> Iterator[Outcome]:
 
 # --- copies and destinations in other accounts -----------------------------------------------------------
 
-# Type -> the inputs holding ARNs (or account ids) that data is sent or copied to; `[]` steps over a list.
+# Type -> the inputs holding ARNs (or account ids) that data is sent or copied to; `EACH` steps over a list.
 DESTINATIONS: Mapping[str, tuple[Path, ...]] = {
     # Invocation records, with the event that triggered the function, go to these on success or failure.
     "aws:lambda/functionEventInvokeConfig:FunctionEventInvokeConfig": (
@@ -910,37 +912,16 @@ DESTINATIONS: Mapping[str, tuple[Path, ...]] = {
         ("destinationConfig", "onFailure", "destination"),
     ),
     "aws:kinesis/analyticsApplication:AnalyticsApplication": (
-        ("outputs", "[]", "kinesisStream", "resourceArn"),
-        ("outputs", "[]", "kinesisFirehose", "resourceArn"),
-        ("outputs", "[]", "lambda", "resourceArn"),
+        ("outputs", EACH, "kinesisStream", "resourceArn"),
+        ("outputs", EACH, "kinesisFirehose", "resourceArn"),
+        ("outputs", EACH, "lambda", "resourceArn"),
         ("cloudwatchLoggingOptions", "logStreamArn"),
     ),
     # Registry ids are account ids: images are replicated into those registries.
     "aws:ecr/replicationConfiguration:ReplicationConfiguration": (
-        ("replicationConfiguration", "rules", "[]", "destinations", "[]", "registryId"),
+        ("replicationConfiguration", "rules", EACH, "destinations", EACH, "registryId"),
     ),
 }
-
-
-def _values_at(value: Any, path: Path, where: str) -> Iterator[tuple[str, Any]]:
-    """Every value at `path` (each list entry where a step is `[]`), with where it sits."""
-    if not path:
-        yield where, value
-        return
-    step, rest = path[0], path[1:]
-    if value is UNKNOWN:
-        yield where, UNKNOWN
-    elif step == "[]":
-        listed = as_list(value)
-        if listed is None:
-            yield where, value
-            return
-        for index, item in enumerate(listed):
-            yield from _values_at(item, rest, f"{where}[{index}]")
-    else:
-        inner = lookup(value, step)
-        if inner is not MISSING:
-            yield from _values_at(inner, rest, f"{where}.{step}" if where else str(step))
 
 
 @resource_rule(
@@ -956,7 +937,9 @@ def _values_at(value: Any, path: Path, where: str) -> Iterator[tuple[str, Any]]:
 def destinations_within_accounts(resource: Resource, settings: Settings) -> Iterator[Outcome]:
     own = own_accounts(resource, settings)
     for path in DESTINATIONS[resource.type]:
-        for where, value in _values_at(resource.props, path, ""):
+        for where, value in values_at(resource.props, path):
+            if value is MISSING:
+                continue
             if value is UNKNOWN:
                 yield Unverifiable(where)
                 continue
@@ -1035,15 +1018,13 @@ DATASHARE_CONSUMER = "aws:redshift/dataShareConsumerAssociation:DataShareConsume
 ACCOUNT_ID = re.compile(r"(?<!\d)\d{12}(?!\d)")
 
 
-def _account_granted(
-    resource: Resource, path: Path, allowed: tuple[str, ...], what: str
-) -> Iterator[Outcome]:
+def _account_granted(resource: Resource, path: Path, allowed: frozenset[str], what: str) -> Iterator[Outcome]:
     value = resource.get(*path)
     if value is UNKNOWN:
         yield Unverifiable(_dotted(path))
         return
     accounts = ACCOUNT_ID.findall(value) if isinstance(value, str) else []
-    listed = ", ".join(allowed) or "none"
+    listed = describe_accounts(allowed)
     if not accounts:
         yield Violation(
             f"{_dotted(path)} is {describe(value)}, which names no AWS account: {what} pinned by "
@@ -1068,7 +1049,7 @@ def _account_granted(
     properties={"trustedAccounts": TRUSTED_ACCOUNTS},
 )
 def shared_with_listed_accounts(resource: Resource, settings: Settings) -> Iterator[Outcome]:
-    allowed = tuple(sorted(own_accounts(resource, settings)))
+    allowed = own_accounts(resource, settings)
     if resource.type == DATASHARE_CONSUMER:
         writes = resource.get("allowWrites")
         if writes is UNKNOWN:
@@ -1123,9 +1104,7 @@ SSM_PARAMETER = "aws:ssm/parameter:Parameter"
 
 
 def _secret_name(settings: Settings) -> Callable[[str], bool]:
-    pattern = re.compile(
-        "|".join(f"(?:{p})" for p in settings.strings("secretNamePatterns")) or "$^", re.IGNORECASE
-    )
+    pattern = secret_name_pattern(settings)
 
     def looks_secret(name: str) -> bool:
         # Parameter names are paths (/app/db-password) and use /, - or . where variables use _.
@@ -1146,13 +1125,7 @@ REFERENCE_NAME = re.compile(r"_(ARN|ID|NAME|PATH)$")
     "Give secret parameters type: SecureString and keyId set to the client's customer-managed KMS key; "
     "never put a secret in insecureValue.",
     (SSM_PARAMETER,),
-    properties={
-        "secretNamePatterns": {
-            "type": "array",
-            "items": {"type": "string", "minLength": 1},
-            "default": list(SECRET_NAME_PATTERNS),
-        }
-    },
+    properties=SECRET_NAME_SETTING,
 )
 def secure_string(resource: Resource, settings: Settings) -> Iterator[Outcome]:
     name = resource.get("name")

@@ -61,6 +61,23 @@ SECRET_NAME_PATTERNS: tuple[str, ...] = (
     r"ACCESS_?KEY",
     r"(^|(?<!PUBLIC)(?<!PUBLISHABLE)_)KEYS?$",
 )
+# The config of every policy that looks for secret-looking names, with the patterns above as its default.
+SECRET_NAME_SETTING: dict[str, dict[str, Any]] = {
+    "secretNamePatterns": {
+        "type": "array",
+        "items": {"type": "string", "minLength": 1},
+        "default": list(SECRET_NAME_PATTERNS),
+    }
+}
+
+
+def secret_name_pattern(settings: Settings) -> re.Pattern[str]:
+    """A policy's `secretNamePatterns` as one case-insensitive pattern (matching nothing when empty)."""
+    return re.compile(
+        "|".join(f"(?:{p})" for p in settings.strings("secretNamePatterns")) or "$^", re.IGNORECASE
+    )
+
+
 # Values that are secrets whatever the variable is called: AWS access keys, PEM keys, URLs with a password.
 SECRET_VALUE_PATTERN = re.compile(
     r"(AKIA|ASIA)[A-Z0-9]{16}|-----BEGIN [A-Z ]*PRIVATE KEY-----|://[^/\s:@]+:[^/\s@]+@"
@@ -346,18 +363,10 @@ def health_check(resource: Resource, _: Settings) -> Iterator[Outcome]:
     Severity.CRITICAL,
     "Move secret values from environment to secrets (valueFrom a Secrets Manager or SSM ARN).",
     (ECS_TASK_DEFINITION,),
-    properties={
-        "secretNamePatterns": {
-            "type": "array",
-            "items": {"type": "string", "minLength": 1},
-            "default": list(SECRET_NAME_PATTERNS),
-        }
-    },
+    properties=SECRET_NAME_SETTING,
 )
 def no_plaintext_secrets(resource: Resource, settings: Settings) -> Iterator[Outcome]:
-    name_pattern = re.compile(
-        "|".join(f"(?:{p})" for p in settings.strings("secretNamePatterns")) or "$^", re.IGNORECASE
-    )
+    name_pattern = secret_name_pattern(settings)
 
     def check(container: dict[str, Any], label: str) -> str | None:
         environment = container.get("environment", [])
