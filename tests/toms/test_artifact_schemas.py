@@ -9,7 +9,7 @@ from pathlib import Path
 import jsonschema
 import pytest
 
-from tests.toms.preview.test_preview import stack_preview
+from tests.conftest import example_stack_preview
 from tests.toms.report.reporting import audit_result, drill_evidence
 from toms.artifact_schemas import SCHEMA_DIR, SCHEMAS, schema_text
 from toms.preview import json_report
@@ -40,7 +40,7 @@ def test_what_the_tools_write_validates_against_the_schema(name: str, document: 
 
 def test_the_preview_report_is_written_and_read_back_with_its_model(tmp_path: Path) -> None:
     path = tmp_path / "preview.json"
-    json_report.write_json(path, [stack_preview("acme")])
+    json_report.write_json(path, [example_stack_preview("acme")])
 
     report = PreviewReport.model_validate_json(path.read_text(encoding="utf-8"))
     [acme] = report.previews

@@ -13,13 +13,13 @@ import pytest
 
 from tests.conftest import REPO
 from tests.toms.preview.processes import owner_marker, pack_processes_in
-from tests.toms.preview.test_preview import run_cli, stack_preview, validate_report, validate_sarif
+from tests.toms.preview.test_preview import run_cli, validate_report, validate_sarif
 from toms import deploy, fleet_bench
 from toms.__main__ import main
 from toms.preview import json_report
 from toms.preview.fleet import preview_stacks
 from toms.preview.model import PreviewFailure, PreviewTarget, StackPreview
-from toms.preview.run import default_pack, stack_target
+from toms.preview.run import default_pack, preview, stack_target
 
 GOOD = 2
 
@@ -199,7 +199,7 @@ def test_one_pack_process_judges_each_stack_in_turn_as_a_fresh_one_would(tmp_pat
 
     for target, outcome in zip((acme, globex), outcomes, strict=False):
         assert isinstance(outcome, StackPreview), outcome
-        alone = stack_preview(target.stack)  # the same stack previewed alone, with a pack of its own
+        alone = preview(stack_target(target.stack))  # the same stack previewed alone, with a pack of its own
         assert in_urn_order(json_report.preview_document(outcome)) == in_urn_order(
             json_report.preview_document(alone)
         )
