@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import functools
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -65,3 +66,36 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
 def example_stack_preview(stack: str) -> StackPreview:
     """An example stack as `toms preview --stack` judges it (by the reused pack), once per test process."""
     return preview(stack_target(stack), pack=reused_pack_process())
+
+
+# With pytest-xdist's `--dist loadfile` (make test), each test module runs whole on one worker. These groups
+# of modules also share one worker, because they share what each test process computes once: the example
+# stacks' program runs (`run_example_stack`) and previews (`example_stack_preview`). On different workers
+# each would compute them again.
+SHARED_WORKER_GROUPS: dict[str, tuple[str, ...]] = {
+    "example stack runs": (
+        "tests/components/",
+        "tests/policies/test_example_stacks.py",
+        "tests/toms/test_catalogue_links.py",
+    ),
+    "example stack previews": (
+        "tests/toms/report/",
+        "tests/toms/preview/test_preview.py",
+        "tests/toms/test_artifact_schemas.py",
+    ),
+}
+
+
+def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:
+    if config.getvalue("dist") != "loadfile":
+        return None
+    from xdist.scheduler import LoadFileScheduling
+
+    class SharedWorkerGroups(LoadFileScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            module = super()._split_scope(nodeid)
+            return next(
+                (group for group, paths in SHARED_WORKER_GROUPS.items() if module.startswith(paths)), module
+            )
+
+    return SharedWorkerGroups(config, log)
