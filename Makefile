@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: preview test lint quick-lint bench clean schemas sample-report
+.PHONY: preview test lint quick-lint bench clean schemas sample-report checkov
 
 $(STAMP): requirements.txt policies/requirements.txt pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -65,5 +65,19 @@ $(PACK_STAMP): policies/requirements.txt
 
 policy-venv: $(PACK_STAMP)
 
+# Checkov on every example stack, compared with what README accepts (tools/checkov/scan.py). Checkov runs from
+# its own virtualenv, never a dependency of the product; the converter is the shared checkov-plan, unchanged.
+CHECKOV_VENV := .venv-checkov
+CHECKOV_STAMP := $(CHECKOV_VENV)/.installed
+CHECKOV_PLAN ?= ../shared/tools/checkov-plan
+
+$(CHECKOV_STAMP): tools/checkov/requirements.txt
+	test -x $(CHECKOV_VENV)/bin/python || $(PYTHON) -m venv $(CHECKOV_VENV)
+	$(CHECKOV_VENV)/bin/python -m pip install --quiet -r tools/checkov/requirements.txt
+	touch $(CHECKOV_STAMP)
+
+checkov: $(STAMP) $(CHECKOV_STAMP)
+	$(BIN)/python tools/checkov/scan.py --checkov $(CHECKOV_VENV)/bin/checkov --converter $(CHECKOV_PLAN)
+
 clean:
-	rm -rf $(VENV) $(PACK_VENV) .pytest_cache .mypy_cache .ruff_cache toms.egg-info build
+	rm -rf $(VENV) $(PACK_VENV) $(CHECKOV_VENV) .pytest_cache .mypy_cache .ruff_cache toms.egg-info build

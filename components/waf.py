@@ -27,13 +27,10 @@ import pulumi_aws as aws
 from components.context import ClientContext
 from components.iam import policy_document
 from components.log_group import LogPolicy, retained_log_group
+from policies.toms_pack import standards
 
 # Evaluated in this order; a block by an earlier group ends the evaluation.
-MANAGED_RULE_GROUPS: tuple[str, ...] = (
-    "AWSManagedRulesAmazonIpReputationList",
-    "AWSManagedRulesKnownBadInputsRuleSet",
-    "AWSManagedRulesCommonRuleSet",
-)
+MANAGED_RULE_GROUPS = standards.WAF_MANAGED_RULE_GROUPS
 LOG_DELIVERY_SERVICE = "delivery.logs.amazonaws.com"
 
 
@@ -99,7 +96,7 @@ class WebFirewall(pulumi.ComponentResource):
                     ),
                     statement=aws.wafv2.WebAclRuleStatementArgs(
                         managed_rule_group_statement=aws.wafv2.WebAclRuleStatementManagedRuleGroupStatementArgs(
-                            vendor_name="AWS", name=group
+                            vendor_name=standards.WAF_MANAGED_VENDOR, name=group
                         )
                     ),
                     visibility_config=aws.wafv2.WebAclRuleVisibilityConfigArgs(

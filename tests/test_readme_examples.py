@@ -1,5 +1,5 @@
-"""README.md's examples are what the commands print: each ```text block that starts with `$ toms ...` is
-run as written, in README order, with the installed `toms` command in a copy of the project (AWS answered by
+"""README.md's examples, then those of the documents in DOCUMENTS, are what the commands print: each ```text
+block that starts with `$ toms ...` is run as written, in that order, with the installed `toms` command in a copy of the project (AWS answered by
 moto's server on 127.0.0.1), and its first lines must be the lines README shows before `...`; lines README
 shows after a `...` must be the output's last lines. Only what changes from run to run is masked: durations
 and the timestamps in a restore drill's names."""
@@ -29,6 +29,8 @@ from tests.toms.moto_baseline import (
 )
 
 README = (REPO / "README.md").read_text(encoding="utf-8")
+# Documents whose examples run after README's, in this order, against the same project and account.
+DOCUMENTS = (REPO / "docs" / "audit-and-drill.md",)
 TOMS = Path(sys.executable).parent / "toms"
 ELISION = "..."
 # What differs between two runs of the same command: durations, and the time in a drill's names.
@@ -63,13 +65,21 @@ class Example:
         return runs
 
 
-def examples() -> list[Example]:
+def examples(text: str = README) -> list[Example]:
     return [
         Example(command.removeprefix("$ "), shown)
         for command, *shown in (
             block.rstrip("\n").split("\n")
-            for block in re.findall(r"^```text\n(\$ toms .*?)^```", README, re.MULTILINE | re.DOTALL)
+            for block in re.findall(r"^```text\n(\$ toms .*?)^```", text, re.MULTILINE | re.DOTALL)
         )
+    ]
+
+
+def every_example() -> list[Example]:
+    """README's examples, then each document's."""
+    return [
+        *examples(),
+        *(example for document in DOCUMENTS for example in examples(document.read_text(encoding="utf-8"))),
     ]
 
 
@@ -161,9 +171,17 @@ def test_readme_shows_examples() -> None:
     assert {"preview", "audit", "restore-drill", "report"} <= set(commands), commands
 
 
+def test_the_audit_document_shows_an_audit_example() -> None:
+    (document,) = DOCUMENTS
+    assert [example.command for example in examples(document.read_text(encoding="utf-8"))] == [
+        "toms audit --client acme"
+    ]
+
+
 def test_each_example_prints_what_readme_shows(project: Path, aws_endpoint: str) -> None:
-    """In README order: the report reads the evidence the audit and the drill examples wrote."""
-    for example in examples():
+    """In README order, then the documents': the report reads the evidence the audit and the drill examples
+    wrote."""
+    for example in every_example():
         completed = run_example(example.command, project, aws_endpoint)
         output = (completed.stdout + completed.stderr).rstrip("\n").split("\n")
         assert matches(output, example), f"$ {example.command}\n" + "\n".join(output)

@@ -18,7 +18,7 @@ import threading
 import time
 import uuid
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -208,8 +208,25 @@ def _proportional_kib(pid: int) -> int:
     return 0
 
 
+def _command_line(pid: int) -> str:
+    try:
+        return Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+    except OSError:
+        return ""
+
+
+# How the processes of `toms preview --all` are told apart by their command lines (toms/preview/fleet.py
+# spawns its workers with multiprocessing; a worker starts the pack and the program's interpreter).
+WORKER_MARK = "multiprocessing.spawn"
+PACK_MARK = "pulumi.policy"
+PROGRAM_MARK = "_toms_offline"
+
+
 class TreeMemory:
-    """Samples the summed memory of a process and all its descendants until stopped; keeps the peak."""
+    """Samples the memory of a process and all its descendants until stopped; keeps the peak of the whole
+    tree, of the root process alone (the parent of `preview --all`), of the largest worker tree (a worker
+    with its pack process and program interpreter), and of the largest worker, pack and program
+    interpreter process on their own."""
 
     # Often enough for a run of many seconds; reading every process's page tables costs the machine CPU.
     INTERVAL = 0.2
@@ -217,6 +234,11 @@ class TreeMemory:
     def __init__(self, pid: int) -> None:
         self.pid = pid
         self.peak_kib = 0
+        self.root_peak_kib = 0
+        self.worker_tree_peak_kib = 0
+        # "worker", "pack", "program" -> the largest such process seen at any one time.
+        self.process_peak_kib: dict[str, int] = {"worker": 0, "pack": 0, "program": 0}
+        self._roles: dict[int, str] = {}
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._sample, name="tree-memory", daemon=True)
 
@@ -228,17 +250,43 @@ class TreeMemory:
         self._stop.set()
         self._thread.join()
 
+    def _role(self, pid: int) -> str:
+        if pid not in self._roles:
+            command = _command_line(pid)
+            marks = ((WORKER_MARK, "worker"), (PACK_MARK, "pack"), (PROGRAM_MARK, "program"))
+            self._roles[pid] = next((role for mark, role in marks if mark in command), "other")
+        return self._roles[pid]
+
+    def sample(self) -> None:
+        """One reading of every process of the tree."""
+        readings = {pid: _proportional_kib(pid) for pid in _tree(self.pid)}
+        for pid, kib in readings.items():
+            role = self._role(pid) if pid != self.pid else "root"
+            if role in self.process_peak_kib:
+                self.process_peak_kib[role] = max(self.process_peak_kib[role], kib)
+            if role == "worker":
+                tree = sum(readings.get(member, 0) for member in _tree(pid))
+                self.worker_tree_peak_kib = max(self.worker_tree_peak_kib, tree)
+        self.peak_kib = max(self.peak_kib, sum(readings.values()))
+        self.root_peak_kib = max(self.root_peak_kib, readings.get(self.pid, 0))
+
     def _sample(self) -> None:
         while not self._stop.wait(self.INTERVAL):
-            total = sum(_proportional_kib(pid) for pid in _tree(self.pid))
-            self.peak_kib = max(self.peak_kib, total)
+            self.sample()
 
 
 @dataclass(frozen=True)
 class Measurement:
     seconds: float
+    # The whole process tree's peak.
     peak_mib: float
     exit_code: int
+    # The measured command's own process (the parent of `preview --all`).
+    parent_peak_mib: float = 0.0
+    # The largest worker with its pack process and program interpreter, at any one time.
+    worker_tree_peak_mib: float = 0.0
+    # "worker", "pack", "program" -> the largest such process on its own.
+    process_peak_mib: dict[str, float] = field(default_factory=dict)
 
 
 def measure(command: Sequence[str], cwd: Path) -> Measurement:
@@ -250,7 +298,14 @@ def measure(command: Sequence[str], cwd: Path) -> Measurement:
     seconds = time.perf_counter() - started
     if process.returncode not in (0, 1):
         raise RuntimeError(f"{' '.join(command)} failed (exit {process.returncode}): {stderr.strip()}")
-    return Measurement(seconds, memory.peak_kib / 1024, process.returncode)
+    return Measurement(
+        seconds,
+        memory.peak_kib / 1024,
+        process.returncode,
+        parent_peak_mib=memory.root_peak_kib / 1024,
+        worker_tree_peak_mib=memory.worker_tree_peak_kib / 1024,
+        process_peak_mib={role: kib / 1024 for role, kib in memory.process_peak_kib.items()},
+    )
 
 
 def preview_command(*args: str) -> list[str]:
@@ -288,7 +343,8 @@ def bench_fleet(sizes: Sequence[int] = FLEET_SIZES, cores: int | None = None) ->
         print(
             f"measuring: `toms preview --all --jobs J` over N generated client stacks (N = "
             f"{', '.join(map(str, sizes))}; J = {' and '.join(map(str, job_counts))}; {cores} cores, load "
-            f"average {os.getloadavg()[0]:.1f}), in a copy of the project at {root}",
+            f"average {os.getloadavg()[0]:.1f}), writing the merged --json and --sarif, in a copy of the "
+            f"project at {root}",
             flush=True,
         )
         one_stack = _one_stack_seconds(root)
@@ -300,15 +356,26 @@ def bench_fleet(sizes: Sequence[int] = FLEET_SIZES, cores: int | None = None) ->
         print(
             f"one-stack preview: {one_stack:.2f} s; the table takes roughly {total / 60:.0f} min", flush=True
         )
-        print(f"{'N':>5} {'jobs':>4} {'wall s':>8} {'s/stack':>8} {'x (N/cores) x one':>18} {'peak MiB':>9}")
+        print(
+            "peak MiB: the whole process tree; worker: the largest worker with its pack process and program "
+            "interpreter; parent: the `toms preview` process (memory counted as PSS, shared pages once)"
+        )
+        print(
+            f"{'N':>5} {'jobs':>4} {'wall s':>8} {'s/stack':>8} {'x (N/cores) x one':>18} {'peak MiB':>9} "
+            f"{'worker MiB':>10} {'parent MiB':>10}"
+        )
+        reports = ("--json", str(root / "fleet.json"), "--sarif", str(root / "fleet.sarif"))
+        results: list[Measurement] = []
         for size in sizes:
             generate_fleet(root, size)
             for jobs in job_counts:
-                result = measure(preview_command("--all", "--jobs", str(jobs)), root)
+                result = measure(preview_command("--all", "--jobs", str(jobs), *reports), root)
+                results.append(result)
                 ratio = result.seconds / (size / cores * one_stack)
                 print(
                     f"{size:>5} {jobs:>4} {result.seconds:>8.1f} {result.seconds / size:>8.2f} "
-                    f"{ratio:>18.2f} {result.peak_mib:>9.0f}",
+                    f"{ratio:>18.2f} {result.peak_mib:>9.0f} {result.worker_tree_peak_mib:>10.0f} "
+                    f"{result.parent_peak_mib:>10.0f}",
                     flush=True,
                 )
                 if size == TARGET_STACKS and jobs == cores:
@@ -318,3 +385,15 @@ def bench_fleet(sizes: Sequence[int] = FLEET_SIZES, cores: int | None = None) ->
                         f"one-stack time and peak < {TARGET_PEAK_MIB} MiB: {'met' if met else 'MISSED'} "
                         f"({ratio:.2f}, {result.peak_mib:.0f} MiB)"
                     )
+        print(_memory_across_sizes(sizes, results))
+
+
+def _memory_across_sizes(sizes: Sequence[int], results: Sequence[Measurement]) -> str:
+    """How the largest worker tree and the parent vary from the smallest fleet to the largest: flat when
+    their memory does not depend on the number of stacks."""
+    workers = [result.worker_tree_peak_mib for result in results]
+    parents = [result.parent_peak_mib for result in results]
+    return (
+        f"per-process memory over N = {min(sizes)} to {max(sizes)}: largest worker tree "
+        f"{min(workers):.0f}-{max(workers):.0f} MiB, parent {min(parents):.0f}-{max(parents):.0f} MiB"
+    )

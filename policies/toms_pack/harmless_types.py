@@ -30,6 +30,12 @@ ESCAPE_HATCHES: frozenset[str] = frozenset(
         "command:local:Command",
         "command:remote:Command",
         "command:remote:CopyToRemote",
+        # Runs a Lambda function during the deployment, with whatever input the program gives it: the
+        # function may create, change or delete anything its role allows, which no policy can see.
+        "aws:lambda/invocation:Invocation",
+        # Deploys CloudFormation stack sets (roles, associations, conformance packs...) across accounts
+        # and regions from a Quick Setup configuration definition.
+        "aws:ssm/quicksetupConfigurationManager:QuicksetupConfigurationManager",
     }
 )
 
@@ -290,6 +296,58 @@ HARMLESS_TYPES: Mapping[str, str] = MappingProxyType(
         ),
         "aws:redshift/usageLimit:UsageLimit": (
             "caps a cluster's spend or concurrency scaling; no access and no data"
+        ),
+        # More plumbing of S3, Lambda, ECR, KMS, SNS, Kinesis and Systems Manager.
+        "aws:s3/bucketAbac:BucketAbac": (
+            "lets IAM conditions on a bucket's tags take effect; grants nothing itself: access is granted "
+            "by bucket policies, public access blocks and IAM policies, which are judged"
+        ),
+        "aws:s3/filesAccessPoint:FilesAccessPoint": (
+            "enforces a POSIX user and root directory for clients of an S3 file system: can only narrow "
+            "what aws:s3/filesFileSystemPolicy:FilesFileSystemPolicy allows"
+        ),
+        "aws:s3/filesMountTarget:FilesMountTarget": (
+            "a network interface for an S3 file system in one subnet; reachability is judged on its "
+            "security groups"
+        ),
+        "aws:s3/filesSynchronizationConfiguration:FilesSynchronizationConfiguration": (
+            "which objects of the file system's own bucket it imports and when unused copies leave the "
+            "file system; data moves only between the judged bucket and "
+            "aws:s3/filesFileSystem:FilesFileSystem"
+        ),
+        "aws:lambda/layerVersion:LayerVersion": (
+            "code packaged for functions; who else may use it is judged on "
+            "aws:lambda/layerVersionPermission:LayerVersionPermission"
+        ),
+        "aws:lambda/functionRecursionConfig:FunctionRecursionConfig": (
+            "whether Lambda stops a judged function that calls itself in a loop; cost and throttling, no "
+            "access and no data"
+        ),
+        "aws:lambda/coreNetworkConnector:CoreNetworkConnector": (
+            "network interfaces through which Lambda MicroVMs reach the VPC, like a function's vpcConfig; "
+            "what they reach is decided by security groups, which are judged"
+        ),
+        "aws:ecr/accountSetting:AccountSetting": (
+            "the registry's basic-scan engine, blob mounting between its own repositories or the actions "
+            "its registry policy may name; access is granted only by registry and repository policies, "
+            "which are judged"
+        ),
+        "aws:ecr/pullTimeUpdateExclusion:PullTimeUpdateExclusion": (
+            "stops one principal's pulls from updating images' last-pulled time; no access and no data"
+        ),
+        "aws:kms/customKeyStore:CustomKeyStore": (
+            "a CloudHSM cluster or external key manager that holds the material of keys created in it; "
+            "it creates no key and grants no use: keys, their policies and grants are judged"
+        ),
+        "aws:sns/platformApplication:PlatformApplication": (
+            "credentials for a mobile push service (APNs, FCM), reached over TLS; what a topic sends to "
+            "devices is decided by its subscriptions, judged on aws:sns/topicSubscription:TopicSubscription"
+        ),
+        "aws:kinesis/accountSettings:AccountSettings": (
+            "a billing commitment for on-demand streams; no access and no data"
+        ),
+        "aws:ssm/contactsRotation:ContactsRotation": (
+            "an on-call rotation of Incident Manager contacts; holds no client data and opens no access"
         ),
         # Data-store plumbing reviewed for issue 15: no data, no access, or what it touches is judged.
         "aws:rds/customDbEngineVersion:CustomDbEngineVersion": (

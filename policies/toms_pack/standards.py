@@ -76,6 +76,8 @@ MANAGED_BY = "pulumi"
 
 # The smallest number of running copies of a service: one can fail while the other serves.
 MIN_REPLICAS = 2
+# The most copies a client may ask for (ECS scales a service to at most this many in the baseline).
+MAX_REPLICAS = 100
 
 # AWS KMS accepts a deletion window of 7 to 30 days; the longest gives the most time to notice a mistake.
 KMS_DELETION_WINDOW_DAYS = 30
@@ -171,6 +173,16 @@ BASELINE_ALARMS: tuple[str, ...] = (
     *CIS_ALARMS,
 )
 ALERT_TOPIC_PURPOSE = "alerts"
+
+# The AWS managed rule groups of the web ACL in front of every client's load balancer, in evaluation order
+# (components/waf.py builds it, the live audit checks the load balancer's web ACL has each, blocking).
+WAF_MANAGED_RULE_GROUPS: tuple[str, ...] = (
+    "AWSManagedRulesAmazonIpReputationList",
+    "AWSManagedRulesKnownBadInputsRuleSet",
+    "AWSManagedRulesCommonRuleSet",
+)
+# The vendor of AWS's own managed rule groups.
+WAF_MANAGED_VENDOR = "AWS"
 
 # KMS actions that read or write data under a key, or let a principal do so later (a grant): what a key
 # policy may give only to named principals, never to AWS "*".

@@ -43,11 +43,55 @@ EXPECTED: dict[str, set[tuple[str, str]]] = {
         ("rds-option-group-secure", "oracle-options"),
         ("feature-needs-review", "corp-oidc"),
     },
+    "s3_data_leaks": {
+        ("s3-acl-private", "data-acl"),
+        ("s3-acl-private", "data-grants"),
+        ("s3-acl-private", "export"),
+        ("s3-acl-private", "export-copy"),
+        ("s3-object-encrypted-cmk", "export"),
+        ("s3-object-encrypted-cmk", "export-copy"),
+        ("s3-no-website-endpoint", "site"),
+        ("datastore-not-public", "partners"),
+        ("s3-copies-stay-with-client", "offsite"),
+        ("s3-copies-stay-with-client", "listing"),
+        ("datastore-redundant", "scratch"),
+    },
+    "keys_functions_registries": {
+        ("kms-grant-restricted", "partner-decrypt"),
+        ("data-destinations-within-accounts", "resize-failures"),
+        ("data-destinations-within-accounts", "images-offsite"),
+        ("data-destinations-within-accounts", "clicks"),
+        ("ecr-created-repositories-templated", "docker-hub"),
+        ("ecr-created-repositories-templated", "images-offsite"),
+        ("ecr-repository-hardened", "scanning"),
+        ("ebs-copies-encrypted", "legacy-volume"),
+        ("datastore-not-public", "snapshot-sharing"),
+    },
+    "systems_manager": {
+        ("ssm-document-not-shared", "hello"),
+        ("ssm-runs-reviewed-documents", "everywhere"),
+        ("ssm-runs-reviewed-documents", "nightly"),
+        ("ssm-service-settings-reviewed", "public-documents"),
+        ("ssm-no-hybrid-activation", "on-prem"),
+    },
 }
 
 
+# Programs whose links all point at resources they declare: no finding of that policy, in preview.
+LINKS_DECLARED = "data_links_declared"
+
+
 def test_every_program_has_expectations() -> None:
-    assert {path.stem for path in PROGRAMS.glob("*.py")} == set(EXPECTED)
+    assert {path.stem for path in PROGRAMS.glob("*.py")} == {*EXPECTED, LINKS_DECLARED}
+
+
+def test_links_passed_as_outputs_of_declared_resources_are_judged_declared(
+    tmp_path: Path, reused_pack: PolicyPackProcess
+) -> None:
+    result = run_reviewer_program(LINKS_DECLARED, tmp_path, reused_pack, PROGRAMS)
+    judged = {finding.resource_name for finding in result.findings}
+    assert {"documents", "documents-before-migration", "orders-export", "pods"} & judged  # it ran the pack
+    assert [f.message for f in result.findings if f.policy == "datastore-links-declared"] == []
 
 
 @pytest.mark.parametrize("name", sorted(EXPECTED))

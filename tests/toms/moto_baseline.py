@@ -15,6 +15,10 @@ Where moto departs from AWS, the builder works around it here, narrowly, and say
   ACM.
 - moto answers every request in the account MOTO_ACCOUNT_ID names (read per request): `in_account` builds and
   audits each client in the account its stack file deploys into, as the audit and the report require.
+- moto's PutEventSelectors keeps a trail's advanced selectors when basic ones are put later (AWS replaces one
+  kind with the other): the builder and the tests put one kind per trail only.
+- moto's AssociateWebACL adds the load balancer to the new web ACL without taking it from the one it had
+  (AWS moves it): the builder and the tests associate each load balancer once.
 """
 
 from __future__ import annotations
@@ -36,6 +40,7 @@ import pytest
 from moto.server import ThreadedMotoServer
 
 from components import log_archive, service
+from components.audit_trail import event_selectors
 from components.bucket import INCOMPLETE_UPLOAD_DAYS
 from components.config import ClientConfig, parse_client_config, stack_file
 from components.context import ClientContext
@@ -241,6 +246,7 @@ class Baseline(DatabaseBaseline):
     bucket: str = ""
     access_logs_bucket: str = ""
     trail_arn: str = ""
+    web_acl_arn: str = ""
     alert_topic_arn: str = ""
     alarm_arns: list[str] = field(default_factory=list)
 
@@ -574,6 +580,24 @@ def _build_baseline(config: ClientConfig, *, compliant: bool, deployed: Deployed
     )["TrailARN"]
     if compliant:
         cloudtrail.start_logging(Name=trail_arn)
+        cloudtrail.put_event_selectors(
+            TrailName=trail_arn, AdvancedEventSelectors=trail_event_selectors(config)
+        )
+
+    # components/waf.py: the web ACL of AWS managed rule groups, associated with the load balancer; not
+    # there in a non-compliant account, nor for a client whose stack file turns it off.
+    web_acl_arn = ""
+    if compliant and config.load_balancer.waf:
+        wafv2 = session.client("wafv2")
+        web_acl_arn = wafv2.create_web_acl(
+            Name=f"toms-{client}-web",
+            Scope="REGIONAL",
+            DefaultAction={"Allow": {}},
+            Rules=web_acl_rules(),
+            VisibilityConfig=_visibility(f"toms-{client}-web"),
+            Tags=_tag_list(tags),
+        )["Summary"]["ARN"]
+        wafv2.associate_web_acl(WebACLArn=web_acl_arn, ResourceArn=load_balancer_arn)
 
     # components/alarms.py: the alert topic and every alarm of the baseline, notifying it.
     topic_attributes = {"KmsMasterKeyId": key_arn} if compliant else {}
@@ -613,9 +637,60 @@ def _build_baseline(config: ClientConfig, *, compliant: bool, deployed: Deployed
         bucket=archive,
         access_logs_bucket=access_logs,
         trail_arn=trail_arn,
+        web_acl_arn=web_acl_arn,
         alert_topic_arn=alert_topic_arn,
         alarm_arns=alarm_arns,
     )
+
+
+def trail_event_selectors(config: ClientConfig) -> list[dict[str, Any]]:
+    """The program's advanced event selectors (components/audit_trail.py), as the CloudTrail API takes them."""
+    operators = {
+        "equals": "Equals",
+        "starts_withs": "StartsWith",
+        "ends_withs": "EndsWith",
+        "not_equals": "NotEquals",
+        "not_starts_withs": "NotStartsWith",
+        "not_ends_withs": "NotEndsWith",
+    }
+    return [
+        {
+            "Name": selector.name,
+            "FieldSelectors": [
+                {
+                    "Field": field_selector.field,
+                    **{
+                        api: list(values)
+                        for attribute, api in operators.items()
+                        if (values := getattr(field_selector, attribute))
+                    },
+                }
+                for field_selector in selector.field_selectors
+            ],
+        }
+        for selector in event_selectors(ClientContext.of(config))
+    ]
+
+
+def _visibility(metric: str) -> dict[str, Any]:
+    return {"SampledRequestsEnabled": True, "CloudWatchMetricsEnabled": True, "MetricName": metric}
+
+
+def web_acl_rules(counting: tuple[str, ...] = ()) -> list[dict[str, Any]]:
+    """The web ACL's rules as components/waf.py makes them: each AWS managed rule group blocking what it
+    matches, except those in `counting` (only counted: what a weakened ACL looks like)."""
+    return [
+        {
+            "Name": group,
+            "Priority": priority,
+            "Statement": {
+                "ManagedRuleGroupStatement": {"VendorName": standards.WAF_MANAGED_VENDOR, "Name": group}
+            },
+            "OverrideAction": {"Count": {}} if group in counting else {"None": {}},
+            "VisibilityConfig": _visibility(group),
+        }
+        for priority, group in enumerate(standards.WAF_MANAGED_RULE_GROUPS)
+    ]
 
 
 def _harden_bucket(s3: Any, bucket: str, kms_key_arn: str | None, expiry_days: int) -> None:

@@ -116,6 +116,32 @@ def test_the_memory_figure_sums_the_whole_process_tree() -> None:
     assert result.peak_mib >= 140
 
 
+def test_the_parent_and_each_worker_tree_are_measured_apart() -> None:
+    # A parent holding 30 MiB starts a "worker" holding 50 MiB, which starts a "pack" holding 70 MiB; the
+    # processes are told apart by their command lines, as those of `preview --all` are.
+    def holding(mib: int, then: str = "import time; time.sleep(1.5)") -> str:
+        return f"b = bytearray({mib} << 20); b[::4096] = b'x' * len(b[::4096]); {then}"
+
+    pack = f"{holding(70)}  # {fleet_bench.PACK_MARK}"
+    worker = holding(
+        50, f"import subprocess, sys; subprocess.run([sys.executable, '-c', {pack!r}], check=True)"
+    )
+    parent = holding(
+        30,
+        "import subprocess, sys; "
+        f"subprocess.run([sys.executable, '-c', {worker + '  # ' + fleet_bench.WORKER_MARK!r}], check=True)",
+    )
+
+    result = fleet_bench.measure([sys.executable, "-c", parent], Path.cwd())
+
+    assert 30 <= result.parent_peak_mib < 50
+    assert 120 <= result.worker_tree_peak_mib < 150
+    assert 50 <= result.process_peak_mib["worker"] < 70
+    assert 70 <= result.process_peak_mib["pack"] < 90
+    assert result.process_peak_mib["program"] == 0
+    assert result.peak_mib >= 150
+
+
 def test_a_failing_command_is_not_measured_as_a_result() -> None:
     with pytest.raises(RuntimeError, match="exit 2"):
         fleet_bench.measure([sys.executable, "-c", "import sys; sys.exit(2)"], Path.cwd())

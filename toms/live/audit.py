@@ -100,7 +100,13 @@ def run(args: argparse.Namespace) -> int:
             f"{expectations.source} deploys {args.client} only into account {config.account_id} "
             f"({config.partition})"
         )
-    result = run_audit(session, args.client, config, expected_from=expectations.source)
+    result = run_audit(
+        session,
+        args.client,
+        config,
+        expected_from=expectations.source,
+        policy_config=expectations.policy_config,
+    )
     print_result(log_console(), result, stack_clients())
     try:
         if args.json:

@@ -10,11 +10,11 @@ from rich.console import Console
 from rich.table import Table
 
 from policies.toms_pack import standards
-from toms.live.models import AuditFinding, AuditResult
+from toms.live.models import AUDIT_STATUSES, AuditFinding, AuditResult
 from toms.live.stacks import PACK_DEFAULT_BOUNDS
 from toms.markdown import md, md_table
 
-STATUS_STYLES = {"PASS": "green", "FAIL": "bold red", "ERROR": "bold yellow"}
+STATUS_STYLES = {"PASS": "green", "FAIL": "bold red", "ERROR": "bold yellow", "EXCEPTION": "bold magenta"}
 
 
 def observed_text(observed: dict[str, Any]) -> str:
@@ -26,8 +26,7 @@ def title(result: AuditResult) -> str:
 
 
 def counts_line(result: AuditResult) -> str:
-    summary = result.summary
-    return f"{summary.passed} PASS, {summary.failed} FAIL, {summary.errors} ERROR"
+    return result.summary.counts
 
 
 def nothing_tagged_message(result: AuditResult, stack_clients: list[str]) -> str:
@@ -57,8 +56,9 @@ def print_result(console: Console, result: AuditResult, stack_clients: list[str]
         for item in result.findings:
             _print_block(console, item)
     console.print(
-        f"[green]{result.summary.passed} PASS[/], [red]{result.summary.failed} FAIL[/], "
-        f"[yellow]{result.summary.errors} ERROR[/]",
+        ", ".join(
+            f"[{STATUS_STYLES[status]}]{result.summary.get(status)} {status}[/]" for status in AUDIT_STATUSES
+        ),
         highlight=False,
     )
 

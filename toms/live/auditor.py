@@ -3,9 +3,10 @@ once, then every check of each resource it found. The findings become an `AuditR
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError
 
@@ -17,6 +18,7 @@ from toms.live.checks import (
     SERVICE_MODULES,
     AuditContext,
     Check,
+    DocumentedException,
     ItemVerdict,
     Resource,
     Verdict,
@@ -44,9 +46,9 @@ def finding(
 def _verdicts(registered: Check, context: AuditContext, resource: Resource) -> list[ItemVerdict]:
     result = registered.evaluate(context, resource)
     if registered.per_item:
-        assert not isinstance(result, Verdict)
+        assert not isinstance(result, Verdict | DocumentedException)
         return list(result)
-    assert isinstance(result, Verdict)
+    assert isinstance(result, Verdict | DocumentedException)
     return [ItemVerdict(resource.arn, result)]
 
 
@@ -94,9 +96,15 @@ def _run_check(registered: Check, context: AuditContext, resource: Resource) -> 
     except (ClientError, BotoCoreError) as error:
         return [finding(registered.id, "ERROR", resource.arn, {}, error_message(error))]
     return [
-        finding(registered.id, "PASS" if verdict.passed else "FAIL", item, verdict.observed, verdict.message)
+        finding(registered.id, status_of(verdict), item, verdict.observed, verdict.message)
         for item, verdict in verdicts
     ]
+
+
+def status_of(verdict: Verdict | DocumentedException) -> AuditStatus:
+    if isinstance(verdict, DocumentedException):
+        return "EXCEPTION"
+    return "PASS" if verdict.passed else "FAIL"
 
 
 def run_audit(
@@ -106,10 +114,12 @@ def run_audit(
     *,
     expected_from: str = PACK_DEFAULT_BOUNDS,
     now: Callable[[], datetime] = utc_now,
+    policy_config: Mapping[str, Any] | None = None,
 ) -> AuditResult:
-    """Audits one client's resources in the session's account and region."""
+    """Audits one client's resources in the session's account and region. `policy_config` is the client's
+    pack config: its waivers are the client's documented exceptions."""
     started_at = now()
-    run = audit_findings(AuditContext(session, client, expected, now))
+    run = audit_findings(AuditContext(session, client, expected, now, policy_config or {}))
     return AuditResult(
         toms_version=__version__,
         account=session.account_id,

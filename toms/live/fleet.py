@@ -16,12 +16,12 @@ from __future__ import annotations
 import argparse
 import string
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 import boto3
 from botocore.exceptions import BotoCoreError, ClientError, ProfileNotFound
@@ -32,7 +32,7 @@ from rich.table import Table
 from components.config import ClientConfig
 from toms import __version__
 from toms.live.auditor import run_audit
-from toms.live.models import AccountId, Artifact, AuditResult, AuditSummary, Timestamp
+from toms.live.models import AUDIT_STATUSES, AccountId, Artifact, AuditResult, AuditSummary, Timestamp
 from toms.live.session import RETRY_CONFIG, AwsSession, AwsSetupError, error_message, log_console, utc_now
 from toms.live.stacks import StackFileError, load_expectations
 from toms.output_paths import OutputPathError, check_output_folder, write_text
@@ -90,6 +90,7 @@ class _Plan:
     source: str
     config: ClientConfig
     profile: str | None
+    policy_config: Mapping[str, Any]
 
 
 def check_role_template(template: str) -> None:
@@ -120,7 +121,9 @@ def _plans() -> list[_Plan | FleetClient]:
             plans.append(_not_audited(stack, None, "", str(error)))
             continue
         assert expectations.config is not None  # the stack file exists: it was read, not the pack's bounds
-        plans.append(_Plan(stack, expectations.source, expectations.config, profile))
+        plans.append(
+            _Plan(stack, expectations.source, expectations.config, profile, expectations.policy_config)
+        )
     return plans
 
 
@@ -178,7 +181,14 @@ def audit_client(plan: _Plan, template: str | None, out: Path, now: Callable[[],
                 f"the credentials reach account {session.account_id} ({session.partition}); {plan.source} "
                 f"deploys {plan.client} only into account {config.account_id} ({config.partition})"
             )
-        result = run_audit(session, plan.client, config, expected_from=plan.source, now=now)
+        result = run_audit(
+            session,
+            plan.client,
+            config,
+            expected_from=plan.source,
+            now=now,
+            policy_config=plan.policy_config,
+        )
         write_text(evidence, result.to_json(), "--out")
     except (AwsSetupError, OutputPathError) as error:
         removed = evidence.is_file()
@@ -226,12 +236,10 @@ def audit_all(
 
 def print_fleet(console: Console, fleet: FleetAudit) -> None:
     table = Table(title="toms audit --all", show_lines=False)
-    for column in ("client", "account", "region", "credentials", "PASS", "FAIL", "ERROR", "status"):
+    for column in ("client", "account", "region", "credentials", *AUDIT_STATUSES, "status"):
         table.add_column(column, overflow="fold")
     for client in fleet.clients:
-        counts = [
-            str(client.summary.get(status)) if client.summary else "-" for status in ("PASS", "FAIL", "ERROR")
-        ]
+        counts = [str(client.summary.get(status)) if client.summary else "-" for status in AUDIT_STATUSES]
         style = {"passed": "green", "failed": "red", "not audited": "bold red"}[client.status]
         table.add_row(
             client.client, client.account or "-", client.region or "-", client.credentials, *counts,

@@ -3,8 +3,11 @@ stacks define."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from components.config import ClientConfig, StackConfigError, parse_client_config
 from toms.project import (
@@ -26,10 +29,31 @@ class StackFileError(Exception):
 
 @dataclass(frozen=True)
 class Expectations:
-    """Where the expected values come from (a stack file, or the pack's bounds), and the values."""
+    """Where the expected values come from (a stack file, or the pack's bounds), the values, and the client's
+    pack config beside the stack file (its waivers document the client's exceptions; empty without one)."""
 
     source: str
     config: ClientConfig | None
+    policy_config: Mapping[str, Any] = field(default_factory=dict)
+
+
+def client_policy_config_file(stack_file: Path, client: str) -> Path:
+    """Where a client's pack config sits beside its stack file: `stacks/policy-config/<client>.json`."""
+    return stack_file.parent / "policy-config" / f"{client}.json"
+
+
+def read_policy_config(path: Path) -> dict[str, Any]:
+    """The client's pack config, or {} when it has none; a file that is not a JSON object is an error."""
+    shown = shown_path(path)
+    try:
+        document = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        return {}
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as error:
+        raise StackFileError(f"{shown}: not a readable JSON pack config: {error}") from None
+    if not isinstance(document, dict):
+        raise StackFileError(f"{shown}: expected a JSON object of policy names to levels or settings")
+    return document
 
 
 def load_expectations(client: str, given: Path | None) -> Expectations:
@@ -52,7 +76,7 @@ def load_expectations(client: str, given: Path | None) -> Expectations:
         raise StackFileError(
             f"{shown}: toms:client: the stack file is for {config.client!r}; expected {client!r} (--client)"
         )
-    return Expectations(shown, config)
+    return Expectations(shown, config, read_policy_config(client_policy_config_file(path, client)))
 
 
 def stack_clients() -> list[str]:

@@ -450,6 +450,11 @@ class PolicyPackProcess:
         return self._process is not None and self._process.poll() is None
 
     @property
+    def pid(self) -> int | None:
+        """The pack process's id while it runs."""
+        return self._process.pid if self.running and self._process is not None else None
+
+    @property
     def exit_code(self) -> int | None:
         """The pack process's exit status once it has ended (None while it runs or before it started)."""
         return self._process.poll() if self._process is not None else None

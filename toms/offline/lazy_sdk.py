@@ -17,6 +17,7 @@ ones to the same types. Only the generator's modules are compiled so (their firs
 bytecode is cached in toms' own cache folder (`$XDG_CACHE_HOME/toms/sdk-bytecode`, else
 `~/.cache/toms/sdk-bytecode`), never in the program's virtualenv, and is checked against the source's
 modification time and size and the interpreter's bytecode version on every use; deleting it is always safe.
+Where that folder cannot be written, generated modules load from Python's own bytecode, as without toms.
 
 A generated `outputs` module (hundreds of output types, `pulumi_aws.ec2.outputs` alone 1.3 MB of source)
 defines each class on first use (`LazyClassesModule`): the generated code always names an output type
@@ -30,6 +31,7 @@ import __future__
 import ast
 import builtins
 import contextlib
+import functools
 import hashlib
 import importlib
 import importlib.abc
@@ -226,7 +228,9 @@ class PostponedAnnotationsLoader(importlib.machinery.SourceFileLoader):
             if data.startswith(header):
                 return marshal.loads(data[len(header) :])  # noqa: S302 - bytecode this loader wrote
         source = self.get_data(self.path)
-        if _GENERATED_MARK not in source[:300]:
+        if _GENERATED_MARK not in source[:300] or not _can_cache(cache.parent):
+            # Without a cache, compiling a large module on every run would cost more than postponing its
+            # annotations saves: it loads from Python's own bytecode instead.
             return None
         if kind == "classes":
             compiled = _split_classes(source, self.path)
@@ -245,7 +249,8 @@ class LazyClassesModule(ModuleType):
     resolve a few of its hundreds of classes, each by attribute (`outputs.WebAclRule`, as the generated
     code names them), so the rest are never built. Its `__all__` still names every class."""
 
-    _lazy_classes: dict[str, Any]
+    # Each class not yet defined: its name -> its marshalled class statement.
+    _lazy_classes: dict[str, bytes]
 
     def __getattr__(self, name: str) -> Any:
         namespace = vars(self)
@@ -278,6 +283,15 @@ class LazyClassesLoader(PostponedAnnotationsLoader):
         exec(head, vars(module))  # noqa: S102 - the module's own imports and __all__
         module.__dict__["_lazy_classes"] = dict(classes)
         module.__class__ = LazyClassesModule
+
+
+@functools.cache
+def _can_cache(folder: Path) -> bool:
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError:
+        return False
+    return os.access(folder, os.W_OK)
 
 
 def _write_atomically(path: Path, data: bytes) -> None:

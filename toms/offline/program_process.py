@@ -428,6 +428,13 @@ class ProgramServer:
         status = None if ending else _stop(process)
         return _outcome(self.project, self.interpreter, resources, ending, status, self._output_path)
 
+    @property
+    def pid(self) -> int | None:
+        """The interpreter's process id while it runs."""
+        if self._process is None or self._process.poll() is not None:
+            return None
+        return self._process.pid
+
     def close_process(self) -> None:
         if self._process is not None:
             if self._process.stdin is not None:

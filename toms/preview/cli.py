@@ -19,7 +19,8 @@ from typing import TYPE_CHECKING
 
 from toms import interruption
 from toms.offline.records import ProgramError
-from toms.preview.model import PreviewError, PreviewFailure, PreviewOutcome, PreviewTarget, StackPreview
+from toms.preview.model import PreviewError, PreviewFailure, PreviewOutcome, PreviewTarget
+from toms.preview.outputs import StackStream
 from toms.preview.targets import (
     DEFAULT_PROGRAM_STACK,
     default_pack,
@@ -226,47 +227,37 @@ def _run(args: argparse.Namespace) -> int:
     except (PreviewError, ProgramError, ProjectFileError) as error:
         _ui().print_error(_console(args), str(error))
         return 2
-    shown: list[PreviewOutcome] = []
-    ready: dict[int, PreviewOutcome] = {}
 
     def show(index: int, outcome: PreviewOutcome) -> None:
-        # Each stack's result once it and every stack before it are known: the output is in stack order.
-        ready[index] = outcome
-        while len(shown) in ready:
-            next_outcome = ready.pop(len(shown))
-            shown.append(next_outcome)
-            if isinstance(next_outcome, PreviewFailure):
-                # One stack whose files cannot be read is a plain usage error; among several, say which.
-                named = next_outcome.stack if len(planned) > 1 or not next_outcome.unreadable else None
-                _ui().print_error(_console(args), next_outcome.message, stack=named)
-            else:
-                _ui().print_preview(_console(args), next_outcome, quiet=args.quiet, resources=not args.all)
+        if isinstance(outcome, PreviewFailure):
+            # One stack whose files cannot be read is a plain usage error; among several, say which.
+            named = outcome.stack if len(planned) > 1 or not outcome.unreadable else None
+            _ui().print_error(_console(args), outcome.message, stack=named)
+        else:
+            _ui().print_preview(_console(args), outcome, quiet=args.quiet, resources=not args.all)
 
-    if args.all:
-        _preview_in_workers(args, planned, show)
-    else:
-        for index, (stack, target_of) in enumerate(planned):
-            show(index, _preview_one(stack, target_of, args.policy_pack))
-    outcomes = shown
-    previews = [outcome for outcome in outcomes if isinstance(outcome, StackPreview)]
-    if len(planned) > 1:
-        failures = [outcome for outcome in outcomes if isinstance(outcome, PreviewFailure)]
-        _ui().print_overall(_console(args), previews, failures)
-    try:
-        # Each report is written whole: a signal meanwhile ends the command once they are written.
-        with interruption.held():
-            if args.json is not None:
-                from toms.preview import json_report
-
-                json_report.write_json(args.json, outcomes)
-            if args.sarif is not None:
-                from toms.preview import sarif
-
-                sarif.write_sarif(args.sarif, outcomes)
-            interruption.report_outcome("the previews were done and their reports written")
-    except OSError as error:
-        _ui().print_error(_console(args), f"cannot write the report: {error}")
+    # Each stack's result is shown and written once it and every stack before it are known, in stack
+    # order; the parent keeps only each stack's tally (toms/preview/outputs.py).
+    with StackStream(show, json_path=args.json, sarif_path=args.sarif) as stream:
+        remove_scratch = interruption.end_on_interrupt(stream.close)
+        if args.all:
+            _preview_in_workers(args, planned, stream.arrived)
+        else:
+            for index, (stack, target_of) in enumerate(planned):
+                stream.arrived(index, _preview_one(stack, target_of, args.policy_pack))
+        tallies = stream.tallies
+        if len(planned) > 1:
+            _ui().print_overall(_console(args), tallies)
+        try:
+            # Each report is written whole: a signal meanwhile ends the command once they are written.
+            with interruption.held():
+                stream.write_reports()
+                interruption.report_outcome("the previews were done and their reports written")
+        except OSError as error:
+            _ui().print_error(_console(args), f"cannot write the report: {error}")
+            return 2
+        finally:
+            interruption.forget(remove_scratch)
+    if any(tally.verdict in ("error", "incomplete") for tally in tallies):
         return 2
-    if len(previews) < len(outcomes) or any(preview.verdict == "incomplete" for preview in previews):
-        return 2
-    return 0 if all(preview.passed for preview in previews) else 1
+    return 0 if all(tally.verdict == "pass" for tally in tallies) else 1

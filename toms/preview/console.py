@@ -16,7 +16,7 @@ from rich.tree import Tree
 from policies.toms_pack import catalogue
 from toms import project
 from toms.preview.engine import ROOT_STACK_TYPE
-from toms.preview.model import Finding, PlannedResource, PreviewFailure, StackPreview
+from toms.preview.model import Finding, PlannedResource, StackPreview, StackTally
 
 # Levels in the order findings are shown; the engine reports no finding at `disabled`, and turns a
 # `remediate` finding it still sees into a mandatory one.
@@ -195,35 +195,29 @@ def what_the_verdict_rests_on(preview: StackPreview) -> list[Group]:
     return blocks
 
 
-def print_overall(
-    console: Console, previews: Sequence[StackPreview], failures: Sequence[PreviewFailure]
-) -> None:
+def print_overall(console: Console, tallies: Sequence[StackTally]) -> None:
     """The fleet's one summary: counts, then each stack that did not pass and why."""
-    passed = sum(1 for preview in previews if preview.verdict == "pass")
-    failed = sum(1 for preview in previews if preview.verdict == "fail")
-    incomplete = sum(1 for preview in previews if preview.verdict == "incomplete")
-    mandatory = sum(preview.count("mandatory") for preview in previews)
+    verdicts = Counter(tally.verdict for tally in tallies)
+    mandatory = sum(tally.mandatory for tally in tallies)
     console.print()
     console.print(
         Text.assemble(
             ("All stacks: ", "bold"),
-            f"{passed} passed, {failed} with mandatory findings ({mandatory} in all), "
-            f"{incomplete} incomplete (plugin components), "
-            f"{len(failures)} could not be previewed",
+            f"{verdicts['pass']} passed, {verdicts['fail']} with mandatory findings ({mandatory} in all), "
+            f"{verdicts['incomplete']} incomplete (plugin components), "
+            f"{verdicts['error']} could not be previewed",
         )
     )
-    for preview in previews:
-        if preview.verdict != "pass":
+    for tally in tallies:
+        if tally.verdict in ("fail", "incomplete"):
             console.print(
-                Text(f"  {preview.verdict.upper()} {preview.target.stack}: ", style="red")
-                + Text(
-                    f"{preview.count('mandatory')} mandatory findings, {len(preview.remote_components)} "
-                    "plugin components"
-                )
+                Text(f"  {tally.verdict.upper()} {tally.stack}: ", style="red")
+                + Text(f"{tally.mandatory} mandatory findings, {tally.plugin_components} plugin components")
             )
-    for failure in failures:
-        first_line = failure.message.splitlines()[0] if failure.message else ""
-        console.print(Text(f"  ERROR {failure.stack}: ", style="bold red") + Text(first_line))
+    for tally in tallies:
+        if tally.verdict == "error":
+            first_line = tally.message.splitlines()[0] if tally.message else ""
+            console.print(Text(f"  ERROR {tally.stack}: ", style="bold red") + Text(first_line))
 
 
 def shown_path(path: Path | None) -> str:

@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlparse
@@ -11,8 +11,15 @@ from urllib.parse import unquote, urlparse
 from policies.toms_pack import catalogue
 from toms import __version__
 from toms.offline.analyzer_client import SECRET_SIG, SIG_KEY, UNKNOWN_SENTINEL
-from toms.preview.model import Finding, PlannedResource, PreviewFailure, PreviewOutcome, StackPreview
-from toms.preview.result import PreviewReport
+from toms.preview.model import (
+    Finding,
+    PlannedResource,
+    PreviewFailure,
+    PreviewOutcome,
+    StackPreview,
+    StackTally,
+)
+from toms.preview.result import PreviewReport, StackFailure, StackResult, Summary, Tool
 
 JSON_SCHEMA = Path(__file__).resolve().parent.parent / "schemas" / "preview-report.schema.json"
 
@@ -124,35 +131,34 @@ def failure_document(failure: PreviewFailure) -> dict[str, Any]:
     }
 
 
-def overall_verdict(outcomes: Sequence[PreviewOutcome]) -> str:
+def stack_result(outcome: PreviewOutcome) -> StackResult | StackFailure:
+    """One stack's entry of the report, as its model: a document the model refuses is never written."""
+    if isinstance(outcome, StackPreview):
+        return StackResult.model_validate(preview_document(outcome))
+    return StackFailure.model_validate(failure_document(outcome))
+
+
+def stack_result_text(outcome: PreviewOutcome) -> str:
+    """The stack's entry as the report's model writes it (toms/preview/outputs.py places it in the report)."""
+    return stack_result(outcome).model_dump_json(indent=2, by_alias=True)
+
+
+def overall_verdict(verdicts: Iterable[str]) -> str:
     """The worst of the stacks' verdicts: error, then incomplete, then fail, then pass."""
-    verdicts = {outcome.verdict for outcome in outcomes}
-    return next((verdict for verdict in ("error", "incomplete", "fail") if verdict in verdicts), "pass")
+    seen = set(verdicts)
+    return next((verdict for verdict in ("error", "incomplete", "fail") if verdict in seen), "pass")
 
 
-def report_document(outcomes: Sequence[PreviewOutcome]) -> dict[str, Any]:
-    """The `--json` document (its shape: toms/schemas/preview-report.schema.json)."""
-    previews = [outcome for outcome in outcomes if isinstance(outcome, StackPreview)]
-    return {
-        "tool": {"name": "toms preview", "version": __version__},
-        "previews": [
-            preview_document(outcome) if isinstance(outcome, StackPreview) else failure_document(outcome)
-            for outcome in outcomes
-        ],
-        "summary": {
-            "stacks": len(outcomes),
-            "errors": len(outcomes) - len(previews),
-            "mandatory": sum(preview.count("mandatory") for preview in previews),
-            "advisory": sum(preview.count("advisory") for preview in previews),
-            "verdict": overall_verdict(outcomes),
-        },
-    }
+def report_summary(tallies: Sequence[StackTally]) -> Summary:
+    return Summary(
+        stacks=len(tallies),
+        errors=sum(1 for tally in tallies if tally.verdict == "error"),
+        mandatory=sum(tally.mandatory for tally in tallies),
+        advisory=sum(tally.advisory for tally in tallies),
+        verdict=overall_verdict(tally.verdict for tally in tallies),  # type: ignore[arg-type]
+    )
 
 
-def preview_report(outcomes: Sequence[PreviewOutcome]) -> PreviewReport:
-    """The report as its model: a document the model refuses is never written."""
-    return PreviewReport.model_validate(report_document(outcomes))
-
-
-def write_json(path: Path, outcomes: Sequence[PreviewOutcome]) -> None:
-    path.write_text(preview_report(outcomes).to_json(), encoding="utf-8")
+def report_frame(tallies: Sequence[StackTally]) -> PreviewReport:
+    """The report with every part but the stacks' entries, which toms/preview/outputs.py streams in."""
+    return PreviewReport(tool=Tool(version=__version__), previews=[], summary=report_summary(tallies))

@@ -188,3 +188,29 @@ class StackPreview:
 
 
 PreviewOutcome = StackPreview | PreviewFailure
+
+
+@dataclass(frozen=True)
+class StackTally:
+    """What a fleet's summary and the exit code need of one stack, kept when the rest of its outcome is
+    gone (toms/preview/outputs.py)."""
+
+    stack: str
+    verdict: str  # pass, fail, incomplete or error
+    mandatory: int = 0
+    advisory: int = 0
+    plugin_components: int = 0
+    # Why the stack could not be previewed (verdict error).
+    message: str = ""
+
+    @classmethod
+    def of(cls, outcome: PreviewOutcome) -> StackTally:
+        if isinstance(outcome, PreviewFailure):
+            return cls(outcome.stack, "error", message=outcome.message)
+        return cls(
+            outcome.target.stack,
+            outcome.verdict,
+            mandatory=outcome.count("mandatory"),
+            advisory=outcome.count("advisory"),
+            plugin_components=len(outcome.remote_components),
+        )

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Sequence
 from pathlib import Path
 
 from policies.toms_pack import catalogue
@@ -222,14 +221,19 @@ def failed_run(failure: PreviewFailure) -> Run:
     )
 
 
-def sarif_document(outcomes: Sequence[PreviewOutcome]) -> dict[str, object]:
-    """The SARIF log: one run per stack, paths relative to each program's root."""
-    runs = [
-        sarif_run(outcome) if isinstance(outcome, StackPreview) else failed_run(outcome)
-        for outcome in outcomes
-    ]
-    return SarifLog(schema_uri=SARIF_SCHEMA_URI, runs=runs).document()
+def stack_run(outcome: PreviewOutcome) -> Run:
+    return sarif_run(outcome) if isinstance(outcome, StackPreview) else failed_run(outcome)
 
 
-def write_sarif(path: Path, outcomes: Sequence[PreviewOutcome]) -> None:
-    path.write_text(json.dumps(sarif_document(outcomes), indent=2) + "\n", encoding="utf-8")
+def stack_run_text(outcome: PreviewOutcome) -> str:
+    """The stack's run as the log's model writes it (toms/preview/outputs.py places it in the log)."""
+    return json.dumps(stack_run(outcome).document(), indent=2)
+
+
+def log_frame() -> SarifLog:
+    """The log with every part but the runs, which toms/preview/outputs.py streams in."""
+    return SarifLog(schema_uri=SARIF_SCHEMA_URI, runs=[])
+
+
+def log_text(log: SarifLog) -> str:
+    return json.dumps(log.document(), indent=2) + "\n"

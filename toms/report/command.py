@@ -25,7 +25,7 @@ from toms import __version__
 from toms.offline.mock_runtime import ProgramError
 from toms.output_paths import OutputPathError, check_output_folder, write_text
 from toms.preview.console import shown_path
-from toms.preview.fleet import default_jobs, preview_stacks
+from toms.preview.fleet import collect_previews, default_jobs
 from toms.preview.model import PreviewError, PreviewFailure, PreviewOutcome, PreviewTarget, StackPreview
 from toms.preview.run import default_pack, load_policy_config, preview, repo_stacks, stack_target
 from toms.project import ProjectFileError
@@ -261,11 +261,13 @@ def run_all(args: argparse.Namespace, now: Callable[[], datetime] = lambda: date
                 targets.append(stack_target(stack))
             except (PreviewError, ProgramError, ProjectFileError) as error:
                 rows.append(fleet.problem_row(stack, str(error)))
-        outcomes = preview_stacks(targets, default_pack(), args.jobs or default_jobs())
-        rows += [
-            _client_row(target, outcome, args, lambda: generated_at)
-            for target, outcome in zip(targets, outcomes, strict=True)
-        ]
+        # Each client's report is written as its preview comes in; only its index row is kept.
+        rows += collect_previews(
+            targets,
+            default_pack(),
+            args.jobs or default_jobs(),
+            keep=lambda target, outcome: _client_row(target, outcome, args, lambda: generated_at),
+        )
         index = fleet.fleet_index(rows, generated_at)
         write_text(args.out / fleet.INDEX_FILE, fleet.render_index(index), "--out")
     except (OutputPathError, ReportError) as error:

@@ -4,7 +4,8 @@ The rules, worst first (the first that holds is the status; every reason that ho
 - FAIL / ERROR in live evidence: a live check or the restore drill failed, or could not run.
 - incomplete: a component the measure needs is not built, or one of its policies is not in the pack.
 - violates a policy in the preview: a mandatory finding in this client's preview.
-- weakened: one of its policies is advisory, disabled or waived for this client (policy, reason, expiry).
+- weakened: one of its policies is advisory, disabled or waived for this client (policy, reason, expiry),
+  or a live check found the measure off by the client's documented exception (EXCEPTION).
 - decided at deployment: one of its policies could not run in the preview (a value known only then).
 - not verified: the commitment needs live evidence that was not given (a yearly restore test, no drill).
 - evidence stale: the live evidence passed but is older than its stated age.
@@ -49,8 +50,8 @@ RULES: tuple[tuple[str, str], ...] = (
     (LIVE_ERROR, "a live check given to this report could not run (AWS refused or failed a call)"),
     (INCOMPLETE, "a component the measure needs is not built, or one of its policies is not in the pack"),
     (PREVIEW_VIOLATION, "the policy pack reports a mandatory violation in this client's preview"),
-    (WEAKENED, "one of its policies is advisory, disabled or waived for this client (policy, reason and "
-     "expiry are named)"),
+    (WEAKENED, "one of its policies is advisory, disabled or waived for this client, or a live check found "
+     "it off by the client's documented exception (policy, reason and expiry are named)"),
     (DEFERRED, "one of its policies could not run in the preview because a value is known only at "
      "deployment; the pack decides then"),
     (NOT_VERIFIED, "the commitment can only be shown by live evidence, and none was given"),
@@ -98,6 +99,8 @@ class _Live:
 
     failed: list[str]
     errors: list[str]
+    # Live checks that found the measure off by the client's documented exception.
+    exceptions: list[str]
     missing: list[str]
     stale: list[str]
     dates: list[date]
@@ -106,7 +109,7 @@ class _Live:
 def _live(
     measure: catalogue.Measure, audit: AuditResult | None, drill: DrillEvidence | None, now: datetime
 ) -> _Live:
-    live = _Live([], [], [], [], [])
+    live = _Live([], [], [], [], [], [])
     checks = evidence_checks(measure)
     if checks:
         if audit is None:
@@ -121,6 +124,11 @@ def _live(
                 ]
                 live.errors += [
                     f"{check} ERROR on {f.resource}: {f.message}" for f in findings if f.status == "ERROR"
+                ]
+                live.exceptions += [
+                    f"{check} EXCEPTION on {f.resource}: {f.message}"
+                    for f in findings
+                    if f.status == "EXCEPTION"
                 ]
             live.dates.append(audit.finished_at.date())
             age = age_in_days(audit.finished_at, now)
@@ -169,12 +177,13 @@ def coverage(
         for finding in policy.violations
     ]
     weakened = [reason for policy in enforcing for reason in policy.weakening]
+    live = _live(measure, audit, drill, now)
+    weakened += live.exceptions
     deferred = [
         f"{policy.name} could not run in the preview: decided at deployment"
         for policy in enforcing
         if policy.deferred
     ]
-    live = _live(measure, audit, drill, now)
     evidence_date = min(live.dates) if live.dates else None
     reasons = (
         live.failed + live.errors + incomplete + violations + weakened + deferred + live.missing + live.stale

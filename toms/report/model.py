@@ -13,8 +13,9 @@ from policies.toms_pack import catalogue
 from toms.live.models import AuditFinding, AuditResult, DrillEvidence
 from toms.preview.model import Finding as PolicyFinding
 from toms.report.coverage import STATUSES, Coverage, age_in_days, uses_drill
-from toms.report.policy_state import PolicyResult, WaiverEntry
+from toms.report.policy_state import PolicyResult
 from toms.report.values import MeasureFacts
+from toms.waivers import WaiverEntry
 
 
 @dataclass(frozen=True)

@@ -10,31 +10,15 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from policies.toms_pack import kit, pack
+from policies.toms_pack import kit
 from toms.preview.model import Finding as PolicyFinding
+from toms.waivers import WaiverEntry, waivers_of
 
 # The engine's words for a policy that could not run in the preview because a value it needs is unknown
 # until deployment (pulumi_policy reports it as an advisory diagnostic starting so).
 _CANNOT_RUN_IN_PREVIEW = "can't run policy "
 # The advisory policies that report what the others waived: they enforce nothing themselves.
 REPORTERS = frozenset({kit.WAIVED_FINDINGS, kit.WAIVED_STACK_FINDINGS})
-_RULES = {rule.name: rule for rule in pack.all_rules()}
-
-
-@dataclass(frozen=True)
-class WaiverEntry:
-    policy: str
-    resources: tuple[str, ...]
-    reason: str
-    expires: date
-
-    def active_on(self, day: date) -> bool:
-        return self.expires >= day
-
-    @property
-    def text(self) -> str:
-        resources = ", ".join(self.resources)
-        return f"{self.policy} waived for {resources} until {self.expires.isoformat()}: {self.reason}"
 
 
 @dataclass(frozen=True)
@@ -109,20 +93,6 @@ class PolicyResult:
             if not waiver.active_on(self.on)
         ]
         return "; ".join(parts) or "no violation"
-
-
-def waivers_of(name: str, policy_config: Mapping[str, Any]) -> tuple[WaiverEntry, ...]:
-    """The waivers the client's pack config gives a policy, as the pack reads them (invalid ones are the
-    pack's config errors and never exempt anything, so they are left out)."""
-    rule = _RULES.get(name)
-    entry = policy_config.get(name)
-    if rule is None or not isinstance(entry, Mapping):
-        return ()
-    settings = rule.settings(entry)
-    return tuple(
-        WaiverEntry(name, waiver.resources, waiver.exemption.reason, waiver.exemption.expires)
-        for waiver in settings.waivers
-    )
 
 
 def lowered_level(name: str, policy_config: Mapping[str, Any], on: date) -> kit.Exemption | None:

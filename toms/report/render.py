@@ -54,6 +54,7 @@ STATUS_CLASSES: dict[str, str] = {
     "ok": "good",
     "FAIL": "bad",
     "ERROR": "bad",
+    "EXCEPTION": "warn",
     "failed": "bad",
 }
 
@@ -107,7 +108,7 @@ def evidence_rows(report: Report) -> list[Row]:
                 report.audit_file,
                 utc(report.audit.finished_at),
                 _age(report.audit_age_days),
-                f"{summary.passed} PASS, {summary.failed} FAIL, {summary.errors} ERROR",
+                summary.counts,
             )
         )
     else:

@@ -9,6 +9,7 @@
 Rule modules import what they need from here.
 """
 
+from .accounts import TRUSTED_ACCOUNTS, arn_account, describe_accounts, own_accounts
 from .adapter import WAIVED_FINDINGS, WAIVED_STACK_FINDINGS, FindingsHandoff, build_policy, is_preview
 from .outcomes import (
     Advisory,
@@ -17,6 +18,7 @@ from .outcomes import (
     Violation,
     forbid_true,
     known_list,
+    optional_int_at_most,
     require_customer_key,
     require_int_between,
     require_reference,
@@ -28,6 +30,7 @@ from .settings import (
     Exemption,
     ExemptionError,
     Settings,
+    SharedSetting,
     Waiver,
     bounds_check,
     exemption_schema,
@@ -35,6 +38,7 @@ from .settings import (
     today,
 )
 from .values import (
+    EACH,
     MISSING,
     UNKNOWN,
     Joined,
@@ -49,12 +53,15 @@ from .values import (
     is_unknown,
     lookup,
     plain,
+    values_at,
 )
 
 __all__ = [
+    "EACH",
     "EXEMPTION_MAX_DAYS",
     "MISSING",
     "REGISTRY",
+    "TRUSTED_ACCOUNTS",
     "UNKNOWN",
     "WAIVED_FINDINGS",
     "WAIVED_STACK_FINDINGS",
@@ -67,15 +74,18 @@ __all__ = [
     "Resource",
     "Rule",
     "Settings",
+    "SharedSetting",
     "Stack",
     "Unverifiable",
     "Violation",
     "Waiver",
+    "arn_account",
     "as_int",
     "as_list",
     "bounds_check",
     "build_policy",
     "describe",
+    "describe_accounts",
     "discover",
     "exemption_schema",
     "forbid_true",
@@ -86,6 +96,8 @@ __all__ = [
     "is_unknown",
     "known_list",
     "lookup",
+    "optional_int_at_most",
+    "own_accounts",
     "parse_exemption",
     "plain",
     "require_customer_key",
@@ -95,4 +107,5 @@ __all__ = [
     "resource_rule",
     "stack_rule",
     "today",
+    "values_at",
 ]

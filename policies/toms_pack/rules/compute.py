@@ -4,8 +4,8 @@ subnet or an Elastic IP can hand out behind the instance policies' back."""
 from __future__ import annotations
 
 import ipaddress
-import re
 from collections.abc import Iterator, Mapping
+from typing import Any
 
 from pulumi_policy import Severity
 
@@ -15,17 +15,29 @@ from ..kit import (
     Outcome,
     Resource,
     Settings,
+    Stack,
     Unverifiable,
     Violation,
     as_list,
     describe,
+    known_list,
     lookup,
     resource_rule,
+    stack_rule,
 )
-from .ecs import SECRET_NAME_PATTERNS, SECRET_VALUE_PATTERN
+from .ecs import SECRET_NAME_SETTING, SECRET_VALUE_PATTERN, secret_name_pattern
 
 LAMBDA_FUNCTION = "aws:lambda/function:Function"
+# Type -> the input holding its environment variables.
+ENVIRONMENTS: Mapping[str, tuple[str, ...]] = {
+    LAMBDA_FUNCTION: ("environment", "variables"),
+    "aws:lambda/microvmsImage:MicrovmsImage": ("environmentVariables",),
+}
 ECR_REPOSITORY = "aws:ecr/repository:Repository"
+ECR_CREATION_TEMPLATE = "aws:ecr/repositoryCreationTemplate:RepositoryCreationTemplate"
+ECR_REGISTRY_SCANNING = "aws:ecr/registryScanningConfiguration:RegistryScanningConfiguration"
+# Registry scanning rules that scan every image as it is pushed (continuous scanning does too).
+_ON_PUSH_FREQUENCIES = ("SCAN_ON_PUSH", "CONTINUOUS_SCAN")
 EKS_CLUSTER = "aws:eks/cluster:Cluster"
 SUBNET = "aws:ec2/subnet:Subnet"
 EIP = "aws:ec2/eip:Eip"
@@ -34,36 +46,30 @@ EIP_ASSOCIATION = "aws:ec2/eipAssociation:EipAssociation"
 
 @resource_rule(
     "lambda-no-plaintext-secrets",
-    "No Lambda function receives a secret as a plain environment variable.",
+    "No Lambda function or MicroVM image receives a secret as a plain environment variable.",
     Severity.CRITICAL,
     "Read secrets at run time from Secrets Manager or SSM (SecureString) and pass only their ARN or name "
     "in the environment.",
-    (LAMBDA_FUNCTION,),
-    properties={
-        "secretNamePatterns": {
-            "type": "array",
-            "items": {"type": "string", "minLength": 1},
-            "default": list(SECRET_NAME_PATTERNS),
-        }
-    },
+    tuple(ENVIRONMENTS),
+    properties=SECRET_NAME_SETTING,
 )
 def lambda_no_plaintext_secrets(resource: Resource, settings: Settings) -> Iterator[Outcome]:
-    variables = resource.get("environment", "variables")
+    path = ENVIRONMENTS[resource.type]
+    where = ".".join(path)
+    variables = resource.get(*path)
     if variables is UNKNOWN:
-        yield Unverifiable("environment.variables")
+        yield Unverifiable(where)
         return
     if variables is MISSING:
         return
     if not isinstance(variables, Mapping):
-        yield Violation(f"environment.variables is {describe(variables)}, expected a map of names to values")
+        yield Violation(f"{where} is {describe(variables)}, expected a map of names to values")
         return
-    name_pattern = re.compile(
-        "|".join(f"(?:{p})" for p in settings.strings("secretNamePatterns")) or "$^", re.IGNORECASE
-    )
+    name_pattern = secret_name_pattern(settings)
     # An ARN names where a secret is kept (DB_SECRET_ARN): that is how a secret should be passed.
     for name, value in variables.items():
         if value is UNKNOWN:
-            yield Unverifiable(f"environment.variables.{name}")
+            yield Unverifiable(f"{where}.{name}")
         elif (
             isinstance(value, str)
             and value
@@ -71,24 +77,33 @@ def lambda_no_plaintext_secrets(resource: Resource, settings: Settings) -> Itera
             and (name_pattern.search(name) or SECRET_VALUE_PATTERN.search(value))
         ):
             yield Violation(
-                f"environment.variables.{name} looks like a secret in plain text: anyone who can read the "
+                f"{where}.{name} looks like a secret in plain text: anyone who can read the "
                 "function's configuration reads it; pass a Secrets Manager ARN and read the value at run time"
             )
 
 
 @resource_rule(
     "ecr-repository-hardened",
-    "Container repositories scan images on push and never let a tag move to another image.",
+    "Container repositories scan images on push and never let a tag move to another image; so do the "
+    "repositories ECR creates from templates, and the registry's scanning rules cover every repository.",
     Severity.HIGH,
-    "Set imageScanningConfiguration.scanOnPush: true and imageTagMutability: IMMUTABLE.",
-    (ECR_REPOSITORY,),
+    "Set imageScanningConfiguration.scanOnPush: true and imageTagMutability: IMMUTABLE on repositories "
+    "and creation templates; give a registry scanning configuration a SCAN_ON_PUSH (or CONTINUOUS_SCAN) "
+    'rule with the wildcard filter "*".',
+    (ECR_REPOSITORY, ECR_CREATION_TEMPLATE, ECR_REGISTRY_SCANNING),
 )
 def ecr_hardened(resource: Resource, _: Settings) -> Iterator[Outcome]:
-    scan = resource.get("imageScanningConfiguration", "scanOnPush")
-    if scan is UNKNOWN:
-        yield Unverifiable("imageScanningConfiguration.scanOnPush")
-    elif scan is not True:
-        yield Violation(f"imageScanningConfiguration.scanOnPush is {describe(scan)}: scan every pushed image")
+    if resource.type == ECR_REGISTRY_SCANNING:
+        yield from _registry_scans_on_push(resource)
+        return
+    if resource.type == ECR_REPOSITORY:
+        scan = resource.get("imageScanningConfiguration", "scanOnPush")
+        if scan is UNKNOWN:
+            yield Unverifiable("imageScanningConfiguration.scanOnPush")
+        elif scan is not True:
+            yield Violation(
+                f"imageScanningConfiguration.scanOnPush is {describe(scan)}: scan every pushed image"
+            )
     mutability = resource.get("imageTagMutability")
     if mutability is UNKNOWN:
         yield Unverifiable("imageTagMutability")
@@ -97,6 +112,110 @@ def ecr_hardened(resource: Resource, _: Settings) -> Iterator[Outcome]:
             f"imageTagMutability is {describe(mutability)}: a pushed tag could later name another image; "
             "set IMMUTABLE"
         )
+
+
+def _registry_scans_on_push(resource: Resource) -> Iterator[Outcome]:
+    """The registry's scanning rules replace every repository's own scanOnPush: one must scan every
+    repository on push."""
+    listed = known_list(resource.get("rules"), "rules", "a list of scanning rules")
+    if not isinstance(listed, list):
+        yield listed
+        return
+    for index, rule in enumerate(listed):
+        frequency = lookup(rule, "scanFrequency")
+        filters = lookup(rule, "repositoryFilters")
+        if frequency is UNKNOWN or filters is UNKNOWN:
+            yield Unverifiable(f"rules[{index}]")
+            return
+        if frequency in _ON_PUSH_FREQUENCIES and any(
+            lookup(entry, "filter") == "*" for entry in as_list(filters) or []
+        ):
+            return
+    yield Violation(
+        "no rule scans every repository on push (scanFrequency SCAN_ON_PUSH or CONTINUOUS_SCAN with the "
+        "filter \"*\"): the registry's rules override each repository's scanOnPush, so images would go "
+        "unscanned"
+    )
+
+
+ECR_PULL_THROUGH_CACHE = "aws:ecr/pullThroughCacheRule:PullThroughCacheRule"
+ECR_REPLICATION = "aws:ecr/replicationConfiguration:ReplicationConfiguration"
+# A template with this prefix applies to every repository no other template's prefix matches.
+ROOT_PREFIX = "ROOT"
+
+
+def _region(resource: Resource, explicit: Any = MISSING) -> Any:
+    """The region a resource acts in: its own input, else its provider's."""
+    if explicit is MISSING:
+        explicit = resource.get("region")
+    return resource.provider_props.get("region", MISSING) if explicit is MISSING else explicit
+
+
+def _created_repositories(resource: Resource) -> Iterator[tuple[str, Any, Any]]:
+    """The repositories ECR creates for a pull-through cache or replication rule, as (how, prefix, region):
+    the prefix their names start with (ROOT when any name) and the region they are created in."""
+    if resource.type == ECR_PULL_THROUGH_CACHE:
+        yield "PULL_THROUGH_CACHE", resource.get("ecrRepositoryPrefix"), _region(resource)
+        return
+    rules = resource.get("replicationConfiguration", "rules")
+    for rule in as_list(rules) or ([rules] if rules is UNKNOWN else []):
+        filters = lookup(rule, "repositoryFilters")
+        listed = as_list(filters)
+        # Without filters every repository is replicated; an unknown filter may name any prefix.
+        prefixes = (
+            [UNKNOWN]
+            if filters is UNKNOWN
+            else [lookup(entry, "filter") for entry in listed or []] or [ROOT_PREFIX]
+        )
+        destinations = lookup(rule, "destinations")
+        for destination in as_list(destinations) or ([destinations] if destinations is UNKNOWN else []):
+            for prefix in prefixes:
+                yield "REPLICATION", prefix, lookup(destination, "region")
+
+
+@stack_rule(
+    "ecr-created-repositories-templated",
+    "Repositories ECR creates on its own (pull-through caches, replication) get their settings from a "
+    "creation template of this stack, not from ECR's defaults.",
+    Severity.HIGH,
+    "Declare an aws.ecr.RepositoryCreationTemplate in the region the repositories are created in, with "
+    "appliedFors naming PULL_THROUGH_CACHE or REPLICATION and prefix ROOT (or the rule's prefix); the "
+    "template's key, tag immutability and policy are judged like a repository's.",
+    types=(ECR_PULL_THROUGH_CACHE, ECR_REPLICATION),
+)
+def created_repositories_templated(stack: Stack, _: Settings) -> Iterator[Outcome]:
+    templates = stack.of_type(ECR_CREATION_TEMPLATE)
+    for resource in stack.of_type(ECR_PULL_THROUGH_CACHE, ECR_REPLICATION):
+        for how, prefix, region in _created_repositories(resource):
+            if UNKNOWN in (prefix, region):
+                where = "ecrRepositoryPrefix" if how == "PULL_THROUGH_CACHE" else "replicationConfiguration"
+                yield Unverifiable(where, resource)
+                continue
+            applies, undecided = False, []
+            for template in templates:
+                facts = {"appliedFors": template.get("appliedFors"), "prefix": template.get("prefix")}
+                facts["region"] = _region(template)
+                unknown = [key for key, value in facts.items() if value is UNKNOWN]
+                unknown += ["appliedFors"] if UNKNOWN in (as_list(facts["appliedFors"]) or []) else []
+                if unknown:
+                    undecided += [Unverifiable(key, template) for key in unknown]
+                elif (
+                    how in (as_list(facts["appliedFors"]) or [])
+                    and facts["prefix"] in (prefix, ROOT_PREFIX)
+                    and facts["region"] == region
+                ):
+                    applies = True
+            if applies:
+                continue
+            if undecided:
+                yield from undecided
+            else:
+                yield Violation(
+                    f"{resource.name}: no repository creation template of this stack applies to "
+                    f"{how} repositories with prefix {describe(prefix)} in {describe(region)}: ECR would "
+                    "create them with its defaults (AES256 without the client's key, mutable tags)",
+                    resource,
+                )
 
 
 def _is_open_cidr(cidr: object) -> bool:

@@ -9,7 +9,7 @@ data; messages name the exact input (`encryptAtRest.kmsKeyId`) as the provider s
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Collection, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -17,7 +17,9 @@ from pulumi_policy import Severity
 
 from .. import standards
 from ..kit import (
+    EACH,
     MISSING,
+    TRUSTED_ACCOUNTS,
     UNKNOWN,
     Outcome,
     Resource,
@@ -25,20 +27,23 @@ from ..kit import (
     Stack,
     Unverifiable,
     Violation,
+    arn_account,
     as_int,
     as_list,
     bounds_check,
     describe,
+    describe_accounts,
     is_aws_managed_key_reference,
     is_customer_key_reference,
     known_list,
     lookup,
+    own_accounts,
     resource_rule,
     stack_rule,
+    values_at,
 )
-from ..policy_documents import ACCOUNT_CONDITION_KEYS, PolicyDocumentError, parse
-from .ecs import SECRET_NAME_PATTERNS, SECRET_VALUE_PATTERN
-from .identity import TRUSTED_ACCOUNTS, own_accounts
+from ..policy_documents import ACCOUNT_CONDITION_KEYS, PolicyDocumentError, Statement, parse
+from .ecs import SECRET_NAME_SETTING, SECRET_VALUE_PATTERN, secret_name_pattern
 
 Path = tuple[str | int, ...]
 
@@ -69,13 +74,27 @@ def _expect(resource: Resource, path: Path, expected: Any, default: Any, advice:
 
 @dataclass(frozen=True)
 class AtRest:
-    """How a type encrypts at rest: inputs that must hold a value (switches), and the key reference."""
+    """How a type encrypts at rest: inputs that must hold a value (switches), and the key reference.
+
+    `unless` names an input and the values for which the spec does not apply: a part that is switched
+    off, or an encryption setting left unset so the part inherits its judged parent's.
+    """
 
     key: Path | None
     switches: Mapping[Path, Any] = field(default_factory=dict)
+    unless: tuple[Path, tuple[Any, ...]] | None = None
 
 
-AT_REST: Mapping[str, AtRest] = {
+_METADATA_TABLES = ("metadataConfiguration", "journalTableConfiguration")
+_INVENTORY_TABLE = ("metadataConfiguration", "inventoryTableConfiguration")
+_VECTORS = AtRest(
+    ("encryptionConfigurations", 0, "kmsKeyArn"), {("encryptionConfigurations", 0, "sseType"): "aws:kms"}
+)
+_ECR = AtRest(
+    ("encryptionConfigurations", 0, "kmsKey"), {("encryptionConfigurations", 0, "encryptionType"): "KMS"}
+)
+
+AT_REST: Mapping[str, AtRest | tuple[AtRest, ...]] = {
     "aws:redshift/cluster:Cluster": AtRest(("kmsKeyId",), {("encrypted",): True}),
     "aws:docdb/cluster:Cluster": AtRest(("kmsKeyId",), {("storageEncrypted",): True}),
     "aws:docdb/elasticCluster:ElasticCluster": AtRest(("kmsKeyId",)),
@@ -104,9 +123,9 @@ AT_REST: Mapping[str, AtRest] = {
         },
     ),
     "aws:secretsmanager/secret:Secret": AtRest(("kmsKeyId",)),
-    "aws:ecr/repository:Repository": AtRest(
-        ("encryptionConfigurations", 0, "kmsKey"), {("encryptionConfigurations", 0, "encryptionType"): "KMS"}
-    ),
+    "aws:ecr/repository:Repository": _ECR,
+    # Repositories that pull-through caches, replication and pushes create take these settings.
+    "aws:ecr/repositoryCreationTemplate:RepositoryCreationTemplate": _ECR,
     "aws:msk/cluster:Cluster": AtRest(("encryptionInfo", "encryptionAtRestKmsKeyArn")),
     "aws:ebs/snapshotCopy:SnapshotCopy": AtRest(("kmsKeyId",), {("encrypted",): True}),
     "aws:ec2/amiCopy:AmiCopy": AtRest(("kmsKeyId",), {("encrypted",): True}),
@@ -119,6 +138,28 @@ AT_REST: Mapping[str, AtRest] = {
     "aws:rds/globalCluster:GlobalCluster": AtRest(None, {("storageEncrypted",): True}),
     "aws:docdb/globalCluster:GlobalCluster": AtRest(None, {("storageEncrypted",): True}),
     "aws:neptune/globalCluster:GlobalCluster": AtRest(None, {("storageEncrypted",): True}),
+    "aws:s3/filesFileSystem:FilesFileSystem": AtRest(("kmsKeyId",)),
+    "aws:s3/vectorsVectorBucket:VectorsVectorBucket": _VECTORS,
+    # An index without its own encryption settings uses its vector bucket's, which is judged.
+    "aws:s3/vectorsIndex:VectorsIndex": AtRest(
+        _VECTORS.key, _VECTORS.switches, (("encryptionConfigurations",), (MISSING, []))
+    ),
+    # Object keys, tags and user metadata are copied into journal and inventory tables.
+    "aws:s3/bucketMetadataConfiguration:BucketMetadataConfiguration": (
+        AtRest(
+            (*_METADATA_TABLES, "encryptionConfiguration", "kmsKeyArn"),
+            {(*_METADATA_TABLES, "encryptionConfiguration", "sseAlgorithm"): "aws:kms"},
+        ),
+        AtRest(
+            (*_INVENTORY_TABLE, "encryptionConfiguration", "kmsKeyArn"),
+            {(*_INVENTORY_TABLE, "encryptionConfiguration", "sseAlgorithm"): "aws:kms"},
+            ((*_INVENTORY_TABLE, "configurationState"), (MISSING, "DISABLED")),
+        ),
+    ),
+    # The managed instances' volumes, where functions' data sits while they run.
+    "aws:lambda/capacityProvider:CapacityProvider": AtRest(("kmsKeyArn",)),
+    # Systems Manager inventory of every managed instance, written to a bucket.
+    "aws:ssm/resourceDataSync:ResourceDataSync": AtRest(("s3Destination", "kmsKeyArn")),
     # Copies, exports, replicas and streams of data stores carry the key they are written with.
     "aws:rds/clusterActivityStream:ClusterActivityStream": AtRest(("kmsKeyId",)),
     "aws:rds/exportTask:ExportTask": AtRest(("kmsKeyId",)),
@@ -174,15 +215,24 @@ def encrypted_cmk(resource: Resource, _: Settings) -> Iterator[Outcome]:
                 "aws.elasticache.ReplicationGroup with atRestEncryptionEnabled: true and kmsKeyId instead"
             )
         return
-    spec = AT_REST[resource.type]
-    for path, expected in spec.switches.items():
-        yield from _expect(resource, path, expected, MISSING, f"set it to {describe(expected)}")
-    if spec.key is not None:
-        yield from _customer_key(
-            resource,
-            spec.key,
-            "set it to the client's customer-managed KMS key, not an AWS-owned or managed key",
-        )
+    specs = AT_REST[resource.type]
+    for spec in specs if isinstance(specs, tuple) else (specs,):
+        if spec.unless is not None:
+            path, off = spec.unless
+            value = resource.get(*path)
+            if value is UNKNOWN:
+                yield Unverifiable(_dotted(path))
+                continue
+            if value in off:
+                continue
+        for path, expected in spec.switches.items():
+            yield from _expect(resource, path, expected, MISSING, f"set it to {describe(expected)}")
+        if spec.key is not None:
+            yield from _customer_key(
+                resource,
+                spec.key,
+                "set it to the client's customer-managed KMS key, not an AWS-owned or managed key",
+            )
 
 
 # --- in transit ----------------------------------------------------------------------------------------
@@ -324,6 +374,170 @@ def tls_in_transit(resource: Resource, _: Settings) -> Iterator[Outcome]:
     yield from _transit(resource)
 
 
+# --- in transit: resource policies that refuse plain HTTP -----------------------------------------------
+
+
+@dataclass(frozen=True)
+class TlsOnlyPolicy:
+    """Where a queue, topic or file system keeps its resource policy, and what its TLS statement must deny.
+
+    The service's API already refuses TLS 1.0 and 1.1 (every AWS API endpoint requires TLS 1.2 or later
+    since June 2023) and neither SQS, SNS nor EFS has a condition key for the TLS version, so what a
+    policy can and must add is refusing requests sent without TLS at all (`aws:SecureTransport` false).
+    """
+
+    noun: str
+    # The store's own input holding a policy, if it has one, and the resource type that attaches one, its
+    # input naming the store and the store's outputs that input may equal.
+    inline: str | None
+    attached: str
+    attached_key: str
+    match_on: tuple[str, ...]
+    # The actions that carry the data: the Deny must cover each of them.
+    actions: tuple[str, ...]
+    example_action: str
+
+
+QUEUE = "aws:sqs/queue:Queue"
+QUEUE_POLICY = "aws:sqs/queuePolicy:QueuePolicy"
+TOPIC = "aws:sns/topic:Topic"
+TOPIC_POLICY = "aws:sns/topicPolicy:TopicPolicy"
+FILE_SYSTEM = "aws:efs/fileSystem:FileSystem"
+FILE_SYSTEM_POLICY = "aws:efs/fileSystemPolicy:FileSystemPolicy"
+TLS_ONLY_POLICIES: Mapping[str, TlsOnlyPolicy] = {
+    QUEUE: TlsOnlyPolicy(
+        "queue",
+        "policy",
+        QUEUE_POLICY,
+        "queueUrl",
+        ("url", "id"),
+        ("sqs:SendMessage", "sqs:ReceiveMessage", "sqs:DeleteMessage"),
+        "sqs:*",
+    ),
+    TOPIC: TlsOnlyPolicy(
+        "topic", "policy", TOPIC_POLICY, "arn", ("arn", "id"), ("sns:Publish",), "sns:Publish"
+    ),
+    FILE_SYSTEM: TlsOnlyPolicy(
+        "file system",
+        None,
+        FILE_SYSTEM_POLICY,
+        "fileSystemId",
+        ("id",),
+        ("elasticfilesystem:ClientMount", "elasticfilesystem:ClientWrite"),
+        "*",
+    ),
+}
+SECURE_TRANSPORT = "aws:securetransport"
+
+
+def _without_tls(statement: Statement) -> bool:
+    """True when the statement applies exactly to requests sent without TLS (`aws:SecureTransport` false)."""
+    return (
+        [value.lower() for value in statement.condition_values(SECURE_TRANSPORT)] == ["false"]
+        and all(operator.lower() in ("bool", "boolifexists") for operator in statement.conditions)
+        and statement.condition_keys == {SECURE_TRANSPORT}
+    )
+
+
+def _denies_plain_http(statement: Statement, actions: tuple[str, ...]) -> bool:
+    """A Deny for every principal, on every data action, with `aws:SecureTransport` false as its only
+    condition (any other condition narrows whom or what it refuses)."""
+    return (
+        not statement.allows
+        and statement.is_public
+        and not statement.not_principal
+        and not statement.not_resources
+        and not statement.not_actions
+        and all(statement.grants_action(action) for action in actions)
+        and _without_tls(statement)
+    )
+
+
+def _tls_policy_problems(document: Any, where: str, spec: TlsOnlyPolicy) -> tuple[list[str], bool]:
+    """What is wrong with one policy document, and whether it refuses plain HTTP."""
+    try:
+        statements = parse(document).statements
+    except PolicyDocumentError as error:
+        return [f"{where} is not a policy document: {error}"], False
+    problems = [
+        f"{where} Statement[{index}] allows requests sent without TLS (aws:SecureTransport false): remove it"
+        for index, statement in enumerate(statements)
+        if statement.allows and "false" in [v.lower() for v in statement.condition_values(SECURE_TRANSPORT)]
+    ]
+    return problems, any(_denies_plain_http(statement, spec.actions) for statement in statements)
+
+
+def _tls_statement_example(spec: TlsOnlyPolicy) -> str:
+    return (
+        f'{{"Effect": "Deny", "Principal": "*", "Action": "{spec.example_action}", "Resource": "*", '
+        '"Condition": {"Bool": {"aws:SecureTransport": "false"}}}'
+    )
+
+
+@stack_rule(
+    "datastore-policy-requires-tls",
+    "Queues, topics and file systems refuse every request sent without TLS through their resource policy.",
+    Severity.CRITICAL,
+    "Give each SQS queue, SNS topic and EFS file system a resource policy (its `policy`, or an "
+    "aws.sqs.QueuePolicy / aws.sns.TopicPolicy / aws.efs.FileSystemPolicy given the store's own output) with "
+    'a statement {"Effect": "Deny", "Principal": "*", "Action": <the data actions, e.g. sqs:*, sns:Publish, '
+    'elasticfilesystem:ClientMount and ClientWrite>, "Condition": {"Bool": {"aws:SecureTransport": '
+    '"false"}}}, and no statement that allows requests without TLS.',
+    types=(*TLS_ONLY_POLICIES, *(spec.attached for spec in TLS_ONLY_POLICIES.values())),
+)
+def policy_requires_tls(stack: Stack, _: Settings) -> Iterator[Outcome]:
+    for kind, spec in TLS_ONLY_POLICIES.items():
+        # A policy resource of this kind that allows plain HTTP is at fault whatever store it belongs to.
+        for attached in stack.of_type(spec.attached):
+            document = attached.get("policy")
+            if document is not UNKNOWN and document is not MISSING:
+                for problem in _tls_policy_problems(document, "policy", spec)[0]:
+                    yield Violation(f"{attached.name}: {problem}", attached)
+        for store in stack.of_type(kind):
+            yield from _store_requires_tls(stack, store, spec)
+
+
+def _store_requires_tls(stack: Stack, store: Resource, spec: TlsOnlyPolicy) -> Iterator[Outcome]:
+    """Every policy that may be the store's (AWS keeps the one applied last) refuses plain HTTP."""
+    joined = stack.configs_of(store, (spec.attached,), spec.attached_key, spec.match_on)
+    documents: list[tuple[str, Any]] = [
+        (f"{config.name}.policy", config.get("policy")) for config in joined.configs
+    ]
+    inline = store.get(spec.inline) if spec.inline is not None else MISSING
+    # The store's `policy` output is the policy AWS holds, which an attached policy resource sets: unknown
+    # in preview next to a joined policy resource, it is that resource's document, judged there.
+    if inline is UNKNOWN and joined.configs:
+        inline = MISSING
+    if inline is not MISSING and inline != "":
+        documents.append((f"{store.name}.{spec.inline}", inline))
+    if not documents:
+        yield Violation(
+            f"{spec.noun} {store.name} has no resource policy, so it accepts requests sent without TLS: add "
+            f"one that denies them, such as {_tls_statement_example(spec)}" + joined.undecided_note(),
+            store,
+        )
+        return
+    for config in joined.undecided:
+        # It may be the store's policy: harmless if it refuses plain HTTP too, undecidable otherwise.
+        document = config.get("policy")
+        if document is UNKNOWN or not _tls_policy_problems(document, "policy", spec)[1]:
+            yield Unverifiable(f"{config.name}.{spec.attached_key}", store)
+    for where, document in documents:
+        if document is UNKNOWN:
+            yield Unverifiable(where.removeprefix(f"{store.name}."), store)
+            continue
+        problems, refuses = _tls_policy_problems(document, where, spec)
+        if where.startswith(f"{store.name}."):
+            yield from (Violation(problem, store) for problem in problems)
+        if not refuses:
+            yield Violation(
+                f"{spec.noun} {store.name}: {where} does not deny every principal {', '.join(spec.actions)} "
+                "when aws:SecureTransport is false (without other conditions), so requests without TLS are "
+                f"accepted: add {_tls_statement_example(spec)}",
+                store,
+            )
+
+
 # --- backups -------------------------------------------------------------------------------------------
 
 # Type -> (input holding the days restore points are kept, AWS's value when unset).
@@ -414,16 +628,34 @@ STANDBY_REPLICAS: Mapping[str, Any] = {
 }
 
 
+# S3 Express One Zone: a directory bucket keeps its data in one zone (or one Local Zone), by design.
+DIRECTORY_BUCKET = "aws:s3/directoryBucket:DirectoryBucket"
+
+
 @resource_rule(
     "datastore-redundant",
-    "Caches and search domains keep a replica in another availability zone and fail over on their own.",
+    "Caches and search domains keep a replica in another availability zone and fail over on their own; "
+    "no data sits in a single-zone directory bucket.",
     Severity.HIGH,
     "ElastiCache: automaticFailoverEnabled and multiAzEnabled true with at least two nodes; OpenSearch: "
     "clusterConfig.zoneAwarenessEnabled true with at least two instances; OpenSearch Serverless "
-    "collections and collection groups: standbyReplicas ENABLED.",
-    ("aws:elasticache/replicationGroup:ReplicationGroup", "aws:opensearch/domain:Domain", *STANDBY_REPLICAS),
+    "collections and collection groups: standbyReplicas ENABLED; S3: use general-purpose buckets, not "
+    "directory buckets.",
+    (
+        "aws:elasticache/replicationGroup:ReplicationGroup",
+        "aws:opensearch/domain:Domain",
+        *STANDBY_REPLICAS,
+        DIRECTORY_BUCKET,
+    ),
 )
 def redundant(resource: Resource, _: Settings) -> Iterator[Outcome]:
+    if resource.type == DIRECTORY_BUCKET:
+        yield Violation(
+            f"a directory bucket (dataRedundancy {describe(resource.get('dataRedundancy'))}) stores every "
+            "object in a single zone: when that zone fails the data is unavailable or lost; keep client data "
+            "in a general-purpose bucket, which S3 stores across zones"
+        )
+        return
     if resource.type in STANDBY_REPLICAS:
         yield from _expect(
             resource,
@@ -476,6 +708,10 @@ RESOURCE_POLICIES: Mapping[str, str] = {
     "aws:ecr/registryPolicy:RegistryPolicy": "policy",
     "aws:redshift/resourcePolicy:ResourcePolicy": "policy",
     "aws:cloudwatch/logResourcePolicy:LogResourcePolicy": "policyDocument",
+    "aws:ecr/repositoryCreationTemplate:RepositoryCreationTemplate": "repositoryPolicy",
+    "aws:s3/filesFileSystemPolicy:FilesFileSystemPolicy": "policy",
+    "aws:s3/vectorsVectorBucketPolicy:VectorsVectorBucketPolicy": "policy",
+    "aws:s3/accessPoint:AccessPoint": "policy",
 }
 # Conditions that keep a public principal inside the account, its organisation or a private network.
 PRIVATE_CONDITION_KEYS = ACCOUNT_CONDITION_KEYS | {"aws:sourcevpc", "aws:sourcevpce"}
@@ -488,6 +724,9 @@ LAMBDA_PERMISSION = "aws:lambda/permission:Permission"
 FUNCTION_URL = "aws:lambda/functionUrl:FunctionUrl"
 LAYER_PERMISSION = "aws:lambda/layerVersionPermission:LayerVersionPermission"
 ACCOUNT_PUBLIC_ACCESS_BLOCK = "aws:s3/accountPublicAccessBlock:AccountPublicAccessBlock"
+ACCESS_POINT = "aws:s3/accessPoint:AccessPoint"
+ACCESS_POINT_FLAGS = ("blockPublicAcls", "blockPublicPolicy", "ignorePublicAcls", "restrictPublicBuckets")
+SNAPSHOT_BLOCK_PUBLIC_ACCESS = "aws:ebs/snapshotBlockPublicAccess:SnapshotBlockPublicAccess"
 
 
 def public_statement_problem(document: Any, where: str) -> Outcome | None:
@@ -515,7 +754,8 @@ def public_statement_problem(document: Any, where: str) -> Outcome | None:
     "No data store has a public endpoint or a resource policy open to everyone.",
     Severity.CRITICAL,
     "Set publiclyAccessible: false; put OpenSearch domains in a VPC (vpcOptions); give resource policies "
-    "named principals or a condition on the account, organisation or VPC endpoint.",
+    "named principals or a condition on the account, organisation or VPC endpoint; keep S3 access points' "
+    "public access blocks on; block all public sharing of EBS snapshots.",
     (
         *RESOURCE_POLICIES,
         *PUBLIC_FLAGS,
@@ -523,6 +763,7 @@ def public_statement_problem(document: Any, where: str) -> Outcome | None:
         FUNCTION_URL,
         LAYER_PERMISSION,
         ACCOUNT_PUBLIC_ACCESS_BLOCK,
+        SNAPSHOT_BLOCK_PUBLIC_ACCESS,
     ),
 )
 def not_public(resource: Resource, _: Settings) -> Iterator[Outcome]:
@@ -548,6 +789,26 @@ def not_public(resource: Resource, _: Settings) -> Iterator[Outcome]:
         for flag in ("blockPublicAcls", "blockPublicPolicy", "ignorePublicAcls", "restrictPublicBuckets"):
             yield from _expect(resource, (flag,), True, False, "set every account-wide block to true")
         return
+    if resource.type == SNAPSHOT_BLOCK_PUBLIC_ACCESS:
+        yield from _expect(
+            resource,
+            ("state",),
+            "block-all-sharing",
+            MISSING,
+            "every EBS snapshot of the region, new or old, must stay unshareable with the public; set "
+            "block-all-sharing",
+        )
+        return
+    if resource.type == ACCESS_POINT:
+        # AWS blocks all four for an access point unless told otherwise.
+        for flag in ACCESS_POINT_FLAGS:
+            yield from _expect(
+                resource,
+                ("publicAccessBlockConfiguration", flag),
+                True,
+                True,
+                "leave every public access block of the access point on (unset or true)",
+            )
     if resource.type in PUBLIC_FLAGS:
         yield from _expect(resource, PUBLIC_FLAGS[resource.type], False, False, "set it to false")
     if resource.type == OPENSEARCH_DOMAIN:
@@ -586,7 +847,7 @@ AMI_LAUNCH_PERMISSION = "aws:ec2/amiLaunchPermission:AmiLaunchPermission"
 SNAPSHOT_VOLUME_PERMISSION = "aws:ec2/snapshotCreateVolumePermission:SnapshotCreateVolumePermission"
 
 
-def _outside(accounts: list[Any], allowed: tuple[str, ...]) -> list[str]:
+def _outside(accounts: list[Any], allowed: Collection[str]) -> list[str]:
     return [str(account) for account in accounts if str(account) not in allowed]
 
 
@@ -610,12 +871,9 @@ def not_shared(resource: Resource, settings: Settings) -> Iterator[Outcome]:
     allowed = settings.strings("allowedAccounts")
     listed = ", ".join(allowed) or "none"
     if resource.type in SHARED_ACCOUNTS:
-        value = resource.get("sharedAccounts")
-        accounts = as_list(value)
-        if value is UNKNOWN or (accounts is not None and UNKNOWN in accounts):
-            yield Unverifiable("sharedAccounts")
-        elif accounts is None:
-            yield Violation(f"sharedAccounts is {describe(value)}, expected a list of account ids")
+        accounts = known_list(resource.get("sharedAccounts"), "sharedAccounts", "a list of account ids")
+        if not isinstance(accounts, list):
+            yield accounts
         elif "all" in accounts:
             yield Violation('sharedAccounts contains "all": the snapshot is public; remove it')
         elif outside := _outside(accounts, allowed):
@@ -644,6 +902,107 @@ def not_shared(resource: Resource, settings: Settings) -> Iterator[Outcome]:
         )
 
 
+# --- copies and destinations in other accounts -----------------------------------------------------------
+
+# Type -> the inputs holding ARNs (or account ids) that data is sent or copied to; `EACH` steps over a list.
+DESTINATIONS: Mapping[str, tuple[Path, ...]] = {
+    # Invocation records, with the event that triggered the function, go to these on success or failure.
+    "aws:lambda/functionEventInvokeConfig:FunctionEventInvokeConfig": (
+        ("destinationConfig", "onSuccess", "destination"),
+        ("destinationConfig", "onFailure", "destination"),
+    ),
+    "aws:kinesis/analyticsApplication:AnalyticsApplication": (
+        ("outputs", EACH, "kinesisStream", "resourceArn"),
+        ("outputs", EACH, "kinesisFirehose", "resourceArn"),
+        ("outputs", EACH, "lambda", "resourceArn"),
+        ("cloudwatchLoggingOptions", "logStreamArn"),
+    ),
+    # Registry ids are account ids: images are replicated into those registries.
+    "aws:ecr/replicationConfiguration:ReplicationConfiguration": (
+        ("replicationConfiguration", "rules", EACH, "destinations", EACH, "registryId"),
+    ),
+}
+
+
+@resource_rule(
+    "data-destinations-within-accounts",
+    "Data a service sends or copies on its own (invocation records, analytics output, image replicas) "
+    "goes only to the client's accounts.",
+    Severity.CRITICAL,
+    "Point destinations at queues, topics, streams, functions and registries of the accounts the provider "
+    "is pinned to, or list another account of the client in the config's trustedAccounts.",
+    tuple(DESTINATIONS),
+    properties={"trustedAccounts": TRUSTED_ACCOUNTS},
+)
+def destinations_within_accounts(resource: Resource, settings: Settings) -> Iterator[Outcome]:
+    own = own_accounts(resource, settings)
+    for path in DESTINATIONS[resource.type]:
+        for where, value in values_at(resource.props, path):
+            if value is MISSING:
+                continue
+            if value is UNKNOWN:
+                yield Unverifiable(where)
+                continue
+            account = (
+                value if isinstance(value, str) and re.fullmatch(r"\d{12}", value) else arn_account(value)
+            )
+            if account is None or account == "":
+                yield Violation(
+                    f"{where} is {describe(value)}, which names no account: it cannot be shown to stay in "
+                    "the client's accounts; use the ARN of a queue, topic, stream or function"
+                )
+            elif account not in own:
+                yield Violation(
+                    f"{where} sends data to account {account}, outside the client's accounts "
+                    f"({describe_accounts(own)})"
+                )
+
+
+EBS_VOLUME = "aws:ebs/volume:Volume"
+# Type -> the input naming the volume it copies; the copy is encrypted exactly as that volume is.
+EBS_COPIES: Mapping[str, str] = {
+    "aws:ebs/snapshot:Snapshot": "volumeId",
+    "aws:ebs/volumeCopy:VolumeCopy": "sourceVolumeId",
+}
+
+
+@stack_rule(
+    "ebs-copies-encrypted",
+    "EBS snapshots and volume copies are taken only of volumes this stack encrypts with the client's key.",
+    Severity.HIGH,
+    "Snapshot or copy a volume the stack declares (pass its own id) with encrypted: true and kmsKeyId set "
+    "to the client's customer-managed key; to re-encrypt an existing snapshot use aws.ebs.SnapshotCopy "
+    "with encrypted and kmsKeyId.",
+    types=tuple(EBS_COPIES),
+)
+def ebs_copies_encrypted(stack: Stack, _: Settings) -> Iterator[Outcome]:
+    volumes = stack.of_type(EBS_VOLUME)
+    for copy in stack.of_type(*EBS_COPIES):
+        key = EBS_COPIES[copy.type]
+        sources, undecided = stack.references(copy, key, volumes, ("id",))
+        if not sources:
+            if undecided:
+                yield Unverifiable(key, copy)
+            else:
+                yield Violation(
+                    f"{copy.name}: {key} {describe(copy.get(key))} is not a volume this stack declares, so "
+                    "the copy's encryption cannot be shown (a copy is encrypted exactly as its volume is): "
+                    "copy a volume of this stack, passing its own id",
+                    copy,
+                )
+            continue
+        for volume in sources:
+            encrypted, kms_key = volume.get("encrypted"), volume.get("kmsKeyId")
+            if encrypted is UNKNOWN:
+                yield Unverifiable(f"{volume.name}.encrypted", copy)
+            elif encrypted is not True or not is_customer_key_reference(kms_key):
+                yield Violation(
+                    f"{copy.name} copies volume {volume.name}, whose encrypted is {describe(encrypted)} and "
+                    f"kmsKeyId {describe(kms_key)}: the copy would not be encrypted with the client's key",
+                    copy,
+                )
+
+
 # --- data shared with other accounts --------------------------------------------------------------------
 
 # Type -> the input naming the account that gets access (to a datashare, a cluster endpoint, a domain).
@@ -659,15 +1018,13 @@ DATASHARE_CONSUMER = "aws:redshift/dataShareConsumerAssociation:DataShareConsume
 ACCOUNT_ID = re.compile(r"(?<!\d)\d{12}(?!\d)")
 
 
-def _account_granted(
-    resource: Resource, path: Path, allowed: tuple[str, ...], what: str
-) -> Iterator[Outcome]:
+def _account_granted(resource: Resource, path: Path, allowed: frozenset[str], what: str) -> Iterator[Outcome]:
     value = resource.get(*path)
     if value is UNKNOWN:
         yield Unverifiable(_dotted(path))
         return
     accounts = ACCOUNT_ID.findall(value) if isinstance(value, str) else []
-    listed = ", ".join(allowed) or "none"
+    listed = describe_accounts(allowed)
     if not accounts:
         yield Violation(
             f"{_dotted(path)} is {describe(value)}, which names no AWS account: {what} pinned by "
@@ -692,7 +1049,7 @@ def _account_granted(
     properties={"trustedAccounts": TRUSTED_ACCOUNTS},
 )
 def shared_with_listed_accounts(resource: Resource, settings: Settings) -> Iterator[Outcome]:
-    allowed = tuple(sorted(own_accounts(resource, settings)))
+    allowed = own_accounts(resource, settings)
     if resource.type == DATASHARE_CONSUMER:
         writes = resource.get("allowWrites")
         if writes is UNKNOWN:
@@ -747,9 +1104,7 @@ SSM_PARAMETER = "aws:ssm/parameter:Parameter"
 
 
 def _secret_name(settings: Settings) -> Callable[[str], bool]:
-    pattern = re.compile(
-        "|".join(f"(?:{p})" for p in settings.strings("secretNamePatterns")) or "$^", re.IGNORECASE
-    )
+    pattern = secret_name_pattern(settings)
 
     def looks_secret(name: str) -> bool:
         # Parameter names are paths (/app/db-password) and use /, - or . where variables use _.
@@ -770,13 +1125,7 @@ REFERENCE_NAME = re.compile(r"_(ARN|ID|NAME|PATH)$")
     "Give secret parameters type: SecureString and keyId set to the client's customer-managed KMS key; "
     "never put a secret in insecureValue.",
     (SSM_PARAMETER,),
-    properties={
-        "secretNamePatterns": {
-            "type": "array",
-            "items": {"type": "string", "minLength": 1},
-            "default": list(SECRET_NAME_PATTERNS),
-        }
-    },
+    properties=SECRET_NAME_SETTING,
 )
 def secure_string(resource: Resource, settings: Settings) -> Iterator[Outcome]:
     name = resource.get("name")

@@ -6,7 +6,6 @@ config's `trustedAccounts` adds others. A principal of any other account is a gr
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator, Mapping
 from typing import Any
 
@@ -14,16 +13,20 @@ from pulumi_policy import Severity
 
 from ..kit import (
     MISSING,
+    TRUSTED_ACCOUNTS,
     UNKNOWN,
     Outcome,
     Resource,
     Settings,
     Unverifiable,
     Violation,
-    as_int,
     as_list,
     describe,
+    describe_accounts,
+    known_list,
     lookup,
+    optional_int_at_most,
+    own_accounts,
     resource_rule,
 )
 from ..policy_documents import (
@@ -40,6 +43,7 @@ KMS_KEY_POLICIES: Mapping[str, str] = {
     "aws:kms/keyPolicy:KeyPolicy": "policy",
     "aws:kms/replicaKey:ReplicaKey": "policy",
     "aws:kms/externalKey:ExternalKey": "policy",
+    "aws:kms/replicaExternalKey:ReplicaExternalKey": "policy",
 }
 IAM_ROLE = "aws:iam/role:Role"
 IDENTITY_POLICIES: Mapping[str, str] = {
@@ -55,26 +59,6 @@ POLICY_ATTACHMENTS = (
     "aws:iam/policyAttachment:PolicyAttachment",
 )
 ACCESS_KEY = "aws:iam/accessKey:AccessKey"
-
-TRUSTED_ACCOUNTS = {
-    "type": "array",
-    "description": "AWS account ids (12 digits) besides the provider's allowedAccountIds that may be granted "
-    "access.",
-    "items": {"type": "string", "pattern": r"^\d{12}$"},
-    "default": [],
-}
-
-
-def own_accounts(resource: Resource, settings: Settings) -> frozenset[str]:
-    """The provider's pinned accounts plus the config's trusted ones."""
-    pinned = resource.provider_props.get("allowedAccountIds", [])
-    if isinstance(pinned, str):  # the engine sends provider config as JSON-encoded strings
-        try:
-            pinned = json.loads(pinned)
-        except json.JSONDecodeError:
-            pinned = []
-    listed = [str(account) for account in pinned] if isinstance(pinned, list) else []
-    return frozenset(listed) | frozenset(settings.strings("trustedAccounts"))
 
 
 def _document(resource: Resource, key: str) -> PolicyDocument | Outcome | None:
@@ -130,9 +114,53 @@ def key_policy_restricted(resource: Resource, settings: Settings) -> Iterator[Ou
         if foreign := _foreign_accounts(statement.principals, own):
             yield Violation(
                 f"policy Statement[{index}] grants the key to account(s) {', '.join(foreign)}, outside "
-                f"the client's accounts ({', '.join(sorted(own)) or 'none pinned'}); pin the provider's "
+                f"the client's accounts ({describe_accounts(own)}); pin the provider's "
                 "allowedAccountIds or list them in trustedAccounts"
             )
+
+
+KMS_GRANT = "aws:kms/grant:Grant"
+# A grant with CreateGrant lets its grantee grant the key on to anyone, past this policy.
+_REGRANTING_OPERATIONS = ("CreateGrant",)
+
+
+@resource_rule(
+    "kms-grant-restricted",
+    "KMS grants give the key only to principals of the client's accounts or to AWS services, and never "
+    "the right to grant it on.",
+    Severity.CRITICAL,
+    "Set granteePrincipal to a role or user of an account the provider is pinned to (or the config's "
+    "trustedAccounts) or to an AWS service principal, and leave CreateGrant out of operations.",
+    (KMS_GRANT,),
+    properties={"trustedAccounts": TRUSTED_ACCOUNTS},
+)
+def grant_restricted(resource: Resource, settings: Settings) -> Iterator[Outcome]:
+    grantee = resource.get("granteePrincipal")
+    own = own_accounts(resource, settings)
+    if grantee is UNKNOWN:
+        yield Unverifiable("granteePrincipal")
+    elif not isinstance(grantee, str) or not grantee.strip():
+        yield Violation(f"granteePrincipal is {describe(grantee)}, expected a principal ARN")
+    elif not grantee.endswith(".amazonaws.com"):
+        account = principal_account(grantee)
+        if account is None:
+            yield Violation(
+                f"granteePrincipal {describe(grantee)} is neither an IAM principal ARN, an account id nor "
+                "an AWS service principal"
+            )
+        elif account not in own:
+            yield Violation(
+                f"granteePrincipal {describe(grantee)} is in account {account}, outside the client's "
+                f"accounts ({describe_accounts(own)}): it could use the key on the client's data"
+            )
+    listed = known_list(resource.get("operations"), "operations", "a list of KMS operations")
+    if not isinstance(listed, list):
+        yield listed
+    elif regranting := [op for op in listed if op in _REGRANTING_OPERATIONS]:
+        yield Violation(
+            f"operations includes {', '.join(map(str, regranting))}: the grantee could grant the key to "
+            "anyone; grant only the operations it uses"
+        )
 
 
 # --- IAM trust -----------------------------------------------------------------------------------------
@@ -296,15 +324,9 @@ def no_access_keys(resource: Resource, _: Settings) -> Iterator[Outcome]:
     },
 )
 def rotation_period(resource: Resource, settings: Settings) -> Iterator[Outcome]:
-    period = resource.get("rotationPeriodInDays")
-    if period is UNKNOWN:
-        yield Unverifiable("rotationPeriodInDays")
-    elif period is not MISSING:
-        days = as_int(period)
-        if days is None:
-            yield Violation(f"rotationPeriodInDays is {describe(period)}, expected a whole number of days")
-        elif days > settings.int("maxDays"):
-            yield Violation(
-                f"rotationPeriodInDays is {days}: key material would stay in use longer than "
-                f"{settings.int('maxDays')} days"
-            )
+    yield from optional_int_at_most(
+        resource,
+        "rotationPeriodInDays",
+        settings.int("maxDays"),
+        "the old key material would stay in use longer than the client allows",
+    )

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator
 from typing import Any
 
 from pulumi_policy import Severity
 
+from ..data_events import READ, WRITE, AdvancedSelector, BasicSelector, BucketObjects
 from ..kit import (
     MISSING,
     UNKNOWN,
@@ -24,17 +24,9 @@ from ..kit import (
     stack_rule,
 )
 from .logs import CLOUDTRAIL
-from .s3 import _ARCHIVE_CLASSIFICATIONS, BUCKETS, is_archive
+from .s3 import ARCHIVE_CLASSIFICATIONS, BUCKETS, is_archive
 
 METRIC_ALARM = "aws:cloudwatch/metricAlarm:MetricAlarm"
-S3_OBJECT = "AWS::S3::Object"
-# What a selector's readOnly (advanced) or readWriteType (basic) records; anything else records both.
-ACCESS: dict[Any, set[str]] = {
-    ("true",): {"read"},
-    ("false",): {"write"},
-    "ReadOnly": {"read"},
-    "WriteOnly": {"write"},
-}
 
 
 @resource_rule(
@@ -69,85 +61,73 @@ def _listed(value: Any) -> list[Any]:
     return as_list(value) or []
 
 
-S3_ARN = re.compile(r"^arn:[a-z-]+:s3:::")
+# Pulumi's names of an advanced field selector's operators, and AWS's (what data_events reads).
+_OPERATORS = {
+    "equals": "Equals",
+    "startsWiths": "StartsWith",
+    "endsWiths": "EndsWith",
+    "notEquals": "NotEquals",
+    "notStartsWiths": "NotStartsWith",
+    "notEndsWiths": "NotEndsWith",
+}
 
 
-def _startswith_covers(prefixes: Any, bucket_name: str) -> bool | None:
-    """Whether a `startsWith` list of S3 ARN prefixes covers every object of the bucket (in any
-    partition); None if a prefix is unknown."""
-    values = _listed(prefixes)
-    if any(value is UNKNOWN for value in values):
-        return None
-    return any(
-        isinstance(value, str)
-        and (match := S3_ARN.match(value)) is not None
-        and f"{bucket_name}/".startswith(value[match.end() :])
-        for value in values
-    )
+class _Unknown(Exception):
+    """A value the selectors depend on is unknown in this preview."""
 
 
-def _advanced_coverage(selectors: list[Any], bucket_name: str) -> set[str] | None:
-    """The accesses ("read", "write") that advanced event selectors record for every object of the bucket.
-    Exclusions (`notStartsWiths`) under the bucket are allowed: a trail leaves out its own deliveries."""
-    covered: set[str] = set()
-    for selector in selectors:
-        fields = {lookup(field, "field"): field for field in _listed(lookup(selector, "fieldSelectors"))}
-        if _listed(lookup(fields.get("eventCategory", {}), "equals")) != ["Data"]:
-            continue
-        if _listed(lookup(fields.get("resources.type", {}), "equals")) != [S3_OBJECT]:
-            continue
-        arn_field = fields.get("resources.ARN")
-        if arn_field is None:
-            matched: bool | None = True  # every object of every bucket
-        else:
-            matched = _startswith_covers(lookup(arn_field, "startsWiths"), bucket_name)
-        if matched is None:
-            return None
-        if not matched:
-            continue
-        read_only = _listed(lookup(fields.get("readOnly", {}), "equals"))
-        covered |= (
-            {"read"} if read_only == ["true"] else {"write"} if read_only == ["false"] else {"read", "write"}
-        )
-    return covered
+def _known_values(value: Any) -> tuple[Any, ...]:
+    if value is UNKNOWN or any(item is UNKNOWN for item in _listed(value)):
+        raise _Unknown
+    return tuple(_listed(value))
 
 
-def _basic_coverage(selectors: list[Any], bucket_name: str) -> set[str] | None:
-    covered: set[str] = set()
-    for selector in selectors:
-        for resource in _listed(lookup(selector, "dataResources")):
-            if lookup(resource, "type") != S3_OBJECT:
-                continue
-            matched = _startswith_covers(lookup(resource, "values"), bucket_name)
-            if matched is None:
-                return None
-            if matched:
-                kind = lookup(selector, "readWriteType")
-                covered |= (
-                    {"read"}
-                    if kind == "ReadOnly"
-                    else {"write"}
-                    if kind == "WriteOnly"
-                    else {"read", "write"}
-                )
-    return covered
+def _advanced(selector: Any) -> AdvancedSelector:
+    fields: list[tuple[str, dict[str, tuple[Any, ...]]]] = []
+    for item in _listed(lookup(selector, "fieldSelectors")):
+        name = lookup(item, "field")
+        if name is UNKNOWN:
+            raise _Unknown
+        operators = {
+            api: values
+            for pulumi_name, api in _OPERATORS.items()
+            if (values := _known_values(lookup(item, pulumi_name)))
+        }
+        fields.append((str(name), operators))
+    return AdvancedSelector.of(fields)
 
 
-def trail_coverage(trail: Resource, bucket_name: str) -> set[str] | None:
-    """What of the bucket's objects the trail records: a subset of {"read", "write"}; None if unknown."""
+def _basic(selector: Any) -> BasicSelector:
+    kind = lookup(selector, "readWriteType")
+    if kind is UNKNOWN:
+        raise _Unknown
+    resources = []
+    for resource in _listed(lookup(selector, "dataResources")):
+        resource_type = lookup(resource, "type")
+        if resource_type is UNKNOWN:
+            raise _Unknown
+        resources.append((resource_type, _known_values(lookup(resource, "values"))))
+    # Absent, the API's default records both.
+    return BasicSelector("All" if kind is MISSING else kind, tuple(resources))
+
+
+def trail_coverage(trail: Resource, bucket_name: str) -> frozenset[str] | None:
+    """What of the bucket's objects the trail records: a subset of {READ, WRITE}; None if unknown. The one
+    reading the live audit applies too (policies/toms_pack/data_events.py)."""
     advanced = trail.get("advancedEventSelectors")
     basic = trail.get("eventSelectors")
     if advanced is UNKNOWN or basic is UNKNOWN:
         return None
-    covered: set[str] = set()
-    for selectors, reader in ((advanced, _advanced_coverage), (basic, _basic_coverage)):
-        if selectors is MISSING or selectors is None:
-            continue
-        found = reader(_listed(selectors), bucket_name)
-        if found is None:
-            return None
-        covered |= found
-    return covered
+    prefix, delivers_to = trail.get("s3KeyPrefix"), trail.get("s3BucketName")
+    delivers_here = delivers_to is UNKNOWN or delivers_to == bucket_name
+    own_prefix = prefix if isinstance(prefix, str) and prefix and delivers_here else None
+    try:
+        return BucketObjects(bucket_name, own_prefix).recorded(
+            [_advanced(selector) for selector in _listed(advanced)],
+            [_basic(selector) for selector in _listed(basic)],
+        )
+    except _Unknown:
+        return None
 
 
 @stack_rule(
@@ -156,7 +136,7 @@ def trail_coverage(trail: Resource, bucket_name: str) -> set[str] | None:
     Severity.MEDIUM,
     "Add advanced event selectors for AWS::S3::Object data events on the archive bucket's ARN prefix, "
     "reads and writes.",
-    properties=_ARCHIVE_CLASSIFICATIONS,
+    shared=(ARCHIVE_CLASSIFICATIONS,),
 )
 def trail_records_archive_access(stack: Stack, settings: Settings) -> Iterator[Outcome]:
     trails = stack.of_type(CLOUDTRAIL)
@@ -175,14 +155,14 @@ def trail_records_archive_access(stack: Stack, settings: Settings) -> Iterator[O
                 undecided = True
             else:
                 covered |= found
-        missing = {"read", "write"} - covered
+        missing = {READ, WRITE} - covered
         if not missing:
             continue
         if undecided:
             yield Unverifiable("Trail.advancedEventSelectors", bucket)
         else:
             yield Violation(
-                f"no trail records the {' and '.join(f'{access}s' for access in sorted(missing))} of archive "
+                f"no trail records the {' and '.join(sorted(missing))} of archive "
                 f"bucket {bucket.name}'s "
                 "objects: add S3 data event selectors for it",
                 bucket,

@@ -7,12 +7,15 @@ preview property dependencies of `bucket` naming that bucket alone). S3 keeps on
 kind per bucket, the one applied last, so two of a kind for one bucket are a violation naming both. The
 deprecated `*V2` tokens are still accepted, and so are the deprecated inline settings on the bucket.
 
-Two resource rules judge the configurations that weaken a bucket on their own, whether or not the
-stack manages the bucket: a public access block with a flag off, versioning suspended.
+Resource rules judge what weakens a bucket on its own, whether or not the stack manages the bucket: a
+public access block with a flag off, versioning suspended, an ACL that shares data, an object written
+without the client's key, a website endpoint (plain HTTP). A stack rule follows copies of a bucket's data
+(replication, inventory reports, instance inventory syncs) to their destination bucket.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -22,11 +25,13 @@ from pulumi_policy import Severity
 from .. import standards
 from ..kit import (
     MISSING,
+    TRUSTED_ACCOUNTS,
     UNKNOWN,
     Joined,
     Outcome,
     Resource,
     Settings,
+    SharedSetting,
     Stack,
     Unverifiable,
     Violation,
@@ -34,8 +39,12 @@ from ..kit import (
     as_list,
     bounds_check,
     describe,
+    describe_accounts,
     is_customer_key_reference,
+    known_list,
     lookup,
+    own_accounts,
+    require_customer_key,
     resource_rule,
     stack_rule,
 )
@@ -76,7 +85,7 @@ def classification(bucket: Resource) -> Any:
 
 def is_archive(bucket: Resource, settings: Settings) -> bool:
     """A log-archive bucket: tagged as one, or holding locked objects (which must also expire)."""
-    return classification(bucket) in settings.strings("archiveClassifications") or (
+    return classification(bucket) in settings.strings(ARCHIVE_CLASSIFICATIONS.key) or (
         bucket.get("objectLockEnabled") is True
     )
 
@@ -98,18 +107,21 @@ def more_than_one(joined: Joined, what: str) -> Violation | None:
     )
 
 
-# A client may classify more buckets as archives, never fewer: the log archive always is one.
-_ARCHIVE_CLASSIFICATIONS = {
-    "archiveClassifications": {
+# A client may classify more buckets as archives, never fewer: the log archive always is one. One setting
+# of every policy that tells archives apart.
+ARCHIVE_CLASSIFICATIONS = SharedSetting(
+    "archiveClassifications",
+    {
         "type": "array",
         "description": "data-classification tag values of archive buckets; must include "
-        f"{standards.DATA_CLASSIFICATION_LOG_ARCHIVE!r}.",
+        f"{standards.DATA_CLASSIFICATION_LOG_ARCHIVE!r}. One setting of every policy that reads it.",
         "minItems": 1,
         "items": {"type": "string", "minLength": 1},
         "contains": {"const": standards.DATA_CLASSIFICATION_LOG_ARCHIVE},
         "default": [standards.DATA_CLASSIFICATION_LOG_ARCHIVE],
-    }
-}
+    },
+    "the data classifications of archive buckets",
+)
 
 
 @stack_rule(
@@ -157,8 +169,8 @@ def _sse_defaults(config: Resource) -> list[Any]:
     "S3 buckets are encrypted by default; data and archive buckets with a customer-managed KMS key.",
     Severity.HIGH,
     "Add an aws.s3.BucketServerSideEncryptionConfiguration with sseAlgorithm aws:kms and the client's key.",
-    properties=_ARCHIVE_CLASSIFICATIONS,
     types=(*BUCKETS, *ENCRYPTION),
+    shared=(ARCHIVE_CLASSIFICATIONS,),
 )
 def encryption(stack: Stack, settings: Settings) -> Iterator[Outcome]:
     for bucket in stack.of_type(*BUCKETS):
@@ -268,22 +280,32 @@ def versioning_not_suspended(resource: Resource, _: Settings) -> Iterator[Outcom
         yield Violation(f"versioningConfiguration.status is {describe(status)}: set it to Enabled")
 
 
-# The archive's retention bounds, shared by its lifecycle expiry and its Object Lock default retention.
-_ARCHIVE_DAYS: dict[str, dict[str, Any]] = {
-    "minDays": {
+# The archive's retention bounds: one setting each of its Object Lock and its lifecycle policies. The
+# archive is kept for a predetermined time, never indefinitely.
+ARCHIVE_MIN_DAYS = SharedSetting(
+    "minDays",
+    {
         "type": "integer",
+        "description": "The archive's shortest retention in days; one setting of s3-archive-object-lock and "
+        "s3-archive-lifecycle.",
         "minimum": 1,
         "maximum": standards.ARCHIVE_RETENTION_DEFAULT_MAX_DAYS,
         "default": standards.ARCHIVE_RETENTION_DEFAULT_MIN_DAYS,
     },
-    # The archive is kept for a predetermined time, never indefinitely.
-    "maxDays": {
+    "the archive's shortest retention",
+)
+ARCHIVE_MAX_DAYS = SharedSetting(
+    "maxDays",
+    {
         "type": "integer",
+        "description": "The archive's longest retention in days; one setting of s3-archive-object-lock and "
+        "s3-archive-lifecycle.",
         "minimum": 1,
         "maximum": standards.ARCHIVE_RETENTION_DEFAULT_MAX_DAYS,
         "default": standards.ARCHIVE_RETENTION_DEFAULT_MAX_DAYS,
     },
-}
+    "the archive's longest retention",
+)
 # Object Lock counts a retention year as 365 days.
 _DAYS_PER_LOCK_YEAR = 365
 
@@ -295,17 +317,16 @@ _DAYS_PER_LOCK_YEAR = 365
     "Create the archive bucket with objectLockEnabled: true and add a BucketObjectLockConfiguration with a "
     "default retention in an allowed mode.",
     properties={
-        **_ARCHIVE_CLASSIFICATIONS,
         "allowedModes": {
             "type": "array",
             "minItems": 1,
             "items": {"type": "string", "enum": list(standards.OBJECT_LOCK_MODES)},
             "default": list(standards.OBJECT_LOCK_MODES),
         },
-        **_ARCHIVE_DAYS,
     },
     config_checks=(bounds_check("minDays", "maxDays"),),
     types=(*BUCKETS, *OBJECT_LOCK),
+    shared=(ARCHIVE_CLASSIFICATIONS, ARCHIVE_MIN_DAYS, ARCHIVE_MAX_DAYS),
 )
 def archive_object_lock(stack: Stack, settings: Settings) -> Iterator[Outcome]:
     modes = settings.strings("allowedModes")
@@ -435,8 +456,6 @@ def _expiries(config: Resource) -> list[_Expiry] | None:
     "expiration.days is within the pack config's [minDays, maxDays] and whose "
     "noncurrentVersionExpiration.noncurrentDays is at most maxNoncurrentDays.",
     properties={
-        **_ARCHIVE_CLASSIFICATIONS,
-        **_ARCHIVE_DAYS,
         "maxNoncurrentDays": {
             "type": "integer",
             "minimum": 1,
@@ -445,6 +464,7 @@ def _expiries(config: Resource) -> list[_Expiry] | None:
     },
     config_checks=(bounds_check("minDays", "maxDays"),),
     types=(*BUCKETS, *LIFECYCLE),
+    shared=(ARCHIVE_CLASSIFICATIONS, ARCHIVE_MIN_DAYS, ARCHIVE_MAX_DAYS),
 )
 def archive_lifecycle(stack: Stack, settings: Settings) -> Iterator[Outcome]:
     low, high = settings.int("minDays"), settings.int("maxDays")
@@ -527,3 +547,260 @@ def abort_incomplete_uploads(stack: Stack, _: Settings) -> Iterator[Outcome]:
                 "abortIncompleteMultipartUpload to an Enabled lifecycle rule over the whole bucket",
                 bucket,
             )
+
+
+# --- ACLs, objects and website endpoints ------------------------------------------------------------------
+
+BUCKET_ACLS = ("aws:s3/bucketAcl:BucketAcl", "aws:s3/bucketAclV2:BucketAclV2")
+OBJECTS = ("aws:s3/bucketObject:BucketObject", "aws:s3/bucketObjectv2:BucketObjectv2")
+OBJECT_COPY = "aws:s3/objectCopy:ObjectCopy"
+WEBSITES = (
+    "aws:s3/bucketWebsiteConfiguration:BucketWebsiteConfiguration",
+    "aws:s3/bucketWebsiteConfigurationV2:BucketWebsiteConfigurationV2",
+)
+# Canned ACLs that give no one but the owners (and, for a bucket, S3's own log delivery) any access.
+PRIVATE_CANNED_ACLS = ("private", "bucket-owner-read", "bucket-owner-full-control")
+LOG_DELIVERY_ACL = "log-delivery-write"
+_GROUPS = "http://acs.amazonaws.com/groups/"
+PUBLIC_GROUPS = (f"{_GROUPS}global/AllUsers", f"{_GROUPS}global/AuthenticatedUsers")
+LOG_DELIVERY_GROUP = f"{_GROUPS}s3/LogDelivery"
+
+
+def _grant_problem(where: str, grantee: Any, owner: Any) -> Outcome | None:
+    """Why one ACL grant reaches beyond the owner (or S3's log delivery), or None."""
+    kind, uri, grantee_id = (lookup(grantee, key) for key in ("type", "uri", "id"))
+    if UNKNOWN in (kind, uri, grantee_id):
+        return Unverifiable(where)
+    if kind == "Group" and uri in PUBLIC_GROUPS:
+        return Violation(f"{where} grants {uri.rsplit('/', 1)[-1]}: the data is public; remove the grant")
+    if kind == "Group" and uri == LOG_DELIVERY_GROUP:
+        return None
+    if kind == "CanonicalUser" and owner not in (MISSING, UNKNOWN) and grantee_id == owner:
+        return None
+    if kind == "CanonicalUser" and owner is UNKNOWN:
+        return Unverifiable(where)
+    # Bucket ACLs name an e-mail grantee in emailAddress, object copies in email.
+    email = lookup(grantee, "emailAddress")
+    named = next(
+        (value for value in (grantee_id, email, lookup(grantee, "email")) if value is not MISSING), MISSING
+    )
+    return Violation(
+        f"{where} grants {describe(named)} ({describe(kind)}), which cannot be shown to be the bucket's "
+        "owner: ACLs must not share data with other accounts; grant access through the bucket policy, which "
+        "is judged"
+    )
+
+
+def _grants(resource: Resource) -> Iterator[Outcome]:
+    if resource.type in BUCKET_ACLS:
+        path: tuple[str, ...] = ("accessControlPolicy", "grants")
+        owner = resource.get("accessControlPolicy", "owner", "id")
+    else:
+        path, owner = ("grants",), MISSING
+    listed = known_list(resource.get(*path), ".".join(path), "a list of grants")
+    if not isinstance(listed, list):
+        yield listed
+        return
+    for index, grant in enumerate(listed):
+        grantee = grant if resource.type == OBJECT_COPY else lookup(grant, "grantee")
+        problem = _grant_problem(f"{'.'.join(path)}[{index}]", grantee, owner)
+        if problem is not None:
+            yield problem
+
+
+@resource_rule(
+    "s3-acl-private",
+    "No bucket or object ACL makes data public or shares it with another account.",
+    Severity.CRITICAL,
+    "Leave acl unset or private (bucket-owner-full-control for objects written into another owner's "
+    "bucket); grant nobody but the bucket's owner in ACL grants. Better: disable ACLs with "
+    "BucketOwnerEnforced and grant access in the bucket policy.",
+    (*BUCKET_ACLS, *OBJECTS, OBJECT_COPY),
+)
+def acl_private(resource: Resource, _: Settings) -> Iterator[Outcome]:
+    acl = resource.get("acl")
+    allowed = (
+        (*PRIVATE_CANNED_ACLS, LOG_DELIVERY_ACL) if resource.type in BUCKET_ACLS else PRIVATE_CANNED_ACLS
+    )
+    if acl is UNKNOWN:
+        yield Unverifiable("acl")
+    elif acl is not MISSING and acl not in allowed:
+        yield Violation(
+            f"acl is {describe(acl)}: it gives access beyond the owner (public-read, authenticated-read and "
+            f"aws-exec-read all do); use {' or '.join(allowed)}"
+        )
+    if resource.type not in OBJECTS:
+        yield from _grants(resource)
+
+
+@resource_rule(
+    "s3-object-encrypted-cmk",
+    "Objects the program writes or copies into S3 are encrypted with the client's customer-managed key.",
+    Severity.HIGH,
+    "Set serverSideEncryption: aws:kms and kmsKeyId to the client's customer-managed KMS key on every "
+    "BucketObject and ObjectCopy.",
+    (*OBJECTS, OBJECT_COPY),
+)
+def object_encrypted_cmk(resource: Resource, _: Settings) -> Iterator[Outcome]:
+    algorithm = resource.get("serverSideEncryption")
+    if algorithm is UNKNOWN:
+        yield Unverifiable("serverSideEncryption")
+        return
+    if algorithm not in KMS_ALGORITHMS:
+        yield Violation(
+            f"serverSideEncryption is {describe(algorithm)}: the object would be stored without the client's "
+            "key; set aws:kms with kmsKeyId"
+        )
+        return
+    yield from require_customer_key(
+        resource, "kmsKeyId", "set it to the client's customer-managed KMS key (unset uses aws/s3)"
+    )
+
+
+@resource_rule(
+    "s3-no-website-endpoint",
+    "No bucket serves its objects through an S3 website endpoint, which speaks plain HTTP only.",
+    Severity.HIGH,
+    "Serve the bucket through CloudFront with origin access control (HTTPS, judged by cloudfront-tls); a "
+    "website configuration may only redirect every request to an https:// host.",
+    WEBSITES,
+)
+def no_website_endpoint(resource: Resource, _: Settings) -> Iterator[Outcome]:
+    redirect = resource.get("redirectAllRequestsTo")
+    protocol = lookup(redirect, "protocol")
+    if redirect is UNKNOWN or protocol is UNKNOWN:
+        yield Unverifiable("redirectAllRequestsTo")
+    elif redirect is MISSING:
+        yield Violation(
+            "a website endpoint serves the bucket's objects over plain HTTP (S3 website endpoints have no "
+            "TLS): serve them through CloudFront with origin access control instead"
+        )
+    elif protocol != "https":
+        yield Violation(
+            f"redirectAllRequestsTo.protocol is {describe(protocol)}: the redirect would send visitors on "
+            "over plain HTTP; set https"
+        )
+
+
+# --- copies of a bucket's data ----------------------------------------------------------------------------
+
+REPLICATION = "aws:s3/bucketReplicationConfig:BucketReplicationConfig"
+INVENTORY = "aws:s3/inventory:Inventory"
+# Systems Manager's inventory of managed instances, synced into a bucket (its key is judged with the
+# other data stores' keys).
+RESOURCE_DATA_SYNC = "aws:ssm/resourceDataSync:ResourceDataSync"
+_BUCKET_ARN = re.compile(r"^arn:aws[a-z-]*:s3:::")
+
+
+@dataclass(frozen=True)
+class _Copy:
+    """Where one configuration writes copies of data: a bucket, the account it names, the copies' key."""
+
+    where: str
+    # The configuration's input that holds the destination (its property dependencies name the bucket).
+    key: str
+    bucket: Any
+    account: Any
+    # The key the copies are encrypted with; None when another policy judges it.
+    encryption_key: Any
+    encryption_path: str = ""
+
+
+def _copies(config: Resource) -> Iterator[_Copy | Unverifiable | Violation]:
+    if config.type == REPLICATION:
+        rules = config.get("rules")
+        listed = as_list(rules)
+        if rules is UNKNOWN:
+            yield Unverifiable("rules", config)
+            return
+        if listed is None:
+            yield Violation(f"{config.name}: rules is {describe(rules)}, expected a list", config)
+            return
+        for index, rule in enumerate(listed):
+            status = lookup(rule, "status")
+            if status is UNKNOWN:
+                yield Unverifiable(f"rules[{index}].status", config)
+                continue
+            if status != "Enabled":
+                continue
+            where = f"rules[{index}].destination"
+            destination = lookup(rule, "destination")
+            yield _Copy(
+                where,
+                "rules",
+                lookup(destination, "bucket"),
+                lookup(destination, "account"),
+                lookup(destination, "encryptionConfiguration", "replicaKmsKeyId"),
+                f"{where}.encryptionConfiguration.replicaKmsKeyId",
+            )
+    elif config.type == INVENTORY:
+        if config.get("enabled") is False:
+            return
+        destination = config.get("destination", "bucket")
+        yield _Copy(
+            "destination.bucket",
+            "destination",
+            lookup(destination, "bucketArn"),
+            lookup(destination, "accountId"),
+            lookup(destination, "encryption", "sseKms", "keyId"),
+            "destination.bucket.encryption.sseKms.keyId",
+        )
+    else:
+        yield _Copy(
+            "s3Destination", "s3Destination", config.get("s3Destination", "bucketName"), MISSING, None
+        )
+
+
+def _in_stack(stack: Stack, config: Resource, copy: _Copy) -> Any:
+    """Whether the destination is a bucket this stack declares: True, False, or UNKNOWN."""
+    value = _BUCKET_ARN.sub("", copy.bucket) if isinstance(copy.bucket, str) else copy.bucket
+    verdicts = [
+        stack.joins(config, copy.key, bucket, ("bucket",), value) for bucket in stack.of_type(*BUCKETS)
+    ]
+    return True if True in verdicts else (UNKNOWN if UNKNOWN in verdicts else False)
+
+
+@stack_rule(
+    "s3-copies-stay-with-client",
+    "Replication, inventory reports and instance-inventory syncs write only to buckets of this stack or of "
+    "the client's accounts, and replicas and reports are encrypted with the client's key.",
+    Severity.CRITICAL,
+    "Replicate and report into a bucket the stack declares (pass its own output), or name the destination "
+    "account (destination.account, destination.bucket.accountId) among the accounts the provider is pinned "
+    "to or the config's trustedAccounts; set replicaKmsKeyId / sseKms.keyId to the client's "
+    "customer-managed key.",
+    properties={"trustedAccounts": TRUSTED_ACCOUNTS},
+    types=(REPLICATION, INVENTORY, RESOURCE_DATA_SYNC),
+)
+def copies_stay_with_client(stack: Stack, settings: Settings) -> Iterator[Outcome]:
+    for config in stack.of_type(REPLICATION, INVENTORY, RESOURCE_DATA_SYNC):
+        own = own_accounts(config, settings)
+        for copy in _copies(config):
+            if not isinstance(copy, _Copy):
+                yield copy
+                continue
+            if copy.encryption_key is not None and not is_customer_key_reference(copy.encryption_key):
+                yield Violation(
+                    f"{config.name}: {copy.encryption_path} is {describe(copy.encryption_key)}: encrypt the "
+                    "copies with the client's customer-managed KMS key",
+                    config,
+                )
+            in_stack = _in_stack(stack, config, copy)
+            if in_stack is True or (isinstance(copy.account, str) and copy.account in own):
+                continue
+            if in_stack is UNKNOWN or copy.account is UNKNOWN:
+                yield Unverifiable(copy.where, config)
+            elif copy.account is MISSING:
+                yield Violation(
+                    f"{config.name}: {copy.where} writes to {describe(copy.bucket)}, a bucket this stack "
+                    "does not declare, and names no account: the copies may land in any account; write to a "
+                    "bucket of this stack or name its account (one of the client's: "
+                    f"{describe_accounts(own)})",
+                    config,
+                )
+            else:
+                yield Violation(
+                    f"{config.name}: {copy.where} writes to account {describe(copy.account)}, outside the "
+                    f"client's accounts ({describe_accounts(own)})",
+                    config,
+                )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+from collections.abc import Callable
 from typing import Any
 
 from tests.policies.casetable import (
@@ -14,13 +15,19 @@ from tests.policies.casetable import (
     unknown,
     violating,
 )
-from tests.policies.samples import DELETE, KEY_ARN, PROVIDER, set_path
+from tests.policies.samples import DELETE, KEY_ARN, PROVIDER, add, both, set_path
 from toms.offline.analyzer_client import UNKNOWN, ResourceInput
 
 __all__ = ["CASES", "test_case_in_process", "test_case_over_protocol"]
 
 FUNCTION = "aws:lambda/function:Function"
 REPOSITORY = "aws:ecr/repository:Repository"
+TEMPLATE = "aws:ecr/repositoryCreationTemplate:RepositoryCreationTemplate"
+REGISTRY_SCANNING = "aws:ecr/registryScanningConfiguration:RegistryScanningConfiguration"
+MICROVMS_IMAGE = "aws:lambda/microvmsImage:MicrovmsImage"
+PULL_THROUGH = "aws:ecr/pullThroughCacheRule:PullThroughCacheRule"
+ECR_REPLICATION = "aws:ecr/replicationConfiguration:ReplicationConfiguration"
+CACHE_RULE = {"ecrRepositoryPrefix": "docker-hub", "upstreamRegistryUrl": "registry-1.docker.io"}
 EKS = "aws:eks/cluster:Cluster"
 SUBNET = "aws:ec2/subnet:Subnet"
 EIP = "aws:ec2/eip:Eip"
@@ -35,6 +42,25 @@ SAMPLES: dict[str, dict[str, Any]] = {
         },
     },
     REPOSITORY: {"imageScanningConfiguration": {"scanOnPush": True}, "imageTagMutability": "IMMUTABLE"},
+    TEMPLATE: {
+        "prefix": "ROOT",
+        "appliedFors": ["PULL_THROUGH_CACHE", "REPLICATION"],
+        "imageTagMutability": "IMMUTABLE",
+        "encryptionConfigurations": [{"encryptionType": "KMS", "kmsKey": KEY_ARN}],
+    },
+    REGISTRY_SCANNING: {
+        "scanType": "BASIC",
+        "rules": [
+            {
+                "scanFrequency": "SCAN_ON_PUSH",
+                "repositoryFilters": [{"filter": "*", "filterType": "WILDCARD"}],
+            }
+        ],
+    },
+    MICROVMS_IMAGE: {
+        "baseImageArn": "arn:aws:lambda:eu-west-1:aws:microvm-image:al2023-1",
+        "environmentVariables": {"LOG_LEVEL": "info"},
+    },
     EKS: {
         "vpcConfig": {
             "endpointPublicAccess": False,
@@ -57,6 +83,19 @@ def sample(resource_type: str, **changes: Any) -> ResourceInput:
     return ResourceInput(resource_type, "subject", props, provider=PROVIDER)
 
 
+def template(**changes: Any) -> Callable[[dict[str, ResourceInput]], None]:
+    """A stack edit adding the compliant creation template, with `changes`."""
+    return add("template", TEMPLATE, {**SAMPLES[TEMPLATE], **changes})
+
+
+def replication(region: str) -> dict[str, Any]:
+    return {
+        "replicationConfiguration": {
+            "rules": [{"destinations": [{"region": region, "registryId": "111122223333"}]}]
+        }
+    }
+
+
 CASES: dict[str, list[Case]] = {
     "lambda-no-plaintext-secrets": [
         compliant(sample(FUNCTION)),
@@ -72,6 +111,16 @@ CASES: dict[str, list[Case]] = {
         unknown(
             sample(FUNCTION, environment__variables__API_TOKEN=UNKNOWN), "environment.variables.API_TOKEN"
         ),
+        compliant(sample(MICROVMS_IMAGE), label="microvms-image"),
+        violating(
+            sample(MICROVMS_IMAGE, environmentVariables__DB_PASSWORD="hunter2"),
+            "environmentVariables.DB_PASSWORD looks like a secret",
+        ),
+        malformed(
+            sample(MICROVMS_IMAGE, environmentVariables="DB_PASSWORD=x"),
+            "environmentVariables is",
+            label="microvms-image",
+        ),
         malformed(
             sample(FUNCTION, environment__variables=["DB_PASSWORD=x"]), "expected a map of names to values"
         ),
@@ -81,6 +130,24 @@ CASES: dict[str, list[Case]] = {
         violating(sample(REPOSITORY, imageScanningConfiguration=DELETE), "scan every pushed image"),
         violating(sample(REPOSITORY, imageTagMutability="MUTABLE"), 'imageTagMutability is "MUTABLE"'),
         unknown(sample(REPOSITORY, imageTagMutability=UNKNOWN), "imageTagMutability"),
+        compliant(sample(TEMPLATE), label="creation-template"),
+        violating(sample(TEMPLATE, imageTagMutability="MUTABLE"), 'imageTagMutability is "MUTABLE"'),
+        compliant(sample(REGISTRY_SCANNING), label="registry-scanning"),
+        compliant(
+            sample(REGISTRY_SCANNING, scanType="ENHANCED", rules__0__scanFrequency="CONTINUOUS_SCAN"),
+            label="continuous",
+        ),
+        violating(sample(REGISTRY_SCANNING, rules=[]), "no rule scans every repository on push"),
+        violating(
+            sample(REGISTRY_SCANNING, rules__0__repositoryFilters__0__filter="prod-*"),
+            "images would go unscanned",
+            label="filtered",
+        ),
+        violating(
+            sample(REGISTRY_SCANNING, rules__0__scanFrequency="MANUAL"), "no rule scans", label="manual"
+        ),
+        unknown(sample(REGISTRY_SCANNING, rules=UNKNOWN), "rules", label="registry"),
+        malformed(sample(REGISTRY_SCANNING, rules="on push"), "expected a list of scanning rules"),
         malformed(sample(REPOSITORY, imageScanningConfiguration__scanOnPush="yes"), 'scanOnPush is "yes"'),
     ],
     "eks-cluster-hardened": [
@@ -123,6 +190,64 @@ CASES: dict[str, list[Case]] = {
         unknown(sample(SUBNET, mapPublicIpOnLaunch=UNKNOWN), "mapPublicIpOnLaunch"),
         malformed(
             sample(SUBNET, mapPublicIpOnLaunch="true"), 'mapPublicIpOnLaunch is "true", expected a boolean'
+        ),
+    ],
+    "ecr-created-repositories-templated": [
+        compliant(both(add("cache", PULL_THROUGH, CACHE_RULE), template())),
+        compliant(
+            both(add("cache", PULL_THROUGH, CACHE_RULE), template(prefix="docker-hub")), label="prefix"
+        ),
+        compliant(
+            both(add("replication", ECR_REPLICATION, replication("eu-west-1")), template()),
+            label="replication",
+        ),
+        violating(
+            add("cache", PULL_THROUGH, CACHE_RULE), "ECR would create them with its defaults", at="cache"
+        ),
+        violating(
+            both(add("cache", PULL_THROUGH, CACHE_RULE), template(appliedFors=["REPLICATION"])),
+            "PULL_THROUGH_CACHE repositories",
+            at="cache",
+            label="not-applied",
+        ),
+        violating(
+            both(add("replication", ECR_REPLICATION, replication("eu-central-1")), template()),
+            'REPLICATION repositories with prefix "ROOT" in "eu-central-1"',
+            at="replication",
+            label="other-region",
+        ),
+        violating(
+            both(add("cache", PULL_THROUGH, CACHE_RULE), template(prefix="quay")),
+            'prefix "docker-hub"',
+            at="cache",
+            label="other-prefix",
+        ),
+        unknown(both(add("cache", PULL_THROUGH, CACHE_RULE), template(prefix=UNKNOWN)), "template.prefix"),
+        unknown(
+            both(
+                add(
+                    "replication",
+                    ECR_REPLICATION,
+                    {
+                        "replicationConfiguration": {
+                            "rules": [
+                                {
+                                    "destinations": [{"region": "eu-west-1", "registryId": "111122223333"}],
+                                    "repositoryFilters": UNKNOWN,
+                                }
+                            ]
+                        }
+                    },
+                ),
+                template(prefix="apps"),
+            ),
+            "replication.replicationConfiguration",
+            label="unknown-filter",
+        ),
+        malformed(
+            both(add("cache", PULL_THROUGH, CACHE_RULE), template(appliedFors="PULL_THROUGH_CACHE")),
+            "ECR would create them",
+            at="cache",
         ),
     ],
 }

@@ -17,7 +17,7 @@ from tests.policies.casetable import (
     unknown,
     violating,
 )
-from tests.policies.samples import DELETE, KEY_ARN, PROVIDER, set_path
+from tests.policies.samples import DELETE, KEY_ARN, OWN_ACCOUNT, PROVIDER, add, both, set_path
 from toms.offline.analyzer_client import UNKNOWN, ResourceInput
 
 __all__ = ["CASES", "test_case_in_process", "test_case_over_protocol"]
@@ -43,6 +43,8 @@ PROXY = "aws:rds/proxy:Proxy"
 GLOBAL_CLUSTER = "aws:rds/globalCluster:GlobalCluster"
 SNAPSHOT = "aws:rds/snapshot:Snapshot"
 CLUSTER_SNAPSHOT = "aws:rds/clusterSnapshot:ClusterSnapshot"
+RDS_SNAPSHOT_COPY = "aws:rds/snapshotCopy:SnapshotCopy"
+RDS_CLUSTER_SNAPSHOT_COPY = "aws:rds/clusterSnapshotCopy:ClusterSnapshotCopy"
 LAUNCH_PERMISSION = "aws:ec2/amiLaunchPermission:AmiLaunchPermission"
 VOLUME_PERMISSION = "aws:ec2/snapshotCreateVolumePermission:SnapshotCreateVolumePermission"
 PARAMETER = "aws:ssm/parameter:Parameter"
@@ -61,6 +63,27 @@ FUNCTION_URL = "aws:lambda/functionUrl:FunctionUrl"
 LAYER_PERMISSION = "aws:lambda/layerVersionPermission:LayerVersionPermission"
 ACCOUNT_BLOCK = "aws:s3/accountPublicAccessBlock:AccountPublicAccessBlock"
 ACCOUNT_FLAGS = ("blockPublicAcls", "blockPublicPolicy", "ignorePublicAcls", "restrictPublicBuckets")
+FILE_SYSTEM = "aws:s3/filesFileSystem:FilesFileSystem"
+FILE_SYSTEM_POLICY = "aws:s3/filesFileSystemPolicy:FilesFileSystemPolicy"
+VECTOR_BUCKET = "aws:s3/vectorsVectorBucket:VectorsVectorBucket"
+VECTOR_INDEX = "aws:s3/vectorsIndex:VectorsIndex"
+VECTOR_BUCKET_POLICY = "aws:s3/vectorsVectorBucketPolicy:VectorsVectorBucketPolicy"
+METADATA = "aws:s3/bucketMetadataConfiguration:BucketMetadataConfiguration"
+CAPACITY_PROVIDER = "aws:lambda/capacityProvider:CapacityProvider"
+DATA_SYNC = "aws:ssm/resourceDataSync:ResourceDataSync"
+ECR_TEMPLATE = "aws:ecr/repositoryCreationTemplate:RepositoryCreationTemplate"
+ACCESS_POINT = "aws:s3/accessPoint:AccessPoint"
+SNAPSHOT_BLOCK = "aws:ebs/snapshotBlockPublicAccess:SnapshotBlockPublicAccess"
+KMS_TABLE = {"sseAlgorithm": "aws:kms", "kmsKeyArn": KEY_ARN}
+DIRECTORY_BUCKET = "aws:s3/directoryBucket:DirectoryBucket"
+EVENT_INVOKE = "aws:lambda/functionEventInvokeConfig:FunctionEventInvokeConfig"
+ANALYTICS = "aws:kinesis/analyticsApplication:AnalyticsApplication"
+ECR_REPLICATION = "aws:ecr/replicationConfiguration:ReplicationConfiguration"
+EBS_VOLUME = "aws:ebs/volume:Volume"
+EBS_SNAPSHOT = "aws:ebs/snapshot:Snapshot"
+VOLUME_COPY = "aws:ebs/volumeCopy:VolumeCopy"
+OWN = OWN_ACCOUNT
+OWN_QUEUE = f"arn:aws:sqs:eu-west-1:{OWN}:failed-invocations"
 ACTIVITY_STREAM = "aws:rds/clusterActivityStream:ClusterActivityStream"
 EXPORT_TASK = "aws:rds/exportTask:ExportTask"
 RDS_INTEGRATION = "aws:rds/integration:Integration"
@@ -190,6 +213,78 @@ SAMPLES: dict[str, dict[str, Any]] = {
         "principal": OTHER_ACCOUNT,
     },
     ACCOUNT_BLOCK: dict.fromkeys(ACCOUNT_FLAGS, True),
+    RDS_SNAPSHOT_COPY: {
+        "sourceDbSnapshotIdentifier": "arn:aws:rds:eu-west-1:444455556666:snapshot:orders-2026-01-01",
+        "targetDbSnapshotIdentifier": "orders-2026-01-01",
+        "kmsKeyId": KEY_ARN,
+    },
+    RDS_CLUSTER_SNAPSHOT_COPY: {
+        "sourceDbClusterSnapshotIdentifier": "arn:aws:rds:eu-west-1:444455556666:cluster-snapshot:orders-1",
+        "targetDbClusterSnapshotIdentifier": "orders-1",
+        "kmsKeyId": KEY_ARN,
+    },
+    FILE_SYSTEM: {
+        "bucket": "arn:aws:s3:::acme-data",
+        "roleArn": "arn:aws:iam::1:role/f",
+        "kmsKeyId": KEY_ARN,
+    },
+    VECTOR_BUCKET: {
+        "vectorBucketName": "embeddings",
+        "encryptionConfigurations": [{"sseType": "aws:kms", "kmsKeyArn": KEY_ARN}],
+    },
+    VECTOR_INDEX: {
+        "vectorBucketName": "embeddings",
+        "indexName": "people",
+        "dataType": "float32",
+        "dimension": 1024,
+        "distanceMetric": "cosine",
+    },
+    METADATA: {
+        "bucket": "acme-data",
+        "metadataConfiguration": {
+            "journalTableConfiguration": {
+                "recordExpiration": {"expiration": "ENABLED", "days": 30},
+                "encryptionConfiguration": KMS_TABLE,
+            },
+            "inventoryTableConfiguration": {"configurationState": "DISABLED"},
+        },
+    },
+    CAPACITY_PROVIDER: {"vpcConfig": {"subnetIds": ["subnet-a"]}, "kmsKeyArn": KEY_ARN},
+    DATA_SYNC: {
+        "s3Destination": {"bucketName": "acme-inventory", "region": "eu-west-1", "kmsKeyArn": KEY_ARN}
+    },
+    ECR_TEMPLATE: {
+        "prefix": "ROOT",
+        "appliedFors": ["REPLICATION"],
+        "encryptionConfigurations": [{"encryptionType": "KMS", "kmsKey": KEY_ARN}],
+        "repositoryPolicy": document(ACCOUNT_STATEMENT),
+    },
+    FILE_SYSTEM_POLICY: {"fileSystemId": "fs-1", "policy": document(ACCOUNT_STATEMENT)},
+    VECTOR_BUCKET_POLICY: {"vectorBucketArn": "arn:aws:s3vectors:x", "policy": document(ACCOUNT_STATEMENT)},
+    ACCESS_POINT: {"bucket": "acme-data", "name": "reports", "policy": document(ACCOUNT_STATEMENT)},
+    SNAPSHOT_BLOCK: {"state": "block-all-sharing"},
+    EVENT_INVOKE: {
+        "functionName": "resize",
+        "destinationConfig": {"onFailure": {"destination": OWN_QUEUE}},
+    },
+    ANALYTICS: {
+        "name": "clicks",
+        "outputs": [
+            {
+                "name": "OUT",
+                "schema": {"recordFormatType": "JSON"},
+                "kinesisStream": {
+                    "resourceArn": f"arn:aws:kinesis:eu-west-1:{OWN}:stream/out",
+                    "roleArn": f"arn:aws:iam::{OWN}:role/analytics",
+                },
+            }
+        ],
+    },
+    ECR_REPLICATION: {
+        "replicationConfiguration": {
+            "rules": [{"destinations": [{"region": "eu-central-1", "registryId": OWN}]}],
+        }
+    },
     ACTIVITY_STREAM: {
         "resourceArn": "arn:aws:rds:eu-west-1:1:cluster:orders",
         "mode": "async",
@@ -277,6 +372,8 @@ AT_REST_SAMPLES = [
     and kind not in (VOLUME_PERMISSION, PARAMETER, LAMBDA_PERMISSION, QUEUE_POLICY, OWNERSHIP, EBS_DEFAULT)
     and kind
     not in (NEPTUNE_PARAMETERS, EFS_BACKUP, FUNCTION_URL, LAYER_PERMISSION, ACCOUNT_BLOCK, LOG_POLICY)
+    and kind not in (FILE_SYSTEM_POLICY, VECTOR_BUCKET_POLICY, ACCESS_POINT, SNAPSHOT_BLOCK)
+    and kind not in (EVENT_INVOKE, ANALYTICS, ECR_REPLICATION)
 ]
 SHARING = {"snapshot-not-shared": {"allowedAccounts": [OTHER_ACCOUNT]}}
 DATA_SHARING = {"data-shared-with-listed-accounts": {"trustedAccounts": [OTHER_ACCOUNT]}}
@@ -310,12 +407,112 @@ def pinned_provider(*accounts: str) -> ResourceInput:
     return dataclasses.replace(PROVIDER, props={**PROVIDER.props, "allowedAccountIds": json.dumps(accounts)})
 
 
-def sample(resource_type: str, **changes: Any) -> ResourceInput:
+def sample(resource_type: str, provider: ResourceInput = PROVIDER, **changes: Any) -> ResourceInput:
     """The compliant sample of a type, with `changes` (path with `__` for `.`) applied."""
     props = copy.deepcopy({**SAMPLES, **MORE_SAMPLES}[resource_type])
     for path, value in changes.items():
         set_path(props, path.replace("__", "."), value)
-    return ResourceInput(resource_type, "subject", props, provider=PROVIDER)
+    return ResourceInput(resource_type, "subject", props, provider=provider)
+
+
+def pinned(resource_type: str, **changes: Any) -> ResourceInput:
+    """The sample of a type under a provider pinned to the client's account."""
+    return sample(resource_type, pinned_provider(OWN), **changes)
+
+
+def volume(**props: Any) -> Callable[[dict[str, ResourceInput]], None]:
+    """A stack edit adding an EBS volume with `props` (encrypted with the client's key by default; a
+    property given as DELETE is left out)."""
+    defaults = {"availabilityZone": "eu-west-1a", "size": 20, "encrypted": True, "kmsKeyId": KEY_ARN}
+    merged = {key: value for key, value in {**defaults, **props}.items() if value is not DELETE}
+    return add("volume", EBS_VOLUME, merged)
+
+
+def copied(
+    kind: str, key: str, source: Any, **dependencies: tuple[str, ...]
+) -> Callable[[dict[str, ResourceInput]], None]:
+    """A stack edit adding a snapshot or volume copy of `source`."""
+
+    def apply(stack: dict[str, ResourceInput]) -> None:
+        stack["copy"] = ResourceInput(
+            kind,
+            "copy",
+            {key: source},
+            provider=PROVIDER,
+            property_dependencies={
+                name: tuple(stack[role].resolved_urn() for role in roles)
+                for name, roles in dependencies.items()
+            },
+        )
+
+    return apply
+
+
+# --- stores whose resource policy must refuse plain HTTP ---------------------------------------------------
+
+QUEUE_URL = "https://sqs.eu-west-1.amazonaws.com/111122223333/jobs"
+TOPIC_ARN = "arn:aws:sns:eu-west-1:111122223333:notices"
+EFS_POLICY = "aws:efs/fileSystemPolicy:FileSystemPolicy"
+TOPIC_POLICY = "aws:sns/topicPolicy:TopicPolicy"
+
+
+def deny_plain_http(action: Any, **changes: Any) -> dict[str, Any]:
+    return {
+        "Effect": "Deny",
+        "Principal": "*",
+        "Action": action,
+        "Resource": "*",
+        "Condition": {"Bool": {"aws:SecureTransport": "false"}},
+        **changes,
+    }
+
+
+def tls_store(
+    kind: str,
+    name: str,
+    store_props: dict[str, Any],
+    policy_type: str | None = None,
+    policy_props: dict[str, Any] | None = None,
+    *,
+    key: str = "",
+    by_dependency: bool = False,
+) -> Callable[[dict[str, ResourceInput]], None]:
+    """A stack edit adding a store and, if given, a policy resource whose `key` names it: by value, or
+    (`by_dependency`) unknown in preview with the engine's property dependency on the store."""
+
+    def apply(stack: dict[str, ResourceInput]) -> None:
+        store = ResourceInput(kind, name, store_props, provider=PROVIDER)
+        stack[name] = store
+        if policy_type is None:
+            return
+        props = dict(policy_props or {})
+        dependencies: dict[str, tuple[str, ...]] = {}
+        if by_dependency:
+            props[key] = UNKNOWN
+            dependencies[key] = (store.resolved_urn(),)
+        stack[f"{name}-policy"] = ResourceInput(
+            policy_type, f"{name}-policy", props, provider=PROVIDER, property_dependencies=dependencies
+        )
+
+    return apply
+
+
+def queue_with_policy(
+    *statements: dict[str, Any], **changes: Any
+) -> Callable[[dict[str, ResourceInput]], None]:
+    return tls_store(
+        QUEUE,
+        "jobs",
+        {"url": QUEUE_URL, "id": QUEUE_URL, "kmsMasterKeyId": KEY_ARN},
+        QUEUE_POLICY,
+        {"queueUrl": QUEUE_URL, "policy": document(*statements), **changes},
+    )
+
+
+TLS_ACCOUNT_QUEUE = {
+    "kmsMasterKeyId": KEY_ARN,
+    "policy": document(ACCOUNT_STATEMENT, deny_plain_http("sqs:*")),
+}
 
 
 CASES: dict[str, list[Case]] = {
@@ -339,6 +536,64 @@ CASES: dict[str, list[Case]] = {
         compliant(sample(EBS_DEFAULT, enabled=DELETE), label="ebs-default-unset"),
         violating(sample(EBS_DEFAULT, enabled=False), "new EBS volumes would be stored unencrypted"),
         violating(sample(EBS_DEFAULT_KEY, keyArn="alias/aws/ebs"), "an AWS-managed key"),
+        # A copy is encrypted with the key it names, whatever its source's encryption.
+        violating(sample(RDS_SNAPSHOT_COPY, kmsKeyId=DELETE), "kmsKeyId is not set", label="snapshot-copy"),
+        violating(
+            sample(RDS_CLUSTER_SNAPSHOT_COPY, kmsKeyId="alias/aws/rds"),
+            "an AWS-managed key",
+            label="cluster-snapshot-copy",
+        ),
+        violating(sample(FILE_SYSTEM, kmsKeyId=DELETE), "kmsKeyId is not set", label="s3-files"),
+        violating(
+            sample(VECTOR_BUCKET, encryptionConfigurations=DELETE),
+            "encryptionConfigurations[0].sseType is not set",
+            label="vector-bucket",
+        ),
+        violating(
+            sample(VECTOR_INDEX, encryptionConfigurations=[{"sseType": "AES256"}]),
+            'encryptionConfigurations[0].sseType is "AES256"',
+            label="vector-index-own-settings",
+        ),
+        violating(
+            sample(
+                METADATA, metadataConfiguration__journalTableConfiguration__encryptionConfiguration=DELETE
+            ),
+            "journalTableConfiguration.encryptionConfiguration.sseAlgorithm is not set",
+            label="metadata-journal",
+        ),
+        violating(
+            sample(
+                METADATA, metadataConfiguration__inventoryTableConfiguration__configurationState="ENABLED"
+            ),
+            "inventoryTableConfiguration.encryptionConfiguration.kmsKeyArn is not set",
+            label="metadata-inventory",
+        ),
+        compliant(
+            sample(
+                METADATA,
+                metadataConfiguration__inventoryTableConfiguration={
+                    "configurationState": "ENABLED",
+                    "encryptionConfiguration": KMS_TABLE,
+                },
+            ),
+            label="metadata-inventory-encrypted",
+        ),
+        unknown(
+            sample(METADATA, metadataConfiguration__inventoryTableConfiguration__configurationState=UNKNOWN),
+            "metadataConfiguration.inventoryTableConfiguration.configurationState",
+            label="metadata-inventory",
+        ),
+        violating(sample(CAPACITY_PROVIDER, kmsKeyArn=DELETE), "kmsKeyArn is not set", label="capacity"),
+        violating(
+            sample(DATA_SYNC, s3Destination__kmsKeyArn=DELETE),
+            "s3Destination.kmsKeyArn is not set",
+            label="sync",
+        ),
+        violating(
+            sample(ECR_TEMPLATE, encryptionConfigurations__0__encryptionType="AES256"),
+            'encryptionType is "AES256"',
+            label="ecr-template",
+        ),
         unknown(sample(REDSHIFT, encrypted=UNKNOWN), "encrypted"),
         malformed(sample(DYNAMODB, serverSideEncryption="on"), "serverSideEncryption.enabled is not set"),
         violating(sample(ACTIVITY_STREAM, kmsKeyId="alias/aws/rds"), "an AWS-managed key"),
@@ -413,6 +668,16 @@ CASES: dict[str, list[Case]] = {
         violating(sample(CACHE, numCacheClusters=1), "run at least one replica"),
         violating(sample(SEARCH, clusterConfig__zoneAwarenessEnabled=DELETE), "spread nodes over two zones"),
         violating(sample(SEARCH, clusterConfig__instanceCount=1), "run at least two instances"),
+        violating(
+            ResourceInput(
+                DIRECTORY_BUCKET,
+                "subject",
+                {"bucket": "fast--euw1-az1--x-s3", "location": {"name": "euw1-az1"}},
+                provider=PROVIDER,
+            ),
+            "stores every object in a single zone",
+            label="directory-bucket",
+        ),
         compliant(sample(COLLECTION), label="serverless-collection"),
         compliant(sample(COLLECTION_GROUP), label="serverless-collection-group"),
         violating(sample(COLLECTION, standbyReplicas="DISABLED"), "keeps the collection in a single zone"),
@@ -434,6 +699,41 @@ CASES: dict[str, list[Case]] = {
         ),
         compliant(sample(QUEUE, policy=document({**PUBLIC_STATEMENT, "Effect": "Deny"})), label="deny"),
         violating(sample(REDSHIFT, publiclyAccessible=True), "publiclyAccessible is true"),
+        *(
+            compliant(sample(kind), label=kind.split(":")[1])
+            for kind in (FILE_SYSTEM_POLICY, VECTOR_BUCKET_POLICY, ECR_TEMPLATE, ACCESS_POINT, SNAPSHOT_BLOCK)
+        ),
+        violating(
+            sample(ECR_TEMPLATE, repositoryPolicy=document(PUBLIC_STATEMENT)),
+            "repositoryPolicy Statement[0] allows every principal",
+        ),
+        violating(
+            sample(VECTOR_BUCKET_POLICY, policy=document(PUBLIC_STATEMENT)),
+            "policy Statement[0] allows every principal",
+            label="vectors",
+        ),
+        violating(
+            sample(ACCESS_POINT, publicAccessBlockConfiguration={"blockPublicPolicy": False}),
+            "publicAccessBlockConfiguration.blockPublicPolicy is false",
+        ),
+        violating(
+            sample(ACCESS_POINT, policy=document(PUBLIC_STATEMENT)),
+            "Statement[0] allows every principal",
+            label="access-point-policy",
+        ),
+        violating(sample(SNAPSHOT_BLOCK, state="unblocked"), 'state is "unblocked"'),
+        violating(
+            sample(SNAPSHOT_BLOCK, state="block-new-sharing"), "set block-all-sharing", label="new-only"
+        ),
+        unknown(
+            sample(ACCESS_POINT, publicAccessBlockConfiguration=UNKNOWN),
+            "publicAccessBlockConfiguration.restrictPublicBuckets",
+        ),
+        malformed(
+            sample(ACCESS_POINT, publicAccessBlockConfiguration={"ignorePublicAcls": "no"}),
+            'publicAccessBlockConfiguration.ignorePublicAcls is "no"',
+            label="access-point",
+        ),
         violating(sample(SEARCH, vpcOptions=DELETE), "the domain gets a public endpoint"),
         violating(sample(QUEUE, policy=document(PUBLIC_STATEMENT)), 'allows every principal ("*")'),
         violating(
@@ -457,6 +757,123 @@ CASES: dict[str, list[Case]] = {
         malformed(sample(QUEUE, policy="{not json"), "policy is not a policy document: not valid JSON"),
         malformed(
             sample(QUEUE, policy=json.dumps({"Statement": [{"Effect": "Maybe"}]})), "expected Allow or Deny"
+        ),
+    ],
+    "datastore-policy-requires-tls": [
+        compliant(tls_store(QUEUE, "jobs", TLS_ACCOUNT_QUEUE), label="queue-inline"),
+        compliant(queue_with_policy(ACCOUNT_STATEMENT, deny_plain_http("*")), label="queue-policy"),
+        compliant(
+            tls_store(
+                TOPIC,
+                "notices",
+                {"arn": TOPIC_ARN, "kmsMasterKeyId": KEY_ARN},
+                TOPIC_POLICY,
+                {"policy": document(deny_plain_http("sns:Publish", Resource=TOPIC_ARN))},
+                key="arn",
+                by_dependency=True,
+            ),
+            label="topic-policy-joined-in-preview",
+        ),
+        compliant(
+            tls_store(
+                TOPIC,
+                "notices",
+                {"arn": TOPIC_ARN, "kmsMasterKeyId": KEY_ARN, "policy": UNKNOWN},
+                TOPIC_POLICY,
+                {"policy": document(deny_plain_http("sns:Publish"))},
+                key="arn",
+                by_dependency=True,
+            ),
+            label="topic-policy-output-unknown-beside-its-topic-policy",
+        ),
+        compliant(
+            tls_store(
+                EFS,
+                "shared-files",
+                {"id": "fs-1", **SAMPLES[EFS]},
+                EFS_POLICY,
+                {"fileSystemId": "fs-1", "policy": document(deny_plain_http("*", Principal={"AWS": "*"}))},
+            ),
+            label="file-system-policy",
+        ),
+        violating(tls_store(QUEUE, "jobs", SAMPLES[QUEUE]), "does not deny every principal", at="jobs"),
+        violating(
+            tls_store(TOPIC, "notices", {"arn": TOPIC_ARN, **SAMPLES[TOPIC]}),
+            "topic notices has no resource policy, so it accepts requests sent without TLS",
+            at="notices",
+        ),
+        violating(
+            tls_store(
+                EFS,
+                "shared-files",
+                {"id": "fs-1", **SAMPLES[EFS]},
+                EFS_POLICY,
+                {"fileSystemId": "fs-other", "policy": document(deny_plain_http("*"))},
+            ),
+            "file system shared-files has no resource policy",
+            at="shared-files",
+            label="policy-of-another-file-system",
+        ),
+        violating(
+            queue_with_policy(deny_plain_http("sqs:SendMessage")),
+            "does not deny every principal sqs:SendMessage, sqs:ReceiveMessage",
+            at="jobs",
+            label="only-sending",
+        ),
+        violating(
+            queue_with_policy(
+                deny_plain_http(
+                    "sqs:*",
+                    Condition={
+                        "Bool": {"aws:SecureTransport": "false"},
+                        "StringEquals": {"aws:SourceVpce": "vpce-1"},
+                    },
+                )
+            ),
+            "(without other conditions)",
+            at="jobs",
+            label="narrowed-by-another-condition",
+        ),
+        violating(
+            queue_with_policy(deny_plain_http("sqs:*", Principal={"AWS": "arn:aws:iam::111122223333:root"})),
+            "does not deny every principal",
+            at="jobs",
+            label="one-principal",
+        ),
+        violating(
+            queue_with_policy(
+                deny_plain_http("sqs:*"),
+                {**ACCOUNT_STATEMENT, "Condition": {"Bool": {"aws:SecureTransport": "false"}}},
+            ),
+            "jobs-policy: policy Statement[1] allows requests sent without TLS",
+            at="jobs-policy",
+            label="allows-without-tls",
+        ),
+        unknown(queue_with_policy(deny_plain_http("sqs:*"), policy=UNKNOWN), "jobs.jobs-policy.policy"),
+        unknown(
+            tls_store(QUEUE, "jobs", {**SAMPLES[QUEUE], "policy": UNKNOWN}),
+            "jobs.policy",
+            label="own-policy",
+        ),
+        unknown(
+            both(
+                tls_store(QUEUE, "jobs", {"url": QUEUE_URL, **TLS_ACCOUNT_QUEUE}),
+                lambda stack: stack.update(
+                    stranger=ResourceInput(
+                        QUEUE_POLICY,
+                        "stranger",
+                        {"queueUrl": UNKNOWN, "policy": document(ACCOUNT_STATEMENT)},
+                        provider=PROVIDER,
+                    )
+                ),
+            ),
+            "jobs.stranger.queueUrl",
+            label="policy-that-may-be-the-queues",
+        ),
+        malformed(
+            tls_store(QUEUE, "jobs", {**SAMPLES[QUEUE], "policy": "{not json"}),
+            "jobs.policy is not a policy document",
+            at="jobs",
         ),
     ],
     "snapshot-not-shared": [
@@ -597,5 +1014,84 @@ CASES: dict[str, list[Case]] = {
         violating(sample(OWNERSHIP, rule__objectOwnership="ObjectWriter"), '"ObjectWriter"'),
         unknown(sample(OWNERSHIP, rule__objectOwnership=UNKNOWN), "rule.objectOwnership"),
         malformed(sample(OWNERSHIP, rule="BucketOwnerEnforced"), "rule.objectOwnership is not set"),
+    ],
+    "data-destinations-within-accounts": [
+        *(
+            compliant(pinned(kind), label=kind.split(":")[1])
+            for kind in (EVENT_INVOKE, ANALYTICS, ECR_REPLICATION)
+        ),
+        compliant(
+            sample(
+                EVENT_INVOKE,
+                destinationConfig__onFailure__destination=f"arn:aws:sns:eu-west-1:{OTHER_ACCOUNT}:t",
+            ),
+            config={"data-destinations-within-accounts": {"trustedAccounts": [OTHER_ACCOUNT]}},
+            label="trusted-account",
+        ),
+        violating(
+            pinned(
+                EVENT_INVOKE,
+                destinationConfig__onSuccess={"destination": f"arn:aws:sqs:eu-west-1:{OTHER_ACCOUNT}:q"},
+            ),
+            f"destinationConfig.onSuccess.destination sends data to account {OTHER_ACCOUNT}",
+        ),
+        violating(sample(EVENT_INVOKE), "outside the client's accounts (none pinned)", label="not-pinned"),
+        violating(
+            pinned(EVENT_INVOKE, destinationConfig__onFailure__destination="arn:aws:s3:::failures"),
+            "which names no account",
+            label="bucket",
+        ),
+        violating(
+            pinned(
+                ANALYTICS,
+                outputs__0__kinesisStream__resourceArn=f"arn:aws:kinesis:eu-west-1:{OTHER_ACCOUNT}:stream/x",
+            ),
+            "outputs[0].kinesisStream.resourceArn sends data to account",
+            label="analytics",
+        ),
+        violating(
+            pinned(
+                ECR_REPLICATION, replicationConfiguration__rules__0__destinations__0__registryId=OTHER_ACCOUNT
+            ),
+            "replicationConfiguration.rules[0].destinations[0].registryId sends data to account",
+            label="ecr",
+        ),
+        unknown(
+            pinned(EVENT_INVOKE, destinationConfig__onFailure__destination=UNKNOWN),
+            "destinationConfig.onFailure.destination",
+        ),
+        malformed(
+            pinned(ECR_REPLICATION, replicationConfiguration__rules__0__destinations__0__registryId="ours"),
+            "which names no account",
+        ),
+    ],
+    "ebs-copies-encrypted": [
+        compliant(both(volume(id=UNKNOWN), copied(EBS_SNAPSHOT, "volumeId", UNKNOWN, volumeId=("volume",)))),
+        compliant(
+            both(volume(id="vol-1"), copied(VOLUME_COPY, "sourceVolumeId", "vol-1")), label="volume-copy"
+        ),
+        violating(
+            both(volume(kmsKeyId=DELETE, id="vol-1"), copied(EBS_SNAPSHOT, "volumeId", "vol-1")),
+            "the copy would not be encrypted with the client's key",
+            at="copy",
+        ),
+        violating(
+            both(volume(encrypted=False, id="vol-1"), copied(VOLUME_COPY, "sourceVolumeId", "vol-1")),
+            "whose encrypted is false",
+            at="copy",
+            label="unencrypted-volume",
+        ),
+        violating(
+            copied(EBS_SNAPSHOT, "volumeId", "vol-0123456789"),
+            "is not a volume this stack declares",
+            at="copy",
+            label="outside-the-stack",
+        ),
+        unknown(both(volume(id=UNKNOWN), copied(EBS_SNAPSHOT, "volumeId", UNKNOWN)), "copy.volumeId"),
+        malformed(
+            both(volume(id="vol-1"), copied(EBS_SNAPSHOT, "volumeId", ["vol-1"])),
+            "is not a volume this stack declares",
+            at="copy",
+        ),
     ],
 }

@@ -14,7 +14,8 @@ from tests.policies.casetable import (
     unknown,
     violating,
 )
-from tests.policies.samples import PROVIDER, resource
+from tests.policies.samples import OWN_ACCOUNT, PROVIDER, resource
+from tests.policies.samples import PINNED_PROVIDER as PINNED
 from toms.offline.analyzer_client import UNKNOWN, ResourceInput
 
 __all__ = ["CASES", "test_case_in_process", "test_case_over_protocol"]
@@ -26,12 +27,10 @@ POLICY = "aws:iam/policy:Policy"
 ROLE_POLICY = "aws:iam/rolePolicy:RolePolicy"
 ATTACHMENT = "aws:iam/rolePolicyAttachment:RolePolicyAttachment"
 ACCESS_KEY = "aws:iam/accessKey:AccessKey"
-OWN = "111122223333"
+REPLICA_EXTERNAL_KEY = "aws:kms/replicaExternalKey:ReplicaExternalKey"
+GRANT = "aws:kms/grant:Grant"
+OWN = OWN_ACCOUNT
 OTHER = "444455556666"
-# The stack's provider, pinned to the client's account as the toms stacks pin it.
-PINNED = ResourceInput(
-    "pulumi:providers:aws", "aws", {**PROVIDER.props, "allowedAccountIds": json.dumps([OWN])}
-)
 
 
 def document(*statements: dict[str, Any]) -> str:
@@ -40,6 +39,15 @@ def document(*statements: dict[str, Any]) -> str:
 
 def subject(resource_type: str, **props: Any) -> ResourceInput:
     return ResourceInput(resource_type, "subject", props, provider=PINNED)
+
+
+def grant(**changes: Any) -> ResourceInput:
+    props = {
+        "keyId": "k",
+        "granteePrincipal": f"arn:aws:iam::{OWN}:role/app",
+        "operations": ["Decrypt", "GenerateDataKey"],
+    }
+    return subject(GRANT, **{**props, **changes})
 
 
 ADMINISTERS = {
@@ -83,6 +91,15 @@ CASES: dict[str, list[Case]] = {
         violating(subject(KEY, policy=document(EVERYONE)), "grants kms:* to every principal"),
         violating(
             subject(
+                REPLICA_EXTERNAL_KEY,
+                primaryKeyArn="arn:aws:kms:eu-central-1:1:key/k",
+                policy=document(EVERYONE),
+            ),
+            "grants kms:* to every principal",
+            label="replica-external-key",
+        ),
+        violating(
+            subject(
                 KEY,
                 policy=document({**VIA_SERVICE, "Condition": {"StringEquals": {"kms:CallerAccount": OWN}}}),
             ),
@@ -100,6 +117,27 @@ CASES: dict[str, list[Case]] = {
         ),
         unknown(subject(KEY, policy=UNKNOWN), "policy"),
         malformed(subject(KEY, policy='{"Statement": "everyone"}'), "Statement is missing or neither"),
+    ],
+    "kms-grant-restricted": [
+        compliant(grant()),
+        compliant(grant(granteePrincipal="logs.eu-west-1.amazonaws.com"), label="service"),
+        compliant(
+            grant(granteePrincipal=f"arn:aws:iam::{OTHER}:role/reader"),
+            config={"kms-grant-restricted": {"trustedAccounts": [OTHER]}},
+            label="trusted-account",
+        ),
+        violating(grant(granteePrincipal=f"arn:aws:iam::{OTHER}:role/reader"), f"is in account {OTHER}"),
+        violating(grant(granteePrincipal=OTHER), "outside the client's accounts", label="account-id"),
+        violating(grant(operations=["Decrypt", "CreateGrant"]), "operations includes CreateGrant"),
+        violating(
+            ResourceInput(GRANT, "subject", grant().props, provider=PROVIDER),
+            "none pinned",
+            label="not-pinned",
+        ),
+        unknown(grant(granteePrincipal=UNKNOWN), "granteePrincipal"),
+        unknown(grant(operations=[UNKNOWN]), "operations", label="operation"),
+        malformed(grant(granteePrincipal="reader"), "neither an IAM principal ARN"),
+        malformed(grant(operations="Decrypt"), "expected a list of KMS operations", label="operations"),
     ],
     "iam-trust-policy-restricted": [
         compliant(subject(ROLE, assumeRolePolicy=document(ECS_TRUST))),
@@ -190,14 +228,15 @@ CASES: dict[str, list[Case]] = {
     "kms-key-rotation-period": [
         compliant(resource(KEY)),
         compliant(resource(KEY, rotationPeriodInDays=180), label="half-year"),
+        compliant(resource(KEY, rotationPeriodInDays=365), label="at-the-bound"),
         violating(resource(KEY, rotationPeriodInDays=730), "rotationPeriodInDays is 730"),
         violating(
             resource(KEY, rotationPeriodInDays=200),
-            "longer than 180 days",
+            "rotationPeriodInDays is 200, expected at most 180",
             config={"kms-key-rotation-period": {"maxDays": 180}},
         ),
         unknown(resource(KEY, rotationPeriodInDays=UNKNOWN), "rotationPeriodInDays"),
-        malformed(resource(KEY, rotationPeriodInDays="yearly"), "expected a whole number of days"),
+        malformed(resource(KEY, rotationPeriodInDays="yearly"), "expected a whole number"),
     ],
     "iam-user-no-access-keys": [
         compliant(subject(ACCESS_KEY, user="ci", status="Inactive")),

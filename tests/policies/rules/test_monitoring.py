@@ -3,6 +3,8 @@ rule's case table (see `tests/policies/casetable.py`)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from tests.policies.casetable import (
     Case,
     compliant,
@@ -13,7 +15,7 @@ from tests.policies.casetable import (
     unknown,
     violating,
 )
-from tests.policies.samples import DELETE, change, drop, resource
+from tests.policies.samples import DELETE, Stack, both, change, drop, resource
 from toms.offline.analyzer_client import UNKNOWN, ResourceInput
 
 __all__ = ["CASES", "test_case_in_process", "test_case_over_protocol"]
@@ -34,6 +36,27 @@ def s3_objects(*extra: dict[str, object]) -> list[dict[str, object]]:
         {"field": "resources.type", "equals": ["AWS::S3::Object"]},
         *extra,
     ]
+
+
+def reads_and_writes(excluded: str, excluded_from: str = "false") -> list[dict[str, object]]:
+    """Reads and writes of the archive in two selectors, `excluded` left out of one (`readOnly` value)."""
+
+    def selector(read_only: str) -> dict[str, object]:
+        arn: dict[str, object] = {"field": "resources.ARN", "startsWiths": [ARCHIVE_OBJECTS]}
+        if read_only == excluded_from:
+            arn["notStartsWiths"] = [excluded]
+        return {"fieldSelectors": s3_objects({"field": "readOnly", "equals": [read_only]}, arn)}
+
+    return [selector("true"), selector("false")]
+
+
+def delivering_into_the_archive(selectors: list[dict[str, object]]) -> Callable[[Stack], None]:
+    """The trail delivers its own log files into the archive under `cloudtrail/`, with these selectors."""
+    return both(
+        change("trail", "s3BucketName", ARCHIVE_OBJECTS.removeprefix("arn:aws:s3:::").rstrip("/")),
+        change("trail", "s3KeyPrefix", "cloudtrail"),
+        change("trail", "advancedEventSelectors", selectors),
+    )
 
 
 CASES: dict[str, list[Case]] = {
@@ -64,30 +87,44 @@ CASES: dict[str, list[Case]] = {
     ],
     "trail-records-archive-access": [
         compliant(unchanged),
-        # Reads and writes in two selectors, the trail's own prefix left out of the writes.
-        compliant(
+        # Reads and writes in two selectors, the trail's own prefix left out of the writes (as the program's).
+        compliant(delivering_into_the_archive(reads_and_writes(f"{ARCHIVE_OBJECTS}cloudtrail/"))),
+        # Leaving out more than the trail's own deliveries, or leaving them out of reads, is not recording all.
+        violating(
+            delivering_into_the_archive(reads_and_writes(f"{ARCHIVE_OBJECTS}cloud")),
+            "no trail records the writes",
+            at="bucket",
+        ),
+        violating(
+            delivering_into_the_archive(
+                reads_and_writes(f"{ARCHIVE_OBJECTS}cloudtrail/", excluded_from="true")
+            ),
+            "no trail records the reads",
+            at="bucket",
+        ),
+        # The trail delivers elsewhere: nothing under the archive is its own.
+        violating(
+            change("trail", "advancedEventSelectors", reads_and_writes(f"{ARCHIVE_OBJECTS}cloudtrail/")),
+            "no trail records the writes",
+            at="bucket",
+        ),
+        # Another field narrows the selector to some events.
+        violating(
             change(
                 "trail",
-                "advancedEventSelectors",
-                [
-                    {
-                        "fieldSelectors": s3_objects(
-                            {"field": "readOnly", "equals": ["true"]},
-                            {"field": "resources.ARN", "startsWiths": [ARCHIVE_OBJECTS]},
-                        )
-                    },
-                    {
-                        "fieldSelectors": s3_objects(
-                            {"field": "readOnly", "equals": ["false"]},
-                            {
-                                "field": "resources.ARN",
-                                "startsWiths": [ARCHIVE_OBJECTS],
-                                "notStartsWiths": [f"{ARCHIVE_OBJECTS}cloudtrail/"],
-                            },
-                        )
-                    },
-                ],
-            )
+                DATA_SELECTOR,
+                s3_objects(
+                    {"field": "eventName", "equals": ["GetObject"]},
+                    {"field": "resources.ARN", "startsWiths": [ARCHIVE_OBJECTS]},
+                ),
+            ),
+            "reads and writes",
+            at="bucket",
+        ),
+        unknown(
+            change("trail", f"{DATA_SELECTOR}.2.startsWiths", [UNKNOWN]),
+            "Trail.advancedEventSelectors",
+            at="bucket",
         ),
         # Basic event selectors count too.
         compliant(

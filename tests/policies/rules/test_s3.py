@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from tests.policies.casetable import (
     Case,
+    absent,
     compliant,
     malformed,
     test_case_in_process,
@@ -13,8 +16,12 @@ from tests.policies.casetable import (
     violating,
 )
 from tests.policies.samples import (
+    ARCHIVE_BUCKET,
     DELETE,
+    KEY_ARN,
     OTHER_BUCKET,
+    PROVIDER,
+    add,
     both,
     change,
     drop,
@@ -22,7 +29,7 @@ from tests.policies.samples import (
     twin,
     with_props,
 )
-from toms.offline.analyzer_client import UNKNOWN
+from toms.offline.analyzer_client import UNKNOWN, ResourceInput
 
 PAB = "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock"
 VERSIONING = "aws:s3/bucketVersioning:BucketVersioning"
@@ -38,6 +45,94 @@ def _on_either_bucket(role: str):
 
 
 __all__ = ["CASES", "test_case_in_process", "test_case_over_protocol"]
+
+BUCKET_ACL = "aws:s3/bucketAcl:BucketAcl"
+OBJECT = "aws:s3/bucketObjectv2:BucketObjectv2"
+OBJECT_COPY = "aws:s3/objectCopy:ObjectCopy"
+WEBSITE = "aws:s3/bucketWebsiteConfiguration:BucketWebsiteConfiguration"
+REPLICATION = "aws:s3/bucketReplicationConfig:BucketReplicationConfig"
+INVENTORY = "aws:s3/inventory:Inventory"
+DATA_SYNC = "aws:ssm/resourceDataSync:ResourceDataSync"
+OWNER_ID = "79a59df900b949e55d96a1e698fbacedfd6e09d98eacf8f8d5218e7cd47ef2be"
+OTHER_ID = "be2fe74dc7e8129f8fd1d67f6839eef8e54690d1"
+OTHER_ACCOUNT = "444455556666"
+ALL_USERS = "http://acs.amazonaws.com/groups/global/AllUsers"
+
+
+def subject(resource_type: str, **props: Any) -> ResourceInput:
+    """A resource with `props`; a property given as DELETE is left out."""
+    kept = {key: value for key, value in props.items() if value is not DELETE}
+    return ResourceInput(resource_type, "subject", kept, provider=PROVIDER)
+
+
+def bucket_acl(*grantees: dict[str, Any]) -> ResourceInput:
+    grants = [{"permission": "READ", "grantee": grantee} for grantee in grantees]
+    return subject(
+        BUCKET_ACL,
+        bucket="acme-data",
+        accessControlPolicy={"owner": {"id": OWNER_ID}, "grants": grants},
+    )
+
+
+def bucket_object(**changes: Any) -> ResourceInput:
+    props = {
+        "bucket": "acme-data",
+        "key": "reports/2026.csv",
+        "content": "id,name",
+        "serverSideEncryption": "aws:kms",
+        "kmsKeyId": KEY_ARN,
+    }
+    return subject(OBJECT, **{**props, **changes})
+
+
+def object_copy(**changes: Any) -> ResourceInput:
+    props = {
+        "bucket": "acme-data",
+        "key": "copy.csv",
+        "source": "acme-data/reports/2026.csv",
+        "serverSideEncryption": "aws:kms",
+        "kmsKeyId": KEY_ARN,
+    }
+    return subject(OBJECT_COPY, **{**props, **changes})
+
+
+def replica(**destination: Any) -> dict[str, Any]:
+    """A replication configuration of the archive with one rule to `destination`."""
+    return {
+        "bucket": ARCHIVE_BUCKET,
+        "role": "arn:aws:iam::111122223333:role/replication",
+        "rules": [
+            {
+                "id": "all",
+                "status": "Enabled",
+                "destination": {
+                    "bucket": f"arn:aws:s3:::{ARCHIVE_BUCKET}",
+                    "encryptionConfiguration": {"replicaKmsKeyId": KEY_ARN},
+                    **destination,
+                },
+            }
+        ],
+    }
+
+
+def inventory(**bucket: Any) -> dict[str, Any]:
+    return {
+        "bucket": ARCHIVE_BUCKET,
+        "name": "weekly",
+        "includedObjectVersions": "Current",
+        "schedule": {"frequency": "Weekly"},
+        "destination": {
+            "bucket": {
+                "format": "CSV",
+                "bucketArn": f"arn:aws:s3:::{ARCHIVE_BUCKET}",
+                "encryption": {"sseKms": {"keyId": KEY_ARN}},
+                **bucket,
+            }
+        },
+    }
+
+
+TRUSTED = {"s3-copies-stay-with-client": {"trustedAccounts": [OTHER_ACCOUNT]}}
 
 
 CASES: dict[str, list[Case]] = {
@@ -202,7 +297,11 @@ CASES: dict[str, list[Case]] = {
             change("object-lock", "rule.defaultRetention.days", 30),
             "outside the archive's retention of 90 to 90 days",
             at="bucket",
-            config={"s3-archive-object-lock": {"minDays": 90, "maxDays": 90}},
+            # The archive's bounds are one setting of its Object Lock and lifecycle policies.
+            config={
+                policy: {"minDays": 90, "maxDays": 90}
+                for policy in ("s3-archive-object-lock", "s3-archive-lifecycle")
+            },
         ),
         compliant(change("object-lock", "rule.defaultRetention.days", 30), label="at-the-minimum"),
         unknown(
@@ -287,5 +386,153 @@ CASES: dict[str, list[Case]] = {
         ),
         violating(change("lifecycle", "rules.0.status", "Disabled"), "never expires objects", at="bucket"),
         malformed(change("lifecycle", "rules", "expire after 90 days"), "never expires objects", at="bucket"),
+    ],
+    "s3-acl-private": [
+        compliant(subject(BUCKET_ACL, bucket="acme-data", acl="private")),
+        compliant(bucket_acl({"type": "CanonicalUser", "id": OWNER_ID}), label="owner-grant"),
+        compliant(
+            bucket_acl({"type": "Group", "uri": "http://acs.amazonaws.com/groups/s3/LogDelivery"}),
+            label="log-delivery",
+        ),
+        compliant(bucket_object(), label="object"),
+        compliant(object_copy(acl="bucket-owner-full-control"), label="copy"),
+        violating(subject(BUCKET_ACL, bucket="acme-data", acl="public-read"), 'acl is "public-read"'),
+        violating(bucket_object(acl="authenticated-read"), 'acl is "authenticated-read"', label="object"),
+        violating(
+            bucket_object(acl="log-delivery-write"),
+            'acl is "log-delivery-write"',
+            label="object-log-delivery",
+        ),
+        violating(bucket_acl({"type": "Group", "uri": ALL_USERS}), "grants[0] grants AllUsers"),
+        violating(
+            bucket_acl({"type": "CanonicalUser", "id": OTHER_ID}),
+            "cannot be shown to be the bucket's owner",
+            label="other-account",
+        ),
+        violating(
+            bucket_acl({"type": "AmazonCustomerByEmail", "emailAddress": "x@example.com"}),
+            'grants "x@example.com" ("AmazonCustomerByEmail"), which cannot be shown to be the bucket\'s owner',
+            label="by-email",
+        ),
+        violating(
+            object_copy(grants=[{"type": "CanonicalUser", "id": OTHER_ID, "permissions": ["READ"]}]),
+            "grants[0] grants",
+            label="copy-grant",
+        ),
+        violating(
+            object_copy(grants=[{"type": "Group", "uri": ALL_USERS, "permissions": ["READ"]}]),
+            "grants AllUsers",
+            label="copy-public",
+        ),
+        unknown(bucket_object(acl=UNKNOWN), "acl"),
+        unknown(
+            bucket_acl({"type": "Group", "uri": UNKNOWN}), "accessControlPolicy.grants[0]", label="grant"
+        ),
+        malformed(
+            subject(
+                BUCKET_ACL, bucket="acme-data", accessControlPolicy={"owner": {"id": OWNER_ID}, "grants": "x"}
+            ),
+            "expected a list of grants",
+        ),
+    ],
+    "s3-object-encrypted-cmk": [
+        compliant(bucket_object()),
+        compliant(object_copy(serverSideEncryption="aws:kms:dsse"), label="dsse"),
+        violating(
+            bucket_object(serverSideEncryption=DELETE, kmsKeyId=DELETE), "serverSideEncryption is not set"
+        ),
+        violating(
+            bucket_object(serverSideEncryption="AES256"), 'serverSideEncryption is "AES256"', label="sse-s3"
+        ),
+        violating(bucket_object(kmsKeyId=DELETE), "unset uses aws/s3", label="no-key"),
+        violating(object_copy(kmsKeyId="alias/aws/s3"), "an AWS-managed key", label="managed-key"),
+        unknown(bucket_object(serverSideEncryption=UNKNOWN), "serverSideEncryption"),
+        absent("unknown", "an unknown kmsKeyId in preview is a key that exists: a reference counts as set"),
+        malformed(bucket_object(kmsKeyId=["k"]), "kmsKeyId is"),
+    ],
+    "s3-no-website-endpoint": [
+        compliant(
+            subject(
+                WEBSITE,
+                bucket="acme-www",
+                redirectAllRequestsTo={"hostName": "www.acme.eu", "protocol": "https"},
+            )
+        ),
+        violating(
+            subject(WEBSITE, bucket="acme-www", indexDocument={"suffix": "index.html"}),
+            "serves the bucket's objects over plain HTTP",
+        ),
+        violating(
+            subject(WEBSITE, bucket="acme-www", redirectAllRequestsTo={"hostName": "www.acme.eu"}),
+            "redirectAllRequestsTo.protocol is not set",
+            label="redirect-over-http",
+        ),
+        unknown(subject(WEBSITE, bucket="acme-www", redirectAllRequestsTo=UNKNOWN), "redirectAllRequestsTo"),
+        malformed(
+            subject(WEBSITE, bucket="acme-www", redirectAllRequestsTo="https://www.acme.eu"),
+            "redirectAllRequestsTo.protocol is not set",
+        ),
+    ],
+    "s3-copies-stay-with-client": [
+        compliant(add("replication", REPLICATION, replica())),
+        compliant(
+            add("replication", REPLICATION, replica(bucket="arn:aws:s3:::acme-dr", account=OTHER_ACCOUNT)),
+            config=TRUSTED,
+            label="trusted-account",
+        ),
+        compliant(add("inventory", INVENTORY, inventory()), label="inventory"),
+        compliant(
+            add(
+                "sync",
+                DATA_SYNC,
+                {"name": "fleet", "s3Destination": {"bucketName": ARCHIVE_BUCKET, "region": "eu-west-1"}},
+            ),
+            label="instance-inventory",
+        ),
+        violating(
+            add("replication", REPLICATION, replica(bucket="arn:aws:s3:::somewhere-else")),
+            "a bucket this stack does not declare, and names no account",
+            at="replication",
+        ),
+        violating(
+            add("replication", REPLICATION, replica(bucket="arn:aws:s3:::acme-dr", account=OTHER_ACCOUNT)),
+            f'writes to account "{OTHER_ACCOUNT}", outside the client\'s accounts',
+            at="replication",
+            label="other-account",
+        ),
+        violating(
+            add("replication", REPLICATION, replica(encryptionConfiguration={})),
+            "replicaKmsKeyId is not set: encrypt the copies",
+            at="replication",
+            label="replicas-unencrypted",
+        ),
+        violating(
+            add("inventory", INVENTORY, inventory(accountId=OTHER_ACCOUNT, bucketArn="arn:aws:s3:::theirs")),
+            "outside the client's accounts",
+            at="inventory",
+            label="inventory-other-account",
+        ),
+        violating(
+            add("inventory", INVENTORY, inventory(encryption={"sseS3": {}})),
+            "sseKms.keyId is not set",
+            at="inventory",
+            label="inventory-sse-s3",
+        ),
+        violating(
+            add(
+                "sync",
+                DATA_SYNC,
+                {"name": "fleet", "s3Destination": {"bucketName": "fleet-inventory", "region": "eu-west-1"}},
+            ),
+            "names no account",
+            at="sync",
+            label="sync-elsewhere",
+        ),
+        unknown(add("replication", REPLICATION, replica(bucket=UNKNOWN)), "replication.rules[0].destination"),
+        malformed(
+            add("replication", REPLICATION, {**replica(), "rules": {"status": "Enabled"}}),
+            "rules is {",
+            at="replication",
+        ),
     ],
 }

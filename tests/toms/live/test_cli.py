@@ -81,14 +81,14 @@ def test_audit_of_the_compliant_client_exits_0_with_evidence(endpoint: str, tmp_
 
     assert result.returncode == 0, result.stdout + result.stderr
     report = json.loads((tmp_path / "audit.json").read_text())
-    # 6 database, 3 load balancer, 3 service, 3 for each of the 7 log groups, 4 archive, 3 trail, 2 key,
-    # 1 alert topic and one for each of its 21 alarms.
-    assert report["summary"] == {"PASS": 64, "FAIL": 0, "ERROR": 0}
+    # 6 database, 4 load balancer (two listeners, attributes, WAF), 3 service, 3 for each of the 7 log
+    # groups, 4 archive, 4 trail, 2 key, 1 alert topic and one for each of its 21 alarms.
+    assert report["summary"] == {"PASS": 66, "FAIL": 0, "ERROR": 0, "EXCEPTION": 0}
     assert (report["region"], report["expected_from"]) == (REGION, "stacks/Pulumi.acme.yaml")
-    assert "64 PASS, 0 FAIL, 0 ERROR" in result.stdout
+    assert "66 PASS, 0 FAIL, 0 ERROR, 0 EXCEPTION" in result.stdout
     assert "Expected values from stacks/Pulumi.acme.yaml." in result.stdout
     assert "| PASS | kms-rotation |" in (tmp_path / "audit.md").read_text()
-    assert AuditResult.model_validate_json((tmp_path / "audit.json").read_text()).summary.passed == 64
+    assert AuditResult.model_validate_json((tmp_path / "audit.json").read_text()).summary.passed == 66
 
 
 def test_audit_of_the_non_compliant_client_exits_1(endpoint: str, tmp_path: Path) -> None:
@@ -109,6 +109,7 @@ def test_audit_of_the_non_compliant_client_exits_1(endpoint: str, tmp_path: Path
         "rds-deletion-protection",
         "lb-listeners",
         "lb-attributes",
+        "lb-waf",
         "ecs-replicas",
         "ecs-circuit-breaker",
         "ecs-deployment-healthy",
@@ -122,6 +123,7 @@ def test_audit_of_the_non_compliant_client_exits_1(endpoint: str, tmp_path: Path
         "cloudtrail-logging",
         "cloudtrail-validation",
         "cloudtrail-kms",
+        "cloudtrail-archive-data-events",
         "kms-rotation",
         "kms-no-wildcard-use",
         "alert-topic-encrypted",
@@ -144,7 +146,7 @@ def test_audit_of_a_drifted_client_compares_with_its_stack_file_in_its_region(
         json.dumps({"retention_in_days": {"expected": 365, "actual": 30}})
     }
     # The 7 log groups (the export stream's error log included) keep 30 days, not globex's 365.
-    assert report["summary"] == {"PASS": 57, "FAIL": 7, "ERROR": 0}
+    assert report["summary"] == {"PASS": 59, "FAIL": 7, "ERROR": 0, "EXCEPTION": 0}
 
 
 def test_audit_without_a_region_exits_2_without_a_traceback(endpoint: str) -> None:

@@ -264,6 +264,17 @@ def test_generated_modules_postpone_their_annotations_and_others_do_not(
     assert [path.name.split("-")[0] for path in bytecode_cache.glob("*.module.*")] == ["generated"]
 
 
+def test_without_a_writable_cache_generated_modules_load_as_python_loads_them(
+    fake_sdk: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Compiling a large module on every run would cost more than postponing its annotations saves.
+    (tmp_path / "not-a-folder").write_text("", encoding="utf-8")
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "not-a-folder"))
+    write_package(fake_sdk, "", {"generated": GENERATED_HEADER + ANNOTATED})
+    generated = importlib.import_module("pulumi_fake.sub.generated")
+    assert generated.f.__annotations__ == {"x": dict[str, int] | None, "return": None}
+
+
 def test_cached_bytecode_is_used_only_for_the_source_it_was_compiled_from(
     fake_sdk: Path, bytecode_cache: Path
 ) -> None:

@@ -112,7 +112,7 @@ def test_noncompliant_program_exits_1_naming_each_policy(noncompliant_cli: CliRu
 def test_sarif_results_come_in_urn_order(noncompliant: StackPreview) -> None:
     from toms.preview import sarif
 
-    (run,) = sarif.sarif_document([noncompliant])["runs"]
+    run = sarif.stack_run(noncompliant).document()
     names = [result["locations"][0]["logicalLocations"][0]["fullyQualifiedName"] for result in run["results"]]
     assert names == sorted(names)
 

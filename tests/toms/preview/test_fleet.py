@@ -17,8 +17,8 @@ from tests.toms.preview.test_preview import run_cli, validate_report, validate_s
 from toms import deploy, fleet_bench
 from toms.__main__ import main
 from toms.preview import json_report
-from toms.preview.fleet import preview_stacks
-from toms.preview.model import PreviewFailure, PreviewTarget, StackPreview
+from toms.preview.fleet import Recycling, collect_previews, preview_stacks
+from toms.preview.model import PreviewFailure, PreviewOutcome, PreviewTarget, StackPreview
 from toms.preview.run import default_pack, preview, stack_target
 
 GOOD = 2
@@ -148,13 +148,13 @@ def test_a_worker_that_dies_costs_only_its_stack(
     monkeypatch.setenv(*marker.split("=", 1))
     stacks = ["first", "kills-worker", "exits", "raises", "after", "last"]
     targets = [PreviewTarget(dying_program, stack, {}, None, None) for stack in stacks]
-    seen: list[int] = []
+    arrived: dict[int, PreviewOutcome] = {}
 
     # One worker: its pack process is up (from "first") when the program kills the worker.
-    outcomes = preview_stacks(targets, default_pack(), jobs=1, on_outcome=lambda index, _: seen.append(index))
+    preview_stacks(targets, default_pack(), jobs=1, on_outcome=arrived.__setitem__)
 
-    assert sorted(seen) == list(range(len(stacks)))
-    by_stack = dict(zip(stacks, outcomes, strict=True))
+    assert sorted(arrived) == list(range(len(stacks)))
+    by_stack = {stack: arrived[index] for index, stack in enumerate(stacks)}
     for stack in ("first", "after", "last"):
         outcome = by_stack[stack]
         assert isinstance(outcome, StackPreview) and outcome.passed, outcome
@@ -171,6 +171,92 @@ def test_a_worker_that_dies_costs_only_its_stack(
     raised = by_stack["raises"]
     assert isinstance(raised, PreviewFailure)
     assert "RuntimeError: the program's own bug" in raised.message
+
+
+# A program whose one component is named after the interpreter running it, and a pack whose one policy
+# names the process judging: each stack's outcome says which program interpreter and pack process made it.
+PID_PROGRAM = """
+import os
+import pulumi
+
+pulumi.ComponentResource("test:index:Interpreter", f"interpreter-{os.getpid()}")
+"""
+PID_PACK = """
+import os
+
+from pulumi_policy import EnforcementLevel, PolicyPack, ResourceValidationPolicy
+
+
+def name_the_process(args, report_violation):
+    if args.resource_type == "test:index:Interpreter":
+        report_violation(f"judged by pack process {os.getpid()}")
+
+
+PolicyPack(
+    name="pids",
+    enforcement_level=EnforcementLevel.ADVISORY,
+    policies=[
+        ResourceValidationPolicy(name="pack-pid", description="Names its process.", validate=name_the_process)
+    ],
+)
+"""
+
+
+@pytest.fixture(scope="module")
+def pid_program(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    program = tmp_path_factory.mktemp("pids")
+    (program / "Pulumi.yaml").write_text("name: pids\nruntime: python\n")
+    (program / "__main__.py").write_text(PID_PROGRAM)
+    pack = tmp_path_factory.mktemp("pid-pack")
+    (pack / "PulumiPolicy.yaml").write_text("runtime: python\n")
+    (pack / "__main__.py").write_text(PID_PACK)
+    return program, pack
+
+
+def the_processes_that_previewed(outcome: PreviewOutcome, stack: str) -> tuple[str, str]:
+    """(program interpreter, pack process) of a stack's outcome, checked to be that stack's own."""
+    assert isinstance(outcome, StackPreview), outcome
+    assert outcome.target.stack == stack
+    (component,) = [resource for resource in outcome.resources if resource.type == "test:index:Interpreter"]
+    assert component.urn.startswith(f"urn:pulumi:{stack}::pids::")
+    (finding,) = outcome.findings
+    assert (finding.urn, finding.enforcement_level) == (component.urn, "advisory")
+    return component.name.removeprefix("interpreter-"), finding.message.split()[-1]
+
+
+@pytest.mark.parametrize(
+    ("recycling", "generations"),
+    [
+        # After every second stack: the count bounds what a worker's processes accumulate.
+        (Recycling(after_stacks=2, growth_mib=float("inf")), [0, 0, 1, 1, 2]),
+        # Any growth since a process's first stack: the bound on memory (read from /proc, as on CI).
+        (Recycling(after_stacks=100, growth_mib=0.0), [0, 1, 2, 3, 4]),
+        # Neither due: one pack process and one program interpreter serve every stack.
+        (Recycling(after_stacks=100, growth_mib=float("inf")), [0, 0, 0, 0, 0]),
+    ],
+    ids=["after-stacks", "growth", "never"],
+)
+def test_a_worker_replaces_its_pack_and_program_interpreter_when_due_and_stays_correct(
+    pid_program: tuple[Path, Path], recycling: Recycling, generations: list[int]
+) -> None:
+    program, pack = pid_program
+    stacks = [f"stack-{index}" for index in range(len(generations))]
+    targets = [PreviewTarget(program, stack, {}, None, None) for stack in stacks]
+
+    outcomes = collect_previews(targets, pack, jobs=1, recycling=recycling)
+
+    processes = [
+        the_processes_that_previewed(outcome, stack) for outcome, stack in zip(outcomes, stacks, strict=True)
+    ]
+    interpreters, packs = zip(*processes, strict=True)
+    # The same process for the stacks of one generation, a new one for each generation.
+    for pids in (interpreters, packs):
+        first_of = {generation: pids[generations.index(generation)] for generation in generations}
+        assert list(pids) == [first_of[generation] for generation in generations]
+        assert len(set(first_of.values())) == len(first_of)
+    # Every replaced process was ended with its generation.
+    for pid in {*interpreters, *packs}:
+        assert not Path(f"/proc/{pid}").exists() or "zombie" in Path(f"/proc/{pid}/status").read_text()
 
 
 def in_urn_order(document: dict[str, Any]) -> dict[str, Any]:
@@ -195,7 +281,7 @@ def test_one_pack_process_judges_each_stack_in_turn_as_a_fresh_one_would(tmp_pat
     acme, globex = stack_target("acme"), stack_target("globex")
     acme_stricter = PreviewTarget(acme.program_dir, "acme", acme.config, acme.stack_file, stricter)
 
-    outcomes = preview_stacks([acme, globex, acme_stricter], default_pack(), jobs=1)
+    outcomes = collect_previews([acme, globex, acme_stricter], default_pack(), jobs=1)
 
     for target, outcome in zip((acme, globex), outcomes, strict=False):
         assert isinstance(outcome, StackPreview), outcome

@@ -27,7 +27,7 @@ from toms.preview import json_report, sarif
 from toms.preview import run as preview_command
 from toms.preview import targets as preview_targets
 from toms.preview.engine import ROOT_STACK_TYPE, stack_findings
-from toms.preview.model import PreviewError, StackPreview
+from toms.preview.model import PreviewError, PreviewOutcome, StackPreview
 from toms.preview.run import preview, program_target, stack_target
 
 FIXTURES = REPO / "tests" / "fixtures"
@@ -72,6 +72,13 @@ def sarif_schema() -> dict[str, Any]:
 
 def validate_sarif(document: dict[str, Any]) -> None:
     jsonschema.Draft4Validator(sarif_schema(), format_checker=jsonschema.FormatChecker()).validate(document)
+
+
+def sarif_log(outcomes: list[PreviewOutcome]) -> dict[str, Any]:
+    """The SARIF log of a few outcomes in hand, as `--sarif` writes it."""
+    return sarif.SarifLog(
+        schema_uri=sarif.SARIF_SCHEMA_URI, runs=[sarif.stack_run(outcome) for outcome in outcomes]
+    ).document()
 
 
 def validate_report(document: dict[str, Any]) -> None:
@@ -137,7 +144,7 @@ def test_unknown_values_reach_the_pack_as_the_engines_sentinel() -> None:
 
 
 def test_sarif_points_at_the_line_that_made_the_resource() -> None:
-    log = sarif.sarif_document([noncompliant_preview()])
+    log = sarif_log([noncompliant_preview()])
     validate_sarif(log)
     run = log["runs"][0]
     rules = {rule["id"]: rule for rule in run["tool"]["driver"]["rules"]}
@@ -174,7 +181,7 @@ def test_advisory_levels_from_the_policy_config_become_warnings(
     result = preview(program_target(NONCOMPLIANT, None, [], None, config), pack=reused_pack)
     retention = [f for f in result.findings if f.policy == "log-group-retention"]
     assert [f.enforcement_level for f in retention] == ["advisory"]
-    log = sarif.sarif_document([result])
+    log = sarif_log([result])
     validate_sarif(log)
     levels = {r["level"] for r in log["runs"][0]["results"] if r["ruleId"] == "log-group-retention"}
     assert levels == {"warning"}

@@ -232,6 +232,30 @@ def test_failing_evidence_shows_as_fail_and_an_error_as_error(tmp_path: Path) ->
     assert item(make_report("acme", path), "encryption").coverage.status == LIVE_ERROR
 
 
+def test_a_documented_exception_in_live_evidence_weakens_its_measure_and_is_not_a_pass(
+    tmp_path: Path,
+) -> None:
+    audit = audit_result()
+    reason = "no WAF web ACL, by the client's documented exception: lb-waf-associated waived until 2026-09-01"
+    findings = [
+        finding.model_copy(update={"status": "EXCEPTION", "message": reason})
+        if finding.check == "lb-waf"
+        else finding
+        for finding in audit.findings
+    ]
+    assert any(finding.status == "EXCEPTION" for finding in findings)
+    document = json.loads(audit.to_json())
+    document["findings"] = [json.loads(finding.model_dump_json()) for finding in findings]
+    document["summary"] = {"PASS": len(findings) - 1, "FAIL": 0, "ERROR": 0, "EXCEPTION": 1}
+    path = tmp_path / "exception.json"
+    path.write_text(json.dumps(document), encoding="utf-8")
+    report = make_report("acme", path)
+    ongoing = item(report, "ongoing-security").coverage
+    assert ongoing.status == WEAKENED
+    assert any(reason in text and "lb-waf EXCEPTION" in text for text in ongoing.reasons)
+    assert "1 EXCEPTION" in render_markdown(report)
+
+
 def test_an_audit_that_misses_a_check_verifies_nothing_it_misses(tmp_path: Path) -> None:
     audit = write(tmp_path / "audit.json", audit_result(leave_out=("archive-lifecycle",)))
     report = make_report("acme", audit)

@@ -323,7 +323,7 @@ def test_the_first_page_has_what_an_auditor_reads_first(tmp_path: Path) -> None:
         "| AWS account | 111122223333 (aws) |",
         "| Region | eu-west-1 |",
         "| Report date | 2026-03-10 12:00:00 UTC |",
-        f"| Live audit | {md(str(audit))} | 2026-03-02 09:00:41 UTC | 8 days | 24 PASS, 1 FAIL, 0 ERROR |",
+        f"| Live audit | {md(str(audit))} | 2026-03-02 09:00:41 UTC | 8 days | 26 PASS, 1 FAIL, 0 ERROR, 0 EXCEPTION |",
         f"| Restore drill | {md(str(tmp_path / 'drill.json'))} | 2026-03-01 22:12:00 UTC | 8 days | PASS for "
         "toms-acme |",
         "| live audit | kms-rotation FAIL | arn:aws:example:eu-west-1:111122223333:kms-rotation | automatic "

@@ -36,11 +36,20 @@ class Verdict(NamedTuple):
     message: str
 
 
+class DocumentedException(NamedTuple):
+    """What a check finds when the measure is off for this client by its own documented exception: its stack
+    file turns it off and its pack config waives the policy with a reason and an expiry. Reported as
+    EXCEPTION, which is neither a pass nor a failure; the message names the setting and the waiver."""
+
+    observed: dict[str, Any]
+    message: str
+
+
 class ItemVerdict(NamedTuple):
     """One verdict of a `per_item` check, about the item `resource` (an ARN) of the discovered resource."""
 
     resource: str
-    verdict: Verdict
+    verdict: Verdict | DocumentedException
 
 
 @dataclass(frozen=True)
@@ -68,7 +77,7 @@ class Check:
     service: str
     kind: str
     title: str
-    evaluate: Callable[[AuditContext, Resource], Verdict | Iterable[ItemVerdict]]
+    evaluate: Callable[[AuditContext, Resource], Verdict | DocumentedException | Iterable[ItemVerdict]]
     per_item: bool = False
 
 
@@ -122,12 +131,14 @@ def checks_of(service: str, kind: str) -> list[Check]:
 @dataclass
 class AuditContext:
     """What every discovery and check of one audit shares: the session, the client, what the client's stack
-    file expects (None: the pack's default bounds), the clock, and each discovery's result, fetched once."""
+    file expects (None: the pack's default bounds), the clock, the client's pack config (its waivers are
+    the client's documented exceptions) and each discovery's result, fetched once."""
 
     session: AwsSession
     client: str
     expected: ClientConfig | None
     now: Callable[[], datetime]
+    policy_config: Mapping[str, Any] = field(default_factory=dict)
     _found: dict[tuple[str, str], list[Resource]] = field(default_factory=dict)
 
     @property

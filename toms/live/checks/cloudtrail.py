@@ -1,8 +1,14 @@
-"""CloudTrail: the client's trail, logging, validated and encrypted."""
+"""CloudTrail: the client's trail, logging, validated, encrypted, and recording every read and write of the
+log archive's objects."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any
+
+from policies.toms_pack.data_events import READ, WRITE, AdvancedSelector, BasicSelector, BucketObjects
 from toms.live.checks import AuditContext, Resource, Verdict, batches, check, discovers
+from toms.live.checks import s3 as s3_checks
 from toms.live.session import tags_to_dict
 
 SERVICE = "cloudtrail"
@@ -59,3 +65,93 @@ def kms(context: AuditContext, resource: Resource) -> Verdict:
     if not context.is_client_key(key):
         return Verdict(False, observed, "log files encrypted with a KMS key that is not the client's own key")
     return Verdict(True, observed, "log files encrypted with the client's KMS key")
+
+
+def _advanced(selector: Mapping[str, Any]) -> AdvancedSelector:
+    return AdvancedSelector.of(
+        [
+            (
+                str(item.get("Field")),
+                {
+                    operator: tuple(values)
+                    for operator, values in item.items()
+                    if operator != "Field" and values
+                },
+            )
+            for item in selector.get("FieldSelectors", [])
+        ]
+    )
+
+
+def _basic(selector: Mapping[str, Any]) -> BasicSelector:
+    return BasicSelector(
+        selector.get("ReadWriteType", "All"),
+        tuple(
+            (resource.get("Type"), tuple(resource.get("Values", [])))
+            for resource in selector.get("DataResources", [])
+        ),
+    )
+
+
+@check(
+    "cloudtrail-archive-data-events",
+    service=SERVICE,
+    kind=TRAIL,
+    title="the trail records every read and every write of the log archive's objects (S3 data events)",
+)
+def archive_data_events(context: AuditContext, resource: Resource) -> Verdict:
+    cloudtrail = context.client_for("cloudtrail")
+    selectors = cloudtrail.get_event_selectors(TrailName=resource.arn)
+    advanced = selectors.get("AdvancedEventSelectors") or []
+    basic = selectors.get("EventSelectors") or []
+    logging_on = bool(cloudtrail.get_trail_status(Name=resource.arn).get("IsLogging"))
+    buckets = sorted(
+        archive.data["Bucket"] for archive in context.found(s3_checks.SERVICE, s3_checks.ARCHIVE)
+    )
+    observed: dict[str, Any] = {
+        "selectors": "advanced" if advanced else "basic" if basic else "none",
+        "is_logging": logging_on,
+        "archives": {},
+    }
+    if not buckets:
+        return Verdict(
+            False,
+            observed,
+            "no log archive bucket of the client found: nothing to compare the trail's data events with",
+        )
+    problems: list[str] = []
+    recorded_all: list[str] = []
+    for bucket in buckets:
+        prefix = resource.data.get("S3KeyPrefix")
+        own_prefix = prefix if prefix and resource.data.get("S3BucketName") == bucket else None
+        archive = BucketObjects(bucket, own_prefix)
+        recorded = archive.recorded([_advanced(item) for item in advanced], [_basic(item) for item in basic])
+        own_deliveries = context.session.arn(
+            "s3", f"{bucket}/{own_prefix}/", regional=False, in_account=False
+        )
+        missing = [access for access in (READ, WRITE) if access not in recorded]
+        observed["archives"][bucket] = {
+            "reads": READ in recorded,
+            "writes": WRITE in recorded,
+            "writes_left_out": [own_deliveries] if archive.own_writes_left_out else [],
+        }
+        if missing:
+            problems.append(f"{' and '.join(missing)} of {bucket}'s objects are not recorded")
+        elif archive.own_writes_left_out:
+            recorded_all.append(
+                f"{bucket} (writes of the trail's own log files under {own_deliveries} left out)"
+            )
+        else:
+            recorded_all.append(bucket)
+    if problems:
+        return Verdict(False, observed, "; ".join(problems))
+    if not logging_on:
+        return Verdict(
+            False,
+            observed,
+            "the selectors record the archive's reads and writes, but the trail is stopped: "
+            "nothing is recorded",
+        )
+    return Verdict(
+        True, observed, f"every read and write of the objects of {', '.join(recorded_all)} recorded"
+    )

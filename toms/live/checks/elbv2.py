@@ -1,5 +1,5 @@
-"""Elastic Load Balancing: the client's application and network load balancers, their listeners' TLS and
-their attributes."""
+"""Elastic Load Balancing: the client's application and network load balancers, their listeners' TLS, their
+attributes, and the WAF web ACL in front of the internet-facing application load balancer."""
 
 from __future__ import annotations
 
@@ -8,7 +8,17 @@ from typing import Any
 
 from components.config import ClientConfig
 from policies.toms_pack import standards
-from toms.live.checks import AuditContext, ItemVerdict, Resource, Verdict, batches, check, discovers
+from toms.live.checks import (
+    AuditContext,
+    DocumentedException,
+    ItemVerdict,
+    Resource,
+    Verdict,
+    batches,
+    check,
+    discovers,
+)
+from toms.waivers import active_waivers_of
 
 SERVICE = "elbv2"
 LOAD_BALANCER = "load balancer"
@@ -117,4 +127,84 @@ def attributes(context: AuditContext, resource: Resource) -> Verdict:
         return Verdict(False, observed, "not as the baseline sets it: " + ", ".join(wrong))
     return Verdict(
         True, observed, "header dropping, desync mitigation, deletion protection and access logs are on"
+    )
+
+
+# The pack's policy that a client without the baseline's WAF waives, with a reason and an expiry.
+WAF_POLICY = "lb-waf-associated"
+
+
+@check(
+    "lb-waf",
+    service=SERVICE,
+    kind=LOAD_BALANCER,
+    title="the internet-facing application load balancer is behind a WAF web ACL with the baseline's AWS "
+    "managed rule groups, each blocking what it matches",
+    per_item=True,
+)
+def web_acl(context: AuditContext, resource: Resource) -> Iterator[ItemVerdict]:
+    # Internal, network and gateway load balancers take no web ACL (as the pack's lb-waf-associated).
+    if resource.data.get("Type") != "application" or resource.data.get("Scheme") != "internet-facing":
+        return
+    acl = context.client_for("wafv2").get_web_acl_for_resource(ResourceArn=resource.arn).get("WebACL")
+    config = context.expected
+    if acl is None and config is not None and not config.load_balancer.waf:
+        yield ItemVerdict(resource.arn, waf_turned_off(context))
+    else:
+        yield ItemVerdict(resource.arn, web_acl_verdict(acl))
+
+
+def blocking_managed_groups(acl: dict[str, Any]) -> tuple[list[str], list[str]]:
+    """The AWS managed rule groups of a web ACL that block what they match over every request, and those
+    that do not (counted only, rules overridden, or narrowed by a scope-down statement)."""
+    blocking: list[str] = []
+    not_blocking: list[str] = []
+    for rule in acl.get("Rules") or []:
+        statement = (rule.get("Statement") or {}).get("ManagedRuleGroupStatement")
+        if not statement or statement.get("VendorName") != standards.WAF_MANAGED_VENDOR:
+            continue
+        counted = "Count" in (rule.get("OverrideAction") or {})
+        weakened = counted or statement.get("RuleActionOverrides") or statement.get("ScopeDownStatement")
+        (not_blocking if weakened else blocking).append(str(statement.get("Name")))
+    return blocking, not_blocking
+
+
+def web_acl_verdict(acl: dict[str, Any] | None) -> Verdict:
+    expected = list(standards.WAF_MANAGED_RULE_GROUPS)
+    if acl is None:
+        observed: dict[str, Any] = {"web_acl": None, "rule_groups": {"expected": expected, "actual": []}}
+        return Verdict(False, observed, "no WAF web ACL is associated with the internet-facing load balancer")
+    blocking, not_blocking = blocking_managed_groups(acl)
+    observed = {
+        "web_acl": acl.get("ARN"),
+        "rule_groups": {"expected": expected, "actual": blocking},
+        "not_blocking": not_blocking,
+    }
+    missing = [group for group in expected if group not in blocking]
+    if missing:
+        counted = [group for group in missing if group in not_blocking]
+        absent = [group for group in missing if group not in not_blocking]
+        parts = [f"without {', '.join(absent)}"] if absent else []
+        parts += [f"with {', '.join(counted)} counting or narrowed, not blocking"] if counted else []
+        return Verdict(False, observed, f"web ACL {acl.get('Name')} " + "; ".join(parts))
+    return Verdict(True, observed, f"behind web ACL {acl.get('Name')}, blocking with {', '.join(expected)}")
+
+
+def waf_turned_off(context: AuditContext) -> Verdict | DocumentedException:
+    """No web ACL, and the client's stack file turns the baseline's off: the client's documented exception
+    when its pack config waives lb-waf-associated (read as the pack reads waivers), a failure otherwise."""
+    waivers = active_waivers_of(WAF_POLICY, context.policy_config, context.now().date())
+    observed = {"web_acl": None, "loadBalancer.waf": False, "waivers": [waiver.text for waiver in waivers]}
+    if not waivers:
+        return Verdict(
+            False,
+            observed,
+            f"no WAF web ACL: the stack file sets toms:loadBalancer.waf: false, but the client's pack config "
+            f"gives no active waiver of {WAF_POLICY} (a reason and an expiry), so the exception is not "
+            "documented",
+        )
+    return DocumentedException(
+        observed,
+        "no WAF web ACL, by the client's documented exception: the stack file sets toms:loadBalancer.waf: "
+        f"false and {'; '.join(waiver.text for waiver in waivers)}",
     )
