@@ -81,6 +81,7 @@ SHARED_WORKER_GROUPS: dict[str, tuple[str, ...]] = {
     "example stack previews": (
         "tests/toms/report/",
         "tests/toms/preview/test_preview.py",
+        "tests/toms/preview/test_outputs.py",
         "tests/toms/test_artifact_schemas.py",
     ),
 }
