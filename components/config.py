@@ -73,7 +73,7 @@ FARGATE_MEMORY_BY_CPU: dict[int, tuple[int, ...]] = {
     8192: tuple(range(16384, 61440 + 1, 4096)),
     16384: tuple(range(32768, 122880 + 1, 8192)),
 }
-MAX_REPLICAS = 100
+MAX_REPLICAS = standards.MAX_REPLICAS
 
 # Variables the baseline sets in the service's container from the database it builds; a client's
 # `environment` or `secrets` may not set them too.

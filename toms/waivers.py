@@ -3,14 +3,20 @@ the audit and the pack agree on what a waiver is and when it runs out."""
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from policies.toms_pack import pack
 
-_RULES = {rule.name: rule for rule in pack.all_rules()}
+@functools.cache
+def _rules() -> dict[str, Any]:
+    """The pack's rules by name; loaded on first use, since the audit needs them only for a client that turns
+    a measure off (importing the pack and pulumi_policy is most of the audit's start otherwise)."""
+    from policies.toms_pack import pack
+
+    return {rule.name: rule for rule in pack.all_rules()}
 
 
 @dataclass(frozen=True)
@@ -32,7 +38,7 @@ class WaiverEntry:
 def waivers_of(name: str, policy_config: Mapping[str, Any]) -> tuple[WaiverEntry, ...]:
     """The waivers the client's pack config gives a policy, as the pack reads them (invalid ones are the
     pack's config errors and never exempt anything, so they are left out)."""
-    rule = _RULES.get(name)
+    rule = _rules().get(name)
     entry = policy_config.get(name)
     if rule is None or not isinstance(entry, Mapping):
         return ()

@@ -76,6 +76,8 @@ MANAGED_BY = "pulumi"
 
 # The smallest number of running copies of a service: one can fail while the other serves.
 MIN_REPLICAS = 2
+# The most copies a client may ask for (ECS scales a service to at most this many in the baseline).
+MAX_REPLICAS = 100
 
 # AWS KMS accepts a deletion window of 7 to 30 days; the longest gives the most time to notice a mistake.
 KMS_DELETION_WINDOW_DAYS = 30

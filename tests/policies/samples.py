@@ -259,6 +259,7 @@ def containers(**changes: Any) -> str:
 # --- a compliant stack (resource outputs, as AnalyzeStack receives them) ---------------------------------
 
 ARCHIVE_BUCKET = "acme-log-archive"
+ARCHIVE_STREAM_ARN = "arn:aws:firehose:eu-west-1:111122223333:deliverystream/toms-acme-log-export"
 
 
 def archive_data_events(bucket: str = ARCHIVE_BUCKET) -> list[dict[str, Any]]:
@@ -365,7 +366,7 @@ def compliant_stack() -> dict[str, ResourceInput]:
                 "aws:cloudwatch/logSubscriptionFilter:LogSubscriptionFilter",
                 {
                     "logGroup": f"/aws/rds/instance/acme-db/{export}",
-                    "destinationArn": "arn:aws:firehose:eu-west-1:1:deliverystream/x",
+                    "destinationArn": ARCHIVE_STREAM_ARN,
                     "filterPattern": "",
                 },
             )
@@ -375,8 +376,25 @@ def compliant_stack() -> dict[str, ResourceInput]:
             "aws:cloudwatch/logSubscriptionFilter:LogSubscriptionFilter",
             {
                 "logGroup": "/toms/acme/app",
-                "destinationArn": "arn:aws:firehose:eu-west-1:1:deliverystream/x",
+                "destinationArn": ARCHIVE_STREAM_ARN,
                 "filterPattern": "",
+            },
+        ),
+        # The archive delivery path every subscription filter sends to.
+        "archive-stream": (
+            "aws:kinesis/firehoseDeliveryStream:FirehoseDeliveryStream",
+            {
+                "arn": ARCHIVE_STREAM_ARN,
+                "destination": "extended_s3",
+                "extendedS3Configuration": {
+                    "bucketArn": f"arn:aws:s3:::{ARCHIVE_BUCKET}",
+                    "roleArn": "arn:r",
+                },
+                "serverSideEncryption": {
+                    "enabled": True,
+                    "keyType": "CUSTOMER_MANAGED_CMK",
+                    "keyArn": KEY_ARN,
+                },
             },
         ),
         "service": ("aws:ecs/service:Service", {**COMPLIANT["aws:ecs/service:Service"]}),

@@ -8,8 +8,6 @@ from typing import Any
 
 import pytest
 
-from components.audit_trail import event_selectors
-from components.context import ClientContext
 from components.log_archive import CLOUDTRAIL_PREFIX, archive_bucket_name
 from policies.toms_pack.data_events import BOTH, READ, WRITE, BucketObjects
 from policies.toms_pack.rules import monitoring
@@ -22,31 +20,7 @@ ARCHIVE = archive_bucket_name("acme", ACME.account_id, ACME.region)
 
 def pulumi_inputs() -> list[dict[str, Any]]:
     """The program's selectors as the pack receives them: Pulumi's camelCase names."""
-    names = {
-        "equals": "equals",
-        "starts_withs": "startsWiths",
-        "not_starts_withs": "notStartsWiths",
-        "ends_withs": "endsWiths",
-        "not_equals": "notEquals",
-        "not_ends_withs": "notEndsWiths",
-    }
-    return [
-        {
-            "name": selector.name,
-            "fieldSelectors": [
-                {
-                    "field": field.field,
-                    **{
-                        name: list(values)
-                        for attribute, name in names.items()
-                        if (values := getattr(field, attribute))
-                    },
-                }
-                for field in selector.field_selectors
-            ],
-        }
-        for selector in event_selectors(ClientContext.of(ACME))
-    ]
+    return trail_event_selectors(ACME, pulumi_names=True)
 
 
 def by_pack(selectors: list[dict[str, Any]], own_prefix: str | None = CLOUDTRAIL_PREFIX) -> frozenset[str]:

@@ -14,9 +14,9 @@ from typing import Any
 import pytest
 
 from tests.policies.conftest import BASE_CONFIG, configured
-from tests.policies.samples import compliant_stack, resource
+from tests.policies.samples import PROVIDER, compliant_stack, resource
 from tests.toms.preview.test_preview import NONCOMPLIANT, run_cli
-from toms.offline.analyzer_client import PolicyConfigError, PolicyPackProcess
+from toms.offline.analyzer_client import PolicyConfigError, PolicyPackProcess, ResourceInput
 
 RDS = "aws:rds/instance:Instance"
 TODAY = datetime.now(UTC).date()
@@ -113,3 +113,108 @@ def test_toms_preview_stops_with_exit_2_and_the_packs_message(
     output = completed.stdout + completed.stderr
     assert f"{config_file}: policy pack config refused" in " ".join(output.split())
     assert problem in " ".join(output.split())
+
+
+# The two policies that read the replica floor, and an ECS service and its autoscaling target at 2 copies.
+REPLICA_FLOOR_READERS = ("ecs-autoscaling-min-capacity", "ecs-service-min-replicas")
+TWO_COPIES = [
+    resource("aws:ecs/service:Service", desiredCount=2),
+    ResourceInput(
+        "aws:appautoscaling/target:Target",
+        "app-scaling",
+        {
+            "serviceNamespace": "ecs",
+            "scalableDimension": "ecs:service:DesiredCount",
+            "resourceId": "service/acme/app",
+            "minCapacity": 2,
+            "maxCapacity": 4,
+        },
+        provider=PROVIDER,
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    ("config", "values"),
+    [
+        ({"ecs-service-min-replicas": {"minReplicas": 3}}, (2, 3)),
+        ({"ecs-autoscaling-min-capacity": {"minReplicas": 3}}, (3, 2)),
+        (
+            {
+                "ecs-service-min-replicas": {"minReplicas": 3},
+                "ecs-autoscaling-min-capacity": {"minReplicas": 4},
+            },
+            (4, 3),
+        ),
+    ],
+    ids=["service-only", "autoscaling-only", "both-differ"],
+)
+def test_the_replica_floor_is_one_setting_so_different_values_are_refused(
+    pack: PolicyPackProcess, config: dict, values: tuple[int, int]
+) -> None:
+    with pytest.raises(PolicyConfigError) as raised, configured(pack, {**BASE_CONFIG, **config}):
+        pass
+    named = ", ".join(
+        f"{policy}.minReplicas is {value}"
+        for policy, value in zip(REPLICA_FLOOR_READERS, values, strict=True)
+    )
+    assert any(
+        line.startswith(named) and "one setting, the replica floor" in line for line in raised.value.problems
+    ), raised.value.problems
+    # The refused config never took effect: the floor is still the default of 2.
+    assert [pack.analyze(subject) for subject in TWO_COPIES] == [[], []]
+
+
+def test_a_raised_replica_floor_holds_for_the_service_and_its_autoscaling(pack: PolicyPackProcess) -> None:
+    raised = {policy: {"minReplicas": 3} for policy in REPLICA_FLOOR_READERS}
+    with configured(pack, {**BASE_CONFIG, **raised}):
+        findings = [[d.policy_name for d in pack.analyze(subject)] for subject in TWO_COPIES]
+    assert findings == [["ecs-service-min-replicas"], ["ecs-autoscaling-min-capacity"]]
+
+
+def test_archive_classifications_are_one_setting_of_every_policy_that_reads_them(
+    pack: PolicyPackProcess,
+) -> None:
+    wider = ["log-archive", "audit-archive"]
+    with (
+        pytest.raises(PolicyConfigError) as raised,
+        configured(pack, {**BASE_CONFIG, "s3-archive-lifecycle": {"archiveClassifications": wider}}),
+    ):
+        pass
+    assert any(
+        'log-subscription-to-archive.archiveClassifications is ["log-archive"]' in line
+        and 's3-archive-lifecycle.archiveClassifications is ["log-archive", "audit-archive"]' in line
+        and "one setting, the data classifications of archive buckets" in line
+        for line in raised.value.problems
+    ), raised.value.problems
+    readers = (
+        "log-subscription-to-archive",
+        "s3-archive-lifecycle",
+        "s3-archive-object-lock",
+        "s3-encryption",
+    )
+    with configured(
+        pack,
+        {
+            **BASE_CONFIG,
+            **{policy: {"archiveClassifications": wider} for policy in readers},
+            "trail-records-archive-access": {"archiveClassifications": wider},
+        },
+    ):
+        assert pack.analyze_stack(compliant_stack().values()) == []
+
+
+def test_the_archive_retention_bounds_are_one_setting_of_its_lock_and_its_lifecycle(
+    pack: PolicyPackProcess,
+) -> None:
+    with (
+        pytest.raises(PolicyConfigError) as raised,
+        configured(pack, {**BASE_CONFIG, "s3-archive-lifecycle": {"minDays": 365, "maxDays": 365}}),
+    ):
+        pass
+    for key, meaning in (("minDays", "shortest"), ("maxDays", "longest")):
+        assert any(
+            line.startswith(f"s3-archive-lifecycle.{key} is 365, s3-archive-object-lock.{key} is ")
+            and f"the archive's {meaning} retention" in line
+            for line in raised.value.problems
+        ), raised.value.problems

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import REPO
+from tests.conftest import REPO, reused_pack_process
 from toms.preview.model import Finding, PreviewError, StackPreview
 from toms.preview.run import preview, program_target
 
@@ -20,7 +20,9 @@ SOON = (datetime.now(UTC).date() + timedelta(days=30)).isoformat()
 
 @functools.cache
 def previewed(program: str, policy_config: Path | None = None) -> StackPreview:
-    return preview(program_target(FIXTURES / program, None, [], None, policy_config))
+    return preview(
+        program_target(FIXTURES / program, None, [], None, policy_config), pack=reused_pack_process()
+    )
 
 
 def findings(program: str, policy: str, resource: str, policy_config: Path | None = None) -> list[Finding]:

@@ -49,12 +49,17 @@ EXPECTED: dict[str, set[tuple[str, str]]] = {
         ("datastore-backups", "cache"),
         ("datastore-tls", "cache"),
         ("datastore-tls", "search"),
+        # Queue, topic and file system without a policy refusing requests sent without TLS.
+        *(("datastore-policy-requires-tls", name) for name in ("jobs", "notices", "shared-files")),
         ("ssm-parameter-secure-string", "db-password"),
     },
     "shared_snapshots_images": {
         ("snapshot-not-shared", "orders-public"),
         ("snapshot-not-shared", "orders-shared"),
         ("snapshot-not-shared", "golden-public"),
+        # Their databases are not in the program: their encryption cannot be verified, so they are blocked.
+        ("rds-snapshot-encrypted-cmk", "orders-public"),
+        ("rds-snapshot-encrypted-cmk", "orders-shared"),
     },
     "kms_open_key_policy": {("kms-key-policy-restricted", "open-key")},
     "iam_open_admin_role": {

@@ -643,25 +643,34 @@ def _build_baseline(config: ClientConfig, *, compliant: bool, deployed: Deployed
     )
 
 
-def trail_event_selectors(config: ClientConfig) -> list[dict[str, Any]]:
-    """The program's advanced event selectors (components/audit_trail.py), as the CloudTrail API takes them."""
-    operators = {
-        "equals": "Equals",
-        "starts_withs": "StartsWith",
-        "ends_withs": "EndsWith",
-        "not_equals": "NotEquals",
-        "not_starts_withs": "NotStartsWith",
-        "not_ends_withs": "NotEndsWith",
-    }
+# Each field selector operator's pulumi_aws attribute, with its name in the CloudTrail API and in Pulumi's
+# inputs (what the pack receives).
+_SELECTOR_OPERATORS = {
+    "equals": ("Equals", "equals"),
+    "starts_withs": ("StartsWith", "startsWiths"),
+    "ends_withs": ("EndsWith", "endsWiths"),
+    "not_equals": ("NotEquals", "notEquals"),
+    "not_starts_withs": ("NotStartsWith", "notStartsWiths"),
+    "not_ends_withs": ("NotEndsWith", "notEndsWiths"),
+}
+
+
+def trail_event_selectors(config: ClientConfig, *, pulumi_names: bool = False) -> list[dict[str, Any]]:
+    """The program's advanced event selectors (components/audit_trail.py), as the CloudTrail API takes them,
+    or with `pulumi_names` as the pack receives them."""
+    style = 1 if pulumi_names else 0
+    name, fields, field = (
+        ("name", "fieldSelectors", "field") if pulumi_names else ("Name", "FieldSelectors", "Field")
+    )
     return [
         {
-            "Name": selector.name,
-            "FieldSelectors": [
+            name: selector.name,
+            fields: [
                 {
-                    "Field": field_selector.field,
+                    field: field_selector.field,
                     **{
-                        api: list(values)
-                        for attribute, api in operators.items()
+                        names[style]: list(values)
+                        for attribute, names in _SELECTOR_OPERATORS.items()
                         if (values := getattr(field_selector, attribute))
                     },
                 }

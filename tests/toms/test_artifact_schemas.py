@@ -9,7 +9,7 @@ from pathlib import Path
 import jsonschema
 import pytest
 
-from tests.toms.preview.test_preview import stack_preview
+from tests.conftest import example_stack_preview
 from tests.toms.report.reporting import audit_result, drill_evidence
 from toms.artifact_schemas import SCHEMA_DIR, SCHEMAS, schema_text
 from toms.preview.outputs import StackStream
@@ -41,7 +41,7 @@ def test_what_the_tools_write_validates_against_the_schema(name: str, document: 
 def test_the_preview_report_is_written_and_read_back_with_its_model(tmp_path: Path) -> None:
     path = tmp_path / "preview.json"
     with StackStream(lambda *_: None, json_path=path) as stream:
-        stream.arrived(0, stack_preview("acme"))
+        stream.arrived(0, example_stack_preview("acme"))
         stream.write_reports()
 
     report = PreviewReport.model_validate_json(path.read_text(encoding="utf-8"))

@@ -369,7 +369,8 @@ class PolicyPackProcess:
         of each stack's run, so one pack process can serve several stacks in turn (`preview --all`).
 
         The process environment keeps the stack the pack started with (`PULUMI_STACK`, `PULUMI_CONFIG`): a
-        pack that read them would see that stack. The toms pack reads neither (tests/toms/test_fleet.py).
+        pack that read them (or `pulumi.runtime`'s settings, which the policy SDK fills from them) would
+        see that stack. The toms pack reads none of them (tests/toms/preview/test_fleet.py).
         """
         self.stack = stack
         self.stack_config = dict(stack_config)

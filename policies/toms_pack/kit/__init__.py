@@ -18,6 +18,7 @@ from .outcomes import (
     Violation,
     forbid_true,
     known_list,
+    optional_int_at_most,
     require_customer_key,
     require_int_between,
     require_reference,
@@ -29,6 +30,7 @@ from .settings import (
     Exemption,
     ExemptionError,
     Settings,
+    SharedSetting,
     Waiver,
     bounds_check,
     exemption_schema,
@@ -36,6 +38,7 @@ from .settings import (
     today,
 )
 from .values import (
+    EACH,
     MISSING,
     UNKNOWN,
     Joined,
@@ -50,9 +53,11 @@ from .values import (
     is_unknown,
     lookup,
     plain,
+    values_at,
 )
 
 __all__ = [
+    "EACH",
     "EXEMPTION_MAX_DAYS",
     "MISSING",
     "REGISTRY",
@@ -69,6 +74,7 @@ __all__ = [
     "Resource",
     "Rule",
     "Settings",
+    "SharedSetting",
     "Stack",
     "Unverifiable",
     "Violation",
@@ -90,6 +96,7 @@ __all__ = [
     "is_unknown",
     "known_list",
     "lookup",
+    "optional_int_at_most",
     "own_accounts",
     "parse_exemption",
     "plain",
@@ -100,4 +107,5 @@ __all__ = [
     "resource_rule",
     "stack_rule",
     "today",
+    "values_at",
 ]

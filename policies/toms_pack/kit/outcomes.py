@@ -90,6 +90,7 @@ def require_customer_key(resource: Resource, key: str, message: str) -> Iterator
 def require_int_between(
     resource: Resource, key: str, low: int | None, high: int | None, message: str
 ) -> Iterator[Outcome]:
+    """A whole number within `[low, high]` (either bound may be None); unset is a violation."""
     value = resource.get(key)
     if value is UNKNOWN:
         yield Unverifiable(key)
@@ -104,6 +105,13 @@ def require_int_between(
             else (f"at least {low}" if low is not None else f"at most {high}")
         )
         yield Violation(f"{key} is {number}, expected {bounds}: {message}")
+
+
+def optional_int_at_most(resource: Resource, key: str, high: int, message: str) -> Iterator[Outcome]:
+    """A whole number that may be left unset (AWS's own default applies) but, when set, is at most `high`."""
+    if resource.get(key) is MISSING:
+        return
+    yield from require_int_between(resource, key, None, high, message)
 
 
 def known_list(value: Any, where: str, expected: str) -> list[Any] | Outcome:

@@ -8,7 +8,10 @@ sets every policy's level. `review` checks what the pack was given, the same way
 - an enforcement level below the policy's own (mandatory for every rule) only with `reason` and
   `expires` in that policy's entry: an exemption, reported as advisory on every run. An `all` entry
   cannot carry them (the CLI passes only its level on), so lowering `all` is always refused;
-- the policies that report waived and advisory findings can never be disabled.
+- the policies that report waived and advisory findings can never be disabled;
+- a setting several policies share (`SharedSetting`, such as the replica floor) has one value in all of
+  them: the CLI fills in each policy's default, so a client who changes it changes it in every policy
+  that reads it.
 """
 
 from __future__ import annotations
@@ -19,7 +22,8 @@ from datetime import date
 from typing import Any
 
 from .registry import Rule
-from .settings import EXEMPTION_PROPERTIES, Exemption, ExemptionError, parse_exemption
+from .settings import EXEMPTION_PROPERTIES, Exemption, ExemptionError, SharedSetting, parse_exemption
+from .values import describe
 
 # How strongly each level enforces; remediate blocks like mandatory where a policy cannot remediate.
 _STRENGTH = {"disabled": 0, "advisory": 1, "mandatory": 2, "remediate": 2}
@@ -101,4 +105,35 @@ def review(
             "lower a single policy with an entry such as "
             '{"enforcementLevel": "advisory", "reason": "...", "expires": "YYYY-MM-DD"}'
         )
+    problems += _differing_shared_settings(entries, rules)
     return ConfigReview(tuple(problems), tuple(relaxed))
+
+
+def _differing_shared_settings(
+    entries: Mapping[str, tuple[str, Mapping[str, Any]]], rules: Mapping[str, Rule]
+) -> list[str]:
+    """One problem per shared setting whose policies would read different values (defaults filled in).
+
+    A policy whose own config is broken is left out: its errors are reported already, and it runs on its
+    secure defaults.
+    """
+    readers: dict[SharedSetting, list[Rule]] = {}
+    for rule in rules.values():
+        for setting in rule.shared:
+            readers.setdefault(setting, []).append(rule)
+    problems = []
+    for setting, sharing in readers.items():
+        # As messages show them: the protocol sends every number as a double, so 3.0 and 3 are one value.
+        values: dict[str, str] = {}
+        for rule in sharing:
+            settings = rule.settings(entries.get(rule.name, ("", {}))[1])
+            if not settings.errors:
+                values[rule.name] = describe(settings.values[setting.key])
+        if len(set(values.values())) > 1:
+            listed = ", ".join(f"{name}.{setting.key} is {value}" for name, value in sorted(values.items()))
+            problems.append(
+                f"{listed}: {setting.key} is one setting, {setting.meaning}, read by each of these policies; "
+                "set it to the same value in every one of them (a policy not listed in the config has the "
+                "default)"
+            )
+    return problems

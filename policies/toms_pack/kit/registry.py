@@ -16,7 +16,15 @@ from typing import Any, Literal
 from pulumi_policy import Severity
 
 from .outcomes import Outcome
-from .settings import EXEMPTION_PROPERTIES, WAIVERS_SCHEMA, ConfigCheck, Settings, read_settings, today
+from .settings import (
+    EXEMPTION_PROPERTIES,
+    WAIVERS_SCHEMA,
+    ConfigCheck,
+    Settings,
+    SharedSetting,
+    read_settings,
+    today,
+)
 from .values import Resource, Stack, plain
 
 RuleKind = Literal["resource", "stack"]
@@ -43,6 +51,9 @@ class Rule:
     # Whether judging these types reviews them for the closed world (rules/closed_world.py). False for a
     # rule that checks one cross-cutting aspect of every type that has it, such as its tags.
     reviews_types: bool = True
+    # Settings this policy shares with others (their keys are among `properties`): `Configure` refuses a
+    # pack config that gives one of them different values in different policies.
+    shared: tuple[SharedSetting, ...] = ()
 
     def applies_to(self, resource: Resource) -> bool:
         if self.applies_when is not None:
@@ -109,6 +120,17 @@ def discover(package: ModuleType) -> tuple[Rule, ...]:
     return tuple(sorted(found, key=lambda rule: order[rule.check.__module__]))
 
 
+def _with_shared(
+    name: str, properties: Mapping[str, dict[str, Any]] | None, shared: tuple[SharedSetting, ...]
+) -> dict[str, dict[str, Any]]:
+    merged = dict(properties or {})
+    for setting in shared:
+        if setting.key in merged:
+            raise ValueError(f"{name}: property {setting.key!r} is also the shared setting {setting.meaning}")
+        merged.update(setting.property)
+    return merged
+
+
 ResourceCheck = Callable[[Resource, Settings], Iterable[Outcome]]
 StackCheck = Callable[[Stack, Settings], Iterable[Outcome]]
 
@@ -123,6 +145,7 @@ def resource_rule(
     config_checks: tuple[ConfigCheck, ...] = (),
     applies_when: Callable[[Resource], bool] | None = None,
     reviews_types: bool = True,
+    shared: tuple[SharedSetting, ...] = (),
 ) -> Callable[[ResourceCheck], Rule]:
     """Decorator: register a rule checking one resource of one of `types` (or, if given, `applies_when`)."""
 
@@ -136,10 +159,11 @@ def resource_rule(
                 "resource",
                 check,
                 frozenset(types),
-                properties or {},
+                _with_shared(name, properties, shared),
                 config_checks,
                 applies_when,
                 reviews_types,
+                shared,
             )
         )
 
@@ -154,6 +178,7 @@ def stack_rule(
     properties: Mapping[str, dict[str, Any]] | None = None,
     config_checks: tuple[ConfigCheck, ...] = (),
     types: Iterable[str] = (),
+    shared: tuple[SharedSetting, ...] = (),
 ) -> Callable[[StackCheck], Rule]:
     """Decorator: register a rule that checks the whole stack; its outcomes name the resource at fault.
 
@@ -170,8 +195,9 @@ def stack_rule(
                 "stack",
                 check,
                 frozenset(types),
-                properties or {},
+                _with_shared(name, properties, shared),
                 config_checks,
+                shared=shared,
             )
         )
 

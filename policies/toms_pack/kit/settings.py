@@ -150,6 +150,25 @@ class Settings:
         return tuple(str(item) for item in self.values[key])
 
 
+@dataclass(frozen=True, eq=False)
+class SharedSetting:
+    """One setting that several policies read, such as the replica floor.
+
+    The CLI hands each policy only its own config, so every policy that reads the setting declares it as
+    a property under the same `key`, with this one schema (`resource_rule(..., shared=(SETTING,))`), and
+    reads it as any other property. `Configure` refuses a pack config that gives it different values in
+    different policies (`kit.packconfig`), so they all read one value. `meaning` names it in that message.
+    """
+
+    key: str
+    schema: Mapping[str, Any]
+    meaning: str
+
+    @property
+    def property(self) -> dict[str, dict[str, Any]]:
+        return {self.key: dict(self.schema)}
+
+
 ConfigCheck = Callable[[Settings], "str | None"]
 """A cross-field check of a policy's settings (for example min <= max): an error message or None."""
 

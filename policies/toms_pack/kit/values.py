@@ -10,7 +10,7 @@ from __future__ import annotations
 import functools
 import json
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -96,6 +96,33 @@ def lookup(value: Any, *path: str | int) -> Any:
         if value is None:
             return MISSING
     return value
+
+
+EACH = "[]"
+"""A step of a `values_at` path that stands for every item of a list."""
+
+
+def values_at(value: Any, path: Sequence[str | int], where: str = "") -> Iterator[tuple[str, Any]]:
+    """Every value at `path` below `value`, with where it sits (`rules[0].destinations[1].registryId`).
+
+    An `EACH` step goes into every item of a list. Where a step is unknown or missing, that place is
+    yielded with `UNKNOWN` or `MISSING`; where a list is expected and something else is found, it is
+    yielded as it is, for the caller to call malformed.
+    """
+    if not path:
+        yield where, value
+        return
+    step, rest = path[0], path[1:]
+    if value is UNKNOWN or value is MISSING:
+        yield where, value
+    elif step == EACH:
+        if not isinstance(value, list):
+            yield where, value
+            return
+        for index, item in enumerate(value):
+            yield from values_at(item, rest, f"{where}[{index}]")
+    else:
+        yield from values_at(lookup(value, step), rest, f"{where}.{step}" if where else str(step))
 
 
 def as_int(value: Any) -> int | None:

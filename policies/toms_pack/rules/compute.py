@@ -4,7 +4,6 @@ subnet or an Elastic IP can hand out behind the instance policies' back."""
 from __future__ import annotations
 
 import ipaddress
-import re
 from collections.abc import Iterator, Mapping
 from typing import Any
 
@@ -26,7 +25,7 @@ from ..kit import (
     resource_rule,
     stack_rule,
 )
-from .ecs import SECRET_NAME_PATTERNS, SECRET_VALUE_PATTERN
+from .ecs import SECRET_NAME_SETTING, SECRET_VALUE_PATTERN, secret_name_pattern
 
 LAMBDA_FUNCTION = "aws:lambda/function:Function"
 # Type -> the input holding its environment variables.
@@ -52,13 +51,7 @@ EIP_ASSOCIATION = "aws:ec2/eipAssociation:EipAssociation"
     "Read secrets at run time from Secrets Manager or SSM (SecureString) and pass only their ARN or name "
     "in the environment.",
     tuple(ENVIRONMENTS),
-    properties={
-        "secretNamePatterns": {
-            "type": "array",
-            "items": {"type": "string", "minLength": 1},
-            "default": list(SECRET_NAME_PATTERNS),
-        }
-    },
+    properties=SECRET_NAME_SETTING,
 )
 def lambda_no_plaintext_secrets(resource: Resource, settings: Settings) -> Iterator[Outcome]:
     path = ENVIRONMENTS[resource.type]
@@ -72,9 +65,7 @@ def lambda_no_plaintext_secrets(resource: Resource, settings: Settings) -> Itera
     if not isinstance(variables, Mapping):
         yield Violation(f"{where} is {describe(variables)}, expected a map of names to values")
         return
-    name_pattern = re.compile(
-        "|".join(f"(?:{p})" for p in settings.strings("secretNamePatterns")) or "$^", re.IGNORECASE
-    )
+    name_pattern = secret_name_pattern(settings)
     # An ARN names where a secret is kept (DB_SECRET_ARN): that is how a secret should be passed.
     for name, value in variables.items():
         if value is UNKNOWN:
@@ -168,8 +159,14 @@ def _created_repositories(resource: Resource) -> Iterator[tuple[str, Any, Any]]:
         return
     rules = resource.get("replicationConfiguration", "rules")
     for rule in as_list(rules) or ([rules] if rules is UNKNOWN else []):
-        filters = as_list(lookup(rule, "repositoryFilters"))
-        prefixes = [lookup(entry, "filter") for entry in filters] if filters else [ROOT_PREFIX]
+        filters = lookup(rule, "repositoryFilters")
+        listed = as_list(filters)
+        # Without filters every repository is replicated; an unknown filter may name any prefix.
+        prefixes = (
+            [UNKNOWN]
+            if filters is UNKNOWN
+            else [lookup(entry, "filter") for entry in listed or []] or [ROOT_PREFIX]
+        )
         destinations = lookup(rule, "destinations")
         for destination in as_list(destinations) or ([destinations] if destinations is UNKNOWN else []):
             for prefix in prefixes:

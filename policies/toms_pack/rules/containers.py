@@ -25,10 +25,17 @@ from ..kit import (
     as_list,
     describe,
     lookup,
+    optional_int_at_most,
     resource_rule,
     stack_rule,
 )
-from .ecs import ECS_TASK_DEFINITION, SECRET_NAME_PATTERNS, _each_container
+from .ecs import (
+    ECS_TASK_DEFINITION,
+    REPLICA_FLOOR,
+    SECRET_NAME_SETTING,
+    _each_container,
+    secret_name_pattern,
+)
 
 SCALABLE_TARGET = "aws:appautoscaling/target:Target"
 SCHEDULED_ACTION = "aws:appautoscaling/scheduledAction:ScheduledAction"
@@ -40,16 +47,9 @@ ECS_DESIRED_COUNT = "ecs:service:DesiredCount"
     "Autoscaling and scheduled actions never take an ECS service below its replica floor.",
     Severity.HIGH,
     "Set minCapacity (and every scheduled action's scalableTargetAction.minCapacity) to at least "
-    "minReplicas; keep minReplicas equal to ecs-service-min-replicas' value.",
+    "minReplicas, the replica floor shared with ecs-service-min-replicas.",
     (SCALABLE_TARGET, SCHEDULED_ACTION),
-    properties={
-        "minReplicas": {
-            "type": "integer",
-            "minimum": standards.MIN_REPLICAS,
-            "maximum": 100,
-            "default": standards.MIN_REPLICAS,
-        }
-    },
+    shared=(REPLICA_FLOOR,),
 )
 def autoscaling_min_capacity(resource: Resource, settings: Settings) -> Iterator[Outcome]:
     namespace, dimension = resource.get("serviceNamespace"), resource.get("scalableDimension")
@@ -58,7 +58,7 @@ def autoscaling_min_capacity(resource: Resource, settings: Settings) -> Iterator
         return
     if namespace != "ecs" or dimension != ECS_DESIRED_COUNT:
         return  # another service's capacity (DynamoDB, Aurora replicas...) has no replica floor here
-    floor = settings.int("minReplicas")
+    floor = settings.int(REPLICA_FLOOR.key)
     path: tuple[str, ...] = (
         ("minCapacity",) if resource.type == SCALABLE_TARGET else ("scalableTargetAction", "minCapacity")
     )
@@ -234,18 +234,10 @@ def _router_problem(container: Mapping[str, Any], label: str, secret_name: re.Pa
     "Move tokens and passwords to logConfiguration.secretOptions (valueFrom an ARN), use https:// "
     "endpoints, set tls: On on FireLens network outputs and never skip certificate verification.",
     (ECS_TASK_DEFINITION,),
-    properties={
-        "secretNamePatterns": {
-            "type": "array",
-            "items": {"type": "string", "minLength": 1},
-            "default": list(SECRET_NAME_PATTERNS),
-        }
-    },
+    properties=SECRET_NAME_SETTING,
 )
 def log_router_secure(resource: Resource, settings: Settings) -> Iterator[Outcome]:
-    secret_name = re.compile(
-        "|".join(f"(?:{p})" for p in settings.strings("secretNamePatterns")) or "$^", re.IGNORECASE
-    )
+    secret_name = secret_name_pattern(settings)
     yield from _each_container(
         resource, lambda container, label: _router_problem(container, label, secret_name)
     )
@@ -273,18 +265,12 @@ ECS_SERVICE = "aws:ecs/service:Service"
     },
 )
 def health_check_grace_bounded(resource: Resource, settings: Settings) -> Iterator[Outcome]:
-    grace = resource.get("healthCheckGracePeriodSeconds")
-    if grace is UNKNOWN:
-        yield Unverifiable("healthCheckGracePeriodSeconds")
-    elif grace is not MISSING:
-        seconds = as_int(grace)
-        if seconds is None:
-            yield Violation(f"healthCheckGracePeriodSeconds is {describe(grace)}, expected whole seconds")
-        elif seconds > settings.int("maxSeconds"):
-            yield Violation(
-                f"healthCheckGracePeriodSeconds is {seconds}: for that long a failing task is not replaced; "
-                f"at most {settings.int('maxSeconds')}"
-            )
+    yield from optional_int_at_most(
+        resource,
+        "healthCheckGracePeriodSeconds",
+        settings.int("maxSeconds"),
+        "for that long ECS ignores the health checks, so a failing task is not replaced",
+    )
 
 
 SUBNET = "aws:ec2/subnet:Subnet"

@@ -5,7 +5,6 @@ federation, managed controllers, custom plugins), which are blocked until a revi
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Iterator, Mapping
 from typing import Any
 
@@ -25,7 +24,7 @@ from ..kit import (
     known_list,
     resource_rule,
 )
-from .ecs import SECRET_NAME_PATTERNS, SECRET_VALUE_PATTERN
+from .ecs import SECRET_NAME_SETTING, SECRET_VALUE_PATTERN, secret_name_pattern
 
 # --- cache users ---------------------------------------------------------------------------------------
 
@@ -38,6 +37,11 @@ USER_GROUPS: Mapping[str, str] = {
     "aws:memorydb/acl:Acl": "userNames",
 }
 MEMORYDB_CLUSTER = "aws:memorydb/cluster:Cluster"
+# Caches -> the input naming the user groups that sign clients in (without one, nobody has to).
+CACHE_USER_GROUPS: Mapping[str, str] = {
+    "aws:elasticache/replicationGroup:ReplicationGroup": "userGroupIds",
+    "aws:elasticache/serverlessCache:ServerlessCache": "userGroupId",
+}
 # AWS's own user of every cache: no password, every command on every key.
 BUILT_IN_USER = "default"
 # Inputs that carry a user's password in the program.
@@ -85,19 +89,39 @@ def _user(resource: Resource) -> Iterator[Outcome]:
         )
 
 
+def _cache_sign_in(resource: Resource, key: str) -> Iterator[Outcome]:
+    if resource.get("authToken") is not MISSING:
+        yield Violation(
+            "authToken is set: one shared password in the program's inputs and state; sign clients in "
+            f"with a user group ({key}) of IAM-authenticated users instead"
+        )
+    groups = resource.get(key)
+    if groups is UNKNOWN:
+        yield Unverifiable(key)
+    elif groups is MISSING or groups in ("", []):
+        yield Violation(
+            f"{key} is not set: every client that reaches the cache uses it without signing in; attach a "
+            "user group of IAM-authenticated users"
+        )
+
+
 @resource_rule(
     "cache-user-authentication",
-    "ElastiCache and MemoryDB users sign in with IAM or are turned off; no group admits AWS's built-in "
-    "password-less default user, and no MemoryDB cluster uses the open-access ACL.",
+    "ElastiCache and MemoryDB users sign in with IAM or are turned off; caches and clusters sign clients "
+    "in through their own user groups or ACLs, never the built-in password-less default user, the "
+    "open-access ACL or a shared auth token.",
     Severity.CRITICAL,
     "Give enabled users authenticationMode.type: iam and no passwords in the program; replace the built-in "
-    "`default` user with your own user named default and the access string `off`; give MemoryDB clusters "
-    "an ACL of their own users.",
-    (ELASTICACHE_USER, MEMORYDB_USER, *USER_GROUPS, MEMORYDB_CLUSTER),
+    "`default` user with your own user named default and the access string `off`; attach a user group to "
+    "every replication group and serverless cache (no authToken), and an ACL of your own users to every "
+    "MemoryDB cluster.",
+    (ELASTICACHE_USER, MEMORYDB_USER, *USER_GROUPS, MEMORYDB_CLUSTER, *CACHE_USER_GROUPS),
 )
 def cache_user_authentication(resource: Resource, _: Settings) -> Iterator[Outcome]:
     if resource.type in PASSWORD_INPUTS:
         yield from _user(resource)
+    elif resource.type in CACHE_USER_GROUPS:
+        yield from _cache_sign_in(resource, CACHE_USER_GROUPS[resource.type])
     elif resource.type == MEMORYDB_CLUSTER:
         acl = resource.get("aclName")
         if acl is UNKNOWN:
@@ -132,13 +156,7 @@ AUTHENTICATION_PROFILE = "aws:redshift/authenticationProfile:AuthenticationProfi
     "Keep passwords and client secrets out of authenticationProfileContent (every user allowed to describe "
     "authentication profiles reads it); the driver takes them from the identity provider or the client.",
     (AUTHENTICATION_PROFILE,),
-    properties={
-        "secretNamePatterns": {
-            "type": "array",
-            "items": {"type": "string", "minLength": 1},
-            "default": list(SECRET_NAME_PATTERNS),
-        }
-    },
+    properties=SECRET_NAME_SETTING,
 )
 def authentication_profile_no_secrets(resource: Resource, settings: Settings) -> Iterator[Outcome]:
     content = resource.get("authenticationProfileContent")
@@ -154,9 +172,7 @@ def authentication_profile_no_secrets(resource: Resource, settings: Settings) ->
     if not isinstance(options, dict):
         yield Violation(f"authenticationProfileContent is not a JSON object of options: {problem}")
         return
-    secret_name = re.compile(
-        "|".join(f"(?:{p})" for p in settings.strings("secretNamePatterns")) or "$^", re.IGNORECASE
-    )
+    secret_name = secret_name_pattern(settings)
     for name, value in options.items():
         if secret_name.search(name) or (isinstance(value, str) and SECRET_VALUE_PATTERN.search(value)):
             yield Violation(
@@ -298,6 +314,8 @@ NEEDS_REVIEW: Mapping[str, str] = {
     ),
 }
 OPENSEARCH_PACKAGE = "aws:opensearch/package:Package"
+# OpenSearch UI: federated to IAM Identity Center only when its options say so.
+OPENSEARCH_APPLICATION = "aws:opensearch/application:Application"
 # Package types that carry data for the engine (dictionaries, licences, configuration), not code.
 DATA_PACKAGE_TYPES = ("TXT-DICTIONARY", "PACKAGE-LICENSE", "PACKAGE-CONFIG")
 
@@ -310,9 +328,20 @@ DATA_PACKAGE_TYPES = ("TXT-DICTIONARY", "PACKAGE-LICENSE", "PACKAGE-CONFIG")
     "Review who the provider admits or what the controller or plugin may do, then waive the finding for "
     "this resource with a reason and an expiry (at most a year, so it is reviewed again); or build the "
     "same without the feature.",
-    (*NEEDS_REVIEW, OPENSEARCH_PACKAGE),
+    (*NEEDS_REVIEW, OPENSEARCH_PACKAGE, OPENSEARCH_APPLICATION),
 )
 def needs_review(resource: Resource, _: Settings) -> Iterator[Outcome]:
+    if resource.type == OPENSEARCH_APPLICATION:
+        enabled = resource.get("iamIdentityCenterOptions", "enabled")
+        if enabled is UNKNOWN:
+            yield Unverifiable("iamIdentityCenterOptions.enabled")
+        elif enabled not in (MISSING, False):
+            yield Violation(
+                f"iamIdentityCenterOptions.enabled is {describe(enabled)}: IAM Identity Center's users "
+                "sign in to OpenSearch UI, and who that admits is decided in Identity Center; review it, "
+                "then waive this finding with a reason and an expiry"
+            )
+        return
     if resource.type == OPENSEARCH_PACKAGE:
         kind = resource.get("packageType")
         if kind is UNKNOWN:

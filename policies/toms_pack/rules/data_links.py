@@ -12,11 +12,11 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
-from typing import Any
 
 from pulumi_policy import Severity
 
 from ..kit import (
+    EACH,
     MISSING,
     UNKNOWN,
     Outcome,
@@ -27,10 +27,8 @@ from ..kit import (
     Violation,
     describe,
     stack_rule,
+    values_at,
 )
-
-EACH = "*"
-"""A path step standing for every item of a list."""
 
 
 @dataclass(frozen=True)
@@ -86,6 +84,16 @@ LINKS: Mapping[str, tuple[Link, ...]] = {
     ),
     "aws:redshift/snapshotCopy:SnapshotCopy": (
         Link(("clusterIdentifier",), _cluster("aws:redshift/cluster:Cluster", "clusterIdentifier", "id")),
+        Link(
+            ("snapshotCopyGrantName",),
+            Target(
+                "snapshot copy grant",
+                ("aws:redshift/snapshotCopyGrant:SnapshotCopyGrant",),
+                ("snapshotCopyGrantName", "id"),
+                "the copies in the other region are encrypted with the grant's key, judged only where the "
+                "stack declares the grant",
+            ),
+        ),
     ),
     "aws:memorydb/snapshot:Snapshot": (
         Link(("clusterName",), _cluster("aws:memorydb/cluster:Cluster", "name", "id")),
@@ -160,31 +168,10 @@ LINKS: Mapping[str, tuple[Link, ...]] = {
 }
 
 
-def _values(resource: Resource, path: tuple[str, ...]) -> Iterator[tuple[str, Any]]:
-    """Each value at `path` with where it sits (`podIdentityAssociations[0].roleArn`); `EACH` steps into
-    every item of a list. An unknown or missing container is yielded as the value at its place."""
-    found: list[tuple[str, Any]] = [("", resource.props)]
-    for step in path:
-        deeper: list[tuple[str, Any]] = []
-        for where, value in found:
-            if value is UNKNOWN or value is MISSING:
-                deeper.append((where, value))
-            elif step == EACH:
-                items = value if isinstance(value, list) else None
-                if items is None:
-                    deeper.append((where, value))
-                deeper.extend((f"{where}[{index}]", item) for index, item in enumerate(items or ()))
-            else:
-                inner = value.get(step, MISSING) if isinstance(value, dict) else MISSING
-                deeper.append((f"{where}.{step}" if where else step, MISSING if inner is None else inner))
-        found = deeper
-    yield from found
-
-
 def _check(stack: Stack, resource: Resource, link: Link) -> Iterator[Outcome]:
     key = link.path[0]
     target = link.target
-    for where, value in _values(resource, link.path):
+    for where, value in values_at(resource.props, link.path):
         if value is MISSING:
             if link.required:
                 yield Violation(

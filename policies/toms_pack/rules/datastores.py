@@ -9,7 +9,7 @@ data; messages name the exact input (`encryptAtRest.kmsKeyId`) as the provider s
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Collection, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -17,6 +17,7 @@ from pulumi_policy import Severity
 
 from .. import standards
 from ..kit import (
+    EACH,
     MISSING,
     TRUSTED_ACCOUNTS,
     UNKNOWN,
@@ -39,9 +40,10 @@ from ..kit import (
     own_accounts,
     resource_rule,
     stack_rule,
+    values_at,
 )
-from ..policy_documents import ACCOUNT_CONDITION_KEYS, PolicyDocumentError, parse
-from .ecs import SECRET_NAME_PATTERNS, SECRET_VALUE_PATTERN
+from ..policy_documents import ACCOUNT_CONDITION_KEYS, PolicyDocumentError, Statement, parse
+from .ecs import SECRET_NAME_SETTING, SECRET_VALUE_PATTERN, secret_name_pattern
 
 Path = tuple[str | int, ...]
 
@@ -372,6 +374,170 @@ def tls_in_transit(resource: Resource, _: Settings) -> Iterator[Outcome]:
     yield from _transit(resource)
 
 
+# --- in transit: resource policies that refuse plain HTTP -----------------------------------------------
+
+
+@dataclass(frozen=True)
+class TlsOnlyPolicy:
+    """Where a queue, topic or file system keeps its resource policy, and what its TLS statement must deny.
+
+    The service's API already refuses TLS 1.0 and 1.1 (every AWS API endpoint requires TLS 1.2 or later
+    since June 2023) and neither SQS, SNS nor EFS has a condition key for the TLS version, so what a
+    policy can and must add is refusing requests sent without TLS at all (`aws:SecureTransport` false).
+    """
+
+    noun: str
+    # The store's own input holding a policy, if it has one, and the resource type that attaches one, its
+    # input naming the store and the store's outputs that input may equal.
+    inline: str | None
+    attached: str
+    attached_key: str
+    match_on: tuple[str, ...]
+    # The actions that carry the data: the Deny must cover each of them.
+    actions: tuple[str, ...]
+    example_action: str
+
+
+QUEUE = "aws:sqs/queue:Queue"
+QUEUE_POLICY = "aws:sqs/queuePolicy:QueuePolicy"
+TOPIC = "aws:sns/topic:Topic"
+TOPIC_POLICY = "aws:sns/topicPolicy:TopicPolicy"
+FILE_SYSTEM = "aws:efs/fileSystem:FileSystem"
+FILE_SYSTEM_POLICY = "aws:efs/fileSystemPolicy:FileSystemPolicy"
+TLS_ONLY_POLICIES: Mapping[str, TlsOnlyPolicy] = {
+    QUEUE: TlsOnlyPolicy(
+        "queue",
+        "policy",
+        QUEUE_POLICY,
+        "queueUrl",
+        ("url", "id"),
+        ("sqs:SendMessage", "sqs:ReceiveMessage", "sqs:DeleteMessage"),
+        "sqs:*",
+    ),
+    TOPIC: TlsOnlyPolicy(
+        "topic", "policy", TOPIC_POLICY, "arn", ("arn", "id"), ("sns:Publish",), "sns:Publish"
+    ),
+    FILE_SYSTEM: TlsOnlyPolicy(
+        "file system",
+        None,
+        FILE_SYSTEM_POLICY,
+        "fileSystemId",
+        ("id",),
+        ("elasticfilesystem:ClientMount", "elasticfilesystem:ClientWrite"),
+        "*",
+    ),
+}
+SECURE_TRANSPORT = "aws:securetransport"
+
+
+def _without_tls(statement: Statement) -> bool:
+    """True when the statement applies exactly to requests sent without TLS (`aws:SecureTransport` false)."""
+    return (
+        [value.lower() for value in statement.condition_values(SECURE_TRANSPORT)] == ["false"]
+        and all(operator.lower() in ("bool", "boolifexists") for operator in statement.conditions)
+        and statement.condition_keys == {SECURE_TRANSPORT}
+    )
+
+
+def _denies_plain_http(statement: Statement, actions: tuple[str, ...]) -> bool:
+    """A Deny for every principal, on every data action, with `aws:SecureTransport` false as its only
+    condition (any other condition narrows whom or what it refuses)."""
+    return (
+        not statement.allows
+        and statement.is_public
+        and not statement.not_principal
+        and not statement.not_resources
+        and not statement.not_actions
+        and all(statement.grants_action(action) for action in actions)
+        and _without_tls(statement)
+    )
+
+
+def _tls_policy_problems(document: Any, where: str, spec: TlsOnlyPolicy) -> tuple[list[str], bool]:
+    """What is wrong with one policy document, and whether it refuses plain HTTP."""
+    try:
+        statements = parse(document).statements
+    except PolicyDocumentError as error:
+        return [f"{where} is not a policy document: {error}"], False
+    problems = [
+        f"{where} Statement[{index}] allows requests sent without TLS (aws:SecureTransport false): remove it"
+        for index, statement in enumerate(statements)
+        if statement.allows and "false" in [v.lower() for v in statement.condition_values(SECURE_TRANSPORT)]
+    ]
+    return problems, any(_denies_plain_http(statement, spec.actions) for statement in statements)
+
+
+def _tls_statement_example(spec: TlsOnlyPolicy) -> str:
+    return (
+        f'{{"Effect": "Deny", "Principal": "*", "Action": "{spec.example_action}", "Resource": "*", '
+        '"Condition": {"Bool": {"aws:SecureTransport": "false"}}}'
+    )
+
+
+@stack_rule(
+    "datastore-policy-requires-tls",
+    "Queues, topics and file systems refuse every request sent without TLS through their resource policy.",
+    Severity.CRITICAL,
+    "Give each SQS queue, SNS topic and EFS file system a resource policy (its `policy`, or an "
+    "aws.sqs.QueuePolicy / aws.sns.TopicPolicy / aws.efs.FileSystemPolicy given the store's own output) with "
+    'a statement {"Effect": "Deny", "Principal": "*", "Action": <the data actions, e.g. sqs:*, sns:Publish, '
+    'elasticfilesystem:ClientMount and ClientWrite>, "Condition": {"Bool": {"aws:SecureTransport": '
+    '"false"}}}, and no statement that allows requests without TLS.',
+    types=(*TLS_ONLY_POLICIES, *(spec.attached for spec in TLS_ONLY_POLICIES.values())),
+)
+def policy_requires_tls(stack: Stack, _: Settings) -> Iterator[Outcome]:
+    for kind, spec in TLS_ONLY_POLICIES.items():
+        # A policy resource of this kind that allows plain HTTP is at fault whatever store it belongs to.
+        for attached in stack.of_type(spec.attached):
+            document = attached.get("policy")
+            if document is not UNKNOWN and document is not MISSING:
+                for problem in _tls_policy_problems(document, "policy", spec)[0]:
+                    yield Violation(f"{attached.name}: {problem}", attached)
+        for store in stack.of_type(kind):
+            yield from _store_requires_tls(stack, store, spec)
+
+
+def _store_requires_tls(stack: Stack, store: Resource, spec: TlsOnlyPolicy) -> Iterator[Outcome]:
+    """Every policy that may be the store's (AWS keeps the one applied last) refuses plain HTTP."""
+    joined = stack.configs_of(store, (spec.attached,), spec.attached_key, spec.match_on)
+    documents: list[tuple[str, Any]] = [
+        (f"{config.name}.policy", config.get("policy")) for config in joined.configs
+    ]
+    inline = store.get(spec.inline) if spec.inline is not None else MISSING
+    # The store's `policy` output is the policy AWS holds, which an attached policy resource sets: unknown
+    # in preview next to a joined policy resource, it is that resource's document, judged there.
+    if inline is UNKNOWN and joined.configs:
+        inline = MISSING
+    if inline is not MISSING and inline != "":
+        documents.append((f"{store.name}.{spec.inline}", inline))
+    if not documents:
+        yield Violation(
+            f"{spec.noun} {store.name} has no resource policy, so it accepts requests sent without TLS: add "
+            f"one that denies them, such as {_tls_statement_example(spec)}" + joined.undecided_note(),
+            store,
+        )
+        return
+    for config in joined.undecided:
+        # It may be the store's policy: harmless if it refuses plain HTTP too, undecidable otherwise.
+        document = config.get("policy")
+        if document is UNKNOWN or not _tls_policy_problems(document, "policy", spec)[1]:
+            yield Unverifiable(f"{config.name}.{spec.attached_key}", store)
+    for where, document in documents:
+        if document is UNKNOWN:
+            yield Unverifiable(where.removeprefix(f"{store.name}."), store)
+            continue
+        problems, refuses = _tls_policy_problems(document, where, spec)
+        if where.startswith(f"{store.name}."):
+            yield from (Violation(problem, store) for problem in problems)
+        if not refuses:
+            yield Violation(
+                f"{spec.noun} {store.name}: {where} does not deny every principal {', '.join(spec.actions)} "
+                "when aws:SecureTransport is false (without other conditions), so requests without TLS are "
+                f"accepted: add {_tls_statement_example(spec)}",
+                store,
+            )
+
+
 # --- backups -------------------------------------------------------------------------------------------
 
 # Type -> (input holding the days restore points are kept, AWS's value when unset).
@@ -681,7 +847,7 @@ AMI_LAUNCH_PERMISSION = "aws:ec2/amiLaunchPermission:AmiLaunchPermission"
 SNAPSHOT_VOLUME_PERMISSION = "aws:ec2/snapshotCreateVolumePermission:SnapshotCreateVolumePermission"
 
 
-def _outside(accounts: list[Any], allowed: tuple[str, ...]) -> list[str]:
+def _outside(accounts: list[Any], allowed: Collection[str]) -> list[str]:
     return [str(account) for account in accounts if str(account) not in allowed]
 
 
@@ -738,7 +904,7 @@ def not_shared(resource: Resource, settings: Settings) -> Iterator[Outcome]:
 
 # --- copies and destinations in other accounts -----------------------------------------------------------
 
-# Type -> the inputs holding ARNs (or account ids) that data is sent or copied to; `[]` steps over a list.
+# Type -> the inputs holding ARNs (or account ids) that data is sent or copied to; `EACH` steps over a list.
 DESTINATIONS: Mapping[str, tuple[Path, ...]] = {
     # Invocation records, with the event that triggered the function, go to these on success or failure.
     "aws:lambda/functionEventInvokeConfig:FunctionEventInvokeConfig": (
@@ -746,37 +912,16 @@ DESTINATIONS: Mapping[str, tuple[Path, ...]] = {
         ("destinationConfig", "onFailure", "destination"),
     ),
     "aws:kinesis/analyticsApplication:AnalyticsApplication": (
-        ("outputs", "[]", "kinesisStream", "resourceArn"),
-        ("outputs", "[]", "kinesisFirehose", "resourceArn"),
-        ("outputs", "[]", "lambda", "resourceArn"),
+        ("outputs", EACH, "kinesisStream", "resourceArn"),
+        ("outputs", EACH, "kinesisFirehose", "resourceArn"),
+        ("outputs", EACH, "lambda", "resourceArn"),
         ("cloudwatchLoggingOptions", "logStreamArn"),
     ),
     # Registry ids are account ids: images are replicated into those registries.
     "aws:ecr/replicationConfiguration:ReplicationConfiguration": (
-        ("replicationConfiguration", "rules", "[]", "destinations", "[]", "registryId"),
+        ("replicationConfiguration", "rules", EACH, "destinations", EACH, "registryId"),
     ),
 }
-
-
-def _values_at(value: Any, path: Path, where: str) -> Iterator[tuple[str, Any]]:
-    """Every value at `path` (each list entry where a step is `[]`), with where it sits."""
-    if not path:
-        yield where, value
-        return
-    step, rest = path[0], path[1:]
-    if value is UNKNOWN:
-        yield where, UNKNOWN
-    elif step == "[]":
-        listed = as_list(value)
-        if listed is None:
-            yield where, value
-            return
-        for index, item in enumerate(listed):
-            yield from _values_at(item, rest, f"{where}[{index}]")
-    else:
-        inner = lookup(value, step)
-        if inner is not MISSING:
-            yield from _values_at(inner, rest, f"{where}.{step}" if where else str(step))
 
 
 @resource_rule(
@@ -792,7 +937,9 @@ def _values_at(value: Any, path: Path, where: str) -> Iterator[tuple[str, Any]]:
 def destinations_within_accounts(resource: Resource, settings: Settings) -> Iterator[Outcome]:
     own = own_accounts(resource, settings)
     for path in DESTINATIONS[resource.type]:
-        for where, value in _values_at(resource.props, path, ""):
+        for where, value in values_at(resource.props, path):
+            if value is MISSING:
+                continue
             if value is UNKNOWN:
                 yield Unverifiable(where)
                 continue
@@ -871,15 +1018,13 @@ DATASHARE_CONSUMER = "aws:redshift/dataShareConsumerAssociation:DataShareConsume
 ACCOUNT_ID = re.compile(r"(?<!\d)\d{12}(?!\d)")
 
 
-def _account_granted(
-    resource: Resource, path: Path, allowed: tuple[str, ...], what: str
-) -> Iterator[Outcome]:
+def _account_granted(resource: Resource, path: Path, allowed: frozenset[str], what: str) -> Iterator[Outcome]:
     value = resource.get(*path)
     if value is UNKNOWN:
         yield Unverifiable(_dotted(path))
         return
     accounts = ACCOUNT_ID.findall(value) if isinstance(value, str) else []
-    listed = ", ".join(allowed) or "none"
+    listed = describe_accounts(allowed)
     if not accounts:
         yield Violation(
             f"{_dotted(path)} is {describe(value)}, which names no AWS account: {what} pinned by "
@@ -904,7 +1049,7 @@ def _account_granted(
     properties={"trustedAccounts": TRUSTED_ACCOUNTS},
 )
 def shared_with_listed_accounts(resource: Resource, settings: Settings) -> Iterator[Outcome]:
-    allowed = tuple(sorted(own_accounts(resource, settings)))
+    allowed = own_accounts(resource, settings)
     if resource.type == DATASHARE_CONSUMER:
         writes = resource.get("allowWrites")
         if writes is UNKNOWN:
@@ -959,9 +1104,7 @@ SSM_PARAMETER = "aws:ssm/parameter:Parameter"
 
 
 def _secret_name(settings: Settings) -> Callable[[str], bool]:
-    pattern = re.compile(
-        "|".join(f"(?:{p})" for p in settings.strings("secretNamePatterns")) or "$^", re.IGNORECASE
-    )
+    pattern = secret_name_pattern(settings)
 
     def looks_secret(name: str) -> bool:
         # Parameter names are paths (/app/db-password) and use /, - or . where variables use _.
@@ -982,13 +1125,7 @@ REFERENCE_NAME = re.compile(r"_(ARN|ID|NAME|PATH)$")
     "Give secret parameters type: SecureString and keyId set to the client's customer-managed KMS key; "
     "never put a secret in insecureValue.",
     (SSM_PARAMETER,),
-    properties={
-        "secretNamePatterns": {
-            "type": "array",
-            "items": {"type": "string", "minLength": 1},
-            "default": list(SECRET_NAME_PATTERNS),
-        }
-    },
+    properties=SECRET_NAME_SETTING,
 )
 def secure_string(resource: Resource, settings: Settings) -> Iterator[Outcome]:
     name = resource.get("name")

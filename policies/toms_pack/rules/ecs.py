@@ -16,6 +16,7 @@ from ..kit import (
     Outcome,
     Resource,
     Settings,
+    SharedSetting,
     Unverifiable,
     Violation,
     as_list,
@@ -28,6 +29,22 @@ from ..kit import (
 
 ECS_SERVICE = "aws:ecs/service:Service"
 ECS_TASK_DEFINITION = "aws:ecs/taskDefinition:TaskDefinition"
+
+# The fewest copies of a service that may run: what the service asks for and what autoscaling may scale
+# in to are one number. A client may ask for more copies, never fewer: one copy is not the redundancy the
+# annex promises.
+REPLICA_FLOOR = SharedSetting(
+    "minReplicas",
+    {
+        "type": "integer",
+        "description": "The replica floor: the fewest copies of an ECS service that may run. One setting, "
+        "read by ecs-service-min-replicas and ecs-autoscaling-min-capacity; give both the same value.",
+        "minimum": standards.MIN_REPLICAS,
+        "maximum": standards.MAX_REPLICAS,
+        "default": standards.MIN_REPLICAS,
+    },
+    "the replica floor",
+)
 
 # Matched case-insensitively anywhere in a variable's name. Short words that also occur inside harmless
 # words (PASS in BYPASS, KEY in MONKEY or KEYBOARD_LAYOUT) only count as whole `_`-separated words; a name
@@ -44,6 +61,23 @@ SECRET_NAME_PATTERNS: tuple[str, ...] = (
     r"ACCESS_?KEY",
     r"(^|(?<!PUBLIC)(?<!PUBLISHABLE)_)KEYS?$",
 )
+# The config of every policy that looks for secret-looking names, with the patterns above as its default.
+SECRET_NAME_SETTING: dict[str, dict[str, Any]] = {
+    "secretNamePatterns": {
+        "type": "array",
+        "items": {"type": "string", "minLength": 1},
+        "default": list(SECRET_NAME_PATTERNS),
+    }
+}
+
+
+def secret_name_pattern(settings: Settings) -> re.Pattern[str]:
+    """A policy's `secretNamePatterns` as one case-insensitive pattern (matching nothing when empty)."""
+    return re.compile(
+        "|".join(f"(?:{p})" for p in settings.strings("secretNamePatterns")) or "$^", re.IGNORECASE
+    )
+
+
 # Values that are secrets whatever the variable is called: AWS access keys, PEM keys, URLs with a password.
 SECRET_VALUE_PATTERN = re.compile(
     r"(AKIA|ASIA)[A-Z0-9]{16}|-----BEGIN [A-Z ]*PRIVATE KEY-----|://[^/\s:@]+:[^/\s@]+@"
@@ -66,16 +100,10 @@ def _is_daemon(resource: Resource) -> bool:
     "ecs-service-min-replicas",
     "ECS services run at least the configured number of copies.",
     Severity.HIGH,
-    f"Set desiredCount to at least minReplicas (default {standards.MIN_REPLICAS}).",
+    f"Set desiredCount to at least minReplicas (default {standards.MIN_REPLICAS}), the replica floor "
+    "shared with ecs-autoscaling-min-capacity.",
     (ECS_SERVICE,),
-    # A client may ask for more copies, never fewer: one copy is not the redundancy the annex promises.
-    properties={
-        "minReplicas": {
-            "type": "integer",
-            "minimum": standards.MIN_REPLICAS,
-            "default": standards.MIN_REPLICAS,
-        }
-    },
+    shared=(REPLICA_FLOOR,),
 )
 def min_replicas(resource: Resource, settings: Settings) -> Iterator[Outcome]:
     if _is_daemon(resource):
@@ -83,7 +111,7 @@ def min_replicas(resource: Resource, settings: Settings) -> Iterator[Outcome]:
     yield from require_int_between(
         resource,
         "desiredCount",
-        settings.int("minReplicas"),
+        settings.int(REPLICA_FLOOR.key),
         None,
         "one copy can fail while the others serve",
     )
@@ -335,18 +363,10 @@ def health_check(resource: Resource, _: Settings) -> Iterator[Outcome]:
     Severity.CRITICAL,
     "Move secret values from environment to secrets (valueFrom a Secrets Manager or SSM ARN).",
     (ECS_TASK_DEFINITION,),
-    properties={
-        "secretNamePatterns": {
-            "type": "array",
-            "items": {"type": "string", "minLength": 1},
-            "default": list(SECRET_NAME_PATTERNS),
-        }
-    },
+    properties=SECRET_NAME_SETTING,
 )
 def no_plaintext_secrets(resource: Resource, settings: Settings) -> Iterator[Outcome]:
-    name_pattern = re.compile(
-        "|".join(f"(?:{p})" for p in settings.strings("secretNamePatterns")) or "$^", re.IGNORECASE
-    )
+    name_pattern = secret_name_pattern(settings)
 
     def check(container: dict[str, Any], label: str) -> str | None:
         environment = container.get("environment", [])

@@ -20,12 +20,12 @@ from ..kit import (
     Settings,
     Unverifiable,
     Violation,
-    as_int,
     as_list,
     describe,
     describe_accounts,
     known_list,
     lookup,
+    optional_int_at_most,
     own_accounts,
     resource_rule,
 )
@@ -324,15 +324,9 @@ def no_access_keys(resource: Resource, _: Settings) -> Iterator[Outcome]:
     },
 )
 def rotation_period(resource: Resource, settings: Settings) -> Iterator[Outcome]:
-    period = resource.get("rotationPeriodInDays")
-    if period is UNKNOWN:
-        yield Unverifiable("rotationPeriodInDays")
-    elif period is not MISSING:
-        days = as_int(period)
-        if days is None:
-            yield Violation(f"rotationPeriodInDays is {describe(period)}, expected a whole number of days")
-        elif days > settings.int("maxDays"):
-            yield Violation(
-                f"rotationPeriodInDays is {days}: key material would stay in use longer than "
-                f"{settings.int('maxDays')} days"
-            )
+    yield from optional_int_at_most(
+        resource,
+        "rotationPeriodInDays",
+        settings.int("maxDays"),
+        "the old key material would stay in use longer than the client allows",
+    )

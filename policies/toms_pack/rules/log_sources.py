@@ -10,6 +10,7 @@ with no customer key and is exported nowhere: none of the log-group policies eve
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterator, Mapping
 from typing import Any
 
@@ -32,6 +33,8 @@ from ..kit import (
 )
 from .ecs import ECS_TASK_DEFINITION
 from .logs import CLOUDTRAIL, LOG_GROUP
+from .s3 import ARCHIVE_CLASSIFICATIONS, BUCKETS, is_archive
+from .stack import DELIVERY_STREAM
 
 LAMBDA_FUNCTION = "aws:lambda/function:Function"
 RDS_INSTANCE = "aws:rds/instance:Instance"
@@ -128,6 +131,79 @@ def ships_everything(resource: Resource, _: Settings) -> Iterator[Outcome]:
             f"filterPattern is {describe(pattern)}: events it does not match never reach the archive; "
             'set it to ""'
         )
+
+
+def _writes_to(stack: Stack, stream: Resource, bucket: Resource) -> Any:
+    """Whether the stream's S3 destination is the bucket: its ARN built from the bucket's name, or joined
+    by value (`Stack.joins`); True, False or UNKNOWN."""
+    arn = stream.get("extendedS3Configuration", "bucketArn")
+    name = bucket.get("bucket")
+    if isinstance(arn, str) and isinstance(name, str) and _BUCKET_ARN.fullmatch(arn):
+        return arn.rsplit(":", 1)[1] == name
+    return stack.joins(stream, "extendedS3Configuration", bucket, ("arn",), arn)
+
+
+_BUCKET_ARN = re.compile(r"arn:aws[a-z-]*:s3:::[^:/]+")
+
+
+def archive_streams(stack: Stack, settings: Settings) -> tuple[list[Resource], list[Resource]]:
+    """The stack's Firehose streams that write to one of its archive buckets, and those that may (a value
+    unknown in preview that cannot be joined to one bucket)."""
+    archives = [bucket for bucket in stack.of_type(*BUCKETS) if is_archive(bucket, settings)]
+    writing: list[Resource] = []
+    undecided: list[Resource] = []
+    for stream in stack.of_type(DELIVERY_STREAM):
+        destination = stream.get("destination")
+        if destination not in (UNKNOWN, "extended_s3"):
+            continue
+        verdicts = [_writes_to(stack, stream, bucket) for bucket in archives]
+        if destination == "extended_s3" and True in verdicts:
+            writing.append(stream)
+        elif UNKNOWN in verdicts or (destination is UNKNOWN and archives):
+            undecided.append(stream)
+    return writing, undecided
+
+
+@stack_rule(
+    "log-subscription-to-archive",
+    "Subscription filters send their events to the archive: a Firehose stream of this stack that writes to "
+    "its archive bucket.",
+    Severity.HIGH,
+    "Set destinationArn to the arn output of the stack's archive delivery stream (an "
+    "aws.kinesis.FirehoseDeliveryStream with destination extended_s3 whose bucketArn is the archive "
+    "bucket's), not to another stream, function or account.",
+    types=(SUBSCRIPTION_FILTER, DELIVERY_STREAM),
+    shared=(ARCHIVE_CLASSIFICATIONS,),
+)
+def subscription_to_archive(stack: Stack, settings: Settings) -> Iterator[Outcome]:
+    writing, undecided = archive_streams(stack, settings)
+    for subscription in stack.of_type(SUBSCRIPTION_FILTER):
+        destination = subscription.get("destinationArn")
+        if destination is MISSING:
+            yield Violation(
+                f"subscription filter {subscription.name} has no destinationArn: its events reach no archive",
+                subscription,
+            )
+            continue
+        found, maybe = stack.references(subscription, "destinationArn", writing + undecided, ("arn",))
+        if any(stream in writing for stream in found):
+            continue
+        if found:
+            yield Unverifiable(f"{found[0].name}.extendedS3Configuration.bucketArn", subscription)
+        elif maybe:
+            yield Unverifiable("destinationArn", subscription)
+        else:
+            archive = (
+                "the stack's archive delivery stream, " + ", ".join(stream.name for stream in writing)
+                if writing
+                else "a Firehose stream of this stack writing to an archive bucket (there is none)"
+            )
+            yield Violation(
+                f"subscription filter {subscription.name} sends to {describe(destination)}, not to "
+                f"{archive}: its events may never reach the archive; set destinationArn to the archive "
+                "stream's arn",
+                subscription,
+            )
 
 
 # --- implicit log groups -------------------------------------------------------------------------------

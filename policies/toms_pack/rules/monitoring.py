@@ -24,7 +24,7 @@ from ..kit import (
     stack_rule,
 )
 from .logs import CLOUDTRAIL
-from .s3 import _ARCHIVE_CLASSIFICATIONS, BUCKETS, is_archive
+from .s3 import ARCHIVE_CLASSIFICATIONS, BUCKETS, is_archive
 
 METRIC_ALARM = "aws:cloudwatch/metricAlarm:MetricAlarm"
 
@@ -135,8 +135,9 @@ def trail_coverage(trail: Resource, bucket_name: str) -> frozenset[str] | None:
     "A trail records every read and every write of the log archive's objects (S3 data events).",
     Severity.MEDIUM,
     "Add advanced event selectors for AWS::S3::Object data events on the archive bucket's ARN prefix, "
-    "reads and writes.",
-    properties=_ARCHIVE_CLASSIFICATIONS,
+    "reads and writes, with no other field; only the writes under the prefix the trail delivers its own "
+    "log files to may be left out (notStartsWiths).",
+    shared=(ARCHIVE_CLASSIFICATIONS,),
 )
 def trail_records_archive_access(stack: Stack, settings: Settings) -> Iterator[Outcome]:
     trails = stack.of_type(CLOUDTRAIL)

@@ -15,6 +15,7 @@ from ..kit import (
     Outcome,
     Resource,
     Settings,
+    Stack,
     Unverifiable,
     Violation,
     as_list,
@@ -28,6 +29,7 @@ from ..kit import (
     require_reference,
     require_true,
     resource_rule,
+    stack_rule,
 )
 
 RDS_INSTANCE = "aws:rds/instance:Instance"
@@ -50,6 +52,24 @@ def _is_replica(resource: Resource) -> bool:
     return is_set_reference(resource.get("replicateSourceDb"))
 
 
+def storage_encryption(resource: Resource, where: str = "") -> list[Violation | Unverifiable]:
+    """Whether an RDS instance or cluster is encrypted with the client's key: one violation naming every
+    problem (encryption and its key are one measure), and what is unknown. `where` prefixes the paths."""
+    outcomes = [
+        *require_true(resource, "storageEncrypted", "set storageEncrypted: true"),
+        *require_customer_key(
+            resource,
+            "kmsKeyId",
+            "set kmsKeyId to the client's customer-managed KMS key, not the AWS-managed key",
+        ),
+    ]
+    problems = [f"{where}{outcome.message}" for outcome in outcomes if isinstance(outcome, Violation)]
+    unknown = [
+        Unverifiable(f"{where}{outcome.path}") for outcome in outcomes if isinstance(outcome, Unverifiable)
+    ]
+    return [Violation("; and ".join(problems))] if problems else [*unknown]
+
+
 @resource_rule(
     "rds-storage-encrypted-cmk",
     "RDS storage is encrypted with a customer-managed KMS key.",
@@ -58,10 +78,7 @@ def _is_replica(resource: Resource) -> bool:
     RDS_TYPES,
 )
 def storage_encrypted_cmk(resource: Resource, _: Settings) -> Iterator[Outcome]:
-    yield from require_true(resource, "storageEncrypted", "set storageEncrypted: true")
-    yield from require_customer_key(
-        resource, "kmsKeyId", "set kmsKeyId to the client's customer-managed KMS key, not the AWS-managed key"
-    )
+    yield from storage_encryption(resource)
 
 
 @resource_rule(
@@ -328,3 +345,52 @@ def option_group_secure(resource: Resource, _: Settings) -> Iterator[Outcome]:
         return
     for index, option in enumerate(listed):
         yield from _option(option, f"options[{index}]")
+
+
+# --- snapshots -----------------------------------------------------------------------------------------
+
+RDS_SNAPSHOT = "aws:rds/snapshot:Snapshot"
+RDS_CLUSTER_SNAPSHOT = "aws:rds/clusterSnapshot:ClusterSnapshot"
+# Snapshot type -> (its input naming the source, the source's type, the source outputs that input equals).
+SNAPSHOT_SOURCES: dict[str, tuple[str, str, tuple[str, ...]]] = {
+    RDS_SNAPSHOT: ("dbInstanceIdentifier", RDS_INSTANCE, ("identifier",)),
+    RDS_CLUSTER_SNAPSHOT: ("dbClusterIdentifier", RDS_CLUSTER, ("clusterIdentifier", "id")),
+}
+
+
+@stack_rule(
+    "rds-snapshot-encrypted-cmk",
+    "RDS DB and cluster snapshots are encrypted with the client's key: their source is a database of this "
+    "stack encrypted with it.",
+    Severity.CRITICAL,
+    "Snapshot only databases declared in this stack, with storageEncrypted: true and kmsKeyId set to the "
+    "client's customer-managed key, passing the database's own identifier output. A snapshot of a "
+    "database outside the stack cannot be verified: copy it with aws.rds.SnapshotCopy (or "
+    "ClusterSnapshotCopy) and kmsKeyId set to the client's key instead.",
+    types=tuple(SNAPSHOT_SOURCES),
+)
+def snapshot_encrypted_cmk(stack: Stack, _: Settings) -> Iterator[Outcome]:
+    for kind, (key, source_type, match_on) in SNAPSHOT_SOURCES.items():
+        for snapshot in stack.of_type(kind):
+            found, undecided = stack.references(snapshot, key, stack.of_type(source_type), match_on)
+            if found:
+                for outcome in storage_encryption(found[0], f"{found[0].name}."):
+                    if isinstance(outcome, Violation):
+                        yield Violation(
+                            f"snapshot {snapshot.name} is of {found[0].name}, which is not encrypted with "
+                            f"the client's key ({outcome.message}): a snapshot keeps its source's encryption",
+                            snapshot,
+                        )
+                    else:
+                        yield Unverifiable(outcome.path, snapshot)
+            elif undecided or snapshot.get(key) is UNKNOWN:
+                yield Unverifiable(key, snapshot)
+            else:
+                yield Violation(
+                    f"snapshot {snapshot.name}: its {key} {describe(snapshot.get(key))} is not a database of "
+                    "this stack, so its encryption with the client's key cannot be verified in preview: "
+                    "snapshot the database in the stack that declares it, or make an encrypted copy with "
+                    f"aws.rds.{'SnapshotCopy' if kind == RDS_SNAPSHOT else 'ClusterSnapshotCopy'} and "
+                    "kmsKeyId set to the client's key",
+                    snapshot,
+                )

@@ -31,6 +31,7 @@ from ..kit import (
     Outcome,
     Resource,
     Settings,
+    SharedSetting,
     Stack,
     Unverifiable,
     Violation,
@@ -84,7 +85,7 @@ def classification(bucket: Resource) -> Any:
 
 def is_archive(bucket: Resource, settings: Settings) -> bool:
     """A log-archive bucket: tagged as one, or holding locked objects (which must also expire)."""
-    return classification(bucket) in settings.strings("archiveClassifications") or (
+    return classification(bucket) in settings.strings(ARCHIVE_CLASSIFICATIONS.key) or (
         bucket.get("objectLockEnabled") is True
     )
 
@@ -106,18 +107,21 @@ def more_than_one(joined: Joined, what: str) -> Violation | None:
     )
 
 
-# A client may classify more buckets as archives, never fewer: the log archive always is one.
-_ARCHIVE_CLASSIFICATIONS = {
-    "archiveClassifications": {
+# A client may classify more buckets as archives, never fewer: the log archive always is one. One setting
+# of every policy that tells archives apart.
+ARCHIVE_CLASSIFICATIONS = SharedSetting(
+    "archiveClassifications",
+    {
         "type": "array",
         "description": "data-classification tag values of archive buckets; must include "
-        f"{standards.DATA_CLASSIFICATION_LOG_ARCHIVE!r}.",
+        f"{standards.DATA_CLASSIFICATION_LOG_ARCHIVE!r}. One setting of every policy that reads it.",
         "minItems": 1,
         "items": {"type": "string", "minLength": 1},
         "contains": {"const": standards.DATA_CLASSIFICATION_LOG_ARCHIVE},
         "default": [standards.DATA_CLASSIFICATION_LOG_ARCHIVE],
-    }
-}
+    },
+    "the data classifications of archive buckets",
+)
 
 
 @stack_rule(
@@ -165,8 +169,8 @@ def _sse_defaults(config: Resource) -> list[Any]:
     "S3 buckets are encrypted by default; data and archive buckets with a customer-managed KMS key.",
     Severity.HIGH,
     "Add an aws.s3.BucketServerSideEncryptionConfiguration with sseAlgorithm aws:kms and the client's key.",
-    properties=_ARCHIVE_CLASSIFICATIONS,
     types=(*BUCKETS, *ENCRYPTION),
+    shared=(ARCHIVE_CLASSIFICATIONS,),
 )
 def encryption(stack: Stack, settings: Settings) -> Iterator[Outcome]:
     for bucket in stack.of_type(*BUCKETS):
@@ -276,22 +280,32 @@ def versioning_not_suspended(resource: Resource, _: Settings) -> Iterator[Outcom
         yield Violation(f"versioningConfiguration.status is {describe(status)}: set it to Enabled")
 
 
-# The archive's retention bounds, shared by its lifecycle expiry and its Object Lock default retention.
-_ARCHIVE_DAYS: dict[str, dict[str, Any]] = {
-    "minDays": {
+# The archive's retention bounds: one setting each of its Object Lock and its lifecycle policies. The
+# archive is kept for a predetermined time, never indefinitely.
+ARCHIVE_MIN_DAYS = SharedSetting(
+    "minDays",
+    {
         "type": "integer",
+        "description": "The archive's shortest retention in days; one setting of s3-archive-object-lock and "
+        "s3-archive-lifecycle.",
         "minimum": 1,
         "maximum": standards.ARCHIVE_RETENTION_DEFAULT_MAX_DAYS,
         "default": standards.ARCHIVE_RETENTION_DEFAULT_MIN_DAYS,
     },
-    # The archive is kept for a predetermined time, never indefinitely.
-    "maxDays": {
+    "the archive's shortest retention",
+)
+ARCHIVE_MAX_DAYS = SharedSetting(
+    "maxDays",
+    {
         "type": "integer",
+        "description": "The archive's longest retention in days; one setting of s3-archive-object-lock and "
+        "s3-archive-lifecycle.",
         "minimum": 1,
         "maximum": standards.ARCHIVE_RETENTION_DEFAULT_MAX_DAYS,
         "default": standards.ARCHIVE_RETENTION_DEFAULT_MAX_DAYS,
     },
-}
+    "the archive's longest retention",
+)
 # Object Lock counts a retention year as 365 days.
 _DAYS_PER_LOCK_YEAR = 365
 
@@ -303,17 +317,16 @@ _DAYS_PER_LOCK_YEAR = 365
     "Create the archive bucket with objectLockEnabled: true and add a BucketObjectLockConfiguration with a "
     "default retention in an allowed mode.",
     properties={
-        **_ARCHIVE_CLASSIFICATIONS,
         "allowedModes": {
             "type": "array",
             "minItems": 1,
             "items": {"type": "string", "enum": list(standards.OBJECT_LOCK_MODES)},
             "default": list(standards.OBJECT_LOCK_MODES),
         },
-        **_ARCHIVE_DAYS,
     },
     config_checks=(bounds_check("minDays", "maxDays"),),
     types=(*BUCKETS, *OBJECT_LOCK),
+    shared=(ARCHIVE_CLASSIFICATIONS, ARCHIVE_MIN_DAYS, ARCHIVE_MAX_DAYS),
 )
 def archive_object_lock(stack: Stack, settings: Settings) -> Iterator[Outcome]:
     modes = settings.strings("allowedModes")
@@ -443,8 +456,6 @@ def _expiries(config: Resource) -> list[_Expiry] | None:
     "expiration.days is within the pack config's [minDays, maxDays] and whose "
     "noncurrentVersionExpiration.noncurrentDays is at most maxNoncurrentDays.",
     properties={
-        **_ARCHIVE_CLASSIFICATIONS,
-        **_ARCHIVE_DAYS,
         "maxNoncurrentDays": {
             "type": "integer",
             "minimum": 1,
@@ -453,6 +464,7 @@ def _expiries(config: Resource) -> list[_Expiry] | None:
     },
     config_checks=(bounds_check("minDays", "maxDays"),),
     types=(*BUCKETS, *LIFECYCLE),
+    shared=(ARCHIVE_CLASSIFICATIONS, ARCHIVE_MIN_DAYS, ARCHIVE_MAX_DAYS),
 )
 def archive_lifecycle(stack: Stack, settings: Settings) -> Iterator[Outcome]:
     low, high = settings.int("minDays"), settings.int("maxDays")
@@ -567,10 +579,15 @@ def _grant_problem(where: str, grantee: Any, owner: Any) -> Outcome | None:
         return None
     if kind == "CanonicalUser" and owner is UNKNOWN:
         return Unverifiable(where)
+    # Bucket ACLs name an e-mail grantee in emailAddress, object copies in email.
+    email = lookup(grantee, "emailAddress")
+    named = next(
+        (value for value in (grantee_id, email, lookup(grantee, "email")) if value is not MISSING), MISSING
+    )
     return Violation(
-        f"{where} grants {describe(grantee_id if grantee_id is not MISSING else lookup(grantee, 'email'))} "
-        f"({describe(kind)}), which cannot be shown to be the bucket's owner: ACLs must not share data "
-        "with other accounts; grant access through the bucket policy, which is judged"
+        f"{where} grants {describe(named)} ({describe(kind)}), which cannot be shown to be the bucket's "
+        "owner: ACLs must not share data with other accounts; grant access through the bucket policy, which "
+        "is judged"
     )
 
 

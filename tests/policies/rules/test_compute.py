@@ -223,6 +223,27 @@ CASES: dict[str, list[Case]] = {
             label="other-prefix",
         ),
         unknown(both(add("cache", PULL_THROUGH, CACHE_RULE), template(prefix=UNKNOWN)), "template.prefix"),
+        unknown(
+            both(
+                add(
+                    "replication",
+                    ECR_REPLICATION,
+                    {
+                        "replicationConfiguration": {
+                            "rules": [
+                                {
+                                    "destinations": [{"region": "eu-west-1", "registryId": "111122223333"}],
+                                    "repositoryFilters": UNKNOWN,
+                                }
+                            ]
+                        }
+                    },
+                ),
+                template(prefix="apps"),
+            ),
+            "replication.replicationConfiguration",
+            label="unknown-filter",
+        ),
         malformed(
             both(add("cache", PULL_THROUGH, CACHE_RULE), template(appliedFors="PULL_THROUGH_CACHE")),
             "ECR would create them",

@@ -65,20 +65,27 @@ def subnet_zone(role: str, zone: object):
     return change(role, "availabilityZone", zone)
 
 
+# The replica floor is one setting of two policies: a raised floor is set in both (test_pack_config.py).
+RAISED_REPLICA_FLOOR = {
+    "ecs-autoscaling-min-capacity": {"minReplicas": 3},
+    "ecs-service-min-replicas": {"minReplicas": 3},
+}
+
 CASES: dict[str, list[Case]] = {
     "ecs-service-health-check-grace-bounded": [
         compliant(resource(SERVICE)),
         compliant(resource(SERVICE, healthCheckGracePeriodSeconds=DELETE), label="unset"),
+        compliant(resource(SERVICE, healthCheckGracePeriodSeconds=300), label="at-the-bound"),
         violating(
             resource(SERVICE, healthCheckGracePeriodSeconds=3600), "healthCheckGracePeriodSeconds is 3600"
         ),
         violating(
             resource(SERVICE, healthCheckGracePeriodSeconds=120),
-            "at most 90",
+            "healthCheckGracePeriodSeconds is 120, expected at most 90",
             config={"ecs-service-health-check-grace-bounded": {"maxSeconds": 90}},
         ),
         unknown(resource(SERVICE, healthCheckGracePeriodSeconds=UNKNOWN), "healthCheckGracePeriodSeconds"),
-        malformed(resource(SERVICE, healthCheckGracePeriodSeconds="1m"), "expected whole seconds"),
+        malformed(resource(SERVICE, healthCheckGracePeriodSeconds="1m"), "expected a whole number"),
     ],
     "ecs-service-across-zones": [
         compliant(unchanged),
@@ -116,7 +123,7 @@ CASES: dict[str, list[Case]] = {
         violating(
             target(minCapacity=2),
             "fewer than 3 tasks",
-            config={"ecs-autoscaling-min-capacity": {"minReplicas": 3}},
+            config=RAISED_REPLICA_FLOOR,
         ),
         unknown(target(minCapacity=UNKNOWN), "minCapacity"),
         malformed(target(minCapacity="two"), "expected a whole number of tasks"),

@@ -29,6 +29,9 @@ SECURITY_POLICY = "aws:opensearch/serverlessSecurityPolicy:ServerlessSecurityPol
 ACCESS_POLICY = "aws:opensearch/serverlessAccessPolicy:ServerlessAccessPolicy"
 PACKAGE = "aws:opensearch/package:Package"
 PROFILE = "aws:redshift/authenticationProfile:AuthenticationProfile"
+REPLICATION_GROUP = "aws:elasticache/replicationGroup:ReplicationGroup"
+SERVERLESS_CACHE = "aws:elasticache/serverlessCache:ServerlessCache"
+APPLICATION = "aws:opensearch/application:Application"
 IAM_USER = {
     "userId": "orders-api",
     "userName": "orders-api",
@@ -121,6 +124,17 @@ CASES: dict[str, list[Case]] = {
         violating(
             with_props(MEMORYDB, {"name": "sessions", "aclName": "open-access"}), 'aclName is "open-access"'
         ),
+        compliant(with_props(REPLICATION_GROUP, {"userGroupIds": ["app"]}), label="replication-group"),
+        compliant(
+            with_props(SERVERLESS_CACHE, {"engine": "valkey", "userGroupId": "app"}), label="serverless"
+        ),
+        violating(with_props(REPLICATION_GROUP, {}), "userGroupIds is not set: every client"),
+        violating(
+            with_props(REPLICATION_GROUP, {"userGroupIds": ["app"], "authToken": "x" * 16}),
+            "authToken is set",
+        ),
+        violating(with_props(SERVERLESS_CACHE, {"engine": "memcached"}), "userGroupId is not set"),
+        unknown(with_props(SERVERLESS_CACHE, {"engine": "valkey", "userGroupId": UNKNOWN}), "userGroupId"),
         unknown(cache_user(accessString=UNKNOWN), "accessString"),
         unknown(with_props(ACL, {"name": "app", "userNames": [UNKNOWN]}), "userNames"),
         malformed(cache_user(accessString=["on", "~*"]), "expected a Redis ACL string"),
@@ -189,6 +203,15 @@ CASES: dict[str, list[Case]] = {
         violating(
             with_props("aws:dynamodb/globalTable:GlobalTable", {"name": "orders", "replicas": []}),
             "the 2017 version of global tables",
+        ),
+        compliant(with_props(APPLICATION, {"name": "search-ui", "kmsKeyArn": KEY_ARN}), label="application"),
+        violating(
+            with_props(APPLICATION, {"name": "search-ui", "iamIdentityCenterOptions": {"enabled": True}}),
+            "IAM Identity Center's users sign in to OpenSearch UI",
+        ),
+        unknown(
+            with_props(APPLICATION, {"name": "search-ui", "iamIdentityCenterOptions": {"enabled": UNKNOWN}}),
+            "iamIdentityCenterOptions.enabled",
         ),
         unknown(with_props(PACKAGE, {"packageName": "custom", "packageType": UNKNOWN}), "packageType"),
         malformed(

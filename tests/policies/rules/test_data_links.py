@@ -26,6 +26,21 @@ EXPORT_ROLE = add("export-role", ROLE, {"arn": ROLE_ARN})
 LOAD_ROLE = add("load-role", ROLE, {"arn": "arn:aws:iam::111122223333:role/acme-load"})
 
 
+WAREHOUSE = add("warehouse", "aws:redshift/cluster:Cluster", {"clusterIdentifier": "warehouse"})
+COPY_GRANT = add(
+    "grant", "aws:redshift/snapshotCopyGrant:SnapshotCopyGrant", {"snapshotCopyGrantName": "warehouse-dr"}
+)
+
+
+def snapshot_copy(grant: str | None) -> Callable[[Stack], None]:
+    props = {"clusterIdentifier": "warehouse", "destinationRegion": "eu-central-1", "retentionPeriod": 7}
+    return add(
+        "snapshot-copy",
+        "aws:redshift/snapshotCopy:SnapshotCopy",
+        props if grant is None else {**props, "snapshotCopyGrantName": grant},
+    )
+
+
 def docdb_snapshot(cluster: object) -> Callable[[Stack], None]:
     return add(
         "snapshot",
@@ -86,6 +101,12 @@ CASES: dict[str, list[Case]] = {
             add("accepter", "aws:opensearch/inboundConnectionAccepter:InboundConnectionAccepter", {}),
             "connectionId is not set",
             at="accepter",
+        ),
+        compliant(
+            both(WAREHOUSE, COPY_GRANT, snapshot_copy("warehouse-dr")), label="copy-with-declared-grant"
+        ),
+        violating(
+            both(WAREHOUSE, snapshot_copy(None)), "snapshotCopyGrantName is not set", at="snapshot-copy"
         ),
         unknown(both(DOCDB, docdb_snapshot(UNKNOWN)), "snapshot.dbClusterIdentifier", at="snapshot"),
         malformed(

@@ -43,6 +43,8 @@ PROXY = "aws:rds/proxy:Proxy"
 GLOBAL_CLUSTER = "aws:rds/globalCluster:GlobalCluster"
 SNAPSHOT = "aws:rds/snapshot:Snapshot"
 CLUSTER_SNAPSHOT = "aws:rds/clusterSnapshot:ClusterSnapshot"
+RDS_SNAPSHOT_COPY = "aws:rds/snapshotCopy:SnapshotCopy"
+RDS_CLUSTER_SNAPSHOT_COPY = "aws:rds/clusterSnapshotCopy:ClusterSnapshotCopy"
 LAUNCH_PERMISSION = "aws:ec2/amiLaunchPermission:AmiLaunchPermission"
 VOLUME_PERMISSION = "aws:ec2/snapshotCreateVolumePermission:SnapshotCreateVolumePermission"
 PARAMETER = "aws:ssm/parameter:Parameter"
@@ -211,6 +213,16 @@ SAMPLES: dict[str, dict[str, Any]] = {
         "principal": OTHER_ACCOUNT,
     },
     ACCOUNT_BLOCK: dict.fromkeys(ACCOUNT_FLAGS, True),
+    RDS_SNAPSHOT_COPY: {
+        "sourceDbSnapshotIdentifier": "arn:aws:rds:eu-west-1:444455556666:snapshot:orders-2026-01-01",
+        "targetDbSnapshotIdentifier": "orders-2026-01-01",
+        "kmsKeyId": KEY_ARN,
+    },
+    RDS_CLUSTER_SNAPSHOT_COPY: {
+        "sourceDbClusterSnapshotIdentifier": "arn:aws:rds:eu-west-1:444455556666:cluster-snapshot:orders-1",
+        "targetDbClusterSnapshotIdentifier": "orders-1",
+        "kmsKeyId": KEY_ARN,
+    },
     FILE_SYSTEM: {
         "bucket": "arn:aws:s3:::acme-data",
         "roleArn": "arn:aws:iam::1:role/f",
@@ -436,6 +448,73 @@ def copied(
     return apply
 
 
+# --- stores whose resource policy must refuse plain HTTP ---------------------------------------------------
+
+QUEUE_URL = "https://sqs.eu-west-1.amazonaws.com/111122223333/jobs"
+TOPIC_ARN = "arn:aws:sns:eu-west-1:111122223333:notices"
+EFS_POLICY = "aws:efs/fileSystemPolicy:FileSystemPolicy"
+TOPIC_POLICY = "aws:sns/topicPolicy:TopicPolicy"
+
+
+def deny_plain_http(action: Any, **changes: Any) -> dict[str, Any]:
+    return {
+        "Effect": "Deny",
+        "Principal": "*",
+        "Action": action,
+        "Resource": "*",
+        "Condition": {"Bool": {"aws:SecureTransport": "false"}},
+        **changes,
+    }
+
+
+def tls_store(
+    kind: str,
+    name: str,
+    store_props: dict[str, Any],
+    policy_type: str | None = None,
+    policy_props: dict[str, Any] | None = None,
+    *,
+    key: str = "",
+    by_dependency: bool = False,
+) -> Callable[[dict[str, ResourceInput]], None]:
+    """A stack edit adding a store and, if given, a policy resource whose `key` names it: by value, or
+    (`by_dependency`) unknown in preview with the engine's property dependency on the store."""
+
+    def apply(stack: dict[str, ResourceInput]) -> None:
+        store = ResourceInput(kind, name, store_props, provider=PROVIDER)
+        stack[name] = store
+        if policy_type is None:
+            return
+        props = dict(policy_props or {})
+        dependencies: dict[str, tuple[str, ...]] = {}
+        if by_dependency:
+            props[key] = UNKNOWN
+            dependencies[key] = (store.resolved_urn(),)
+        stack[f"{name}-policy"] = ResourceInput(
+            policy_type, f"{name}-policy", props, provider=PROVIDER, property_dependencies=dependencies
+        )
+
+    return apply
+
+
+def queue_with_policy(
+    *statements: dict[str, Any], **changes: Any
+) -> Callable[[dict[str, ResourceInput]], None]:
+    return tls_store(
+        QUEUE,
+        "jobs",
+        {"url": QUEUE_URL, "id": QUEUE_URL, "kmsMasterKeyId": KEY_ARN},
+        QUEUE_POLICY,
+        {"queueUrl": QUEUE_URL, "policy": document(*statements), **changes},
+    )
+
+
+TLS_ACCOUNT_QUEUE = {
+    "kmsMasterKeyId": KEY_ARN,
+    "policy": document(ACCOUNT_STATEMENT, deny_plain_http("sqs:*")),
+}
+
+
 CASES: dict[str, list[Case]] = {
     "datastore-encrypted-cmk": [
         *(compliant(sample(kind), label=kind.split(":")[1]) for kind in AT_REST_SAMPLES),
@@ -457,6 +536,13 @@ CASES: dict[str, list[Case]] = {
         compliant(sample(EBS_DEFAULT, enabled=DELETE), label="ebs-default-unset"),
         violating(sample(EBS_DEFAULT, enabled=False), "new EBS volumes would be stored unencrypted"),
         violating(sample(EBS_DEFAULT_KEY, keyArn="alias/aws/ebs"), "an AWS-managed key"),
+        # A copy is encrypted with the key it names, whatever its source's encryption.
+        violating(sample(RDS_SNAPSHOT_COPY, kmsKeyId=DELETE), "kmsKeyId is not set", label="snapshot-copy"),
+        violating(
+            sample(RDS_CLUSTER_SNAPSHOT_COPY, kmsKeyId="alias/aws/rds"),
+            "an AWS-managed key",
+            label="cluster-snapshot-copy",
+        ),
         violating(sample(FILE_SYSTEM, kmsKeyId=DELETE), "kmsKeyId is not set", label="s3-files"),
         violating(
             sample(VECTOR_BUCKET, encryptionConfigurations=DELETE),
@@ -671,6 +757,123 @@ CASES: dict[str, list[Case]] = {
         malformed(sample(QUEUE, policy="{not json"), "policy is not a policy document: not valid JSON"),
         malformed(
             sample(QUEUE, policy=json.dumps({"Statement": [{"Effect": "Maybe"}]})), "expected Allow or Deny"
+        ),
+    ],
+    "datastore-policy-requires-tls": [
+        compliant(tls_store(QUEUE, "jobs", TLS_ACCOUNT_QUEUE), label="queue-inline"),
+        compliant(queue_with_policy(ACCOUNT_STATEMENT, deny_plain_http("*")), label="queue-policy"),
+        compliant(
+            tls_store(
+                TOPIC,
+                "notices",
+                {"arn": TOPIC_ARN, "kmsMasterKeyId": KEY_ARN},
+                TOPIC_POLICY,
+                {"policy": document(deny_plain_http("sns:Publish", Resource=TOPIC_ARN))},
+                key="arn",
+                by_dependency=True,
+            ),
+            label="topic-policy-joined-in-preview",
+        ),
+        compliant(
+            tls_store(
+                TOPIC,
+                "notices",
+                {"arn": TOPIC_ARN, "kmsMasterKeyId": KEY_ARN, "policy": UNKNOWN},
+                TOPIC_POLICY,
+                {"policy": document(deny_plain_http("sns:Publish"))},
+                key="arn",
+                by_dependency=True,
+            ),
+            label="topic-policy-output-unknown-beside-its-topic-policy",
+        ),
+        compliant(
+            tls_store(
+                EFS,
+                "shared-files",
+                {"id": "fs-1", **SAMPLES[EFS]},
+                EFS_POLICY,
+                {"fileSystemId": "fs-1", "policy": document(deny_plain_http("*", Principal={"AWS": "*"}))},
+            ),
+            label="file-system-policy",
+        ),
+        violating(tls_store(QUEUE, "jobs", SAMPLES[QUEUE]), "does not deny every principal", at="jobs"),
+        violating(
+            tls_store(TOPIC, "notices", {"arn": TOPIC_ARN, **SAMPLES[TOPIC]}),
+            "topic notices has no resource policy, so it accepts requests sent without TLS",
+            at="notices",
+        ),
+        violating(
+            tls_store(
+                EFS,
+                "shared-files",
+                {"id": "fs-1", **SAMPLES[EFS]},
+                EFS_POLICY,
+                {"fileSystemId": "fs-other", "policy": document(deny_plain_http("*"))},
+            ),
+            "file system shared-files has no resource policy",
+            at="shared-files",
+            label="policy-of-another-file-system",
+        ),
+        violating(
+            queue_with_policy(deny_plain_http("sqs:SendMessage")),
+            "does not deny every principal sqs:SendMessage, sqs:ReceiveMessage",
+            at="jobs",
+            label="only-sending",
+        ),
+        violating(
+            queue_with_policy(
+                deny_plain_http(
+                    "sqs:*",
+                    Condition={
+                        "Bool": {"aws:SecureTransport": "false"},
+                        "StringEquals": {"aws:SourceVpce": "vpce-1"},
+                    },
+                )
+            ),
+            "(without other conditions)",
+            at="jobs",
+            label="narrowed-by-another-condition",
+        ),
+        violating(
+            queue_with_policy(deny_plain_http("sqs:*", Principal={"AWS": "arn:aws:iam::111122223333:root"})),
+            "does not deny every principal",
+            at="jobs",
+            label="one-principal",
+        ),
+        violating(
+            queue_with_policy(
+                deny_plain_http("sqs:*"),
+                {**ACCOUNT_STATEMENT, "Condition": {"Bool": {"aws:SecureTransport": "false"}}},
+            ),
+            "jobs-policy: policy Statement[1] allows requests sent without TLS",
+            at="jobs-policy",
+            label="allows-without-tls",
+        ),
+        unknown(queue_with_policy(deny_plain_http("sqs:*"), policy=UNKNOWN), "jobs.jobs-policy.policy"),
+        unknown(
+            tls_store(QUEUE, "jobs", {**SAMPLES[QUEUE], "policy": UNKNOWN}),
+            "jobs.policy",
+            label="own-policy",
+        ),
+        unknown(
+            both(
+                tls_store(QUEUE, "jobs", {"url": QUEUE_URL, **TLS_ACCOUNT_QUEUE}),
+                lambda stack: stack.update(
+                    stranger=ResourceInput(
+                        QUEUE_POLICY,
+                        "stranger",
+                        {"queueUrl": UNKNOWN, "policy": document(ACCOUNT_STATEMENT)},
+                        provider=PROVIDER,
+                    )
+                ),
+            ),
+            "jobs.stranger.queueUrl",
+            label="policy-that-may-be-the-queues",
+        ),
+        malformed(
+            tls_store(QUEUE, "jobs", {**SAMPLES[QUEUE], "policy": "{not json"}),
+            "jobs.policy is not a policy document",
+            at="jobs",
         ),
     ],
     "snapshot-not-shared": [

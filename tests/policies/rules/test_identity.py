@@ -228,14 +228,15 @@ CASES: dict[str, list[Case]] = {
     "kms-key-rotation-period": [
         compliant(resource(KEY)),
         compliant(resource(KEY, rotationPeriodInDays=180), label="half-year"),
+        compliant(resource(KEY, rotationPeriodInDays=365), label="at-the-bound"),
         violating(resource(KEY, rotationPeriodInDays=730), "rotationPeriodInDays is 730"),
         violating(
             resource(KEY, rotationPeriodInDays=200),
-            "longer than 180 days",
+            "rotationPeriodInDays is 200, expected at most 180",
             config={"kms-key-rotation-period": {"maxDays": 180}},
         ),
         unknown(resource(KEY, rotationPeriodInDays=UNKNOWN), "rotationPeriodInDays"),
-        malformed(resource(KEY, rotationPeriodInDays="yearly"), "expected a whole number of days"),
+        malformed(resource(KEY, rotationPeriodInDays="yearly"), "expected a whole number"),
     ],
     "iam-user-no-access-keys": [
         compliant(subject(ACCESS_KEY, user="ci", status="Inactive")),

@@ -15,7 +15,15 @@ from tests.policies.casetable import (
     unknown,
     violating,
 )
-from tests.policies.samples import DELETE, PROVIDER, both, change, containers, resource
+from tests.policies.samples import (
+    ARCHIVE_STREAM_ARN,
+    DELETE,
+    PROVIDER,
+    both,
+    change,
+    containers,
+    resource,
+)
 from toms.offline.analyzer_client import UNKNOWN, ResourceInput
 
 __all__ = ["CASES", "test_case_in_process", "test_case_over_protocol"]
@@ -33,7 +41,7 @@ def trail(**changes: Any) -> ResourceInput:
 
 
 def subscription(pattern: Any) -> ResourceInput:
-    props = {"logGroup": "/toms/acme/app", "destinationArn": "arn:aws:firehose:eu-west-1:1:deliverystream/x"}
+    props = {"logGroup": "/toms/acme/app", "destinationArn": ARCHIVE_STREAM_ARN}
     return ResourceInput(FILTER, "subject", {**props, "filterPattern": pattern}, provider=PROVIDER)
 
 
@@ -83,6 +91,62 @@ def function_logging_to_declared_group(stack: dict[str, ResourceInput]) -> None:
     )
 
 
+STREAM = "aws:kinesis/firehoseDeliveryStream:FirehoseDeliveryStream"
+OTHER_STREAM_ARN = "arn:aws:firehose:eu-west-1:111122223333:deliverystream/analytics"
+
+
+def stream_urn(stack: dict[str, ResourceInput], role: str = "archive-stream") -> str:
+    return stack[role].resolved_urn()
+
+
+def sending_in_preview(*roles: str, subscription: str = "subscription") -> Edit:
+    """A subscription's destinationArn unknown, as in preview, waiting for the streams `roles`."""
+
+    def apply(stack: dict[str, ResourceInput]) -> None:
+        old = stack[subscription]
+        stack[subscription] = ResourceInput(
+            FILTER,
+            subscription,
+            {**old.props, "destinationArn": UNKNOWN},
+            provider=PROVIDER,
+            property_dependencies={"destinationArn": tuple(stream_urn(stack, role) for role in roles)},
+        )
+
+    return apply
+
+
+def archive_stream_in_preview(stack: dict[str, ResourceInput]) -> None:
+    """The archive stream's bucketArn and arn unknown, joined by the engine's property dependencies."""
+    old = stack["archive-stream"]
+    configuration = {**old.props["extendedS3Configuration"], "bucketArn": UNKNOWN}
+    stack["archive-stream"] = ResourceInput(
+        STREAM,
+        "archive-stream",
+        {**old.props, "arn": UNKNOWN, "extendedS3Configuration": configuration},
+        provider=PROVIDER,
+        property_dependencies={"extendedS3Configuration": (stack["bucket"].resolved_urn(),)},
+    )
+    for role in [role for role, kind in stack.items() if kind.type == FILTER]:
+        sending_in_preview("archive-stream", subscription=role)(stack)
+
+
+def only_one_subscription(stack: dict[str, ResourceInput]) -> None:
+    """Leave the app's subscription the only one, so a finding about the stream names it alone."""
+    for role in [role for role, kind in stack.items() if kind.type == FILTER and role != "subscription"]:
+        del stack[role]
+
+
+ANALYTICS_STREAM = adding(
+    "analytics",
+    STREAM,
+    {
+        "arn": OTHER_STREAM_ARN,
+        "destination": "extended_s3",
+        "extendedS3Configuration": {"bucketArn": "arn:aws:s3:::acme-analytics"},
+    },
+)
+
+
 CASES: dict[str, list[Case]] = {
     "cloudtrail-management-events": [
         compliant(trail()),
@@ -124,6 +188,58 @@ CASES: dict[str, list[Case]] = {
         violating(subscription("ERROR"), 'filterPattern is "ERROR"'),
         unknown(subscription(UNKNOWN), "filterPattern"),
         malformed(subscription(["ERROR"]), 'filterPattern is ["ERROR"]'),
+    ],
+    "log-subscription-to-archive": [
+        compliant(unchanged),
+        compliant(archive_stream_in_preview, label="joined-in-preview"),
+        violating(
+            both(ANALYTICS_STREAM, change("subscription", "destinationArn", OTHER_STREAM_ARN)),
+            f'sends to "{OTHER_STREAM_ARN}", not to the stack\'s archive delivery stream, archive-stream',
+            at="subscription",
+            label="another-stream",
+        ),
+        violating(
+            both(ANALYTICS_STREAM, sending_in_preview("analytics")),
+            "sends to unknown, not to the stack's archive delivery stream",
+            at="subscription",
+            label="another-stream-in-preview",
+        ),
+        violating(
+            change("subscription", "destinationArn", "arn:aws:lambda:eu-west-1:111122223333:function:ship"),
+            "its events may never reach the archive",
+            at="subscription",
+            label="a-function",
+        ),
+        violating(
+            both(
+                only_one_subscription,
+                change("archive-stream", "extendedS3Configuration.bucketArn", "arn:aws:s3:::elsewhere"),
+            ),
+            "a Firehose stream of this stack writing to an archive bucket (there is none)",
+            at="subscription",
+            label="stream-writing-elsewhere",
+        ),
+        violating(
+            change("subscription", "destinationArn", DELETE), "has no destinationArn", at="subscription"
+        ),
+        unknown(
+            both(ANALYTICS_STREAM, sending_in_preview("archive-stream", "analytics")),
+            "subscription.destinationArn",
+        ),
+        unknown(
+            both(
+                only_one_subscription, change("archive-stream", "extendedS3Configuration.bucketArn", UNKNOWN)
+            ),
+            "subscription.archive-stream.extendedS3Configuration.bucketArn",
+            label="stream-bucket-unknown",
+        ),
+        malformed(
+            both(
+                only_one_subscription, change("archive-stream", "extendedS3Configuration", "acme-log-archive")
+            ),
+            "(there is none)",
+            at="subscription",
+        ),
     ],
     "log-groups-declared": [
         compliant(unchanged),

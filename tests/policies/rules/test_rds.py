@@ -6,6 +6,7 @@ from typing import Any
 
 from tests.policies.casetable import (
     Case,
+    StackEdit,
     compliant,
     malformed,
     test_case_in_process,
@@ -13,8 +14,8 @@ from tests.policies.casetable import (
     unknown,
     violating,
 )
-from tests.policies.samples import DELETE, resource, with_props
-from toms.offline.analyzer_client import UNKNOWN, ResourceInput
+from tests.policies.samples import COMPLIANT, DELETE, PROVIDER, add, both, change, resource, with_props
+from toms.offline.analyzer_client import UNKNOWN, PolicyPackProcess, ResourceInput
 
 __all__ = ["CASES", "test_case_in_process", "test_case_over_protocol"]
 
@@ -41,9 +42,46 @@ def oracle_ssl(version: Any) -> dict[str, Any]:
     return {"optionName": "SSL", "port": 2484, "optionSettings": settings}
 
 
+SNAPSHOT = "aws:rds/snapshot:Snapshot"
+CLUSTER_SNAPSHOT = "aws:rds/clusterSnapshot:ClusterSnapshot"
+
+
+def snapshot_of(identifier: object, **dependencies: tuple[str, ...]) -> StackEdit:
+    """A DB snapshot of `identifier` (the compliant stack's database is acme-db)."""
+    props = {"dbInstanceIdentifier": identifier, "dbSnapshotIdentifier": "acme-db-before-upgrade"}
+
+    def apply(stack: dict[str, ResourceInput]) -> None:
+        stack["snapshot"] = ResourceInput(
+            SNAPSHOT, "snapshot", props, provider=PROVIDER, property_dependencies=dependencies
+        )
+
+    return apply
+
+
+def snapshot_in_preview(stack: dict[str, ResourceInput]) -> None:
+    """The snapshot's dbInstanceIdentifier unknown, waiting for the database alone (as in preview)."""
+    snapshot_of(UNKNOWN, dbInstanceIdentifier=(stack["database"].resolved_urn(),))(stack)
+
+
+CLUSTER_WITH_SNAPSHOT = both(
+    add(
+        "cluster", CLUSTER, {**COMPLIANT[CLUSTER], "clusterIdentifier": "acme-cluster", "id": "acme-cluster"}
+    ),
+    add(
+        "snapshot",
+        CLUSTER_SNAPSHOT,
+        {"dbClusterIdentifier": "acme-cluster", "dbClusterSnapshotIdentifier": "acme-cluster-1"},
+    ),
+)
+
 CASES: dict[str, list[Case]] = {
     "rds-storage-encrypted-cmk": [
         violating(resource(RDS, storageEncrypted=False), "storageEncrypted is false"),
+        violating(
+            resource(RDS, storageEncrypted=DELETE, kmsKeyId=DELETE),
+            "storageEncrypted is not set: set storageEncrypted: true; and kmsKeyId is not set",
+            label="neither",
+        ),
         violating(resource(CLUSTER, kmsKeyId=DELETE), "kmsKeyId is not set"),
         violating(resource(RDS, kmsKeyId="alias/aws/rds"), "an AWS-managed key"),
         violating(
@@ -54,6 +92,48 @@ CASES: dict[str, list[Case]] = {
         compliant(resource(RDS)),
         unknown(resource(RDS, storageEncrypted=UNKNOWN), "storageEncrypted"),
         malformed(resource(RDS, storageEncrypted="true"), 'storageEncrypted is "true"'),
+    ],
+    "rds-snapshot-encrypted-cmk": [
+        compliant(snapshot_of("acme-db"), label="instance"),
+        compliant(snapshot_in_preview, label="instance-in-preview"),
+        compliant(CLUSTER_WITH_SNAPSHOT, label="cluster"),
+        violating(
+            both(snapshot_of("acme-db"), change("database", "storageEncrypted", False)),
+            "snapshot snapshot is of database, which is not encrypted with the client's key "
+            "(database.storageEncrypted is false",
+            at="snapshot",
+        ),
+        violating(
+            both(CLUSTER_WITH_SNAPSHOT, change("cluster", "kmsKeyId", "alias/aws/rds")),
+            'cluster.kmsKeyId is "alias/aws/rds", an AWS-managed key',
+            at="snapshot",
+            label="cluster-on-the-aws-managed-key",
+        ),
+        violating(
+            snapshot_of("legacy-db"),
+            'its dbInstanceIdentifier "legacy-db" is not a database of this stack, so its encryption with '
+            "the client's key cannot be verified in preview: snapshot the database in the stack that "
+            "declares it, or make an encrypted copy with aws.rds.SnapshotCopy",
+            at="snapshot",
+            label="source-outside-the-stack",
+        ),
+        violating(
+            add(
+                "snapshot",
+                CLUSTER_SNAPSHOT,
+                {"dbClusterIdentifier": "elsewhere", "dbClusterSnapshotIdentifier": "elsewhere-1"},
+            ),
+            "aws.rds.ClusterSnapshotCopy and kmsKeyId set to the client's key",
+            at="snapshot",
+            label="cluster-outside-the-stack",
+        ),
+        unknown(snapshot_of(UNKNOWN), "snapshot.dbInstanceIdentifier"),
+        unknown(
+            both(snapshot_of("acme-db"), change("database", "storageEncrypted", UNKNOWN)),
+            "snapshot.database.storageEncrypted",
+            label="source-encryption-unknown",
+        ),
+        malformed(snapshot_of(["acme-db"]), "is not a database of this stack", at="snapshot"),
     ],
     "rds-not-publicly-accessible": [
         violating(resource(RDS, publiclyAccessible=True), "publiclyAccessible is true"),
@@ -142,3 +222,11 @@ CASES: dict[str, list[Case]] = {
         malformed(option_group({"optionName": "SSL", "optionSettings": "1.2"}), "expected a list"),
     ],
 }
+
+
+def test_an_unencrypted_database_without_a_key_is_one_finding(in_process: PolicyPackProcess) -> None:
+    diagnostics = in_process.analyze(resource(RDS, storageEncrypted=False, kmsKeyId=DELETE))
+    findings = [d for d in diagnostics if d.policy_name == "rds-storage-encrypted-cmk"]
+    assert len(findings) == 1, findings
+    assert "storageEncrypted is false" in findings[0].message
+    assert "kmsKeyId is not set" in findings[0].message

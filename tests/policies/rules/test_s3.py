@@ -297,7 +297,11 @@ CASES: dict[str, list[Case]] = {
             change("object-lock", "rule.defaultRetention.days", 30),
             "outside the archive's retention of 90 to 90 days",
             at="bucket",
-            config={"s3-archive-object-lock": {"minDays": 90, "maxDays": 90}},
+            # The archive's bounds are one setting of its Object Lock and lifecycle policies.
+            config={
+                policy: {"minDays": 90, "maxDays": 90}
+                for policy in ("s3-archive-object-lock", "s3-archive-lifecycle")
+            },
         ),
         compliant(change("object-lock", "rule.defaultRetention.days", 30), label="at-the-minimum"),
         unknown(
@@ -407,7 +411,7 @@ CASES: dict[str, list[Case]] = {
         ),
         violating(
             bucket_acl({"type": "AmazonCustomerByEmail", "emailAddress": "x@example.com"}),
-            "cannot be shown to be the bucket's owner",
+            'grants "x@example.com" ("AmazonCustomerByEmail"), which cannot be shown to be the bucket\'s owner',
             label="by-email",
         ),
         violating(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from tests.policies.casetable import (
     Case,
+    StackEdit,
     absent,
     compliant,
     malformed,
@@ -20,17 +21,13 @@ __all__ = ["CASES", "test_case_in_process", "test_case_over_protocol"]
 
 
 LOG_GROUP = "aws:cloudwatch/logGroup:LogGroup"
-DELIVERY_STREAM = "aws:kinesis/firehoseDeliveryStream:FirehoseDeliveryStream"
 
 
-def export_stream(error_log_group: str, *, enabled: bool = True) -> dict[str, object]:
-    """The stream the compliant stack's subscription exports into, logging its errors to `error_log_group`."""
-    return {
-        "arn": "arn:aws:firehose:eu-west-1:1:deliverystream/x",
-        "extendedS3Configuration": {
-            "cloudwatchLoggingOptions": {"enabled": enabled, "logGroupName": error_log_group}
-        },
-    }
+def export_errors_to(error_log_group: str, *, enabled: bool = True) -> StackEdit:
+    """The archive stream the compliant stack's subscriptions export into, logging its errors to
+    `error_log_group`."""
+    options = {"enabled": enabled, "logGroupName": error_log_group}
+    return change("archive-stream", "extendedS3Configuration.cloudwatchLoggingOptions", options)
 
 
 CASES: dict[str, list[Case]] = {
@@ -60,19 +57,19 @@ CASES: dict[str, list[Case]] = {
         # A delivery stream's own error log stays out of the export, or its failures would loop.
         compliant(
             both(
-                add("stream", DELIVERY_STREAM, export_stream("/toms/acme/export-errors")),
+                export_errors_to("/toms/acme/export-errors"),
                 add("error-log", LOG_GROUP, {**COMPLIANT[LOG_GROUP], "name": "/toms/acme/export-errors"}),
             )
         ),
         violating(
-            add("stream", DELIVERY_STREAM, export_stream("/toms/acme/app")),
+            export_errors_to("/toms/acme/app"),
             "its failures would loop",
             at="log-group",
         ),
         # Error logging switched off: the group is an ordinary one again and must be exported.
         violating(
             both(
-                add("stream", DELIVERY_STREAM, export_stream("/toms/acme/export-errors", enabled=False)),
+                export_errors_to("/toms/acme/export-errors", enabled=False),
                 add("error-log", LOG_GROUP, {**COMPLIANT[LOG_GROUP], "name": "/toms/acme/export-errors"}),
             ),
             "no subscription filter",

@@ -16,7 +16,7 @@ import json
 import os
 import signal
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -105,6 +105,22 @@ def step_outcomes(evidence: dict[str, Any]) -> list[tuple[str, str]]:
 
 def client_error(code: str, operation: str) -> ClientError:
     return ClientError({"Error": {"Code": code, "Message": f"injected {code}"}}, operation)
+
+
+def hook_every_rds_client(monkeypatch: pytest.MonkeyPatch, hooks: dict[str, Callable[..., None]]) -> None:
+    """Registers each of `hooks` (event name -> handler) on every RDS client the command creates: it opens
+    its own session, so the test cannot reach its client otherwise."""
+    real_client = AwsSession.client
+
+    def client_with_hooks(self: AwsSession, service: str) -> Any:
+        client = real_client(self, service)
+        if service == "rds" and not getattr(client, "test_hooks", False):
+            for event, handler in hooks.items():
+                client.meta.events.register(event, handler)
+            client.test_hooks = True
+        return client
+
+    monkeypatch.setattr(AwsSession, "client", client_with_hooks)
 
 
 def test_drill_restores_verifies_and_deletes(
@@ -437,16 +453,7 @@ def test_sigterm_and_sighup_clean_up_and_write_the_evidence_as_ctrl_c_does(
             sent["done"] = True
             os.kill(os.getpid(), stop)
 
-    real_client = AwsSession.client
-
-    def client_with_signal(self: AwsSession, service: str) -> Any:
-        client = real_client(self, service)
-        if service == "rds" and not getattr(client, "signal_hook", False):
-            client.meta.events.register("after-call.rds.DescribeDBInstances", signal_while_waiting)
-            client.signal_hook = True
-        return client
-
-    monkeypatch.setattr(AwsSession, "client", client_with_signal)
+    hook_every_rds_client(monkeypatch, {"after-call.rds.DescribeDBInstances": signal_while_waiting})
     handlers_before = {number: signal.getsignal(number) for number in (signal.SIGTERM, signal.SIGHUP)}
     evidence_file = tmp_path / "drill.json"
 
@@ -500,17 +507,10 @@ def test_a_second_signal_during_the_cleanup_is_noted_and_the_cleanup_finishes(
         if second_at == "the cleanup's delete request"
         else "after-call.rds.DeleteDBInstance"
     )
-    real_client = AwsSession.client
-
-    def client_with_signals(self: AwsSession, service: str) -> Any:
-        client = real_client(self, service)
-        if service == "rds" and not getattr(client, "signal_hooks", False):
-            client.meta.events.register("after-call.rds.DescribeDBInstances", first_while_waiting)
-            client.meta.events.register(second_event, second_during_cleanup)
-            client.signal_hooks = True
-        return client
-
-    monkeypatch.setattr(AwsSession, "client", client_with_signals)
+    hook_every_rds_client(
+        monkeypatch,
+        {"after-call.rds.DescribeDBInstances": first_while_waiting, second_event: second_during_cleanup},
+    )
     evidence_file = tmp_path / "drill.json"
 
     code = main(["restore-drill", "--db-instance", "toms-acme", "--evidence", str(evidence_file)])

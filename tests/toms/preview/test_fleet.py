@@ -13,13 +13,13 @@ import pytest
 
 from tests.conftest import REPO
 from tests.toms.preview.processes import owner_marker, pack_processes_in
-from tests.toms.preview.test_preview import run_cli, stack_preview, validate_report, validate_sarif
+from tests.toms.preview.test_preview import run_cli, validate_report, validate_sarif
 from toms import deploy, fleet_bench
 from toms.__main__ import main
 from toms.preview import json_report
 from toms.preview.fleet import Recycling, collect_previews, preview_stacks
 from toms.preview.model import PreviewFailure, PreviewOutcome, PreviewTarget, StackPreview
-from toms.preview.run import default_pack, stack_target
+from toms.preview.run import default_pack, preview, stack_target
 
 GOOD = 2
 
@@ -285,7 +285,7 @@ def test_one_pack_process_judges_each_stack_in_turn_as_a_fresh_one_would(tmp_pat
 
     for target, outcome in zip((acme, globex), outcomes, strict=False):
         assert isinstance(outcome, StackPreview), outcome
-        alone = stack_preview(target.stack)  # the same stack previewed alone, with a pack of its own
+        alone = preview(stack_target(target.stack))  # the same stack previewed alone, with a pack of its own
         assert in_urn_order(json_report.preview_document(outcome)) == in_urn_order(
             json_report.preview_document(alone)
         )
@@ -296,12 +296,15 @@ def test_one_pack_process_judges_each_stack_in_turn_as_a_fresh_one_would(tmp_pat
 
 
 def test_the_pack_reads_no_stack_from_its_environment() -> None:
-    # One pack process serves a worker's stacks in turn, told each stack by ConfigureStack; its process
-    # environment keeps the first stack's name and config, so no policy may read them from there.
+    # One pack process serves a worker's stacks in turn, told each stack by ConfigureStack (its phase and
+    # stack tags come from there). Its process environment keeps the first stack's PULUMI_STACK,
+    # PULUMI_PROJECT and PULUMI_CONFIG, and the policy SDK copies them into `pulumi.runtime`'s settings
+    # before each Analyze, so no policy may read the stack, project or config from either place.
     pack_sources = [path for path in (REPO / "policies").rglob("*.py") if "venv" not in path.parts]
     assert pack_sources
     readers = re.compile(
-        r"get_stack\(|get_project\(|pulumi\.Config\(|PULUMI_STACK|PULUMI_CONFIG|PULUMI_PROJECT"
+        r"get_stack\(|get_project\(|get_organization\(|pulumi\.Config\(|runtime\.get_config|"
+        r"runtime\.settings|PULUMI_STACK|PULUMI_CONFIG|PULUMI_PROJECT|PULUMI_ORGANIZATION"
     )
 
     assert [str(path) for path in pack_sources if readers.search(path.read_text(encoding="utf-8"))] == []

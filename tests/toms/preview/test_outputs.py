@@ -12,9 +12,9 @@ from pathlib import Path
 
 import pytest
 
+from tests.conftest import example_stack_preview
 from tests.toms.preview.test_preview import (
     noncompliant_preview,
-    stack_preview,
     validate_report,
     validate_sarif,
 )
@@ -28,7 +28,7 @@ from toms.preview.sarif_model import SarifLog
 @pytest.fixture(scope="module")
 def outcomes() -> list[PreviewOutcome]:
     broken = PreviewFailure("broken", None, "stacks/Pulumi.broken.yaml: config: expected a mapping")
-    return [stack_preview("acme"), broken, noncompliant_preview(), stack_preview("globex")]
+    return [example_stack_preview("acme"), broken, noncompliant_preview(), example_stack_preview("globex")]
 
 
 # The order the workers might finish in: the first stack last.
@@ -99,7 +99,10 @@ def test_no_stacks_give_the_models_empty_documents(tmp_path: Path) -> None:
 
 def test_the_stream_keeps_no_outcome_not_even_one_that_arrived_early(tmp_path: Path) -> None:
     # Copies of the cached previews, so nothing else holds them.
-    first, second = dataclasses.replace(stack_preview("acme")), dataclasses.replace(stack_preview("globex"))
+    first, second = (
+        dataclasses.replace(example_stack_preview("acme")),
+        dataclasses.replace(example_stack_preview("globex")),
+    )
     first_ref, second_ref = weakref.ref(first), weakref.ref(second)
     shown: list[str] = []
     with StackStream(

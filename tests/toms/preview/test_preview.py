@@ -1,7 +1,8 @@
 """`toms preview`: the real program (or another one) and the real policy pack, offline, as the engine runs them.
 
-Subprocess tests run the CLI the way `make preview` does, one per exit code; the rest call the same
-functions in-process, with each preview computed once (`functools.cache`).
+Subprocess tests run the CLI the way `make preview` does (those for exit codes 0 and 1 with what they print
+are in test_console_output.py); the rest call the same functions in-process, with each preview computed
+once (`functools.cache`).
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from typing import Any
 import jsonschema
 import pytest
 
-from tests.conftest import EXAMPLE_STACKS, REPO
+from tests.conftest import EXAMPLE_STACKS, REPO, example_stack_preview, reused_pack_process
 from toms.offline.analyzer_client import SECRET_SIG, SIG_KEY, UNKNOWN_SENTINEL, Diagnostic, PolicyPackProcess
 from toms.preview import console as preview_output
 from toms.preview import json_report, sarif
@@ -56,13 +57,8 @@ def run_cli(*args: str | Path, cwd: Path = REPO) -> subprocess.CompletedProcess[
 
 
 @functools.cache
-def stack_preview(stack: str) -> StackPreview:
-    return preview(stack_target(stack))
-
-
-@functools.cache
 def noncompliant_preview() -> StackPreview:
-    return preview(program_target(NONCOMPLIANT, None, [], None, None))
+    return preview(program_target(NONCOMPLIANT, None, [], None, None), pack=reused_pack_process())
 
 
 def sarif_schema() -> dict[str, Any]:
@@ -97,28 +93,11 @@ def validate_report(document: dict[str, Any]) -> None:
 def test_first_preview_of_every_example_stack_is_decided_with_no_finding_at_all(stack: str) -> None:
     """The preview is the gate before anything exists: values AWS decides are unknown, and still every
     policy decides (no advisory 'checked again at update time') and finds nothing, mandatory or not."""
-    result = stack_preview(stack)
+    result = example_stack_preview(stack)
     assert [f"{f.policy} on {f.resource_name}: {f.message}" for f in result.findings] == []
     assert result.passed
     types = {resource.type for resource in result.resources}
     assert {ROOT_STACK_TYPE, "pulumi:providers:aws", "toms:network:Network", "aws:kms/key:Key"} <= types
-
-
-def test_cli_previews_a_stack_with_exit_0_and_valid_reports(tmp_path: Path) -> None:
-    stack = EXAMPLE_STACKS[0]
-    completed = run_cli("--stack", stack, "--json", tmp_path / "r.json", "--sarif", tmp_path / "r.sarif")
-    assert completed.returncode == 0, completed.stderr
-    assert completed.stderr == ""
-    assert f"{stack}: PASS" in completed.stdout
-    assert "toms:network:Network" in completed.stdout
-    assert "\x1b[" not in completed.stdout  # no colour off a terminal
-    report = json.loads((tmp_path / "r.json").read_text())
-    validate_report(report)
-    assert report["summary"] == {"stacks": 1, "errors": 0, "mandatory": 0,
-                                 "advisory": report["summary"]["advisory"], "verdict": "pass"}  # fmt: skip
-    log = json.loads((tmp_path / "r.sarif").read_text())
-    validate_sarif(log)
-    assert not [r for r in log["runs"][0]["results"] if r["level"] == "error"]
 
 
 def test_a_client_stack_uses_its_policy_config_by_default() -> None:
@@ -130,23 +109,6 @@ def test_a_client_stack_uses_its_policy_config_by_default() -> None:
 
 
 # --- exit code 1: a non-compliant program ----------------------------------------------------------------
-
-
-def test_noncompliant_program_exits_1_naming_each_policy(tmp_path: Path) -> None:
-    completed = run_cli(
-        "--program", NONCOMPLIANT, "--json", tmp_path / "r.json", "--sarif", tmp_path / "r.sarif"
-    )
-    assert completed.returncode == 1, completed.stderr
-    assert "MANDATORY" in completed.stdout
-    for policy in EXPECTED_POLICIES:
-        assert policy in completed.stdout
-    assert "dev: FAIL" in completed.stdout
-    report = json.loads((tmp_path / "r.json").read_text())
-    validate_report(report)
-    found = {(f["policy"], f["resourceName"]) for f in report["previews"][0]["findings"]}
-    assert set(EXPECTED_POLICIES.items()) <= found
-    log = json.loads((tmp_path / "r.sarif").read_text())
-    validate_sarif(log)
 
 
 def test_noncompliant_findings_carry_tom_lines_and_levels() -> None:

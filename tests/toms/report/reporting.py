@@ -1,4 +1,4 @@
-"""Shared by the report's tests: previews of the example stacks (each previewed once per process), evidence
+"""Shared by the report's tests: previews of the example stacks (tests/conftest.py, once per process), evidence
 written with the tools' own models, and the report's HTML read back as XML."""
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ from pathlib import Path
 
 from components.config import ClientConfig, parse_client_config
 from policies.toms_pack import catalogue
-from tests.conftest import REPO
+from tests.conftest import REPO, example_stack_preview
 from toms import __version__
 from toms.live.checks import load_checks
 from toms.live.models import (
@@ -24,7 +24,7 @@ from toms.live.models import (
     DrillStep,
 )
 from toms.preview.model import PreviewTarget, StackPreview
-from toms.preview.run import preview, stack_target
+from toms.preview.run import stack_target
 from toms.project import read_stack_file
 from toms.report import command as report_command
 from toms.report.model import Report
@@ -39,13 +39,8 @@ XHTML = "{http://www.w3.org/1999/xhtml}"
 ACME_DB = "toms-acme"
 
 
-@functools.cache
-def cached_preview(stack: str) -> StackPreview:
-    return preview(stack_target(stack))
-
-
 def preview_of(target: PreviewTarget) -> StackPreview:
-    return cached_preview(target.stack)
+    return example_stack_preview(target.stack)
 
 
 @functools.cache

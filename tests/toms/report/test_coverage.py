@@ -11,11 +11,11 @@ from pathlib import Path
 import pytest
 
 from policies.toms_pack import catalogue
+from tests.conftest import example_stack_preview
 from tests.toms.report.reporting import (
     AUDIT_FINISHED,
     REPORT_TIME,
     audit_result,
-    cached_preview,
     drill_evidence,
     html_text,
     item,
@@ -299,6 +299,6 @@ def test_every_status_is_reachable_and_counted_on_the_first_page(tmp_path: Path)
     report = make_report("acme", *both(tmp_path))
     counted = dict(report.status_counts)
     assert sum(counted.values()) == len(catalogue.MEASURES)
-    assert cached_preview("acme").pack.name == report.pack_name
+    assert example_stack_preview("acme").pack.name == report.pack_name
     for status, count in counted.items():
         assert f"| {status} | {count} |" in render_markdown(report)

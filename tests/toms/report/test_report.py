@@ -17,7 +17,7 @@ import pytest
 import yaml
 
 from policies.toms_pack import catalogue
-from tests.conftest import EXAMPLE_STACKS, REPO
+from tests.conftest import EXAMPLE_STACKS, REPO, reused_pack_process
 from tests.toms.report.reporting import (
     REPORT_TIME,
     XHTML,
@@ -33,6 +33,7 @@ from tests.toms.report.reporting import (
 )
 from toms.__main__ import main
 from toms.markdown import md
+from toms.preview.model import PreviewTarget, StackPreview
 from toms.preview.run import policy_config_dir, preview, program_target, stack_target
 from toms.report import command as report_command
 from toms.report.coverage import ORGANISATIONAL, VERIFIED
@@ -78,8 +79,12 @@ def test_report_has_every_annex_line_and_the_stacks_own_values(stack: str) -> No
 
 def test_two_reports_of_the_same_stack_differ_only_in_their_generation_time() -> None:
     # Each report runs its own preview, whose registrations arrive in whatever order the runtime makes them.
+    def run_preview(target: PreviewTarget) -> StackPreview:
+        return preview(target, pack=reused_pack_process())
+
     first, second = (
-        report_command.build_report(stack_target("globex"), None, None, run_preview=preview) for _ in range(2)
+        report_command.build_report(stack_target("globex"), None, None, run_preview=run_preview)
+        for _ in range(2)
     )
     assert [
         line for line in render_markdown(first).splitlines() if not line.startswith("| Report date |")

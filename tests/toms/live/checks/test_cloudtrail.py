@@ -10,6 +10,9 @@ Where moto departs from AWS (tests/toms/moto_baseline.py says so too): PutEventS
 advanced selectors when basic ones are put later, so each trail here gets one kind, once. moto stores the
 selectors as given without AWS's validation, so the shapes below are ones AWS accepts (StartsWith and
 NotStartsWith together on resources.ARN, as the program sets them, is not verified against AWS here).
+
+The other CloudTrail checks (validation, the client's key) are judged at the end on answers written out
+here; the moto-built accounts in tests/toms/live/test_audit.py run them end to end.
 """
 
 from __future__ import annotations
@@ -23,6 +26,7 @@ from moto import mock_aws
 
 from components.log_archive import CLOUDTRAIL_PREFIX, archive_bucket_name
 from policies.toms_pack import standards
+from tests.toms.live.checks.answers import fake_context
 from tests.toms.moto_baseline import (
     client_tags,
     fake_aws_environment,
@@ -31,6 +35,8 @@ from tests.toms.moto_baseline import (
     trail_event_selectors,
 )
 from toms.live.auditor import run_audit
+from toms.live.checks import Resource
+from toms.live.checks import cloudtrail as cloudtrail_checks
 from toms.live.models import AuditFinding
 from toms.live.session import AwsSession
 
@@ -204,3 +210,43 @@ def test_every_case_is_judged_and_the_observed_values_say_what_was_recorded(
         ARCHIVE: {"reads": False, "writes": True, "writes_left_out": []}
     }
     assert findings[trail_name("basic, reads only")].observed["selectors"] == "basic"
+
+
+# --- verdicts on answers written out here ------------------------------------------------------------
+
+TRAIL = "arn:aws:cloudtrail:eu-west-1:111122223333:trail/toms-acme-audit"
+CLIENT_KEY = "arn:aws:kms:eu-west-1:111122223333:key/0f2c6a8e-4b1d-4c3e-9a57-2d8e1f6b9c01"
+
+
+@pytest.mark.parametrize(
+    ("trail", "passed", "message"),
+    [
+        ({"LogFileValidationEnabled": True}, True, "log file validation on"),
+        ({"LogFileValidationEnabled": False}, False, "log file validation off"),
+        ({}, False, "log file validation off"),
+    ],
+)
+def test_log_file_validation(trail: dict[str, Any], passed: bool, message: str) -> None:
+    verdict = cloudtrail_checks.validation(fake_context(None), Resource(TRAIL, trail))
+    assert (verdict.passed, verdict.message) == (passed, message)
+
+
+@pytest.mark.parametrize(
+    ("key", "passed", "message"),
+    [
+        (CLIENT_KEY, True, "log files encrypted with the client's KMS key"),
+        (
+            CLIENT_KEY.replace("111122223333", "999999999999"),
+            False,
+            "log files encrypted with a KMS key that is not the client's own key",
+        ),
+        (None, False, "log files not encrypted with KMS"),
+    ],
+)
+def test_log_files_are_encrypted_with_the_clients_own_key(
+    key: str | None, passed: bool, message: str
+) -> None:
+    context = fake_context(None)
+    context.is_client_key = lambda reference: reference == CLIENT_KEY
+    verdict = cloudtrail_checks.kms(context, Resource(TRAIL, {"KmsKeyId": key}))
+    assert (verdict.passed, verdict.message, verdict.observed) == (passed, message, {"kms_key_id": key})

@@ -9,6 +9,9 @@ finding, as the pack's `lb-waf-associated` leaves them out.
 
 Where moto departs from AWS (tests/toms/moto_baseline.py says so too): AssociateWebACL adds the load balancer
 to the new web ACL without taking it from the one it had, so each load balancer is associated once here.
+
+The listener check (TLS 1.2/1.3, the stack file's policy, HTTP only redirecting) is judged at the end on
+answers written out here; the moto-built accounts in tests/toms/live/test_audit.py run it end to end.
 """
 
 from __future__ import annotations
@@ -31,6 +34,7 @@ from tests.toms.moto_baseline import (
     web_acl_rules,
 )
 from toms.live.auditor import run_audit
+from toms.live.checks import elbv2 as elbv2_checks
 from toms.live.models import AuditFinding
 from toms.live.session import AwsSession
 
@@ -213,3 +217,60 @@ def test_waf_off_does_not_excuse_a_weakened_web_acl_that_is_there(account: dict[
     findings = waf_findings(account, WAF_OFF, waiver(TODAY + timedelta(days=90)))
     assert findings["the common rule set only counting"].status == "FAIL"
     assert findings["the baseline's web ACL"].status == "PASS"
+
+
+# --- verdicts on answers written out here ------------------------------------------------------------
+
+ACME_POLICY = ACME.load_balancer.tls_policy
+OLD_POLICY = "ELBSecurityPolicy-2016-08"
+REDIRECT = {"Type": "redirect", "RedirectConfig": {"Protocol": "HTTPS", "Port": "443"}}
+
+
+@pytest.mark.parametrize(
+    ("listener", "passed", "message"),
+    [
+        (
+            {"Protocol": "HTTPS", "Port": 443, "SslPolicy": ACME_POLICY},
+            True,
+            f"HTTPS with TLS 1.2/1.3 policy {ACME_POLICY}",
+        ),
+        (
+            {"Protocol": "HTTPS", "Port": 443, "SslPolicy": OLD_POLICY},
+            False,
+            f"HTTPS with policy {OLD_POLICY}, which accepts TLS older than 1.2",
+        ),
+        (
+            {"Protocol": "HTTPS", "Port": 443, "SslPolicy": "ELBSecurityPolicy-TLS13-1-2-2021-06"},
+            False,
+            f"HTTPS with policy ELBSecurityPolicy-TLS13-1-2-2021-06; expected {ACME_POLICY} "
+            "(loadBalancer.tlsPolicy)",
+        ),
+        (
+            {"Protocol": "HTTP", "Port": 80, "DefaultActions": [REDIRECT]},
+            True,
+            "plain HTTP only redirects to HTTPS",
+        ),
+        (
+            {"Protocol": "HTTP", "Port": 80, "DefaultActions": [REDIRECT, {"Type": "forward"}]},
+            False,
+            "HTTP listener on port 80 serves traffic unencrypted",
+        ),
+        (
+            {"Protocol": "HTTP", "Port": 80, "DefaultActions": []},
+            False,
+            "HTTP listener on port 80 serves traffic unencrypted",
+        ),
+    ],
+)
+def test_a_listener_is_encrypted_with_the_stack_files_policy_or_redirects(
+    listener: dict[str, Any], passed: bool, message: str
+) -> None:
+    verdict = elbv2_checks.listener_verdict(listener, ACME)
+    assert (verdict.passed, verdict.message) == (passed, message)
+
+
+def test_without_a_stack_file_any_tls_1_2_policy_passes() -> None:
+    listener = {"Protocol": "TLS", "Port": 443, "SslPolicy": "ELBSecurityPolicy-TLS13-1-2-2021-06"}
+    verdict = elbv2_checks.listener_verdict(listener, None)
+    assert verdict.passed
+    assert verdict.observed["ssl_policy"]["actual"] == "ELBSecurityPolicy-TLS13-1-2-2021-06"
