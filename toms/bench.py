@@ -232,13 +232,11 @@ def bench_preview_growth() -> None:
 
 
 # Checkov, the reference scanner of the speed target, lives in a virtualenv of its own (never a project
-# dependency): CHECKOV_VENV, else the one the checkov-plan README sets up. The plan tool is shared.
-CHECKOV_VENV = Path(os.environ.get("CHECKOV_VENV", "/tmp/checkov"))  # noqa: S108 - where its README puts it
-CHECKOV_PLAN_TOOL = Path(
-    os.environ.get(
-        "CHECKOV_PLAN_TOOL", str(REPO.parent.parent / "shared" / "tools" / "checkov-plan" / "checkov-plan")
-    )
-)
+# dependency): CHECKOV_VENV, else the one `make checkov` builds. The plan tool is the shared one beside the
+# checkout (../shared), as for `make checkov`.
+CHECKOV_VENV = Path(os.environ.get("CHECKOV_VENV", str(REPO / ".venv-checkov")))
+SHARED_CHECKOV_PLAN = REPO.parent / "shared" / "tools" / "checkov-plan" / "checkov-plan"
+CHECKOV_PLAN_TOOL = Path(os.environ.get("CHECKOV_PLAN_TOOL", str(SHARED_CHECKOV_PLAN)))
 # The target of issue 16: one stack's offline preview in at most this share of Checkov's wall time.
 CHECKOV_TARGET_RATIO = 0.4
 
@@ -333,9 +331,7 @@ def bench_against_floor_and_checkov() -> None:
     ratio_to_floor = statistics.median(preview_time.wall) / statistics.median(floor_time.wall)
     print(f"  preview = floor x {ratio_to_floor:.1f} (median wall)")
     if not checkov_ready:
-        print(
-            f"  Checkov: not set up ({checkov} or {CHECKOV_PLAN_TOOL} missing; see the checkov-plan README)"
-        )
+        print(f"  Checkov: not set up ({checkov} or {CHECKOV_PLAN_TOOL} missing; `make checkov` sets it up)")
         return
     checkov_time = timed["checkov"]
     wall_ratio = statistics.median(preview_time.wall) / statistics.median(checkov_time.wall)
