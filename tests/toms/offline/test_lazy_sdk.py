@@ -18,6 +18,7 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any
 
+import pulumi
 import pulumi_aws
 import pytest
 
@@ -375,3 +376,155 @@ def test_install_is_idempotent() -> None:
         assert len(added) == 1
     finally:
         sys.meta_path[:] = before
+
+
+# --- input types, defined on first use as well -----------------------------------------------------------
+
+INPUTS = GENERATED_HEADER + textwrap.dedent(
+    """\
+        import pulumi
+        from typing import Optional, TypedDict
+        __all__ = ['ThingArgs', 'ThingArgsDict', 'PartArgs', 'PartArgsDict']
+        class ThingArgsDict(TypedDict):
+            part: 'PartArgsDict'
+        class PartArgsDict(TypedDict):
+            pass
+        @pulumi.input_type
+        class ThingArgs:
+            def __init__(__self__, *, part: Optional['PartArgs'] = None):
+                if part is not None:
+                    pulumi.set(__self__, "part", part)
+            @property
+            @pulumi.getter
+            def part(self) -> Optional['PartArgs']:
+                return pulumi.get(self, "part")
+        @pulumi.input_type
+        class PartArgs:
+            pass
+        """
+)
+# A resource module of the generator's shape: its annotations name the input types it star-imports.
+RESOURCE = GENERATED_HEADER + textwrap.dedent(
+    """\
+        from typing import Literal, Optional, Union
+        from ._inputs import *
+        __all__ = ['Thing']
+        class Thing:
+            def __init__(self, thing: Optional[Union['ThingArgs', 'ThingArgsDict']] = None,
+                         mode: Literal['ThingArgs'] = 'ThingArgs') -> None: ...
+        """
+)
+
+
+def test_input_types_are_defined_on_first_use(fake_sdk: Path, bytecode_cache: Path) -> None:
+    write_package(fake_sdk, "", {"_inputs": INPUTS, "thing": RESOURCE})
+    thing = importlib.import_module("pulumi_fake.sub.thing")
+    inputs = sys.modules["pulumi_fake.sub._inputs"]
+    assert isinstance(inputs, lazy_sdk.LazyClassesModule)
+    assert not {"ThingArgs", "ThingArgsDict", "PartArgs", "PartArgsDict"} & set(vars(inputs))
+    hints = typing.get_type_hints(thing.Thing.__init__)
+    assert hints["thing"] == inputs.ThingArgs | inputs.ThingArgsDict | None
+    assert "PartArgs" not in vars(inputs)
+    # A Literal's strings are values, not names.
+    assert hints["mode"] == typing.Literal["ThingArgs"]
+    # Within the module of input types, one names another the same way, and is defined when evaluated.
+    assert pulumi._types.input_type_types(inputs.ThingArgs) == {"part": inputs.PartArgs}
+    assert typing.get_type_hints(inputs.ThingArgsDict) == {"part": inputs.PartArgsDict}
+    # What the star-import bound on the resource module is still there.
+    assert thing.ThingArgs is inputs.ThingArgs
+    namespace: dict[str, object] = {}
+    exec("from pulumi_fake.sub.thing import PartArgs", namespace)  # noqa: S102 - an import needs a namespace
+    assert namespace["PartArgs"] is inputs.PartArgs
+    with pytest.raises(AttributeError, match=r"module 'pulumi_fake\.sub\.thing' has no attribute 'Other'"):
+        _ = thing.Other
+
+
+def test_a_name_the_module_binds_itself_stays_its_own(fake_sdk: Path, bytecode_cache: Path) -> None:
+    own = RESOURCE + "class PartArgs:\n    pass\ndef uses(part: 'PartArgs') -> None: ...\n"
+    write_package(fake_sdk, "", {"_inputs": INPUTS, "thing": own})
+    thing = importlib.import_module("pulumi_fake.sub.thing")
+    assert typing.get_type_hints(thing.uses)["part"] is thing.PartArgs
+    inputs = sys.modules["pulumi_fake.sub._inputs"]
+    assert thing.PartArgs is not inputs.PartArgs
+
+
+@pytest.mark.parametrize(
+    ("source", "others"),
+    [
+        (RESOURCE.replace("from ._inputs import *", "from ._inputs import *\nfrom ._other import *"), True),
+        (RESOURCE.replace("from ._inputs import *", "from ._inputs import *\nfrom ._bare import *"), True),
+        (RESOURCE.replace("from ._inputs import *", "from ._inputs import *\nfrom typing import *"), False),
+        (RESOURCE.replace("__all__ = ['Thing']\n", ""), False),
+        (RESOURCE + "def __getattr__(name):\n    raise AttributeError(name)\n", False),
+    ],
+    ids=[
+        "another star-import with a name in common",
+        "another star-import of a module without __all__",
+        "a star-import from elsewhere",
+        "no __all__",
+        "a __getattr__ of its own",
+    ],
+)
+def test_a_module_that_may_see_other_names_keeps_its_star_import(
+    fake_sdk: Path, bytecode_cache: Path, source: str, others: bool
+) -> None:
+    modules = {
+        "_inputs": INPUTS,
+        "thing": source,
+        "_other": "__all__ = ['PartArgs']\nPartArgs = 'other'\n",
+        "_bare": "Mode = 1\n",
+    }
+    write_package(fake_sdk, "", modules)
+    thing = importlib.import_module("pulumi_fake.sub.thing")
+    assert "_toms_lazy_inputs" not in vars(thing)
+    assert thing.ThingArgs is sys.modules["pulumi_fake.sub._inputs"].ThingArgs
+    if others:
+        assert "PartArgs" in vars(thing)
+
+
+INPUT_TYPES = """
+    import importlib, inspect, json, typing
+    from pathlib import Path
+    {setup}
+    import pulumi, pulumi_aws
+    from pulumi import _types
+    # How the SDK reads annotations: `Input` names its `Output` by a forward reference.
+    LOCALS = {{"Output": pulumi.Output, "T": type(None)}}
+
+    def types(cls):
+        if _types.is_input_type(cls):
+            found = _types.input_type_types(cls)
+        elif typing.is_typeddict(cls):
+            found = typing.get_type_hints(cls, localns=LOCALS)
+        elif issubclass(cls, pulumi.Resource):
+            found = _types.resource_types(cls)
+        else:
+            return None
+        return sorted((name, repr(value)) for name, value in found.items())
+
+    described = {{}}
+    for name in {packages!r}:
+        inputs = importlib.import_module("pulumi_aws." + name + "._inputs")
+        for class_name in sorted(inputs.__all__):
+            cls = getattr(inputs, class_name)
+            described[name + "._inputs." + class_name] = [cls.__module__, sorted(vars(cls)), types(cls)]
+        folder = Path(importlib.import_module("pulumi_aws." + name).__path__[0])
+        for path in sorted(folder.glob("[a-z]*.py")):
+            module = importlib.import_module("pulumi_aws." + name + "." + path.stem)
+            for export in module.__all__:
+                value = getattr(module, export)
+                if inspect.isclass(value):
+                    described[name + "." + path.stem + "." + export] = [value.__module__, types(value)]
+    print(json.dumps(described))
+"""
+
+
+def test_lazily_defined_input_types_and_the_resources_naming_them_are_the_generated_ones() -> None:
+    """Every input type, and every class of each resource module, of two packages: the same classes and,
+    evaluated as the SDK evaluates them, the same types of every property."""
+    packages = ("wafv2", "s3")
+    eager = json.loads(run_python(INPUT_TYPES.format(setup="", packages=packages)))
+    lazy_setup = "from toms.offline import lazy_sdk; lazy_sdk.install()"
+    lazy = json.loads(run_python(INPUT_TYPES.format(setup=lazy_setup, packages=packages)))
+    assert lazy == eager
+    assert len(eager) > 3000
