@@ -235,67 +235,94 @@ def _split_classes(tree: ast.Module, path: str) -> tuple[Any, tuple[tuple[str, b
 # is the same type as before; only its text says where the name comes from.
 
 
-def _bound_names(tree: ast.AST, *, except_classes_in: ast.Module | None = None) -> set[str]:
-    """Every name `tree` binds anywhere (assignments, definitions, parameters, imports...), but the classes
-    defined at the top of `except_classes_in`."""
-    kept = {id(node) for node in except_classes_in.body} if except_classes_in is not None else set()
-    bound: set[str] = set()
-    for node in ast.walk(tree):
-        if isinstance(node, ast.Name) and not isinstance(node.ctx, ast.Load):
-            bound.add(node.id)
-        elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)) and id(node) not in kept:
-            bound.add(node.name)
-        elif isinstance(node, ast.arg):
-            bound.add(node.arg)
-        elif isinstance(node, ast.alias) and node.name != "*":
-            bound.add((node.asname or node.name).split(".")[0])
-        elif isinstance(node, (ast.Global, ast.Nonlocal)):
-            bound.update(node.names)
-        elif isinstance(node, (ast.ExceptHandler, ast.MatchAs, ast.MatchStar)) and node.name:
-            bound.add(node.name)
-        elif isinstance(node, ast.MatchMapping) and node.rest:
-            bound.add(node.rest)
-    return bound
-
-
 class _InputsReferences(ast.NodeTransformer):
-    """Reads each of `names` through the input types module, in code and in annotations, quoted or not."""
+    """Reads each of `names` through the input types module, in code and in annotations, quoted or not,
+    and notes every name the module binds anywhere (but the top-level classes of `defining`): a module
+    that binds one of `names` itself, or a `__getattr__`, is not rewritten (`read_inputs_lazily`)."""
 
-    def __init__(self, names: frozenset[str]) -> None:
+    def __init__(self, names: frozenset[str], defining: ast.Module | None = None) -> None:
         self.names = names
+        self.bound: set[str] = set()
+        self._defined_here = {id(node) for node in defining.body} if defining is not None else set()
+        self._quoted_texts: dict[str, str] = {}
 
     def visit_Name(self, node: ast.Name) -> ast.expr:
-        if not isinstance(node.ctx, ast.Load) or node.id not in self.names:
+        if not isinstance(node.ctx, ast.Load):
+            self.bound.add(node.id)
             return node
-        through_module = ast.Attribute(ast.Name(_INPUTS_NAME, ast.Load()), node.id, ast.Load())
-        return ast.copy_location(through_module, node)
+        if node.id not in self.names:
+            return node
+        module = ast.copy_location(ast.Name(_INPUTS_NAME, ast.Load()), node)
+        return ast.copy_location(ast.Attribute(module, node.id, ast.Load()), node)
 
     def visit_arg(self, node: ast.arg) -> ast.arg:
+        self.bound.add(node.arg)
         node.annotation = self._annotation(node.annotation)
         return node
 
     def visit_FunctionDef(self, node: ast.FunctionDef) -> ast.FunctionDef:
+        self.bound.add(node.name)
         node.returns = self._annotation(node.returns)
         self.generic_visit(node)
         return node
 
     def visit_AsyncFunctionDef(self, node: ast.AsyncFunctionDef) -> ast.AsyncFunctionDef:
+        self.bound.add(node.name)
         node.returns = self._annotation(node.returns)
         self.generic_visit(node)
         return node
 
+    def visit_ClassDef(self, node: ast.ClassDef) -> ast.ClassDef:
+        if id(node) not in self._defined_here:
+            self.bound.add(node.name)
+        self.generic_visit(node)
+        return node
+
     def visit_AnnAssign(self, node: ast.AnnAssign) -> ast.AnnAssign:
+        node.target = self.visit(node.target)
         node.annotation = typing.cast(ast.expr, self._annotation(node.annotation))
         if node.value is not None:
             node.value = self.visit(node.value)
         return node
 
+    def visit_alias(self, node: ast.alias) -> ast.alias:
+        if node.name != "*":
+            self.bound.add((node.asname or node.name).split(".")[0])
+        return node
+
+    def visit_Global(self, node: ast.Global) -> ast.Global:
+        self.bound.update(node.names)
+        return node
+
+    def visit_Nonlocal(self, node: ast.Nonlocal) -> ast.Nonlocal:
+        self.bound.update(node.names)
+        return node
+
+    def visit_ExceptHandler(self, node: ast.ExceptHandler) -> ast.ExceptHandler:
+        return self._binding(node, node.name)
+
+    # Match patterns (Python 3.10 on) bind names without a Name node too.
+    def visit_MatchAs(self, node: Any) -> Any:
+        return self._binding(node, node.name)
+
+    def visit_MatchStar(self, node: Any) -> Any:
+        return self._binding(node, node.name)
+
+    def visit_MatchMapping(self, node: Any) -> Any:
+        return self._binding(node, node.rest)
+
+    def _binding(self, node: Any, name: str | None) -> Any:
+        if name:
+            self.bound.add(name)
+        self.generic_visit(node)
+        return node
+
     def _annotation(self, node: ast.expr | None) -> ast.expr | None:
         if node is None:
             return None
-        rewritten = self.visit(node)
+        rewritten = typing.cast(ast.expr, self.visit(node))
         self._quoted_within(rewritten)
-        return typing.cast(ast.expr, rewritten)
+        return rewritten
 
     def _quoted_within(self, node: ast.AST) -> None:
         """Rewrite the forward references (string constants) of an annotation; a `Literal`'s strings are
@@ -309,12 +336,20 @@ class _InputsReferences(ast.NodeTransformer):
             self._quoted_within(child)
 
     def _quoted(self, text: str) -> str:
-        try:
-            expression = ast.parse(text, mode="eval")
-        except SyntaxError:
-            return text
-        rewritten = typing.cast(ast.expr, self._annotation(expression.body))
-        return ast.unparse(rewritten) if _INPUTS_NAME in ast.dump(rewritten) else text
+        if text in self._quoted_texts:
+            return self._quoted_texts[text]
+        if text.isidentifier():
+            rewritten = f"{_INPUTS_NAME}.{text}" if text in self.names else text
+        else:
+            try:
+                expression = ast.parse(text, mode="eval")
+            except SyntaxError:
+                rewritten = text
+            else:
+                unparsed = ast.unparse(typing.cast(ast.expr, self._annotation(expression.body)))
+                rewritten = unparsed if _INPUTS_NAME in unparsed else text
+        self._quoted_texts[text] = rewritten
+        return rewritten
 
 
 def _is_literal(node: ast.expr) -> bool:
@@ -324,14 +359,24 @@ def _is_literal(node: ast.expr) -> bool:
 
 
 def _star_imported(node: ast.stmt) -> str | None:
-    """The sibling module `node` star-imports (`from .x import *` -> "x"), else None."""
+    """The sibling module `node` star-imports (`from .x import *` -> "x"), "" for a star-import from
+    anywhere else, None when it is no star-import."""
     if isinstance(node, ast.ImportFrom) and [alias.name for alias in node.names] == ["*"]:
         return node.module if node.level == 1 and node.module else ""
     return None
 
 
+def _assigns_all(body: list[ast.stmt]) -> bool:
+    return any(
+        isinstance(node, ast.Assign)
+        and any(isinstance(t, ast.Name) and t.id == "__all__" for t in node.targets)
+        for node in body
+    )
+
+
 _SELF_REFERENCE = f"{_INPUTS_NAME} = __import__('sys').modules[__name__]"
-_FALLBACK = f"""
+_STAR_IMPORT_REPLACED = f"""
+from . import {INPUTS_MODULE} as {_INPUTS_NAME}
 def __getattr__(name):
     # What the star-import of the input types bound here before; names defined here come first.
     if name in {_INPUTS_NAME}.__all__:
@@ -340,16 +385,18 @@ def __getattr__(name):
 """
 
 
-def read_inputs_lazily(tree: ast.Module, path: Path) -> None:
-    """Rewrite a generated module (in place) to read its package's input types through the `_inputs`
-    module: the `_inputs` module itself, and each module whose star-import of it is the only source of
-    those names. A module is left as it is where that is not sure: its package's `_inputs` has no literal
-    `__all__`, it star-imports a module without one or with names in common, or it has no `__all__` or a
-    `__getattr__` of its own. A package's `__init__` is left too, its names stay on the package."""
+def read_inputs_lazily(source: bytes, path: Path) -> ast.Module:
+    """A generated module's tree, rewritten to read its package's input types through the `_inputs` module
+    where that is sure to name the same objects: the `_inputs` module itself, and each module whose
+    star-import of it is its only source of those names. A module is left as it is where its package's
+    `_inputs` has no literal `__all__`, it star-imports a module without one or with names in common, it
+    has no `__all__`, or it binds one of those names or a `__getattr__` itself. A package's `__init__` is
+    left too: its names stay on the package."""
+    tree = ast.parse(source, str(path))
     inputs_file = path.with_name(f"{INPUTS_MODULE}.py")
     exports = _module_exports(inputs_file)
     if path.name == "__init__.py" or exports is None:
-        return
+        return tree
     body = tree.body
     # After a docstring and `from __future__` imports, which must come first.
     start = next(
@@ -361,29 +408,30 @@ def read_inputs_lazily(tree: ast.Module, path: Path) -> None:
         ),
         len(body),
     )
+    names = frozenset(exports)
     if path == inputs_file:
-        names = frozenset(exports) - _bound_names(tree, except_classes_in=tree)
-        body.insert(start, ast.parse(_SELF_REFERENCE).body[0])
+        rewriter = _InputsReferences(names, defining=tree)
+        added = (start, start, ast.parse(_SELF_REFERENCE).body)
     else:
         star_imports = {index: _star_imported(node) for index, node in enumerate(body)}
         star_imports = {index: module for index, module in star_imports.items() if module is not None}
         positions = [index for index, module in star_imports.items() if module == INPUTS_MODULE]
-        bound = _bound_names(tree)
-        if len(positions) != 1 or "__all__" not in bound or "__getattr__" in bound:
-            return
+        if len(positions) != 1 or not _assigns_all(body):
+            return tree
         for module in star_imports.values():
             if module == INPUTS_MODULE:
                 continue
             others = _module_exports(path.with_name(f"{module}.py")) if module else None
-            if others is None or not set(others).isdisjoint(exports):
-                return
-        names = frozenset(exports) - bound
-        body[positions[0] : positions[0] + 1] = [
-            ast.ImportFrom(module=None, names=[ast.alias(INPUTS_MODULE, _INPUTS_NAME)], level=1),
-            *ast.parse(_FALLBACK).body,
-        ]
-    _InputsReferences(names).visit(tree)
-    ast.fix_missing_locations(tree)
+            if others is None or not names.isdisjoint(others):
+                return tree
+        rewriter = _InputsReferences(names)
+        added = (positions[0], positions[0] + 1, ast.parse(_STAR_IMPORT_REPLACED).body)
+    rewriter.visit(tree)
+    if rewriter.bound & (names | {"__getattr__"}):
+        return ast.parse(source, str(path))
+    first, last, statements = added
+    body[first:last] = statements
+    return tree
 
 
 class PostponedAnnotationsLoader(importlib.machinery.SourceFileLoader):
@@ -407,8 +455,7 @@ class PostponedAnnotationsLoader(importlib.machinery.SourceFileLoader):
             # Without a cache, compiling a large module on every run would cost more than postponing its
             # annotations saves: it loads from Python's own bytecode instead.
             return None
-        tree = ast.parse(source, self.path)
-        read_inputs_lazily(tree, source_path)
+        tree = read_inputs_lazily(source, source_path)
         compiled = _split_classes(tree, self.path) if kind == "classes" else _compile(tree, self.path)
         _write_atomically(cache, header + marshal.dumps(compiled))
         return compiled
