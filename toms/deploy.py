@@ -17,12 +17,14 @@ import shutil
 import signal
 import subprocess
 import sys
+from contextlib import nullcontext
 from pathlib import Path, PurePosixPath
 
 import yaml
 from packaging.requirements import InvalidRequirement, Requirement
 
 from components.config import CLIENT_PATTERN
+from toms import interruption
 from toms.project import add_project_option, project_root, stack_names
 
 COMMAND = "deploy"
@@ -240,18 +242,62 @@ def check_pack_dependencies(root: Path) -> None:
         )
 
 
+# The signal that asks pulumi to stop, for each stop signal toms receives while pulumi runs. The pulumi CLI
+# cancels on its first SIGINT or SIGTERM (SIGTERM since v3.136, pulumi/pulumi#17467): it lets the operations
+# in flight finish, saves the checkpoint and releases the stack lock. On a second one it stops at once,
+# which may orphan resources; toms hands that one on too, because whoever sends it asks for exactly that.
+# pulumi does not handle SIGHUP, which ends it as abruptly as SIGKILL would, so a hang-up is handed on as
+# SIGTERM. toms never sends SIGKILL itself: a pulumi killed mid-update leaves the stack locked and the
+# checkpoint behind what AWS holds.
+STOP_REQUESTS: dict[signal.Signals, signal.Signals | None] = {
+    signal.SIGINT: signal.SIGINT,
+    signal.SIGTERM: signal.SIGTERM,
+    signal.SIGHUP: signal.SIGTERM,
+}
+
+
 def run_pulumi(command: list[str], root: Path) -> int:
-    """Run pulumi in the project directory and hand back its exit code unchanged."""
-    process = subprocess.Popen(command, cwd=root)
-    # Ctrl-C reaches pulumi through the terminal; pulumi decides how to cancel an update safely, so this
-    # process only waits for it instead of dying first and leaving the stack locked.
-    previous_handler = signal.signal(signal.SIGINT, signal.SIG_IGN)
-    try:
+    """Run pulumi in the project directory and hand back its exit code unchanged; when toms is asked to stop
+    meanwhile, ask pulumi to stop, wait for it to end, and exit as any toms command a signal ends.
+
+    Which process group pulumi runs in decides who delivers each signal, so that pulumi gets each exactly
+    once (a second one would make it stop at once instead of cancelling cleanly):
+    - toms in the foreground of a terminal: pulumi stays in toms' group, as a program a shell starts does,
+      so it can read the terminal (its confirmation prompt). The terminal sends Ctrl-C to the whole group,
+      pulumi included, so toms does not hand SIGINT on. A closed terminal hangs up the whole group too:
+      pulumi starts with SIGHUP ignored (it would die of it), and toms asks it to stop with SIGTERM.
+    - otherwise (CI, a script, `timeout`, systemd): pulumi gets a process group of its own. A signal sent
+      to toms' whole group (GNU timeout, GitLab's runner, a systemd unit) then reaches pulumi only through
+      toms, which hands on every one.
+    """
+    shares_terminal = interruption.in_terminal_foreground()
+    requests = {**STOP_REQUESTS, signal.SIGINT: None} if shares_terminal else STOP_REQUESTS
+    # A Ctrl-C that comes before pulumi is attached may have come before pulumi was in the group: handed on.
+    with interruption.handed_over(requests, before_attach=STOP_REQUESTS) as handover:
+        with interruption.ignored_by_children(signal.SIGHUP) if shares_terminal else nullcontext():
+            process = subprocess.Popen(command, cwd=root, process_group=None if shares_terminal else 0)
+        handover.attach(process.pid)
         return_code = process.wait()
-    finally:
-        signal.signal(signal.SIGINT, previous_handler)
-    # A pulumi killed by a signal gets the shell's exit code for it, never a success.
-    return 128 - return_code if return_code < 0 else return_code
+    if not handover.received:
+        # A pulumi killed by a signal gets the shell's exit code for it, never a success.
+        return 128 - return_code if return_code < 0 else return_code
+    first = handover.received[0]
+    print(interruption.ending_line(first, stopped_pulumi(handover, return_code)), file=sys.stderr)
+    return interruption.exit_code(first)
+
+
+def stopped_pulumi(handover: interruption.Handover, return_code: int) -> str:
+    """What toms did to stop pulumi and how pulumi ended, e.g. "pulumi was asked to stop (SIGTERM sent to
+    it) and exited with code 255"."""
+    if handover.sent:
+        asked = f"pulumi was asked to stop ({', '.join(sent.name for sent in handover.sent)} sent to it)"
+    else:
+        asked = "pulumi got the interrupt from the terminal"
+    if return_code < 0:
+        ended = f"was killed by {signal.Signals(-return_code).name}"
+    else:
+        ended = f"exited with code {return_code}"
+    return f"{asked} and {ended}"
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:

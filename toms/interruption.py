@@ -10,8 +10,9 @@ program's interpreter, the policy pack, preview workers), prints the line and le
 
 What must not be cut in half runs inside `held()`: a signal then is remembered, and acted on when the block
 ends (a report is written whole or not at all; a child process is registered as soon as it exists).
-A command that takes the signals over for a while (the restore drill cleans up after itself, `deploy` lets
-pulumi cancel) installs its own handlers and puts these back afterwards.
+A command that takes the signals over for a while does it inside `taken_over()`, which puts these handlers
+back afterwards: the restore drill cleans up after itself, and `deploy` hands each signal to pulumi
+(`handed_over()`), which cancels an update cleanly by itself, and ends only once pulumi has ended.
 """
 
 from __future__ import annotations
@@ -20,7 +21,9 @@ import contextlib
 import os
 import signal
 import sys
-from collections.abc import Callable, Iterator
+import threading
+from collections import deque
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from types import FrameType
 
@@ -97,6 +100,119 @@ def held() -> Iterator[None]:
             _on_signal(_state.pending, None)
 
 
+def exit_code(number: int) -> int:
+    """The shell's exit code for a command a signal ended: 128 + the signal's number."""
+    return 128 + number
+
+
+def ending_line(number: int, outcome: str | None) -> str:
+    """The one line a command that a signal ended says: the cause, then what the command adds."""
+    cause = CAUSES.get(signal.Signals(number), signal.Signals(number).name)
+    return f"error: {cause}" + (f"; {outcome}" if outcome else "")
+
+
+@contextmanager
+def taken_over(handler: Callable[[int, FrameType | None], None]) -> Iterator[None]:
+    """While the block runs, `handler` gets the stop signals instead of this module. Python runs signal
+    handlers in the main thread only, so elsewhere the block runs without it."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = {number: signal.signal(number, handler) for number in STOP_SIGNALS}
+    try:
+        yield
+    finally:
+        for number, previous_handler in previous.items():
+            signal.signal(number, previous_handler)
+
+
+class Handover:
+    """The stop signals this process receives, each handed on to one child process as the signal that
+    asks it to stop (`requests`; None: not handed on), from `handed_over()`.
+
+    A signal that arrives before the child is attached is handed on (as `before_attach` says, by default
+    as `requests` does) as soon as it is. Each is sent once: the queue is emptied with `popleft`, which a
+    handler running in the middle cannot repeat.
+    """
+
+    def __init__(
+        self,
+        requests: Mapping[signal.Signals, signal.Signals | None],
+        before_attach: Mapping[signal.Signals, signal.Signals | None] | None = None,
+    ) -> None:
+        self.requests = dict(requests)
+        self.before_attach = dict(requests if before_attach is None else before_attach)
+        # Every stop signal received, in order; the first decides the exit code.
+        self.received: list[signal.Signals] = []
+        # What was sent to the child, in order.
+        self.sent: list[signal.Signals] = []
+        self._to_send: deque[signal.Signals] = deque()
+        self._pid: int | None = None
+
+    def attach(self, pid: int) -> None:
+        """The child exists: hand it what arrived before, and from now on each signal as it comes."""
+        self._pid = pid
+        self._send()
+
+    def _on_signal(self, number: int, _frame: FrameType | None) -> None:
+        received = signal.Signals(number)
+        self.received.append(received)
+        request = (self.requests if self._pid is not None else self.before_attach).get(received)
+        if request is not None:
+            self._to_send.append(request)
+        self._send()
+
+    def _send(self) -> None:
+        while self._pid is not None:
+            try:
+                request = self._to_send.popleft()
+            except IndexError:
+                return
+            # An ended child not yet waited for is a zombie: its pid is not reused, the signal goes nowhere.
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(self._pid, request)
+            self.sent.append(request)
+
+
+@contextmanager
+def handed_over(
+    requests: Mapping[signal.Signals, signal.Signals | None],
+    before_attach: Mapping[signal.Signals, signal.Signals | None] | None = None,
+) -> Iterator[Handover]:
+    """While the block runs, a stop signal does not end the command: it is handed on to the child the block
+    attaches (`Handover`), and the block goes on, typically waiting for that child; afterwards the command
+    says how it ended (`ending_line`, `exit_code`) and returns."""
+    handover = Handover(requests, before_attach)
+    with taken_over(handover._on_signal):
+        yield handover
+
+
+def in_terminal_foreground() -> bool:
+    """Whether this process is in the foreground job of its terminal: the terminal then sends Ctrl-C (SIGINT)
+    and its hang-up (SIGHUP) to this process's whole process group, children in it included."""
+    for stream in (sys.stdin, sys.stdout, sys.stderr):
+        try:
+            if os.tcgetpgrp(stream.fileno()) == os.getpgrp():
+                return True
+        except (AttributeError, OSError, ValueError):  # no such stream, not a terminal, or closed
+            continue
+    return False
+
+
+@contextmanager
+def ignored_by_children(number: signal.Signals) -> Iterator[None]:
+    """A child process started inside the block starts with `number` ignored, which it keeps across exec;
+    this process does not lose one that arrives meanwhile: blocked in this thread, it waits for the block's
+    end. (Only one that another thread of this process takes in those few milliseconds is lost.)"""
+    blocked = signal.pthread_sigmask(signal.SIG_BLOCK, {number})
+    handler = signal.signal(number, signal.SIG_IGN)
+    try:
+        yield
+    finally:
+        signal.signal(number, handler)
+        signal.pthread_sigmask(signal.SIG_SETMASK, blocked)
+
+
 def _on_signal(number: int, _frame: FrameType | None) -> None:
     if _state.holding:
         _state.pending = _state.pending or number
@@ -113,9 +229,8 @@ def _on_signal(number: int, _frame: FrameType | None) -> None:
         # Closed, broken, or amid a write this handler interrupted: the line still goes out.
         with contextlib.suppress(OSError, ValueError, RuntimeError):
             stream.flush()
-    cause = CAUSES.get(signal.Signals(number), signal.Signals(number).name)
-    _say(f"error: {cause}" + (f"; {_state.outcome}" if _state.outcome else ""))
-    os._exit(128 + number)
+    _say(ending_line(number, _state.outcome))
+    os._exit(exit_code(number))
 
 
 def _say(line: str) -> None:

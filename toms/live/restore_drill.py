@@ -11,7 +11,6 @@ from __future__ import annotations
 import argparse
 import signal
 import sys
-import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -39,20 +38,13 @@ HELP = (
 def signals_interrupt(drill: RestoreDrill) -> Iterator[None]:
     """While the drill runs, SIGINT, SIGTERM and SIGHUP stop it (`RestoreDrill.stop_signal`: the first
     raises `Interrupted` in the main thread; one during the cleanup that follows is noted, not obeyed)."""
-    if threading.current_thread() is not threading.main_thread():
-        yield
-        return
 
     def stop(signal_number: int, _: FrameType | None) -> None:
         drill.stop_signal(signal.Signals(signal_number).name)
 
     # The signals that end any toms command; each becomes an `Interrupted` naming it, so all clean up alike.
-    previous = {number: signal.signal(number, stop) for number in interruption.STOP_SIGNALS}
-    try:
+    with interruption.taken_over(stop):
         yield
-    finally:
-        for number, handler in previous.items():
-            signal.signal(number, handler)
 
 
 def _positive_minutes(text: str) -> float:
