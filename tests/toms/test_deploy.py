@@ -6,13 +6,18 @@ real virtualenv) under tmp_path, so a missing or broken file never touches the r
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
+import pty
 import shutil
 import signal
 import subprocess
 import sys
+import threading
+import time
 import venv
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -33,11 +38,35 @@ CLIENT_PACK_CONFIGS = {
 }
 
 FAKE_PULUMI = """
-import json, os, signal, sys
+import json, os, signal, sys, time
+from pathlib import Path
 with open(os.environ["FAKE_PULUMI_LOG"], "a", encoding="utf-8") as log:
     log.write(json.dumps({"args": sys.argv[1:], "cwd": os.getcwd()}) + "\\n")
 if os.environ.get("FAKE_PULUMI_SIGNAL"):
     os.kill(os.getpid(), int(os.environ["FAKE_PULUMI_SIGNAL"]))
+control = os.environ.get("FAKE_PULUMI_CONTROL")
+if control:
+    # As the pulumi CLI does: SIGINT and SIGTERM are handled (the first cancels, a second terminates), and
+    # the run goes on until the operations in flight end, here until the test writes `release`. Each signal
+    # is noted in `signals`. SIGHUP is left as the Go runtime leaves it: unblocked, and ending the process
+    # unless it was ignored when the process started.
+    signals = Path(control, "signals")
+    def note(number, frame):
+        with signals.open("a", encoding="utf-8") as file:
+            file.write(signal.Signals(number).name + "\\n")
+    signal.signal(signal.SIGINT, note)
+    signal.signal(signal.SIGTERM, note)
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGHUP})
+    Path(control, "ready.tmp").write_text(json.dumps({"pid": os.getpid(), "pgid": os.getpgrp()}))
+    Path(control, "ready.tmp").rename(Path(control, "ready"))
+    release = Path(control, "release")
+    while not release.exists():
+        time.sleep(0.01)
+    ending = release.read_text()
+    if ending.startswith("SIG"):  # ended by that signal after a graceful stop
+        signal.signal(signal.Signals[ending], signal.SIG_DFL)
+        os.kill(os.getpid(), signal.Signals[ending])
+    sys.exit(int(ending))
 sys.exit(int(os.environ["FAKE_PULUMI_EXIT_CODE"]))
 """
 
@@ -402,3 +431,270 @@ def test_check_refuses_a_pack_config_that_loosens_the_pack_as_preview_does(
     err = capsys.readouterr().err
     assert "toms deploy: refused, pulumi was not run: stacks/policy-config/acme.json: " in err
     assert problem in err
+
+
+# --- signals: `toms deploy` as its own process, with a fake pulumi that notes the signals it gets ----------
+
+TOMS_DEPLOY_UP = ["-m", "toms", "deploy", "up", "--stack", "acme", "--yes"]
+# Makes the pseudo-terminal on stdin the controlling terminal of the new session, then becomes toms: toms is
+# the foreground job of a terminal, as when a person runs it.
+ON_A_TERMINAL = (
+    "import fcntl, os, sys, termios; fcntl.ioctl(0, termios.TIOCSCTTY, 0); "
+    "os.execv(sys.executable, [sys.executable, *sys.argv[1:]])"
+)
+WAIT_SECONDS = 60.0
+
+
+@dataclass
+class RunningDeploy:
+    """`toms deploy up` started in a session of its own, and the control folder of its fake pulumi."""
+
+    process: subprocess.Popen[bytes]
+    control: Path
+    terminal: int | None = None  # the pseudo-terminal's controller side, when toms runs on one
+    terminal_output: TerminalOutput | None = None
+
+    def wait_for(self, condition: Any, what: str) -> None:
+        deadline = time.monotonic() + WAIT_SECONDS
+        while not condition():
+            assert self.process.poll() is None, f"toms ended with {self.process.returncode} before {what}"
+            assert time.monotonic() < deadline, f"no {what} after {WAIT_SECONDS} s"
+            time.sleep(0.01)
+
+    def pulumi(self) -> dict[str, int]:
+        """pulumi's pid and process group, once it has installed its handlers."""
+        ready = self.control / "ready"
+        self.wait_for(ready.exists, "ready file from the fake pulumi")
+        return json.loads(ready.read_text())
+
+    def signals(self) -> list[str]:
+        path = self.control / "signals"
+        return path.read_text().splitlines() if path.exists() else []
+
+    def wait_for_signals(self, count: int) -> None:
+        self.wait_for(lambda: len(self.signals()) >= count, f"{count} signal(s) noted by the fake pulumi")
+
+    def release(self, ending: str) -> None:
+        """Let the fake pulumi end: an exit code, or the name of the signal it dies of."""
+        (self.control / "release.tmp").write_text(ending)
+        (self.control / "release.tmp").rename(self.control / "release")
+
+    def finish(self) -> tuple[int, list[str]]:
+        """toms' exit code and the lines it wrote (stderr, or the terminal)."""
+        if self.terminal_output is None:
+            _, err = self.process.communicate(timeout=WAIT_SECONDS)
+            return self.process.returncode, err.decode().splitlines()
+        self.process.wait(timeout=WAIT_SECONDS)
+        return self.process.returncode, self.terminal_output.text().splitlines()
+
+
+class TerminalOutput(threading.Thread):
+    """Everything written to the pseudo-terminal, read as it comes (a full terminal would block toms) until
+    every process has closed its side."""
+
+    def __init__(self, terminal: int) -> None:
+        super().__init__(daemon=True)
+        self.terminal = terminal
+        self.output = b""
+        self.start()
+
+    def run(self) -> None:
+        while True:
+            try:
+                chunk = os.read(self.terminal, 4096)
+            except OSError:  # EIO: no process has the terminal open any more
+                return
+            if not chunk:
+                return
+            self.output += chunk
+
+    def text(self) -> str:
+        self.join(timeout=WAIT_SECONDS)
+        return self.output.decode(errors="replace").replace("\r", "")
+
+
+@pytest.fixture
+def start_deploy(
+    fake_pulumi: FakePulumi, project: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[Any]:
+    control = tmp_path / "control"
+    control.mkdir()
+    monkeypatch.setenv("FAKE_PULUMI_CONTROL", str(control))
+    started: list[RunningDeploy] = []
+
+    def start(*, on_a_terminal: bool = False) -> RunningDeploy:
+        command = [sys.executable, *TOMS_DEPLOY_UP, "--project", str(project)]
+        if on_a_terminal:
+            terminal, terminal_side = pty.openpty()
+            process = subprocess.Popen(
+                [sys.executable, "-c", ON_A_TERMINAL, *command[1:]],
+                cwd=REPOSITORY,
+                stdin=terminal_side,
+                stdout=terminal_side,
+                stderr=terminal_side,
+                start_new_session=True,
+            )
+            os.close(terminal_side)
+            running = RunningDeploy(process, control, terminal, TerminalOutput(terminal))
+        else:
+            # A session of its own: the test can signal toms' whole process group, and never its own.
+            process = subprocess.Popen(
+                command,
+                cwd=REPOSITORY,
+                stdin=subprocess.DEVNULL,
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.PIPE,
+                start_new_session=True,
+            )
+            running = RunningDeploy(process, control)
+        started.append(running)
+        return running
+
+    yield start
+    for running in started:
+        # Whatever the test's outcome, nothing it started outlives it.
+        if not (control / "release").exists():
+            running.release("0")
+        if running.process.poll() is None:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(running.process.pid, signal.SIGKILL)
+            running.process.wait()
+        if (control / "ready").exists():
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(json.loads((control / "ready").read_text())["pgid"], signal.SIGKILL)
+        if running.terminal_output is not None:
+            running.terminal_output.join(timeout=WAIT_SECONDS)
+        if running.terminal is not None:
+            os.close(running.terminal)
+
+
+def toms_error_lines(lines: list[str]) -> list[str]:
+    assert not any("Traceback" in line for line in lines), lines
+    # A terminal echoes Ctrl-C as "^C", with no newline after it.
+    return [line.removeprefix("^C") for line in lines if line.removeprefix("^C").startswith("error:")]
+
+
+@pytest.mark.parametrize(
+    ("number", "sent", "line"),
+    [
+        (
+            signal.SIGTERM,
+            "SIGTERM",
+            "error: terminated (SIGTERM); pulumi was asked to stop (SIGTERM sent to it)",
+        ),
+        # pulumi has no handler for SIGHUP, which would end it at once: it is asked with SIGTERM.
+        (signal.SIGHUP, "SIGTERM", "error: hung up (SIGHUP); pulumi was asked to stop (SIGTERM sent to it)"),
+    ],
+    ids=["SIGTERM", "SIGHUP"],
+)
+@pytest.mark.parametrize(
+    ("ending", "ended"),
+    [("255", "exited with code 255"), ("SIGTERM", "was killed by SIGTERM")],
+    ids=["pulumi-exits-255", "pulumi-dies-of-SIGTERM"],
+)
+def test_a_signal_to_toms_alone_asks_pulumi_to_stop_and_toms_waits_for_it(
+    start_deploy: Any, number: signal.Signals, sent: str, line: str, ending: str, ended: str
+) -> None:
+    deploy_run = start_deploy()
+    pulumi_process = deploy_run.pulumi()
+    # A group of its own: a signal sent to toms' whole group reaches pulumi only through toms.
+    assert pulumi_process["pgid"] == pulumi_process["pid"] != deploy_run.process.pid
+
+    deploy_run.process.send_signal(number)
+    deploy_run.wait_for_signals(1)
+    assert deploy_run.process.poll() is None, "toms ended before pulumi"
+    deploy_run.release(ending)
+    exit_code, lines = deploy_run.finish()
+
+    assert deploy_run.signals() == [sent]
+    assert exit_code == 128 + number
+    assert toms_error_lines(lines) == [f"{line} and {ended}"]
+
+
+def test_a_second_sigterm_is_handed_on_too(start_deploy: Any) -> None:
+    deploy_run = start_deploy()
+    deploy_run.pulumi()
+
+    deploy_run.process.send_signal(signal.SIGTERM)
+    deploy_run.wait_for_signals(1)
+    deploy_run.process.send_signal(signal.SIGTERM)
+    deploy_run.wait_for_signals(2)
+    assert deploy_run.process.poll() is None, "toms ended before pulumi"
+    deploy_run.release("255")
+    exit_code, lines = deploy_run.finish()
+
+    assert deploy_run.signals() == ["SIGTERM", "SIGTERM"]
+    assert exit_code == 143
+    assert toms_error_lines(lines) == [
+        "error: terminated (SIGTERM); pulumi was asked to stop (SIGTERM, SIGTERM sent to it) and exited with "
+        "code 255"
+    ]
+
+
+@pytest.mark.parametrize("number", [signal.SIGINT, signal.SIGTERM], ids=["SIGINT", "SIGTERM"])
+def test_a_signal_to_toms_whole_process_group_reaches_pulumi_once(
+    start_deploy: Any, number: signal.Signals
+) -> None:
+    """GNU timeout, GitLab's runner and systemd signal the whole group; pulumi, in its own, gets it once."""
+    deploy_run = start_deploy()
+    deploy_run.pulumi()
+
+    os.killpg(deploy_run.process.pid, number)
+    deploy_run.wait_for_signals(1)
+    deploy_run.release("255")
+    exit_code, lines = deploy_run.finish()
+
+    assert deploy_run.signals() == [number.name]
+    assert exit_code == 128 + number
+    (line,) = toms_error_lines(lines)
+    assert line.endswith(f"; pulumi was asked to stop ({number.name} sent to it) and exited with code 255")
+
+
+def test_ctrl_c_on_a_terminal_reaches_pulumi_once_and_toms_waits_for_it(start_deploy: Any) -> None:
+    deploy_run = start_deploy(on_a_terminal=True)
+    pulumi_process = deploy_run.pulumi()
+    # toms' group: pulumi can read the terminal (its confirmation prompt) and gets Ctrl-C from it.
+    assert pulumi_process["pgid"] == deploy_run.process.pid
+
+    assert deploy_run.terminal is not None
+    os.write(deploy_run.terminal, b"\x03")
+    deploy_run.wait_for_signals(1)
+    assert deploy_run.process.poll() is None, "toms ended before pulumi"
+    deploy_run.release("255")
+    exit_code, lines = deploy_run.finish()
+
+    assert deploy_run.signals() == ["SIGINT"]  # the terminal's, not a second one from toms
+    assert exit_code == 130
+    assert toms_error_lines(lines) == [
+        "error: interrupted; pulumi got the interrupt from the terminal and exited with code 255"
+    ]
+
+
+def test_a_terminal_hang_up_asks_pulumi_to_stop_instead_of_killing_it(start_deploy: Any) -> None:
+    """A closed terminal sends SIGHUP to the whole foreground group, pulumi included; pulumi would die of
+    it, leaving the stack locked. It ignores it, and toms asks it to stop with SIGTERM."""
+    deploy_run = start_deploy(on_a_terminal=True)
+    deploy_run.pulumi()
+
+    os.killpg(deploy_run.process.pid, signal.SIGHUP)
+    deploy_run.wait_for_signals(1)
+    deploy_run.release("255")
+    exit_code, lines = deploy_run.finish()
+
+    assert deploy_run.signals() == ["SIGTERM"]
+    assert exit_code == 129
+    assert toms_error_lines(lines) == [
+        "error: hung up (SIGHUP); pulumi was asked to stop (SIGTERM sent to it) and exited with code 255"
+    ]
+
+
+def test_pulumi_ending_by_itself_still_gives_its_own_exit_code(start_deploy: Any) -> None:
+    deploy_run = start_deploy()
+    deploy_run.pulumi()
+
+    deploy_run.release("3")
+    exit_code, lines = deploy_run.finish()
+
+    assert exit_code == 3
+    assert deploy_run.signals() == []
+    assert toms_error_lines(lines) == []
