@@ -266,9 +266,9 @@ def run_pulumi(command: list[str], root: Path) -> int:
       so it can read the terminal (its confirmation prompt). The terminal sends Ctrl-C to the whole group,
       pulumi included, so toms does not hand SIGINT on. A closed terminal hangs up the whole group too:
       pulumi starts with SIGHUP ignored (it would die of it), and toms asks it to stop with SIGTERM.
-    - otherwise (CI, a script, `timeout`, systemd): pulumi gets a process group of its own. A signal sent
-      to toms' whole group (GNU timeout, GitLab's runner, a systemd unit) then reaches pulumi only through
-      toms, which hands on every one.
+    - otherwise (CI, a script, `timeout`): pulumi gets a process group of its own. A signal sent to toms'
+      whole group (GNU timeout sends one so) then reaches pulumi only through toms, which hands on every one.
+    docs/deploying.md tells the rest, and what still reaches pulumi twice.
     """
     shares_terminal = interruption.in_terminal_foreground()
     requests = {**STOP_REQUESTS, signal.SIGINT: None} if shares_terminal else STOP_REQUESTS
