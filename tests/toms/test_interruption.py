@@ -186,3 +186,73 @@ def test_a_forgotten_child_is_left_alone() -> None:
         assert not ended(child, within=0)
     finally:
         os.killpg(child, signal.SIGKILL)
+
+
+# A child that notes each SIGINT/SIGTERM it gets in the file named by argv[1], says "ready" once it can, and
+# ends after the second.
+NOTING_CHILD = """
+import signal, sys, time
+noted = []
+def note(number, frame):
+    noted.append(number)
+    with open(sys.argv[1], "a") as file:
+        file.write(signal.Signals(number).name + "\\n")
+signal.signal(signal.SIGINT, note)
+signal.signal(signal.SIGTERM, note)
+print("ready", flush=True)
+deadline = time.monotonic() + 60
+while len(noted) < 2 and time.monotonic() < deadline:
+    time.sleep(0.01)
+"""
+
+
+def test_a_signal_before_the_child_is_attached_is_handed_on_once_it_is(tmp_path: Path) -> None:
+    noted = tmp_path / "noted"
+    script = f"""
+        import os, signal, subprocess, sys
+        from toms import interruption
+        interruption.install()
+        requests = {{signal.SIGINT: None, signal.SIGTERM: signal.SIGTERM, signal.SIGHUP: signal.SIGTERM}}
+        with interruption.handed_over(requests, before_attach={{signal.SIGINT: signal.SIGINT}}) as handover:
+            os.kill(os.getpid(), signal.SIGINT)  # before the child exists: handed on as SIGINT when it does
+            child = subprocess.Popen([sys.executable, "-c", {NOTING_CHILD!r}, {str(noted)!r}], stdout=subprocess.PIPE, text=True)
+            child.stdout.readline()
+            handover.attach(child.pid)
+            os.kill(os.getpid(), signal.SIGINT)  # attached: not handed on (None)
+            os.kill(os.getpid(), signal.SIGHUP)  # attached: handed on as SIGTERM
+            child.wait(timeout=60)
+        print([s.name for s in handover.received], [s.name for s in handover.sent], flush=True)
+    """
+    process = start(script)
+    try:
+        out, err = process.communicate(timeout=60)
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
+
+    assert err == ""
+    assert out.splitlines() == ["['SIGINT', 'SIGINT', 'SIGHUP'] ['SIGINT', 'SIGTERM']"]
+    assert noted.read_text().splitlines() == ["SIGINT", "SIGTERM"]
+    assert process.returncode == 0  # the block decides how the command ends, not the handler
+
+
+def test_a_child_started_inside_ignored_by_children_ignores_the_signal_and_the_parent_still_gets_it() -> None:
+    script = """
+        import os, signal, subprocess
+        from toms import interruption
+        got = []
+        signal.signal(signal.SIGHUP, lambda number, frame: got.append(number))
+        with interruption.ignored_by_children(signal.SIGHUP):
+            child = subprocess.Popen(["sleep", "60"])
+            os.kill(os.getpid(), signal.SIGHUP)  # held back until the block ends, not lost
+            assert got == []
+        ignored = next(line for line in open(f"/proc/{child.pid}/status") if line.startswith("SigIgn:"))
+        child.kill()
+        child.wait()
+        print(bool(int(ignored.split()[1], 16) & (1 << (signal.SIGHUP - 1))), got == [signal.SIGHUP], flush=True)
+    """
+    process = start(script)
+    out, err = process.communicate(timeout=60)
+
+    assert (out, err) == ("True True\n", "")
