@@ -276,7 +276,7 @@ def run_pulumi(command: list[str], root: Path) -> int:
     with interruption.handed_over(requests, before_attach=STOP_REQUESTS) as handover:
         with interruption.ignored_by_children(signal.SIGHUP) if shares_terminal else nullcontext():
             process = subprocess.Popen(command, cwd=root, process_group=None if shares_terminal else 0)
-        handover.attach(process.pid)
+        handover.attach(process)
         return_code = process.wait()
     if not handover.received:
         # A pulumi killed by a signal gets the shell's exit code for it, never a success.

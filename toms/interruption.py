@@ -20,12 +20,14 @@ from __future__ import annotations
 import contextlib
 import os
 import signal
+import subprocess
 import sys
 import threading
 from collections import deque
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from types import FrameType
+from typing import Any
 
 STOP_SIGNALS: tuple[signal.Signals, ...] = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
 CAUSES = {
@@ -147,31 +149,31 @@ class Handover:
         # What was sent to the child, in order.
         self.sent: list[signal.Signals] = []
         self._to_send: deque[signal.Signals] = deque()
-        self._pid: int | None = None
+        self._child: subprocess.Popen[Any] | None = None
 
-    def attach(self, pid: int) -> None:
+    def attach(self, child: subprocess.Popen[Any]) -> None:
         """The child exists: hand it what arrived before, and from now on each signal as it comes."""
-        self._pid = pid
+        self._child = child
         self._send()
 
     def _on_signal(self, number: int, _frame: FrameType | None) -> None:
         received = signal.Signals(number)
         self.received.append(received)
-        request = (self.requests if self._pid is not None else self.before_attach).get(received)
+        request = (self.requests if self._child is not None else self.before_attach).get(received)
         if request is not None:
             self._to_send.append(request)
         self._send()
 
     def _send(self) -> None:
-        while self._pid is not None:
+        while self._child is not None:
             try:
                 request = self._to_send.popleft()
             except IndexError:
                 return
-            # An ended child not yet waited for is a zombie: its pid is not reused, the signal goes nowhere.
-            with contextlib.suppress(ProcessLookupError):
-                os.kill(self._pid, request)
-            self.sent.append(request)
+            # Not to a child already waited for, whose pid may be another process's by now.
+            self._child.send_signal(request)
+            if self._child.returncode is None:
+                self.sent.append(request)
 
 
 @contextmanager

@@ -217,7 +217,7 @@ def test_a_signal_before_the_child_is_attached_is_handed_on_once_it_is(tmp_path:
             os.kill(os.getpid(), signal.SIGINT)  # before the child exists: handed on as SIGINT when it does
             child = subprocess.Popen([sys.executable, "-c", {NOTING_CHILD!r}, {str(noted)!r}], stdout=subprocess.PIPE, text=True)
             child.stdout.readline()
-            handover.attach(child.pid)
+            handover.attach(child)
             os.kill(os.getpid(), signal.SIGINT)  # attached: not handed on (None)
             os.kill(os.getpid(), signal.SIGHUP)  # attached: handed on as SIGTERM
             child.wait(timeout=60)
@@ -233,7 +233,8 @@ def test_a_signal_before_the_child_is_attached_is_handed_on_once_it_is(tmp_path:
 
     assert err == ""
     assert out.splitlines() == ["['SIGINT', 'SIGINT', 'SIGHUP'] ['SIGINT', 'SIGTERM']"]
-    assert noted.read_text().splitlines() == ["SIGINT", "SIGTERM"]
+    # The child's handler for one may run inside its handler for the other: their order is not kept.
+    assert sorted(noted.read_text().splitlines()) == ["SIGINT", "SIGTERM"]
     assert process.returncode == 0  # the block decides how the command ends, not the handler
 
 
