@@ -203,9 +203,10 @@ def in_terminal_foreground() -> bool:
 
 @contextmanager
 def ignored_by_children(number: signal.Signals) -> Iterator[None]:
-    """A child process started inside the block starts with `number` ignored, which it keeps across exec;
-    this process does not lose one that arrives meanwhile: blocked in this thread, it waits for the block's
-    end. (Only one that another thread of this process takes in those few milliseconds is lost.)"""
+    """A child process started inside the block starts with `number` ignored, which it keeps across exec
+    (a Go program such as pulumi keeps an ignored SIGHUP ignored). This process still gets one that arrives
+    meanwhile: blocked in this thread, it waits for the block's end. Lost only if another thread of this
+    process takes it in those few milliseconds, or it lands between blocking it and ignoring it."""
     blocked = signal.pthread_sigmask(signal.SIG_BLOCK, {number})
     handler = signal.signal(number, signal.SIG_IGN)
     try:
