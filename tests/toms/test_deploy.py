@@ -57,6 +57,9 @@ if control:
     signal.signal(signal.SIGINT, note)
     signal.signal(signal.SIGTERM, note)
     signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGHUP})
+    if os.isatty(0):  # asks for confirmation, as `pulumi up` does on a terminal
+        print("Do you want to perform this update?", flush=True)
+        Path(control, "answer").write_text(sys.stdin.readline())
     Path(control, "ready.tmp").write_text(json.dumps({"pid": os.getpid(), "pgid": os.getpgrp()}))
     Path(control, "ready.tmp").rename(Path(control, "ready"))
     release = Path(control, "release")
@@ -535,6 +538,7 @@ def start_deploy(
                 start_new_session=True,
             )
             os.close(terminal_side)
+            os.write(terminal, b"yes\n")  # typed ahead: the terminal keeps it for whoever reads it
             running = RunningDeploy(process, control, terminal, TerminalOutput(terminal))
         else:
             # A session of its own: the test can signal toms' whole process group, and never its own.
@@ -655,6 +659,7 @@ def test_ctrl_c_on_a_terminal_reaches_pulumi_once_and_toms_waits_for_it(start_de
     pulumi_process = deploy_run.pulumi()
     # toms' group: pulumi can read the terminal (its confirmation prompt) and gets Ctrl-C from it.
     assert pulumi_process["pgid"] == deploy_run.process.pid
+    assert (deploy_run.control / "answer").read_text() == "yes\n"
 
     assert deploy_run.terminal is not None
     os.write(deploy_run.terminal, b"\x03")
