@@ -23,7 +23,7 @@ from ..kit import (
     as_list,
     describe,
     describe_accounts,
-    known_list,
+    list_items,
     lookup,
     optional_int_at_most,
     own_accounts,
@@ -153,14 +153,13 @@ def grant_restricted(resource: Resource, settings: Settings) -> Iterator[Outcome
                 f"granteePrincipal {describe(grantee)} is in account {account}, outside the client's "
                 f"accounts ({describe_accounts(own)}): it could use the key on the client's data"
             )
-    listed = known_list(resource.get("operations"), "operations", "a list of KMS operations")
-    if not isinstance(listed, list):
-        yield listed
-    elif regranting := [op for op in listed if op in _REGRANTING_OPERATIONS]:
+    operations = list_items(resource.get("operations"), "operations", "KMS operations")
+    if regranting := [op for op in operations.values if op in _REGRANTING_OPERATIONS]:
         yield Violation(
             f"operations includes {', '.join(map(str, regranting))}: the grantee could grant the key to "
             "anyone; grant only the operations it uses"
         )
+    yield from operations.unverifiable()
 
 
 # --- IAM trust -----------------------------------------------------------------------------------------

@@ -41,7 +41,7 @@ from ..kit import (
     describe,
     describe_accounts,
     is_customer_key_reference,
-    known_list,
+    list_items,
     lookup,
     own_accounts,
     require_customer_key,
@@ -597,15 +597,11 @@ def _grants(resource: Resource) -> Iterator[Outcome]:
         owner = resource.get("accessControlPolicy", "owner", "id")
     else:
         path, owner = ("grants",), MISSING
-    listed = known_list(resource.get(*path), ".".join(path), "a list of grants")
-    if not isinstance(listed, list):
-        yield listed
-        return
-    for index, grant in enumerate(listed):
-        grantee = grant if resource.type == OBJECT_COPY else lookup(grant, "grantee")
-        problem = _grant_problem(f"{'.'.join(path)}[{index}]", grantee, owner)
-        if problem is not None:
-            yield problem
+    yield from list_items(resource.get(*path), ".".join(path), "grants").each(
+        lambda where, grant: _grant_problem(
+            where, grant if resource.type == OBJECT_COPY else lookup(grant, "grantee"), owner
+        )
+    )
 
 
 @resource_rule(

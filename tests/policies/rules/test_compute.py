@@ -147,6 +147,21 @@ CASES: dict[str, list[Case]] = {
             sample(REGISTRY_SCANNING, rules__0__scanFrequency="MANUAL"), "no rule scans", label="manual"
         ),
         unknown(sample(REGISTRY_SCANNING, rules=UNKNOWN), "rules", label="registry"),
+        # One rule that scans every repository on push is enough: other rules cannot take that away.
+        compliant(
+            sample(REGISTRY_SCANNING, rules=[UNKNOWN, *SAMPLES[REGISTRY_SCANNING]["rules"]]),
+            label="beside-unknown-rule",
+        ),
+        unknown(
+            sample(REGISTRY_SCANNING, rules=[{"scanFrequency": "MANUAL", "repositoryFilters": []}, UNKNOWN]),
+            "rules[1]",
+            label="one-rule",
+        ),
+        unknown(
+            sample(REGISTRY_SCANNING, rules__0__repositoryFilters=[{"filter": "prod-*"}, UNKNOWN]),
+            "rules[0]",
+            label="one-filter",
+        ),
         malformed(sample(REGISTRY_SCANNING, rules="on push"), "expected a list of scanning rules"),
         malformed(sample(REPOSITORY, imageScanningConfiguration__scanOnPush="yes"), 'scanOnPush is "yes"'),
     ],
@@ -173,6 +188,46 @@ CASES: dict[str, list[Case]] = {
         violating(sample(EKS, encryptionConfig=DELETE), 'does not encrypt "secrets"'),
         violating(sample(EKS, enabledClusterLogTypes=["api"]), "lacks audit, authenticator"),
         unknown(sample(EKS, enabledClusterLogTypes=UNKNOWN), "enabledClusterLogTypes"),
+        violating(
+            sample(EKS, enabledClusterLogTypes=["api", UNKNOWN]),
+            "enabledClusterLogTypes lacks audit, authenticator (its 1 unknown item can hold at most 1 of them)",
+            label="more-missing-than-unknown",
+        ),
+        unknown(
+            sample(EKS, enabledClusterLogTypes=["api", "audit", UNKNOWN]),
+            "enabledClusterLogTypes[2]",
+            label="one-log-type",
+        ),
+        malformed(
+            sample(EKS, enabledClusterLogTypes="api"), "expected a list of log types", label="log-types"
+        ),
+        unknown(sample(EKS, encryptionConfig__resources=[UNKNOWN]), "encryptionConfig.resources[0]"),
+        malformed(
+            sample(EKS, encryptionConfig__resources="secrets"),
+            "expected a list of resource kinds",
+            label="kinds",
+        ),
+        violating(
+            sample(
+                EKS,
+                vpcConfig__endpointPublicAccess=True,
+                vpcConfig__publicAccessCidrs=[UNKNOWN, "0.0.0.0/0"],
+            ),
+            "open to the internet",
+            label="beside-unknown-cidr",
+        ),
+        unknown(
+            sample(
+                EKS,
+                vpcConfig__endpointPublicAccess=True,
+                vpcConfig__publicAccessCidrs=["203.0.113.0/24", UNKNOWN],
+            ),
+            "vpcConfig.publicAccessCidrs[1]",
+        ),
+        unknown(
+            sample(EKS, vpcConfig__endpointPublicAccess=True, vpcConfig__publicAccessCidrs=UNKNOWN),
+            "vpcConfig.publicAccessCidrs",
+        ),
         malformed(
             sample(EKS, vpcConfig__endpointPublicAccess=True, vpcConfig__publicAccessCidrs=["office"]),
             "open to the internet",
@@ -223,6 +278,33 @@ CASES: dict[str, list[Case]] = {
             label="other-prefix",
         ),
         unknown(both(add("cache", PULL_THROUGH, CACHE_RULE), template(prefix=UNKNOWN)), "template.prefix"),
+        unknown(
+            both(add("cache", PULL_THROUGH, CACHE_RULE), template(appliedFors=UNKNOWN)),
+            "template.appliedFors",
+            label="applied-fors",
+        ),
+        unknown(
+            both(add("cache", PULL_THROUGH, CACHE_RULE), template(appliedFors=["REPLICATION", UNKNOWN])),
+            "template.appliedFors",
+            label="one-applied-for",
+        ),
+        # Was Unverifiable (any unknown item made the whole list so): the template names
+        # PULL_THROUGH_CACHE, and an unknown sibling can only add a kind, never take that one away.
+        compliant(
+            both(
+                add("cache", PULL_THROUGH, CACHE_RULE), template(appliedFors=[UNKNOWN, "PULL_THROUGH_CACHE"])
+            ),
+            label="applied-beside-unknown",
+        ),
+        # A known mismatch rules the template out whatever is unknown about it.
+        violating(
+            both(
+                add("cache", PULL_THROUGH, CACHE_RULE), template(appliedFors=["REPLICATION"], prefix=UNKNOWN)
+            ),
+            "PULL_THROUGH_CACHE repositories",
+            at="cache",
+            label="mismatch-beside-unknown",
+        ),
         unknown(
             both(
                 add(
