@@ -57,6 +57,7 @@ OWNER_ID = "79a59df900b949e55d96a1e698fbacedfd6e09d98eacf8f8d5218e7cd47ef2be"
 OTHER_ID = "be2fe74dc7e8129f8fd1d67f6839eef8e54690d1"
 OTHER_ACCOUNT = "444455556666"
 ALL_USERS = "http://acs.amazonaws.com/groups/global/AllUsers"
+LOG_DELIVERY_URI = "http://acs.amazonaws.com/groups/s3/LogDelivery"
 
 
 def subject(resource_type: str, **props: Any) -> ResourceInput:
@@ -427,6 +428,28 @@ CASES: dict[str, list[Case]] = {
         unknown(bucket_object(acl=UNKNOWN), "acl"),
         unknown(
             bucket_acl({"type": "Group", "uri": UNKNOWN}), "accessControlPolicy.grants[0]", label="grant"
+        ),
+        unknown(
+            subject(
+                BUCKET_ACL,
+                bucket="acme-data",
+                accessControlPolicy={"owner": {"id": OWNER_ID}, "grants": UNKNOWN},
+            ),
+            "accessControlPolicy.grants",
+            label="grants",
+        ),
+        # Was Unverifiable: the unknown grant hid the public one beside it.
+        violating(
+            object_copy(grants=[UNKNOWN, {"type": "Group", "uri": ALL_USERS, "permissions": ["READ"]}]),
+            "grants[1] grants AllUsers",
+            label="beside-unknown",
+        ),
+        unknown(
+            object_copy(
+                grants=[{"type": "Group", "uri": LOG_DELIVERY_URI, "permissions": ["WRITE"]}, UNKNOWN]
+            ),
+            "grants[1]",
+            label="one-grant",
         ),
         malformed(
             subject(
