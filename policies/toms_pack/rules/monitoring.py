@@ -19,6 +19,7 @@ from ..kit import (
     Violation,
     as_list,
     describe,
+    list_items,
     lookup,
     resource_rule,
     stack_rule,
@@ -42,18 +43,11 @@ def alarm_has_actions(resource: Resource, _: Settings) -> Iterator[Outcome]:
         yield Unverifiable("actionsEnabled")
     elif enabled is False:
         yield Violation("actionsEnabled is false: the alarm would change state without telling anyone")
-    actions = resource.get("alarmActions")
-    if actions is UNKNOWN:
-        yield Unverifiable("alarmActions")
-        return
-    listed = as_list(actions)
-    if listed is None:
-        yield Violation(f"alarmActions is {describe(actions)}, not a list of actions")
-        return
-    if any(action is UNKNOWN for action in listed):
-        yield Unverifiable("alarmActions")
-    elif not [action for action in listed if isinstance(action, str) and action]:
-        yield Violation("alarmActions is empty: add the client's alert topic so the alarm notifies someone")
+    # Every action of an alarm runs: one known action notifies, whatever an unknown sibling turns out to be.
+    yield from list_items(resource.get("alarmActions"), "alarmActions", "actions").some(
+        lambda action: isinstance(action, str) and action != "",
+        "alarmActions is empty: add the client's alert topic so the alarm notifies someone",
+    )
 
 
 def _listed(value: Any) -> list[Any]:
@@ -182,19 +176,14 @@ CONTAINER_INSIGHTS_ON = ("enabled", "enhanced")
     (ECS_CLUSTER,),
 )
 def ecs_cluster_container_insights(resource: Resource, _: Settings) -> Iterator[Outcome]:
-    settings = resource.get("settings")
-    if settings is UNKNOWN:
-        yield Unverifiable("settings")
-        return
-    listed = as_list(settings)
-    if listed is None:
-        yield Violation(f"settings is {describe(settings)}, not a list of cluster settings")
-        return
-    values = [lookup(item, "value") for item in listed if lookup(item, "name") == "containerInsights"]
-    if any(value is UNKNOWN for value in values):
+    settings = list_items(resource.get("settings"), "settings", "cluster settings")
+    value = settings.setting("containerInsights", lambda value: value in CONTAINER_INSIGHTS_ON)
+    if settings.problem is not None:
+        yield settings.problem
+    elif value is UNKNOWN:
         yield Unverifiable("settings.containerInsights")
-    elif not any(value in CONTAINER_INSIGHTS_ON for value in values):
-        shown = describe(values[0]) if values else "not set"
+    elif value not in CONTAINER_INSIGHTS_ON:
+        shown = "not set" if value is MISSING else describe(value)
         yield Violation(
             f"Container Insights is {shown}: without it no per-task metrics reach CloudWatch and the "
             "running-tasks alarm has no data"
