@@ -21,6 +21,7 @@ from ..kit import (
     as_int,
     as_list,
     describe,
+    list_items,
     lookup,
     resource_rule,
 )
@@ -118,20 +119,16 @@ def ingress_rules(resource: Resource) -> tuple[list[IngressRule], list[Outcome]]
     rules: list[IngressRule] = []
     problems: list[Outcome] = []
     if resource.type in SECURITY_GROUPS:
-        ingress = resource.get("ingress")
-        if ingress is UNKNOWN:
-            return rules, [Unverifiable("ingress")]
-        listed = as_list(ingress)
-        if listed is None:
-            return rules, [Violation(f"ingress is {describe(ingress)}, expected a list of rules")]
-        for index, rule in enumerate(listed):
+        ingress = list_items(resource.get("ingress"), "ingress", "rules")
+        problems.extend(ingress.unverifiable())
+        for where, rule in ingress.known:
             if not isinstance(rule, dict):
-                problems.append(Violation(f"ingress[{index}] is {describe(rule)}, expected a rule object"))
+                problems.append(Violation(f"{where} is {describe(rule)}, expected a rule object"))
                 continue
             cidrs = _cidr_list(lookup(rule, "cidrBlocks")) + _cidr_list(lookup(rule, "ipv6CidrBlocks"))
             rules.append(
                 IngressRule(
-                    f"ingress[{index}]",
+                    where,
                     lookup(rule, "protocol"),
                     lookup(rule, "fromPort"),
                     lookup(rule, "toPort"),
@@ -297,14 +294,10 @@ def rule_description(resource: Resource, _: Settings) -> Iterator[Outcome]:
             yield Violation("the rule has no description: say what the rule is for")
         return
     for key in ("ingress", "egress"):
-        rules = resource.get(key)
-        if rules is UNKNOWN:
-            yield Unverifiable(key)
-            continue
-        listed = as_list(rules)
-        if listed is None:
-            yield Violation(f"{key} is {describe(rules)}, expected a list of rules")
-            continue
-        for index, rule in enumerate(listed):
-            if _missing_description(lookup(rule, "description")):
-                yield Violation(f"{key}[{index}] has no description: say what the rule is for")
+        yield from list_items(resource.get(key), key, "rules").each(
+            lambda where, rule: (
+                Violation(f"{where} has no description: say what the rule is for")
+                if _missing_description(lookup(rule, "description"))
+                else None
+            )
+        )

@@ -47,6 +47,41 @@ CASES: dict[str, list[Case]] = {
         compliant(resource(EGRESS)),
         compliant(resource(INGRESS)),
         malformed(resource("aws:ec2/securityGroup:SecurityGroup", ingress="all"), "expected a list of rules"),
+        unknown(resource(SG, ingress=UNKNOWN), "ingress", label="ingress"),
+        violating(
+            resource(
+                SG,
+                ingress=[
+                    UNKNOWN,
+                    {
+                        "protocol": "tcp",
+                        "fromPort": 5432,
+                        "toPort": 5432,
+                        "cidrBlocks": ["0.0.0.0/0"],
+                        "description": "db",
+                    },
+                ],
+            ),
+            'ingress[1] opens protocol "tcp" port 5432 to the internet',
+            label="beside-unknown",
+        ),
+        unknown(
+            resource(
+                SG,
+                ingress=[
+                    {
+                        "protocol": "tcp",
+                        "fromPort": 443,
+                        "toPort": 443,
+                        "cidrBlocks": ["0.0.0.0/0"],
+                        "description": "HTTPS",
+                    },
+                    UNKNOWN,
+                ],
+            ),
+            "ingress[1]",
+            label="one-rule",
+        ),
     ],
     "security-group-admin-ports": [
         violating(resource(INGRESS, **SSH_FROM_PREFIX_LIST), 'admin port 22 to prefix list "pl-0a1b2c3d"'),
@@ -106,6 +141,42 @@ CASES: dict[str, list[Case]] = {
         malformed(
             resource("aws:ec2/securityGroup:SecurityGroup", ingress=["tcp/22"]), "expected a rule object"
         ),
+        # Was a Violation claiming the unknown rule was not a rule object.
+        unknown(
+            resource(
+                SG,
+                ingress=[
+                    {
+                        "protocol": "tcp",
+                        "fromPort": 443,
+                        "toPort": 443,
+                        "cidrBlocks": ["0.0.0.0/0"],
+                        "description": "HTTPS",
+                    },
+                    UNKNOWN,
+                ],
+            ),
+            "ingress[1]",
+            label="one-rule",
+        ),
+        violating(
+            resource(
+                SG,
+                ingress=[
+                    UNKNOWN,
+                    {
+                        "protocol": "tcp",
+                        "fromPort": 22,
+                        "toPort": 22,
+                        "cidrBlocks": ["0.0.0.0/0"],
+                        "description": "ssh",
+                    },
+                ],
+            ),
+            "ingress[1] opens admin port 22",
+            label="beside-unknown",
+        ),
+        unknown(resource(SG, ingress=UNKNOWN), "ingress", label="ingress"),
     ],
     "security-group-rule-description": [
         violating(resource(SG, egress__0__description=""), "egress[0] has no description"),
@@ -117,6 +188,13 @@ CASES: dict[str, list[Case]] = {
         compliant(resource(INGRESS)),
         unknown(resource(SG, egress=UNKNOWN), "egress"),
         malformed(resource(SG, egress="all"), 'egress is "all", expected a list of rules'),
+        violating(
+            resource(SG, egress=[UNKNOWN, {"protocol": "-1", "fromPort": 0, "toPort": 0, "description": ""}]),
+            "egress[1] has no description",
+            label="beside-unknown",
+        ),
+        # Was a pass: an unknown rule was taken to have a description.
+        unknown(resource(SG, egress=[UNKNOWN]), "egress[0]", label="one-rule"),
     ],
 }
 
