@@ -7,6 +7,7 @@ unset (the finding is about the resource being analysed).
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -146,6 +147,12 @@ class Items:
     def values(self) -> list[Any]:
         """The known items."""
         return [item for _, item in self.known]
+
+    def about(self, resource: Resource) -> Items:
+        """The same reading with its outcomes naming `resource` (a stack rule's resource at fault); the
+        message of a `problem` keeps its wording."""
+        problem = None if self.problem is None else dataclasses.replace(self.problem, resource=resource)
+        return dataclasses.replace(self, resource=resource, problem=problem)
 
     def unverifiable(self) -> Iterator[Outcome]:
         """The problem reading the list, else Unverifiable for each unknown item."""
