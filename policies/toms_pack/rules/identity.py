@@ -20,7 +20,6 @@ from ..kit import (
     Settings,
     Unverifiable,
     Violation,
-    as_list,
     describe,
     describe_accounts,
     list_items,
@@ -250,18 +249,12 @@ def no_admin_access(resource: Resource, settings: Settings) -> Iterator[Outcome]
     if resource.type in IDENTITY_POLICIES:
         documents.append((IDENTITY_POLICIES[resource.type], resource.get("policy")))
     elif resource.type == IAM_ROLE:
-        inline = resource.get("inlinePolicies")
-        listed = as_list(inline)
-        if inline is UNKNOWN:
-            yield Unverifiable("inlinePolicies")
-        elif listed is None:
-            yield Violation(f"inlinePolicies is {describe(inline)}, expected a list")
-        else:
-            documents += [(f"inlinePolicies[{i}].policy", lookup(p, "policy")) for i, p in enumerate(listed)]
-        managed = resource.get("managedPolicyArns")
-        arns += [(f"managedPolicyArns[{i}]", arn) for i, arn in enumerate(as_list(managed) or [])]
-        if managed is UNKNOWN:
-            yield Unverifiable("managedPolicyArns")
+        inline = list_items(resource.get("inlinePolicies"), "inlinePolicies", "inline policies")
+        documents += [(f"{where}.policy", lookup(policy, "policy")) for where, policy in inline.known]
+        yield from inline.unverifiable()
+        managed = list_items(resource.get("managedPolicyArns"), "managedPolicyArns", "policy ARNs")
+        arns += managed.known
+        yield from managed.unverifiable()
     else:
         arns.append(("policyArn", resource.get("policyArn")))
     for where, arn in arns:
