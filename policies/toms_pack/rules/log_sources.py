@@ -26,7 +26,6 @@ from ..kit import (
     Stack,
     Unverifiable,
     Violation,
-    as_list,
     describe,
     list_items,
     lookup,
@@ -298,19 +297,11 @@ def _function_group(stack: Stack, function: Resource, declared: set[Any]) -> Ite
 
 
 def _database_groups(database: Resource, declared: set[Any]) -> Iterator[Outcome]:
-    exports = database.get("enabledCloudwatchLogsExports")
-    if exports is UNKNOWN:
-        yield Unverifiable("enabledCloudwatchLogsExports", database)
-        return
-    if as_list(exports) is None:
-        yield Violation(
-            f"{database.name}: enabledCloudwatchLogsExports is {describe(exports)}, expected a list of log "
-            "names",
-            database,
-        )
-        return
-    listed = [export for export in as_list(exports) or [] if export is not UNKNOWN]
-    if not listed:
+    exports = list_items(
+        database.get("enabledCloudwatchLogsExports"), "enabledCloudwatchLogsExports", "log names", database
+    )
+    if exports.problem is not None or not exports:
+        yield from exports.unverifiable()
         return
     key = "identifier" if database.type == RDS_INSTANCE else "clusterIdentifier"
     kind = "instance" if database.type == RDS_INSTANCE else "cluster"
@@ -318,7 +309,9 @@ def _database_groups(database: Resource, declared: set[Any]) -> Iterator[Outcome
     if identifier is UNKNOWN:
         yield Unverifiable(key, database)
         return
-    for export in listed:
+    # An unknown export writes to a group whose name cannot be checked: undecided.
+    yield from exports.unverifiable()
+    for export in exports.values:
         expected = f"/aws/rds/{kind}/{identifier}/{export}"
         if not isinstance(identifier, str) or expected not in declared:
             shown = expected if isinstance(identifier, str) else f"/aws/rds/{kind}/<{key}>/{export}"

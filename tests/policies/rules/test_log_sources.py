@@ -326,5 +326,24 @@ CASES: dict[str, list[Case]] = {
             "expected a list of log names",
             at="database",
         ),
+        unknown(
+            change("database", "enabledCloudwatchLogsExports", UNKNOWN),
+            "database.enabledCloudwatchLogsExports",
+            at="database",
+            label="exports",
+        ),
+        # Was a pass: an unknown export's log group was not looked for.
+        unknown(
+            change("database", "enabledCloudwatchLogsExports", ["postgresql", UNKNOWN]),
+            "database.enabledCloudwatchLogsExports[1]",
+            at="database",
+            label="one-export",
+        ),
+        violating(
+            change("database", "enabledCloudwatchLogsExports", [UNKNOWN, "iam-db-auth-error"]),
+            "exports iam-db-auth-error",
+            at="database",
+            label="beside-unknown",
+        ),
     ],
 }
