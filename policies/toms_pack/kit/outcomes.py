@@ -154,7 +154,7 @@ class Items:
         problem = None if self.problem is None else dataclasses.replace(self.problem, resource=resource)
         return dataclasses.replace(self, resource=resource, problem=problem)
 
-    def unverifiable(self) -> Iterator[Outcome]:
+    def unverifiable(self) -> Iterator[Violation | Unverifiable]:
         """The problem reading the list, else Unverifiable for each unknown item."""
         if self.problem is not None:
             yield self.problem
