@@ -18,7 +18,6 @@ from ..kit import (
     Stack,
     Unverifiable,
     Violation,
-    as_list,
     decide,
     describe,
     list_items,
@@ -152,24 +151,31 @@ def _region(resource: Resource, explicit: Any = MISSING) -> Any:
     return resource.provider_props.get("region", MISSING) if explicit is MISSING else explicit
 
 
-def _created_repositories(resource: Resource) -> Iterator[tuple[str, Any, Any]]:
+def _created_repositories(resource: Resource) -> Iterator[tuple[str, Any, Any] | Violation | Unverifiable]:
     """The repositories ECR creates for a pull-through cache or replication rule, as (how, prefix, region):
-    the prefix their names start with (ROOT when any name) and the region they are created in."""
+    the prefix their names start with (ROOT when any name) and the region they are created in; and the
+    outcome for each part of the rules that cannot be read."""
     if resource.type == ECR_PULL_THROUGH_CACHE:
         yield "PULL_THROUGH_CACHE", resource.get("ecrRepositoryPrefix"), _region(resource)
         return
-    rules = resource.get("replicationConfiguration", "rules")
-    for rule in as_list(rules) or ([rules] if rules is UNKNOWN else []):
-        filters = lookup(rule, "repositoryFilters")
-        listed = as_list(filters)
-        # Without filters every repository is replicated; an unknown filter may name any prefix.
-        prefixes = (
-            [UNKNOWN]
-            if filters is UNKNOWN
-            else [lookup(entry, "filter") for entry in listed or []] or [ROOT_PREFIX]
+    rules = list_items(
+        resource.get("replicationConfiguration", "rules"), "replicationConfiguration.rules", "rules", resource
+    )
+    yield from rules.unverifiable()
+    for where, rule in rules.known:
+        filters = list_items(
+            lookup(rule, "repositoryFilters"), f"{where}.repositoryFilters", "filters", resource
         )
-        destinations = lookup(rule, "destinations")
-        for destination in as_list(destinations) or ([destinations] if destinations is UNKNOWN else []):
+        destinations = list_items(
+            lookup(rule, "destinations"), f"{where}.destinations", "destinations", resource
+        )
+        yield from filters.unverifiable()
+        yield from destinations.unverifiable()
+        # Without filters every repository is replicated.
+        prefixes = [lookup(entry, "filter") for entry in filters.values]
+        if filters.problem is None and not filters:
+            prefixes = [ROOT_PREFIX]
+        for destination in destinations.values:
             for prefix in prefixes:
                 yield "REPLICATION", prefix, lookup(destination, "region")
 
@@ -199,7 +205,11 @@ def _template_facts(template: Resource, how: str, prefix: Any, region: Any) -> d
 def created_repositories_templated(stack: Stack, _: Settings) -> Iterator[Outcome]:
     templates = stack.of_type(ECR_CREATION_TEMPLATE)
     for resource in stack.of_type(ECR_PULL_THROUGH_CACHE, ECR_REPLICATION):
-        for how, prefix, region in _created_repositories(resource):
+        for created in _created_repositories(resource):
+            if not isinstance(created, tuple):
+                yield created
+                continue
+            how, prefix, region = created
             if UNKNOWN in (prefix, region):
                 where = "ecrRepositoryPrefix" if how == "PULL_THROUGH_CACHE" else "replicationConfiguration"
                 yield Unverifiable(where, resource)

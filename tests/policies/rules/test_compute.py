@@ -323,8 +323,73 @@ CASES: dict[str, list[Case]] = {
                 ),
                 template(prefix="apps"),
             ),
-            "replication.replicationConfiguration",
+            "replication.replicationConfiguration.rules[0].repositoryFilters",
             label="unknown-filter",
+        ),
+        unknown(
+            add("replication", ECR_REPLICATION, {"replicationConfiguration": {"rules": UNKNOWN}}),
+            "replication.replicationConfiguration.rules",
+            at="replication",
+            label="unknown-rules",
+        ),
+        # Were passes: rules, filters or destinations that are not lists were skipped.
+        malformed(
+            add(
+                "replication", ECR_REPLICATION, {"replicationConfiguration": {"rules": {"destinations": []}}}
+            ),
+            "expected a list of rules",
+            at="replication",
+            label="rules",
+        ),
+        malformed(
+            add(
+                "replication",
+                ECR_REPLICATION,
+                {"replicationConfiguration": {"rules": [{"destinations": {"region": "eu-west-1"}}]}},
+            ),
+            "replicationConfiguration.rules[0].destinations is",
+            at="replication",
+            label="destinations",
+        ),
+        violating(
+            add(
+                "replication",
+                ECR_REPLICATION,
+                {
+                    "replicationConfiguration": {
+                        "rules": [
+                            UNKNOWN,
+                            {"destinations": [{"region": "eu-central-1", "registryId": "111122223333"}]},
+                        ]
+                    }
+                },
+            ),
+            'REPLICATION repositories with prefix "ROOT" in "eu-central-1"',
+            at="replication",
+            label="beside-unknown-rule",
+        ),
+        unknown(
+            both(
+                add(
+                    "replication",
+                    ECR_REPLICATION,
+                    {
+                        "replicationConfiguration": {
+                            "rules": [
+                                {
+                                    "destinations": [
+                                        {"region": "eu-west-1", "registryId": "111122223333"},
+                                        UNKNOWN,
+                                    ]
+                                }
+                            ]
+                        }
+                    },
+                ),
+                template(),
+            ),
+            "replication.replicationConfiguration.rules[0].destinations[1]",
+            label="one-destination",
         ),
         malformed(
             both(add("cache", PULL_THROUGH, CACHE_RULE), template(appliedFors="PULL_THROUGH_CACHE")),
