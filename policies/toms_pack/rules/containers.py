@@ -141,7 +141,9 @@ def _container_problem(container: Mapping[str, Any], label: str, allowed: tuple[
     added = lookup(container, "linuxParameters", "capabilities", "add")
     added_list = as_list(added)
     if added_list is None:
-        return f"{label}: linuxParameters.capabilities.add is {describe(added)}, expected a list"
+        return (
+            f"{label}: linuxParameters.capabilities.add is {describe(added)}, expected a list of capabilities"
+        )
     extra = [str(cap) for cap in added_list if str(cap).upper().removeprefix("CAP_") not in allowed]
     if extra:
         return (
