@@ -88,12 +88,23 @@ def template(**changes: Any) -> Callable[[dict[str, ResourceInput]], None]:
     return add("template", TEMPLATE, {**SAMPLES[TEMPLATE], **changes})
 
 
+DESTINATION = {"region": "eu-west-1", "registryId": "111122223333"}
+
+
+def rule(region: str, **changes: Any) -> dict[str, Any]:
+    """A replication rule to `region` in the client's registry."""
+    return {"destinations": [{**DESTINATION, "region": region}], **changes}
+
+
 def replication(region: str) -> dict[str, Any]:
-    return {
-        "replicationConfiguration": {
-            "rules": [{"destinations": [{"region": region, "registryId": "111122223333"}]}]
-        }
-    }
+    return {"replicationConfiguration": {"rules": [rule(region)]}}
+
+
+def replicating(*rules: Any, **configuration: Any) -> Callable[[dict[str, ResourceInput]], None]:
+    """A stack edit adding a replication configuration with `rules` (or `rules=` as it is)."""
+    return add(
+        "replication", ECR_REPLICATION, {"replicationConfiguration": {"rules": list(rules), **configuration}}
+    )
 
 
 CASES: dict[str, list[Case]] = {
@@ -306,88 +317,37 @@ CASES: dict[str, list[Case]] = {
             label="mismatch-beside-unknown",
         ),
         unknown(
-            both(
-                add(
-                    "replication",
-                    ECR_REPLICATION,
-                    {
-                        "replicationConfiguration": {
-                            "rules": [
-                                {
-                                    "destinations": [{"region": "eu-west-1", "registryId": "111122223333"}],
-                                    "repositoryFilters": UNKNOWN,
-                                }
-                            ]
-                        }
-                    },
-                ),
-                template(prefix="apps"),
-            ),
+            both(replicating(rule("eu-west-1", repositoryFilters=UNKNOWN)), template(prefix="apps")),
             "replication.replicationConfiguration.rules[0].repositoryFilters",
             label="unknown-filter",
         ),
         unknown(
-            add("replication", ECR_REPLICATION, {"replicationConfiguration": {"rules": UNKNOWN}}),
+            replicating(rules=UNKNOWN),
             "replication.replicationConfiguration.rules",
             at="replication",
             label="unknown-rules",
         ),
         # Were passes: rules, filters or destinations that are not lists were skipped.
         malformed(
-            add(
-                "replication", ECR_REPLICATION, {"replicationConfiguration": {"rules": {"destinations": []}}}
-            ),
+            replicating(rules={"destinations": []}),
             "expected a list of rules",
             at="replication",
             label="rules",
         ),
         malformed(
-            add(
-                "replication",
-                ECR_REPLICATION,
-                {"replicationConfiguration": {"rules": [{"destinations": {"region": "eu-west-1"}}]}},
-            ),
+            replicating({"destinations": {"region": "eu-west-1"}}),
             "replicationConfiguration.rules[0].destinations is",
             at="replication",
             label="destinations",
         ),
         violating(
-            add(
-                "replication",
-                ECR_REPLICATION,
-                {
-                    "replicationConfiguration": {
-                        "rules": [
-                            UNKNOWN,
-                            {"destinations": [{"region": "eu-central-1", "registryId": "111122223333"}]},
-                        ]
-                    }
-                },
-            ),
+            replicating(UNKNOWN, rule("eu-central-1")),
             'REPLICATION repositories with prefix "ROOT" in "eu-central-1"',
             at="replication",
             label="beside-unknown-rule",
         ),
         unknown(
-            both(
-                add(
-                    "replication",
-                    ECR_REPLICATION,
-                    {
-                        "replicationConfiguration": {
-                            "rules": [
-                                {
-                                    "destinations": [
-                                        {"region": "eu-west-1", "registryId": "111122223333"},
-                                        UNKNOWN,
-                                    ]
-                                }
-                            ]
-                        }
-                    },
-                ),
-                template(),
-            ),
+            both(replicating(rule("eu-west-1", destinations=[DESTINATION, UNKNOWN])), template()),
             "replication.replicationConfiguration.rules[0].destinations[1]",
             label="one-destination",
         ),

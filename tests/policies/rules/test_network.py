@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from tests.policies.casetable import (
     Case,
     compliant,
@@ -24,6 +26,22 @@ EGRESS = "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule"
 # A rule whose source is a prefix list: the prefix list's ranges are whatever it holds at apply time.
 SSH_FROM_PREFIX_LIST = {"cidrIpv6": DELETE, "fromPort": 22, "toPort": 22, "prefixListId": "pl-0a1b2c3d"}
 TRUST_THE_LIST = {"trustedPrefixLists": ["pl-0a1b2c3d"]}
+
+
+def open_rule(port: int, description: str) -> dict[str, Any]:
+    """A security group's ingress rule open to the internet on `port`."""
+    return {
+        "protocol": "tcp",
+        "fromPort": port,
+        "toPort": port,
+        "cidrBlocks": ["0.0.0.0/0"],
+        "description": description,
+    }
+
+
+HTTPS_RULE, DB_OPEN_RULE, SSH_OPEN_RULE = open_rule(443, "HTTPS"), open_rule(5432, "db"), open_rule(22, "ssh")
+# An unknown ingress rule beside a compliant one: Unverifiable in both ingress policies.
+ONE_UNKNOWN_RULE = resource(SG, ingress=[HTTPS_RULE, UNKNOWN])
 
 CASES: dict[str, list[Case]] = {
     "security-group-public-ingress": [
@@ -49,36 +67,12 @@ CASES: dict[str, list[Case]] = {
         malformed(resource("aws:ec2/securityGroup:SecurityGroup", ingress="all"), "expected a list of rules"),
         unknown(resource(SG, ingress=UNKNOWN), "ingress", label="ingress"),
         violating(
-            resource(
-                SG,
-                ingress=[
-                    UNKNOWN,
-                    {
-                        "protocol": "tcp",
-                        "fromPort": 5432,
-                        "toPort": 5432,
-                        "cidrBlocks": ["0.0.0.0/0"],
-                        "description": "db",
-                    },
-                ],
-            ),
+            resource(SG, ingress=[UNKNOWN, DB_OPEN_RULE]),
             'ingress[1] opens protocol "tcp" port 5432 to the internet',
             label="beside-unknown",
         ),
         unknown(
-            resource(
-                SG,
-                ingress=[
-                    {
-                        "protocol": "tcp",
-                        "fromPort": 443,
-                        "toPort": 443,
-                        "cidrBlocks": ["0.0.0.0/0"],
-                        "description": "HTTPS",
-                    },
-                    UNKNOWN,
-                ],
-            ),
+            ONE_UNKNOWN_RULE,
             "ingress[1]",
             label="one-rule",
         ),
@@ -143,36 +137,12 @@ CASES: dict[str, list[Case]] = {
         ),
         # Was a Violation claiming the unknown rule was not a rule object.
         unknown(
-            resource(
-                SG,
-                ingress=[
-                    {
-                        "protocol": "tcp",
-                        "fromPort": 443,
-                        "toPort": 443,
-                        "cidrBlocks": ["0.0.0.0/0"],
-                        "description": "HTTPS",
-                    },
-                    UNKNOWN,
-                ],
-            ),
+            ONE_UNKNOWN_RULE,
             "ingress[1]",
             label="one-rule",
         ),
         violating(
-            resource(
-                SG,
-                ingress=[
-                    UNKNOWN,
-                    {
-                        "protocol": "tcp",
-                        "fromPort": 22,
-                        "toPort": 22,
-                        "cidrBlocks": ["0.0.0.0/0"],
-                        "description": "ssh",
-                    },
-                ],
-            ),
+            resource(SG, ingress=[UNKNOWN, SSH_OPEN_RULE]),
             "ingress[1] opens admin port 22",
             label="beside-unknown",
         ),
