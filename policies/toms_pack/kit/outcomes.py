@@ -197,22 +197,24 @@ class Items:
         if not undecided:
             yield Violation(message, self.resource)
 
-    def setting(
-        self, name: str, accepted: Callable[[Any], bool], name_key: str = "name", value_key: str = "value"
-    ) -> Any:
+    def setting(self, name: str, accepted: Callable[[Any], bool], *, any_case: bool = False) -> Any:
         """The value a list of name/value entries (parameters, option settings) gives setting `name`
-        (names compared case-insensitively): a value `accepted` refuses when a known entry gives one (the
-        program sets it, whatever other entries say); else UNKNOWN when an entry's value is unknown or an
-        unknown entry (or one whose name is unknown) might set it; else the accepted value; MISSING when
-        no entry sets it. The list's `problem` is the rule's to report first."""
-        wanted = name.casefold()
+        (compared in any case when the service does so): a value `accepted` refuses when a known entry
+        gives one (the program sets it, whatever other entries say); else UNKNOWN when an entry's value is
+        unknown or an unknown entry (or one whose name is unknown) might set it, since it may set the same
+        name again; else the accepted value; MISSING when no entry sets it. The list's `problem` is the
+        rule's to report first."""
+
+        def fold(text: str) -> str:
+            return text.casefold() if any_case else text
+
         values, undecided = [], bool(self.unknown)
         for item in self.values:
-            entry_name = lookup(item, name_key)
+            entry_name = lookup(item, "name")
             if entry_name is UNKNOWN:
                 undecided = True
-            elif isinstance(entry_name, str) and entry_name.casefold() == wanted:
-                values.append(lookup(item, value_key))
+            elif isinstance(entry_name, str) and fold(entry_name) == fold(name):
+                values.append(lookup(item, "value"))
         refused = [value for value in values if value is not UNKNOWN and not accepted(value)]
         if refused:
             return refused[0]

@@ -255,7 +255,7 @@ def _parameter(resource: Resource, name: str, accepted: Callable[[str], bool]) -
     for entry in parameters.values:
         if not isinstance(lookup(entry, "name"), str) and lookup(entry, "name") is not UNKNOWN:
             return MISSING, Violation(f"parameter {describe(entry)} has no name")
-    value = parameters.setting(name, lambda value: accepted(str(value).lower()))
+    value = parameters.setting(name, lambda value: accepted(str(value).lower()), any_case=True)
     if value is UNKNOWN:
         return value, Unverifiable("parameters")
     return (value if value is MISSING else str(value).lower()), None

@@ -294,7 +294,7 @@ def _option(where: str, option: Any) -> Iterator[Outcome]:
         yield settings.problem
         return
     for setting, expected in REQUIRED_SETTINGS.get(name, {}).items():
-        value = settings.setting(setting, _is(expected))
+        value = settings.setting(setting, _is(expected), any_case=True)
         if value is UNKNOWN:
             yield Unverifiable(f"{where}.optionSettings")
         elif str(value).upper() != expected:
@@ -305,7 +305,7 @@ def _option(where: str, option: Any) -> Iterator[Outcome]:
             )
             yield Violation(f"{name} {setting} is {shown}: set it to {expected}")
     if name == ORACLE_SSL:
-        version = settings.setting(ORACLE_SSL_VERSION, _accepts_only_modern_tls)
+        version = settings.setting(ORACLE_SSL_VERSION, _accepts_only_modern_tls, any_case=True)
         if version is UNKNOWN:
             yield Unverifiable(f"{where}.optionSettings")
         elif not _accepts_only_modern_tls(version):

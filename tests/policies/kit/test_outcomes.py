@@ -70,7 +70,9 @@ def test_require_all_is_a_violation_only_when_unknown_items_cannot_hold_what_is_
 
 def test_a_setting_is_refused_by_a_known_entry_and_undecided_while_an_unknown_entry_may_set_it() -> None:
     def setting(entries: Any) -> Any:
-        return list_items(entries, "parameters", "parameters").setting("TLS", lambda value: value == "on")
+        return list_items(entries, "parameters", "parameters").setting(
+            "TLS", lambda value: value == "on", any_case=True
+        )
 
     assert setting([{"name": "tls", "value": "on"}]) == "on"
     assert setting([UNKNOWN, {"name": "tls", "value": "off"}]) == "off"
@@ -78,6 +80,8 @@ def test_a_setting_is_refused_by_a_known_entry_and_undecided_while_an_unknown_en
     assert setting([{"name": UNKNOWN, "value": "x"}]) is UNKNOWN
     assert setting([{"name": "tls", "value": UNKNOWN}]) is UNKNOWN
     assert setting([{"name": "other", "value": "x"}]) is MISSING
+    exact = list_items([{"name": "tls", "value": "on"}], "settings", "settings")
+    assert exact.setting("TLS", lambda value: value == "on") is MISSING
 
 
 def test_about_names_a_stack_rules_resource_and_describe_shows_unknown_items() -> None:
