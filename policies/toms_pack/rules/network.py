@@ -19,7 +19,6 @@ from ..kit import (
     Unverifiable,
     Violation,
     as_int,
-    as_list,
     describe,
     list_items,
     lookup,
@@ -105,13 +104,21 @@ def port_range(rule: IngressRule) -> str:
     return f"port {low}" if low == high else f"ports {low}-{high}"
 
 
-def _cidr_list(value: Any) -> list[Any]:
-    listed = as_list(value)
-    return [value] if listed is None else listed
+def _sources(
+    props: Any, where: str, keys: tuple[str, ...], noun: str, problems: list[Outcome]
+) -> tuple[Any, ...]:
+    """The items of the source lists at `keys` (an unknown list or item as UNKNOWN, which the policies
+    judge); a value that is not a list is added to `problems`."""
+    found: list[Any] = []
+    for key in keys:
+        items = list_items(lookup(props, key), f"{where}{key}", noun)
+        if isinstance(items.problem, Violation):
+            problems.append(items.problem)
+        found += items.values + [UNKNOWN] * (len(items.unknown) + isinstance(items.problem, Unverifiable))
+    return tuple(found)
 
 
-def _present(values: list[Any]) -> tuple[Any, ...]:
-    return tuple(value for value in values if value is not MISSING)
+_CIDR_KEYS = ("cidrBlocks", "ipv6CidrBlocks")
 
 
 def ingress_rules(resource: Resource) -> tuple[list[IngressRule], list[Outcome]]:
@@ -125,15 +132,14 @@ def ingress_rules(resource: Resource) -> tuple[list[IngressRule], list[Outcome]]
             if not isinstance(rule, dict):
                 problems.append(Violation(f"{where} is {describe(rule)}, expected a rule object"))
                 continue
-            cidrs = _cidr_list(lookup(rule, "cidrBlocks")) + _cidr_list(lookup(rule, "ipv6CidrBlocks"))
             rules.append(
                 IngressRule(
                     where,
                     lookup(rule, "protocol"),
                     lookup(rule, "fromPort"),
                     lookup(rule, "toPort"),
-                    _present(cidrs),
-                    _present(_cidr_list(lookup(rule, "prefixListIds"))),
+                    _sources(rule, f"{where}.", _CIDR_KEYS, "CIDR blocks", problems),
+                    _sources(rule, f"{where}.", ("prefixListIds",), "prefix list ids", problems),
                 )
             )
     elif resource.type == SECURITY_GROUP_RULE:
@@ -141,27 +147,27 @@ def ingress_rules(resource: Resource) -> tuple[list[IngressRule], list[Outcome]]
         if kind is UNKNOWN:
             return rules, [Unverifiable("type")]
         if kind == "ingress":
-            cidrs = _cidr_list(resource.get("cidrBlocks")) + _cidr_list(resource.get("ipv6CidrBlocks"))
             rules.append(
                 IngressRule(
                     "rule",
                     resource.get("protocol"),
                     resource.get("fromPort"),
                     resource.get("toPort"),
-                    _present(cidrs),
-                    _present(_cidr_list(resource.get("prefixListIds"))),
+                    _sources(resource.props, "", _CIDR_KEYS, "CIDR blocks", problems),
+                    _sources(resource.props, "", ("prefixListIds",), "prefix list ids", problems),
                 )
             )
     elif resource.type == VPC_INGRESS_RULE:
-        cidrs = [resource.get("cidrIpv4"), resource.get("cidrIpv6")]
+        # One source per rule, each a single value.
+        cidrs = (resource.get("cidrIpv4"), resource.get("cidrIpv6"))
         rules.append(
             IngressRule(
                 "rule",
                 resource.get("ipProtocol"),
                 resource.get("fromPort"),
                 resource.get("toPort"),
-                _present(cidrs),
-                _present([resource.get("prefixListId")]),
+                tuple(cidr for cidr in cidrs if cidr is not MISSING),
+                tuple(prefix for prefix in (resource.get("prefixListId"),) if prefix is not MISSING),
             )
         )
     return rules, problems

@@ -66,6 +66,18 @@ CASES: dict[str, list[Case]] = {
         compliant(resource(INGRESS)),
         malformed(resource("aws:ec2/securityGroup:SecurityGroup", ingress="all"), "expected a list of rules"),
         unknown(resource(SG, ingress=UNKNOWN), "ingress", label="ingress"),
+        # Was a pass when the value was not a string: a source that is not a list is malformed.
+        malformed(
+            resource(SG_RULE, cidrBlocks={"office": "198.51.100.0/24"}),
+            'cidrBlocks is {"office": "198.51.100.0/24"}, expected a list of CIDR blocks',
+            label="cidr-blocks",
+        ),
+        unknown(resource(SG_RULE, cidrBlocks=["10.0.0.0/8", UNKNOWN]), "rule.cidr", label="one-cidr"),
+        violating(
+            resource(SG_RULE, cidrBlocks=[UNKNOWN, "0.0.0.0/0"]),
+            '"tcp" port 5432 to the internet',
+            label="cidr-beside-unknown",
+        ),
         violating(
             resource(SG, ingress=[UNKNOWN, DB_OPEN_RULE]),
             'ingress[1] opens protocol "tcp" port 5432 to the internet',
