@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 from pulumi_policy import Severity
@@ -17,7 +17,6 @@ from ..kit import (
     Stack,
     Unverifiable,
     Violation,
-    as_list,
     describe,
     list_items,
     lookup,
@@ -50,11 +49,6 @@ def alarm_has_actions(resource: Resource, _: Settings) -> Iterator[Outcome]:
     )
 
 
-def _listed(value: Any) -> list[Any]:
-    """A list property as a list; absent or of another shape counts as empty (so it covers nothing)."""
-    return as_list(value) or []
-
-
 # Pulumi's names of an advanced field selector's operators, and AWS's (what data_events reads).
 _OPERATORS = {
     "equals": "Equals",
@@ -70,22 +64,26 @@ class _Unknown(Exception):
     """A value the selectors depend on is unknown in this preview."""
 
 
-def _known_values(value: Any) -> tuple[Any, ...]:
-    if value is UNKNOWN or any(item is UNKNOWN for item in _listed(value)):
+def _known_items(value: Any) -> list[Any]:
+    """A list inside one selector; absent or of another shape counts as empty (so it covers nothing).
+    Raises `_Unknown` while the list or one of its items is unknown: a selector's fields and values
+    narrow it together, so it cannot be read in part."""
+    items = list_items(value, "", "items")
+    if items.unknown or isinstance(items.problem, Unverifiable):
         raise _Unknown
-    return tuple(_listed(value))
+    return items.values
 
 
 def _advanced(selector: Any) -> AdvancedSelector:
     fields: list[tuple[str, dict[str, tuple[Any, ...]]]] = []
-    for item in _listed(lookup(selector, "fieldSelectors")):
+    for item in _known_items(lookup(selector, "fieldSelectors")):
         name = lookup(item, "field")
         if name is UNKNOWN:
             raise _Unknown
         operators = {
             api: values
             for pulumi_name, api in _OPERATORS.items()
-            if (values := _known_values(lookup(item, pulumi_name)))
+            if (values := tuple(_known_items(lookup(item, pulumi_name))))
         }
         fields.append((str(name), operators))
     return AdvancedSelector.of(fields)
@@ -96,32 +94,40 @@ def _basic(selector: Any) -> BasicSelector:
     if kind is UNKNOWN:
         raise _Unknown
     resources = []
-    for resource in _listed(lookup(selector, "dataResources")):
+    for resource in _known_items(lookup(selector, "dataResources")):
         resource_type = lookup(resource, "type")
         if resource_type is UNKNOWN:
             raise _Unknown
-        resources.append((resource_type, _known_values(lookup(resource, "values"))))
+        resources.append((resource_type, tuple(_known_items(lookup(resource, "values")))))
     # Absent, the API's default records both.
     return BasicSelector("All" if kind is MISSING else kind, tuple(resources))
 
 
-def trail_coverage(trail: Resource, bucket_name: str) -> frozenset[str] | None:
-    """What of the bucket's objects the trail records: a subset of {READ, WRITE}; None if unknown. The one
-    reading the live audit applies too (policies/toms_pack/data_events.py)."""
-    advanced = trail.get("advancedEventSelectors")
-    basic = trail.get("eventSelectors")
-    if advanced is UNKNOWN or basic is UNKNOWN:
-        return None
+def _known_selectors(trail: Resource, key: str, read: Callable[[Any], Any]) -> tuple[list[Any], bool]:
+    """The trail's selectors at `key` that can be read, and whether one cannot be read yet. A value that
+    is not a list has no selector (it records nothing)."""
+    selectors = list_items(trail.get(key), key, "selectors")
+    known, undecided = [], bool(selectors.unknown) or isinstance(selectors.problem, Unverifiable)
+    for selector in selectors.values:
+        try:
+            known.append(read(selector))
+        except _Unknown:
+            undecided = True
+    return known, undecided
+
+
+def trail_coverage(trail: Resource, bucket_name: str) -> tuple[frozenset[str], bool]:
+    """What of the bucket's objects the trail's known selectors record (a subset of {READ, WRITE}), and
+    whether a selector that cannot be read yet may record more: selectors add up, so what known ones
+    record holds whatever the others are. The one reading the live audit applies too
+    (policies/toms_pack/data_events.py)."""
+    advanced, advanced_undecided = _known_selectors(trail, "advancedEventSelectors", _advanced)
+    basic, basic_undecided = _known_selectors(trail, "eventSelectors", _basic)
     prefix, delivers_to = trail.get("s3KeyPrefix"), trail.get("s3BucketName")
     delivers_here = delivers_to is UNKNOWN or delivers_to == bucket_name
     own_prefix = prefix if isinstance(prefix, str) and prefix and delivers_here else None
-    try:
-        return BucketObjects(bucket_name, own_prefix).recorded(
-            [_advanced(selector) for selector in _listed(advanced)],
-            [_basic(selector) for selector in _listed(basic)],
-        )
-    except _Unknown:
-        return None
+    recorded = BucketObjects(bucket_name, own_prefix).recorded(advanced, basic)
+    return recorded, advanced_undecided or basic_undecided
 
 
 @stack_rule(
@@ -145,11 +151,9 @@ def trail_records_archive_access(stack: Stack, settings: Settings) -> Iterator[O
         covered: set[str] = set()
         undecided = False
         for trail in trails:
-            found = trail_coverage(trail, name)
-            if found is None:
-                undecided = True
-            else:
-                covered |= found
+            found, maybe_more = trail_coverage(trail, name)
+            covered |= found
+            undecided |= maybe_more
         missing = {READ, WRITE} - covered
         if not missing:
             continue

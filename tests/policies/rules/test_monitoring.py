@@ -200,5 +200,31 @@ CASES: dict[str, list[Case]] = {
             change("trail", "advancedEventSelectors", UNKNOWN), "Trail.advancedEventSelectors", at="bucket"
         ),
         malformed(change("trail", "advancedEventSelectors", "all"), "reads and writes", at="bucket"),
+        # Was Unverifiable (any unknown selector made the trail's coverage unknown): selectors add up, so
+        # the known selectors that record every read and write decide it.
+        compliant(
+            lambda stack: stack["trail"].props["advancedEventSelectors"].append(UNKNOWN),
+            label="beside-unknown-selector",
+        ),
+        unknown(
+            change("trail", "advancedEventSelectors", [UNKNOWN]),
+            "Trail.advancedEventSelectors",
+            at="bucket",
+            label="one-selector",
+        ),
+        # Was a Violation: unknown field selectors were read as none, a selector recording nothing.
+        unknown(
+            change("trail", "advancedEventSelectors.1.fieldSelectors", UNKNOWN),
+            "Trail.advancedEventSelectors",
+            at="bucket",
+            label="unknown-fields",
+        ),
+        unknown(
+            change("trail", "advancedEventSelectors.1.fieldSelectors", [*s3_objects(), UNKNOWN]),
+            "Trail.advancedEventSelectors",
+            at="bucket",
+            label="one-field",
+        ),
+        absent("violating", "every read and write: an unknown selector may record what known ones miss"),
     ],
 }
