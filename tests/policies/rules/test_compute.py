@@ -8,6 +8,7 @@ from typing import Any
 
 from tests.policies.casetable import (
     Case,
+    absent,
     compliant,
     malformed,
     test_case_in_process,
@@ -173,6 +174,7 @@ CASES: dict[str, list[Case]] = {
             "rules[0]",
             label="one-filter",
         ),
+        absent("violating", "one rule must scan on push: an unknown rule beside known ones may be it"),
         malformed(sample(REGISTRY_SCANNING, rules="on push"), "expected a list of scanning rules"),
         malformed(sample(REPOSITORY, imageScanningConfiguration__scanOnPush="yes"), 'scanOnPush is "yes"'),
     ],

@@ -629,5 +629,16 @@ CASES: dict[str, list[Case]] = {
             "replication.rules[1]",
             label="one-rule",
         ),
+        violating(
+            both(
+                add(
+                    "replication", REPLICATION, replica(bucket="arn:aws:s3:::acme-dr", account=OTHER_ACCOUNT)
+                ),
+                with_unknown_rule("replication", first=True),
+            ),
+            f'writes to account "{OTHER_ACCOUNT}", outside the client\'s accounts',
+            at="replication",
+            label="beside-unknown",
+        ),
     ],
 }
