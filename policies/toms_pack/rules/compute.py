@@ -118,7 +118,8 @@ def _registry_scans_on_push(resource: Resource) -> Iterator[Outcome]:
     """The registry's scanning rules replace every repository's own scanOnPush: one must scan every
     repository on push."""
     rules = list_items(resource.get("rules"), "rules", "scanning rules")
-    # One rule that scans every repository on push is enough, whatever the other rules say.
+    # One rule that scans every repository on push is enough, whatever the other rules say: rules choose
+    # what gets scanned (MANUAL is what a repository no rule scans falls back to), none stops a scan.
     yield from rules.some(
         _scans_every_repository_on_push,
         "no rule scans every repository on push (scanFrequency SCAN_ON_PUSH or CONTINUOUS_SCAN with the "

@@ -159,7 +159,8 @@ CASES: dict[str, list[Case]] = {
             sample(REGISTRY_SCANNING, rules__0__scanFrequency="MANUAL"), "no rule scans", label="manual"
         ),
         unknown(sample(REGISTRY_SCANNING, rules=UNKNOWN), "rules", label="registry"),
-        # One rule that scans every repository on push is enough: other rules cannot take that away.
+        # Was Unverifiable (the unknown rule came first). One rule that scans every repository on push is
+        # enough: other rules cannot take that away.
         compliant(
             sample(REGISTRY_SCANNING, rules=[UNKNOWN, *SAMPLES[REGISTRY_SCANNING]["rules"]]),
             label="beside-unknown-rule",

@@ -634,8 +634,8 @@ CASES: dict[str, list[Case]] = {
         violating(sample(MULTI_REGION_CLUSTER, tlsEnabled=False), "tlsEnabled is false"),
         unknown(sample(PROXY, requireTls=UNKNOWN), "requireTls"),
         unknown(sample(REDSHIFT_PARAMETERS, parameters__0__value=UNKNOWN), "parameters"),
+        # Was a Violation claiming 'parameters is unknown, expected a list'.
         unknown(sample(REDSHIFT_PARAMETERS, parameters=UNKNOWN), "parameters", label="list"),
-        # Was a Violation claiming "parameters is [...], expected a list": the list is a list.
         unknown(
             sample(
                 REDSHIFT_PARAMETERS,

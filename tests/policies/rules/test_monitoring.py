@@ -104,7 +104,8 @@ CASES: dict[str, list[Case]] = {
             'Container Insights is "disabled"',
             label="beside-unknown",
         ),
-        # A known "enabled" beside an unknown entry is not enough: the unknown entry may set it again.
+        # Was a pass. A known "enabled" beside an unknown entry is not enough: the unknown entry may set
+        # it again.
         unknown(
             resource(CLUSTER, settings=[{"name": "containerInsights", "value": "enabled"}, UNKNOWN]),
             "settings.containerInsights",
@@ -200,12 +201,13 @@ CASES: dict[str, list[Case]] = {
             change("trail", "advancedEventSelectors", UNKNOWN), "Trail.advancedEventSelectors", at="bucket"
         ),
         malformed(change("trail", "advancedEventSelectors", "all"), "reads and writes", at="bucket"),
-        # Was Unverifiable (any unknown selector made the trail's coverage unknown): selectors add up, so
-        # the known selectors that record every read and write decide it.
+        # Selectors add up, so the known selectors that record every read and write decide it (it passed
+        # before too, but because an unknown selector was read as one recording nothing).
         compliant(
             lambda stack: stack["trail"].props["advancedEventSelectors"].append(UNKNOWN),
             label="beside-unknown-selector",
         ),
+        # Was a Violation "no trail records": the unknown selector was read as recording nothing.
         unknown(
             change("trail", "advancedEventSelectors", [UNKNOWN]),
             "Trail.advancedEventSelectors",

@@ -243,7 +243,6 @@ CASES: dict[str, list[Case]] = {
         unknown(
             with_props(OPTION_GROUP, {"engineName": "oracle-ee", "options": UNKNOWN}), "options", label="list"
         ),
-        # Was Unverifiable only for the unknown option: MEMCACHED beside it is a known breach.
         violating(
             option_group(UNKNOWN, {"optionName": "MEMCACHED", "port": 11211}),
             "in plain text",
