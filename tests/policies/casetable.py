@@ -67,8 +67,15 @@ def violating(
     return Case("violating", subject, expect, at, config or {}, label)
 
 
-def unknown(subject: ResourceInput | StackEdit, path: str, *, at: str | None = None, label: str = "") -> Case:
-    return Case("unknown", subject, path, at, label=label)
+def unknown(
+    subject: ResourceInput | StackEdit,
+    path: str,
+    *,
+    at: str | None = None,
+    config: Mapping[str, Any] | None = None,
+    label: str = "",
+) -> Case:
+    return Case("unknown", subject, path, at, config or {}, label)
 
 
 def malformed(

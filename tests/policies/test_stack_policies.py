@@ -124,3 +124,20 @@ def test_archive_noncurrent_bound_is_configurable(pack: PolicyPackProcess) -> No
     assert [d.policy_name for d in pack.analyze_stack(stack.values())] == ["s3-archive-lifecycle"]
     with configured(pack, {**BASE_CONFIG, "s3-archive-lifecycle": {"maxNoncurrentDays": 7}}):
         assert pack.analyze_stack(stack.values()) == []
+
+
+def test_a_stack_policy_does_not_apply_to_a_stack_without_its_types_where_it_finds_nothing(
+    pack: PolicyPackProcess,
+) -> None:
+    """How the offline preview learns which types the stack policies judge (toms/preview/run.py)."""
+    bucket = ResourceInput(type="aws:s3/bucket:Bucket", name="data", props={})
+    verdict = pack.analyze_stack_verdict([bucket])
+    assert "s3-versioning" not in verdict.not_applicable  # a type it judges
+    assert "rds-snapshot-encrypted-cmk" in verdict.not_applicable  # none of its types
+    assert "trail-records-archive-access" not in verdict.not_applicable  # it names no types
+    # What a policy finds is never hidden: without any of its types it still applies when it finds something.
+    alb = ResourceInput(type="aws:lb/loadBalancer:LoadBalancer", name="web", props={"internal": False})
+    verdict = pack.analyze_stack_verdict([alb])
+    assert "lb-waf-associated" in {diagnostic.policy_name for diagnostic in verdict.diagnostics}
+    assert "lb-waf-associated" not in verdict.not_applicable
+    assert "s3-versioning" in verdict.not_applicable

@@ -150,8 +150,8 @@ class Diagnostic:
 
 @dataclass(frozen=True)
 class Verdict:
-    """The pack's answer to `Analyze` for one resource: its diagnostics, and the policies that said they do
-    not apply to it (`not_applicable()`)."""
+    """The pack's answer to `Analyze` for one resource (or to `AnalyzeStack`): its diagnostics, and the
+    policies that said they do not apply to it (`not_applicable()`)."""
 
     diagnostics: list[Diagnostic]
     not_applicable: frozenset[str]
@@ -597,6 +597,10 @@ class PolicyPackProcess:
 
     def analyze_stack(self, resources: Iterable[ResourceInput]) -> list[Diagnostic]:
         """`AnalyzeStack` with every resource's outputs and its place in the dependency graph."""
+        return self.analyze_stack_verdict(resources).diagnostics
+
+    def analyze_stack_verdict(self, resources: Iterable[ResourceInput]) -> Verdict:
+        """`AnalyzeStack`: its diagnostics and the stack policies that do not apply to this stack."""
         request = analyzer_pb2.AnalyzeStackRequest()
         for resource in resources:
             entry = request.resources.add(
@@ -613,7 +617,7 @@ class PolicyPackProcess:
             for key, urns in resource.property_dependencies.items():
                 if urns:
                     entry.propertyDependencies[key].urns.extend(urns)
-        return self._diagnostics(self._call("AnalyzeStack", request))
+        return self._verdict(self._call("AnalyzeStack", request))
 
     @staticmethod
     def _options(resource: ResourceInput) -> analyzer_pb2.AnalyzerResourceOptions:

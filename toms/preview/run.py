@@ -60,7 +60,8 @@ __all__ = [
 ]
 
 # Sent to the pack once before a preview, never reported: every resource policy that checks given types
-# says it does not apply to this one, which tells the resource policies from the rest.
+# says it does not apply to this one, which tells the resource policies from the rest; and every stack
+# policy that judges given types says it does not apply to a stack of only this one.
 _PROBE = ResourceInput(type="toms:offline:Probe", name="probe", props={})
 # --- the preview ----------------------------------------------------------------------------------------
 
@@ -109,6 +110,8 @@ class _Judge:
         self.verdicts: list[Verdict] = []
         # The resource policies of the pack: those that say they do not apply to a type no rule checks.
         self.resource_policies: frozenset[str] = frozenset()
+        # The stack policies that judge given types: those that do not apply to a stack of only that type.
+        self.typed_stack_policies: frozenset[str] = frozenset()
         self._stopping = threading.Event()
         self._thread = threading.Thread(target=self._judge, name="policy-pack-judge", daemon=True)
 
@@ -148,6 +151,7 @@ class _Judge:
                 raise PreviewError(f"{where}: {error}") from None
             self.levels = {name: level for name, (level, _) in reconciled.items()}
             self.resource_policies = self.pack.analyze_verdict(_PROBE).not_applicable
+            self.typed_stack_policies = self.pack.analyze_stack_verdict([_PROBE]).not_applicable
             self.verdicts = self.pack.analyze_verdicts(self._planned_as_registered())
         except Exception as error:  # every failure, ours included, is raised again on the caller's thread
             self.error = error
@@ -240,14 +244,18 @@ def _verdict(
     """Every resource's findings, then `AnalyzeStack`'s over the whole stack."""
     resources = judge.planner.planned
     findings: list[Finding] = []
-    unjudged: set[str] = set()
+    # Custom resources no resource policy judged, by type: a stack policy may still judge their type.
+    unjudged: dict[str, list[str]] = {}
     for resource, verdict in zip(resources, judge.verdicts, strict=True):
         findings += resource_findings(resource, verdict.diagnostics)
         if resource.custom and judge.resource_policies <= verdict.not_applicable:
-            unjudged.add(resource.urn)
+            unjudged.setdefault(resource.type, []).append(resource.urn)
     began = time.perf_counter()
     try:
         stack_diagnostics = pack.analyze_stack([resource.stack_input() for resource in resources])
+        judged_by_stack_policies = {
+            type_token for type_token in unjudged if _stack_policies_judge(pack, judge, type_token)
+        }
     except PolicyPackError as error:
         raise _pack_failure(pack, error) from None
     findings += stack_findings(resources, stack_diagnostics)
@@ -263,5 +271,17 @@ def _verdict(
         interpreter=outcome.interpreter.describe(),
         invokes=outcome.invokes,
         reads=outcome.reads,
-        unjudged=frozenset(unjudged),
+        unjudged=frozenset(
+            urn
+            for type_token, urns in unjudged.items()
+            if type_token not in judged_by_stack_policies
+            for urn in urns
+        ),
     )
+
+
+def _stack_policies_judge(pack: PolicyPackProcess, judge: _Judge, type_token: str) -> bool:
+    """Whether a stack policy judges `type_token`: one that does not apply to a stack of only the probe
+    applies to a stack of only a resource of that type (what it finds there is not reported)."""
+    probe = ResourceInput(type=type_token, name="probe", props={})
+    return bool(judge.typed_stack_policies - pack.analyze_stack_verdict([probe]).not_applicable)

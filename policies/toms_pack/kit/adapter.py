@@ -7,7 +7,8 @@
   still shows in the evidence; an `Advisory` takes the same path;
 - turns an unknown value into an advisory during preview (the check runs again at update time) and into a
   violation at update time, when every input should be known;
-- tells the engine the policy does not apply (`not_applicable()`) to a resource it does not check;
+- tells the engine the policy does not apply (`not_applicable()`) to a resource it does not check, and a
+  stack policy that it does not apply to a stack holding none of the types it judges (when it found nothing);
 - never raises otherwise: a malformed property shape is a violation that says what was expected.
 """
 
@@ -188,8 +189,9 @@ def _settle(
     subject: Resource | None,
     report: ReportViolation,
     handoff: FindingsHandoff,
-) -> None:
-    """Report what the rule found, honouring waivers, and deal with unknowns by the engine's phase."""
+) -> bool:
+    """Report what the rule found, honouring waivers, and deal with unknowns by the engine's phase; whether
+    there was anything to report (a finding, an unknown or a config error)."""
     for error in settings.errors:
         report(
             f"pack config error for policy {rule.name}: {error}. Fix stacks/policy-config (a waiver needs "
@@ -236,6 +238,7 @@ def _settle(
         if is_preview():
             raise _StillUnknown(paths)
         report(_still_unknown_at_update(rule, paths), None)
+    return bool(settings.errors or collected)
 
 
 def _still_unknown_at_update(rule: Rule, paths: Sequence[str]) -> str:
@@ -335,7 +338,11 @@ def _validate_stack(
 ) -> None:
     stack = _stack_from_args(args)
     settings = rule.settings(args.get_config())
-    _settle(rule, settings, rule.check(stack, settings), None, report, handoff)
+    reported = _settle(rule, settings, rule.check(stack, settings), None, report, handoff)
+    if not reported and rule.resource_types and not stack.of_type(*rule.resource_types):
+        # As a resource policy does for a type it does not judge: the engine lists the policy as not
+        # applicable, and the offline preview learns from it which types the stack policies judge.
+        args.not_applicable("none of the types it judges is in this stack")
 
 
 def _framework(rule_name: str) -> PolicyComplianceFramework:

@@ -165,7 +165,8 @@ def describe(value: Any) -> str:
     if value is UNKNOWN:
         return "unknown"
     if isinstance(value, str | int | float | bool | list | dict):
-        return json.dumps(_whole_numbers(value))
+        # An unknown item of a list (or value of an object) shows as the string "unknown".
+        return json.dumps(_whole_numbers(value), default=lambda inner: describe(inner))
     return repr(value)
 
 

@@ -18,9 +18,9 @@ from ..kit import (
     Stack,
     Unverifiable,
     Violation,
-    as_list,
+    decide,
     describe,
-    known_list,
+    list_items,
     lookup,
     resource_rule,
     stack_rule,
@@ -117,25 +117,26 @@ def ecr_hardened(resource: Resource, _: Settings) -> Iterator[Outcome]:
 def _registry_scans_on_push(resource: Resource) -> Iterator[Outcome]:
     """The registry's scanning rules replace every repository's own scanOnPush: one must scan every
     repository on push."""
-    listed = known_list(resource.get("rules"), "rules", "a list of scanning rules")
-    if not isinstance(listed, list):
-        yield listed
-        return
-    for index, rule in enumerate(listed):
-        frequency = lookup(rule, "scanFrequency")
-        filters = lookup(rule, "repositoryFilters")
-        if frequency is UNKNOWN or filters is UNKNOWN:
-            yield Unverifiable(f"rules[{index}]")
-            return
-        if frequency in _ON_PUSH_FREQUENCIES and any(
-            lookup(entry, "filter") == "*" for entry in as_list(filters) or []
-        ):
-            return
-    yield Violation(
+    rules = list_items(resource.get("rules"), "rules", "scanning rules")
+    # One rule that scans every repository on push is enough, whatever the other rules say: rules choose
+    # what gets scanned (MANUAL is what a repository no rule scans falls back to), none stops a scan.
+    yield from rules.some(
+        _scans_every_repository_on_push,
         "no rule scans every repository on push (scanFrequency SCAN_ON_PUSH or CONTINUOUS_SCAN with the "
         "filter \"*\"): the registry's rules override each repository's scanOnPush, so images would go "
-        "unscanned"
+        "unscanned",
     )
+
+
+def _scans_every_repository_on_push(rule: Any) -> Any:
+    """True when a scanning rule scans every repository on push; UNKNOWN while that cannot be read."""
+    frequency = lookup(rule, "scanFrequency")
+    filters = list_items(lookup(rule, "repositoryFilters"), "repositoryFilters", "filters")
+    if frequency is UNKNOWN:
+        return UNKNOWN
+    if frequency not in _ON_PUSH_FREQUENCIES:
+        return False
+    return filters.any(lambda entry: decide(lookup(entry, "filter"), lambda name: name == "*"))
 
 
 ECR_PULL_THROUGH_CACHE = "aws:ecr/pullThroughCacheRule:PullThroughCacheRule"
@@ -151,26 +152,45 @@ def _region(resource: Resource, explicit: Any = MISSING) -> Any:
     return resource.provider_props.get("region", MISSING) if explicit is MISSING else explicit
 
 
-def _created_repositories(resource: Resource) -> Iterator[tuple[str, Any, Any]]:
+def _created_repositories(resource: Resource) -> Iterator[tuple[str, Any, Any] | Violation | Unverifiable]:
     """The repositories ECR creates for a pull-through cache or replication rule, as (how, prefix, region):
-    the prefix their names start with (ROOT when any name) and the region they are created in."""
+    the prefix their names start with (ROOT when any name) and the region they are created in; and the
+    outcome for each part of the rules that cannot be read."""
     if resource.type == ECR_PULL_THROUGH_CACHE:
         yield "PULL_THROUGH_CACHE", resource.get("ecrRepositoryPrefix"), _region(resource)
         return
-    rules = resource.get("replicationConfiguration", "rules")
-    for rule in as_list(rules) or ([rules] if rules is UNKNOWN else []):
-        filters = lookup(rule, "repositoryFilters")
-        listed = as_list(filters)
-        # Without filters every repository is replicated; an unknown filter may name any prefix.
-        prefixes = (
-            [UNKNOWN]
-            if filters is UNKNOWN
-            else [lookup(entry, "filter") for entry in listed or []] or [ROOT_PREFIX]
+    rules = list_items(
+        resource.get("replicationConfiguration", "rules"), "replicationConfiguration.rules", "rules", resource
+    )
+    yield from rules.unverifiable()
+    for where, rule in rules.known:
+        filters = list_items(
+            lookup(rule, "repositoryFilters"), f"{where}.repositoryFilters", "filters", resource
         )
-        destinations = lookup(rule, "destinations")
-        for destination in as_list(destinations) or ([destinations] if destinations is UNKNOWN else []):
+        destinations = list_items(
+            lookup(rule, "destinations"), f"{where}.destinations", "destinations", resource
+        )
+        yield from filters.unverifiable()
+        yield from destinations.unverifiable()
+        # Without filters every repository is replicated.
+        prefixes = [lookup(entry, "filter") for entry in filters.values]
+        if filters.problem is None and not filters:
+            prefixes = [ROOT_PREFIX]
+        for destination in destinations.values:
             for prefix in prefixes:
                 yield "REPLICATION", prefix, lookup(destination, "region")
+
+
+def _template_facts(template: Resource, how: str, prefix: Any, region: Any) -> dict[str, Any]:
+    """Whether a creation template applies to the repositories, fact by fact (True, False or UNKNOWN):
+    one known mismatch rules it out."""
+    return {
+        "appliedFors": list_items(template.get("appliedFors"), "appliedFors", "kinds").any(
+            lambda kind: kind == how
+        ),
+        "prefix": decide(template.get("prefix"), lambda name: name in (prefix, ROOT_PREFIX)),
+        "region": decide(_region(template), lambda name: name == region),
+    }
 
 
 @stack_rule(
@@ -186,25 +206,24 @@ def _created_repositories(resource: Resource) -> Iterator[tuple[str, Any, Any]]:
 def created_repositories_templated(stack: Stack, _: Settings) -> Iterator[Outcome]:
     templates = stack.of_type(ECR_CREATION_TEMPLATE)
     for resource in stack.of_type(ECR_PULL_THROUGH_CACHE, ECR_REPLICATION):
-        for how, prefix, region in _created_repositories(resource):
+        for created in _created_repositories(resource):
+            if not isinstance(created, tuple):
+                yield created
+                continue
+            how, prefix, region = created
             if UNKNOWN in (prefix, region):
                 where = "ecrRepositoryPrefix" if how == "PULL_THROUGH_CACHE" else "replicationConfiguration"
                 yield Unverifiable(where, resource)
                 continue
             applies, undecided = False, []
             for template in templates:
-                facts = {"appliedFors": template.get("appliedFors"), "prefix": template.get("prefix")}
-                facts["region"] = _region(template)
-                unknown = [key for key, value in facts.items() if value is UNKNOWN]
-                unknown += ["appliedFors"] if UNKNOWN in (as_list(facts["appliedFors"]) or []) else []
-                if unknown:
-                    undecided += [Unverifiable(key, template) for key in unknown]
-                elif (
-                    how in (as_list(facts["appliedFors"]) or [])
-                    and facts["prefix"] in (prefix, ROOT_PREFIX)
-                    and facts["region"] == region
-                ):
+                facts = _template_facts(template, how, prefix, region)
+                if all(fact is True for fact in facts.values()):
                     applies = True
+                elif False not in facts.values():
+                    undecided += [
+                        Unverifiable(key, template) for key, fact in facts.items() if fact is UNKNOWN
+                    ]
             if applies:
                 continue
             if undecided:
@@ -227,6 +246,18 @@ def _is_open_cidr(cidr: object) -> bool:
     return network.prefixlen <= 2
 
 
+def _public_endpoint(resource: Resource, public: Any) -> Iterator[Outcome]:
+    """A public API endpoint must list the networks that may reach it; none at all means 0.0.0.0/0."""
+    cidrs = list_items(resource.get("vpcConfig", "publicAccessCidrs"), "vpcConfig.publicAccessCidrs", "CIDRs")
+    if cidrs.problem is None and (not cidrs or any(_is_open_cidr(cidr) for cidr in cidrs.values)):
+        yield Violation(
+            f"vpcConfig.endpointPublicAccess is {describe(public)} with publicAccessCidrs "
+            f"{describe(resource.get('vpcConfig', 'publicAccessCidrs'))}: the Kubernetes API is open to "
+            "the internet; make it private or list your networks"
+        )
+    yield from cidrs.unverifiable()
+
+
 @resource_rule(
     "eks-cluster-hardened",
     "EKS API endpoints are private or limited to listed networks; secrets are encrypted with the client's "
@@ -239,35 +270,27 @@ def _is_open_cidr(cidr: object) -> bool:
 )
 def eks_hardened(resource: Resource, _: Settings) -> Iterator[Outcome]:
     public = resource.get("vpcConfig", "endpointPublicAccess")
-    cidrs = resource.get("vpcConfig", "publicAccessCidrs")
-    if UNKNOWN in (public, cidrs):
-        yield Unverifiable("vpcConfig")
+    if public is UNKNOWN:
+        yield Unverifiable("vpcConfig.endpointPublicAccess")
     elif public is not False:
-        listed = as_list(cidrs)
-        if not listed or any(_is_open_cidr(cidr) for cidr in listed):
-            yield Violation(
-                f"vpcConfig.endpointPublicAccess is {describe(public)} with publicAccessCidrs "
-                f"{describe(cidrs)}: the Kubernetes API is open to the internet; make it private or list "
-                "your networks"
-            )
-    resources = resource.get("encryptionConfig", "resources")
+        yield from _public_endpoint(resource, public)
+    resources = list_items(
+        resource.get("encryptionConfig", "resources"), "encryptionConfig.resources", "resource kinds"
+    )
     key = resource.get("encryptionConfig", "provider", "keyArn")
-    if UNKNOWN in (resources, key):
-        yield Unverifiable("encryptionConfig")
-    elif "secrets" not in (as_list(resources) or []) or key is MISSING:
+    if key is MISSING:
         yield Violation(
             'encryptionConfig does not encrypt "secrets" with a KMS key: Kubernetes secrets are stored with '
             "only the default encryption"
         )
-    logs = resource.get("enabledClusterLogTypes")
-    if logs is UNKNOWN:
-        yield Unverifiable("enabledClusterLogTypes")
     else:
-        missing = [kind for kind in ("api", "audit", "authenticator") if kind not in (as_list(logs) or [])]
-        if missing:
-            yield Violation(
-                f"enabledClusterLogTypes lacks {', '.join(missing)}: control-plane events go unlogged"
-            )
+        yield from resources.require_all(
+            ["secrets"], "Kubernetes secrets are stored with only the default encryption"
+        )
+        if key is UNKNOWN:
+            yield Unverifiable("encryptionConfig.provider.keyArn")
+    logs = list_items(resource.get("enabledClusterLogTypes"), "enabledClusterLogTypes", "log types")
+    yield from logs.require_all(("api", "audit", "authenticator"), "control-plane events go unlogged")
 
 
 @resource_rule(

@@ -15,6 +15,7 @@ from ..kit import (
     MISSING,
     UNKNOWN,
     Advisory,
+    Items,
     Outcome,
     Resource,
     Settings,
@@ -24,6 +25,7 @@ from ..kit import (
     as_int,
     as_list,
     describe,
+    list_items,
     lookup,
     optional_int_at_most,
     resource_rule,
@@ -114,24 +116,16 @@ def _exposes_host(path: str) -> bool:
     )
 
 
-def _volume_problems(resource: Resource) -> Iterator[Outcome]:
-    volumes = resource.get("volumes")
-    listed = as_list(volumes)
-    if volumes is UNKNOWN:
-        yield Unverifiable("volumes")
-        return
-    if listed is None:
-        yield Violation(f"volumes is {describe(volumes)}, expected a list")
-        return
-    for index, volume in enumerate(listed):
-        host_path = lookup(volume, "hostPath")
-        if host_path is UNKNOWN:
-            yield Unverifiable(f"volumes[{index}].hostPath")
-        elif isinstance(host_path, str) and _exposes_host(host_path):
-            yield Violation(
-                f"volumes[{index}].hostPath is {describe(host_path)}: it hands the container the host "
-                "(its root, the container runtime's socket or kernel interfaces); use a task volume or EFS"
-            )
+def _volume_problem(where: str, volume: Any) -> Outcome | None:
+    host_path = lookup(volume, "hostPath")
+    if host_path is UNKNOWN:
+        return Unverifiable(f"{where}.hostPath")
+    if isinstance(host_path, str) and _exposes_host(host_path):
+        return Violation(
+            f"{where}.hostPath is {describe(host_path)}: it hands the container the host "
+            "(its root, the container runtime's socket or kernel interfaces); use a task volume or EFS"
+        )
+    return None
 
 
 def _container_problem(container: Mapping[str, Any], label: str, allowed: tuple[str, ...]) -> str | None:
@@ -147,7 +141,9 @@ def _container_problem(container: Mapping[str, Any], label: str, allowed: tuple[
     added = lookup(container, "linuxParameters", "capabilities", "add")
     added_list = as_list(added)
     if added_list is None:
-        return f"{label}: linuxParameters.capabilities.add is {describe(added)}, expected a list"
+        return (
+            f"{label}: linuxParameters.capabilities.add is {describe(added)}, expected a list of capabilities"
+        )
     extra = [str(cap) for cap in added_list if str(cap).upper().removeprefix("CAP_") not in allowed]
     if extra:
         return (
@@ -182,7 +178,7 @@ def host_isolation(resource: Resource, settings: Settings) -> Iterator[Outcome]:
             yield Unverifiable(key)
         elif value == "host":
             yield Violation(f'{key} is "host": the task shares the host\'s {key[:-4]} namespace')
-    yield from _volume_problems(resource)
+    yield from list_items(resource.get("volumes"), "volumes", "volumes").each(_volume_problem)
     allowed = settings.strings("allowedCapabilities")
     yield from _each_container(
         resource, lambda container, label: _container_problem(container, label, allowed)
@@ -276,15 +272,15 @@ def health_check_grace_bounded(resource: Resource, settings: Settings) -> Iterat
 SUBNET = "aws:ec2/subnet:Subnet"
 
 
-def _subnet_zones(stack: Stack, service: Resource, subnet_ids: list[Any]) -> list[Any] | None:
+def _subnet_zones(stack: Stack, service: Resource, subnets: Items) -> list[Any] | None:
     """The zones of the service's subnets, or None when a subnet is not one the stack declares."""
     dependencies = set(service.property_dependencies.get("networkConfiguration", ()))
     zones = []
     for subnet in stack.of_type(SUBNET):
-        if subnet.urn in dependencies or subnet.get("id") in subnet_ids:
+        if subnet.urn in dependencies or subnet.get("id") in subnets.values:
             zone = subnet.get("availabilityZone")
             zones.append(subnet.get("availabilityZoneId") if zone is MISSING else zone)
-    return zones if len(zones) >= len(subnet_ids) else None
+    return zones if len(zones) >= len(subnets) else None
 
 
 @stack_rule(
@@ -296,26 +292,22 @@ def _subnet_zones(stack: Stack, service: Resource, subnet_ids: list[Any]) -> lis
 )
 def across_zones(stack: Stack, _: Settings) -> Iterator[Outcome]:
     for service in stack.of_type(ECS_SERVICE):
-        subnets = service.get("networkConfiguration", "subnets")
-        if subnets is MISSING:
+        if service.get("networkConfiguration", "subnets") is MISSING:
             continue  # bridge or host networking on EC2: placement follows the cluster's instances
-        listed = as_list(subnets)
-        if subnets is UNKNOWN:
-            yield Unverifiable("networkConfiguration.subnets", service)
-        elif listed is None:
+        where = "networkConfiguration.subnets"
+        subnets = list_items(service.get(*where.split(".")), where, "subnet ids", service)
+        if subnets.problem is not None:
+            yield subnets.problem
+        elif len(subnets) < 2:
+            # The count decides, whatever the subnets are.
             yield Violation(
-                f"{service.name}: networkConfiguration.subnets is {describe(subnets)}, expected a list",
-                service,
-            )
-        elif len(listed) < 2:
-            yield Violation(
-                f"{service.name}: networkConfiguration.subnets names {len(listed)} subnet: one zone's outage "
-                "stops every task; list subnets in at least two zones",
+                f"{service.name}: {where} names {len(subnets)} subnet: one zone's outage stops every task; "
+                "list subnets in at least two zones",
                 service,
             )
         else:
-            zones = _subnet_zones(stack, service, listed)
-            if zones is None and UNKNOWN not in listed:
+            zones = _subnet_zones(stack, service, subnets)
+            if zones is None and not subnets.unknown:
                 yield Advisory(
                     f"{service.name}: networkConfiguration.subnets names subnets this stack does not "
                     "declare, so the pack cannot tell their zones; make sure they lie in at least two",

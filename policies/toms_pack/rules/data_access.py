@@ -21,7 +21,7 @@ from ..kit import (
     describe,
     is_aws_managed_key_reference,
     is_customer_key_reference,
-    known_list,
+    list_items,
     resource_rule,
 )
 from .ecs import SECRET_NAME_SETTING, SECRET_VALUE_PATTERN, secret_name_pattern
@@ -134,14 +134,13 @@ def cache_user_authentication(resource: Resource, _: Settings) -> Iterator[Outco
     else:
         key = USER_GROUPS[resource.type]
         value = resource.get(key)
-        users = known_list([value] if isinstance(value, str) else value, key, "user ids")
-        if not isinstance(users, list):
-            yield users
-        elif BUILT_IN_USER in users:
+        users = list_items([value] if isinstance(value, str) else value, key, "user ids")
+        if BUILT_IN_USER in users.values:
             yield Violation(
                 f'{key} includes "{BUILT_IN_USER}", AWS\'s built-in user with no password and access to '
                 "every key: add your own user named default, turned off, instead"
             )
+        yield from users.unverifiable()
 
 
 # --- Redshift authentication profiles ------------------------------------------------------------------
@@ -235,16 +234,17 @@ def _network(entries: list[Any]) -> Iterator[Outcome]:
 def _data_access(entries: list[Any]) -> Iterator[Outcome]:
     for index, entry in enumerate(entries):
         principals = entry.get("Principal", MISSING) if isinstance(entry, dict) else MISSING
-        listed = known_list([principals] if isinstance(principals, str) else principals, "policy", "")
-        if isinstance(listed, Unverifiable):
-            yield listed
-        elif not isinstance(listed, list) or not listed:
+        where = f"policy[{index}].Principal"
+        listed = list_items([principals] if isinstance(principals, str) else principals, where, "principals")
+        if isinstance(listed.problem, Violation) or (listed.problem is None and not listed):
             yield Violation(f"policy[{index}] Principal is {describe(principals)}: name the principals")
-        elif "*" in listed:
+            continue
+        if "*" in listed.values:
             yield Violation(
                 f'policy[{index}] Principal includes "*": every AWS principal may use the data it grants; '
                 "name the roles or users"
             )
+        yield from listed.unverifiable()
 
 
 @resource_rule(

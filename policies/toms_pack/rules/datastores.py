@@ -29,13 +29,12 @@ from ..kit import (
     Violation,
     arn_account,
     as_int,
-    as_list,
     bounds_check,
     describe,
     describe_accounts,
     is_aws_managed_key_reference,
     is_customer_key_reference,
-    known_list,
+    list_items,
     lookup,
     own_accounts,
     resource_rule,
@@ -243,22 +242,23 @@ REDSHIFT_PARAMETER_GROUP = "aws:redshift/parameterGroup:ParameterGroup"
 DOCDB_PARAMETER_GROUP = "aws:docdb/clusterParameterGroup:ClusterParameterGroup"
 NEPTUNE_PARAMETER_GROUP = "aws:neptune/clusterParameterGroup:ClusterParameterGroup"
 MEMORYDB_MULTI_REGION_CLUSTER = "aws:memorydb/multiRegionCluster:MultiRegionCluster"
+# DocumentDB's tls parameter values that require TLS (unset is "enabled").
+DOCDB_TLS_ON = ("enabled", "tls1.2+", "tls1.3+")
 
 
-def _parameters(resource: Resource) -> tuple[dict[str, Any], Outcome | None]:
-    """A parameter group's parameters by lower-case name (value as a lower-case string)."""
-    listed = as_list(resource.get("parameters"))
-    if listed is None:
-        return {}, Violation(f"parameters is {describe(resource.get('parameters'))}, expected a list")
-    found: dict[str, Any] = {}
-    for entry in listed:
-        name, value = lookup(entry, "name"), lookup(entry, "value")
-        if name is UNKNOWN:
-            return {}, Unverifiable("parameters")
-        if not isinstance(name, str):
-            return {}, Violation(f"parameter {describe(entry)} has no name")
-        found[name.lower()] = value if value is UNKNOWN else str(value).lower()
-    return found, None
+def _parameter(resource: Resource, name: str, accepted: Callable[[str], bool]) -> tuple[Any, Outcome | None]:
+    """A parameter group's `name` parameter as a lower-case string (`Items.setting`: a known refused value
+    wins; MISSING when unset), or the outcome that explains why it cannot be read."""
+    parameters = list_items(resource.get("parameters"), "parameters", "name/value parameters")
+    if parameters.problem is not None:
+        return MISSING, parameters.problem
+    for entry in parameters.values:
+        if not isinstance(lookup(entry, "name"), str) and lookup(entry, "name") is not UNKNOWN:
+            return MISSING, Violation(f"parameter {describe(entry)} has no name")
+    value = parameters.setting(name, lambda value: accepted(str(value).lower()), any_case=True)
+    if value is UNKNOWN:
+        return value, Unverifiable("parameters")
+    return (value if value is MISSING else str(value).lower()), None
 
 
 def _transit(resource: Resource) -> Iterator[Outcome]:
@@ -317,36 +317,27 @@ def _transit(resource: Resource) -> Iterator[Outcome]:
                 "not require SSL; use a parameter group with require_ssl = true"
             )
     elif kind == REDSHIFT_PARAMETER_GROUP:
-        parameters, problem = _parameters(resource)
+        value, problem = _parameter(resource, "require_ssl", lambda value: value == "true")
         if problem is not None:
             yield problem
-        elif parameters.get("require_ssl") is UNKNOWN:
-            yield Unverifiable("parameters")
-        elif parameters.get("require_ssl") != "true":
+        elif value != "true":
             yield Violation(
                 "parameter require_ssl is not true: set require_ssl = true so clients must use TLS"
             )
     elif kind == NEPTUNE_PARAMETER_GROUP:
-        parameters, problem = _parameters(resource)
+        value, problem = _parameter(resource, "neptune_enforce_ssl", lambda value: value == "1")
         if problem is not None:
             yield problem
-        elif parameters.get("neptune_enforce_ssl") is UNKNOWN:
-            yield Unverifiable("parameters")
-        elif parameters.get("neptune_enforce_ssl", "1") != "1":
+        elif value not in (MISSING, "1"):
             yield Violation(
-                f"parameter neptune_enforce_ssl is {describe(parameters.get('neptune_enforce_ssl'))}: "
-                "leave it at 1 so clients must use TLS"
+                f"parameter neptune_enforce_ssl is {describe(value)}: leave it at 1 so clients must use TLS"
             )
     elif kind == DOCDB_PARAMETER_GROUP:
-        parameters, problem = _parameters(resource)
+        value, problem = _parameter(resource, "tls", lambda value: value in DOCDB_TLS_ON)
         if problem is not None:
             yield problem
-        elif parameters.get("tls") is UNKNOWN:
-            yield Unverifiable("parameters")
-        elif parameters.get("tls", "enabled") not in ("enabled", "tls1.2+", "tls1.3+"):
-            yield Violation(
-                f"parameter tls is {describe(parameters.get('tls'))}: set it to tls1.2+ (or leave it unset)"
-            )
+        elif value is not MISSING and value not in DOCDB_TLS_ON:
+            yield Violation(f"parameter tls is {describe(value)}: set it to tls1.2+ (or leave it unset)")
 
 
 @resource_rule(
@@ -871,16 +862,15 @@ def not_shared(resource: Resource, settings: Settings) -> Iterator[Outcome]:
     allowed = settings.strings("allowedAccounts")
     listed = ", ".join(allowed) or "none"
     if resource.type in SHARED_ACCOUNTS:
-        accounts = known_list(resource.get("sharedAccounts"), "sharedAccounts", "a list of account ids")
-        if not isinstance(accounts, list):
-            yield accounts
-        elif "all" in accounts:
+        accounts = list_items(resource.get("sharedAccounts"), "sharedAccounts", "account ids")
+        if "all" in accounts.values:
             yield Violation('sharedAccounts contains "all": the snapshot is public; remove it')
-        elif outside := _outside(accounts, allowed):
+        elif outside := _outside(accounts.values, allowed):
             yield Violation(
                 f"sharedAccounts shares the snapshot with {', '.join(outside)}, outside the accounts the "
                 f"pack config allows ({listed})"
             )
+        yield from accounts.unverifiable()
         return
     if resource.type == AMI_LAUNCH_PERMISSION:
         group = resource.get("group")
@@ -1089,11 +1079,8 @@ def redshift_audit_logging(resource: Resource, _: Settings) -> Iterator[Outcome]
         if resource.get("bucketName") is MISSING:
             yield Violation("bucketName is not set: name the bucket the audit logs go to")
     elif destination == "cloudwatch":
-        listed = known_list(resource.get("logExports"), "logExports", "a list of log names")
-        if not isinstance(listed, list):
-            yield listed
-        elif missing := [name for name in REDSHIFT_AUDIT_LOGS if name not in listed]:
-            yield Violation(f"logExports lacks {', '.join(missing)}: export every audit log")
+        exports = list_items(resource.get("logExports"), "logExports", "log names")
+        yield from exports.require_all(REDSHIFT_AUDIT_LOGS, "export every audit log")
     else:
         yield Violation(f"logDestinationType is {describe(destination)}, expected s3 or cloudwatch")
 
@@ -1206,15 +1193,12 @@ def tls_version(resource: Resource, _: Settings) -> Iterator[Outcome]:
     if engine is None:
         return  # Oracle and SQL Server negotiate TLS through option groups, which the pack does not judge
     name, accepted = standards.TLS_VERSION_PARAMETERS[engine]
-    parameters, problem = _parameters(resource)
+    allowed = {version.lower() for version in accepted}
+    value, problem = _parameter(resource, name, lambda value: value in allowed)
     if problem is not None:
         yield problem
-        return
-    value = parameters.get(name)
-    if value is UNKNOWN:
-        yield Unverifiable("parameters")
-    elif value is None or value not in {version.lower() for version in accepted}:
-        shown = "not set (the engine's default may accept TLS 1.0)" if value is None else describe(value)
+    elif value is MISSING or value not in allowed:
+        shown = "not set (the engine's default may accept TLS 1.0)" if value is MISSING else describe(value)
         yield Violation(f"parameter {name} is {shown}: set it to {' or '.join(accepted)}")
 
 

@@ -37,9 +37,9 @@ from ..kit import (
     Settings,
     Unverifiable,
     Violation,
-    as_list,
     describe,
     forbid_true,
+    list_items,
     lookup,
     resource_rule,
 )
@@ -69,25 +69,6 @@ def _template_flag(value: Any) -> Any:
         if text in {"true", "false"}:
             return text == "true"
     return _NOT_A_FLAG
-
-
-def _objects(resource: Resource, key: str, noun: str) -> Iterator[Outcome | tuple[int, Mapping[str, Any]]]:
-    """The entries of a list-of-objects property, with an outcome for each that cannot be judged."""
-    value = resource.get(key)
-    if value is UNKNOWN:
-        yield Unverifiable(key)
-        return
-    listed = as_list(value)
-    if listed is None:
-        yield Violation(f"{key} is {describe(value)}, expected a list of {noun}")
-        return
-    for index, entry in enumerate(listed):
-        if entry is UNKNOWN:
-            yield Unverifiable(f"{key}[{index}]")
-        elif isinstance(entry, Mapping):
-            yield index, entry
-        else:
-            yield Violation(f"{key}[{index}] is {describe(entry)}, expected a {noun.rstrip('s')} object")
 
 
 @resource_rule(
@@ -155,58 +136,61 @@ def no_public_ip(resource: Resource, _: Settings) -> Iterator[Outcome]:
     if resource.type != LAUNCH_TEMPLATE:
         yield from forbid_true(resource, "associatePublicIpAddress", "set associatePublicIpAddress: false")
         return
-    for found in _objects(resource, "networkInterfaces", "network interfaces"):
-        if not isinstance(found, tuple):
-            yield found
-            continue
-        index, interface = found
-        path = f"networkInterfaces[{index}].associatePublicIpAddress"
-        raw = lookup(interface, "associatePublicIpAddress")
-        public = _template_flag(raw)
-        if public is UNKNOWN:
-            yield Unverifiable(path)
-        elif public is True:
-            yield Violation(f'{path} is {describe(raw)}: set it to "false"')
-        elif public is _NOT_A_FLAG:
-            yield Violation(f'{path} is {describe(raw)}, expected "true" or "false": set it to "false"')
+    yield from list_items(resource.get("networkInterfaces"), "networkInterfaces", "network interfaces").each(
+        _interface_public
+    )
+
+
+def _interface_public(where: str, interface: Any) -> Iterator[Outcome]:
+    if not isinstance(interface, Mapping):
+        yield Violation(f"{where} is {describe(interface)}, expected a network interface object")
+        return
+    path = f"{where}.associatePublicIpAddress"
+    raw = lookup(interface, "associatePublicIpAddress")
+    public = _template_flag(raw)
+    if public is UNKNOWN:
+        yield Unverifiable(path)
+    elif public is True:
+        yield Violation(f'{path} is {describe(raw)}: set it to "false"')
+    elif public is _NOT_A_FLAG:
+        yield Violation(f'{path} is {describe(raw)}, expected "true" or "false": set it to "false"')
+
+
+def _mapping_encrypted(where: str, mapping: Any) -> Iterator[Outcome]:
+    if not isinstance(mapping, Mapping):
+        yield Violation(f"{where} is {describe(mapping)}, expected a block device mapping object")
+        return
+    ebs = lookup(mapping, "ebs")
+    path = f"{where}.ebs"
+    if ebs is MISSING:
+        return  # an instance-store (virtualName) or suppressed (noDevice) device: no EBS volume
+    if ebs is UNKNOWN:
+        yield Unverifiable(path)
+        return
+    if not isinstance(ebs, Mapping):
+        yield Violation(f'{path} is {describe(ebs)}, expected an object with encrypted: "true"')
+        return
+    raw = lookup(ebs, "encrypted")
+    encrypted = _template_flag(raw)
+    if encrypted is UNKNOWN:
+        yield Unverifiable(f"{path}.encrypted")
+    elif encrypted is MISSING:
+        yield Violation(
+            f"{path}.encrypted is not set, so the volume takes the snapshot's or the account's default "
+            'encryption, which the pack cannot see: set it to "true"'
+        )
+    elif encrypted is _NOT_A_FLAG:
+        yield Violation(f'{path}.encrypted is {describe(raw)}, expected "true" or "false": set it to "true"')
+    elif encrypted is False:
+        yield Violation(f'{path}.encrypted is {describe(raw)}: set it to "true"')
 
 
 def _template_volumes(resource: Resource) -> Iterator[Outcome]:
-    ebs_volumes = 0
-    undecided = False  # an unknown mapping may be the EBS root volume
-    for found in _objects(resource, "blockDeviceMappings", "block device mappings"):
-        if not isinstance(found, tuple):
-            undecided = undecided or isinstance(found, Unverifiable)
-            yield found
-            continue
-        index, mapping = found
-        ebs = lookup(mapping, "ebs")
-        if ebs is MISSING:
-            continue  # an instance-store (virtualName) or suppressed (noDevice) device: no EBS volume
-        ebs_volumes += 1
-        path = f"blockDeviceMappings[{index}].ebs"
-        if ebs is UNKNOWN:
-            yield Unverifiable(path)
-            continue
-        if not isinstance(ebs, Mapping):
-            yield Violation(f'{path} is {describe(ebs)}, expected an object with encrypted: "true"')
-            continue
-        raw = lookup(ebs, "encrypted")
-        encrypted = _template_flag(raw)
-        if encrypted is UNKNOWN:
-            yield Unverifiable(f"{path}.encrypted")
-        elif encrypted is MISSING:
-            yield Violation(
-                f"{path}.encrypted is not set, so the volume takes the snapshot's or the account's default "
-                'encryption, which the pack cannot see: set it to "true"'
-            )
-        elif encrypted is _NOT_A_FLAG:
-            yield Violation(
-                f'{path}.encrypted is {describe(raw)}, expected "true" or "false": set it to "true"'
-            )
-        elif encrypted is False:
-            yield Violation(f'{path}.encrypted is {describe(raw)}: set it to "true"')
-    if ebs_volumes == 0 and not undecided:
+    mappings = list_items(resource.get("blockDeviceMappings"), "blockDeviceMappings", "block device mappings")
+    yield from mappings.each(_mapping_encrypted)
+    # An unknown mapping, or a whole unknown list, may map the EBS root volume.
+    maps_ebs = mappings.any(lambda mapping: lookup(mapping, "ebs") is not MISSING)
+    if maps_ebs is False:
         yield Violation(
             "blockDeviceMappings maps no EBS volume, so the root volume keeps the AMI's mapping and "
             'encryption: map the AMI\'s root device (e.g. /dev/xvda) with ebs: {encrypted: "true"}'
@@ -237,17 +221,14 @@ def encrypted_volumes(resource: Resource, _: Settings) -> Iterator[Outcome]:
         yield Unverifiable("rootBlockDevice.encrypted")
     elif root is not True:
         yield Violation(f"rootBlockDevice.encrypted is {describe(root)}: set rootBlockDevice.encrypted: true")
-    devices = resource.get("ebsBlockDevices")
-    if devices is UNKNOWN:
-        yield Unverifiable("ebsBlockDevices")
-        return
-    listed = as_list(devices)
-    if listed is None:
-        yield Violation(f"ebsBlockDevices is {describe(devices)}, expected a list")
-        return
-    for index, device in enumerate(listed):
-        encrypted = lookup(device, "encrypted")
-        if encrypted is UNKNOWN:
-            yield Unverifiable(f"ebsBlockDevices[{index}].encrypted")
-        elif encrypted is not True:
-            yield Violation(f"ebsBlockDevices[{index}].encrypted is {describe(encrypted)}: set it to true")
+    yield from list_items(resource.get("ebsBlockDevices"), "ebsBlockDevices", "block devices").each(
+        _device_encrypted
+    )
+
+
+def _device_encrypted(where: str, device: Any) -> Iterator[Outcome]:
+    encrypted = lookup(device, "encrypted")
+    if encrypted is UNKNOWN:
+        yield Unverifiable(f"{where}.encrypted")
+    elif encrypted is not True:
+        yield Violation(f"{where}.encrypted is {describe(encrypted)}: set it to true")

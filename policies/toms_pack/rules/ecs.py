@@ -19,9 +19,9 @@ from ..kit import (
     SharedSetting,
     Unverifiable,
     Violation,
-    as_list,
     describe,
     forbid_true,
+    list_items,
     lookup,
     require_int_between,
     resource_rule,
@@ -207,15 +207,11 @@ def no_public_ip(resource: Resource, _: Settings) -> Iterator[Outcome]:
     },
 )
 def health_check_grace(resource: Resource, settings: Settings) -> Iterator[Outcome]:
-    balancers = resource.get("loadBalancers")
-    if balancers is UNKNOWN:
-        yield Unverifiable("loadBalancers")
-        return
-    listed = as_list(balancers)
-    if listed is None:
-        yield Violation(f"loadBalancers is {describe(balancers)}, expected a list")
-        return
-    if listed:
+    # Any entry, known or not, puts the service behind a load balancer.
+    balancers = list_items(resource.get("loadBalancers"), "loadBalancers", "load balancers")
+    if balancers.problem is not None:
+        yield balancers.problem
+    elif balancers:
         yield from require_int_between(
             resource,
             "healthCheckGracePeriodSeconds",

@@ -12,15 +12,16 @@ from .. import standards
 from ..kit import (
     MISSING,
     UNKNOWN,
+    Items,
     Outcome,
     Resource,
     Settings,
     Unverifiable,
     Violation,
     as_int,
-    as_list,
     describe,
     is_set_reference,
+    list_items,
     lookup,
     require_true,
     resource_rule,
@@ -64,14 +65,14 @@ def action_redirects_to_https(action: Any) -> bool:
     )
 
 
-def http_actions_problem(actions: Any) -> str | None:
-    """Why a plain-HTTP listener's (or rule's) actions are not only redirects to HTTPS, or None."""
-    listed = as_list(actions)
-    if listed is None:
-        return f"actions are {describe(actions)}, expected a list of actions"
-    if not listed:
+def http_actions_problem(actions: Items) -> str | None:
+    """Why a plain-HTTP listener's (or rule's) known actions are not only redirects to HTTPS, or None (the
+    caller reports the unknown ones: `actions.unverifiable()`)."""
+    if isinstance(actions.problem, Violation):
+        return actions.problem.message
+    if actions.problem is None and not actions:
         return "no actions: the only action on plain HTTP must be a redirect to HTTPS"
-    for action in listed:
+    for action in actions.values:
         if not action_redirects_to_https(action):
             kind = lookup(action, "type")
             return (
@@ -133,13 +134,12 @@ def http_redirects_to_https(resource: Resource, _: Settings) -> Iterator[Outcome
         return
     if protocol != "HTTP":
         return
-    actions = resource.get("defaultActions")
-    if actions is UNKNOWN:
-        yield Unverifiable("defaultActions")
-        return
+    actions = list_items(resource.get("defaultActions"), "defaultActions", "actions")
     problem = http_actions_problem(actions)
     if problem:
         yield Violation(f"HTTP listener: {problem}")
+    else:
+        yield from actions.unverifiable()
 
 
 @resource_rule(

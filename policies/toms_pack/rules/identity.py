@@ -20,10 +20,9 @@ from ..kit import (
     Settings,
     Unverifiable,
     Violation,
-    as_list,
     describe,
     describe_accounts,
-    known_list,
+    list_items,
     lookup,
     optional_int_at_most,
     own_accounts,
@@ -153,14 +152,13 @@ def grant_restricted(resource: Resource, settings: Settings) -> Iterator[Outcome
                 f"granteePrincipal {describe(grantee)} is in account {account}, outside the client's "
                 f"accounts ({describe_accounts(own)}): it could use the key on the client's data"
             )
-    listed = known_list(resource.get("operations"), "operations", "a list of KMS operations")
-    if not isinstance(listed, list):
-        yield listed
-    elif regranting := [op for op in listed if op in _REGRANTING_OPERATIONS]:
+    operations = list_items(resource.get("operations"), "operations", "KMS operations")
+    if regranting := [op for op in operations.values if op in _REGRANTING_OPERATIONS]:
         yield Violation(
             f"operations includes {', '.join(map(str, regranting))}: the grantee could grant the key to "
             "anyone; grant only the operations it uses"
         )
+    yield from operations.unverifiable()
 
 
 # --- IAM trust -----------------------------------------------------------------------------------------
@@ -251,18 +249,12 @@ def no_admin_access(resource: Resource, settings: Settings) -> Iterator[Outcome]
     if resource.type in IDENTITY_POLICIES:
         documents.append((IDENTITY_POLICIES[resource.type], resource.get("policy")))
     elif resource.type == IAM_ROLE:
-        inline = resource.get("inlinePolicies")
-        listed = as_list(inline)
-        if inline is UNKNOWN:
-            yield Unverifiable("inlinePolicies")
-        elif listed is None:
-            yield Violation(f"inlinePolicies is {describe(inline)}, expected a list")
-        else:
-            documents += [(f"inlinePolicies[{i}].policy", lookup(p, "policy")) for i, p in enumerate(listed)]
-        managed = resource.get("managedPolicyArns")
-        arns += [(f"managedPolicyArns[{i}]", arn) for i, arn in enumerate(as_list(managed) or [])]
-        if managed is UNKNOWN:
-            yield Unverifiable("managedPolicyArns")
+        inline = list_items(resource.get("inlinePolicies"), "inlinePolicies", "inline policies")
+        documents += [(f"{where}.policy", lookup(policy, "policy")) for where, policy in inline.known]
+        yield from inline.unverifiable()
+        managed = list_items(resource.get("managedPolicyArns"), "managedPolicyArns", "policy ARNs")
+        arns += managed.known
+        yield from managed.unverifiable()
     else:
         arns.append(("policyArn", resource.get("policyArn")))
     for where, arn in arns:

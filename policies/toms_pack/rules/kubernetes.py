@@ -3,7 +3,6 @@ groups accept SSH only from named security groups. The cluster itself is judged 
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Iterator
 
 from pulumi_policy import Severity
@@ -18,7 +17,7 @@ from ..kit import (
     Unverifiable,
     Violation,
     describe,
-    known_list,
+    list_items,
     resource_rule,
     stack_rule,
 )
@@ -42,10 +41,10 @@ def _grants_admin(resource: Resource) -> Outcome | str | None:
         if isinstance(policy, str) and policy.rsplit("/", 1)[-1] in ADMIN_ACCESS_POLICIES:
             return f"policyArn {policy.rsplit('/', 1)[-1]}"
         return None
-    listed = known_list(resource.get("kubernetesGroups"), "kubernetesGroups", "a list of groups")
-    if not isinstance(listed, list):
-        return dataclasses.replace(listed, resource=resource)
-    return f'kubernetesGroups "{MASTERS_GROUP}"' if MASTERS_GROUP in listed else None
+    groups = list_items(resource.get("kubernetesGroups"), "kubernetesGroups", "groups", resource)
+    if MASTERS_GROUP in groups.values:
+        return f'kubernetesGroups "{MASTERS_GROUP}"'
+    return next(groups.unverifiable(), None)
 
 
 @stack_rule(
@@ -104,17 +103,17 @@ def node_group_remote_access(resource: Resource, _: Settings) -> Iterator[Outcom
     key = resource.get("remoteAccess", "ec2SshKey")
     if key is MISSING:
         return
-    listed = known_list(
+    groups = list_items(
         resource.get("remoteAccess", "sourceSecurityGroupIds"),
         "remoteAccess.sourceSecurityGroupIds",
-        "a list",
+        "security group ids",
     )
     if key is UNKNOWN:
         yield Unverifiable("remoteAccess.ec2SshKey")
-    elif not isinstance(listed, list):
-        yield listed
-    elif not listed:
+    elif groups.problem is None and not groups:
         yield Violation(
             "remoteAccess.ec2SshKey is set without sourceSecurityGroupIds: EKS opens SSH (port 22) on the "
             "nodes to 0.0.0.0/0; list the security groups that may connect, or drop remoteAccess"
         )
+    else:
+        yield from groups.unverifiable()

@@ -19,14 +19,15 @@ from pulumi_policy import Severity
 from ..kit import (
     MISSING,
     UNKNOWN,
+    Items,
     Outcome,
     Resource,
     Settings,
     Stack,
     Unverifiable,
     Violation,
-    as_list,
     describe,
+    list_items,
     lookup,
     resource_rule,
     stack_rule,
@@ -45,40 +46,52 @@ SUBSCRIPTION_FILTER = "aws:cloudwatch/logSubscriptionFilter:LogSubscriptionFilte
 # --- trails --------------------------------------------------------------------------------------------
 
 
-def _classic_selectors(selectors: list[Any]) -> str | None:
-    """Why classic event selectors miss read or write management events, or None."""
+_EVENT_LOG = "the annex's event log must include who changed what"
+
+
+def _classic_selectors(selectors: Items) -> Iterator[Outcome]:
+    """Classic event selectors must record read and write management events of every source: the kinds
+    the known selectors record add up; an unknown selector (or part) may record the missing kind."""
     kinds: set[str] = set()
-    for index, selector in enumerate(selectors):
-        if lookup(selector, "includeManagementEvents") is False:
+    undecided: list[str] = list(selectors.unknown)
+    for where, selector in selectors.known:
+        include, kind = lookup(selector, "includeManagementEvents"), lookup(selector, "readWriteType")
+        key = f"{where}.excludeManagementEventSources"
+        excluded = list_items(lookup(selector, "excludeManagementEventSources"), key, "sources")
+        if include is False:
             continue
-        if as_list(lookup(selector, "excludeManagementEventSources")):
-            return f"eventSelectors[{index}].excludeManagementEventSources leaves out some management events"
-        kind = lookup(selector, "readWriteType")
-        kinds |= {"ReadOnly", "WriteOnly"} if kind in (MISSING, "All") else {str(kind)}
+        if isinstance(excluded.problem, Violation):
+            yield excluded.problem
+            return
+        if excluded.problem is None and excluded:
+            yield Violation(f"{key} leaves out some management events: {_EVENT_LOG}")
+            return
+        if UNKNOWN in (include, kind) or excluded.problem is not None:
+            undecided.append(where)
+        else:
+            kinds |= {"ReadOnly", "WriteOnly"} if kind in (MISSING, "All") else {str(kind)}
     missing = {"ReadOnly", "WriteOnly"} - kinds
-    if missing:
+    if missing and undecided:
+        yield from (Unverifiable(path) for path in undecided)
+    elif missing:
         which = (
             "any" if missing == {"ReadOnly", "WriteOnly"} else ("read" if "ReadOnly" in missing else "write")
         )
-        return f"eventSelectors record no {which} management events"
-    return None
+        yield Violation(f"eventSelectors record no {which} management events: {_EVENT_LOG}")
 
 
-def _advanced_selectors(selectors: list[Any]) -> str | None:
-    """Why advanced event selectors miss read or write management events, or None."""
-    for selector in selectors:
-        fields = {
-            lookup(field, "field"): field for field in as_list(lookup(selector, "fieldSelectors")) or []
-        }
-        category = fields.get("eventCategory")
-        if category is None or lookup(category, "equals") != ["Management"]:
-            continue
-        narrowing = [name for name in fields if name not in ("eventCategory",)]
-        if not narrowing:
-            return None
-    return (
-        "advancedEventSelectors have no selector for every management event (eventCategory Management alone)"
-    )
+def _selects_every_management_event(selector: Any) -> Any:
+    """True for an advanced selector of eventCategory Management alone; UNKNOWN while a part is unknown."""
+    fields = list_items(lookup(selector, "fieldSelectors"), "fieldSelectors", "field selectors")
+    names = [lookup(field, "field") for field in fields.values]
+    if isinstance(fields.problem, Unverifiable) or fields.unknown or UNKNOWN in names:
+        return UNKNOWN  # an unknown field may narrow the selector
+    if names != ["eventCategory"]:
+        return False
+    equals = list_items(lookup(fields.values[0], "equals"), "equals", "values")
+    if equals.unknown or isinstance(equals.problem, Unverifiable):
+        return UNKNOWN
+    return equals.problem is None and equals.values == ["Management"]
 
 
 @resource_rule(
@@ -97,19 +110,22 @@ def management_events(resource: Resource, _: Settings) -> Iterator[Outcome]:
             yield Unverifiable(key)
         elif value is False or (key == "isMultiRegionTrail" and value is MISSING):
             yield Violation(f"{key} is {describe(value)}: the trail misses events outside its region")
-    classic, advanced = resource.get("eventSelectors"), resource.get("advancedEventSelectors")
-    if UNKNOWN in (classic, advanced):
-        yield Unverifiable("eventSelectors")
-        return
-    problem = None
-    if as_list(advanced):
-        problem = _advanced_selectors(as_list(advanced) or [])
-    elif as_list(classic):
-        problem = _classic_selectors(as_list(classic) or [])
-    elif as_list(classic) is None or as_list(advanced) is None:
-        problem = "eventSelectors and advancedEventSelectors must be lists of selectors"
-    if problem:
-        yield Violation(f"{problem}: the annex's event log must include who changed what")
+    # Advanced selectors, when there are any, replace the classic ones; with neither, AWS records all
+    # management events.
+    advanced = list_items(resource.get("advancedEventSelectors"), "advancedEventSelectors", "selectors")
+    classic = list_items(resource.get("eventSelectors"), "eventSelectors", "selectors")
+    if advanced.problem is not None:
+        yield advanced.problem
+    elif advanced:
+        yield from advanced.some(
+            _selects_every_management_event,
+            "advancedEventSelectors have no selector for every management event (eventCategory Management "
+            f"alone): {_EVENT_LOG}",
+        )
+    elif classic.problem is not None:
+        yield classic.problem
+    elif classic:
+        yield from _classic_selectors(classic)
 
 
 # --- subscription filters ------------------------------------------------------------------------------
@@ -281,19 +297,11 @@ def _function_group(stack: Stack, function: Resource, declared: set[Any]) -> Ite
 
 
 def _database_groups(database: Resource, declared: set[Any]) -> Iterator[Outcome]:
-    exports = database.get("enabledCloudwatchLogsExports")
-    if exports is UNKNOWN:
-        yield Unverifiable("enabledCloudwatchLogsExports", database)
-        return
-    if as_list(exports) is None:
-        yield Violation(
-            f"{database.name}: enabledCloudwatchLogsExports is {describe(exports)}, expected a list of log "
-            "names",
-            database,
-        )
-        return
-    listed = [export for export in as_list(exports) or [] if export is not UNKNOWN]
-    if not listed:
+    exports = list_items(
+        database.get("enabledCloudwatchLogsExports"), "enabledCloudwatchLogsExports", "log names", database
+    )
+    if exports.problem is not None or not exports:
+        yield from exports.unverifiable()
         return
     key = "identifier" if database.type == RDS_INSTANCE else "clusterIdentifier"
     kind = "instance" if database.type == RDS_INSTANCE else "cluster"
@@ -301,7 +309,9 @@ def _database_groups(database: Resource, declared: set[Any]) -> Iterator[Outcome
     if identifier is UNKNOWN:
         yield Unverifiable(key, database)
         return
-    for export in listed:
+    # An unknown export writes to a group whose name cannot be checked: undecided.
+    yield from exports.unverifiable()
+    for export in exports.values:
         expected = f"/aws/rds/{kind}/{identifier}/{export}"
         if not isinstance(identifier, str) or expected not in declared:
             shown = expected if isinstance(identifier, str) else f"/aws/rds/{kind}/<{key}>/{export}"

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 from pulumi_policy import Severity
@@ -17,8 +17,8 @@ from ..kit import (
     Stack,
     Unverifiable,
     Violation,
-    as_list,
     describe,
+    list_items,
     lookup,
     resource_rule,
     stack_rule,
@@ -42,23 +42,11 @@ def alarm_has_actions(resource: Resource, _: Settings) -> Iterator[Outcome]:
         yield Unverifiable("actionsEnabled")
     elif enabled is False:
         yield Violation("actionsEnabled is false: the alarm would change state without telling anyone")
-    actions = resource.get("alarmActions")
-    if actions is UNKNOWN:
-        yield Unverifiable("alarmActions")
-        return
-    listed = as_list(actions)
-    if listed is None:
-        yield Violation(f"alarmActions is {describe(actions)}, not a list of actions")
-        return
-    if any(action is UNKNOWN for action in listed):
-        yield Unverifiable("alarmActions")
-    elif not [action for action in listed if isinstance(action, str) and action]:
-        yield Violation("alarmActions is empty: add the client's alert topic so the alarm notifies someone")
-
-
-def _listed(value: Any) -> list[Any]:
-    """A list property as a list; absent or of another shape counts as empty (so it covers nothing)."""
-    return as_list(value) or []
+    # Every action of an alarm runs: one known action notifies, whatever an unknown sibling turns out to be.
+    yield from list_items(resource.get("alarmActions"), "alarmActions", "actions").some(
+        lambda action: isinstance(action, str) and action != "",
+        "alarmActions is empty: add the client's alert topic so the alarm notifies someone",
+    )
 
 
 # Pulumi's names of an advanced field selector's operators, and AWS's (what data_events reads).
@@ -76,22 +64,26 @@ class _Unknown(Exception):
     """A value the selectors depend on is unknown in this preview."""
 
 
-def _known_values(value: Any) -> tuple[Any, ...]:
-    if value is UNKNOWN or any(item is UNKNOWN for item in _listed(value)):
+def _known_items(value: Any) -> list[Any]:
+    """A list inside one selector; absent or of another shape counts as empty (so it covers nothing).
+    Raises `_Unknown` while the list or one of its items is unknown: a selector's fields and values
+    narrow it together, so it cannot be read in part."""
+    items = list_items(value, "", "items")
+    if items.unknown or isinstance(items.problem, Unverifiable):
         raise _Unknown
-    return tuple(_listed(value))
+    return items.values
 
 
 def _advanced(selector: Any) -> AdvancedSelector:
     fields: list[tuple[str, dict[str, tuple[Any, ...]]]] = []
-    for item in _listed(lookup(selector, "fieldSelectors")):
+    for item in _known_items(lookup(selector, "fieldSelectors")):
         name = lookup(item, "field")
         if name is UNKNOWN:
             raise _Unknown
         operators = {
             api: values
             for pulumi_name, api in _OPERATORS.items()
-            if (values := _known_values(lookup(item, pulumi_name)))
+            if (values := tuple(_known_items(lookup(item, pulumi_name))))
         }
         fields.append((str(name), operators))
     return AdvancedSelector.of(fields)
@@ -102,32 +94,40 @@ def _basic(selector: Any) -> BasicSelector:
     if kind is UNKNOWN:
         raise _Unknown
     resources = []
-    for resource in _listed(lookup(selector, "dataResources")):
+    for resource in _known_items(lookup(selector, "dataResources")):
         resource_type = lookup(resource, "type")
         if resource_type is UNKNOWN:
             raise _Unknown
-        resources.append((resource_type, _known_values(lookup(resource, "values"))))
+        resources.append((resource_type, tuple(_known_items(lookup(resource, "values")))))
     # Absent, the API's default records both.
     return BasicSelector("All" if kind is MISSING else kind, tuple(resources))
 
 
-def trail_coverage(trail: Resource, bucket_name: str) -> frozenset[str] | None:
-    """What of the bucket's objects the trail records: a subset of {READ, WRITE}; None if unknown. The one
-    reading the live audit applies too (policies/toms_pack/data_events.py)."""
-    advanced = trail.get("advancedEventSelectors")
-    basic = trail.get("eventSelectors")
-    if advanced is UNKNOWN or basic is UNKNOWN:
-        return None
+def _known_selectors(trail: Resource, key: str, read: Callable[[Any], Any]) -> tuple[list[Any], bool]:
+    """The trail's selectors at `key` that can be read, and whether one cannot be read yet. A value that
+    is not a list has no selector (it records nothing)."""
+    selectors = list_items(trail.get(key), key, "selectors")
+    known, undecided = [], bool(selectors.unknown) or isinstance(selectors.problem, Unverifiable)
+    for selector in selectors.values:
+        try:
+            known.append(read(selector))
+        except _Unknown:
+            undecided = True
+    return known, undecided
+
+
+def trail_coverage(trail: Resource, bucket_name: str) -> tuple[frozenset[str], bool]:
+    """What of the bucket's objects the trail's known selectors record (a subset of {READ, WRITE}), and
+    whether a selector that cannot be read yet may record more: selectors add up, so what known ones
+    record holds whatever the others are. The one reading the live audit applies too
+    (policies/toms_pack/data_events.py)."""
+    advanced, advanced_undecided = _known_selectors(trail, "advancedEventSelectors", _advanced)
+    basic, basic_undecided = _known_selectors(trail, "eventSelectors", _basic)
     prefix, delivers_to = trail.get("s3KeyPrefix"), trail.get("s3BucketName")
     delivers_here = delivers_to is UNKNOWN or delivers_to == bucket_name
     own_prefix = prefix if isinstance(prefix, str) and prefix and delivers_here else None
-    try:
-        return BucketObjects(bucket_name, own_prefix).recorded(
-            [_advanced(selector) for selector in _listed(advanced)],
-            [_basic(selector) for selector in _listed(basic)],
-        )
-    except _Unknown:
-        return None
+    recorded = BucketObjects(bucket_name, own_prefix).recorded(advanced, basic)
+    return recorded, advanced_undecided or basic_undecided
 
 
 @stack_rule(
@@ -151,11 +151,9 @@ def trail_records_archive_access(stack: Stack, settings: Settings) -> Iterator[O
         covered: set[str] = set()
         undecided = False
         for trail in trails:
-            found = trail_coverage(trail, name)
-            if found is None:
-                undecided = True
-            else:
-                covered |= found
+            found, maybe_more = trail_coverage(trail, name)
+            covered |= found
+            undecided |= maybe_more
         missing = {READ, WRITE} - covered
         if not missing:
             continue
@@ -182,19 +180,14 @@ CONTAINER_INSIGHTS_ON = ("enabled", "enhanced")
     (ECS_CLUSTER,),
 )
 def ecs_cluster_container_insights(resource: Resource, _: Settings) -> Iterator[Outcome]:
-    settings = resource.get("settings")
-    if settings is UNKNOWN:
-        yield Unverifiable("settings")
-        return
-    listed = as_list(settings)
-    if listed is None:
-        yield Violation(f"settings is {describe(settings)}, not a list of cluster settings")
-        return
-    values = [lookup(item, "value") for item in listed if lookup(item, "name") == "containerInsights"]
-    if any(value is UNKNOWN for value in values):
+    settings = list_items(resource.get("settings"), "settings", "cluster settings")
+    value = settings.setting("containerInsights", lambda value: value in CONTAINER_INSIGHTS_ON)
+    if settings.problem is not None:
+        yield settings.problem
+    elif value is UNKNOWN:
         yield Unverifiable("settings.containerInsights")
-    elif not any(value in CONTAINER_INSIGHTS_ON for value in values):
-        shown = describe(values[0]) if values else "not set"
+    elif value not in CONTAINER_INSIGHTS_ON:
+        shown = "not set" if value is MISSING else describe(value)
         yield Violation(
             f"Container Insights is {shown}: without it no per-task metrics reach CloudWatch and the "
             "running-tasks alarm has no data"

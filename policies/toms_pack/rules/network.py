@@ -19,8 +19,8 @@ from ..kit import (
     Unverifiable,
     Violation,
     as_int,
-    as_list,
     describe,
+    list_items,
     lookup,
     resource_rule,
 )
@@ -104,13 +104,21 @@ def port_range(rule: IngressRule) -> str:
     return f"port {low}" if low == high else f"ports {low}-{high}"
 
 
-def _cidr_list(value: Any) -> list[Any]:
-    listed = as_list(value)
-    return [value] if listed is None else listed
+def _sources(
+    props: Any, where: str, keys: tuple[str, ...], noun: str, problems: list[Outcome]
+) -> tuple[Any, ...]:
+    """The items of the source lists at `keys` (an unknown list or item as UNKNOWN, which the policies
+    judge); a value that is not a list is added to `problems`."""
+    found: list[Any] = []
+    for key in keys:
+        items = list_items(lookup(props, key), f"{where}{key}", noun)
+        if isinstance(items.problem, Violation):
+            problems.append(items.problem)
+        found += items.values + [UNKNOWN] * (len(items.unknown) + isinstance(items.problem, Unverifiable))
+    return tuple(found)
 
 
-def _present(values: list[Any]) -> tuple[Any, ...]:
-    return tuple(value for value in values if value is not MISSING)
+_CIDR_KEYS = ("cidrBlocks", "ipv6CidrBlocks")
 
 
 def ingress_rules(resource: Resource) -> tuple[list[IngressRule], list[Outcome]]:
@@ -118,25 +126,20 @@ def ingress_rules(resource: Resource) -> tuple[list[IngressRule], list[Outcome]]
     rules: list[IngressRule] = []
     problems: list[Outcome] = []
     if resource.type in SECURITY_GROUPS:
-        ingress = resource.get("ingress")
-        if ingress is UNKNOWN:
-            return rules, [Unverifiable("ingress")]
-        listed = as_list(ingress)
-        if listed is None:
-            return rules, [Violation(f"ingress is {describe(ingress)}, expected a list of rules")]
-        for index, rule in enumerate(listed):
+        ingress = list_items(resource.get("ingress"), "ingress", "rules")
+        problems.extend(ingress.unverifiable())
+        for where, rule in ingress.known:
             if not isinstance(rule, dict):
-                problems.append(Violation(f"ingress[{index}] is {describe(rule)}, expected a rule object"))
+                problems.append(Violation(f"{where} is {describe(rule)}, expected a rule object"))
                 continue
-            cidrs = _cidr_list(lookup(rule, "cidrBlocks")) + _cidr_list(lookup(rule, "ipv6CidrBlocks"))
             rules.append(
                 IngressRule(
-                    f"ingress[{index}]",
+                    where,
                     lookup(rule, "protocol"),
                     lookup(rule, "fromPort"),
                     lookup(rule, "toPort"),
-                    _present(cidrs),
-                    _present(_cidr_list(lookup(rule, "prefixListIds"))),
+                    _sources(rule, f"{where}.", _CIDR_KEYS, "CIDR blocks", problems),
+                    _sources(rule, f"{where}.", ("prefixListIds",), "prefix list ids", problems),
                 )
             )
     elif resource.type == SECURITY_GROUP_RULE:
@@ -144,27 +147,27 @@ def ingress_rules(resource: Resource) -> tuple[list[IngressRule], list[Outcome]]
         if kind is UNKNOWN:
             return rules, [Unverifiable("type")]
         if kind == "ingress":
-            cidrs = _cidr_list(resource.get("cidrBlocks")) + _cidr_list(resource.get("ipv6CidrBlocks"))
             rules.append(
                 IngressRule(
                     "rule",
                     resource.get("protocol"),
                     resource.get("fromPort"),
                     resource.get("toPort"),
-                    _present(cidrs),
-                    _present(_cidr_list(resource.get("prefixListIds"))),
+                    _sources(resource.props, "", _CIDR_KEYS, "CIDR blocks", problems),
+                    _sources(resource.props, "", ("prefixListIds",), "prefix list ids", problems),
                 )
             )
     elif resource.type == VPC_INGRESS_RULE:
-        cidrs = [resource.get("cidrIpv4"), resource.get("cidrIpv6")]
+        # One source per rule, each a single value.
+        cidrs = (resource.get("cidrIpv4"), resource.get("cidrIpv6"))
         rules.append(
             IngressRule(
                 "rule",
                 resource.get("ipProtocol"),
                 resource.get("fromPort"),
                 resource.get("toPort"),
-                _present(cidrs),
-                _present([resource.get("prefixListId")]),
+                tuple(cidr for cidr in cidrs if cidr is not MISSING),
+                tuple(prefix for prefix in (resource.get("prefixListId"),) if prefix is not MISSING),
             )
         )
     return rules, problems
@@ -297,14 +300,10 @@ def rule_description(resource: Resource, _: Settings) -> Iterator[Outcome]:
             yield Violation("the rule has no description: say what the rule is for")
         return
     for key in ("ingress", "egress"):
-        rules = resource.get(key)
-        if rules is UNKNOWN:
-            yield Unverifiable(key)
-            continue
-        listed = as_list(rules)
-        if listed is None:
-            yield Violation(f"{key} is {describe(rules)}, expected a list of rules")
-            continue
-        for index, rule in enumerate(listed):
-            if _missing_description(lookup(rule, "description")):
-                yield Violation(f"{key}[{index}] has no description: say what the rule is for")
+        yield from list_items(resource.get(key), key, "rules").each(
+            lambda where, rule: (
+                Violation(f"{where} has no description: say what the rule is for")
+                if _missing_description(lookup(rule, "description"))
+                else None
+            )
+        )

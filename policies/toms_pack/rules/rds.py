@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 from pulumi_policy import Severity
@@ -18,11 +18,11 @@ from ..kit import (
     Stack,
     Unverifiable,
     Violation,
-    as_list,
     bounds_check,
     describe,
     forbid_true,
     is_set_reference,
+    list_items,
     lookup,
     require_customer_key,
     require_int_between,
@@ -103,14 +103,11 @@ def multi_az(resource: Resource, _: Settings) -> Iterator[Outcome]:
     if resource.type == RDS_INSTANCE:
         yield from require_true(resource, "multiAz", "set multiAz: true so a standby takes over on failure")
         return
-    zones = resource.get("availabilityZones")
-    if zones is UNKNOWN:
-        yield Unverifiable("availabilityZones")
-        return
-    listed = as_list(zones)
-    if listed is None:
-        yield Violation(f"availabilityZones is {describe(zones)}, expected a list of zones")
-    elif len(listed) == 1:
+    # The count decides, whatever the zones' names: one entry, known or not, names a single zone.
+    zones = list_items(resource.get("availabilityZones"), "availabilityZones", "zones")
+    if zones.problem is not None:
+        yield zones.problem
+    elif len(zones) == 1:
         yield Violation("availabilityZones names a single zone: list at least two, or leave it unset")
 
 
@@ -228,21 +225,18 @@ def no_plaintext_password(resource: Resource, _: Settings) -> Iterator[Outcome]:
     RDS_TYPES,
 )
 def logs_exported(resource: Resource, _: Settings) -> Iterator[Outcome]:
-    exports = resource.get("enabledCloudwatchLogsExports")
-    if exports is UNKNOWN:
-        yield Unverifiable("enabledCloudwatchLogsExports")
-        return
-    listed = as_list(exports)
-    if listed is None:
-        yield Violation(f"enabledCloudwatchLogsExports is {describe(exports)}, expected a list of log names")
-        return
-    if not listed:
+    exports = list_items(
+        resource.get("enabledCloudwatchLogsExports"), "enabledCloudwatchLogsExports", "log names"
+    )
+    if exports.problem is None and not exports:
         yield Violation("enabledCloudwatchLogsExports is empty: export the server log to CloudWatch Logs")
         return
     engine = resource.get("engine")
     required = ENGINE_LOG_EXPORTS.get(engine) if isinstance(engine, str) else None
-    if required is not None and UNKNOWN not in listed and required not in listed:
-        yield Violation(f"enabledCloudwatchLogsExports lacks {required!r}, the {engine} server log")
+    if required is None:
+        yield from exports.unverifiable()
+    else:
+        yield from exports.require_all([required], f"export the {engine} server log to CloudWatch Logs")
 
 
 OPTION_GROUP = "aws:rds/optionGroup:OptionGroup"
@@ -266,21 +260,18 @@ ORACLE_SSL = "SSL"
 ORACLE_SSL_VERSION = "SQLNET.SSL_VERSION"
 
 
-def _option_settings(option: dict[str, Any]) -> dict[str, Any] | None:
-    """An option's settings by upper-case name; None when they are not a list of name/value pairs."""
-    listed = as_list(lookup(option, "optionSettings"))
-    if listed is None or not all(isinstance(entry, dict) for entry in listed):
-        return None
-    return {str(entry.get("name", "")).upper(): lookup(entry, "value") for entry in listed}
-
-
 def _accepts_only_modern_tls(version: Any) -> bool:
     """Whether an SQLNET.SSL_VERSION value ("1.2", "1.2 or 1.0"...) names only TLS 1.2 and later."""
     versions = set(re.findall(r"\d\.\d", version)) if isinstance(version, str) else set()
     return bool(versions) and versions <= {"1.2", "1.3"}
 
 
-def _option(option: Any, where: str) -> Iterator[Outcome]:
+def _is(expected: str) -> Callable[[Any], bool]:
+    """A test that a setting's value is `expected`, in any case."""
+    return lambda value: str(value).upper() == expected
+
+
+def _option(where: str, option: Any) -> Iterator[Outcome]:
     name = lookup(option, "optionName")
     if name is UNKNOWN:
         yield Unverifiable(f"{where}.optionName")
@@ -298,14 +289,12 @@ def _option(option: Any, where: str) -> Iterator[Outcome]:
         )
     if name not in REQUIRED_SETTINGS and name != ORACLE_SSL:
         return
-    settings = _option_settings(option)
-    if settings is None:
-        yield Violation(
-            f"{where}.optionSettings is {describe(lookup(option, 'optionSettings'))}, expected a list"
-        )
+    settings = list_items(lookup(option, "optionSettings"), f"{where}.optionSettings", "name/value settings")
+    if settings.problem is not None:
+        yield settings.problem
         return
     for setting, expected in REQUIRED_SETTINGS.get(name, {}).items():
-        value = settings.get(setting, MISSING)
+        value = settings.setting(setting, _is(expected), any_case=True)
         if value is UNKNOWN:
             yield Unverifiable(f"{where}.optionSettings")
         elif str(value).upper() != expected:
@@ -316,7 +305,7 @@ def _option(option: Any, where: str) -> Iterator[Outcome]:
             )
             yield Violation(f"{name} {setting} is {shown}: set it to {expected}")
     if name == ORACLE_SSL:
-        version = settings.get(ORACLE_SSL_VERSION, MISSING)
+        version = settings.setting(ORACLE_SSL_VERSION, _accepts_only_modern_tls, any_case=True)
         if version is UNKNOWN:
             yield Unverifiable(f"{where}.optionSettings")
         elif not _accepts_only_modern_tls(version):
@@ -335,16 +324,7 @@ def _option(option: Any, where: str) -> Iterator[Outcome]:
     (OPTION_GROUP,),
 )
 def option_group_secure(resource: Resource, _: Settings) -> Iterator[Outcome]:
-    options = resource.get("options")
-    if options is UNKNOWN:
-        yield Unverifiable("options")
-        return
-    listed = as_list(options)
-    if listed is None:
-        yield Violation(f"options is {describe(options)}, expected a list of options")
-        return
-    for index, option in enumerate(listed):
-        yield from _option(option, f"options[{index}]")
+    yield from list_items(resource.get("options"), "options", "options").each(_option)
 
 
 # --- snapshots -----------------------------------------------------------------------------------------

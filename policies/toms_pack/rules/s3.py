@@ -27,6 +27,7 @@ from ..kit import (
     MISSING,
     TRUSTED_ACCOUNTS,
     UNKNOWN,
+    Items,
     Joined,
     Outcome,
     Resource,
@@ -36,12 +37,11 @@ from ..kit import (
     Unverifiable,
     Violation,
     as_int,
-    as_list,
     bounds_check,
     describe,
     describe_accounts,
     is_customer_key_reference,
-    known_list,
+    list_items,
     lookup,
     own_accounts,
     require_customer_key,
@@ -157,11 +157,9 @@ def versioning(stack: Stack, _: Settings) -> Iterator[Outcome]:
             )
 
 
-def _sse_defaults(config: Resource) -> list[Any]:
-    rules = as_list(config.get("rules"))
-    if rules is None:
-        return [config.get("rules")]
-    return [lookup(rule, "applyServerSideEncryptionByDefault") for rule in rules]
+def _sse_defaults(config: Resource) -> Items:
+    """The configuration's rules (each holds one applyServerSideEncryptionByDefault)."""
+    return list_items(config.get("rules"), "rules", "encryption rules", config)
 
 
 @stack_rule(
@@ -182,7 +180,12 @@ def encryption(stack: Stack, settings: Settings) -> Iterator[Outcome]:
         if (twice := more_than_one(joined, "BucketServerSideEncryptionConfiguration")) is not None:
             yield twice
             continue
-        defaults = [d for config in joined.configs for d in _sse_defaults(config)]
+        rules = [_sse_defaults(config) for config in joined.configs]
+        undecided = [outcome for items in rules for outcome in items.unverifiable()]
+        yield from undecided
+        defaults = [
+            lookup(rule, "applyServerSideEncryptionByDefault") for items in rules for rule in items.values
+        ]
         inline = lookup(
             bucket.props, "serverSideEncryptionConfiguration", "rule", "applyServerSideEncryptionByDefault"
         )
@@ -190,7 +193,8 @@ def encryption(stack: Stack, settings: Settings) -> Iterator[Outcome]:
             defaults.append(inline)
         if not defaults:
             # Without a configuration S3 encrypts every new object with SSE-S3: enough unless classified.
-            if needs_kms:
+            # A rule that cannot be read may be the bucket's default: undecided.
+            if needs_kms and not undecided:
                 yield Violation(
                     f"bucket {bucket.name} holds {describe(classification(bucket))} data but has no "
                     "encryption configuration: add one with sseAlgorithm aws:kms" + joined.undecided_note(),
@@ -418,17 +422,16 @@ class _Expiry:
     noncurrent_days: int | None
 
 
-def _expiries(config: Resource) -> list[_Expiry] | None:
-    """The enabled rules of a lifecycle configuration; None when one of them cannot be known yet."""
-    rules = as_list(config.get("rules"))
-    if rules is None:
-        return None if config.get("rules") is UNKNOWN else []
+def _expiries(config: Resource) -> tuple[list[_Expiry], bool]:
+    """The known enabled rules of a lifecycle configuration, and whether a rule cannot be known yet (a
+    configuration whose rules are not a list has none)."""
+    rules = list_items(config.get("rules"), "rules", "lifecycle rules")
+    undecided = bool(rules.unknown) or isinstance(rules.problem, Unverifiable)
     found = []
-    for rule in rules:
+    for rule in rules.values:
         status = lookup(rule, "status")
         if status != "Enabled":
-            if status is UNKNOWN:
-                return None
+            undecided = undecided or status is UNKNOWN
             continue
         whole_bucket = covers_whole_bucket(rule)
         days = lookup(rule, "expiration", "days")
@@ -437,7 +440,8 @@ def _expiries(config: Resource) -> list[_Expiry] | None:
         # Keeping the newest N noncurrent versions keeps them past noncurrentDays, for as long as they last.
         keeps_versions = lookup(noncurrent, "newerNoncurrentVersions")
         if UNKNOWN in (whole_bucket, days, noncurrent_days, keeps_versions):
-            return None
+            undecided = True
+            continue
         found.append(
             _Expiry(
                 whole_bucket is True,
@@ -445,7 +449,7 @@ def _expiries(config: Resource) -> list[_Expiry] | None:
                 as_int(noncurrent_days) if _is_empty(keeps_versions) else None,
             )
         )
-    return found
+    return found, undecided
 
 
 @stack_rule(
@@ -477,10 +481,7 @@ def archive_lifecycle(stack: Stack, settings: Settings) -> Iterator[Outcome]:
             yield twice
             continue
         per_config = [_expiries(config) for config in joined.configs]
-        if None in per_config:
-            yield Unverifiable("BucketLifecycleConfiguration.rules", bucket)
-            continue
-        expiries = [expiry for found in per_config if found is not None for expiry in found]
+        expiries = [expiry for found, _ in per_config for expiry in found]
         # A rule for part of the bucket may expire it sooner, never sooner than the retention.
         for days in sorted({e.days for e in expiries if e.days is not None and not low <= e.days <= high}):
             yield Violation(
@@ -488,6 +489,10 @@ def archive_lifecycle(stack: Stack, settings: Settings) -> Iterator[Outcome]:
                 f"between {low} and {high}",
                 bucket,
             )
+        # A rule that cannot be known yet may expire objects too soon: only a known breach decides.
+        if any(undecided for _, undecided in per_config):
+            yield Unverifiable("BucketLifecycleConfiguration.rules", bucket)
+            continue
         whole = [e for e in expiries if e.whole_bucket and e.days is not None]
         in_bounds = [e for e in whole if e.days is not None and low <= e.days <= high]
         if not whole:
@@ -511,18 +516,20 @@ def archive_lifecycle(stack: Stack, settings: Settings) -> Iterator[Outcome]:
 
 
 def _aborts_incomplete_uploads(config: Resource) -> bool | None:
-    """Whether an Enabled rule over the whole bucket aborts incomplete multipart uploads; None if unknown."""
-    rules = config.get("rules")
-    if rules is UNKNOWN:
-        return None
-    for rule in as_list(rules) or []:
-        days = lookup(rule, "abortIncompleteMultipartUpload", "daysAfterInitiation")
-        status, whole_bucket = lookup(rule, "status"), covers_whole_bucket(rule)
-        if days is UNKNOWN or status is UNKNOWN or whole_bucket is UNKNOWN:
-            return None
-        if status == "Enabled" and as_int(days) is not None and whole_bucket is True:
-            return True
-    return False
+    """Whether an Enabled rule over the whole bucket aborts incomplete multipart uploads; None if unknown.
+    One such rule is enough: another rule cannot keep the parts it aborts."""
+    verdict = list_items(config.get("rules"), "rules", "lifecycle rules").any(_aborts_uploads)
+    return None if verdict is UNKNOWN else verdict
+
+
+def _aborts_uploads(rule: Any) -> Any:
+    days = lookup(rule, "abortIncompleteMultipartUpload", "daysAfterInitiation")
+    status, whole_bucket = lookup(rule, "status"), covers_whole_bucket(rule)
+    if status not in ("Enabled", UNKNOWN) or whole_bucket is False:
+        return False
+    if days is not UNKNOWN and as_int(days) is None:
+        return False
+    return UNKNOWN if UNKNOWN in (days, status, whole_bucket) else True
 
 
 @stack_rule(
@@ -597,15 +604,11 @@ def _grants(resource: Resource) -> Iterator[Outcome]:
         owner = resource.get("accessControlPolicy", "owner", "id")
     else:
         path, owner = ("grants",), MISSING
-    listed = known_list(resource.get(*path), ".".join(path), "a list of grants")
-    if not isinstance(listed, list):
-        yield listed
-        return
-    for index, grant in enumerate(listed):
-        grantee = grant if resource.type == OBJECT_COPY else lookup(grant, "grantee")
-        problem = _grant_problem(f"{'.'.join(path)}[{index}]", grantee, owner)
-        if problem is not None:
-            yield problem
+    yield from list_items(resource.get(*path), ".".join(path), "grants").each(
+        lambda where, grant: _grant_problem(
+            where, grant if resource.type == OBJECT_COPY else lookup(grant, "grantee"), owner
+        )
+    )
 
 
 @resource_rule(
@@ -708,22 +711,16 @@ class _Copy:
 
 def _copies(config: Resource) -> Iterator[_Copy | Unverifiable | Violation]:
     if config.type == REPLICATION:
-        rules = config.get("rules")
-        listed = as_list(rules)
-        if rules is UNKNOWN:
-            yield Unverifiable("rules", config)
-            return
-        if listed is None:
-            yield Violation(f"{config.name}: rules is {describe(rules)}, expected a list", config)
-            return
-        for index, rule in enumerate(listed):
+        rules = list_items(config.get("rules"), "rules", "replication rules", config)
+        yield from rules.unverifiable()
+        for path, rule in rules.known:
             status = lookup(rule, "status")
             if status is UNKNOWN:
-                yield Unverifiable(f"rules[{index}].status", config)
+                yield Unverifiable(f"{path}.status", config)
                 continue
             if status != "Enabled":
                 continue
-            where = f"rules[{index}].destination"
+            where = f"{path}.destination"
             destination = lookup(rule, "destination")
             yield _Copy(
                 where,

@@ -18,8 +18,8 @@ from ..kit import (
     Stack,
     Unverifiable,
     Violation,
-    as_list,
     describe,
+    list_items,
     lookup,
     stack_rule,
 )
@@ -42,14 +42,11 @@ def _engine_family(engine: Any) -> str | None:
 def _forces_tls(group: Resource, family: str) -> Any:
     """True/False, or UNKNOWN when the parameters are not known yet."""
     name, values = standards.TLS_PARAMETERS[family]
-    parameters = group.get("parameters")
-    if parameters is UNKNOWN:
-        return UNKNOWN
-    for parameter in as_list(parameters) or []:
-        if lookup(parameter, "name") == name:
-            value = lookup(parameter, "value")
-            return UNKNOWN if value is UNKNOWN else str(value) in values
-    return False
+    parameters = list_items(group.get("parameters"), "parameters", "name/value parameters")
+    if parameters.problem is not None:
+        return UNKNOWN if isinstance(parameters.problem, Unverifiable) else False
+    value = parameters.setting(name, lambda value: str(value) in values)
+    return UNKNOWN if value is UNKNOWN else value is not MISSING and str(value) in values
 
 
 @stack_rule(
@@ -226,19 +223,20 @@ def _target_groups_of(service: Resource, arns: list[Any], target_groups: list[Re
 def service_load_balanced(stack: Stack, _: Settings) -> Iterator[Outcome]:
     target_groups = stack.of_type(*TARGET_GROUPS)
     for service in stack.of_type(ECS_SERVICE):
-        balancers = service.get("loadBalancers")
-        if balancers is UNKNOWN:
-            yield Unverifiable("loadBalancers", service)
+        balancers = list_items(service.get("loadBalancers"), "loadBalancers", "load balancers", service)
+        if balancers.problem is not None:
+            yield balancers.problem
             continue
-        listed = as_list(balancers)
-        if not listed:
+        if not balancers:
             yield Violation(
                 f"service {service.name} is not behind a load balancer: attach it to a target group "
                 "with a health check",
                 service,
             )
             continue
-        arns = [lookup(entry, "targetGroupArn") for entry in listed]
+        # An unknown entry's target group is as unknown as an unknown targetGroupArn.
+        arns = [lookup(entry, "targetGroupArn") for entry in balancers.values]
+        arns += [UNKNOWN] * len(balancers.unknown)
         groups, undecided = _target_groups_of(service, arns, target_groups)
         if not groups and (undecided or UNKNOWN in arns):
             which = ", ".join(group.name for group in undecided) or "no target group of this stack"
@@ -279,12 +277,17 @@ def no_plain_http_forwarding(stack: Stack, _: Settings) -> Iterator[Outcome]:
             if protocol is UNKNOWN:
                 yield Unverifiable(f"{listener.name}.protocol", rule)
                 continue
-            problem = http_actions_problem(rule.get("actions")) if protocol == "HTTP" else None
-            if problem and listener in joined:
+            if protocol != "HTTP":
+                continue
+            actions = list_items(rule.get("actions"), "actions", "actions").about(rule)
+            problem = http_actions_problem(actions)
+            if not problem:
+                yield from actions.unverifiable()
+            elif listener in joined:
                 yield Violation(
                     f"listener rule {rule.name} on HTTP listener {listener.name}: {problem}", rule
                 )
-            elif problem:
+            else:
                 yield Violation(
                     f"listener rule {rule.name} may be on HTTP listener {listener.name} (its listenerArn "
                     f"cannot be shown to be one listener's value in preview): {problem}; pass the listener's "

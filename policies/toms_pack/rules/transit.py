@@ -18,8 +18,8 @@ from ..kit import (
     Unverifiable,
     Violation,
     as_int,
-    as_list,
     describe,
+    list_items,
     lookup,
     resource_rule,
     stack_rule,
@@ -89,38 +89,40 @@ _ENCRYPTED_ELB = ("https", "ssl")
 _OLD_PROTOCOL_ATTRIBUTES = ("Protocol-SSLv3", "Protocol-TLSv1", "Protocol-TLSv1.1")
 
 
-def _elb_listeners(balancer: Resource) -> tuple[list[Mapping[str, Any]], Outcome | None]:
-    listeners = balancer.get("listeners")
-    listed = as_list(listeners)
-    if listeners is UNKNOWN:
-        return [], Unverifiable("listeners", balancer)
-    if listed is None or not all(isinstance(item, Mapping) for item in listed):
-        return [], Violation(f"listeners is {describe(listeners)}, expected a list of listeners", balancer)
-    return listed, None
+def _listener_object(where: str, listener: Any) -> Outcome | None:
+    if isinstance(listener, Mapping):
+        return None
+    return Violation(f"{where} is {describe(listener)}, expected a listener object")
 
 
-def _policy_attributes(policy: Resource) -> dict[str, Any]:
+def _is_true(value: Any) -> bool:
+    return str(value).lower() == "true"
+
+
+def _negotiation_problem(policy: Resource) -> Any:
+    """Why a classic ELB SSL negotiation policy accepts less than TLS 1.2; None when it does not, UNKNOWN
+    when that cannot be read yet. Its attributes are name/value entries (`Items.setting`)."""
     key = "policyAttributes" if policy.type == ELB_POLICY else "attributes"
-    return {
-        str(lookup(item, "name")): lookup(item, "value")
-        for item in as_list(policy.get(key)) or []
-        if isinstance(item, Mapping)
-    }
-
-
-def _negotiation_problem(policy: Resource) -> str | None:
-    """Why a classic ELB SSL negotiation policy accepts less than TLS 1.2, or None."""
-    attributes = _policy_attributes(policy)
-    reference = attributes.get("Reference-Security-Policy")
-    if reference is not None and reference not in ELB_TLS_POLICIES:
+    attributes = list_items(policy.get(key), key, "name/value attributes")
+    if isinstance(attributes.problem, Violation):
+        return attributes.problem.message
+    if attributes.problem is not None:
+        return UNKNOWN
+    reference = attributes.setting("Reference-Security-Policy", lambda value: value in ELB_TLS_POLICIES)
+    if reference not in (MISSING, UNKNOWN) and reference not in ELB_TLS_POLICIES:
         return (
             f"Reference-Security-Policy is {describe(reference)}, which accepts TLS 1.0; use "
             f"{' or '.join(ELB_TLS_POLICIES)}"
         )
-    old = [name for name in _OLD_PROTOCOL_ATTRIBUTES if str(attributes.get(name, "false")).lower() == "true"]
-    if old:
-        return f"{', '.join(old)} is true: clients may negotiate a protocol older than TLS 1.2"
-    if reference is None and str(attributes.get("Protocol-TLSv1.2", "false")).lower() != "true":
+    old = {
+        name: attributes.setting(name, lambda value: not _is_true(value)) for name in _OLD_PROTOCOL_ATTRIBUTES
+    }
+    if on := [name for name, value in old.items() if value is not UNKNOWN and _is_true(value)]:
+        return f"{', '.join(on)} is true: clients may negotiate a protocol older than TLS 1.2"
+    modern = attributes.setting("Protocol-TLSv1.2", _is_true)
+    if UNKNOWN in (reference, *old.values()) or (reference is MISSING and modern is UNKNOWN):
+        return UNKNOWN
+    if reference is MISSING and not _is_true(modern):
         return (
             "neither Reference-Security-Policy nor Protocol-TLSv1.2 is set: set Reference-Security-Policy "
             "to ELBSecurityPolicy-TLS-1-2-2017-01"
@@ -146,15 +148,17 @@ def classic_elb_tls(stack: Stack, _: Settings) -> Iterator[Outcome]:
     good_names: set[Any] = set()
     for policy in negotiations:
         weakness = _negotiation_problem(policy)
-        if weakness:
+        if weakness is UNKNOWN:
+            key = "policyAttributes" if policy.type == ELB_POLICY else "attributes"
+            yield Unverifiable(key, policy)
+        elif weakness:
             yield Violation(f"{policy.name}: {weakness}", policy)
         elif policy.type == ELB_POLICY:
             good_names.add(policy.get("policyName"))
     for balancer in stack.of_type(ELB):
-        listeners, problem = _elb_listeners(balancer)
-        if problem is not None:
-            yield problem
-        for listener in listeners:
+        listeners = list_items(balancer.get("listeners"), "listeners", "listeners", balancer)
+        yield from listeners.each(_listener_object)
+        for listener in filter(lambda listener: isinstance(listener, Mapping), listeners.values):
             front, back = (str(listener.get(key, "")).lower() for key in ("lbProtocol", "instanceProtocol"))
             port = listener.get("lbPort")
             port = as_int(port) if as_int(port) is not None else port  # the protocol sends numbers as doubles
@@ -187,10 +191,11 @@ def _attached_names(stack: Stack, balancer: Resource, port: int | None) -> set[A
         if joined is UNKNOWN:
             return None
         if joined is True:
-            listed = candidate.get("policyNames")
-            if listed is UNKNOWN or UNKNOWN in (as_list(listed) or []):
+            # An unknown name may attach another negotiation policy, weaker or not: undecided.
+            listed = list_items(candidate.get("policyNames"), "policyNames", "policy names")
+            if listed.unknown or isinstance(listed.problem, Unverifiable):
                 return None
-            names.update(as_list(listed) or [])
+            names.update(listed.values)
     return names
 
 
@@ -211,10 +216,33 @@ VIEWER_POLICIES = ("https-only", "redirect-to-https")
 CLOUDFRONT_MIN_PROTOCOLS = ("TLSv1.2_2021", "TLSv1.2_2025", "TLSv1.3_2025")
 
 
-def _behaviours(resource: Resource) -> Iterator[tuple[str, Any]]:
-    yield "defaultCacheBehavior", resource.get("defaultCacheBehavior")
-    for index, behaviour in enumerate(as_list(resource.get("orderedCacheBehaviors")) or []):
-        yield f"orderedCacheBehaviors[{index}]", behaviour
+def _viewer_policy(where: str, behaviour: Any) -> Outcome | None:
+    policy = lookup(behaviour, "viewerProtocolPolicy")
+    if policy is UNKNOWN:
+        return Unverifiable(f"{where}.viewerProtocolPolicy")
+    if policy not in VIEWER_POLICIES:
+        return Violation(
+            f"{where}.viewerProtocolPolicy is {describe(policy)}: viewers may use plain HTTP; use "
+            "https-only or redirect-to-https"
+        )
+    return None
+
+
+def _origin(where: str, origin: Any) -> Iterator[Outcome]:
+    custom = lookup(origin, "customOriginConfig")
+    if custom is MISSING:
+        return
+    where = f"{where}.customOriginConfig"
+    protocol = lookup(custom, "originProtocolPolicy")
+    if protocol is UNKNOWN:
+        yield Unverifiable(f"{where}.originProtocolPolicy")
+    elif protocol != "https-only":
+        yield Violation(f"{where}.originProtocolPolicy is {describe(protocol)}: use https-only")
+    raw = lookup(custom, "originSslProtocols")
+    protocols = list_items(raw, f"{where}.originSslProtocols", "protocols")
+    if protocols.problem is None and (not protocols or any(item != "TLSv1.2" for item in protocols.values)):
+        yield Violation(f'{where}.originSslProtocols is {describe(raw)}: use ["TLSv1.2"]')
+    yield from protocols.unverifiable()
 
 
 @resource_rule(
@@ -227,15 +255,11 @@ def _behaviours(resource: Resource) -> Iterator[tuple[str, Any]]:
     (DISTRIBUTION,),
 )
 def cloudfront_tls(resource: Resource, _: Settings) -> Iterator[Outcome]:
-    for where, behaviour in _behaviours(resource):
-        policy = lookup(behaviour, "viewerProtocolPolicy")
-        if policy is UNKNOWN:
-            yield Unverifiable(f"{where}.viewerProtocolPolicy")
-        elif policy not in VIEWER_POLICIES:
-            yield Violation(
-                f"{where}.viewerProtocolPolicy is {describe(policy)}: viewers may use plain HTTP; use "
-                "https-only or redirect-to-https"
-            )
+    outcome = _viewer_policy("defaultCacheBehavior", resource.get("defaultCacheBehavior"))
+    yield from [outcome] if outcome is not None else []
+    yield from list_items(
+        resource.get("orderedCacheBehaviors"), "orderedCacheBehaviors", "cache behaviours"
+    ).each(_viewer_policy)
     if resource.get("viewerCertificate", "cloudfrontDefaultCertificate") is True:
         yield Violation(
             "viewerCertificate.cloudfrontDefaultCertificate is true: the *.cloudfront.net certificate "
@@ -250,25 +274,7 @@ def cloudfront_tls(resource: Resource, _: Settings) -> Iterator[Outcome]:
                 f"viewerCertificate.minimumProtocolVersion is {describe(minimum)}: use one of "
                 f"{', '.join(CLOUDFRONT_MIN_PROTOCOLS)}"
             )
-    origins = resource.get("origins")
-    if origins is UNKNOWN:
-        yield Unverifiable("origins")
-        return
-    for index, origin in enumerate(as_list(origins) or []):
-        custom = lookup(origin, "customOriginConfig")
-        if custom is MISSING:
-            continue
-        where = f"origins[{index}].customOriginConfig"
-        protocol = lookup(custom, "originProtocolPolicy")
-        protocols = lookup(custom, "originSslProtocols")
-        if UNKNOWN in (protocol, protocols):
-            yield Unverifiable(where)
-            continue
-        if protocol != "https-only":
-            yield Violation(f"{where}.originProtocolPolicy is {describe(protocol)}: use https-only")
-        listed = as_list(protocols)
-        if listed is None or not listed or any(item != "TLSv1.2" for item in listed):
-            yield Violation(f'{where}.originSslProtocols is {describe(protocols)}: use ["TLSv1.2"]')
+    yield from list_items(resource.get("origins"), "origins", "origins").each(_origin)
 
 
 # --- API Gateway ---------------------------------------------------------------------------------------

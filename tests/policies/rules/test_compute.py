@@ -8,6 +8,7 @@ from typing import Any
 
 from tests.policies.casetable import (
     Case,
+    absent,
     compliant,
     malformed,
     test_case_in_process,
@@ -88,12 +89,23 @@ def template(**changes: Any) -> Callable[[dict[str, ResourceInput]], None]:
     return add("template", TEMPLATE, {**SAMPLES[TEMPLATE], **changes})
 
 
+DESTINATION = {"region": "eu-west-1", "registryId": "111122223333"}
+
+
+def rule(region: str, **changes: Any) -> dict[str, Any]:
+    """A replication rule to `region` in the client's registry."""
+    return {"destinations": [{**DESTINATION, "region": region}], **changes}
+
+
 def replication(region: str) -> dict[str, Any]:
-    return {
-        "replicationConfiguration": {
-            "rules": [{"destinations": [{"region": region, "registryId": "111122223333"}]}]
-        }
-    }
+    return {"replicationConfiguration": {"rules": [rule(region)]}}
+
+
+def replicating(*rules: Any, **configuration: Any) -> Callable[[dict[str, ResourceInput]], None]:
+    """A stack edit adding a replication configuration with `rules` (or `rules=` as it is)."""
+    return add(
+        "replication", ECR_REPLICATION, {"replicationConfiguration": {"rules": list(rules), **configuration}}
+    )
 
 
 CASES: dict[str, list[Case]] = {
@@ -147,6 +159,23 @@ CASES: dict[str, list[Case]] = {
             sample(REGISTRY_SCANNING, rules__0__scanFrequency="MANUAL"), "no rule scans", label="manual"
         ),
         unknown(sample(REGISTRY_SCANNING, rules=UNKNOWN), "rules", label="registry"),
+        # Was Unverifiable (the unknown rule came first). One rule that scans every repository on push is
+        # enough: other rules cannot take that away.
+        compliant(
+            sample(REGISTRY_SCANNING, rules=[UNKNOWN, *SAMPLES[REGISTRY_SCANNING]["rules"]]),
+            label="beside-unknown-rule",
+        ),
+        unknown(
+            sample(REGISTRY_SCANNING, rules=[{"scanFrequency": "MANUAL", "repositoryFilters": []}, UNKNOWN]),
+            "rules[1]",
+            label="one-rule",
+        ),
+        unknown(
+            sample(REGISTRY_SCANNING, rules__0__repositoryFilters=[{"filter": "prod-*"}, UNKNOWN]),
+            "rules[0]",
+            label="one-filter",
+        ),
+        absent("violating", "one rule must scan on push: an unknown rule beside known ones may be it"),
         malformed(sample(REGISTRY_SCANNING, rules="on push"), "expected a list of scanning rules"),
         malformed(sample(REPOSITORY, imageScanningConfiguration__scanOnPush="yes"), 'scanOnPush is "yes"'),
     ],
@@ -173,6 +202,46 @@ CASES: dict[str, list[Case]] = {
         violating(sample(EKS, encryptionConfig=DELETE), 'does not encrypt "secrets"'),
         violating(sample(EKS, enabledClusterLogTypes=["api"]), "lacks audit, authenticator"),
         unknown(sample(EKS, enabledClusterLogTypes=UNKNOWN), "enabledClusterLogTypes"),
+        violating(
+            sample(EKS, enabledClusterLogTypes=["api", UNKNOWN]),
+            "enabledClusterLogTypes lacks audit, authenticator (its 1 unknown item can hold at most 1 of them)",
+            label="more-missing-than-unknown",
+        ),
+        unknown(
+            sample(EKS, enabledClusterLogTypes=["api", "audit", UNKNOWN]),
+            "enabledClusterLogTypes[2]",
+            label="one-log-type",
+        ),
+        malformed(
+            sample(EKS, enabledClusterLogTypes="api"), "expected a list of log types", label="log-types"
+        ),
+        unknown(sample(EKS, encryptionConfig__resources=[UNKNOWN]), "encryptionConfig.resources[0]"),
+        malformed(
+            sample(EKS, encryptionConfig__resources="secrets"),
+            "expected a list of resource kinds",
+            label="kinds",
+        ),
+        violating(
+            sample(
+                EKS,
+                vpcConfig__endpointPublicAccess=True,
+                vpcConfig__publicAccessCidrs=[UNKNOWN, "0.0.0.0/0"],
+            ),
+            "open to the internet",
+            label="beside-unknown-cidr",
+        ),
+        unknown(
+            sample(
+                EKS,
+                vpcConfig__endpointPublicAccess=True,
+                vpcConfig__publicAccessCidrs=["203.0.113.0/24", UNKNOWN],
+            ),
+            "vpcConfig.publicAccessCidrs[1]",
+        ),
+        unknown(
+            sample(EKS, vpcConfig__endpointPublicAccess=True, vpcConfig__publicAccessCidrs=UNKNOWN),
+            "vpcConfig.publicAccessCidrs",
+        ),
         malformed(
             sample(EKS, vpcConfig__endpointPublicAccess=True, vpcConfig__publicAccessCidrs=["office"]),
             "open to the internet",
@@ -224,25 +293,66 @@ CASES: dict[str, list[Case]] = {
         ),
         unknown(both(add("cache", PULL_THROUGH, CACHE_RULE), template(prefix=UNKNOWN)), "template.prefix"),
         unknown(
+            both(add("cache", PULL_THROUGH, CACHE_RULE), template(appliedFors=UNKNOWN)),
+            "template.appliedFors",
+            label="applied-fors",
+        ),
+        unknown(
+            both(add("cache", PULL_THROUGH, CACHE_RULE), template(appliedFors=["REPLICATION", UNKNOWN])),
+            "template.appliedFors",
+            label="one-applied-for",
+        ),
+        # Was Unverifiable (any unknown item made the whole list so): the template names
+        # PULL_THROUGH_CACHE, and an unknown sibling can only add a kind, never take that one away.
+        compliant(
             both(
-                add(
-                    "replication",
-                    ECR_REPLICATION,
-                    {
-                        "replicationConfiguration": {
-                            "rules": [
-                                {
-                                    "destinations": [{"region": "eu-west-1", "registryId": "111122223333"}],
-                                    "repositoryFilters": UNKNOWN,
-                                }
-                            ]
-                        }
-                    },
-                ),
-                template(prefix="apps"),
+                add("cache", PULL_THROUGH, CACHE_RULE), template(appliedFors=[UNKNOWN, "PULL_THROUGH_CACHE"])
             ),
-            "replication.replicationConfiguration",
+            label="applied-beside-unknown",
+        ),
+        # A known mismatch rules the template out whatever is unknown about it.
+        violating(
+            both(
+                add("cache", PULL_THROUGH, CACHE_RULE), template(appliedFors=["REPLICATION"], prefix=UNKNOWN)
+            ),
+            "PULL_THROUGH_CACHE repositories",
+            at="cache",
+            label="mismatch-beside-unknown",
+        ),
+        unknown(
+            both(replicating(rule("eu-west-1", repositoryFilters=UNKNOWN)), template(prefix="apps")),
+            "replication.replicationConfiguration.rules[0].repositoryFilters",
             label="unknown-filter",
+        ),
+        unknown(
+            replicating(rules=UNKNOWN),
+            "replication.replicationConfiguration.rules",
+            at="replication",
+            label="unknown-rules",
+        ),
+        # Were passes: rules, filters or destinations that are not lists were skipped.
+        malformed(
+            replicating(rules={"destinations": []}),
+            "expected a list of rules",
+            at="replication",
+            label="rules",
+        ),
+        malformed(
+            replicating({"destinations": {"region": "eu-west-1"}}),
+            "replicationConfiguration.rules[0].destinations is",
+            at="replication",
+            label="destinations",
+        ),
+        violating(
+            replicating(UNKNOWN, rule("eu-central-1")),
+            'REPLICATION repositories with prefix "ROOT" in "eu-central-1"',
+            at="replication",
+            label="beside-unknown-rule",
+        ),
+        unknown(
+            both(replicating(rule("eu-west-1", destinations=[DESTINATION, UNKNOWN])), template()),
+            "replication.replicationConfiguration.rules[0].destinations[1]",
+            label="one-destination",
         ),
         malformed(
             both(add("cache", PULL_THROUGH, CACHE_RULE), template(appliedFors="PULL_THROUGH_CACHE")),

@@ -102,8 +102,27 @@ CASES: dict[str, list[Case]] = {
         ),
         malformed(
             change("service", "networkConfiguration.subnets", "subnet-1,subnet-2"),
-            "expected a list",
+            'service: networkConfiguration.subnets is "subnet-1,subnet-2", expected a list of subnet ids',
             at="service",
+        ),
+        unknown(
+            change("service", "networkConfiguration.subnets", UNKNOWN),
+            "service.networkConfiguration.subnets",
+            at="service",
+            label="subnets",
+        ),
+        # The count decides: one entry, known or not, is one subnet.
+        violating(
+            change("service", "networkConfiguration.subnets", [UNKNOWN]),
+            "names 1 subnet",
+            at="service",
+            label="one-unknown-subnet",
+        ),
+        unknown(
+            change("service", "networkConfiguration.subnets", ["subnet-1", UNKNOWN]),
+            "service.networkConfiguration.subnets (their zones)",
+            at="service",
+            label="one-subnet",
         ),
     ],
     "ecs-autoscaling-min-capacity": [
@@ -155,6 +174,22 @@ CASES: dict[str, list[Case]] = {
         violating(with_container(user="0"), "user '0' is root"),
         violating(with_container(user="app"), 'user is "app": set a numeric non-root user'),
         unknown(task(pidMode=UNKNOWN), "pidMode"),
+        unknown(task(volumes=UNKNOWN), "volumes", label="volumes"),
+        violating(
+            task(volumes=[UNKNOWN, {"name": "root", "hostPath": "/"}]),
+            'volumes[1].hostPath is "/"',
+            label="beside-unknown",
+        ),
+        unknown(
+            task(volumes=[{"name": "data", "hostPath": "/srv/app-data"}, UNKNOWN]),
+            "volumes[1]",
+            label="one-volume",
+        ),
+        malformed(
+            task(volumes={"name": "root"}),
+            'volumes is {"name": "root"}, expected a list of volumes',
+            label="volumes",
+        ),
         malformed(with_container(linuxParameters={"capabilities": {"add": "SYS_ADMIN"}}), "expected a list"),
     ],
     "ecs-log-router-secure": [

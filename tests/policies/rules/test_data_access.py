@@ -136,10 +136,22 @@ CASES: dict[str, list[Case]] = {
         violating(with_props(SERVERLESS_CACHE, {"engine": "memcached"}), "userGroupId is not set"),
         unknown(with_props(SERVERLESS_CACHE, {"engine": "valkey", "userGroupId": UNKNOWN}), "userGroupId"),
         unknown(cache_user(accessString=UNKNOWN), "accessString"),
-        unknown(with_props(ACL, {"name": "app", "userNames": [UNKNOWN]}), "userNames"),
+        unknown(with_props(ACL, {"name": "app", "userNames": [UNKNOWN]}), "userNames[0]"),
+        unknown(with_props(USER_GROUP, {"userGroupId": "app", "userIds": UNKNOWN}), "userIds", label="list"),
+        violating(
+            with_props(USER_GROUP, {"userGroupId": "app", "userIds": [UNKNOWN, "default"]}),
+            'userIds includes "default"',
+            label="beside-unknown",
+        ),
+        unknown(
+            with_props(USER_GROUP, {"userGroupId": "app", "userIds": ["app", UNKNOWN]}),
+            "userIds[1]",
+            label="one-item",
+        ),
         malformed(cache_user(accessString=["on", "~*"]), "expected a Redis ACL string"),
         malformed(
-            with_props(USER_GROUP, {"userGroupId": "app", "userIds": {"default": True}}), "expected user ids"
+            with_props(USER_GROUP, {"userGroupId": "app", "userIds": {"default": True}}),
+            "expected a list of user ids",
         ),
     ],
     "redshift-authentication-profile-no-secrets": [

@@ -634,7 +634,25 @@ CASES: dict[str, list[Case]] = {
         violating(sample(MULTI_REGION_CLUSTER, tlsEnabled=False), "tlsEnabled is false"),
         unknown(sample(PROXY, requireTls=UNKNOWN), "requireTls"),
         unknown(sample(REDSHIFT_PARAMETERS, parameters__0__value=UNKNOWN), "parameters"),
-        malformed(sample(REDSHIFT_PARAMETERS, parameters="require_ssl=true"), "expected a list"),
+        # Was a Violation claiming 'parameters is unknown, expected a list'.
+        unknown(sample(REDSHIFT_PARAMETERS, parameters=UNKNOWN), "parameters", label="list"),
+        unknown(
+            sample(
+                REDSHIFT_PARAMETERS,
+                parameters=[{"name": "max_cursor_result_set_size", "value": "0"}, UNKNOWN],
+            ),
+            "parameters",
+            label="one-entry",
+        ),
+        violating(
+            sample(DOCDB_PARAMETERS, parameters=[UNKNOWN, {"name": "tls", "value": "disabled"}]),
+            'parameter tls is "disabled"',
+            label="beside-unknown",
+        ),
+        malformed(
+            sample(REDSHIFT_PARAMETERS, parameters="require_ssl=true"),
+            "expected a list of name/value parameters",
+        ),
     ],
     "datastore-backups": [
         *(
@@ -894,6 +912,17 @@ CASES: dict[str, list[Case]] = {
         ),
         violating(sample(VOLUME_PERMISSION), "outside the accounts the pack config allows (none)"),
         unknown(sample(SNAPSHOT, sharedAccounts=UNKNOWN), "sharedAccounts"),
+        violating(
+            sample(SNAPSHOT, sharedAccounts=[UNKNOWN, "all"]),
+            'sharedAccounts contains "all"',
+            label="beside-unknown",
+        ),
+        unknown(
+            sample(CLUSTER_SNAPSHOT, sharedAccounts=[OTHER_ACCOUNT, UNKNOWN]),
+            "sharedAccounts[1]",
+            config=SHARING,
+            label="one-account",
+        ),
         malformed(sample(SNAPSHOT, sharedAccounts="all"), "expected a list of account ids"),
     ],
     "data-shared-with-listed-accounts": [
@@ -944,6 +973,30 @@ CASES: dict[str, list[Case]] = {
             "logExports lacks userlog, useractivitylog",
         ),
         unknown(sample(REDSHIFT_LOGGING, logDestinationType=UNKNOWN), "logDestinationType"),
+        unknown(
+            sample(REDSHIFT_LOGGING, logDestinationType="cloudwatch", logExports=UNKNOWN),
+            "logExports",
+            label="exports",
+        ),
+        violating(
+            sample(REDSHIFT_LOGGING, logDestinationType="cloudwatch", logExports=["connectionlog", UNKNOWN]),
+            "logExports lacks userlog, useractivitylog (its 1 unknown item can hold at most 1 of them)",
+            label="more-missing-than-unknown",
+        ),
+        unknown(
+            sample(
+                REDSHIFT_LOGGING,
+                logDestinationType="cloudwatch",
+                logExports=["connectionlog", "userlog", UNKNOWN],
+            ),
+            "logExports[2]",
+            label="one-export",
+        ),
+        malformed(
+            sample(REDSHIFT_LOGGING, logDestinationType="cloudwatch", logExports="userlog"),
+            'logExports is "userlog", expected a list of log names',
+            label="exports",
+        ),
         malformed(sample(REDSHIFT_LOGGING, logDestinationType="syslog"), "expected s3 or cloudwatch"),
     ],
     "ssm-parameter-secure-string": [
@@ -995,6 +1048,13 @@ CASES: dict[str, list[Case]] = {
             "parameter tls_version is",
         ),
         unknown(sample(DB_PARAMETERS, family=UNKNOWN), "family"),
+        unknown(sample(DB_PARAMETERS, parameters=UNKNOWN), "parameters", label="list"),
+        violating(
+            sample(DB_PARAMETERS, parameters__0=UNKNOWN, parameters__1__value="TLSv1"),
+            'ssl_min_protocol_version is "tlsv1"',
+            label="beside-unknown",
+        ),
+        unknown(sample(DB_PARAMETERS, parameters__0=UNKNOWN), "parameters", label="one-entry"),
         malformed(
             sample(DB_PARAMETERS, parameters={"ssl_min_protocol_version": "TLSv1.2"}), "expected a list"
         ),

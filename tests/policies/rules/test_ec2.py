@@ -67,6 +67,20 @@ CASES: dict[str, list[Case]] = {
             resource(TEMPLATE, networkInterfaces__0__associatePublicIpAddress=UNKNOWN),
             "networkInterfaces[0].associatePublicIpAddress",
         ),
+        violating(
+            resource(
+                TEMPLATE, networkInterfaces=[UNKNOWN, {"deviceIndex": 1, "associatePublicIpAddress": "true"}]
+            ),
+            'networkInterfaces[1].associatePublicIpAddress is "true"',
+            label="beside-unknown",
+        ),
+        unknown(
+            resource(
+                TEMPLATE, networkInterfaces=[{"deviceIndex": 0, "associatePublicIpAddress": "false"}, UNKNOWN]
+            ),
+            "networkInterfaces[1]",
+            label="one-interface",
+        ),
     ],
     "ec2-encrypted-volumes": [
         violating(resource(EC2, ebsBlockDevices__0__encrypted=False), "ebsBlockDevices[0].encrypted"),
@@ -107,5 +121,28 @@ CASES: dict[str, list[Case]] = {
             ),
             "blockDeviceMappings[0]",
         ),
+        unknown(resource(EC2, ebsBlockDevices=UNKNOWN), "ebsBlockDevices", label="devices"),
+        violating(
+            resource(EC2, ebsBlockDevices=[UNKNOWN, {"deviceName": "/dev/sdg", "encrypted": False}]),
+            "ebsBlockDevices[1].encrypted is false",
+            label="beside-unknown",
+        ),
+        unknown(
+            resource(EC2, ebsBlockDevices=[{"deviceName": "/dev/sdf", "encrypted": True}, UNKNOWN]),
+            "ebsBlockDevices[1]",
+            label="one-device",
+        ),
+        malformed(
+            resource(EC2, ebsBlockDevices="/dev/sdf"), "expected a list of block devices", label="devices"
+        ),
+        violating(
+            resource(
+                TEMPLATE,
+                blockDeviceMappings=[UNKNOWN, {"deviceName": "/dev/xvda", "ebs": {"encrypted": "false"}}],
+            ),
+            'blockDeviceMappings[1].ebs.encrypted is "false"',
+            label="mapping-beside-unknown",
+        ),
+        unknown(resource(TEMPLATE, blockDeviceMappings=UNKNOWN), "blockDeviceMappings", label="mappings"),
     ],
 }

@@ -60,7 +60,18 @@ CASES: dict[str, list[Case]] = {
     "ecs-service-health-check-grace": [
         violating(resource(SERVICE, healthCheckGracePeriodSeconds=DELETE), "GracePeriod"),
         compliant(resource(SERVICE)),
-        malformed(resource("aws:ecs/service:Service", loadBalancers={"arn": "x"}), "expected a list"),
+        malformed(
+            resource("aws:ecs/service:Service", loadBalancers={"arn": "x"}),
+            "expected a list of load balancers",
+        ),
+        unknown(resource(SERVICE, loadBalancers=UNKNOWN), "loadBalancers", label="balancers"),
+        # Any entry, known or not, puts the service behind a load balancer: the grace period is required.
+        violating(
+            resource(SERVICE, loadBalancers=[UNKNOWN], healthCheckGracePeriodSeconds=DELETE),
+            "GracePeriod",
+            label="unknown-balancer",
+        ),
+        compliant(resource(SERVICE, loadBalancers=[UNKNOWN]), label="unknown-balancer"),
         unknown(resource(SERVICE, healthCheckGracePeriodSeconds=UNKNOWN), "healthCheckGracePeriodSeconds"),
     ],
     "ecs-task-read-only-root": [

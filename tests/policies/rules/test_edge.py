@@ -48,7 +48,23 @@ CASES: dict[str, list[Case]] = {
         compliant(resource(HTTP_LISTENER)),
         compliant(resource(HTTPS_LISTENER)),
         unknown(resource(HTTP_LISTENER, defaultActions=UNKNOWN), "defaultActions"),
-        malformed(resource(HTTP_LISTENER, defaultActions="redirect"), "expected a list of actions"),
+        malformed(
+            resource(HTTP_LISTENER, defaultActions="redirect"),
+            'defaultActions is "redirect", expected a list of actions',
+        ),
+        # Was a Violation calling the unknown action one "of type unknown" that serves plain HTTP.
+        unknown(
+            resource(HTTP_LISTENER, defaultActions=[HTTPS_REDIRECT, UNKNOWN]),
+            "defaultActions[1]",
+            label="one-action",
+        ),
+        violating(
+            resource(
+                HTTP_LISTENER, defaultActions=[UNKNOWN, {"type": "forward", "targetGroupArn": "arn:tg"}]
+            ),
+            'type "forward"',
+            label="beside-unknown",
+        ),
     ],
     "lb-drop-invalid-headers": [
         violating(resource(LB, dropInvalidHeaderFields=False), "dropInvalidHeaderFields is false"),

@@ -135,7 +135,14 @@ CASES: dict[str, list[Case]] = {
             label="not-pinned",
         ),
         unknown(grant(granteePrincipal=UNKNOWN), "granteePrincipal"),
-        unknown(grant(operations=[UNKNOWN]), "operations", label="operation"),
+        unknown(grant(operations=[UNKNOWN]), "operations[0]", label="operation"),
+        unknown(grant(operations=UNKNOWN), "operations", label="operations"),
+        violating(
+            grant(operations=[UNKNOWN, "CreateGrant"]),
+            "operations includes CreateGrant",
+            label="beside-unknown",
+        ),
+        unknown(grant(operations=["Decrypt", UNKNOWN]), "operations[1]", label="one-operation"),
         malformed(grant(granteePrincipal="reader"), "neither an IAM principal ARN"),
         malformed(grant(operations="Decrypt"), "expected a list of KMS operations", label="operations"),
     ],
@@ -218,6 +225,44 @@ CASES: dict[str, list[Case]] = {
             label="configured-list",
         ),
         unknown(subject(ROLE_POLICY, role="app", policy=UNKNOWN), "policy"),
+        unknown(
+            subject(ROLE, assumeRolePolicy=document(ECS_TRUST), managedPolicyArns=UNKNOWN),
+            "managedPolicyArns",
+            label="managed",
+        ),
+        violating(
+            subject(
+                ROLE,
+                assumeRolePolicy=document(ECS_TRUST),
+                managedPolicyArns=[UNKNOWN, "arn:aws:iam::aws:policy/AdministratorAccess"],
+            ),
+            "managedPolicyArns[1] attaches AdministratorAccess",
+            label="beside-unknown",
+        ),
+        unknown(
+            subject(
+                ROLE,
+                assumeRolePolicy=document(ECS_TRUST),
+                inlinePolicies=[{"name": "logs", "policy": document(READ_LOGS)}, UNKNOWN],
+            ),
+            "inlinePolicies[1]",
+            label="one-inline-policy",
+        ),
+        # Was a pass: a managedPolicyArns that was not a list was skipped.
+        malformed(
+            subject(
+                ROLE,
+                assumeRolePolicy=document(ECS_TRUST),
+                managedPolicyArns="arn:aws:iam::aws:policy/AdministratorAccess",
+            ),
+            "expected a list of policy ARNs",
+            label="managed",
+        ),
+        malformed(
+            subject(ROLE, assumeRolePolicy=document(ECS_TRUST), inlinePolicies={"name": "x"}),
+            "expected a list of inline policies",
+            label="inline",
+        ),
         malformed(
             subject(
                 ROLE_POLICY, role="app", policy=json.dumps({"Statement": [{"Effect": "Allow", "Action": 5}]})

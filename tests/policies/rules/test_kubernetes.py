@@ -78,6 +78,17 @@ CASES: dict[str, list[Case]] = {
         violating(entry(SSO_ROLE, ["system:masters"]), 'kubernetesGroups "system:masters" makes', at="entry"),
         unknown(association(SSO_ROLE, UNKNOWN), "admin.policyArn", at="admin"),
         unknown(association(UNKNOWN), "admin.principalArn", at="admin"),
+        unknown(entry(SSO_ROLE, UNKNOWN), "entry.kubernetesGroups", at="entry", label="groups"),
+        # Was Unverifiable: the unknown group hid system:masters beside it.
+        violating(
+            entry(SSO_ROLE, [UNKNOWN, "system:masters"]),
+            'kubernetesGroups "system:masters" makes',
+            at="entry",
+            label="beside-unknown",
+        ),
+        unknown(
+            entry(SSO_ROLE, ["readers", UNKNOWN]), "entry.kubernetesGroups[1]", at="entry", label="one-group"
+        ),
         malformed(entry(SSO_ROLE, "system:masters"), "expected a list of groups", at="entry"),
     ],
     "eks-node-group-remote-access": [
@@ -87,6 +98,14 @@ CASES: dict[str, list[Case]] = {
         unknown(
             node_group(ec2SshKey="ops", sourceSecurityGroupIds=UNKNOWN), "remoteAccess.sourceSecurityGroupIds"
         ),
-        malformed(node_group(ec2SshKey="ops", sourceSecurityGroupIds="sg-bastion"), "expected a list"),
+        unknown(
+            node_group(ec2SshKey="ops", sourceSecurityGroupIds=["sg-bastion", UNKNOWN]),
+            "remoteAccess.sourceSecurityGroupIds[1]",
+            label="one-group",
+        ),
+        malformed(
+            node_group(ec2SshKey="ops", sourceSecurityGroupIds="sg-bastion"),
+            "expected a list of security group ids",
+        ),
     ],
 }

@@ -181,7 +181,42 @@ CASES: dict[str, list[Case]] = {
         violating(trail(isMultiRegionTrail=DELETE), "misses events outside its region"),
         violating(trail(includeGlobalServiceEvents=False), "includeGlobalServiceEvents is false"),
         unknown(trail(eventSelectors=UNKNOWN), "eventSelectors"),
-        malformed(trail(eventSelectors="management"), "must be lists of selectors"),
+        malformed(
+            trail(eventSelectors="management"), 'eventSelectors is "management", expected a list of selectors'
+        ),
+        # Was a Violation "record no any management events": the unknown selector may record them.
+        unknown(trail(eventSelectors=[UNKNOWN]), "eventSelectors[0]", label="one-selector"),
+        unknown(
+            trail(eventSelectors=[selector(readWriteType="WriteOnly"), UNKNOWN]),
+            "eventSelectors[1]",
+            label="write-beside-unknown",
+        ),
+        violating(
+            trail(eventSelectors=[UNKNOWN, selector(excludeManagementEventSources=["kms.amazonaws.com"])]),
+            "eventSelectors[1].excludeManagementEventSources leaves out some management events",
+            label="beside-unknown",
+        ),
+        compliant(trail(eventSelectors=[UNKNOWN, selector()]), label="all-beside-unknown"),
+        unknown(trail(advancedEventSelectors=UNKNOWN), "advancedEventSelectors", label="advanced"),
+        # Was a Violation: an unknown advanced selector may be the one for every management event.
+        unknown(
+            trail(
+                advancedEventSelectors=[
+                    {"name": "data", "fieldSelectors": [{"field": "eventCategory", "equals": ["Data"]}]},
+                    UNKNOWN,
+                ]
+            ),
+            "advancedEventSelectors[1]",
+            label="one-advanced-selector",
+        ),
+        compliant(
+            trail(advancedEventSelectors=[UNKNOWN, *advanced(MANAGEMENT)]), label="advanced-beside-unknown"
+        ),
+        unknown(
+            trail(advancedEventSelectors=advanced(MANAGEMENT, UNKNOWN)),
+            "advancedEventSelectors[0]",
+            label="unknown-field",
+        ),
     ],
     "log-subscription-ships-everything": [
         compliant(subscription("")),
@@ -290,6 +325,25 @@ CASES: dict[str, list[Case]] = {
             change("database", "enabledCloudwatchLogsExports", "postgresql"),
             "expected a list of log names",
             at="database",
+        ),
+        unknown(
+            change("database", "enabledCloudwatchLogsExports", UNKNOWN),
+            "database.enabledCloudwatchLogsExports",
+            at="database",
+            label="exports",
+        ),
+        # Was a pass: an unknown export's log group was not looked for.
+        unknown(
+            change("database", "enabledCloudwatchLogsExports", ["postgresql", UNKNOWN]),
+            "database.enabledCloudwatchLogsExports[1]",
+            at="database",
+            label="one-export",
+        ),
+        violating(
+            change("database", "enabledCloudwatchLogsExports", [UNKNOWN, "iam-db-auth-error"]),
+            "exports iam-db-auth-error",
+            at="database",
+            label="beside-unknown",
         ),
     ],
 }

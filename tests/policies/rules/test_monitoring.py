@@ -7,6 +7,7 @@ from collections.abc import Callable
 
 from tests.policies.casetable import (
     Case,
+    absent,
     compliant,
     malformed,
     test_case_in_process,
@@ -70,7 +71,19 @@ CASES: dict[str, list[Case]] = {
         unknown(alarm(alarmActions=UNKNOWN), "alarmActions"),
         unknown(alarm(actionsEnabled=UNKNOWN), "actionsEnabled"),
         malformed(
-            alarm(alarmActions="arn:aws:sns:eu-west-1:111122223333:toms-acme-alerts"), "not a list of actions"
+            alarm(alarmActions="arn:aws:sns:eu-west-1:111122223333:toms-acme-alerts"),
+            "expected a list of actions",
+        ),
+        # Was Unverifiable (any unknown action made the list so). Every action of an alarm runs, so the known
+        # topic is notified whatever the unknown sibling is: the claim "at least one action" holds.
+        compliant(
+            alarm(alarmActions=[UNKNOWN, "arn:aws:sns:eu-west-1:111122223333:toms-acme-alerts"]),
+            label="beside-unknown",
+        ),
+        unknown(alarm(alarmActions=[UNKNOWN]), "alarmActions[0]", label="one-action"),
+        violating(alarm(alarmActions=[""]), "alarmActions is empty", label="empty-action"),
+        absent(
+            "violating", "at least one action: an unknown action may be it, so no known breach decides it"
         ),
     ],
     "ecs-cluster-container-insights": [
@@ -83,7 +96,21 @@ CASES: dict[str, list[Case]] = {
         violating(resource(CLUSTER, settings=DELETE), "Container Insights is not set"),
         unknown(resource(CLUSTER, settings=UNKNOWN), "settings"),
         unknown(resource(CLUSTER, settings__0__value=UNKNOWN), "settings.containerInsights"),
-        malformed(resource(CLUSTER, settings="enhanced"), "not a list of cluster settings"),
+        malformed(resource(CLUSTER, settings="enhanced"), "expected a list of cluster settings"),
+        # Was a Violation "not set": the unknown setting may be containerInsights.
+        unknown(resource(CLUSTER, settings=[UNKNOWN]), "settings.containerInsights", label="one-setting"),
+        violating(
+            resource(CLUSTER, settings=[UNKNOWN, {"name": "containerInsights", "value": "disabled"}]),
+            'Container Insights is "disabled"',
+            label="beside-unknown",
+        ),
+        # Was a pass. A known "enabled" beside an unknown entry is not enough: the unknown entry may set
+        # it again.
+        unknown(
+            resource(CLUSTER, settings=[{"name": "containerInsights", "value": "enabled"}, UNKNOWN]),
+            "settings.containerInsights",
+            label="enabled-beside-unknown",
+        ),
     ],
     "trail-records-archive-access": [
         compliant(unchanged),
@@ -174,5 +201,32 @@ CASES: dict[str, list[Case]] = {
             change("trail", "advancedEventSelectors", UNKNOWN), "Trail.advancedEventSelectors", at="bucket"
         ),
         malformed(change("trail", "advancedEventSelectors", "all"), "reads and writes", at="bucket"),
+        # Selectors add up, so the known selectors that record every read and write decide it (it passed
+        # before too, but because an unknown selector was read as one recording nothing).
+        compliant(
+            lambda stack: stack["trail"].props["advancedEventSelectors"].append(UNKNOWN),
+            label="beside-unknown-selector",
+        ),
+        # Was a Violation "no trail records": the unknown selector was read as recording nothing.
+        unknown(
+            change("trail", "advancedEventSelectors", [UNKNOWN]),
+            "Trail.advancedEventSelectors",
+            at="bucket",
+            label="one-selector",
+        ),
+        # Was a Violation: unknown field selectors were read as none, a selector recording nothing.
+        unknown(
+            change("trail", "advancedEventSelectors.1.fieldSelectors", UNKNOWN),
+            "Trail.advancedEventSelectors",
+            at="bucket",
+            label="unknown-fields",
+        ),
+        unknown(
+            change("trail", "advancedEventSelectors.1.fieldSelectors", [*s3_objects(), UNKNOWN]),
+            "Trail.advancedEventSelectors",
+            at="bucket",
+            label="one-field",
+        ),
+        absent("violating", "every read and write: an unknown selector may record what known ones miss"),
     ],
 }

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from tests.policies.casetable import (
     Case,
     compliant,
@@ -25,6 +27,22 @@ EGRESS = "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule"
 SSH_FROM_PREFIX_LIST = {"cidrIpv6": DELETE, "fromPort": 22, "toPort": 22, "prefixListId": "pl-0a1b2c3d"}
 TRUST_THE_LIST = {"trustedPrefixLists": ["pl-0a1b2c3d"]}
 
+
+def open_rule(port: int, description: str) -> dict[str, Any]:
+    """A security group's ingress rule open to the internet on `port`."""
+    return {
+        "protocol": "tcp",
+        "fromPort": port,
+        "toPort": port,
+        "cidrBlocks": ["0.0.0.0/0"],
+        "description": description,
+    }
+
+
+HTTPS_RULE, DB_OPEN_RULE, SSH_OPEN_RULE = open_rule(443, "HTTPS"), open_rule(5432, "db"), open_rule(22, "ssh")
+# An unknown ingress rule beside a compliant one: Unverifiable in both ingress policies.
+ONE_UNKNOWN_RULE = resource(SG, ingress=[HTTPS_RULE, UNKNOWN])
+
 CASES: dict[str, list[Case]] = {
     "security-group-public-ingress": [
         # Ports print as the whole numbers they are (the protocol sends every number as a double).
@@ -47,6 +65,29 @@ CASES: dict[str, list[Case]] = {
         compliant(resource(EGRESS)),
         compliant(resource(INGRESS)),
         malformed(resource("aws:ec2/securityGroup:SecurityGroup", ingress="all"), "expected a list of rules"),
+        unknown(resource(SG, ingress=UNKNOWN), "ingress", label="ingress"),
+        # Was a pass when the value was not a string: a source that is not a list is malformed.
+        malformed(
+            resource(SG_RULE, cidrBlocks={"office": "198.51.100.0/24"}),
+            'cidrBlocks is {"office": "198.51.100.0/24"}, expected a list of CIDR blocks',
+            label="cidr-blocks",
+        ),
+        unknown(resource(SG_RULE, cidrBlocks=["10.0.0.0/8", UNKNOWN]), "rule.cidr", label="one-cidr"),
+        violating(
+            resource(SG_RULE, cidrBlocks=[UNKNOWN, "0.0.0.0/0"]),
+            '"tcp" port 5432 to the internet',
+            label="cidr-beside-unknown",
+        ),
+        violating(
+            resource(SG, ingress=[UNKNOWN, DB_OPEN_RULE]),
+            'ingress[1] opens protocol "tcp" port 5432 to the internet',
+            label="beside-unknown",
+        ),
+        unknown(
+            ONE_UNKNOWN_RULE,
+            "ingress[1]",
+            label="one-rule",
+        ),
     ],
     "security-group-admin-ports": [
         violating(resource(INGRESS, **SSH_FROM_PREFIX_LIST), 'admin port 22 to prefix list "pl-0a1b2c3d"'),
@@ -106,6 +147,18 @@ CASES: dict[str, list[Case]] = {
         malformed(
             resource("aws:ec2/securityGroup:SecurityGroup", ingress=["tcp/22"]), "expected a rule object"
         ),
+        # Was a Violation claiming the unknown rule was not a rule object.
+        unknown(
+            ONE_UNKNOWN_RULE,
+            "ingress[1]",
+            label="one-rule",
+        ),
+        violating(
+            resource(SG, ingress=[UNKNOWN, SSH_OPEN_RULE]),
+            "ingress[1] opens admin port 22",
+            label="beside-unknown",
+        ),
+        unknown(resource(SG, ingress=UNKNOWN), "ingress", label="ingress"),
     ],
     "security-group-rule-description": [
         violating(resource(SG, egress__0__description=""), "egress[0] has no description"),
@@ -117,6 +170,13 @@ CASES: dict[str, list[Case]] = {
         compliant(resource(INGRESS)),
         unknown(resource(SG, egress=UNKNOWN), "egress"),
         malformed(resource(SG, egress="all"), 'egress is "all", expected a list of rules'),
+        violating(
+            resource(SG, egress=[UNKNOWN, {"protocol": "-1", "fromPort": 0, "toPort": 0, "description": ""}]),
+            "egress[1] has no description",
+            label="beside-unknown",
+        ),
+        # Was a pass: an unknown rule was taken to have a description.
+        unknown(resource(SG, egress=[UNKNOWN]), "egress[0]", label="one-rule"),
     ],
 }
 

@@ -7,6 +7,7 @@ from typing import Any
 from tests.policies.casetable import (
     Case,
     StackEdit,
+    absent,
     compliant,
     malformed,
     test_case_in_process,
@@ -145,6 +146,17 @@ CASES: dict[str, list[Case]] = {
     "rds-multi-az": [
         violating(resource(RDS, multiAz=False), "multiAz is false"),
         violating(resource(CLUSTER, availabilityZones=["eu-west-1a"]), "single zone"),
+        # The count decides: one entry names one zone, known or not.
+        violating(resource(CLUSTER, availabilityZones=[UNKNOWN]), "single zone", label="one-unknown-zone"),
+        compliant(
+            resource(CLUSTER, availabilityZones=["eu-west-1a", UNKNOWN]), label="two-zones-one-unknown"
+        ),
+        unknown(resource(CLUSTER, availabilityZones=UNKNOWN), "availabilityZones"),
+        malformed(
+            resource(CLUSTER, availabilityZones="eu-west-1a"),
+            'availabilityZones is "eu-west-1a", expected a list of zones',
+            label="zones",
+        ),
         compliant(resource(CLUSTER)),
         compliant(resource(RDS)),
         unknown(resource(RDS, multiAz=UNKNOWN), "multiAz"),
@@ -191,13 +203,23 @@ CASES: dict[str, list[Case]] = {
         malformed(resource(RDS, manageMasterUserPassword="yes"), "manageMasterUserPassword"),
     ],
     "rds-logs-exported": [
-        violating(resource(RDS, enabledCloudwatchLogsExports=["upgrade"]), "lacks 'postgresql'"),
+        violating(resource(RDS, enabledCloudwatchLogsExports=["upgrade"]), "lacks postgresql"),
+        # Was a pass: an unknown export beside others was taken to be the server log.
+        unknown(
+            resource(RDS, enabledCloudwatchLogsExports=["upgrade", UNKNOWN]),
+            "enabledCloudwatchLogsExports[1]",
+            label="one-export",
+        ),
+        compliant(
+            resource(RDS, enabledCloudwatchLogsExports=[UNKNOWN, "postgresql"]), label="beside-unknown"
+        ),
+        absent("violating", "one required log: an unknown export beside a known breach may be it"),
         violating(resource(CLUSTER, enabledCloudwatchLogsExports=DELETE), "is empty"),
         compliant(resource(CLUSTER)),
         compliant(resource(RDS)),
         malformed(
             resource("aws:rds/instance:Instance", enabledCloudwatchLogsExports="postgresql"),
-            "expected a list",
+            "expected a list of log names",
         ),
         unknown(resource(RDS, enabledCloudwatchLogsExports=UNKNOWN), "enabledCloudwatchLogsExports"),
     ],
@@ -218,8 +240,40 @@ CASES: dict[str, list[Case]] = {
         ),
         unknown(option_group({"optionName": UNKNOWN}), "options[0].optionName"),
         unknown(option_group(oracle_ssl(UNKNOWN)), "options[0].optionSettings"),
-        malformed(with_props(OPTION_GROUP, {"engineName": "oracle-ee", "options": "SSL"}), "expected a list"),
-        malformed(option_group({"optionName": "SSL", "optionSettings": "1.2"}), "expected a list"),
+        unknown(
+            with_props(OPTION_GROUP, {"engineName": "oracle-ee", "options": UNKNOWN}), "options", label="list"
+        ),
+        violating(
+            option_group(UNKNOWN, {"optionName": "MEMCACHED", "port": 11211}),
+            "in plain text",
+            label="beside-unknown",
+        ),
+        unknown(option_group(ENCRYPTION_REQUIRED, UNKNOWN), "options[1]", label="one-option"),
+        # Was a Violation claiming the settings were not a list.
+        unknown(
+            option_group({"optionName": "SSL", "port": 2484, "optionSettings": [UNKNOWN]}),
+            "options[0].optionSettings",
+            label="one-setting",
+        ),
+        violating(
+            option_group(
+                {
+                    "optionName": "SSL",
+                    "port": 2484,
+                    "optionSettings": [UNKNOWN, {"name": "SQLNET.SSL_VERSION", "value": "1.0"}],
+                }
+            ),
+            'SQLNET.SSL_VERSION is "1.0"',
+            label="setting-beside-unknown",
+        ),
+        malformed(
+            with_props(OPTION_GROUP, {"engineName": "oracle-ee", "options": "SSL"}),
+            "expected a list of options",
+        ),
+        malformed(
+            option_group({"optionName": "SSL", "optionSettings": "1.2"}),
+            "expected a list of name/value settings",
+        ),
     ],
 }
 

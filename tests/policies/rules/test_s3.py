@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from tests.policies.casetable import (
@@ -57,6 +58,17 @@ OWNER_ID = "79a59df900b949e55d96a1e698fbacedfd6e09d98eacf8f8d5218e7cd47ef2be"
 OTHER_ID = "be2fe74dc7e8129f8fd1d67f6839eef8e54690d1"
 OTHER_ACCOUNT = "444455556666"
 ALL_USERS = "http://acs.amazonaws.com/groups/global/AllUsers"
+LOG_DELIVERY_URI = "http://acs.amazonaws.com/groups/s3/LogDelivery"
+
+
+def with_unknown_rule(role: str, first: bool = False) -> Callable[[dict[str, ResourceInput]], None]:
+    """A stack edit adding an unknown item to `role`'s rules (first or last)."""
+
+    def apply(stack: dict[str, ResourceInput]) -> None:
+        rules = stack[role].props["rules"]
+        rules.insert(0 if first else len(rules), UNKNOWN)
+
+    return apply
 
 
 def subject(resource_type: str, **props: Any) -> ResourceInput:
@@ -185,6 +197,24 @@ CASES: dict[str, list[Case]] = {
             change("encryption", "rules.0.applyServerSideEncryptionByDefault", "aws:kms"),
             "sseAlgorithm is not set",
             at="bucket",
+        ),
+        unknown(change("encryption", "rules", UNKNOWN), "encryption.rules", at="encryption", label="rules"),
+        unknown(
+            change("encryption", "rules", [UNKNOWN]), "encryption.rules[0]", at="encryption", label="one-rule"
+        ),
+        violating(
+            both(
+                change("encryption", "rules.0.applyServerSideEncryptionByDefault.sseAlgorithm", "AES256"),
+                with_unknown_rule("encryption", first=True),
+            ),
+            "use sseAlgorithm aws:kms",
+            label="beside-unknown",
+        ),
+        malformed(
+            change("encryption", "rules", "aws:kms"),
+            'encryption: rules is "aws:kms", expected a list of encryption rules',
+            at="encryption",
+            label="rules",
         ),
         violating(
             change("encryption", "rules.0.applyServerSideEncryptionByDefault.kmsMasterKeyId", "alias/aws/s3"),
@@ -337,6 +367,25 @@ CASES: dict[str, list[Case]] = {
             "BucketLifecycleConfiguration.rules",
             at="bucket",
         ),
+        unknown(
+            change("lifecycle", "rules", UNKNOWN),
+            "BucketLifecycleConfiguration.rules",
+            at="bucket",
+            label="rules",
+        ),
+        # Was Unverifiable (any unknown rule made it so): one Enabled whole-bucket rule aborts every
+        # upload's parts, and another rule cannot keep what it aborts.
+        compliant(with_unknown_rule("lifecycle", first=True), label="beside-unknown"),
+        unknown(
+            both(
+                change("lifecycle", "rules.0.abortIncompleteMultipartUpload", DELETE),
+                with_unknown_rule("lifecycle"),
+            ),
+            "BucketLifecycleConfiguration.rules",
+            at="bucket",
+            label="one-rule",
+        ),
+        absent("violating", "at least one rule: an unknown rule beside known ones may be it"),
     ],
     "s3-archive-lifecycle": [
         compliant(unchanged),
@@ -386,6 +435,20 @@ CASES: dict[str, list[Case]] = {
         ),
         violating(change("lifecycle", "rules.0.status", "Disabled"), "never expires objects", at="bucket"),
         malformed(change("lifecycle", "rules", "expire after 90 days"), "never expires objects", at="bucket"),
+        unknown(
+            change("lifecycle", "rules", UNKNOWN), "bucket.BucketLifecycleConfiguration.rules", label="rules"
+        ),
+        # Was Unverifiable: the unknown rule hid a known rule expiring objects too soon.
+        violating(
+            both(change("lifecycle", "rules.0.expiration.days", 10), with_unknown_rule("lifecycle")),
+            "expire after 10 days",
+            at="bucket",
+            label="beside-unknown",
+        ),
+        # An unknown rule may expire objects too soon, whatever the known rules do.
+        unknown(
+            with_unknown_rule("lifecycle"), "bucket.BucketLifecycleConfiguration.rules", label="one-rule"
+        ),
     ],
     "s3-acl-private": [
         compliant(subject(BUCKET_ACL, bucket="acme-data", acl="private")),
@@ -427,6 +490,28 @@ CASES: dict[str, list[Case]] = {
         unknown(bucket_object(acl=UNKNOWN), "acl"),
         unknown(
             bucket_acl({"type": "Group", "uri": UNKNOWN}), "accessControlPolicy.grants[0]", label="grant"
+        ),
+        unknown(
+            subject(
+                BUCKET_ACL,
+                bucket="acme-data",
+                accessControlPolicy={"owner": {"id": OWNER_ID}, "grants": UNKNOWN},
+            ),
+            "accessControlPolicy.grants",
+            label="grants",
+        ),
+        # Was Unverifiable: the unknown grant hid the public one beside it.
+        violating(
+            object_copy(grants=[UNKNOWN, {"type": "Group", "uri": ALL_USERS, "permissions": ["READ"]}]),
+            "grants[1] grants AllUsers",
+            label="beside-unknown",
+        ),
+        unknown(
+            object_copy(
+                grants=[{"type": "Group", "uri": LOG_DELIVERY_URI, "permissions": ["WRITE"]}, UNKNOWN]
+            ),
+            "grants[1]",
+            label="one-grant",
         ),
         malformed(
             subject(
@@ -531,8 +616,29 @@ CASES: dict[str, list[Case]] = {
         unknown(add("replication", REPLICATION, replica(bucket=UNKNOWN)), "replication.rules[0].destination"),
         malformed(
             add("replication", REPLICATION, {**replica(), "rules": {"status": "Enabled"}}),
-            "rules is {",
+            'replication: rules is {"status": "Enabled"}, expected a list of replication rules',
             at="replication",
+        ),
+        unknown(
+            add("replication", REPLICATION, {**replica(), "rules": UNKNOWN}),
+            "replication.rules",
+            label="rules",
+        ),
+        unknown(
+            both(add("replication", REPLICATION, replica()), with_unknown_rule("replication")),
+            "replication.rules[1]",
+            label="one-rule",
+        ),
+        violating(
+            both(
+                add(
+                    "replication", REPLICATION, replica(bucket="arn:aws:s3:::acme-dr", account=OTHER_ACCOUNT)
+                ),
+                with_unknown_rule("replication", first=True),
+            ),
+            f'writes to account "{OTHER_ACCOUNT}", outside the client\'s accounts',
+            at="replication",
+            label="beside-unknown",
         ),
     ],
 }

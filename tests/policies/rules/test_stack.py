@@ -50,6 +50,22 @@ CASES: dict[str, list[Case]] = {
             "does not set rds.force_ssl=1",
             at="database",
         ),
+        # Was a Violation "does not set rds.force_ssl=1": the unknown entry may set it.
+        unknown(
+            change("parameter-group", "parameters", [UNKNOWN]),
+            "database.parameter-group.parameters",
+            at="database",
+            label="one-entry",
+        ),
+        violating(
+            both(
+                change("parameter-group", "parameters.0.value", "0"),
+                lambda stack: stack["parameter-group"].props["parameters"].insert(0, UNKNOWN),
+            ),
+            "does not set rds.force_ssl=1",
+            at="database",
+            label="beside-unknown",
+        ),
     ],
     "log-group-exported": [
         compliant(unchanged),
@@ -92,8 +108,17 @@ CASES: dict[str, list[Case]] = {
         unknown(change("service", "loadBalancers", UNKNOWN), "service.loadBalancers", at="service"),
         malformed(
             change("service", "loadBalancers", {"targetGroupArn": "arn:tg"}),
-            "not behind a load balancer",
+            'service: loadBalancers is {"targetGroupArn": "arn:tg"}, expected a list of load balancers',
             at="service",
+        ),
+        violating(
+            both(
+                change("target-group", "healthCheck.enabled", False),
+                lambda stack: stack["service"].props["loadBalancers"].insert(0, UNKNOWN),
+            ),
+            "disabled",
+            at="service",
+            label="beside-unknown",
         ),
     ],
     "lb-no-plain-http-forwarding": [
@@ -115,7 +140,25 @@ CASES: dict[str, list[Case]] = {
             change("http-listener", "protocol", UNKNOWN), "http-rule.http-listener.protocol", at="http-rule"
         ),
         malformed(
-            change("http-rule", "actions", "forward"), "on HTTP listener http-listener", at="http-rule"
+            change("http-rule", "actions", "forward"),
+            'on HTTP listener http-listener: actions is "forward", expected a list of actions',
+            at="http-rule",
+        ),
+        # Was a Violation claiming the unknown list was not a list of actions.
+        unknown(
+            change("http-rule", "actions", UNKNOWN), "http-rule.actions", at="http-rule", label="actions"
+        ),
+        violating(
+            change("http-rule", "actions", [UNKNOWN, {"type": "forward", "targetGroupArn": "arn:tg"}]),
+            "on HTTP listener http-listener",
+            at="http-rule",
+            label="beside-unknown",
+        ),
+        unknown(
+            change("http-rule", "actions", [UNKNOWN]),
+            "http-rule.actions[0]",
+            at="http-rule",
+            label="one-action",
         ),
     ],
 }

@@ -163,8 +163,59 @@ CASES: dict[str, list[Case]] = {
             ),
             "Protocol-TLSv1 is true",
         ),
-        malformed(broken_listeners, "expected a list of listeners", at="elb"),
+        malformed(broken_listeners, 'elb: listeners is "https:443", expected a list of listeners', at="elb"),
         unknown(both(classic(), change("elb", "listeners", UNKNOWN)), "elb.listeners", at="elb"),
+        # Was a Violation calling the listeners "not a list of listeners".
+        unknown(
+            both(classic(), lambda stack: stack["elb"].props["listeners"].append(UNKNOWN)),
+            "elb.listeners[1]",
+            at="elb",
+            label="one-listener",
+        ),
+        violating(
+            both(
+                classic(),
+                lambda stack: (
+                    stack["elb"]
+                    .props["listeners"]
+                    .extend([UNKNOWN, {**HTTPS_LISTENER, "lbPort": 80, "lbProtocol": "http"}])
+                ),
+            ),
+            "uses http to clients",
+            at="elb",
+            label="beside-unknown",
+        ),
+        # Was a Violation "neither Reference-Security-Policy nor Protocol-TLSv1.2 is set": the unknown
+        # attribute may be either.
+        unknown(
+            classic(policy={**TLS12_POLICY, "policyAttributes": [UNKNOWN]}),
+            "elb-policy.policyAttributes",
+            at="elb-policy",
+            label="one-attribute",
+        ),
+        violating(
+            classic(
+                policy={
+                    **TLS12_POLICY,
+                    "policyAttributes": [UNKNOWN, {"name": "Protocol-TLSv1", "value": "true"}],
+                }
+            ),
+            "Protocol-TLSv1 is true",
+            label="attribute-beside-unknown",
+        ),
+        unknown(
+            classic(policy={**TLS12_POLICY, "policyAttributes": UNKNOWN}),
+            "elb-policy.policyAttributes",
+            at="elb-policy",
+            label="attributes",
+        ),
+        # An unknown policy name beside the TLS 1.2 one may attach a weaker negotiation policy.
+        unknown(
+            both(classic(), lambda stack: stack["elb-listener-policy"].props["policyNames"].append(UNKNOWN)),
+            "elb.ListenerPolicy.policyNames",
+            at="elb",
+            label="one-policy-name",
+        ),
     ],
     "cloudfront-tls": [
         compliant(sample(DISTRIBUTION)),
@@ -198,7 +249,38 @@ CASES: dict[str, list[Case]] = {
         ),
         malformed(
             sample(DISTRIBUTION, origins__0__customOriginConfig__originSslProtocols="TLSv1.2"),
-            "originSslProtocols",
+            'originSslProtocols is "TLSv1.2", expected a list of protocols',
+        ),
+        # Was a Violation claiming the unknown protocol was not TLSv1.2.
+        unknown(
+            sample(DISTRIBUTION, origins__0__customOriginConfig__originSslProtocols=["TLSv1.2", UNKNOWN]),
+            "origins[0].customOriginConfig.originSslProtocols[1]",
+            label="one-protocol",
+        ),
+        violating(
+            sample(DISTRIBUTION, origins__0__customOriginConfig__originSslProtocols=[UNKNOWN, "TLSv1"]),
+            'originSslProtocols is ["unknown", "TLSv1"]: use ["TLSv1.2"]',
+            label="protocol-beside-unknown",
+        ),
+        unknown(sample(DISTRIBUTION, origins=UNKNOWN), "origins", label="origins"),
+        unknown(sample(DISTRIBUTION, origins=[UNKNOWN]), "origins[0]", label="one-origin"),
+        malformed(sample(DISTRIBUTION, origins="my-origin"), "expected a list of origins", label="origins"),
+        # Were passes: an unknown or malformed list of ordered behaviours was skipped.
+        unknown(
+            sample(DISTRIBUTION, orderedCacheBehaviors=UNKNOWN), "orderedCacheBehaviors", label="behaviours"
+        ),
+        malformed(
+            sample(DISTRIBUTION, orderedCacheBehaviors="allow-all"),
+            "expected a list of cache behaviours",
+            label="behaviours",
+        ),
+        violating(
+            sample(
+                DISTRIBUTION,
+                orderedCacheBehaviors=[UNKNOWN, {"pathPattern": "/x", "viewerProtocolPolicy": "allow-all"}],
+            ),
+            "orderedCacheBehaviors[1].viewerProtocolPolicy",
+            label="behaviour-beside-unknown",
         ),
     ],
     "apigateway-tls": [

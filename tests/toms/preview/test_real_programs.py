@@ -293,6 +293,16 @@ def test_resources_no_policy_judged_are_listed_by_type(
     # world rule (a policy that judged it), so it is not listed.
     assert "pulumi:providers:acme" in not_judged
     assert "acme:index:Widget" not in not_judged
+    # Judged by a stack policy only (the pack says which types its stack policies judge); reviewed harmless.
+    assert (
+        "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration"
+        in judged_types
+    )
+    assert (
+        "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration"
+        not in not_judged
+    )
+    assert not_judged.get("aws:kms/alias:Alias") == 1
     flagged = {(f["policy"], f["resourceType"]) for f in outcome.stack["findings"]}
     assert ("resource-type-not-reviewed", "acme:index:Widget") in flagged
     assert "NOT JUDGED BY ANY POLICY" in outcome.out

@@ -23,6 +23,14 @@ fn = aws.lambda_.Function(
     ),
 )
 aws.lambda_.Permission("invoke", action="lambda:InvokeFunction", function=fn, principal="s3.amazonaws.com")
+# Judged by a stack policy only (s3-encryption), and a type reviewed as harmless, which no policy judges.
+bucket = aws.s3.Bucket("data")
+aws.s3.BucketServerSideEncryptionConfiguration(
+    "data",
+    bucket=bucket.bucket,
+    rules=[{"apply_server_side_encryption_by_default": {"sse_algorithm": "AES256"}}],
+)
+aws.kms.Alias("key", name="alias/data", target_key_id="0f2c6a8e-4b1d-4c3e-9a57-2d8e1f6b9c01")
 # A resource of a provider the pack has no rules for.
 pulumi.CustomResource("acme:index:Widget", "widget", {"size": 1})
 pulumi.export("function", fn.id)
