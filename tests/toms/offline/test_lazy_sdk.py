@@ -311,7 +311,7 @@ def test_output_types_are_defined_on_first_use(fake_sdk: Path, bytecode_cache: P
     assert first.__module__ == "pulumi_fake.sub.outputs"
     assert "Second" not in vars(outputs)
     # An annotation names another output type through the module, which defines it then.
-    assert typing.get_type_hints(first.second, globalns=vars(outputs)) == {"return": outputs.Second}
+    assert typing.get_type_hints(first.second, vars(outputs), {}) == {"return": outputs.Second}
     assert outputs.__all__ == ["First", "Second"] and {"First", "Second"} <= set(dir(outputs))
     namespace: dict[str, object] = {}
     exec("from pulumi_fake.sub.outputs import *", namespace)  # noqa: S102 - a star-import needs a namespace
@@ -380,6 +380,15 @@ def test_install_is_idempotent() -> None:
 
 # --- input types, defined on first use as well -----------------------------------------------------------
 
+
+def hints_of(function: Any) -> dict[str, Any]:
+    """A function's type hints evaluated as the Pulumi SDK evaluates them, with locals of their own: `typing`
+    caches subscriptions by their forward references' text, and where the locals are the globals it reuses
+    the value an earlier evaluation gave a reference of the same text (these tests define classes of the
+    same names in one fake package after another)."""
+    return typing.get_type_hints(function, localns={})
+
+
 INPUTS = GENERATED_HEADER + textwrap.dedent(
     """\
         import pulumi
@@ -422,7 +431,7 @@ def test_input_types_are_defined_on_first_use(fake_sdk: Path, bytecode_cache: Pa
     inputs = sys.modules["pulumi_fake.sub._inputs"]
     assert isinstance(inputs, lazy_sdk.LazyClassesModule)
     assert not {"ThingArgs", "ThingArgsDict", "PartArgs", "PartArgsDict"} & set(vars(inputs))
-    hints = typing.get_type_hints(thing.Thing.__init__)
+    hints = hints_of(thing.Thing.__init__)
     assert hints["thing"] == inputs.ThingArgs | inputs.ThingArgsDict | None
     assert "PartArgs" not in vars(inputs)
     # A Literal's strings are values, not names.
@@ -443,7 +452,7 @@ def test_a_name_the_module_binds_itself_stays_its_own(fake_sdk: Path, bytecode_c
     own = RESOURCE + "class PartArgs:\n    pass\ndef uses(part: 'PartArgs') -> None: ...\n"
     write_package(fake_sdk, "", {"_inputs": INPUTS, "thing": own})
     thing = importlib.import_module("pulumi_fake.sub.thing")
-    assert typing.get_type_hints(thing.uses)["part"] is thing.PartArgs
+    assert hints_of(thing.uses)["part"] is thing.PartArgs
     inputs = sys.modules["pulumi_fake.sub._inputs"]
     assert thing.PartArgs is not inputs.PartArgs
 
@@ -528,3 +537,49 @@ def test_lazily_defined_input_types_and_the_resources_naming_them_are_the_genera
     lazy = json.loads(run_python(INPUT_TYPES.format(setup=lazy_setup, packages=packages)))
     assert lazy == eager
     assert len(eager) > 3000
+
+
+# An older generator wrote the TypedDicts under `if not MYPY:` (pulumi-aws 6.x), between the classes, so its
+# `_inputs` module binds their names otherwise than by a class at the top and is not rewritten. Its classes
+# name one another bare, so it loads whole even where the blocks come first and only classes follow.
+OLDER_INPUTS_HEAD = (
+    GENERATED_HEADER
+    + "import pulumi\nfrom typing import Any, Mapping, Optional, TypeAlias, TypedDict\n"
+    + "__all__ = ['ThingArgs', 'ThingArgsDict', 'PartArgs']\nMYPY = False\n"
+)
+OLDER_TYPED_DICT = (
+    "if not MYPY:\n    class ThingArgsDict(TypedDict):\n        part: 'PartArgs'\n"
+    + "elif False:\n    ThingArgsDict: TypeAlias = Mapping[str, Any]\n"
+)
+OLDER_CLASSES = (
+    "@pulumi.input_type\nclass ThingArgs:\n"
+    + "    @property\n    @pulumi.getter\n    def part(self) -> Optional['PartArgs']: ...\n"
+    + "@pulumi.input_type\nclass PartArgs:\n    pass\n"
+)
+
+
+@pytest.mark.parametrize(
+    "inputs_source",
+    [
+        OLDER_INPUTS_HEAD
+        + OLDER_CLASSES.replace(
+            "@pulumi.input_type\nclass PartArgs", OLDER_TYPED_DICT + "@pulumi.input_type\nclass PartArgs"
+        ),
+        OLDER_INPUTS_HEAD + OLDER_TYPED_DICT + OLDER_CLASSES,
+    ],
+    ids=["blocks between the classes", "blocks first, then only classes"],
+)
+def test_an_inputs_module_the_rewrite_leaves_loads_whole_and_its_resources_still_name_it(
+    fake_sdk: Path, bytecode_cache: Path, inputs_source: str
+) -> None:
+    write_package(fake_sdk, "", {"_inputs": inputs_source, "thing": RESOURCE})
+    thing = importlib.import_module("pulumi_fake.sub.thing")
+    inputs = sys.modules["pulumi_fake.sub._inputs"]
+    assert not isinstance(inputs, lazy_sdk.LazyClassesModule)
+    assert {"ThingArgs", "ThingArgsDict", "PartArgs"} <= set(vars(inputs))
+    assert "_toms_lazy_inputs" in vars(thing)
+    hints = hints_of(thing.Thing.__init__)
+    assert hints["thing"] == inputs.ThingArgs | inputs.ThingArgsDict | None
+    assert pulumi._types.input_type_types(inputs.ThingArgs) == {"part": inputs.PartArgs}
+    assert typing.get_type_hints(inputs.ThingArgsDict) == {"part": inputs.PartArgs}
+    assert thing.PartArgs is inputs.PartArgs
