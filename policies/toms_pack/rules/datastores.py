@@ -478,30 +478,32 @@ def _tls_statement_example(spec: TlsOnlyPolicy) -> str:
 )
 def policy_requires_tls(stack: Stack, _: Settings) -> Iterator[Outcome]:
     for kind, spec in TLS_ONLY_POLICIES.items():
-        # A policy resource of this kind that allows plain HTTP is at fault whatever store it belongs to.
+        # Each policy resource of this kind is read once: one that allows plain HTTP is at fault whatever
+        # store it belongs to, and whether it refuses plain HTTP decides for each store it may belong to.
+        refuses: dict[str, bool] = {}
         for attached in stack.of_type(spec.attached):
             document = attached.get("policy")
             if document is not UNKNOWN and document is not MISSING:
-                for problem in _tls_policy_problems(document, "policy", spec)[0]:
+                problems, refuses[attached.urn] = _tls_policy_problems(document, "policy", spec)
+                for problem in problems:
                     yield Violation(f"{attached.name}: {problem}", attached)
         for store in stack.of_type(kind):
-            yield from _store_requires_tls(stack, store, spec)
+            yield from _store_requires_tls(stack, store, spec, refuses)
 
 
-def _store_requires_tls(stack: Stack, store: Resource, spec: TlsOnlyPolicy) -> Iterator[Outcome]:
-    """Every policy that may be the store's (AWS keeps the one applied last) refuses plain HTTP."""
+def _store_requires_tls(
+    stack: Stack, store: Resource, spec: TlsOnlyPolicy, refuses: Mapping[str, bool]
+) -> Iterator[Outcome]:
+    """Every policy that may be the store's (AWS keeps the one applied last) refuses plain HTTP; `refuses`
+    tells it of each policy resource with a known document (one without a document refuses nothing)."""
     joined = stack.configs_of(store, (spec.attached,), spec.attached_key, spec.match_on)
-    documents: list[tuple[str, Any]] = [
-        (f"{config.name}.policy", config.get("policy")) for config in joined.configs
-    ]
     inline = store.get(spec.inline) if spec.inline is not None else MISSING
     # The store's `policy` output is the policy AWS holds, which an attached policy resource sets: unknown
     # in preview next to a joined policy resource, it is that resource's document, judged there.
     if inline is UNKNOWN and joined.configs:
         inline = MISSING
-    if inline is not MISSING and inline != "":
-        documents.append((f"{store.name}.{spec.inline}", inline))
-    if not documents:
+    has_inline = inline is not MISSING and inline != ""
+    if not joined.configs and not has_inline:
         yield Violation(
             f"{spec.noun} {store.name} has no resource policy, so it accepts requests sent without TLS: add "
             f"one that denies them, such as {_tls_statement_example(spec)}" + joined.undecided_note(),
@@ -510,23 +512,32 @@ def _store_requires_tls(stack: Stack, store: Resource, spec: TlsOnlyPolicy) -> I
         return
     for config in joined.undecided:
         # It may be the store's policy: harmless if it refuses plain HTTP too, undecidable otherwise.
-        document = config.get("policy")
-        if document is UNKNOWN or not _tls_policy_problems(document, "policy", spec)[1]:
+        if config.get("policy") is UNKNOWN or not refuses.get(config.urn, False):
             yield Unverifiable(f"{config.name}.{spec.attached_key}", store)
-    for where, document in documents:
-        if document is UNKNOWN:
-            yield Unverifiable(where.removeprefix(f"{store.name}."), store)
-            continue
-        problems, refuses = _tls_policy_problems(document, where, spec)
-        if where.startswith(f"{store.name}."):
-            yield from (Violation(problem, store) for problem in problems)
-        if not refuses:
-            yield Violation(
-                f"{spec.noun} {store.name}: {where} does not deny every principal {', '.join(spec.actions)} "
-                "when aws:SecureTransport is false (without other conditions), so requests without TLS are "
-                f"accepted: add {_tls_statement_example(spec)}",
-                store,
-            )
+    for config in joined.configs:
+        if config.get("policy") is UNKNOWN:
+            yield Unverifiable(f"{config.name}.policy", store)
+        elif not refuses.get(config.urn, False):
+            yield _accepts_plain_http(spec, store, f"{config.name}.policy")
+    if not has_inline:
+        return
+    if inline is UNKNOWN:
+        yield Unverifiable(str(spec.inline), store)
+        return
+    where = f"{store.name}.{spec.inline}"
+    problems, inline_refuses = _tls_policy_problems(inline, where, spec)
+    yield from (Violation(problem, store) for problem in problems)
+    if not inline_refuses:
+        yield _accepts_plain_http(spec, store, where)
+
+
+def _accepts_plain_http(spec: TlsOnlyPolicy, store: Resource, where: str) -> Violation:
+    return Violation(
+        f"{spec.noun} {store.name}: {where} does not deny every principal {', '.join(spec.actions)} "
+        "when aws:SecureTransport is false (without other conditions), so requests without TLS are "
+        f"accepted: add {_tls_statement_example(spec)}",
+        store,
+    )
 
 
 # --- backups -------------------------------------------------------------------------------------------

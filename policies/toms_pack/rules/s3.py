@@ -16,7 +16,7 @@ without the client's key, a website endpoint (plain HTTP). A stack rule follows 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -748,13 +748,11 @@ def _copies(config: Resource) -> Iterator[_Copy | Unverifiable | Violation]:
         )
 
 
-def _in_stack(stack: Stack, config: Resource, copy: _Copy) -> Any:
-    """Whether the destination is a bucket this stack declares: True, False, or UNKNOWN."""
+def _in_stack(stack: Stack, config: Resource, copy: _Copy, buckets: Sequence[Resource]) -> Any:
+    """Whether the destination is one of the stack's `buckets`: True, False, or UNKNOWN."""
     value = _BUCKET_ARN.sub("", copy.bucket) if isinstance(copy.bucket, str) else copy.bucket
-    verdicts = [
-        stack.joins(config, copy.key, bucket, ("bucket",), value) for bucket in stack.of_type(*BUCKETS)
-    ]
-    return True if True in verdicts else (UNKNOWN if UNKNOWN in verdicts else False)
+    found, maybe = stack.references(config, copy.key, buckets, ("bucket",), value)
+    return True if found else (UNKNOWN if maybe else False)
 
 
 @stack_rule(
@@ -770,6 +768,7 @@ def _in_stack(stack: Stack, config: Resource, copy: _Copy) -> Any:
     types=(REPLICATION, INVENTORY, RESOURCE_DATA_SYNC),
 )
 def copies_stay_with_client(stack: Stack, settings: Settings) -> Iterator[Outcome]:
+    buckets = stack.of_type(*BUCKETS)
     for config in stack.of_type(REPLICATION, INVENTORY, RESOURCE_DATA_SYNC):
         own = own_accounts(config, settings)
         for copy in _copies(config):
@@ -782,7 +781,7 @@ def copies_stay_with_client(stack: Stack, settings: Settings) -> Iterator[Outcom
                     "copies with the client's customer-managed KMS key",
                     config,
                 )
-            in_stack = _in_stack(stack, config, copy)
+            in_stack = _in_stack(stack, config, copy, buckets)
             if in_stack is True or (isinstance(copy.account, str) and copy.account in own):
                 continue
             if in_stack is UNKNOWN or copy.account is UNKNOWN:
