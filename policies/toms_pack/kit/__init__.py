@@ -9,7 +9,7 @@
 Rule modules import what they need from here.
 """
 
-from .accounts import TRUSTED_ACCOUNTS, arn_account, describe_accounts, own_accounts
+from .accounts import TRUSTED_ACCOUNTS, arn_account, describe_accounts, outside_accounts, own_accounts
 from .adapter import WAIVED_FINDINGS, WAIVED_STACK_FINDINGS, FindingsHandoff, build_policy, is_preview
 from .outcomes import (
     Advisory,
@@ -101,6 +101,7 @@ __all__ = [
     "list_items",
     "lookup",
     "optional_int_at_most",
+    "outside_accounts",
     "own_accounts",
     "parse_exemption",
     "plain",

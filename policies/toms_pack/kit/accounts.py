@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Collection, Iterable
 from typing import Any
 
 from .settings import Settings
@@ -33,6 +34,11 @@ def own_accounts(resource: Resource, settings: Settings) -> frozenset[str]:
             pinned = []
     listed = [str(account) for account in pinned] if isinstance(pinned, list) else []
     return frozenset(listed) | frozenset(settings.strings("trustedAccounts"))
+
+
+def outside_accounts(accounts: Iterable[Any], allowed: Collection[str]) -> list[str]:
+    """The accounts (as account-id strings) that are not among `allowed`."""
+    return [str(account) for account in accounts if str(account) not in allowed]
 
 
 def describe_accounts(accounts: frozenset[str]) -> str:

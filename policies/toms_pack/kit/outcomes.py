@@ -148,6 +148,11 @@ class Items:
         """The known items."""
         return [item for _, item in self.known]
 
+    @property
+    def undecided(self) -> bool:
+        """Whether part of the list, or all of it, is unknown."""
+        return bool(self.unknown) or isinstance(self.problem, Unverifiable)
+
     def about(self, resource: Resource) -> Items:
         """The same reading with its outcomes naming `resource` (a stack rule's resource at fault); the
         message of a `problem` keeps its wording."""
@@ -179,7 +184,7 @@ class Items:
         verdicts = [test(item) for item in self.values]
         if True in verdicts:
             return True
-        undecided = self.unknown or UNKNOWN in verdicts or isinstance(self.problem, Unverifiable)
+        undecided = self.undecided or UNKNOWN in verdicts
         return UNKNOWN if undecided else False
 
     def some(self, test: Callable[[Any], Any], message: str) -> Iterator[Outcome]:

@@ -9,7 +9,7 @@ data; messages name the exact input (`encryptAtRest.kmsKeyId`) as the provider s
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Collection, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -36,6 +36,7 @@ from ..kit import (
     is_customer_key_reference,
     list_items,
     lookup,
+    outside_accounts,
     own_accounts,
     resource_rule,
     stack_rule,
@@ -43,6 +44,7 @@ from ..kit import (
 )
 from ..policy_documents import ACCOUNT_CONDITION_KEYS, PolicyDocumentError, Statement, parse
 from .ecs import SECRET_NAME_SETTING, SECRET_VALUE_PATTERN, secret_name_pattern
+from .s3 import PUBLIC_ACCESS_FLAGS
 
 Path = tuple[str | int, ...]
 
@@ -727,7 +729,6 @@ FUNCTION_URL = "aws:lambda/functionUrl:FunctionUrl"
 LAYER_PERMISSION = "aws:lambda/layerVersionPermission:LayerVersionPermission"
 ACCOUNT_PUBLIC_ACCESS_BLOCK = "aws:s3/accountPublicAccessBlock:AccountPublicAccessBlock"
 ACCESS_POINT = "aws:s3/accessPoint:AccessPoint"
-ACCESS_POINT_FLAGS = ("blockPublicAcls", "blockPublicPolicy", "ignorePublicAcls", "restrictPublicBuckets")
 SNAPSHOT_BLOCK_PUBLIC_ACCESS = "aws:ebs/snapshotBlockPublicAccess:SnapshotBlockPublicAccess"
 
 
@@ -788,7 +789,7 @@ def not_public(resource: Resource, _: Settings) -> Iterator[Outcome]:
             )
         return
     if resource.type == ACCOUNT_PUBLIC_ACCESS_BLOCK:
-        for flag in ("blockPublicAcls", "blockPublicPolicy", "ignorePublicAcls", "restrictPublicBuckets"):
+        for flag in PUBLIC_ACCESS_FLAGS:
             yield from _expect(resource, (flag,), True, False, "set every account-wide block to true")
         return
     if resource.type == SNAPSHOT_BLOCK_PUBLIC_ACCESS:
@@ -803,7 +804,7 @@ def not_public(resource: Resource, _: Settings) -> Iterator[Outcome]:
         return
     if resource.type == ACCESS_POINT:
         # AWS blocks all four for an access point unless told otherwise.
-        for flag in ACCESS_POINT_FLAGS:
+        for flag in PUBLIC_ACCESS_FLAGS:
             yield from _expect(
                 resource,
                 ("publicAccessBlockConfiguration", flag),
@@ -849,10 +850,6 @@ AMI_LAUNCH_PERMISSION = "aws:ec2/amiLaunchPermission:AmiLaunchPermission"
 SNAPSHOT_VOLUME_PERMISSION = "aws:ec2/snapshotCreateVolumePermission:SnapshotCreateVolumePermission"
 
 
-def _outside(accounts: list[Any], allowed: Collection[str]) -> list[str]:
-    return [str(account) for account in accounts if str(account) not in allowed]
-
-
 @resource_rule(
     "snapshot-not-shared",
     "DB snapshots, EBS snapshots and AMIs are never public and shared only with accounts the config lists.",
@@ -876,7 +873,7 @@ def not_shared(resource: Resource, settings: Settings) -> Iterator[Outcome]:
         accounts = list_items(resource.get("sharedAccounts"), "sharedAccounts", "account ids")
         if "all" in accounts.values:
             yield Violation('sharedAccounts contains "all": the snapshot is public; remove it')
-        elif outside := _outside(accounts.values, allowed):
+        elif outside := outside_accounts(accounts.values, allowed):
             yield Violation(
                 f"sharedAccounts shares the snapshot with {', '.join(outside)}, outside the accounts the "
                 f"pack config allows ({listed})"
@@ -897,7 +894,7 @@ def not_shared(resource: Resource, settings: Settings) -> Iterator[Outcome]:
     account = resource.get("accountId")
     if account is UNKNOWN:
         yield Unverifiable("accountId")
-    elif account is not MISSING and _outside([account], allowed):
+    elif account is not MISSING and outside_accounts([account], allowed):
         yield Violation(
             f"accountId {describe(account)} is outside the accounts the pack config allows ({listed})"
         )
@@ -1031,7 +1028,7 @@ def _account_granted(resource: Resource, path: Path, allowed: frozenset[str], wh
             f"{_dotted(path)} is {describe(value)}, which names no AWS account: {what} pinned by "
             f"the provider or listed in trustedAccounts ({listed})"
         )
-    elif outside := _outside(accounts, allowed):
+    elif outside := outside_accounts(accounts, allowed):
         yield Violation(
             f"{_dotted(path)} gives {', '.join(outside)} access, outside the stack's own and trusted "
             f"accounts ({listed}): {what} pinned by the provider or listed in trustedAccounts"

@@ -84,12 +84,12 @@ def _selects_every_management_event(selector: Any) -> Any:
     """True for an advanced selector of eventCategory Management alone; UNKNOWN while a part is unknown."""
     fields = list_items(lookup(selector, "fieldSelectors"), "fieldSelectors", "field selectors")
     names = [lookup(field, "field") for field in fields.values]
-    if isinstance(fields.problem, Unverifiable) or fields.unknown or UNKNOWN in names:
+    if fields.undecided or UNKNOWN in names:
         return UNKNOWN  # an unknown field may narrow the selector
     if names != ["eventCategory"]:
         return False
     equals = list_items(lookup(fields.values[0], "equals"), "equals", "values")
-    if equals.unknown or isinstance(equals.problem, Unverifiable):
+    if equals.undecided:
         return UNKNOWN
     return equals.problem is None and equals.values == ["Management"]
 

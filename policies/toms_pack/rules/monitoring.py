@@ -69,7 +69,7 @@ def _known_items(value: Any) -> list[Any]:
     Raises `_Unknown` while the list or one of its items is unknown: a selector's fields and values
     narrow it together, so it cannot be read in part."""
     items = list_items(value, "", "items")
-    if items.unknown or isinstance(items.problem, Unverifiable):
+    if items.undecided:
         raise _Unknown
     return items.values
 
@@ -107,7 +107,7 @@ def _known_selectors(trail: Resource, key: str, read: Callable[[Any], Any]) -> t
     """The trail's selectors at `key` that can be read, and whether one cannot be read yet. A value that
     is not a list has no selector (it records nothing)."""
     selectors = list_items(trail.get(key), key, "selectors")
-    known, undecided = [], bool(selectors.unknown) or isinstance(selectors.problem, Unverifiable)
+    known, undecided = [], selectors.undecided
     for selector in selectors.values:
         try:
             known.append(read(selector))

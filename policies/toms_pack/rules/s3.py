@@ -426,7 +426,7 @@ def _expiries(config: Resource) -> tuple[list[_Expiry], bool]:
     """The known enabled rules of a lifecycle configuration, and whether a rule cannot be known yet (a
     configuration whose rules are not a list has none)."""
     rules = list_items(config.get("rules"), "rules", "lifecycle rules")
-    undecided = bool(rules.unknown) or isinstance(rules.problem, Unverifiable)
+    undecided = rules.undecided
     found = []
     for rule in rules.values:
         status = lookup(rule, "status")

@@ -24,6 +24,7 @@ from ..kit import (
     Violation,
     describe,
     describe_accounts,
+    outside_accounts,
     own_accounts,
     resource_rule,
 )
@@ -71,7 +72,7 @@ def document_not_shared(resource: Resource, settings: Settings) -> Iterator[Outc
         )
         return
     own = own_accounts(resource, settings)
-    if outside := [account for account in listed if account not in own]:
+    if outside := outside_accounts(listed, own):
         yield Violation(
             f"permissions.account_ids shares the document with {', '.join(outside)}, outside the client's "
             f"accounts ({describe_accounts(own)})"

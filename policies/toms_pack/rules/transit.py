@@ -193,7 +193,7 @@ def _attached_names(stack: Stack, balancer: Resource, port: int | None) -> set[A
         if joined is True:
             # An unknown name may attach another negotiation policy, weaker or not: undecided.
             listed = list_items(candidate.get("policyNames"), "policyNames", "policy names")
-            if listed.unknown or isinstance(listed.problem, Unverifiable):
+            if listed.undecided:
                 return None
             names.update(listed.values)
     return names
