@@ -16,6 +16,8 @@ TRAIL = "CloudTrail trail"
 
 # The most trails ListTags takes at once.
 _TAGS_BATCH = 20
+# Where a trail's resource keeps what GetTrailStatus said of it (no key of GetTrail's answer).
+_STATUS = "Status"
 
 
 @discovers(SERVICE, TRAIL, scope=lambda context: context.session.arn("cloudtrail", "trail/*"))
@@ -37,12 +39,22 @@ def client_trails(context: AuditContext) -> list[Resource]:
                 for resource in page["ResourceTagList"]
                 if context.is_client_resource(tags_to_dict(resource.get("TagsList")))
             ]
-    return [Resource(arn, cloudtrail.get_trail(Name=arn)["Trail"]) for arn in sorted(tagged)]
+    # The trail's status beside its settings: more than one check reads whether it is logging.
+    return [
+        Resource(
+            arn, {**cloudtrail.get_trail(Name=arn)["Trail"], _STATUS: cloudtrail.get_trail_status(Name=arn)}
+        )
+        for arn in sorted(tagged)
+    ]
+
+
+def _is_logging(resource: Resource) -> bool:
+    return bool(resource.data[_STATUS].get("IsLogging"))
 
 
 @check("cloudtrail-logging", service=SERVICE, kind=TRAIL, title="the trail is logging")
 def logging(context: AuditContext, resource: Resource) -> Verdict:
-    on = bool(context.client_for("cloudtrail").get_trail_status(Name=resource.arn).get("IsLogging"))
+    on = _is_logging(resource)
     return Verdict(on, {"is_logging": on}, "the trail is logging" if on else "the trail is stopped")
 
 
@@ -104,7 +116,7 @@ def archive_data_events(context: AuditContext, resource: Resource) -> Verdict:
     selectors = cloudtrail.get_event_selectors(TrailName=resource.arn)
     advanced = selectors.get("AdvancedEventSelectors") or []
     basic = selectors.get("EventSelectors") or []
-    logging_on = bool(cloudtrail.get_trail_status(Name=resource.arn).get("IsLogging"))
+    logging_on = _is_logging(resource)
     buckets = sorted(
         archive.data["Bucket"] for archive in context.found(s3_checks.SERVICE, s3_checks.ARCHIVE)
     )
@@ -121,11 +133,12 @@ def archive_data_events(context: AuditContext, resource: Resource) -> Verdict:
         )
     problems: list[str] = []
     recorded_all: list[str] = []
+    prefix = resource.data.get("S3KeyPrefix")
+    advanced_read, basic_read = [_advanced(item) for item in advanced], [_basic(item) for item in basic]
     for bucket in buckets:
-        prefix = resource.data.get("S3KeyPrefix")
         own_prefix = prefix if prefix and resource.data.get("S3BucketName") == bucket else None
         archive = BucketObjects(bucket, own_prefix)
-        recorded = archive.recorded([_advanced(item) for item in advanced], [_basic(item) for item in basic])
+        recorded = archive.recorded(advanced_read, basic_read)
         own_deliveries = context.session.arn(
             "s3", f"{bucket}/{own_prefix}/", regional=False, in_account=False
         )
