@@ -36,6 +36,11 @@ class ProjectFileError(Exception):
     expected."""
 
 
+def program_entry(program_dir: Path, main: Path | None) -> Path:
+    """The file a program starts at: where `main:` in Pulumi.yaml leads, else the folder's `__main__.py`."""
+    return main or program_dir / "__main__.py"
+
+
 @dataclass(frozen=True)
 class Project:
     """What `Pulumi.yaml` says about a Python program."""
@@ -54,7 +59,7 @@ class Project:
     @property
     def entry(self) -> Path:
         """The file the language host runs (`runpy.run_path`)."""
-        return self.main or self.program_dir / "__main__.py"
+        return program_entry(self.program_dir, self.main)
 
     @property
     def working_dir(self) -> Path:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import functools
 import os
+import signal
 import sys
 import threading
 from collections.abc import Callable
@@ -198,15 +199,19 @@ def _preview_in_workers(
         )
 
 
+# What an interrupted preview says after its cause.
+INTERRUPTED_OUTCOME = "no report was written"
+
+
 def run(args: argparse.Namespace) -> int:
     # Under the `toms` command a signal ends the run at once (toms/interruption.py), saying this.
-    interruption.report_outcome("no report was written")
+    interruption.report_outcome(INTERRUPTED_OUTCOME)
     try:
         return _run(args)
     except KeyboardInterrupt:
         # Every child process was ended on the way out (the pack's and the program's `finally`s).
-        print("error: interrupted; no report was written", file=sys.stderr)
-        return 130
+        print(interruption.ending_line(signal.SIGINT, INTERRUPTED_OUTCOME), file=sys.stderr)
+        return interruption.exit_code(signal.SIGINT)
 
 
 def _ui() -> ModuleType:

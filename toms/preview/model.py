@@ -9,6 +9,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from toms.project import program_entry
+
 if TYPE_CHECKING:
     # Only for annotations: a command reads its targets (which use this module) before loading the
     # analyzer client.
@@ -108,7 +110,7 @@ class PreviewTarget:
 
     @property
     def entry(self) -> Path:
-        return self.main or self.program_dir / "__main__.py"
+        return program_entry(self.program_dir, self.main)
 
 
 @dataclass(frozen=True)

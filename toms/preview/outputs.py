@@ -146,13 +146,3 @@ class StackStream:
             from toms.preview import sarif
 
             self._runs.write_document(self.sarif_path, sarif.log_text(sarif.log_frame()), "runs")
-
-    # --- what the summary and the exit code read ------------------------------------------------------------
-
-    @property
-    def previewed(self) -> list[StackTally]:
-        return [tally for tally in self.tallies if tally.verdict != "error"]
-
-    @property
-    def failures(self) -> list[StackTally]:
-        return [tally for tally in self.tallies if tally.verdict == "error"]
