@@ -25,13 +25,19 @@ from packaging.requirements import InvalidRequirement, Requirement
 
 from components.config import CLIENT_PATTERN
 from toms import interruption
-from toms.project import add_project_option, project_root, stack_names
+from toms.project import (
+    POLICY_CONFIG_FOLDER,
+    add_project_option,
+    policy_config_file,
+    project_root,
+    stack_names,
+)
 
 COMMAND = "deploy"
 HELP = "Preview or deploy a client stack with pulumi, always under the policy pack and its client config."
 
 STACKS_DIR = PurePosixPath("stacks")
-PACK_CONFIG_DIR = STACKS_DIR / "policy-config"
+PACK_CONFIG_DIR = STACKS_DIR / POLICY_CONFIG_FOLDER
 PACK_DIR = PurePosixPath("policies")
 PACK_PROJECT_FILE = PACK_DIR / "PulumiPolicy.yaml"
 PACK_REQUIREMENTS_FILE = PACK_DIR / "requirements.txt"
@@ -74,7 +80,7 @@ def stack_file(client: str) -> PurePosixPath:
 
 
 def pack_config_file(client: str) -> PurePosixPath:
-    return PACK_CONFIG_DIR / f"{client}.json"
+    return policy_config_file(STACKS_DIR, client)
 
 
 def client_stacks(root: Path) -> list[str]:

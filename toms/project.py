@@ -20,8 +20,8 @@ import json
 import os
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass
-from pathlib import Path
-from typing import Any
+from pathlib import Path, PurePath
+from typing import Any, TypeVar
 
 import yaml
 
@@ -34,6 +34,17 @@ _YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 class ProjectFileError(Exception):
     """A project or stack file that cannot be used; the message names the file, the key and what was
     expected."""
+
+
+PathT = TypeVar("PathT", bound=PurePath)
+
+# Each client's pack config sits beside the stack files, in this folder, as `<client>.json`.
+POLICY_CONFIG_FOLDER = "policy-config"
+
+
+def policy_config_file(stacks_dir: PathT, client: str) -> PathT:
+    """Where the pack config of `client` sits beside the stack files in `stacks_dir`."""
+    return stacks_dir / POLICY_CONFIG_FOLDER / f"{client}.json"
 
 
 def program_entry(program_dir: Path, main: Path | None) -> Path:

@@ -13,6 +13,7 @@ from components.config import ClientConfig, StackConfigError, parse_client_confi
 from toms.project import (
     ProjectFileError,
     ProjectNotFound,
+    policy_config_file,
     project_root,
     read_project,
     read_stack_file,
@@ -35,11 +36,6 @@ class Expectations:
     source: str
     config: ClientConfig | None
     policy_config: Mapping[str, Any] = field(default_factory=dict)
-
-
-def client_policy_config_file(stack_file: Path, client: str) -> Path:
-    """Where a client's pack config sits beside its stack file: `stacks/policy-config/<client>.json`."""
-    return stack_file.parent / "policy-config" / f"{client}.json"
 
 
 def read_policy_config(path: Path) -> dict[str, Any]:
@@ -76,7 +72,7 @@ def load_expectations(client: str, given: Path | None) -> Expectations:
         raise StackFileError(
             f"{shown}: toms:client: the stack file is for {config.client!r}; expected {client!r} (--client)"
         )
-    return Expectations(shown, config, read_policy_config(client_policy_config_file(path, client)))
+    return Expectations(shown, config, read_policy_config(policy_config_file(path.parent, client)))
 
 
 def stack_clients() -> list[str]:

@@ -13,7 +13,15 @@ from typing import Any
 from toms.offline.program_process import ProgramProcess
 from toms.offline.records import ProgramError, aws_place
 from toms.preview.model import PreviewError, PreviewTarget
-from toms.project import ProjectFileError, project_root, read_project, read_stack_file, read_yaml, shown_path
+from toms.project import (
+    POLICY_CONFIG_FOLDER,
+    ProjectFileError,
+    project_root,
+    read_project,
+    read_stack_file,
+    read_yaml,
+    shown_path,
+)
 
 # A message that begins with a file (`stacks/Pulumi.acme.yaml: `, `helpers.py:12: `).
 NAMES_A_FILE = re.compile(r"^[^:\s]+\.(yaml|yml|py|json)(:\d+)?: ")
@@ -28,7 +36,7 @@ def default_pack() -> Path:
 
 def policy_config_dir() -> Path:
     """Where the project keeps each client's pack config, `<client>.json`."""
-    return project_root() / "stacks" / "policy-config"
+    return project_root() / "stacks" / POLICY_CONFIG_FOLDER
 
 
 # --- targets ------------------------------------------------------------------------------------------
