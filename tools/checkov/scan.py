@@ -25,6 +25,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from toms.project import stack_names
+
 REPO = Path(__file__).resolve().parents[2]
 README = REPO / "README.md"
 SECTION = "## Independent scan: Checkov"
@@ -192,7 +194,7 @@ def run(command: list[str], what: str) -> subprocess.CompletedProcess[str]:
 
 
 def convert(
-    stack: str, converter: Path, out: Path, types: dict[str, str]
+    stack: str, converter: Path, out: Path, types: dict[str, str], tf_name: Callable[[str], str]
 ) -> tuple[Capture, dict[str, dict[str, Any]], list[str]]:
     """The converter's capture and plan of one stack, and the Pulumi types it left out."""
     capture_file, plan_file = out / f"{stack}.capture.json", out / f"{stack}.plan.json"
@@ -204,17 +206,17 @@ def convert(
     skipped = sorted(set(re.findall(r"skip \(no TF mapping\): (\S+)", judged.stderr)))
     plan = json.loads(plan_file.read_text(encoding="utf-8"))
     values = {item["address"]: item["values"] for item in plan["planned_values"]["root_module"]["resources"]}
-    sys.path.insert(0, str(converter))
-    from tfplan import tf_name  # the converter's own naming, so addresses map back to the capture
-
     return Capture(captured["resources"], tf_name, types), values, skipped
 
 
-def converter_types(converter: Path) -> dict[str, str]:
+def converter_tables(converter: Path) -> tuple[dict[str, str], Callable[[str], str]]:
+    """The converter's Pulumi type -> Terraform type table (its EXTRA entries included) and its own
+    naming, so addresses map back to the capture."""
     sys.path.insert(0, str(converter))
-    from judge import TOKEN_TO_TF  # the converter's table, its EXTRA entries included
+    from judge import TOKEN_TO_TF
+    from tfplan import tf_name
 
-    return dict(TOKEN_TO_TF)
+    return dict(TOKEN_TO_TF), tf_name
 
 
 def failed_checks(checkov: Path, plan_file: Path, out_file: Path) -> list[tuple[str, str]]:
@@ -318,13 +320,14 @@ def scan(args: argparse.Namespace) -> int:
         raise ScanError(
             f"README.md names converter limitations this scan cannot verify: {', '.join(unknown)}"
         )
-    stacks = args.stacks or sorted(path.name[7:-5] for path in (REPO / "stacks").glob("Pulumi.*.yaml"))
+    stacks = args.stacks or stack_names(REPO / "stacks")
     args.out.mkdir(parents=True, exist_ok=True)
-    types = converter_types(args.converter.resolve())
+    converter = args.converter.resolve()
+    types, tf_name = converter_tables(converter)
     reported: set[str] = set()
     refused = 0
     for stack in stacks:
-        capture, plan, skipped = convert(stack, args.converter.resolve(), args.out, types)
+        capture, plan, skipped = convert(stack, converter, args.out, types, tf_name)
         failures = failed_checks(
             args.checkov, args.out / f"{stack}.plan.json", args.out / f"{stack}.checkov.json"
         )
