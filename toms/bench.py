@@ -170,33 +170,11 @@ PREVIEW_RUNS = 5
 SERVICES_PROGRAM = REPO / "toms" / "bench_programs" / "services"
 
 
-@dataclass(frozen=True)
-class WallTimes:
-    """Wall times of one command line, process start to exit code, over PREVIEW_RUNS runs."""
-
-    seconds: tuple[float, ...]
-
-    def __str__(self) -> str:
-        return (
-            f"best {min(self.seconds):.2f} s, median {statistics.median(self.seconds):.2f} s "
-            f"(of {len(self.seconds)})"
-        )
-
-
-def _preview_wall_times(*args: str) -> WallTimes:
-    """`python -m toms preview ...` as a user runs it, PREVIEW_RUNS times after one run that is not
-    counted (it fills the file cache, as any earlier run on the machine would have)."""
-    seconds = []
-    for _ in range(PREVIEW_RUNS + 1):
-        started = time.perf_counter()
-        completed = subprocess.run(
-            [sys.executable, "-m", "toms", "preview", *args],
-            cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, check=False,
-        )  # fmt: skip
-        seconds.append(time.perf_counter() - started)
-        if completed.returncode == 2:
-            raise RuntimeError(f"toms preview {' '.join(args)} failed: {completed.stderr}")
-    return WallTimes(tuple(seconds[1:]))
+def _preview_times(*args: str) -> Timed:
+    """`python -m toms preview ...` as a user runs it (a new process), PREVIEW_RUNS times after one run that
+    is not counted (it fills the file cache, as any earlier run on the machine would have)."""
+    command = [sys.executable, "-m", "toms", "preview", *args]
+    return _interleaved({"preview": command}, PREVIEW_RUNS)["preview"]
 
 
 def bench_preview_stacks() -> None:
@@ -205,8 +183,8 @@ def bench_preview_stacks() -> None:
 
     stacks = preview.repo_stacks()
     for stack in stacks:
-        print(f"preview --stack {stack}: {_preview_wall_times('--stack', stack)}")
-    print(f"preview --all ({len(stacks)} stacks): {_preview_wall_times('--all')}")
+        print(f"preview --stack {stack}: {_preview_times('--stack', stack)}")
+    print(f"preview --all ({len(stacks)} stacks): {_preview_times('--all')}")
     result = preview.preview(preview.stack_target(stacks[0]))
     parts = ", ".join(f"{name} {seconds:.2f} s" for name, seconds in result.timings.items())
     print(
@@ -219,7 +197,7 @@ def bench_preview_growth() -> None:
     from toms.preview import run as preview
 
     for services in (1, 10, 50):
-        wall = _preview_wall_times("--program", str(SERVICES_PROGRAM), "--config", f"services={services}")
+        wall = _preview_times("--program", str(SERVICES_PROGRAM), "--config", f"services={services}")
         target = preview.program_target(SERVICES_PROGRAM, None, [f"services={services}"], None, None)
         result = preview.preview(target)
         count = len(result.resources)
