@@ -25,10 +25,6 @@ def title(result: AuditResult) -> str:
     return f"toms audit: {result.client} in account {result.account}, {result.region}"
 
 
-def counts_line(result: AuditResult) -> str:
-    return result.summary.counts
-
-
 def nothing_tagged_message(result: AuditResult, stack_clients: list[str]) -> str:
     defined = ", ".join(stack_clients) if stack_clients else "none"
     return (
@@ -95,7 +91,7 @@ def render_markdown(result: AuditResult) -> str:
         f"toms {md(result.toms_version)}, partition {md(result.partition)}, "
         f"from {result.started_at:%Y-%m-%d %H:%M:%S} to {result.finished_at:%Y-%m-%d %H:%M:%S} UTC.  \n"
         f"Expected values from {md(result.expected_from)}.\n\n"
-        f"**{md(counts_line(result))}**\n\n"
+        f"**{md(result.summary.counts)}**\n\n"
     )
     rows = [
         (

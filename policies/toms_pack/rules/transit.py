@@ -99,10 +99,15 @@ def _is_true(value: Any) -> bool:
     return str(value).lower() == "true"
 
 
+def _attributes_key(policy: Resource) -> str:
+    """Where a classic ELB policy keeps its name/value attributes."""
+    return "policyAttributes" if policy.type == ELB_POLICY else "attributes"
+
+
 def _negotiation_problem(policy: Resource) -> Any:
     """Why a classic ELB SSL negotiation policy accepts less than TLS 1.2; None when it does not, UNKNOWN
     when that cannot be read yet. Its attributes are name/value entries (`Items.setting`)."""
-    key = "policyAttributes" if policy.type == ELB_POLICY else "attributes"
+    key = _attributes_key(policy)
     attributes = list_items(policy.get(key), key, "name/value attributes")
     if isinstance(attributes.problem, Violation):
         return attributes.problem.message
@@ -149,8 +154,7 @@ def classic_elb_tls(stack: Stack, _: Settings) -> Iterator[Outcome]:
     for policy in negotiations:
         weakness = _negotiation_problem(policy)
         if weakness is UNKNOWN:
-            key = "policyAttributes" if policy.type == ELB_POLICY else "attributes"
-            yield Unverifiable(key, policy)
+            yield Unverifiable(_attributes_key(policy), policy)
         elif weakness:
             yield Violation(f"{policy.name}: {weakness}", policy)
         elif policy.type == ELB_POLICY:
